@@ -1,0 +1,267 @@
+"""How an API route is declared and run.
+
+    api("GET", "/api/accounts/{id:int}", get_account, permission="accounts.manage", response=AccountPublic)
+
+A route names its permission (web.permissions), the pydantic model of its body and of its answer, and
+the login stages it accepts. The wrapper does the rest in the same order for every route: origin and
+CSRF checks, authentication, permission, body validation, one database transaction with the audit actor
+set, the handler, serialisation, and problem documents for every refusal. Handlers are plain sync
+functions of (ctx, body?, **path params) run in the thread pool; they never touch the request's
+plumbing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from web import audit, i18n
+from web.api.problems import Problem, from_validation_error
+from web.db import session_scope
+from web.permissions import PERMISSIONS, TENANT_SCOPED, allowed
+from web.settings import Settings
+
+log = logging.getLogger("web.api")
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ALL_STAGES = frozenset({"2fa", "password", "enrol", "full"})
+FULL = frozenset({"full"})
+MAX_BODY_BYTES = 1_000_000
+
+# What a caller stuck in a login stage is told when it asks for something else.
+_STAGE_PROBLEM = {
+    "2fa": "second_factor_required",
+    "password": "password_change_required",
+    "enrol": "second_factor_enrolment_required",
+}
+
+
+@dataclass
+class RequestContext:
+    """What a handler gets: the caller, its tenant, the database session, and a way to set cookies."""
+
+    request: Request
+    db: Session
+    settings: Settings
+    lang: str
+    source_ip: str
+    account: Any = None  # web.models.Account
+    login_session: Any = None  # web.models.LoginSession, for cookie logins
+    via_token: bool = False
+    cookies: list[tuple[str, dict]] = field(default_factory=list)
+    deferred: list[Callable[[], Any]] = field(default_factory=list)
+
+    @property
+    def role(self) -> str | None:
+        return self.account.role if self.account is not None else None
+
+    @property
+    def tenant_id(self) -> int | None:
+        return self.account.tenant_id if self.account is not None else None
+
+    @property
+    def user_agent(self) -> str:
+        return self.request.headers.get("user-agent", "")[:300]
+
+    def actor(self) -> audit.Actor:
+        if self.account is None:
+            return audit.Actor(account_id=None, email="anonymous", tenant_id=None, source_ip=self.source_ip)
+        return audit.Actor(self.account.id, self.account.email, self.account.tenant_id, self.source_ip)
+
+    def act_as(self, account) -> None:
+        """Blame later changes in this transaction on `account` (used right after it logs in)."""
+        self.account = account
+        self.db.info["actor"] = self.actor()
+
+    def after_commit(self, action: Callable[[], Any]) -> None:
+        """Run `action` once the transaction has committed (mail must not announce a rolled-back row)."""
+        self.deferred.append(action)
+
+    def set_cookie(self, name: str, value: str, **options) -> None:
+        self.cookies.append((name, {"value": value, **options}))
+
+    def delete_cookie(self, name: str) -> None:
+        self.cookies.append((name, {"delete": True}))
+
+
+def client_ip(request: Request, settings: Settings) -> str:
+    """The caller's address; X-Forwarded-For is believed only from a configured proxy."""
+    peer = request.client.host if request.client else ""
+    if peer in settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return peer
+
+
+def _origin_allowed(request: Request, settings: Settings) -> bool:
+    """A browser's cross-site write carries a foreign Origin; refuse it even before CSRF tokens."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True  # not a browser, or a same-origin GET-like navigation
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    own = {urlsplit(settings.public_base_url).netloc, request.headers.get("host", "")}
+    return parts.netloc in own
+
+
+class ApiRoute(Route):
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        handler: Callable,
+        *,
+        permission: str,
+        body: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        summary: str = "",
+        stages: Iterable[str] = FULL,
+        model: type | None = None,
+        csrf: bool = True,
+    ):
+        if permission not in PERMISSIONS:
+            raise ValueError(f"{path}: unknown permission {permission!r}")
+        self.handler = handler
+        self.permission = permission
+        self.body_model = body
+        self.response_model = response
+        self.status = status
+        self.summary = summary or (handler.__doc__ or "").strip().split("\n")[0]
+        self.stages = frozenset(stages)
+        self.model = model  # the tenant-owned table a `{id}` in the path refers to (isolation tests)
+        self.csrf = csrf
+        super().__init__(path, self._endpoint, methods=[method], name=handler.__name__)
+        self.method = method
+
+    async def _endpoint(self, request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        lang = i18n.negotiate(request.headers.get("accept-language"))
+        try:
+            if self.method in UNSAFE_METHODS and not _origin_allowed(request, settings):
+                raise Problem(403, "cross_origin")
+            body = await self._read_body(request) if self.body_model is not None else None
+            return await run_in_threadpool(self._run, request, settings, lang, body)
+        except Problem as problem:
+            return problem.response(lang)
+
+    async def _read_body(self, request: Request) -> BaseModel:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise Problem(413, "body_too_large")
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, "malformed_json", pointer="")
+        if not isinstance(data, dict):
+            raise Problem(422, "invalid", errors=[{"pointer": "", "code": "object_type", "message": "must be a JSON object"}])
+        unknown = sorted(set(data) - set(self.body_model.model_fields))
+        if unknown:
+            raise Problem(422, "invalid", errors=[
+                {"pointer": "/" + key.replace("~", "~0").replace("/", "~1"), "code": "unknown_field", "message": "is not a field of this object"}
+                for key in unknown
+            ])
+        try:
+            return self.body_model.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation_error(exc)
+
+    def _run(self, request: Request, settings: Settings, lang: str, body: BaseModel | None) -> Response:
+        from web.auth.sessions import authenticate  # late: sessions imports the models
+
+        engine = request.app.state.engine
+        cookies: list = []
+        deferred: list = []
+        try:
+            with session_scope(engine) as db:
+                ctx = RequestContext(
+                    request, db, settings, lang, client_ip(request, settings), cookies=cookies, deferred=deferred
+                )
+                authenticate(ctx)
+                if ctx.account is not None:
+                    ctx.lang = i18n.negotiate(None, ctx.account.language)
+                    lang = ctx.lang
+                self._check_access(ctx)
+                db.info["actor"] = ctx.actor()
+                args = (ctx, body) if self.body_model is not None else (ctx,)
+                result = self.handler(*args, **request.path_params)
+                response = self._serialise(result)
+            for action in deferred:
+                action()
+        except Problem as problem:
+            response = problem.response(lang)
+        except ValidationError as exc:
+            response = from_validation_error(exc).response(lang)
+        except IntegrityError:
+            log.info("integrity error on %s %s", self.method, self.path, exc_info=True)
+            response = Problem(409, "conflict").response(lang)
+        except Exception:
+            log.exception("unexpected error on %s %s", self.method, self.path)
+            response = Problem(500, "internal").response(lang)
+        for name, options in cookies:
+            if options.get("delete"):
+                response.delete_cookie(name, path="/")
+            else:
+                response.set_cookie(name, **options)
+        return response
+
+    def _check_access(self, ctx: RequestContext) -> None:
+        if self.permission == "public":
+            return
+        if ctx.account is None:
+            raise Problem(401, "unauthenticated")
+        if ctx.login_session is not None and ctx.login_session.stage not in self.stages:
+            raise Problem(403, _STAGE_PROBLEM.get(ctx.login_session.stage, "forbidden"))
+        if not allowed(ctx.role, self.permission):
+            raise Problem(403, "forbidden")
+        if self.permission in TENANT_SCOPED and ctx.tenant_id is None:
+            raise Problem(403, "forbidden")
+        if (
+            self.csrf
+            and ctx.login_session is not None
+            and self.method in UNSAFE_METHODS
+            and not _csrf_ok(ctx)
+        ):
+            raise Problem(403, "csrf")
+
+    def _serialise(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204)
+        return JSONResponse(jsonable(result), status_code=self.status)
+
+
+def _csrf_ok(ctx: RequestContext) -> bool:
+    from web.auth.tokens import same
+
+    sent = ctx.request.headers.get("x-csrf-token", "")
+    return bool(sent) and same(sent, ctx.login_session.csrf_token)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    return value
+
+
+def api(method: str, path: str, handler: Callable, **options) -> ApiRoute:
+    return ApiRoute(method, path, handler, **options)

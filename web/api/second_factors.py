@@ -1,0 +1,192 @@
+"""Managing one's own second factors (seed 002 "Bewerk 2FA"): the authenticator app (TOTP) and the
+recovery codes that back it up. Adding, removing and choosing the primary factor ask for the password."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from web import clock
+from web.api.auth import next_stage, recovery_codes_left
+from web.api.problems import Problem, field_problem
+from web.api.routing import api
+from web.auth import ratelimit, sessions, totp
+from web.auth.passwords import verify_password
+from web.auth.tokens import digest, new_recovery_code
+from web.models import RecoveryCode, Tenant
+
+ISSUER = "Callplan PBX"
+RECOVERY_CODE_COUNT = 10
+ENROL_STAGES = {"enrol", "full"}
+
+
+class PasswordConfirm(BaseModel):
+    password: str = Field(max_length=1024)
+
+
+class TotpConfirm(BaseModel):
+    code: str = Field(max_length=20)
+
+
+class PrimaryChoice(BaseModel):
+    password: str = Field(max_length=1024)
+    factor: Literal["totp"]  # the call-back code by phone joins here when it exists
+
+
+class TotpEnrolment(BaseModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class SecondFactors(BaseModel):
+    totp_enabled: bool
+    primary: Optional[str]
+    recovery_codes_left: int
+    required_by_tenant: bool
+
+
+class RecoveryCodes(BaseModel):
+    codes: list[str]
+    stage: str = "full"
+
+
+def _require_password(ctx, password: str) -> None:
+    if not verify_password(ctx.settings, ctx.account.password_hash, password):
+        raise field_problem(422, "wrong_password", "/password", "is not your password")
+
+
+def _tenant_requires(ctx) -> bool:
+    tenant = ctx.db.get(Tenant, ctx.account.tenant_id) if ctx.account.tenant_id else None
+    return bool(tenant and tenant.require_2fa)
+
+
+def _wrong_password_response(ctx, problem: Problem):
+    """Count a wrong password towards the login limits, keeping that record despite the refusal."""
+    ratelimit.record(ctx, ctx.account.email, False, "reauth_wrong_password", ctx.account)
+    return problem.response(ctx.lang)
+
+
+def _guard(ctx, password: str):
+    wait = ratelimit.retry_after(ctx.db, ctx.account.email, ctx.source_ip)
+    if wait:
+        raise Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait})
+    try:
+        _require_password(ctx, password)
+    except Problem as problem:
+        return _wrong_password_response(ctx, problem)
+    return None
+
+
+def _new_codes(ctx) -> list[str]:
+    account = ctx.account
+    for old in ctx.db.exec(select(RecoveryCode).where(RecoveryCode.account_id == account.id)).all():
+        ctx.db.delete(old)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    for code in codes:
+        ctx.db.add(RecoveryCode(account_id=account.id, tenant_id=account.tenant_id, code_hash=digest(code)))
+    return codes
+
+
+def overview(ctx):
+    """Which second factors the caller has set up."""
+    account = ctx.account
+    return SecondFactors(
+        totp_enabled=account.totp_enabled,
+        primary=account.primary_factor,
+        recovery_codes_left=recovery_codes_left(ctx, account),
+        required_by_tenant=_tenant_requires(ctx),
+    )
+
+
+def start_totp(ctx, body: PasswordConfirm):
+    """Begin adding an authenticator app: a new secret as QR code and as a key to type."""
+    refused = _guard(ctx, body.password)
+    if refused is not None:
+        return refused
+    account = ctx.account
+    if account.totp_enabled:
+        raise Problem(409, "totp_already_enabled")
+    account.totp_secret = totp.new_secret()
+    ctx.db.add(account)
+    uri = totp.provisioning_uri(account.totp_secret, account.email, ISSUER)
+    return TotpEnrolment(secret=account.totp_secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def confirm_totp(ctx, body: TotpConfirm):
+    """Finish adding the authenticator with a code from it; answers the recovery codes, once."""
+    account = ctx.account
+    if account.totp_enabled or not account.totp_secret:
+        raise Problem(409, "no_totp_enrolment")
+    step = totp.matching_step(account.totp_secret, body.code, clock.timestamp(), account.totp_last_step)
+    if step is None:
+        raise field_problem(422, "wrong_code", "/code", "does not match the authenticator; check the phone's clock")
+    account.totp_enabled = True
+    account.totp_last_step = step
+    account.primary_factor = "totp"
+    ctx.db.add(account)
+    codes = _new_codes(ctx)
+    stage = "full"
+    if ctx.login_session is not None and ctx.login_session.stage == "enrol":
+        stage = next_stage(ctx, account, second_factor_done=True)
+        sessions.advance_session(ctx, stage)
+    return RecoveryCodes(codes=codes, stage=stage)
+
+
+def remove_totp(ctx, body: PasswordConfirm):
+    """Remove the authenticator (and with it the recovery codes)."""
+    refused = _guard(ctx, body.password)
+    if refused is not None:
+        return refused
+    if _tenant_requires(ctx):
+        raise Problem(409, "second_factor_required_by_tenant")
+    account = ctx.account
+    if not account.totp_enabled:
+        raise Problem(409, "totp_not_enabled")
+    account.totp_enabled = False
+    account.totp_secret = None
+    account.primary_factor = None
+    ctx.db.add(account)
+    for code in ctx.db.exec(select(RecoveryCode).where(RecoveryCode.account_id == account.id)).all():
+        ctx.db.delete(code)
+    return None
+
+
+def renew_recovery_codes(ctx, body: PasswordConfirm):
+    """Replace the recovery codes with ten new ones (the old ones stop working)."""
+    refused = _guard(ctx, body.password)
+    if refused is not None:
+        return refused
+    if not ctx.account.totp_enabled:
+        raise Problem(409, "totp_not_enabled")
+    return RecoveryCodes(codes=_new_codes(ctx))
+
+
+def choose_primary(ctx, body: PrimaryChoice):
+    """Choose which factor asks first at login."""
+    refused = _guard(ctx, body.password)
+    if refused is not None:
+        return refused
+    account = ctx.account
+    if body.factor == "totp" and not account.totp_enabled:
+        raise field_problem(422, "factor_not_enabled", "/factor", "set up this factor first")
+    account.primary_factor = body.factor
+    ctx.db.add(account)
+    return overview(ctx)
+
+
+routes = [
+    api("GET", "/api/account/second-factors", overview, permission="self", response=SecondFactors, stages=ENROL_STAGES),
+    api("POST", "/api/account/second-factors/totp", start_totp, permission="self", body=PasswordConfirm,
+        response=TotpEnrolment, stages=ENROL_STAGES),
+    api("POST", "/api/account/second-factors/totp/confirm", confirm_totp, permission="self", body=TotpConfirm,
+        response=RecoveryCodes, stages=ENROL_STAGES),
+    api("POST", "/api/account/second-factors/totp/remove", remove_totp, permission="self", body=PasswordConfirm,
+        status=204),
+    api("POST", "/api/account/second-factors/recovery-codes", renew_recovery_codes, permission="self",
+        body=PasswordConfirm, response=RecoveryCodes),
+    api("PUT", "/api/account/second-factors/primary", choose_primary, permission="self", body=PrimaryChoice,
+        response=SecondFactors),
+]

@@ -1,0 +1,55 @@
+"""The ASGI app: `web.app:app` for uvicorn, `create_app(settings)` for tests and other processes."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from web import i18n, pages
+from web.api import accounts, audit_log, auth, meta, second_factors, tenants, tokens
+from web.api.problems import Problem
+from web.db import make_engine
+from web.settings import Settings, get_settings
+
+log = logging.getLogger("web")
+
+API_MODULES = (meta, auth, second_factors, tokens, accounts, tenants, audit_log)
+
+
+def api_routes() -> list:
+    return [route for module in API_MODULES for route in module.routes]
+
+
+async def _not_found(request: Request, exc) -> JSONResponse:
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    status = getattr(exc, "status_code", 404)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    return Problem(status, code).response(lang)
+
+
+async def _internal(request: Request, exc) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Problem(500, "internal").response(i18n.negotiate(request.headers.get("accept-language")))
+
+
+def create_app(settings: Settings | None = None, engine=None) -> Starlette:
+    settings = settings or get_settings()
+    app = Starlette(
+        routes=api_routes() + pages.routes(),
+        exception_handlers={404: _not_found, 405: _not_found, 500: _internal},
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    return app
+
+
+def __getattr__(name: str):
+    # `web.app:app` is built on first use, so importing this module (tests, tools) reads no settings.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,105 @@
+"""Every change recorded, without every route remembering to do it.
+
+A flush listener on every ORM session turns each inserted, updated and deleted row into an audit entry
+(who, tenant, what, before/after, when, from where). The actor is whoever the request authenticated as,
+put in `session.info["actor"]` by `web.db.session_scope`. Tables opt out with `__audit__ = False` (the
+audit log itself, sessions, the login history) and name secret columns in `__audit_redact__`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from web import clock
+
+
+@dataclass(frozen=True)
+class Actor:
+    account_id: int | None
+    email: str
+    tenant_id: int | None
+    source_ip: str = ""
+
+
+SYSTEM = Actor(account_id=None, email="system", tenant_id=None)
+REDACTED = "(secret changed)"
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _columns(obj) -> list[str]:
+    return [attr.key for attr in inspect(obj).mapper.column_attrs]
+
+
+def _snapshot(obj, redact: set[str]) -> dict:
+    return {key: (REDACTED if key in redact else _plain(getattr(obj, key))) for key in _columns(obj)}
+
+
+def _changes(obj, redact: set[str]) -> tuple[dict, dict]:
+    state = inspect(obj)
+    before, after = {}, {}
+    for key in _columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[key] = REDACTED if key in redact else _plain(old)
+        after[key] = REDACTED if key in redact else _plain(new)
+    return before, after
+
+
+def _entry(obj, operation: str, summary: dict, actor: Actor) -> dict:
+    table = obj.__table__.name
+    tenant_id = getattr(obj, "tenant_id", None)
+    if table == "tenant":
+        # A deleted tenant takes its rows with it; its own deletion is kept as a platform entry.
+        tenant_id = None if operation == "delete" else obj.id
+    return {
+        "tenant_id": tenant_id if tenant_id is not None else actor.tenant_id,
+        "at": clock.now(),
+        "actor_account_id": actor.account_id,
+        "actor_email": actor.email,
+        "source_ip": actor.source_ip,
+        "action": f"{table}.{operation}",
+        "object_type": table,
+        "object_id": _plain(getattr(obj, "id", None)),
+        "summary": summary,
+    }
+
+
+@event.listens_for(Session, "after_flush")
+def _record_changes(session: Session, _flush_context) -> None:
+    from web.models.audit import AuditEntry
+
+    actor = session.info.get("actor") or SYSTEM
+    rows = []
+    for obj in session.new:
+        if getattr(obj, "__audit__", True) and hasattr(obj, "__table__"):
+            rows.append(_entry(obj, "create", {"after": _snapshot(obj, getattr(obj, "__audit_redact__", set()))}, actor))
+    for obj in session.dirty:
+        if getattr(obj, "__audit__", True) and hasattr(obj, "__table__") and session.is_modified(obj):
+            before, after = _changes(obj, getattr(obj, "__audit_redact__", set()))
+            if after:
+                rows.append(_entry(obj, "update", {"before": before, "after": after}, actor))
+    for obj in session.deleted:
+        if getattr(obj, "__audit__", True) and hasattr(obj, "__table__"):
+            rows.append(_entry(obj, "delete", {"before": _snapshot(obj, getattr(obj, "__audit_redact__", set()))}, actor))
+    if rows:
+        # A core insert: adding ORM objects inside a flush is not allowed.
+        session.connection().execute(insert(AuditEntry.__table__), rows)

@@ -1,0 +1,1 @@
+"""Authentication pieces: password hashing, random tokens, TOTP, sessions, rate limits."""

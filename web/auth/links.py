@@ -1,0 +1,52 @@
+"""One-time links by mail: password reset (1 hour) and welcome (7 days, seed 001 9.2)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from web import clock, mail
+from web.auth import tokens
+from web.i18n import t
+from web.models import Account, OneTimeLink
+
+LIFETIME = {"reset": timedelta(hours=1), "welcome": timedelta(days=7)}
+
+
+def issue(ctx, account: Account, purpose: str) -> None:
+    """Make a link for `account` and mail it once the transaction has committed.
+
+    Older unused links of the same account are spent, so only the newest one works."""
+    now = clock.now()
+    for old in ctx.db.exec(
+        select(OneTimeLink).where(OneTimeLink.account_id == account.id, OneTimeLink.used_at == None)  # noqa: E711
+    ).all():
+        old.used_at = now
+        ctx.db.add(old)
+    raw = tokens.new_token()
+    ctx.db.add(
+        OneTimeLink(
+            account_id=account.id,
+            tenant_id=account.tenant_id,
+            purpose=purpose,
+            token_hash=tokens.digest(raw),
+            expires_at=now + LIFETIME[purpose],
+        )
+    )
+    # The token rides in the fragment: it never reaches a server log or a Referer header.
+    url = f"{ctx.settings.public_base_url}/set-password#token={raw}"
+    lang = account.language
+    subject = t(lang, f"mail.{purpose}.subject")
+    body = t(lang, f"mail.{purpose}.body", email=account.email, url=url, hours=int(LIFETIME[purpose].total_seconds() // 3600))
+    ctx.after_commit(lambda: mail.send_mail(ctx.settings, account.email, subject, body))
+
+
+def redeem(ctx, raw: str) -> OneTimeLink | None:
+    """The link behind `raw` if it is unused and unexpired, now marked used; else None."""
+    link = ctx.db.exec(select(OneTimeLink).where(OneTimeLink.token_hash == tokens.digest(raw))).first()
+    if link is None or link.used_at is not None or link.expires_at <= clock.now():
+        return None
+    link.used_at = clock.now()
+    ctx.db.add(link)
+    return link

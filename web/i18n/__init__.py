@@ -1,0 +1,41 @@
+"""One message catalogue for the API's errors and the portal's pages, in English and Dutch."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from web.validation import LANGUAGES
+
+DEFAULT = "en"
+CATALOGUE_PATH = Path(__file__).with_name("messages.json")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    return json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+
+
+def t(lang: str | None, key: str, **params) -> str:
+    messages = catalogue()
+    text = messages.get(lang or DEFAULT, {}).get(key) or messages[DEFAULT].get(key) or key
+    return text.format(**params) if params else text
+
+
+def negotiate(accept_language: str | None, preferred: str | None = None) -> str:
+    """The account's own language wins; else the first supported one the browser asks for."""
+    if preferred in LANGUAGES:
+        return preferred
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT
+
+
+def page_messages(lang: str) -> dict[str, str]:
+    """The texts the browser needs (keys starting with "ui.")."""
+    messages = catalogue()
+    merged = {**messages[DEFAULT], **messages.get(lang, {})}
+    return {key: value for key, value in merged.items() if key.startswith("ui.")}

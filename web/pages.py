@@ -1,0 +1,50 @@
+"""The portal's HTML pages. They are static shells: the data arrives through the JSON API, which
+does every permission check, so a page itself shows nothing to someone not logged in."""
+
+from __future__ import annotations
+
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from web.settings import REPO_ROOT
+
+STATIC_DIR = REPO_ROOT / "static"
+
+# path -> HTML file in static/
+PAGES = {
+    "/": "shell.html",
+    "/login": "login.html",
+    "/set-password": "set-password.html",
+    "/forgot-password": "forgot-password.html",
+    "/account/security": "security.html",
+}
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class PageRoute(Route):
+    permission = "public"
+
+    def __init__(self, path: str, filename: str):
+        file = STATIC_DIR / filename
+
+        async def page(_request):
+            return FileResponse(file, media_type="text/html", headers=SECURITY_HEADERS)
+
+        super().__init__(path, page, methods=["GET"], name=f"page:{filename}")
+
+
+class StaticMount(Mount):
+    permission = "public"
+
+
+def routes() -> list:
+    return [PageRoute(path, filename) for path, filename in PAGES.items()] + [
+        StaticMount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")
+    ]

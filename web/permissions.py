@@ -1,0 +1,41 @@
+"""Who may do what: the one permission table.
+
+Every route names one permission from `PERMISSIONS`; the route walk test (tests/web/test_permissions.py)
+fails on a route without one and on any outcome that differs from this table.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Role = Literal["operator", "admin", "user", "agent", "reports"]
+ROLES: tuple[str, ...] = ("operator", "admin", "user", "agent", "reports")
+
+ANONYMOUS = "anonymous"
+STAFF = frozenset({"admin", "user", "agent", "reports"})  # everyone who belongs to a tenant
+EVERYONE = STAFF | {"operator"}
+
+# permission -> the roles that hold it. "public" is the only one anonymous callers hold.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "public": frozenset(EVERYONE | {ANONYMOUS}),
+    # one's own session, profile, password, second factors and API tokens
+    "self": EVERYONE,
+    # the platform: tenants and their first admins
+    "tenants.manage": frozenset({"operator"}),
+    # the tenant's own company record (name, time zone, 2FA policy)
+    "tenant.read": STAFF,
+    "tenant.write": frozenset({"admin"}),
+    # portal accounts of the tenant
+    "accounts.manage": frozenset({"admin"}),
+    # the audit log and login history (seed 003: the admin sees the login history)
+    "audit.read": frozenset({"admin", "operator"}),
+}
+
+
+def allowed(role: str | None, permission: str) -> bool:
+    return (role or ANONYMOUS) in PERMISSIONS[permission]
+
+
+# Tenant-scoped permissions: the route works inside the caller's tenant, so callers without one
+# (platform operators) are refused even when the table would otherwise let them in.
+TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage"})

@@ -1,0 +1,109 @@
+"""Settings, read once from the environment.
+
+Every process (web app, bridge, migrations, tests) builds one `Settings` from `os.environ` and passes it
+down; nothing else reads the environment, so a test can run an app with settings of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(env: dict, name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _secret_key(env: dict) -> str:
+    """The secret key signs nothing a stranger can forge without it; keep one stable per install.
+
+    Without CALLPLAN_SECRET_KEY a random key is kept in var/secret_key so restarts keep it.
+    """
+    if env.get("CALLPLAN_SECRET_KEY"):
+        return env["CALLPLAN_SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "PBX <noreply@localhost>"
+    xml_curl_user: str = "freeswitch"
+    xml_curl_password: str = ""
+    xml_curl_allowed_addresses: tuple[str, ...] = ()
+    esl_host: str = "127.0.0.1"
+    esl_port: int = 8021
+    esl_password: str = "ClueCon"
+    trusted_proxies: tuple[str, ...] = ()
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        default_db = f"sqlite:///{VAR_DIR / 'callplan.sqlite3'}"
+        return cls(
+            database_url=env.get("CALLPLAN_DATABASE_URL") or default_db,
+            secret_key=_secret_key(env),
+            public_base_url=(env.get("CALLPLAN_PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            smtp_host=env.get("CALLPLAN_SMTP_HOST", "127.0.0.1"),
+            smtp_port=_int(env, "CALLPLAN_SMTP_PORT", 25),
+            smtp_user=env.get("CALLPLAN_SMTP_USER", ""),
+            smtp_password=env.get("CALLPLAN_SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env, "CALLPLAN_SMTP_STARTTLS", False),
+            mail_from=env.get("CALLPLAN_MAIL_FROM", "PBX <noreply@localhost>"),
+            xml_curl_user=env.get("CALLPLAN_XML_CURL_USER", "freeswitch"),
+            xml_curl_password=env.get("CALLPLAN_XML_CURL_PASSWORD", ""),
+            xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES"),
+            esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
+            esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
+            esl_password=env.get("CALLPLAN_ESL_PASSWORD", "ClueCon"),
+            trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
+            argon2_time_cost=_int(env, "CALLPLAN_ARGON2_TIME_COST", 3),
+            argon2_memory_kib=_int(env, "CALLPLAN_ARGON2_MEMORY_KIB", 65536),
+            argon2_parallelism=_int(env, "CALLPLAN_ARGON2_PARALLELISM", 4),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment the first time they are asked for."""
+    return Settings.from_env()

@@ -129,6 +129,9 @@ def second_factor(ctx, body: SecondFactorRequest):
     session, account = ctx.login_session, ctx.account
     if session is None or session.stage != "2fa":
         raise Problem(409, "no_pending_login")
+    wait = ratelimit.retry_after(ctx.db, account.email, ctx.source_ip)
+    if wait:
+        raise Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait})
     ok, reason = False, "code_wrong"
     if body.code:
         step = totp.matching_step(account.totp_secret or "", body.code, clock.timestamp(), account.totp_last_step)

@@ -154,15 +154,15 @@ class ApiRoute(Route):
         try:
             if self.method in UNSAFE_METHODS and not _origin_allowed(request, settings):
                 raise Problem(403, "cross_origin")
-            body = await self._read_body(request) if self.body_model is not None else None
-            return await run_in_threadpool(self._run, request, settings, lang, body)
+            raw = await request.body() if self.body_model is not None else None
+            if raw is not None and len(raw) > MAX_BODY_BYTES:
+                raise Problem(413, "body_too_large")
+            return await run_in_threadpool(self._run, request, settings, lang, raw)
         except Problem as problem:
             return problem.response(lang)
 
-    async def _read_body(self, request: Request) -> BaseModel:
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            raise Problem(413, "body_too_large")
+    def _parse_body(self, raw: bytes) -> BaseModel:
+        """The body as the route's model; refused with pointers to every field at fault."""
         try:
             data = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -180,7 +180,7 @@ class ApiRoute(Route):
         except ValidationError as exc:
             raise from_validation_error(exc)
 
-    def _run(self, request: Request, settings: Settings, lang: str, body: BaseModel | None) -> Response:
+    def _run(self, request: Request, settings: Settings, lang: str, raw: bytes | None) -> Response:
         from web.auth.sessions import authenticate  # late: sessions imports the models
 
         engine = request.app.state.engine
@@ -195,7 +195,8 @@ class ApiRoute(Route):
                 if ctx.account is not None:
                     ctx.lang = i18n.negotiate(None, ctx.account.language)
                     lang = ctx.lang
-                self._check_access(ctx)
+                self._check_access(ctx)  # before the body: strangers learn nothing about its shape
+                body = self._parse_body(raw) if raw is not None else None
                 db.info["actor"] = ctx.actor()
                 args = (ctx, body) if self.body_model is not None else (ctx,)
                 result = self.handler(*args, **request.path_params)

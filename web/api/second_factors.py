@@ -51,6 +51,7 @@ class SecondFactors(BaseModel):
 class RecoveryCodes(BaseModel):
     codes: list[str]
     stage: str = "full"
+    csrf_token: Optional[str] = None  # new when finishing enrolment moved the login on to a new session
 
 
 def _require_password(ctx, password: str) -> None:
@@ -132,7 +133,8 @@ def confirm_totp(ctx, body: TotpConfirm):
     if ctx.login_session is not None and ctx.login_session.stage == "enrol":
         stage = next_stage(ctx, account, second_factor_done=True)
         sessions.advance_session(ctx, stage)
-    return RecoveryCodes(codes=codes, stage=stage)
+    csrf = ctx.login_session.csrf_token if ctx.login_session is not None else None
+    return RecoveryCodes(codes=codes, stage=stage, csrf_token=csrf)
 
 
 def remove_totp(ctx, body: PasswordConfirm):

@@ -2,6 +2,7 @@
 across several web processes).
 
 - per account (e-mail typed): 5 failures in 15 minutes, then 429 until the oldest leaves the window;
+- per account, wrong second-factor codes: 10 in 15 minutes (two pending logins' worth of 5), likewise;
 - per source address: 20 failures in 15 minutes, likewise;
 - lockout: 10 wrong passwords in a row lock the account until a password reset or an admin unlocks it.
 """
@@ -18,10 +19,12 @@ from web.models import LoginAttempt
 
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 5
+PER_ACCOUNT_CODES = 10
 PER_ADDRESS = 20
 LOCKOUT_AFTER = 10
-# Failures that count against the limits: guesses of a password or a code.
-COUNTED = ("wrong_password", "unknown_account", "code_wrong", "reauth_wrong_password")
+# Failures that count against the limits: guesses of a password, guesses of a code.
+PASSWORD_GUESSES = ("wrong_password", "unknown_account", "reauth_wrong_password")
+CODE_GUESSES = ("code_wrong",)
 
 
 def _wait(times: list, limit: int, now) -> int | None:
@@ -35,12 +38,16 @@ def retry_after(db: Session, email: str, source_ip: str) -> int | None:
     """Seconds to wait before another try, or None when the caller may try now."""
     now = clock.now()
     since = now - WINDOW
-    base = select(LoginAttempt.at).where(
-        LoginAttempt.at > since, LoginAttempt.success == False, LoginAttempt.reason.in_(COUNTED)  # noqa: E712
-    ).order_by(LoginAttempt.at)
+    def failures(reasons, *conditions) -> list:
+        query = select(LoginAttempt.at).where(
+            LoginAttempt.at > since, LoginAttempt.success == False, LoginAttempt.reason.in_(reasons), *conditions  # noqa: E712
+        ).order_by(LoginAttempt.at)
+        return list(db.exec(query).all())
+
     waits = [
-        _wait(list(db.exec(base.where(LoginAttempt.email == email)).all()), PER_ACCOUNT, now),
-        _wait(list(db.exec(base.where(LoginAttempt.source_ip == source_ip)).all()), PER_ADDRESS, now),
+        _wait(failures(PASSWORD_GUESSES, LoginAttempt.email == email), PER_ACCOUNT, now),
+        _wait(failures(CODE_GUESSES, LoginAttempt.email == email), PER_ACCOUNT_CODES, now),
+        _wait(failures(PASSWORD_GUESSES + CODE_GUESSES, LoginAttempt.source_ip == source_ip), PER_ADDRESS, now),
     ]
     waits = [w for w in waits if w]
     return max(waits) if waits else None

@@ -1,0 +1,61 @@
+"""Arranging tenants, accounts and logins for API tests."""
+
+from __future__ import annotations
+
+import pyotp
+
+from web import clock
+from web.auth.passwords import hash_password
+from web.auth.tokens import digest, new_api_token
+from web.models import Account, ApiToken, Tenant
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_tenant(db, name="Acme", sip_domain="acme.pbx.test", **fields) -> Tenant:
+    with db() as session:
+        tenant = Tenant(name=name, sip_domain=sip_domain, **fields)
+        session.add(tenant)
+        session.flush()
+        return tenant
+
+
+def make_account(db, settings, tenant_id, email, role="admin", password=PASSWORD, **fields) -> Account:
+    with db() as session:
+        account = Account(tenant_id=tenant_id, email=email, role=role, language="en",
+                          password_hash=hash_password(settings, password) if password else None, **fields)
+        session.add(account)
+        session.flush()
+        return account
+
+
+def make_token(db, account) -> str:
+    raw = new_api_token()
+    with db() as session:
+        session.add(ApiToken(account_id=account.id, tenant_id=account.tenant_id, name="test", prefix=raw[:10],
+                             token_hash=digest(raw)))
+    return raw
+
+
+def login(client, email, password=PASSWORD, expect_stage="full"):
+    response = client.post("/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    client.headers["x-csrf-token"] = body["csrf_token"]
+    if expect_stage is not None:
+        assert body["stage"] == expect_stage, body
+    return body
+
+
+def enrol_totp(client, password=PASSWORD) -> tuple[str, list[str]]:
+    """Turn on the authenticator for the logged-in client; returns (secret, recovery codes)."""
+    started = client.post("/api/account/second-factors/totp", json={"password": password})
+    assert started.status_code == 200, started.text
+    secret = started.json()["secret"]
+    confirmed = client.post("/api/account/second-factors/totp/confirm", json={"code": code_at(secret)})
+    assert confirmed.status_code == 200, confirmed.text
+    return secret, confirmed.json()["codes"]
+
+
+def code_at(secret: str, steps_from_now: int = 0) -> str:
+    return pyotp.TOTP(secret).at(clock.timestamp() + 30 * steps_from_now)

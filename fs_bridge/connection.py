@@ -33,8 +33,10 @@ class Backoff:
 
 def connect(host: str, port: int, password: str, timeout: float = 5.0) -> greenswitch.InboundESL:
     esl = greenswitch.InboundESL(host=host, port=port, password=password, timeout=timeout)
-    esl.connect()
-    esl.send(f"event plain {EVENTS}")
+    # greenswitch waits forever for an answer that never comes; a half-dead switch must not hang us.
+    with gevent.Timeout(timeout):
+        esl.connect()
+        esl.send(f"event plain {EVENTS}")
     return esl
 
 
@@ -43,7 +45,7 @@ def run_forever(host: str, port: int, password: str, on_connected=None) -> None:
     while True:
         try:
             esl = connect(host, port, password)
-        except Exception as exc:  # refused, timed out, bad password: all mean "not yet"
+        except (Exception, gevent.Timeout) as exc:  # refused, timed out, bad password: all mean "not yet"
             delay = backoff.next()
             log.warning("FreeSWITCH event socket at %s:%s not answering (%s); retrying in %.0f s", host, port, exc, delay)
             gevent.sleep(delay)

@@ -1,0 +1,73 @@
+"""The bridge process keeps trying while FreeSWITCH is away, and reconnects and resubscribes after a drop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import free_port
+from tests.fs_bridge.esl_server import EslServer
+from web.settings import REPO_ROOT
+
+
+def _bridge(port: int, tmp_path) -> subprocess.Popen:
+    env = {**os.environ, "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(port),
+           "CALLPLAN_ESL_PASSWORD": "s3cret", "CALLPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.sqlite3'}",
+           "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "fs_bridge"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture
+def stop_later():
+    processes = []
+    yield processes.append
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_bridge_waits_for_freeswitch_then_connects_and_subscribes(tmp_path, stop_later):
+    port = free_port()
+    bridge = _bridge(port, tmp_path)
+    stop_later(bridge)
+    time.sleep(1.5)
+    assert bridge.poll() is None, "the bridge must keep running while FreeSWITCH is away"
+    server = EslServer(password="s3cret", port=port)  # FreeSWITCH comes up on the port the bridge tries
+    try:
+        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), timeout=15)
+        subscription = next(c for c in server.commands if c.startswith("event plain"))
+        assert "CHANNEL_HANGUP_COMPLETE" in subscription and "callcenter::info" in subscription
+    finally:
+        server.close()
+    bridge.terminate()
+    output = bridge.communicate(timeout=10)[0]
+    assert "not answering" in output and "retrying" in output
+
+
+def test_bridge_reconnects_and_resubscribes_after_a_drop(tmp_path, stop_later):
+    server = EslServer(password="s3cret")
+    try:
+        bridge = _bridge(server.port, tmp_path)
+        stop_later(bridge)
+        assert server.wait_for(lambda: server.auths == 1, timeout=15)
+        server.drop_clients()
+        assert server.wait_for(lambda: server.auths == 2, timeout=15)
+        assert server.wait_for(lambda: sum(c.startswith("event plain") for c in server.commands) == 2, timeout=5)
+    finally:
+        server.close()
+
+
+def test_bridge_keeps_retrying_on_a_wrong_password(tmp_path, stop_later):
+    server = EslServer(password="another")
+    try:
+        bridge = _bridge(server.port, tmp_path)
+        stop_later(bridge)
+        assert server.wait_for(lambda: sum(c.startswith("auth ") for c in server.commands) >= 2, timeout=15)
+        assert server.auths == 0 and bridge.poll() is None
+    finally:
+        server.close()

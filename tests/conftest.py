@@ -90,13 +90,12 @@ def _pg_migrated(pg_databases):
 
 
 def _truncate_all(url: str) -> None:
-    from sqlmodel import SQLModel
+    from sqlalchemy import inspect
 
-    import web.models  # noqa: F401
     from web.db import make_engine
 
     engine = make_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    names = ", ".join(f'"{name}"' for name in inspect(engine).get_table_names() if name != "alembic_version")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()

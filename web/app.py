@@ -8,19 +8,25 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+import importlib
+import pkgutil
+
+import web.api
 from web import i18n, pages
-from web.api import accounts, audit_log, auth, meta, second_factors, tenants, tokens
 from web.api.problems import Problem
 from web.db import make_engine
 from web.settings import Settings, get_settings
 
 log = logging.getLogger("web")
 
-API_MODULES = (meta, auth, second_factors, tokens, accounts, tenants, audit_log)
+def api_modules() -> list:
+    """Every module in web/api/ that exports `routes` (adding an API concept is one new module)."""
+    modules = [importlib.import_module(f"web.api.{info.name}") for info in pkgutil.iter_modules(web.api.__path__)]
+    return sorted((m for m in modules if hasattr(m, "routes")), key=lambda m: m.__name__)
 
 
 def api_routes() -> list:
-    return [route for module in API_MODULES for route in module.routes]
+    return [route for module in api_modules() for route in module.routes]
 
 
 async def _not_found(request: Request, exc) -> JSONResponse:

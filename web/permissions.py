@@ -29,6 +29,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({"admin"}),
     # the audit log and login history (seed 003: the admin sees the login history)
     "audit.read": frozenset({"admin", "operator"}),
+    # the PBX's objects: users, devices, numbers, schedules, groups, queues, menus, boxes, audio, ...
+    "pbx.manage": frozenset({"admin"}),
+    # the company phonebook: everyone in the company reads it (seed 003: users see the global book)
+    "phonebook.read": STAFF,
+    # revealing a device's SIP password after creation (audited)
+    "secrets.reveal": frozenset({"admin"}),
 }
 
 
@@ -38,4 +44,4 @@ def allowed(role: str | None, permission: str) -> bool:
 
 # Tenant-scoped permissions: the route works inside the caller's tenant, so callers without one
 # (platform operators) are refused even when the table would otherwise let them in.
-TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage"})
+TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage", "pbx.manage", "phonebook.read", "secrets.reveal"})

@@ -8,8 +8,9 @@ from pydantic import BaseModel
 from web.api.problems import Problem
 
 
-def apply_update(row, update: BaseModel) -> dict:
-    changes = update.model_dump(exclude_unset=True)
+def apply_update(row, update: BaseModel, mode: str = "python") -> dict:
+    """Set the fields `update` carries on `row`; mode="json" stores nested models as plain JSON."""
+    changes = update.model_dump(mode=mode, exclude_unset=True)
     table = row.__table__
     errors = [
         {"pointer": f"/{name}", "code": "null_not_allowed", "message": "may not be empty"}

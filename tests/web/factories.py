@@ -1,9 +1,15 @@
 """One factory per tenant-owned table that an API route addresses by id.
 
 The isolation test creates a row of tenant B with these and checks tenant A cannot reach it through any
-route; a route whose table has no factory here fails that test, so later tables must add one."""
+route; a route whose table has no factory fails that test, so new tables must add one. Factories live
+beside the tests of their feature in tests/web/factories_<feature>.py (each exporting FACTORIES), and
+are merged here."""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
 
 from tests.web.helpers import make_account, make_token
 from web.models import Account, ApiToken
@@ -25,3 +31,7 @@ FACTORIES = {
     Account: _account,
     ApiToken: _api_token,
 }
+
+for _info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+    if _info.name.startswith("factories_"):
+        FACTORIES.update(importlib.import_module(f"tests.web.{_info.name}").FACTORIES)

@@ -29,6 +29,7 @@ class Problem(Exception):
         errors: list[dict] | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ):
         super().__init__(code)
         self.status = status
@@ -39,6 +40,7 @@ class Problem(Exception):
             self.errors.append({"pointer": pointer, "code": code, "message": detail or ""})
         self.headers = headers or {}
         self.params = params or {}
+        self.extra = extra or {}  # more members of the problem document, e.g. "used_by"
 
     def document(self, lang: str) -> dict:
         doc = {
@@ -51,6 +53,7 @@ class Problem(Exception):
             doc["detail"] = self.detail
         if self.errors:
             doc["errors"] = self.errors
+        doc.update(self.extra)
         return doc
 
     def response(self, lang: str) -> JSONResponse:

@@ -1,4 +1,7 @@
-"""One message catalogue for the API's errors and the portal's pages, in English and Dutch."""
+"""One message catalogue for the API's errors and the portal's pages, in English and Dutch.
+
+The catalogue is messages.json plus every other *.json in this folder (one per feature, so features
+add their texts without touching a shared file); a key defined twice is an error."""
 
 from __future__ import annotations
 
@@ -14,7 +17,15 @@ CATALOGUE_PATH = Path(__file__).with_name("messages.json")
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    return json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOGUE_PATH.parent.glob("*.json")):
+        for lang, messages in json.loads(path.read_text(encoding="utf-8")).items():
+            target = merged.setdefault(lang, {})
+            twice = set(target) & set(messages)
+            if twice:
+                raise ValueError(f"{path.name} defines {sorted(twice)} again")
+            target.update(messages)
+    return merged
 
 
 def t(lang: str | None, key: str, **params) -> str:

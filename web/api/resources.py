@@ -1,0 +1,142 @@
+"""The same small interface for every PBX object the admin manages (the way Kazoo gives every callflow
+module one shape): list, create, read, change, delete, with the rules every object shares applied in
+one place:
+
+- rows are the tenant's (web.scoping), and a row of another tenant is a 404;
+- ids the object points at must be the tenant's (web.references.require_all), else 422 naming the field;
+- its internal number is claimed in the one namespace (web.numbering), else 409 naming the field;
+- deleting it, or giving it another number while something dials the old one, is refused with the list
+  of what uses it (409 "in_use", `used_by`);
+- every change is audited (web.audit does that for any row).
+
+An object module declares a `Resource` and exports `resource.routes()`; hooks cover what is special.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel
+
+from web import numbering, references
+from web.api.routing import api
+from web.scoping import get_owned, scoped
+from web.updates import apply_update
+
+
+@dataclass
+class Resource:
+    kind: str  # as in web.references.KINDS, e.g. "ring_group"
+    path: str  # e.g. "/api/ring-groups"
+    table: type
+    create_model: type[BaseModel]
+    update_model: type[BaseModel]
+    public_model: type[BaseModel]
+    label: str = ""  # "ring group", for summaries
+    permission: str = "pbx.manage"
+    read_permission: Optional[str] = None  # defaults to `permission`
+    number_field: Optional[str] = None  # the column holding its internal number, if any
+    order_by: str = "id"
+    # hooks: (ctx, row) -> None, after the fields are set and before the row is flushed
+    validate: Optional[Callable[[Any, Any], None]] = None
+    after_create: Optional[Callable[[Any, Any], None]] = None
+    before_delete: Optional[Callable[[Any, Any], None]] = None
+    to_public: Optional[Callable[[Any, Any], BaseModel]] = None  # (ctx, row) -> public shape
+
+    def __post_init__(self):
+        self.label = self.label or self.kind.replace("_", " ")
+        references.register_kind(self.kind, self.table)
+
+    # -- the steps every object shares --------------------------------------------------------
+
+    def public(self, ctx, row) -> BaseModel:
+        if self.to_public is not None:
+            return self.to_public(ctx, row)
+        return self.public_model.model_validate(row, from_attributes=True)
+
+    def _check(self, ctx, row) -> None:
+        if hasattr(row, "references"):
+            references.require_all(ctx.db, ctx.tenant_id, row)
+        if self.validate is not None:
+            self.validate(ctx, row)
+
+    def _claim(self, ctx, row) -> None:
+        if self.number_field:
+            numbering.claim(ctx.db, ctx.tenant_id, getattr(row, self.number_field), self.kind, row.id, f"/{self.number_field}")
+
+    def get(self, ctx, row_id: int):
+        return get_owned(ctx.db, self.table, ctx.tenant_id, row_id)
+
+    # -- handlers ---------------------------------------------------------------------------------
+
+    def list_rows(self, ctx):
+        rows = ctx.db.exec(scoped(self.table, ctx.tenant_id).order_by(getattr(self.table, self.order_by))).all()
+        return [self.public(ctx, row) for row in rows]
+
+    def create_row(self, ctx, body: BaseModel):
+        row = self.table(**body.model_dump(mode="json"), tenant_id=ctx.tenant_id)
+        self._check(ctx, row)
+        ctx.db.add(row)
+        ctx.db.flush()
+        self._claim(ctx, row)
+        if self.after_create is not None:
+            self.after_create(ctx, row)
+        return self.public(ctx, row)
+
+    def read_row(self, ctx, id: int):
+        return self.public(ctx, self.get(ctx, id))
+
+    def update_row(self, ctx, body: BaseModel, id: int):
+        row = self.get(ctx, id)
+        old_number = getattr(row, self.number_field) if self.number_field else None
+        apply_update(row, body, mode="json")  # JSON columns take the plain form
+        new_number = getattr(row, self.number_field) if self.number_field else None
+        if old_number and new_number != old_number:
+            # something dials the old number: renumbering would break it silently
+            references.refuse_if_used(ctx.db, ctx.tenant_id, "extension", old_number)
+        self._check(ctx, row)
+        ctx.db.add(row)
+        ctx.db.flush()
+        self._claim(ctx, row)
+        return self.public(ctx, row)
+
+    def delete_row(self, ctx, id: int):
+        row = self.get(ctx, id)
+        references.refuse_if_used(ctx.db, ctx.tenant_id, self.kind, row.id)
+        if self.number_field and getattr(row, self.number_field):
+            references.refuse_if_used(ctx.db, ctx.tenant_id, "extension", getattr(row, self.number_field))
+        if self.before_delete is not None:
+            self.before_delete(ctx, row)
+        if self.number_field:
+            numbering.release(ctx.db, ctx.tenant_id, self.kind, row.id)
+        ctx.db.delete(row)
+        return None
+
+    def routes(self) -> list:
+        item = f"{self.path}/{{id:int}}"
+        read = self.read_permission or self.permission
+        label = self.label
+        return [
+            api("GET", self.path, _named(self.list_rows, f"list_{self.kind}", f"Every {label} of the company."),
+                permission=read, response=list[self.public_model]),
+            api("POST", self.path, _named(self.create_row, f"create_{self.kind}", f"Add a {label}."),
+                permission=self.permission, body=self.create_model, response=self.public_model, status=201),
+            api("GET", item, _named(self.read_row, f"get_{self.kind}", f"One {label}."),
+                permission=read, response=self.public_model, model=self.table),
+            api("PATCH", item, _named(self.update_row, f"update_{self.kind}", f"Change a {label}; only the fields sent change."),
+                permission=self.permission, body=self.update_model, response=self.public_model, model=self.table),
+            api("DELETE", item, _named(self.delete_row, f"delete_{self.kind}", f"Delete a {label}; refused while anything uses it."),
+                permission=self.permission, status=204, model=self.table),
+        ]
+
+
+def _named(method, name: str, doc: str):
+    """A plain function with its own name and docstring (route names and OpenAPI summaries)."""
+
+    def handler(*args, **kwargs):
+        return method(*args, **kwargs)
+
+    handler.__name__ = name
+    handler.__doc__ = doc
+    return handler

@@ -1,0 +1,73 @@
+"""Where a call can be sent: one shape for forwardings, IVR keys, night mode, "forward after waiting".
+
+    {"type": "user", "id": 12}            an object of the tenant, by id
+    {"type": "extension", "number": "201"} an internal number
+    {"type": "external", "number": "+32467890123"}
+    {"type": "hang_up"}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Literal, Optional
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, model_validator
+
+OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box")
+DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "extension", "external", "hang_up"]
+
+_EXTENSION = re.compile(r"^[0-9]{2,4}$")
+_DIALLED = re.compile(r"^\+?[0-9]{3,15}$")
+
+
+def external_number(value: str) -> str:
+    """A number to dial out: E.164 (checked), or national digits as the user typed them."""
+    cleaned = re.sub(r"[\s\-./()]", "", value or "")
+    if not _DIALLED.match(cleaned):
+        raise ValueError("must be a phone number: digits, optionally starting with +")
+    if cleaned.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(cleaned, None)
+        except phonenumbers.NumberParseException:
+            raise ValueError("is not a valid international number") from None
+        if not phonenumbers.is_possible_number(parsed):
+            raise ValueError("is not a valid international number")
+        cleaned = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return cleaned
+
+
+class Destination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: DestinationType
+    id: Optional[int] = None
+    number: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Destination":
+        if self.type in OBJECT_TYPES:
+            if self.id is None:
+                raise ValueError(f"a {self.type.replace('_', ' ')} destination needs an id")
+            if self.number is not None:
+                raise ValueError("give an id or a number, not both")
+        elif self.type == "extension":
+            if not self.number or not _EXTENSION.match(self.number):
+                raise ValueError("an extension destination needs a number of 2 to 4 digits")
+        elif self.type == "external":
+            self.number = external_number(self.number or "")
+        else:  # hang_up
+            if self.id is not None or self.number is not None:
+                raise ValueError("hang up takes no id or number")
+        return self
+
+
+def destination_references(destination: dict | None, where: str) -> Iterator[tuple[str, str, object]]:
+    """What a stored destination points at, for web.references."""
+    if not destination:
+        return
+    kind = destination.get("type")
+    if kind in OBJECT_TYPES:
+        yield where, kind, destination.get("id")
+    elif kind == "extension":
+        yield where, "extension", destination.get("number")

@@ -1,0 +1,106 @@
+"""Company-wide settings (seed 001 6.3) and departments with their own caller ID (seed 000)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from web.destinations import Destination, destination_references
+from web.models.base import TenantOwned
+from web.models.fields import Name, nullable_json_field
+from web.validation import CompanyNumber
+
+NightMode = Literal["off", "on", "auto"]
+NumberDisplay = Literal["company", "personal"]
+
+
+class CompanySettingsFields(SQLModel):
+    show_company_name: bool = True
+    number_display: NumberDisplay = Field(default="company", sa_type=String(16))
+    night_mode: NightMode = Field(default="off", sa_type=String(8))
+    night_schedule_id: Optional[int] = None  # weekly schedule: outside it is night (mode "auto")
+    night_holiday_schedule_id: Optional[int] = None  # holiday schedule: on a holiday it is night
+    block_international: bool = False
+    block_mobile: bool = False
+    block_premium: bool = True  # 0900/0906/0909 and the Belgian 090x ranges
+    release_pin: Optional[str] = Field(default=None, max_length=8)  # dial it before a blocked number
+    music_on_hold_audio_id: Optional[int] = None  # None: the system's default music
+
+
+class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
+    __tablename__ = "company_settings"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+    __audit_redact__ = {"release_pin"}
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    night_destination: Optional[dict] = nullable_json_field()
+
+    def references(self):
+        yield from destination_references(self.night_destination, "/night_destination")
+        if self.night_schedule_id is not None:
+            yield "/night_schedule_id", "schedule", self.night_schedule_id
+        if self.night_holiday_schedule_id is not None:
+            yield "/night_holiday_schedule_id", "holiday_schedule", self.night_holiday_schedule_id
+        if self.music_on_hold_audio_id is not None:
+            yield "/music_on_hold_audio_id", "audio", self.music_on_hold_audio_id
+
+
+class CompanyUpdate(BaseModel):
+    """Company name and number live on the tenant; the rest here. Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+    company_name: Optional[Name] = None
+    company_number: Optional[CompanyNumber] = None
+    show_company_name: Optional[bool] = None
+    number_display: Optional[NumberDisplay] = None
+    night_mode: Optional[NightMode] = None
+    night_schedule_id: Optional[int] = None
+    night_holiday_schedule_id: Optional[int] = None
+    night_destination: Optional[Destination] = None
+    block_international: Optional[bool] = None
+    block_mobile: Optional[bool] = None
+    block_premium: Optional[bool] = None
+    release_pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
+    music_on_hold_audio_id: Optional[int] = None
+
+
+class CompanyPublic(BaseModel):
+    company_name: str
+    company_number: Optional[str]
+    show_company_name: bool
+    number_display: NumberDisplay
+    night_mode: NightMode
+    night_schedule_id: Optional[int]
+    night_holiday_schedule_id: Optional[int]
+    night_destination: Optional[Destination]
+    block_international: bool
+    block_mobile: bool
+    block_premium: bool
+    release_pin_set: bool
+    music_on_hold_audio_id: Optional[int]
+
+
+class DepartmentBase(SQLModel):
+    name: Name = Field(max_length=100)
+    caller_id_number: Optional[CompanyNumber] = None  # calls out from its members show this number
+
+
+class Department(DepartmentBase, TenantOwned, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+
+
+class DepartmentCreate(DepartmentBase):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepartmentUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Optional[Name] = None
+    caller_id_number: Optional[CompanyNumber] = None
+
+
+class DepartmentPublic(DepartmentBase):
+    id: int

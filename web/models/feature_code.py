@@ -1,0 +1,52 @@
+"""Feature codes dialled from a phone (*97 voicemail, *98 pickup as in seed 000, agent and toggles)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from web.models.base import TenantOwned
+
+Function = Literal[
+    "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
+    "diversion_toggle", "night_mode_toggle", "dnd_toggle",
+]
+
+DEFAULT_CODES: dict[str, str] = {
+    "voicemail": "*97",
+    "pickup": "*98",
+    "agent_login": "*22",
+    "agent_logout": "*23",
+    "agent_break": "*24",
+    "diversion_toggle": "*30",
+    "night_mode_toggle": "*31",
+    "dnd_toggle": "*78",
+}
+
+CODE_PATTERN = r"^[*#][0-9*#]{1,5}$"
+
+
+class FeatureCode(TenantOwned, table=True):
+    __tablename__ = "feature_code"
+    __table_args__ = (UniqueConstraint("tenant_id", "function"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    function: str = Field(sa_type=String(32))
+    code: str = Field(max_length=6)
+    enabled: bool = True
+
+
+class FeatureCodeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Optional[str] = PField(default=None, pattern=CODE_PATTERN)
+    enabled: Optional[bool] = None
+
+
+class FeatureCodePublic(SQLModel):
+    id: int
+    function: Function
+    code: str
+    enabled: bool

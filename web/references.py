@@ -1,0 +1,95 @@
+"""Who points at what, inside one tenant.
+
+Objects point at each other by id (a ring group's members, an IVR key's destination, a greeting's
+audio file) and at internal numbers (a forwarding to "201"). Each referenceable table registers its
+kind here, and each table that points at things says so through a `references()` method yielding
+(where, kind, target) with target an id, or the number for kind "extension". One scan then answers:
+
+- does the target exist in this tenant? (`require`: refused with the field's pointer otherwise)
+- who uses it? (`refuse_if_used`: deleting, or renumbering an extension, is refused with the list)
+
+Renaming never needs refusing: references are by id, so a new name loses no membership.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable, Iterator
+
+from sqlmodel import Session
+
+from web.api.problems import Problem, field_problem
+
+KINDS: dict[str, type] = {}  # kind -> table
+REFERRERS: list[type] = []  # tables whose rows have a references() method
+EXTRA_FINDERS: list = []  # callables (db, tenant_id, kind, target) -> Uses, for references kept elsewhere (call plans)
+
+
+@dataclass(frozen=True)
+class Use:
+    kind: str  # the referring object's kind
+    id: int
+    name: str
+    where: str  # the field inside it, as a JSON pointer
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def register_kind(kind: str, table: type) -> None:
+    KINDS[kind] = table
+
+
+def register_referrer(table: type) -> None:
+    if table not in REFERRERS:
+        REFERRERS.append(table)
+
+
+def kind_of(table: type) -> str:
+    return next(kind for kind, candidate in KINDS.items() if candidate is table)
+
+
+def display_name(row) -> str:
+    for attribute in ("name", "display_name"):
+        if getattr(row, attribute, None):
+            return str(getattr(row, attribute))
+    if hasattr(row, "first_name"):
+        return f"{row.first_name} {row.last_name}".strip()
+    return str(getattr(row, "id", ""))
+
+
+def require(db: Session, tenant_id: int, kind: str, target_id, pointer: str) -> None:
+    """Refuse (422, naming the field) a pointer to a `kind` row that is not the tenant's."""
+    from web.scoping import scoped
+
+    table = KINDS[kind]
+    if not isinstance(target_id, int) or db.exec(scoped(table, tenant_id).where(table.id == target_id)).first() is None:
+        raise field_problem(422, "unknown_reference", pointer, f"no {kind.replace('_', ' ')} with id {target_id} in this company")
+
+
+def require_all(db: Session, tenant_id: int, row, prefix: str = "") -> None:
+    """Check every id `row.references()` yields (kinds this tenant cannot own are skipped)."""
+    for where, kind, target in row.references():
+        if kind in KINDS:
+            require(db, tenant_id, kind, target, prefix + where)
+
+
+def uses(db: Session, tenant_id: int, kind: str, target) -> Iterator[Use]:
+    from web.scoping import scoped
+
+    for table in REFERRERS:
+        for row in db.exec(scoped(table, tenant_id)).all():
+            for where, ref_kind, ref_target in row.references():
+                if ref_kind == kind and ref_target == target:
+                    yield Use(kind_of(table), row.id, display_name(row), where)
+    for finder in EXTRA_FINDERS:
+        yield from finder(db, tenant_id, kind, target)
+
+
+def refuse_if_used(db: Session, tenant_id: int, kind: str, target, *, ignore: Iterable[tuple[str, int]] = ()) -> None:
+    """409 with the list of users when anything still points at (kind, target)."""
+    ignored = set(ignore)
+    found = [use for use in uses(db, tenant_id, kind, target) if (use.kind, use.id) not in ignored]
+    if found:
+        raise Problem(409, "in_use", extra={"used_by": [use.as_dict() for use in found]},
+                      params={"count": len(found)})

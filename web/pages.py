@@ -44,7 +44,18 @@ class StaticMount(Mount):
     permission = "public"
 
 
+class RevalidatedStaticFiles(StaticFiles):
+    """Scripts and styles are revalidated on every load (ETag makes that cheap), so after an update a
+    browser never runs old scripts against new pages."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 def routes() -> list:
     return [PageRoute(path, filename) for path, filename in PAGES.items()] + [
-        StaticMount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")
+        StaticMount("/static", app=RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
     ]

@@ -68,9 +68,14 @@ def require(db: Session, tenant_id: int, kind: str, target_id, pointer: str) -> 
 
 
 def require_all(db: Session, tenant_id: int, row, prefix: str = "") -> None:
-    """Check every id `row.references()` yields (kinds this tenant cannot own are skipped)."""
+    """Check every id `row.references()` yields, and that every internal number it dials exists."""
+    from web import numbering
+
     for where, kind, target in row.references():
-        if kind in KINDS:
+        if kind == "extension":
+            if numbering.holder(db, tenant_id, target) is None:
+                raise field_problem(422, "unknown_reference", prefix + where, f"no internal number {target} in this company")
+        elif kind in KINDS:
             require(db, tenant_id, kind, target, prefix + where)
 
 

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from web.api.problems import Problem
 
 
-def apply_update(row, update: BaseModel, mode: str = "python") -> dict:
-    """Set the fields `update` carries on `row`; mode="json" stores nested models as plain JSON."""
-    changes = update.model_dump(mode=mode, exclude_unset=True)
+def apply_update(row, update: BaseModel, mode: str = "python", exclude: tuple[str, ...] = ()) -> dict:
+    """Set the fields `update` carries on `row`; mode="json" stores nested models as plain JSON.
+    Fields in `exclude` are not columns (the caller handles them)."""
+    changes = update.model_dump(mode=mode, exclude_unset=True, exclude=set(exclude))
     table = row.__table__
     errors = [
         {"pointer": f"/{name}", "code": "null_not_allowed", "message": "may not be empty"}

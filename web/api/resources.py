@@ -38,6 +38,9 @@ class Resource:
     read_permission: Optional[str] = None  # defaults to `permission`
     number_field: Optional[str] = None  # the column holding its internal number, if any
     order_by: str = "id"
+    # fields of the Create/Update shapes that are not columns; `apply_extra(ctx, row, values)` handles them
+    extra_fields: tuple[str, ...] = ()
+    apply_extra: Optional[Callable[[Any, Any, dict], None]] = None
     # hooks: (ctx, row) -> None, after the fields are set and before the row is flushed
     validate: Optional[Callable[[Any, Any], None]] = None
     after_create: Optional[Callable[[Any, Any], None]] = None
@@ -74,14 +77,21 @@ class Resource:
         rows = ctx.db.exec(scoped(self.table, ctx.tenant_id).order_by(getattr(self.table, self.order_by))).all()
         return [self.public(ctx, row) for row in rows]
 
+    def _extra(self, ctx, row, values: dict) -> None:
+        if self.apply_extra is not None and values:
+            self.apply_extra(ctx, row, values)
+
     def create_row(self, ctx, body: BaseModel):
-        row = self.table(**body.model_dump(mode="json"), tenant_id=ctx.tenant_id)
+        data = body.model_dump(mode="json")
+        extra = {name: data.pop(name) for name in self.extra_fields if name in data}
+        row = self.table(**data, tenant_id=ctx.tenant_id)
         self._check(ctx, row)
         ctx.db.add(row)
         ctx.db.flush()
         self._claim(ctx, row)
         if self.after_create is not None:
             self.after_create(ctx, row)
+        self._extra(ctx, row, extra)
         return self.public(ctx, row)
 
     def read_row(self, ctx, id: int):
@@ -90,7 +100,7 @@ class Resource:
     def update_row(self, ctx, body: BaseModel, id: int):
         row = self.get(ctx, id)
         old_number = getattr(row, self.number_field) if self.number_field else None
-        apply_update(row, body, mode="json")  # JSON columns take the plain form
+        apply_update(row, body, mode="json", exclude=self.extra_fields)  # JSON columns take the plain form
         new_number = getattr(row, self.number_field) if self.number_field else None
         if old_number and new_number != old_number:
             # something dials the old number: renumbering would break it silently
@@ -99,6 +109,7 @@ class Resource:
         ctx.db.add(row)
         ctx.db.flush()
         self._claim(ctx, row)
+        self._extra(ctx, row, body.model_dump(mode="json", exclude_unset=True, include=set(self.extra_fields)))
         return self.public(ctx, row)
 
     def delete_row(self, ctx, id: int):

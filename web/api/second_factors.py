@@ -123,7 +123,7 @@ def confirm_totp(ctx, body: TotpConfirm):
         raise Problem(409, "no_totp_enrolment")
     step = totp.matching_step(account.totp_secret, body.code, clock.timestamp(), account.totp_last_step)
     if step is None:
-        raise field_problem(422, "wrong_code", "/code", "does not match the authenticator; check the phone's clock")
+        raise field_problem(422, "wrong_enrolment_code", "/code", "does not match the authenticator; check the phone's clock")
     account.totp_enabled = True
     account.totp_last_step = step
     account.primary_factor = "totp"
@@ -139,11 +139,11 @@ def confirm_totp(ctx, body: TotpConfirm):
 
 def remove_totp(ctx, body: PasswordConfirm):
     """Remove the authenticator (and with it the recovery codes)."""
+    if _tenant_requires(ctx):
+        raise Problem(409, "second_factor_required_by_tenant")
     refused = _guard(ctx, body.password)
     if refused is not None:
         return refused
-    if _tenant_requires(ctx):
-        raise Problem(409, "second_factor_required_by_tenant")
     account = ctx.account
     if not account.totp_enabled:
         raise Problem(409, "totp_not_enabled")

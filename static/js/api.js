@@ -1,0 +1,68 @@
+// A small fetch wrapper for the JSON API: same-origin cookies, the CSRF token on every write, and
+// problem documents (application/problem+json) turned into ApiError.
+
+import { t } from "./i18n.js";
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+let csrfToken = null;
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const body = problem && typeof problem === "object" ? problem : {};
+    super(body.title || `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code || (status ? `http_${status}` : "network");
+    this.title = body.title || t("ui.common.error");
+    this.errors = Array.isArray(body.errors) ? body.errors : [];
+  }
+}
+
+export function setCsrfToken(token) {
+  if (token) csrfToken = token;
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json, application/problem+json" };
+  const init = { method, headers, credentials: "same-origin", cache: "no-store" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, { title: t("ui.common.offline"), code: "network" });
+  }
+  let data = null;
+  if (response.status !== 204 && (response.headers.get("Content-Type") || "").includes("json")) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  // Every answer that starts or advances a login session carries the session's new CSRF token.
+  if (data && typeof data === "object" && data.csrf_token) csrfToken = data.csrf_token;
+  return data;
+}
+
+export const get = (path) => api("GET", path);
+export const post = (path, body = {}) => api("POST", path, body);
+
+/** The caller's SessionState, or null when nobody is logged in. */
+export async function currentSession() {
+  try {
+    return await get("/api/auth/me");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export function displayName(account) {
+  const name = [account.first_name, account.last_name].filter(Boolean).join(" ").trim();
+  return name || account.email;
+}

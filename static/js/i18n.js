@@ -1,0 +1,72 @@
+// The portal's texts: fetched once per page from /api/i18n/{lang} and put into every element that
+// names a key in data-i18n (its text) or data-i18n-label (its aria-label).
+
+const SUPPORTED = ["en", "nl"];
+let messages = {};
+let current = null;
+
+export function browserLanguage() {
+  const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+  for (const tag of wanted) {
+    const code = String(tag).toLowerCase().slice(0, 2);
+    if (SUPPORTED.includes(code)) return code;
+  }
+  return "en";
+}
+
+export function language() {
+  return current;
+}
+
+/** Load the texts of `lang` (falling back to English) and set <html lang>. */
+export async function loadMessages(lang) {
+  const wanted = SUPPORTED.includes(lang) ? lang : "en";
+  if (wanted === current) return;
+  const response = await fetch(`/api/i18n/${wanted}`, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) throw new Error(`texts for ${wanted}: HTTP ${response.status}`);
+  messages = await response.json();
+  current = wanted;
+  document.documentElement.lang = wanted;
+}
+
+export function has(key) {
+  return Object.prototype.hasOwnProperty.call(messages, key);
+}
+
+/** The text of `key` with its {placeholders} filled from `params`. */
+export function t(key, params = {}) {
+  const text = has(key) ? messages[key] : key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** Give `element` the text of `key`; the parameters are kept so a language switch redoes it. */
+export function setText(element, key, params) {
+  element.dataset.i18n = key;
+  if (params) element.dataset.i18nParams = JSON.stringify(params);
+  else delete element.dataset.i18nParams;
+  translate(element);
+}
+
+function translate(element) {
+  const params = element.dataset.i18nParams ? JSON.parse(element.dataset.i18nParams) : {};
+  const text = t(element.dataset.i18n, params);
+  element.textContent = element.tagName === "TITLE" ? `${text} · ${t("ui.app_name")}` : text;
+}
+
+export function applyTexts(root = document) {
+  for (const element of root.querySelectorAll("[data-i18n]")) translate(element);
+  for (const element of root.querySelectorAll("[data-i18n-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  }
+}
+
+/** Switch to `lang` if the page is in another one (e.g. the account's language after logging in). */
+export async function useLanguage(lang) {
+  if (lang && lang !== current) {
+    await loadMessages(lang);
+    applyTexts();
+  }
+}

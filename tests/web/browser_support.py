@@ -1,0 +1,174 @@
+"""Helpers for the browser tests: a live uvicorn server on a fresh SQLite database with the demo
+accounts, Debian's chromium driven by Playwright, screenshots, and a watch on the console."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from web.settings import REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+STARTUP_SECONDS = 30
+
+
+def missing_browser_reason() -> str | None:
+    if shutil.which("chromium") is None and not os.path.exists("/usr/bin/chromium"):
+        return "Debian's chromium is not installed (apt-get install chromium)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fast_settings(url: str):
+    from web.settings import Settings
+
+    return Settings(database_url=url, secret_key="test", argon2_memory_kib=1024, argon2_time_cost=1,
+                    argon2_parallelism=1)
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    database_url: str
+    log_path: Path
+    accounts: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (email, one-time password)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(base_url + "/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"uvicorn did not answer /api/health in {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    from web import demo
+    from web.db import make_engine
+    from web.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="callplan-browser-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
+        upgrade(url)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "CALLPLAN_DATABASE_URL": url,
+            "CALLPLAN_SECRET_KEY": "test",
+            "CALLPLAN_PUBLIC_BASE_URL": base_url,
+            "CALLPLAN_ARGON2_MEMORY_KIB": "1024",
+            "CALLPLAN_ARGON2_TIME_COST": "1",
+            "CALLPLAN_ARGON2_PARALLELISM": "1",
+            "CALLPLAN_SMTP_HOST": "127.0.0.1",
+            "CALLPLAN_SMTP_PORT": str(free_port()),  # nothing listens: mail fails quietly
+        }
+        log_path = Path(tmp) / "uvicorn.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "web.app:app", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_until_healthy(process, base_url, log_path)
+            engine = make_engine(url)
+            made = demo.ensure_demo(engine, fast_settings(url))
+            engine.dispose()
+            server = LiveServer(base_url, url, log_path, {role: (email, password) for role, email, password in made})
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class ConsoleWatch:
+    """Collects console errors and uncaught exceptions of a page (CSP violations land here too).
+
+    "Failed to load resource" for /api/ addresses is the browser noting an API refusal the page
+    expects and shows (401 before logging in, a wrong password); those are not faults of the page."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        location = message.location or {}
+        url = location.get("url", "") if isinstance(location, dict) else ""
+        if message.text.startswith("Failed to load resource") and "/api/" in url:
+            return
+        self.problems.append(f"{message.text} ({url})")
+
+    def assert_clean(self) -> None:
+        assert self.problems == [], "console errors:\n" + "\n".join(self.problems)
+
+
+class Screenshots:
+    """Numbered full-page screenshots in test-artifacts/<prefix>-NN-<name>.png."""
+
+    def __init__(self, prefix: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.prefix = prefix
+        self.count = 0
+
+    def __call__(self, page, name: str) -> Path:
+        self.count += 1
+        path = ARTIFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path

@@ -46,11 +46,12 @@ def register_referrer(table: type) -> None:
 
 
 def kind_of(table: type) -> str:
-    return next(kind for kind, candidate in KINDS.items() if candidate is table)
+    """The registered kind of a table; tables nobody points at (company settings) go by table name."""
+    return next((kind for kind, candidate in KINDS.items() if candidate is table), table.__tablename__)
 
 
 def display_name(row) -> str:
-    for attribute in ("name", "display_name"):
+    for attribute in ("name", "display_name", "label", "number"):
         if getattr(row, attribute, None):
             return str(getattr(row, attribute))
     if hasattr(row, "first_name"):

@@ -1,0 +1,108 @@
+"""PBX users: CRUD, validation with pointers, forwarding, personal box, direct number, references."""
+
+from __future__ import annotations
+
+from tests.web.pbx import admin, other_admin  # noqa: F401
+
+
+def test_create_read_update_delete(admin):
+    user = admin.user("201", last_name="de Vries", email="Anna@Acme.test", language="en")
+    assert user["email"] == "anna@acme.test" and user["voicemail_box_id"] is not None
+    assert admin.client.get(f"/api/users/{user['id']}").json()["last_name"] == "de Vries"
+    changed = admin.client.patch(f"/api/users/{user['id']}", json={"dnd": True, "night_mode": "on", "caller_id_mode": "own"})
+    assert changed.status_code == 200 and changed.json()["dnd"] is True
+    assert [u["extension"] for u in admin.client.get("/api/users").json()] == ["201"]
+    assert admin.client.delete(f"/api/users/{user['id']}").status_code == 204
+    assert admin.client.get(f"/api/users/{user['id']}").status_code == 404
+    assert admin.client.get(f"/api/voicemail-boxes/{user['voicemail_box_id']}").status_code == 404
+
+
+def test_forwarding_and_anywhere(admin):
+    admin.user("202", first_name="Bob")
+    user = admin.user("201", forwarding={
+        "busy": {"enabled": True, "to": {"type": "extension", "number": "202"}},
+        "no_answer": {"enabled": True, "to": {"type": "external", "number": "+32 467 89 01 23"}, "after_s": 15},
+        "unregistered": {"enabled": True, "to": {"type": "external", "number": "06-12345678"}},
+    }, anywhere={"enabled": True, "number": "+31 6 1234 5678"})
+    assert user["forwarding"]["no_answer"]["to"]["number"] == "+32467890123"
+    assert user["forwarding"]["unregistered"]["to"]["number"] == "0612345678"
+    assert user["anywhere"]["number"] == "+31612345678"
+
+
+def test_forwarding_to_a_missing_extension_points_at_the_field(admin):
+    response = admin.client.post("/api/users", json={"first_name": "Anna", "extension": "201", "forwarding": {
+        "busy": {"enabled": True, "to": {"type": "extension", "number": "299"}}}})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/forwarding/busy/to"
+
+
+def test_bad_fields_are_named(admin):
+    response = admin.client.post("/api/users", json={
+        "first_name": "", "extension": "201", "email": "not-mail", "caller_id_mode": "boss",
+        "forwarding": {"no_answer": {"after_s": 1}}, "anywhere": {"enabled": True, "number": "call me"},
+    })
+    assert response.status_code == 422
+    assert {e["pointer"] for e in response.json()["errors"]} == {
+        "/first_name", "/email", "/caller_id_mode", "/forwarding/no_answer/after_s", "/anywhere/number"}
+
+
+def test_direct_number_routes_a_public_number_to_the_user(admin):
+    number = admin.create("/api/numbers", number="+31 20 555 0101")
+    user = admin.user("201", direct_number="+31205550101")
+    assert user["direct_number"] == "+31205550101"
+    assert admin.client.get(f"/api/numbers/{number['id']}").json()["destination"] == {"type": "user", "id": user["id"], "number": None}
+    bob = admin.user("202", first_name="Bob")
+    taken = admin.client.patch(f"/api/users/{bob['id']}", json={"direct_number": "+31205550101"})
+    assert taken.status_code == 409 and taken.json()["errors"][0]["pointer"] == "/direct_number"
+    foreign = admin.client.patch(f"/api/users/{bob['id']}", json={"direct_number": "+31205559999"})
+    assert foreign.status_code == 422 and foreign.json()["code"] == "did_not_owned"
+    admin.client.patch(f"/api/users/{user['id']}", json={"direct_number": None})
+    assert admin.client.get(f"/api/numbers/{number['id']}").json()["destination"] is None
+
+
+def test_deleting_a_user_in_use_is_refused_with_the_list(admin):
+    user = admin.user("201")
+    group = admin.create("/api/ring-groups", name="Sales", members=[{"type": "user", "id": user["id"]}])
+    queue = admin.create("/api/queues", name="Support", tiers=[{"user_id": user["id"]}])
+    refused = admin.client.delete(f"/api/users/{user['id']}")
+    assert refused.status_code == 409 and refused.json()["code"] == "in_use"
+    assert {(u["kind"], u["id"], u["where"]) for u in refused.json()["used_by"]} == {
+        ("ring_group", group["id"], "/members/0/id"), ("queue", queue["id"], "/tiers/0/user_id")}
+
+
+def test_renaming_keeps_membership_but_renumbering_a_dialled_extension_is_refused(admin):
+    user = admin.user("201")
+    queue = admin.create("/api/queues", name="Support", tiers=[{"user_id": user["id"]}])
+    assert admin.client.patch(f"/api/users/{user['id']}", json={"first_name": "Annemarie"}).status_code == 200
+    assert admin.client.get(f"/api/queues/{queue['id']}").json()["tiers"][0]["user_id"] == user["id"]
+    admin.create("/api/ivr-menus", name="Main", keys={"1": {"action": "forward", "destination": {"type": "extension", "number": "201"}}})
+    refused = admin.client.patch(f"/api/users/{user['id']}", json={"extension": "301"})
+    assert refused.status_code == 409 and refused.json()["used_by"][0]["where"] == "/keys/1/destination"
+
+
+def test_references_to_another_tenants_objects_are_refused(admin, other_admin):
+    foreign_user = other_admin.user("201")
+    response = admin.client.post("/api/ring-groups", json={"name": "Sales", "members": [{"type": "user", "id": foreign_user["id"]}]})
+    assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/members/0/id"
+    department = other_admin.create("/api/departments", name="Sales")
+    response = admin.client.post("/api/users", json={"first_name": "Anna", "extension": "201", "department_id": department["id"]})
+    assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/department_id"
+
+
+def test_portal_account_link_must_be_of_the_same_company(admin, other_admin):
+    response = admin.client.post("/api/users", json={"first_name": "Anna", "extension": "201", "account_id": other_admin.account.id})
+    assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/account_id"
+    linked = admin.user("201", account_id=admin.account.id)
+    assert linked["account_id"] == admin.account.id
+
+
+def test_only_admins_manage_users(app, db, settings, admin):
+    from starlette.testclient import TestClient
+
+    from tests.web.helpers import make_account, make_token
+
+    for role in ("user", "agent", "reports"):
+        account = make_account(db, settings, admin.tenant.id, f"{role}@acme.test", role=role)
+        client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, account)}"})
+        assert client.get("/api/users").status_code == 403
+        assert client.post("/api/users", json={"first_name": "X", "extension": "209"}).status_code == 403

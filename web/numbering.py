@@ -4,27 +4,11 @@ database itself refuses a double booking even when two admins save at the same m
 
 from __future__ import annotations
 
-import re
-from typing import Optional
-
-from sqlmodel import Field, Session, UniqueConstraint, select
+from sqlmodel import Session, select
 
 from web.api.problems import field_problem
-from web.models.base import TenantOwned
-
-EXTENSION = re.compile(r"^[0-9]{2,4}$")
-FEATURE_CODE = re.compile(r"^[*#][0-9*#]{1,5}$")
-
-
-class InternalNumber(TenantOwned, table=True):
-    __tablename__ = "internal_number"
-    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
-    __audit__ = False  # its owner's own row is audited
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    number: str = Field(max_length=8)
-    owner_kind: str = Field(max_length=32)
-    owner_id: int
+from web.models.internal_number import InternalNumber
+from web.validation import EXTENSION, FEATURE_CODE  # noqa: F401  (re-exported)
 
 
 def holder(db: Session, tenant_id: int, number: str) -> InternalNumber | None:

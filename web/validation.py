@@ -13,6 +13,8 @@ from pydantic import AfterValidator, StringConstraints
 LANGUAGES = ("en", "nl")
 Language = Literal["en", "nl"]
 
+EXTENSION = re.compile(r"^[0-9]{2,4}$")  # internal numbers
+FEATURE_CODE = re.compile(r"^[*#][0-9*#]{1,5}$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _EMAIL = re.compile(r"^[^@\s<>\"'\\,;:()\[\]]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from tests.web.pbx import admin, other_admin  # noqa: F401
-from web.numbering import InternalNumber
+from web.models.internal_number import InternalNumber
 
 CLAIMANTS = [
     ("/api/users", {"first_name": "Anna"}),

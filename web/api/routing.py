@@ -133,6 +133,7 @@ class ApiRoute(Route):
         stages: Iterable[str] = FULL,
         model: type | None = None,
         csrf: bool = True,
+        max_body: int = MAX_BODY_BYTES,
     ):
         if permission not in PERMISSIONS:
             raise ValueError(f"{path}: unknown permission {permission!r}")
@@ -145,6 +146,7 @@ class ApiRoute(Route):
         self.stages = frozenset(stages)
         self.model = model  # the tenant-owned table a `{id}` in the path refers to (isolation tests)
         self.csrf = csrf
+        self.max_body = max_body
         super().__init__(path, self._endpoint, methods=[method], name=handler.__name__)
         self.method = method
 
@@ -154,12 +156,23 @@ class ApiRoute(Route):
         try:
             if self.method in UNSAFE_METHODS and not _origin_allowed(request, settings):
                 raise Problem(403, "cross_origin")
-            raw = await request.body() if self.body_model is not None else None
-            if raw is not None and len(raw) > MAX_BODY_BYTES:
-                raise Problem(413, "body_too_large")
+            raw = await self._read_limited(request) if self.body_model is not None else None
             return await run_in_threadpool(self._run, request, settings, lang, raw)
         except Problem as problem:
             return problem.response(lang)
+
+    async def _read_limited(self, request: Request) -> bytes:
+        """The body, refused with 413 as soon as it passes the route's limit (never read whole first)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise Problem(413, "body_too_large")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise Problem(413, "body_too_large")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _parse_body(self, raw: bytes) -> BaseModel:
         """The body as the route's model; refused with pointers to every field at fault."""

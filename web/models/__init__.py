@@ -9,7 +9,6 @@ from web.models.tenant import Tenant  # noqa: F401
 from web.models.account import Account, RecoveryCode  # noqa: F401
 from web.models.auth import ApiToken, LoginAttempt, LoginSession, OneTimeLink  # noqa: F401
 from web.models.audit import AuditEntry  # noqa: F401
-import web.numbering  # noqa: F401,E402  (the internal-number namespace table)
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     importlib.import_module(f"{__name__}.{_module}")

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 
-from web.numbering import EXTENSION
+from web.validation import EXTENSION
 
 
 def json_field(default_factory=dict, **kwargs) -> Any:

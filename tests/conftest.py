@@ -6,8 +6,10 @@ the server at 127.0.0.1:5432 (trust auth); when it is not reachable those runs s
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import socket
 import threading
 import uuid
@@ -155,9 +157,15 @@ def mailbox(_smtp_server):
 # --- the app -------------------------------------------------------------------------------------
 
 
+# Tests never write into the real var/audio, where a developer's own tenants keep their sounds.
+AUDIO_TEST_ROOT = tempfile.mkdtemp(prefix="callplan-audio-test-")
+atexit.register(shutil.rmtree, AUDIO_TEST_ROOT, True)
+
+
 def fast_settings(database_url: str, **overrides) -> Settings:
     """Production settings but a cheap argon2 cost, so a test suite full of logins stays quick."""
     values = dict(
+        audio_dir=AUDIO_TEST_ROOT,
         database_url=database_url,
         secret_key="test-secret",
         public_base_url="http://testserver",
@@ -172,8 +180,8 @@ def fast_settings(database_url: str, **overrides) -> Settings:
 
 
 @pytest.fixture
-def settings(database_url, request):
-    overrides = {}
+def settings(database_url, request, tmp_path):
+    overrides = {"audio_dir": str(tmp_path / "audio")}
     if "mailbox" in request.fixturenames:
         overrides["smtp_port"] = request.getfixturevalue("mailbox").port
     return fast_settings(database_url, **overrides)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from web.db import make_engine
+from web.app import create_app
 from web.demo import ensure_demo
 from web.migrate import upgrade
 from web.settings import get_settings
@@ -26,9 +26,9 @@ def main() -> int:
     port = os.environ.get("CALLPLAN_PORT", "8000")
     print(f"database: {settings.database_url}", flush=True)
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    made = ensure_demo(engine, settings)
-    engine.dispose()
+    app = create_app(settings)
+    made = ensure_demo(app)
+    app.state.engine.dispose()
     if made:
         print("\nFirst run: accounts created (the password works once; you choose a new one at login):")
         for role, login, password in made:

@@ -67,6 +67,8 @@ class Settings:
     esl_port: int = 8021
     esl_password: str = "ClueCon"
     trusted_proxies: tuple[str, ...] = ()
+    # tenants' audio as FreeSWITCH plays it: <audio_dir>/<tenant>/<8000|16000>/<id>.wav
+    audio_dir: str = str(VAR_DIR / "audio")
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -97,6 +99,7 @@ class Settings:
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", "ClueCon"),
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
+            audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
             argon2_time_cost=_int(env, "CALLPLAN_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "CALLPLAN_ARGON2_MEMORY_KIB", 65536),
             argon2_parallelism=_int(env, "CALLPLAN_ARGON2_PARALLELISM", 4),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import fast_settings, free_port
 from web.settings import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,19 +36,6 @@ def missing_browser_reason() -> str | None:
     if shutil.which("chromium") is None and not os.path.exists("/usr/bin/chromium"):
         return "Debian's chromium is not installed (apt-get install chromium)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fast_settings(url: str):
-    from web.settings import Settings
-
-    return Settings(database_url=url, secret_key="test", argon2_memory_kib=1024, argon2_time_cost=1,
-                    argon2_parallelism=1)
 
 
 @dataclass
@@ -82,7 +69,6 @@ def _wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path
 @pytest.fixture(scope="module")
 def live_server():
     from web import demo
-    from web.db import make_engine
     from web.migrate import upgrade
 
     with tempfile.TemporaryDirectory(prefix="callplan-browser-") as tmp:
@@ -109,9 +95,11 @@ def live_server():
             )
         try:
             _wait_until_healthy(process, base_url, log_path)
-            engine = make_engine(url)
-            made = demo.ensure_demo(engine, fast_settings(url))
-            engine.dispose()
+            from web.app import create_app
+
+            demo_app = create_app(fast_settings(url, public_base_url=base_url))
+            made = demo.ensure_demo(demo_app)
+            demo_app.state.engine.dispose()
             server = LiveServer(base_url, url, log_path, {role: (email, password) for role, email, password in made})
             yield server
         finally:

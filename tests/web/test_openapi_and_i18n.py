@@ -45,3 +45,8 @@ def test_page_texts_are_served_per_language(client):
     nl = client.get("/api/i18n/nl").json()
     assert nl["ui.login.title"] == "Inloggen" and all(key.startswith("ui.") for key in nl)
     assert client.get("/api/i18n/xx").status_code == 404
+
+
+def test_uploads_are_described_as_multipart(client):
+    upload = client.get("/api/openapi.json").json()["paths"]["/api/audio"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"

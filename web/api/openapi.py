@@ -70,6 +70,13 @@ def build(routes: list, title: str = "Callplan PBX API", version: str = "0.1.0")
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": REF.format(model=route.body_model.__name__)}}},
             }
+        if route.form_fields:
+            operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object",
+                "required": list(route.form_fields),
+                "properties": {name: {"type": "string", "format": "binary"} if kind == "file" else {"type": "string"}
+                               for name, kind in route.form_fields.items()},
+            }}}}
         if route.status == 204 or route.response_model is None:
             operation["responses"][str(route.status)] = {"description": "done"}
         else:

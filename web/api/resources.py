@@ -59,10 +59,13 @@ class Resource:
         return self.public_model.model_validate(row, from_attributes=True)
 
     def _check(self, ctx, row) -> None:
-        if hasattr(row, "references"):
-            references.require_all(ctx.db, ctx.tenant_id, row)
-        if self.validate is not None:
-            self.validate(ctx, row)
+        # No autoflush while checking: a lookup must not write the half-changed row early (a unique
+        # column would then fail as a bare conflict instead of the validator's answer with its pointer).
+        with ctx.db.no_autoflush:
+            if hasattr(row, "references"):
+                references.require_all(ctx.db, ctx.tenant_id, row)
+            if self.validate is not None:
+                self.validate(ctx, row)
 
     def _claim(self, ctx, row) -> None:
         if self.number_field:

@@ -134,6 +134,7 @@ class ApiRoute(Route):
         model: type | None = None,
         csrf: bool = True,
         max_body: int = MAX_BODY_BYTES,
+        form_fields: dict[str, str] | None = None,
     ):
         if permission not in PERMISSIONS:
             raise ValueError(f"{path}: unknown permission {permission!r}")
@@ -147,6 +148,8 @@ class ApiRoute(Route):
         self.model = model  # the tenant-owned table a `{id}` in the path refers to (isolation tests)
         self.csrf = csrf
         self.max_body = max_body
+        # multipart/form-data routes read their own body; this only describes it (name -> "file"|"string")
+        self.form_fields = form_fields
         super().__init__(path, self._endpoint, methods=[method], name=handler.__name__)
         self.method = method
 

@@ -1,0 +1,195 @@
+"""Audio files: upload (multipart), list, read, rename, delete, and the WAV for playback.
+
+List/read/rename/delete are the shared `Resource`; only creation is special, because it takes a file.
+The upload route goes through the same `api()` wrapper as every route (origin, auth, permission, CSRF,
+one transaction, audit) with body=None, so the wrapper reads no body; the handler, which runs in the
+thread pool, then reads the multipart form on the event loop with `anyio.from_thread.run`. That way a
+stranger is refused before a single byte of the upload is read.
+
+The form is read with Starlette's `request.form()` (python-multipart) under a byte limit applied to
+the ASGI messages as they arrive, so a body without Content-Length, or with a false one, is cut off at
+the limit too. Starlette spools the file part to a temporary file (in memory up to 1 MB only).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import anyio.from_thread
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse
+
+from web import audio
+from web.api.problems import Problem, field_problem, from_validation_error
+from web.api.resources import Resource
+from web.api.routing import api
+from web.models.audio import AudioFile, AudioPublic, AudioUpdate, AudioUpload
+
+log = logging.getLogger("web.api.audio")
+
+FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the name field around the file itself
+
+
+def _after_delete(ctx, row: AudioFile) -> None:
+    # The files go once the row is gone for good: a rolled-back delete must still find its sound.
+    tenant_id, audio_id, root = row.tenant_id, row.id, audio.audio_root(ctx.settings)
+    ctx.after_commit(lambda: audio.remove(tenant_id, audio_id, root))
+
+
+resource = Resource(
+    kind="audio", path="/api/audio", table=AudioFile, create_model=AudioUpload, update_model=AudioUpdate,
+    public_model=AudioPublic, label="audio file", order_by="name", before_delete=_after_delete,
+)
+
+
+# -- reading the upload ----------------------------------------------------------------------------
+
+
+class _LimitedReceive:
+    """An ASGI receive that refuses to pass on more than `limit` body bytes."""
+
+    def __init__(self, receive, limit: int):
+        self.receive, self.limit, self.received, self.exceeded = receive, limit, 0, False
+
+    async def __call__(self):
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.exceeded = True
+                # A MultiPartException makes Starlette close the spooled files it has opened so far.
+                raise MultiPartException("upload too large")
+        return message
+
+
+def _on_file(code: str, message: str) -> list[dict]:
+    return [{"pointer": "/file", "code": code, "message": message}]
+
+
+def _too_large() -> Problem:
+    message = f"the file may be at most {audio.MAX_UPLOAD_BYTES} bytes"
+    return Problem(413, "audio_too_large", message, errors=_on_file("audio_too_large", message),
+                   params={"max_mb": f"{audio.MAX_UPLOAD_BYTES / 1048576:.3g}"})
+
+
+async def _read_form(request: Request):
+    limit = audio.MAX_UPLOAD_BYTES + FORM_OVERHEAD
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large()  # no need to read what is announced as too much
+    receive = _LimitedReceive(request.receive, limit)
+    try:
+        return await Request(request.scope, receive).form(max_files=1, max_fields=4, max_part_size=4096)
+    except HTTPException as exc:  # Starlette's answer to a MultiPartException
+        if receive.exceeded:
+            raise _too_large()
+        raise Problem(400, "audio_form_invalid", exc.detail)
+    except ClientDisconnect:
+        raise Problem(400, "audio_form_invalid", "the upload was interrupted")
+
+
+def _require_multipart(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise Problem(415, "audio_not_multipart", headers={"Accept-Post": "multipart/form-data"})
+
+
+def _fields(form) -> tuple[AudioUpload, UploadFile]:
+    """The form as (validated fields, file part); problems point at the form field at fault."""
+    upload = form.get("file")
+    values = {key: value for key, value in form.multi_items() if key != "file"}
+    # the same refusal as the JSON routes give for a key that is not a field
+    unknown = sorted(key for key in values if key not in AudioUpload.model_fields)
+    errors = [
+        {"pointer": "/" + key.replace("~", "~0").replace("/", "~1"), "code": "unknown_field",
+         "message": "is not a field of this form"}
+        for key in unknown
+    ]
+    try:
+        fields = AudioUpload.model_validate({key: values[key] for key in values if key not in unknown})
+    except ValidationError as exc:
+        errors.extend(from_validation_error(exc).errors)
+        fields = None
+    if not isinstance(upload, UploadFile):
+        errors.append({"pointer": "/file", "code": "missing", "message": "a file part is required"})
+    if errors:
+        raise Problem(422, "invalid", errors=errors)
+    return fields, upload
+
+
+def _convert(upload: UploadFile, root: Path) -> audio.Converted:
+    upload.file.seek(0)
+    try:
+        return audio.convert(upload.file, root)
+    except audio.TooLarge:
+        raise _too_large()
+    except audio.NotAudio:
+        raise field_problem(422, "not_audio", "/file", "not a WAV, FLAC, MP3 or Ogg Vorbis sound")
+    except audio.EmptyAudio:
+        raise field_problem(422, "audio_empty", "/file", "the sound has no samples")
+    except audio.TooLong:
+        message = f"the sound may last at most {audio.MAX_DURATION_S} seconds"
+        raise Problem(422, "audio_too_long", message, errors=_on_file("audio_too_long", message),
+                      params={"max_minutes": audio.MAX_DURATION_S // 60})
+
+
+# -- handlers --------------------------------------------------------------------------------------
+
+
+def upload_audio(ctx):
+    """Add an audio file: multipart/form-data with a `file` part (WAV, FLAC, MP3 or Ogg Vorbis) and a `name`."""
+    _require_multipart(ctx.request)
+    # Nothing is written yet (only login bookkeeping): end the transaction so a slow upload holds no
+    # database connection; the row below is written in a transaction of its own.
+    ctx.db.commit()
+    form = anyio.from_thread.run(_read_form, ctx.request)
+    root = audio.audio_root(ctx.settings)
+    try:
+        fields, upload = _fields(form)
+        converted = _convert(upload, root)
+    finally:
+        for _, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                value.file.close()
+    try:
+        row = AudioFile(
+            tenant_id=ctx.tenant_id, name=fields.name, original_filename=audio.safe_filename(upload.filename),
+            duration_ms=converted.duration_ms, sample_rate_original=converted.sample_rate_original,
+            channels_original=converted.channels_original, size_bytes=converted.size_bytes,
+        )
+        ctx.db.add(row)
+        ctx.db.flush()
+        # Installed before the commit: should the commit fail, an unused file is left, never a row
+        # without its sound.
+        audio.install(converted, ctx.tenant_id, row.id, root)
+    finally:
+        audio.discard(converted)
+    return resource.public(ctx, row)
+
+
+def audio_file(ctx, id: int):
+    """The WAV for playback in the browser (?rate=8000 or 16000, default 16000)."""
+    row = resource.get(ctx, id)
+    raw_rate = ctx.request.query_params.get("rate", "16000")
+    if raw_rate not in {str(rate) for rate in audio.RATES}:
+        raise field_problem(422, "invalid", "/rate", "must be 8000 or 16000")
+    path = audio.audio_path(row.tenant_id, row.id, int(raw_rate), audio.audio_root(ctx.settings))
+    if not path.is_file():
+        log.error("audio file %s of tenant %s has no %s Hz WAV at %s", row.id, row.tenant_id, raw_rate, path)
+        raise Problem(404, "audio_file_missing")
+    return FileResponse(
+        path, media_type="audio/wav", filename=f"audio-{row.id}-{raw_rate}.wav", content_disposition_type="inline",
+        headers={"Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+routes = [route for route in resource.routes() if route.method != "POST"] + [
+    api("POST", "/api/audio", upload_audio, permission="pbx.manage", response=AudioPublic, status=201,
+        form_fields={"file": "file", "name": "string"}),
+    api("GET", "/api/audio/{id:int}/file", audio_file, permission="pbx.manage", model=AudioFile),
+]

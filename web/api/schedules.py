@@ -1,0 +1,153 @@
+"""Time schedules (/api/schedules) and holiday schedules (/api/holiday-schedules), plus two questions
+about a time schedule: what looks wrong with it (lint) and is the company open at a moment (check).
+
+Two Resources in one module: the two kinds only make sense together (the night switch and IVR menus
+take one of each), and the check endpoint evaluates them together.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Optional
+
+from pydantic import BaseModel
+
+from callplan import schedules as evaluation
+from web import clock, i18n, references
+from web.api.problems import field_problem
+from web.api.resources import Resource
+from web.api.routing import api
+from web.models import Tenant
+from web.models.schedule import (
+    HolidaySchedule,
+    HolidayScheduleCreate,
+    HolidaySchedulePublic,
+    HolidayScheduleUpdate,
+    ScheduleWarning,
+    TimeSchedule,
+    TimeScheduleCreate,
+    TimeSchedulePublic,
+    TimeScheduleUpdate,
+)
+from web.scoping import get_owned
+
+# the check endpoint evaluates from 1970 on, and next_change looks 400 days ahead: keep far from the
+# ends of datetime's range
+_YEARS = range(1970, 2200)
+# "+02:00" typed into a URL unescaped arrives as " 02:00" (a "+" in a query string means a space)
+_SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}T[\d:.,]+) (\d{2}(?::?\d{2})?)$")
+_INSTANT_HINT = "must be an ISO 8601 instant with a UTC offset, such as 2026-03-30T08:30:00+02:00"
+
+
+class LintResult(BaseModel):
+    warnings: list[ScheduleWarning]
+
+
+class ScheduleCheck(BaseModel):
+    open: bool  # inside the time schedule and not in a holiday closure
+    in_schedule: bool
+    in_holiday: bool
+    at: datetime  # the moment asked about, in the company's time zone
+    next_change: Optional[datetime]  # when `open` flips next (within 400 days), else null
+    timezone: str
+
+
+def warnings_for(ctx, periods: list) -> list[ScheduleWarning]:
+    """callplan.schedules.lint's warnings with their texts in the caller's language."""
+    found = []
+    for warning in evaluation.lint(periods):
+        params = dict(warning["params"])
+        if "day" in params:
+            params["day"] = i18n.t(ctx.lang, f"schedule.day.{params['day']}")
+        text = i18n.t(ctx.lang, f"schedule.warning.{warning['code']}", **params)
+        found.append(ScheduleWarning(pointer=warning["pointer"], code=warning["code"], message=text))
+    return found
+
+
+def _public(ctx, row: TimeSchedule) -> TimeSchedulePublic:
+    return TimeSchedulePublic(id=row.id, name=row.name, periods=row.periods, warnings=warnings_for(ctx, row.periods))
+
+
+weekly = Resource(
+    kind="schedule",
+    path="/api/schedules",
+    table=TimeSchedule,
+    create_model=TimeScheduleCreate,
+    update_model=TimeScheduleUpdate,
+    public_model=TimeSchedulePublic,
+    label="time schedule",
+    order_by="name",
+    to_public=_public,
+)
+
+holidays = Resource(
+    kind="holiday_schedule",
+    path="/api/holiday-schedules",
+    table=HolidaySchedule,
+    create_model=HolidayScheduleCreate,
+    update_model=HolidayScheduleUpdate,
+    public_model=HolidaySchedulePublic,
+    label="holiday schedule",
+    order_by="name",
+)
+
+
+def lint_schedule(ctx, id: int):
+    """What looks unintended in a time schedule: overlaps, empty periods, closed working days."""
+    return LintResult(warnings=warnings_for(ctx, weekly.get(ctx, id).periods))
+
+
+def _instant(raw: Optional[str]) -> datetime:
+    if raw is None or raw == "":
+        return clock.now()
+    value = None
+    if len(raw) <= 64:
+        text = raw.strip()
+        spaced = _SPACE_FOR_PLUS.match(text)
+        if spaced:
+            text = f"{spaced.group(1)}+{spaced.group(2)}"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+    if value is None or value.utcoffset() is None or value.year not in _YEARS:
+        # a moment without an offset is ambiguous around DST changes: refuse rather than guess
+        raise field_problem(422, "invalid_instant", "/at", _INSTANT_HINT)
+    return value
+
+
+def _holiday_entries(ctx, raw: Optional[str]) -> Optional[list]:
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        raise field_problem(422, "unknown_reference", "/holiday_schedule_id", "must be the id of a holiday schedule")
+    references.require(ctx.db, ctx.tenant_id, "holiday_schedule", int(raw), "/holiday_schedule_id")
+    return get_owned(ctx.db, HolidaySchedule, ctx.tenant_id, int(raw)).entries
+
+
+def check_schedule(ctx, id: int):
+    """Open or closed at ?at=<ISO instant> (default now), with ?holiday_schedule_id=, in the company's zone."""
+    row = weekly.get(ctx, id)
+    query = ctx.request.query_params
+    at = _instant(query.get("at"))
+    entries = _holiday_entries(ctx, query.get("holiday_schedule_id"))
+    zone = ctx.db.get(Tenant, ctx.tenant_id).timezone
+    compiled_weekly = evaluation.compile_weekly(row.periods)
+    compiled_holidays = evaluation.compile_holidays(entries) if entries is not None else None
+    return ScheduleCheck(
+        open=evaluation.is_open(compiled_weekly, compiled_holidays, at, zone),
+        in_schedule=evaluation.in_weekly(compiled_weekly, at, zone),
+        in_holiday=evaluation.in_holiday(compiled_holidays, at, zone),
+        at=evaluation.local_time(at, zone),
+        next_change=evaluation.next_transition(compiled_weekly, compiled_holidays, at, zone),
+        timezone=zone,
+    )
+
+
+routes = weekly.routes() + holidays.routes() + [
+    api("GET", "/api/schedules/{id:int}/lint", lint_schedule, permission="pbx.manage", response=LintResult,
+        model=TimeSchedule),
+    api("GET", "/api/schedules/{id:int}/check", check_schedule, permission="pbx.manage", response=ScheduleCheck,
+        model=TimeSchedule),
+]

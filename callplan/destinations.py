@@ -1,0 +1,67 @@
+"""Sending a call to a stored destination ({"type": ..., "id"/"number"}): shared by ring groups' "forward
+after waiting", IVR key actions and receptions."""
+
+from __future__ import annotations
+
+
+def ring_target(destination: dict | None, objects) -> str | None:
+    """A bridge target for destinations that ring a phone (user, a user's extension, external)."""
+    if not destination:
+        return None
+    kind = destination.get("type")
+    if kind == "user":
+        user = objects.users.get(destination.get("id"))
+        return f"user/{user.extension}@{objects.domain}" if user else None
+    if kind == "extension" and objects.extensions.get(destination.get("number")) in (None, "user"):
+        return f"user/{destination['number']}@{objects.domain}"
+    if kind == "external":
+        return f"sofia/gateway/{objects.gateway}/{destination['number']}"
+    return None
+
+
+def extension_of(destination: dict | None, objects) -> str | None:
+    """The internal number behind a destination that is an object (group, queue, menu, box)."""
+    if not destination:
+        return None
+    kind, ident = destination.get("type"), destination.get("id")
+    table = {"ring_group": objects.ring_groups, "queue": objects.queues, "ivr_menu": objects.ivr_menus,
+             "voicemail_box": objects.voicemail_boxes}.get(kind)
+    if table is not None and ident in table:
+        return table[ident].extension
+    if kind == "extension":
+        return destination.get("number")
+    return None
+
+
+def emit(destination: dict | None, segment, compilation) -> bool:
+    """Send the call there. True when that ends the call's journey here (transfer, hang up)."""
+    objects = compilation.objects
+    if not destination:
+        return False
+    if destination.get("type") == "hang_up":
+        segment.action("hangup", "NORMAL_CLEARING")
+        return True
+    target = ring_target(destination, objects)
+    if target:
+        segment.action("bridge", target)
+        return False
+    extension = extension_of(destination, objects)
+    if extension:
+        segment.action("transfer", f"{extension} XML {objects.domain}")
+        return True
+    return False
+
+
+def simulate(destination: dict | None, simulation, answered: bool) -> bool:
+    if not destination:
+        return False
+    if destination.get("type") == "hang_up":
+        simulation.outcome = "hung_up:NORMAL_CLEARING"
+        return True
+    if ring_target(destination, simulation.objects):
+        return answered
+    extension = extension_of(destination, simulation.objects)
+    if extension:
+        simulation.outcome = f"transferred:{extension}"
+        return True
+    return False

@@ -1,0 +1,134 @@
+"""The machinery every step type plugs into: compiling a plan to dialplan segments, and simulating it.
+
+A plan compiles to one FreeSWITCH context document. Its steps run in order inside an extension
+("segment"); a step that rings someone bridges with continue_on_fail, so an unanswered call simply goes
+on with the next action, and hangup_after_bridge ends the call once an answered bridge is over. Time
+conditions are decided when the dialplan is fetched (in the tenant's zone, by callplan.schedules, the
+same code the simulator uses), so only the branch in force is emitted; `valid_until` says when that
+decision next changes, which is how long the compiled document may be cached. An IVR is the only
+branch decided during the call: its keys, no-input and invalid lists become segments of their own that
+the menu transfers to. Each step that runs pushes "<plan>:<version>:<step>" onto the channel variable
+cp_path, so the bridge (and the CDR) can tell the path a call took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+from callplan.objects import TenantObjects
+from callplan.xml import Document, exact, literal
+
+
+@dataclass
+class Segment:
+    name: str  # the destination number that reaches it
+    match: str  # the regular expression on destination_number
+    actions: list[tuple[str, str]] = field(default_factory=list)
+
+    def action(self, application: str, data: str = "") -> None:
+        self.actions.append((application, data))
+
+
+@dataclass
+class Compilation:
+    plan_id: int
+    version: int
+    objects: TenantObjects
+    at: datetime
+    segments: list[Segment] = field(default_factory=list)
+    valid_until: Optional[datetime] = None
+
+    # -- helpers for step modules -----------------------------------------------------------------
+
+    def segment_name(self, *parts: str) -> str:
+        return "_".join([f"cp{self.plan_id}", *parts])
+
+    def new_segment(self, *parts: str) -> Segment:
+        name = self.segment_name(*parts)
+        segment = Segment(name, exact(name))
+        self.segments.append(segment)
+        return segment
+
+    def transfer(self, segment: Segment, target: Segment) -> None:
+        segment.action("transfer", f"{target.name} XML {self.objects.domain}")
+
+    def mark(self, segment: Segment, step) -> None:
+        segment.action("push", f"cp_path={self.plan_id}:{self.version}:{step.id}")
+
+    def decision_holds_until(self, moment: Optional[datetime]) -> None:
+        if moment is not None and (self.valid_until is None or moment < self.valid_until):
+            self.valid_until = moment
+
+    def emit(self, segment: Segment, steps: list) -> bool:
+        """Emit `steps` into `segment`; True when the call cannot go on after them."""
+        from callplan.nodes import module_for
+
+        for step in steps:
+            self.mark(segment, step)
+            if module_for(step).compile(step, segment, self):
+                return True
+        return False
+
+    def finish(self, segment: Segment, steps: list) -> None:
+        """Emit a whole branch; a branch that runs out of steps hangs up."""
+        if not self.emit(segment, steps):
+            segment.action("hangup", "NORMAL_CLEARING")
+
+    # -- the document -------------------------------------------------------------------------
+
+    def document(self) -> str:
+        document = Document("dialplan", description=f"call plan {self.plan_id} version {self.version}")
+        context = document.child(document.section, "context", name=self.objects.domain)
+        for segment in self.segments:
+            extension = document.child(context, "extension", name=segment.name)
+            condition = document.child(extension, "condition", field="destination_number", expression=segment.match)
+            for application, data in segment.actions:
+                document.child(condition, "action", application=application, data=data)
+        return document.to_string()
+
+
+@dataclass
+class Simulation:
+    """One call walked through a plan: the keys the caller presses and the steps that answer are given."""
+
+    objects: TenantObjects
+    at: datetime
+    plan_id: int = 0
+    keys: list[str] = field(default_factory=list)  # pressed in order, one per IVR prompt; "" is no input
+    answers: set[str] = field(default_factory=set)  # ids of ringing steps that are answered
+    caller_name: str = ""
+    path: list[str] = field(default_factory=list)
+    outcome: str = ""
+    max_steps: int = 1000  # a safety net; validation refuses loops before this matters
+
+    def run(self, steps: list) -> bool:
+        """Walk `steps`; True when the call ended inside them."""
+        from callplan.nodes import module_for
+
+        for step in steps:
+            if len(self.path) >= self.max_steps:
+                self.outcome = "stopped:too_many_steps"
+                return True
+            self.path.append(step.id)
+            if module_for(step).simulate(step, self):
+                return True
+        return False
+
+    def finish(self, steps: list) -> None:
+        if not self.run(steps):
+            self.outcome = "hung_up:NORMAL_CLEARING"
+
+    def answered(self, step) -> bool:
+        if step.id in self.answers:
+            self.outcome = f"answered:{step.id}"
+            return True
+        return False
+
+    def next_key(self) -> str:
+        return self.keys.pop(0) if self.keys else ""
+
+
+def user_text(text: str) -> str:
+    return literal(text)

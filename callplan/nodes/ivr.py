@@ -1,0 +1,180 @@
+"""ivr: plays a menu's greeting and reads one key; each key carries the call on. Nothing runs after it.
+
+The menu (web: IVR menus) gives the greeting, the wait, the attempts and its own key actions; the step
+may give a key a nested list of steps, which then wins for that key. FreeSWITCH's play_and_get_digits
+asks up to `attempts` times, accepting only the keys in use; a valid key transfers to that key's segment.
+When the attempts run out it transfers to the failure segment, which goes to the `invalid` list if any
+wrong key was pressed during the attempts (FreeSWITCH keeps it in cp_digit_invalid) and to `no_input`
+otherwise. An empty invalid/no_input list means the menu's reception, else hang up."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from callplan import destinations
+from callplan.model import StepBase
+
+TYPE = "ivr"
+RINGS = False
+TERMINAL = True
+KEYS = "0123456789*#"
+_KEY_NAME = {"*": "star", "#": "hash"}
+TRANSFERRING = "ivr/ivr-hold_connect_call.wav"
+SILENCE = "silence_stream://250"
+
+
+class Step(StepBase):
+    type: Literal["ivr"]
+    menu: int
+    keys: dict[str, "Steps"] = {}
+    no_input: "Steps" = []
+    invalid: "Steps" = []
+
+    @field_validator("keys")
+    @classmethod
+    def _keys(cls, value):
+        wrong = [key for key in value if key not in KEYS or len(key) != 1]
+        if wrong:
+            raise ValueError(f"keys are 0-9, * and #; not {', '.join(map(repr, wrong))}")
+        return value
+
+    def branches(self):
+        return [(f"/keys/{key}", steps) for key, steps in self.keys.items()] + [
+            ("/no_input", self.no_input), ("/invalid", self.invalid)]
+
+
+def key_name(key: str) -> str:
+    return _KEY_NAME.get(key, key)
+
+
+def menu_keys(step: Step, menu) -> list[str]:
+    """Keys that do something: the step's own lists and the menu's actions."""
+    keys = set(step.keys) | {key for key, action in (menu.keys or {}).items() if action.get("action")}
+    return [key for key in KEYS if key in keys]
+
+
+def key_regex(keys: list[str]) -> str:
+    return "^[" + "".join(re.escape(key) for key in keys) + "]$" if keys else "^$"
+
+
+def compile(step: Step, segment, compilation) -> bool:
+    objects = compilation.objects
+    menu = objects.ivr_menus.get(step.menu)
+    if menu is None:
+        segment.action("hangup", "UNALLOCATED_NUMBER")
+        return True
+    ask = compilation.new_segment(step.id, "menu")
+    compilation.transfer(segment, ask)
+    keys = menu_keys(step, menu)
+    failed = compilation.new_segment(step.id, "failed")
+    greeting = objects.audio_path(menu.greeting_audio_id) if menu.greeting_audio_id is not None else SILENCE
+    ask.action("answer")
+    ask.action("set", "cp_digit_invalid=")
+    # min max tries timeout terminators prompt bad-input-prompt var regex digit-timeout on-failure
+    ask.action("play_and_get_digits", " ".join([
+        "1", "1", str(menu.attempts), str(menu.timeout_s * 1000), "none", greeting, SILENCE, "cp_digit",
+        key_regex(keys), "2000", f"{failed.name} XML {objects.domain}",
+    ]))
+    ask.action("transfer", f"{compilation.segment_name(step.id, 'key')}_${{cp_digit}} XML {objects.domain}")
+    for key in keys:
+        branch = compilation.new_segment(step.id, "key", key)
+        compilation.mark(branch, step)  # the path shows the menu step before the key's steps
+        if key in step.keys:
+            compilation.finish(branch, step.keys[key])
+        else:
+            _menu_action(step, menu, menu.keys[key], branch, compilation)
+    # failure: "<failed>_" is no input, "<failed>_<digits>" an invalid key
+    failed.action("transfer", f"{failed.name}_${{cp_digit_invalid}} XML {objects.domain}")
+    no_input = compilation.new_segment(step.id, "failed", "")
+    invalid = compilation.new_segment(step.id, "failed", "x")
+    invalid.match = "^" + re.escape(failed.name + "_") + ".+$"
+    for branch, steps in ((no_input, step.no_input), (invalid, step.invalid)):
+        compilation.mark(branch, step)
+        if steps:
+            compilation.finish(branch, steps)
+        elif not destinations.emit(menu.reception, branch, compilation):
+            branch.action("hangup", "NORMAL_CLEARING")
+    return True
+
+
+def _menu_action(step, menu, action: dict, branch, compilation) -> None:
+    objects = compilation.objects
+    kind = action.get("action")
+    if kind == "forward_announced":
+        branch.action("playback", TRANSFERRING)
+    if kind in ("forward", "forward_announced"):
+        ended = destinations.emit(action.get("destination"), branch, compilation)
+    elif kind == "reception":
+        ended = destinations.emit(menu.reception, branch, compilation)
+    elif kind == "dial_by_extension":
+        branch.action("play_and_get_digits", f"2 4 3 5000 # {SILENCE} {SILENCE} cp_dialled ^[0-9]{{2,4}}$ 3000")
+        branch.action("transfer", f"${{cp_dialled}} XML {objects.domain}")
+        ended = True
+    elif kind == "play_message":
+        if action.get("audio_id") is not None:
+            branch.action("playback", objects.audio_path(action["audio_id"]))
+        branch.action("transfer", f"{compilation.segment_name(step.id, 'menu')} XML {objects.domain}")
+        ended = True
+    elif kind == "repeat":
+        branch.action("transfer", f"{compilation.segment_name(step.id, 'menu')} XML {objects.domain}")
+        ended = True
+    elif kind == "dial_by_name":
+        # The company directory by name (mod_directory) is a later addition; until then the reception.
+        ended = destinations.emit(menu.reception, branch, compilation)
+    else:  # hang_up
+        branch.action("hangup", "NORMAL_CLEARING")
+        ended = True
+    if not ended:
+        branch.action("hangup", "NORMAL_CLEARING")
+
+
+def simulate(step: Step, simulation) -> bool:
+    menu = simulation.objects.ivr_menus.get(step.menu)
+    if menu is None:
+        simulation.outcome = "hung_up:UNALLOCATED_NUMBER"
+        return True
+    keys = menu_keys(step, menu)
+    wrong_key = False
+    for _ in range(menu.attempts):
+        key = simulation.next_key()
+        if key in keys:
+            simulation.path.append(step.id)
+            if key in step.keys:
+                simulation.finish(step.keys[key])
+            else:
+                _simulate_action(step, menu, menu.keys[key], simulation)
+            return True
+        wrong_key = wrong_key or key != ""
+    simulation.path.append(step.id)
+    steps = step.invalid if wrong_key else step.no_input
+    if steps:
+        simulation.finish(steps)
+    elif not destinations.simulate(menu.reception, simulation, simulation.answered(step)):
+        simulation.outcome = simulation.outcome or "hung_up:NORMAL_CLEARING"
+    return True
+
+
+def _simulate_action(step, menu, action: dict, simulation) -> None:
+    kind = action.get("action")
+    if kind in ("forward", "forward_announced"):
+        target = action.get("destination")
+    elif kind in ("reception", "dial_by_name"):
+        target = menu.reception
+    elif kind in ("repeat", "play_message"):
+        simulate(step, simulation)
+        return
+    elif kind == "dial_by_extension":
+        simulation.outcome = "transferred:dialled"
+        return
+    else:
+        simulation.outcome = "hung_up:NORMAL_CLEARING"
+        return
+    if not destinations.simulate(target, simulation, simulation.answered(step)):
+        simulation.outcome = "hung_up:NORMAL_CLEARING"
+
+
+def references(step: Step):
+    yield "/menu", "ivr_menu", step.menu

@@ -1,0 +1,50 @@
+"""queue: puts the caller in a mod_callcenter queue; answered by an agent ends the journey, and after the
+maximum wait the callcenter application returns and the call goes on with the next step.
+
+mod_callcenter reads the maximum wait from the queue's own configuration (max-wait-time), not from the
+channel; a step that sets its own max_wait_s therefore uses a variant of the queue, "q<id>w<seconds>",
+which the callcenter configuration (served by the app) defines with the same agents and tiers."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from callplan.model import StepBase
+
+TYPE = "queue"
+RINGS = True
+TERMINAL = False
+
+
+class Step(StepBase):
+    type: Literal["queue"]
+    queue: int
+    max_wait_s: Optional[int] = Field(default=None, ge=10, le=7200)
+
+
+def queue_name(step: Step, objects) -> str | None:
+    queue = objects.queues.get(step.queue)
+    if queue is None:
+        return None
+    if step.max_wait_s is not None and step.max_wait_s != queue.max_wait_s:
+        return f"q{queue.id}w{step.max_wait_s}@{objects.domain}"
+    return f"q{queue.id}@{objects.domain}"
+
+
+def compile(step: Step, segment, compilation) -> bool:
+    name = queue_name(step, compilation.objects)
+    if name is None:
+        return False
+    segment.action("answer")
+    segment.action("callcenter", name)
+    return False
+
+
+def simulate(step: Step, simulation) -> bool:
+    return queue_name(step, simulation.objects) is not None and simulation.answered(step)
+
+
+def references(step: Step):
+    yield "/queue", "queue", step.queue

@@ -1,0 +1,57 @@
+"""time_condition: runs `then` inside the schedule (and off its holidays), else `else`; afterwards the
+call goes on after the condition. Decided at fetch time in the tenant's zone (see callplan.engine)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from callplan import schedules
+from callplan.model import StepBase
+
+TYPE = "time_condition"
+RINGS = False
+TERMINAL = False
+
+
+class Step(StepBase):
+    type: Literal["time_condition"]
+    schedule: int  # a weekly schedule's id
+    holidays: Optional[int] = None  # a holiday schedule's id
+    then: "Steps" = []
+    else_: "Steps" = Field(default=[], alias="else")
+
+    model_config = {**StepBase.model_config, "populate_by_name": True, "serialize_by_alias": True}
+
+    def branches(self):
+        return [("/then", self.then), ("/else", self.else_)]
+
+
+def is_open(step: Step, objects, at) -> bool:
+    weekly = objects.schedules.get(step.schedule)
+    holidays = objects.holidays.get(step.holidays) if step.holidays is not None else None
+    return schedules.is_open(weekly.periods if weekly else [], holidays.entries if holidays else None, at, objects.timezone)
+
+
+def _holds_until(step: Step, objects, at):
+    weekly = objects.schedules.get(step.schedule)
+    holidays = objects.holidays.get(step.holidays) if step.holidays is not None else None
+    return schedules.next_transition(weekly.periods if weekly else [], holidays.entries if holidays else None, at, objects.timezone)
+
+
+def compile(step: Step, segment, compilation) -> bool:
+    compilation.decision_holds_until(_holds_until(step, compilation.objects, compilation.at))
+    branch = step.then if is_open(step, compilation.objects, compilation.at) else step.else_
+    return compilation.emit(segment, branch)
+
+
+def simulate(step: Step, simulation) -> bool:
+    branch = step.then if is_open(step, simulation.objects, simulation.at) else step.else_
+    return simulation.run(branch)
+
+
+def references(step: Step):
+    yield "/schedule", "schedule", step.schedule
+    if step.holidays is not None:
+        yield "/holidays", "holiday_schedule", step.holidays

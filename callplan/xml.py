@@ -1,0 +1,62 @@
+"""The one XML builder: every document FreeSWITCH gets is made here, with ElementTree, never by string
+concatenation, so whatever a user typed is escaped exactly once, by the serializer.
+
+FreeSWITCH reads attribute values through its own variable expander: `${...}` in an `<action data>` is
+expanded at run time. Text users typed goes through `literal()` first, so a caller name like
+"${system(rm -rf /)}" reaches the channel as text, not as an expansion."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+# XML 1.0 cannot carry these at all, escaped or not: they are dropped (NUL, most C0 controls, U+FFFE/F,
+# lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# PCRE metacharacters, for regular expressions that must match a number or name literally.
+_PCRE_META = re.compile(r"([\\^$.|?*+()\[\]{}/-])")
+
+
+def clean(text: str) -> str:
+    """Text XML can carry: characters XML 1.0 forbids are dropped."""
+    return _NOT_XML.sub("", str(text))
+
+
+def literal(text: str) -> str:
+    """User text inside a FreeSWITCH action: no variable or API expansion ($ and the braces are made
+    inert), no XML-forbidden characters; the serializer escapes <, >, & and quotes."""
+    return clean(text).replace("$", "").replace("{", "(").replace("}", ")")
+
+
+def regex_literal(text: str) -> str:
+    """A string as a PCRE pattern that matches exactly that string."""
+    return _PCRE_META.sub(r"\\\1", clean(text))
+
+
+def exact(*alternatives: str) -> str:
+    """^(a|b|c)$ for literal alternatives."""
+    return "^(" + "|".join(regex_literal(a) for a in alternatives) + ")$"
+
+
+class Document:
+    """<document type="freeswitch/xml"><section name=...>...</section></document>"""
+
+    def __init__(self, section: str, description: str | None = None):
+        self.root = ET.Element("document", {"type": "freeswitch/xml"})
+        attributes = {"name": section}
+        if description:
+            attributes["description"] = clean(description)
+        self.section = ET.SubElement(self.root, "section", attributes)
+
+    def child(self, parent: ET.Element, tag: str, **attributes) -> ET.Element:
+        return ET.SubElement(parent, tag, {key.rstrip("_"): clean(value) for key, value in attributes.items() if value is not None})
+
+    def to_string(self) -> str:
+        return ET.tostring(self.root, encoding="unicode")
+
+
+def not_found() -> str:
+    """The answer that makes FreeSWITCH fall back to its static XML (fixtures README)."""
+    document = Document("result")
+    document.child(document.section, "result", status="not found")
+    return document.to_string()

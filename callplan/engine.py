@@ -39,6 +39,7 @@ class Compilation:
     at: datetime
     segments: list[Segment] = field(default_factory=list)
     valid_until: Optional[datetime] = None
+    marks: bool = True  # off for the tenant's base dialplan, which is no plan
 
     # -- helpers for step modules -----------------------------------------------------------------
 
@@ -55,7 +56,8 @@ class Compilation:
         segment.action("transfer", f"{target.name} XML {self.objects.domain}")
 
     def mark(self, segment: Segment, step) -> None:
-        segment.action("push", f"cp_path={self.plan_id}:{self.version}:{step.id}")
+        if self.marks:
+            segment.action("push", f"cp_path={self.plan_id}:{self.version}:{step.id}")
 
     def decision_holds_until(self, moment: Optional[datetime]) -> None:
         if moment is not None and (self.valid_until is None or moment < self.valid_until):

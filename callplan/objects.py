@@ -21,6 +21,31 @@ class UserInfo(_Info):
     voicemail: dict = {}
     dnd: bool = False
     voicemail_box_id: Optional[int] = None
+    caller_id_mode: str = "company"  # company | own | department
+    withhold_caller_id: bool = False
+    department_id: Optional[int] = None
+    direct_number: Optional[str] = None
+    night_mode: str = "follow"  # follow | on | off
+
+
+class CompanyInfo(_Info):
+    """Company settings the dialplan needs (seed 001 6.3)."""
+
+    night_mode: str = "off"  # off | on | auto
+    night_schedule_id: Optional[int] = None
+    night_holiday_schedule_id: Optional[int] = None
+    night_destination: Optional[dict] = None
+    block_international: bool = False
+    block_mobile: bool = False
+    block_premium: bool = True
+    release_pin: Optional[str] = None
+    country: str = "NL"  # ISO code the company number belongs to: what "international" means
+
+
+class DepartmentInfo(_Info):
+    id: int
+    name: str = ""
+    caller_id_number: Optional[str] = None
 
 
 class RingGroupInfo(_Info):
@@ -34,6 +59,8 @@ class RingGroupInfo(_Info):
     total_timeout_s: int = 60
     busy_members: str = "skip"
     forward_after: Optional[dict] = None
+    night_mode: str = "follow"
+    night_destination: Optional[dict] = None
 
 
 class QueueInfo(_Info):
@@ -53,6 +80,8 @@ class IvrMenuInfo(_Info):
     dial_by_name_order: str = "last_first"
     keys: dict = {}
     reception: Optional[dict] = None
+    night_mode: str = "follow"
+    night_destination: Optional[dict] = None
 
 
 class VoicemailBoxInfo(_Info):
@@ -102,6 +131,10 @@ class TenantObjects(_Info):
     audio_dir: str = "/var/lib/callplan/audio"
     gateway: str = "default"  # sofia gateway for outbound calls
     company_number: Optional[str] = None
+    company: CompanyInfo = Field(default_factory=CompanyInfo)
+    departments: dict[int, DepartmentInfo] = Field(default_factory=dict)
+    feature_codes: dict[str, str] = Field(default_factory=dict)  # function -> code (enabled ones)
+    pickup_groups: dict[int, list[int]] = Field(default_factory=dict)  # group id -> user ids
     users: dict[int, UserInfo] = Field(default_factory=dict)
     devices: dict[int, DeviceInfo] = Field(default_factory=dict)
     ring_groups: dict[int, RingGroupInfo] = Field(default_factory=dict)

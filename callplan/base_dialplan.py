@@ -1,0 +1,264 @@
+"""The tenant's own dialplan, beside its call plans: what every PBX does without a plan being drawn.
+
+One context per tenant (its SIP domain), in this order (FreeSWITCH runs the first extension that matches):
+feature codes; emergency numbers; internal numbers (users with their forwarding and voicemail rules,
+ring groups, queues, IVR menus and company voicemail boxes, each honouring night mode; call plans by
+their extension); calls out: the release PIN, the company's outbound blocking, then out through the
+gateway showing the caller's outbound number, refused with a reason when there is none.
+
+Per-user values come from the directory (rendered by the app) as channel variables: cp_user_id,
+cp_extension, cp_outbound_cid, cp_withhold, cp_pickup_group. Ring groups, queues, menus and boxes reuse
+the step types' own compile functions, so a group rings the same way from a plan and from its number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from callplan import outbound, schedules
+from callplan.destinations import emit as emit_destination
+from callplan.engine import Compilation, Segment
+from callplan.nodes import ivr, queue, ring_group, voicemail
+from callplan.objects import TenantObjects
+from callplan.xml import Document, exact, regex_literal
+
+AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
+                                                   "ORIGINATOR_CANCEL"]}
+RING_SECONDS = 5  # one ring cycle, for "rings before voicemail"
+CONFIRM_TONE = "tone_stream://%(200,0,800)"
+
+
+class BaseDialplan:
+    def __init__(self, objects: TenantObjects, at: datetime):
+        self.objects = objects
+        self.at = at
+        self.compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False)
+        self.extensions: list[tuple[str, list]] = []  # (name, [(field, expression, actions, anti_actions)])
+        self.valid_until: Optional[datetime] = None
+
+    # -- building blocks ----------------------------------------------------------------------
+
+    def extension(self, name: str, expression: str, actions: list, *, then: list | None = None) -> None:
+        """An extension on the dialled number; `then` adds conditions (field, regex, actions, anti-actions)
+        that must also hold (FreeSWITCH ANDs an extension's conditions and runs the anti-actions of the
+        first one that fails)."""
+        self.extensions.append((name, [("destination_number", expression, actions, [])] + list(then or [])))
+
+    def _segment(self, name: str, match: str) -> Segment:
+        segment = Segment(name, match)
+        self.compilation.segments.append(segment)
+        return segment
+
+    def night(self, behaviour: str) -> bool:
+        """Is night mode in force for something that follows/overrides the company (seed 001 6.3.4)."""
+        if behaviour == "off":
+            return False
+        if behaviour == "on":
+            return True
+        company = self.objects.company
+        if company.night_mode == "on":
+            return True
+        if company.night_mode != "auto" or company.night_schedule_id is None:
+            return False
+        weekly = self.objects.schedules.get(company.night_schedule_id)
+        holidays = self.objects.holidays.get(company.night_holiday_schedule_id) if company.night_holiday_schedule_id else None
+        periods, entries = (weekly.periods if weekly else []), (holidays.entries if holidays else None)
+        self.compilation.decision_holds_until(schedules.next_transition(periods, entries, self.at, self.objects.timezone))
+        return not schedules.is_open(periods, entries, self.at, self.objects.timezone)
+
+    def night_route(self, segment: Segment, behaviour: str, own_destination: Optional[dict]) -> bool:
+        destination = own_destination or self.objects.company.night_destination
+        if destination and self.night(behaviour):
+            if not emit_destination(destination, segment, self.compilation):
+                segment.action("hangup", "NORMAL_CLEARING")
+            return True
+        return False
+
+    # -- the parts ---------------------------------------------------------------------------
+
+    def feature_codes(self) -> None:
+        codes, domain = self.objects.feature_codes, self.objects.domain
+        agent = f"u${{cp_user_id}}@{domain}"
+        status = {"agent_login": "'Available'", "agent_logout": "'Logged Out'", "agent_break": "'On Break'"}
+        for function, code in sorted(codes.items()):
+            name, match = f"feature_{function}", exact(code)
+            if function == "voicemail":
+                actions = [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
+            elif function == "pickup":
+                actions = [("pickup", f"pg${{cp_pickup_group}}@{domain}")]
+            elif function in status:
+                # 'On Break' needs its quotes (fixtures README)
+                actions = [("set", f"cp_result=${{callcenter_config(agent set status {agent} {status[function]})}}"),
+                           ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
+            else:  # toggles: the bridge switches the state in the database (takes effect on the next call)
+                actions = [("event", f"Event-Name=CUSTOM,Event-Subclass=callplan::feature,cp_feature={function},"
+                                     f"cp_user=${{cp_user_id}}"),
+                           ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
+            self.extension(name, match, actions)
+
+    def emergency(self) -> None:
+        numbers = outbound.emergency_numbers(self.objects.company.country)
+        # Never blocked, never refused for a missing caller ID.
+        self.extension("emergency", exact(*numbers), [
+            ("set", "effective_caller_id_number=${cp_outbound_cid}"),
+            ("bridge", f"sofia/gateway/{self.objects.gateway}/${{destination_number}}"),
+        ])
+
+    def user_dial(self, user) -> str:
+        own = f"user/{user.extension}@{self.objects.domain}"
+        pickups = [f"pickup/pg{group}@{self.objects.domain}" for group, members in sorted(self.objects.pickup_groups.items())
+                   if user.id in members]
+        return ",".join([own, *pickups])
+
+    def users(self) -> None:
+        """A direct call to a user: DND, unconditional forwarding, ringing (with Anywhere and pickup), and
+        then, by why nobody answered (originate_disposition), that case's forwarding and voicemail."""
+        objects, domain = self.objects, self.objects.domain
+        for user in sorted(objects.users.values(), key=lambda u: u.extension):
+            segment = self._segment(f"user_{user.extension}", exact(user.extension))
+            segment.action("set", "continue_on_fail=true")
+            segment.action("set", "hangup_after_bridge=true")
+            if self.night_route(segment, user.night_mode, None):
+                continue
+            forwarding, vm = user.forwarding or {}, user.voicemail or {}
+            box = bool(vm.get("enabled")) and user.voicemail_box_id is not None
+            always = (forwarding.get("always") or {})
+            after = f"user_{user.extension}_after"
+            if always.get("enabled") and always.get("to"):
+                if not emit_destination(always["to"], segment, self.compilation):
+                    segment.action("hangup", "NO_ANSWER")
+                continue
+            if box and vm.get("when") == "always":
+                self._voicemail(segment, user, vm)
+                continue
+            if user.dnd:
+                segment.action("transfer", f"{after}_USER_BUSY XML {domain}")
+            else:
+                no_answer = forwarding.get("no_answer") or {}
+                seconds = int(no_answer.get("after_s", 20)) if no_answer.get("enabled") else 30
+                if box and vm.get("when") in ("no_answer", "busy_or_no_answer"):
+                    seconds = min(seconds, int(vm.get("after_rings", 5)) * RING_SECONDS)
+                ring = self.user_dial(user)
+                anywhere = user.anywhere or {}
+                if anywhere.get("enabled") and anywhere.get("number"):
+                    ring += f",sofia/gateway/{objects.gateway}/{anywhere['number']}"
+                segment.action("set", f"call_timeout={seconds}")
+                segment.action("bridge", ring)
+                segment.action("transfer", f"{after}_${{originate_disposition}} XML {domain}")
+            prefix = "^" + regex_literal(after + "_")
+            for case, causes in AFTER_CAUSES.items():
+                self._after(self._segment(f"{after}_{case}", prefix + "(" + "|".join(causes) + ")$"), user, case)
+            self._after(self._segment(f"{after}_other", prefix + ".*$"), user, "unregistered")
+
+    def _after(self, segment: Segment, user, case: str) -> None:
+        forwarding, vm = user.forwarding or {}, user.voicemail or {}
+        rule = forwarding.get(case) or {}
+        if rule.get("enabled") and rule.get("to"):
+            if emit_destination(rule["to"], segment, self.compilation):
+                return
+        box = bool(vm.get("enabled")) and user.voicemail_box_id is not None
+        wanted = {"busy": ("busy", "busy_or_no_answer"), "no_answer": ("no_answer", "busy_or_no_answer"),
+                  "unregistered": ("no_answer", "busy_or_no_answer")}[case]
+        if box and vm.get("when") in wanted:
+            self._voicemail(segment, user, vm)
+        else:
+            segment.action("hangup", "USER_BUSY" if case == "busy" else "NO_ANSWER")
+
+    def _voicemail(self, segment: Segment, user, vm: dict) -> None:
+        objects = self.objects
+        segment.action("answer")
+        if vm.get("announce_only"):
+            greeting = vm.get("unavailable_greeting_audio_id")
+            if greeting is not None:
+                segment.action("playback", objects.audio_path(greeting))
+            if vm.get("after_announcement") == "forward" and emit_destination(vm.get("forward_to"), segment, self.compilation):
+                return
+            segment.action("hangup", "NORMAL_CLEARING")
+            return
+        segment.action("voicemail", f"default {objects.domain} {user.extension}")
+        segment.action("hangup", "NORMAL_CLEARING")
+
+    def groups_queues_menus_boxes(self) -> None:
+        objects = self.objects
+        for group in sorted(objects.ring_groups.values(), key=lambda g: g.id):
+            if group.extension:
+                segment = self._segment(f"group_{group.extension}", exact(group.extension))
+                segment.action("set", "continue_on_fail=true")
+                segment.action("set", "hangup_after_bridge=true")
+                if not self.night_route(segment, group.night_mode, group.night_destination):
+                    if not ring_group.compile(ring_group.Step(id=f"g{group.id}", type="ring_group", group=group.id), segment, self.compilation):
+                        segment.action("hangup", "NO_ANSWER")
+        for item in sorted(objects.queues.values(), key=lambda q: q.id):
+            if item.extension:
+                segment = self._segment(f"queue_{item.extension}", exact(item.extension))
+                queue.compile(queue.Step(id=f"q{item.id}", type="queue", queue=item.id), segment, self.compilation)
+                segment.action("hangup", "NORMAL_CLEARING")
+        for menu in sorted(objects.ivr_menus.values(), key=lambda m: m.id):
+            if menu.extension:
+                segment = self._segment(f"menu_{menu.extension}", exact(menu.extension))
+                if not self.night_route(segment, menu.night_mode, menu.night_destination):
+                    ivr.compile(ivr.Step(id=f"m{menu.id}", type="ivr", menu=menu.id), segment, self.compilation)
+        for box in sorted(objects.voicemail_boxes.values(), key=lambda b: b.id):
+            if box.extension:
+                segment = self._segment(f"box_{box.extension}", exact(box.extension))
+                voicemail.compile(voicemail.Step(id=f"b{box.id}", type="voicemail", box=box.id), segment, self.compilation)
+        for plan in sorted(objects.plans.values(), key=lambda p: p.id):
+            internal = [number for number in plan.numbers if not number.startswith("+")]
+            if internal:
+                segment = self._segment(f"plan_{plan.id}", exact(*internal))
+                segment.action("transfer", f"cp{plan.id}_entry XML {objects.domain}")
+
+    def outbound(self) -> None:
+        objects, company = self.objects, self.objects.company
+        gateway = f"sofia/gateway/{objects.gateway}"
+        # $1 belongs to the condition it appears in, so the number is kept before the caller-ID check.
+        keep = [("set", "cp_dialled=$1")]
+        send = [("${cp_outbound_cid}", r"^\+?[0-9]+$", [
+            ("set", "effective_caller_id_number=${cp_outbound_cid}"),
+            ("set", "hangup_after_bridge=true"),
+            ("bridge", f"{gateway}/${{cp_dialled}}"),
+        ], [("respond", "403 No outbound number: set the company number")])]
+        if company.release_pin:
+            self.extension("outbound_released", "^" + regex_literal(company.release_pin) + r"\*(\+?[0-9]{3,15})$", keep,
+                           then=send)
+        for category, pattern in outbound.blocked_patterns(company, company.country):
+            self.extension(f"blocked_{category}", pattern, [("respond", f"403 Blocked by company policy: {category}")])
+        self.extension("outbound", r"^(\+?[0-9]{3,15})$", keep, then=send)
+
+    # -- the document -------------------------------------------------------------------------
+
+    def build(self) -> str:
+        self.feature_codes()
+        self.emergency()
+        self.users()
+        self.groups_queues_menus_boxes()
+        self.outbound()
+        document = Document("dialplan", description="tenant base dialplan")
+        context = document.child(document.section, "context", name=self.objects.domain)
+        # feature codes and emergency first, then every internal segment, then calls out
+        head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency"))]
+        tail = [e for e in self.extensions if e not in head]
+        for name, conditions in head:
+            self._write(document, context, name, conditions)
+        for segment in self.compilation.segments:
+            self._write(document, context, segment.name, [("destination_number", segment.match, segment.actions, [])])
+        for name, conditions in tail:
+            self._write(document, context, name, conditions)
+        self.valid_until = self.compilation.valid_until
+        return document.to_string()
+
+    @staticmethod
+    def _write(document, context, name, conditions) -> None:
+        extension = document.child(context, "extension", name=name)
+        for field, expression, actions, anti_actions in conditions:
+            condition = document.child(extension, "condition", field=field, expression=expression)
+            for application, data in actions:
+                document.child(condition, "action", application=application, data=data)
+            for application, data in anti_actions:
+                document.child(condition, "anti-action", application=application, data=data)
+
+
+def compile_base(objects: TenantObjects, at: datetime) -> tuple[str, Optional[datetime]]:
+    """The tenant's base dialplan document at `at`, and until when it holds (night mode changes)."""
+    base = BaseDialplan(objects, at)
+    return base.build(), base.valid_until

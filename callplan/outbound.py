@@ -1,0 +1,69 @@
+"""Calls out: which number a user shows, and which dialled numbers the company blocks (seed 001 6.3.3).
+
+Pure rules. The caller ID is computed per user when the directory is rendered (so the dialplan only
+reads ${cp_outbound_cid}); the blocking rules become dialplan conditions on the dialled number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Dialled forms of a country's numbers: national ("0..."), international ("+CC..." or "00CC...").
+COUNTRY_CODES = {"NL": "31", "BE": "32", "DE": "49", "FR": "33", "LU": "352", "GB": "44", "US": "1"}
+
+# (category, country) -> national prefixes without the leading 0; checked in national and E.164 form.
+PREFIXES = {
+    ("mobile", "NL"): ["6"],
+    ("mobile", "BE"): ["4"],
+    ("premium", "NL"): ["900", "906", "909"],
+    ("premium", "BE"): [f"90{d}" for d in range(10)],  # the Belgian 090x ranges
+}
+EMERGENCY = {"NL": ["112"], "BE": ["112", "100", "101"], "US": ["911"]}
+
+
+@dataclass(frozen=True)
+class CallerId:
+    number: str | None  # None: the company has no number to show (outbound refused with a reason)
+    withheld: bool
+
+
+def caller_id(user, objects) -> CallerId:
+    """The number a user's outbound calls show: own, department's or the company's (seed 000, 001 6.4.1)."""
+    company = objects.company_number
+    mode = getattr(user, "caller_id_mode", "company")
+    number = company
+    if mode == "own" and user.direct_number:
+        number = user.direct_number
+    elif mode == "department":
+        department = objects.departments.get(user.department_id) if user.department_id is not None else None
+        if department is not None and department.caller_id_number:
+            number = department.caller_id_number
+    return CallerId(number=number, withheld=bool(user.withhold_caller_id))
+
+
+def _forms(country: str, prefix: str) -> list[str]:
+    code = COUNTRY_CODES.get(country)
+    forms = [f"0{prefix}"]
+    if code:
+        forms += [f"\\+{code}{prefix}", f"00{code}{prefix}"]
+    return forms
+
+
+def blocked_patterns(company, country: str) -> list[tuple[str, str]]:
+    """(category, PCRE on the dialled number) for each blocking the company has switched on."""
+    rules = []
+    if company.block_premium:
+        forms = [f for prefix in PREFIXES.get(("premium", country), []) for f in _forms(country, prefix)]
+        if forms:
+            rules.append(("premium", "^(" + "|".join(forms) + ")"))
+    if company.block_mobile:
+        forms = [f for prefix in PREFIXES.get(("mobile", country), []) for f in _forms(country, prefix)]
+        if forms:
+            rules.append(("mobile", "^(" + "|".join(forms) + ")"))
+    if company.block_international:
+        own = COUNTRY_CODES.get(country, "")
+        rules.append(("international", f"^(\\+|00)(?!{own})" if own else "^(\\+|00)"))
+    return rules
+
+
+def emergency_numbers(country: str) -> list[str]:
+    return EMERGENCY.get(country, ["112"])

@@ -1,0 +1,154 @@
+"""The tenant's base dialplan: feature codes, internal numbers with forwarding/voicemail/night mode,
+outbound blocking and caller ID."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+import pytest
+
+import callplan.nodes  # noqa: F401
+from callplan.base_dialplan import compile_base
+from callplan.objects import (CompanyInfo, DepartmentInfo, IvrMenuInfo, PlanInfo, QueueInfo, RingGroupInfo,
+                              ScheduleInfo, TenantObjects, UserInfo, VoicemailBoxInfo)
+from callplan.outbound import blocked_patterns, caller_id
+
+MONDAY_10_BRUSSELS = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+MONDAY_22_BRUSSELS = datetime(2026, 11, 23, 21, 0, tzinfo=timezone.utc)
+
+
+def objects(**overrides) -> TenantObjects:
+    values = dict(
+        tenant_id=1, domain="acme.pbx.test", timezone="Europe/Brussels", company_number="+3225805000",
+        company=CompanyInfo(country="BE"),
+        users={1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5,
+                           voicemail={"enabled": True, "when": "busy_or_no_answer", "after_rings": 4})},
+        voicemail_boxes={5: VoicemailBoxInfo(id=5, user_id=1), 9: VoicemailBoxInfo(id=9, extension="999")},
+        feature_codes={"voicemail": "*97", "pickup": "*98", "agent_break": "*24", "night_mode_toggle": "*31"},
+    )
+    values.update(overrides)
+    return TenantObjects(**values)
+
+
+def extensions(document: str) -> dict[str, ET.Element]:
+    root = ET.fromstring(document)
+    return {e.get("name"): e for e in root.iter("extension")}
+
+
+def actions(extension: ET.Element, tag: str = "action") -> list[tuple[str, str]]:
+    return [(a.get("application"), a.get("data")) for a in extension.iter(tag)]
+
+
+def route(document: str, number: str) -> str:
+    """The extension FreeSWITCH would run for a dialled number: the first whose first condition matches."""
+    for extension in ET.fromstring(document).iter("extension"):
+        condition = extension.find("condition")
+        if re.search(condition.get("expression"), number):
+            return extension.get("name")
+    return ""
+
+
+def test_feature_codes_come_first_and_agent_break_is_quoted():
+    document, _ = compile_base(objects(), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert route(document, "*97") == "feature_voicemail"
+    assert ("voicemail", "check default acme.pbx.test ${cp_extension}") in actions(ext["feature_voicemail"])
+    assert any("'On Break'" in data for _, data in actions(ext["feature_agent_break"]))
+    assert any("cp_feature=night_mode_toggle" in data for _, data in actions(ext["feature_night_mode_toggle"]))
+
+
+def test_a_user_rings_then_voicemail_by_why_nobody_answered():
+    busy_forward = {"busy": {"enabled": True, "to": {"type": "external", "number": "+32467890123"}}}
+    users = {1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5, forwarding=busy_forward,
+                         voicemail={"enabled": True, "when": "no_answer", "after_rings": 4})}
+    document, _ = compile_base(objects(users=users, pickup_groups={3: [1]}), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert route(document, "201") == "user_201"
+    assert ("set", "call_timeout=20") in actions(ext["user_201"])  # 4 rings
+    assert ("bridge", "user/201@acme.pbx.test,pickup/pg3@acme.pbx.test") in actions(ext["user_201"])
+    assert route(document, "user_201_after_USER_BUSY") == "user_201_after_busy"
+    assert actions(ext["user_201_after_busy"])[0] == ("bridge", "sofia/gateway/default/+32467890123")
+    assert ("voicemail", "default acme.pbx.test 201") not in actions(ext["user_201_after_busy"])  # only on no answer
+    assert route(document, "user_201_after_NO_ANSWER") == "user_201_after_no_answer"
+    assert ("voicemail", "default acme.pbx.test 201") in actions(ext["user_201_after_no_answer"])
+    assert route(document, "user_201_after_USER_NOT_REGISTERED") == "user_201_after_other"
+
+
+def test_dnd_and_unconditional_forwarding():
+    users = {1: UserInfo(id=1, extension="201", name="Anna", dnd=True),
+             2: UserInfo(id=2, extension="202", name="Bob", forwarding={"always": {"enabled": True, "to": {"type": "extension", "number": "201"}}})}
+    document, _ = compile_base(objects(users=users), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert not any(app == "bridge" for app, _ in actions(ext["user_201"]))
+    assert ("bridge", "user/201@acme.pbx.test") in actions(ext["user_202"])
+
+
+def test_night_mode_by_schedule_sends_groups_to_the_night_destination():
+    office = ScheduleInfo(id=1, periods=[{"from_day": "mon", "from_time": "08:00", "to_day": "mon", "to_time": "18:00"}])
+    company = CompanyInfo(country="BE", night_mode="auto", night_schedule_id=1,
+                          night_destination={"type": "voicemail_box", "id": 9})
+    groups = {1: RingGroupInfo(id=1, name="Sales", extension="300", members=[{"type": "user", "id": 1}])}
+    day, valid_until = compile_base(objects(company=company, schedules={1: office}, ring_groups=groups), MONDAY_10_BRUSSELS)
+    night, _ = compile_base(objects(company=company, schedules={1: office}, ring_groups=groups), MONDAY_22_BRUSSELS)
+    assert ("bridge", "[leg_timeout=20]user/201@acme.pbx.test") in actions(extensions(day)["group_300"])
+    assert ("transfer", "999 XML acme.pbx.test") in actions(extensions(night)["group_300"])
+    assert valid_until == datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)  # 18:00 Brussels
+
+
+def test_groups_queues_menus_boxes_and_plans_by_their_numbers():
+    document, _ = compile_base(objects(
+        ring_groups={1: RingGroupInfo(id=1, name="Sales", extension="300", members=[{"type": "user", "id": 1}])},
+        queues={1: QueueInfo(id=1, name="Support", extension="400")},
+        ivr_menus={1: IvrMenuInfo(id=1, name="Main", extension="500", keys={"1": {"action": "repeat"}})},
+        plans={4: PlanInfo(id=4, name="Reception", numbers=["+3225805000", "200"])},
+    ), MONDAY_10_BRUSSELS)
+    assert [route(document, n) for n in ("300", "400", "500", "999", "200")] == [
+        "group_300", "queue_400", "menu_500", "box_999", "plan_4"]
+    assert ("callcenter", "q1@acme.pbx.test") in actions(extensions(document)["queue_400"])
+
+
+@pytest.mark.parametrize("number, expected", [
+    ("0909123456", "blocked_premium"), ("+32909123456", "blocked_premium"), ("0032900123456", "blocked_premium"),
+    ("0471234567", "outbound"),  # mobile not blocked here
+    ("+31201234567", "blocked_international"), ("0031201234567", "blocked_international"),
+    ("+3225805001", "outbound"), ("025805001", "outbound"), ("112", "emergency"),
+    ("4321*0909123456", "outbound_released"),
+])
+def test_outbound_blocking_and_release_pin(number, expected):
+    company = CompanyInfo(country="BE", block_premium=True, block_international=True, release_pin="4321")
+    document, _ = compile_base(objects(company=company), MONDAY_10_BRUSSELS)
+    assert route(document, number) == expected
+
+
+def test_calls_out_need_a_number_to_show():
+    document, _ = compile_base(objects(), MONDAY_10_BRUSSELS)
+    outbound = extensions(document)["outbound"]
+    conditions = outbound.findall("condition")
+    assert conditions[1].get("field") == "${cp_outbound_cid}"
+    assert actions(outbound, "anti-action") == [("respond", "403 No outbound number: set the company number")]
+    assert ("bridge", "sofia/gateway/default/${cp_dialled}") in actions(outbound)
+
+
+def test_mobile_blocking_in_the_netherlands():
+    rules = dict(blocked_patterns(CompanyInfo(block_mobile=True, block_premium=False), "NL"))
+    assert re.search(rules["mobile"], "0612345678") and re.search(rules["mobile"], "+31612345678")
+    assert not re.search(rules["mobile"], "0201234567")
+
+
+@pytest.mark.parametrize("mode, user_fields, expected", [
+    ("company", {}, "+3225805000"),
+    ("own", {"direct_number": "+3225805011"}, "+3225805011"),
+    ("own", {}, "+3225805000"),  # no own number: the company's
+    ("department", {"department_id": 2}, "+3225805099"),
+])
+def test_outbound_caller_id(mode, user_fields, expected):
+    objs = objects(departments={2: DepartmentInfo(id=2, name="Sales", caller_id_number="+3225805099")})
+    user = UserInfo(id=1, extension="201", name="Anna", caller_id_mode=mode, **user_fields)
+    assert caller_id(user, objs).number == expected
+    assert caller_id(UserInfo(id=1, extension="201", name="A", withhold_caller_id=True), objs).withheld
+
+
+def test_no_company_number_means_no_caller_id():
+    assert caller_id(UserInfo(id=1, extension="201", name="A"), objects(company_number=None)).number is None

@@ -67,3 +67,13 @@ def blocked_patterns(company, country: str) -> list[tuple[str, str]]:
 
 def emergency_numbers(country: str) -> list[str]:
     return EMERGENCY.get(country, ["112"])
+
+
+def blocked_category(number: str, company) -> str | None:
+    """Which of the company's outbound blockings a dialled number falls under, if any."""
+    import re
+
+    for category, pattern in blocked_patterns(company, company.country):
+        if re.search(pattern, number):
+            return category
+    return None

@@ -8,6 +8,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callplan import outbound
 from callplan.model import StepBase
 from callplan.nodes import user as user_node
 
@@ -68,7 +69,11 @@ def compile(step: Step, segment, compilation) -> bool:
         if legs:
             segment.action("bridge", "|".join(f"[leg_timeout={t}]{target}" for target, t in legs))
         return False
-    # external: out through the gateway, showing the company number (outbound rules: see the compiler)
+    # external: the company's outbound blocking applies to a plan's transfers too; a blocked number is
+    # not dialled (the call goes on with the next step) and validation reports it
+    if outbound.blocked_category(to.external, objects.company):
+        segment.action("log", f"WARNING transfer to a number blocked by company policy: step {step.id}")
+        return False
     if objects.company_number:
         segment.action("set", f"effective_caller_id_number={objects.company_number}")
     segment.action("bridge", f"[leg_timeout={step.timeout_s}]sofia/gateway/{objects.gateway}/{to.external}")
@@ -84,6 +89,8 @@ def simulate(step: Step, simulation) -> bool:
         simulation.outcome = f"transferred:{to.extension}"
         return True
     if to.user is not None and simulation.objects.users.get(to.user) is None:
+        return False
+    if to.external is not None and outbound.blocked_category(to.external, simulation.objects.company):
         return False
     return simulation.answered(step)
 

@@ -19,7 +19,10 @@ _PCRE_META = re.compile(r"([\\^$.|?*+()\[\]{}/-])")
 
 def clean(text: str) -> str:
     """Text XML can carry: characters XML 1.0 forbids are dropped."""
-    return _NOT_XML.sub("", str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():  # the common case, and much cheaper than the regex
+        return text
+    return _NOT_XML.sub("", text)
 
 
 def literal(text: str) -> str:

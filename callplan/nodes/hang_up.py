@@ -19,6 +19,9 @@ class Step(StepBase):
 
 
 def compile(step: Step, segment, compilation) -> bool:
+    # Before answer mod_sofia refuses the call with the SIP code of the last failed bridge leg ("Overriding
+    # SIP cause 480 with 486 from the other leg") unless told not to: the caller must get this step's cause.
+    segment.action("set", "sip_ignore_remote_cause=true")
     segment.action("hangup", step.cause)
     return True
 

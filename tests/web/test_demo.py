@@ -36,5 +36,19 @@ def test_demo_company_is_complete_and_made_once(app, client, db):
     company = client.get("/api/company").json()
     assert company["night_mode"] == "auto" and company["company_number"] == "+31201234567"
     assert state["tenant_name"] == "Demo Company"
+
+    # the spec's example plan, published on the main number and extension 200
+    (plan,) = client.get("/api/plans").json()
+    assert plan["name"] == "Reception" and plan["state"] == "published"
+    assert plan["numbers"] == ["+31201234567", "200"] and plan["active_diversions"] == []
+    document = client.get(f"/api/plans/{plan['id']}").json()["document"]
+    assert [step["id"] for step in document["steps"]] == ["s1", "s5", "s8", "s10"]
+    assert document["steps"][0]["then"][1] == {"id": "s3", "label": "", "type": "prefix", "text": "MISSED-Q "}
+    assert document["diversions"][0]["name"] == "Everything to the duty mobile"
+    assert client.post(f"/api/plans/{plan['id']}/validate").json()["errors"] == []
+    # Tuesday 10:00 in Amsterdam, nobody answers: queue, prefix, Sales, whose "forward after" is box 999
+    walk = client.post(f"/api/plans/{plan['id']}/simulate",
+                       json={"at": "2026-03-10T10:00:00+01:00", "version": "published"}).json()
+    assert walk["steps"] == ["s1", "s2", "s3", "s4"] and walk["outcome"] == "transferred:999"
     with db() as session:
         assert all(token.revoked_at is not None for token in session.exec(select(ApiToken)).all())

@@ -19,7 +19,16 @@ def classify(number: str) -> tuple[str, str]:
     return _TYPES.get(phonenumbers.number_type(parsed), "unknown"), phonenumbers.region_code_for_number(parsed) or ""
 
 
+def answered_by_plan(db, tenant_id: int, number: str) -> bool:
+    """Does a published call plan answer this number (it then cannot route elsewhere)?"""
+    from web.callplan_snapshot import published_documents
+
+    return any(number in (version.document.get("numbers") or []) for version in published_documents(db, tenant_id).values())
+
+
 def _validate(ctx, row: PhoneNumber) -> None:
+    if row.destination and answered_by_plan(ctx.db, ctx.tenant_id, row.number):
+        raise field_problem(409, "did_assigned_elsewhere", "/destination", "a published call plan answers this number")
     if row.id is None:
         # Unique on the whole platform; the answer does not say which company has it.
         if ctx.db.exec(select(PhoneNumber.id).where(PhoneNumber.number == row.number)).first() is not None:

@@ -1,0 +1,228 @@
+"""What the call-plan engine (callplan/, which is pure) needs from the database: a tenant's objects as a
+TenantObjects snapshot, the documents of its plans, and who among the plans uses what.
+
+`snapshot()` reads each table once (through web.scoping), so validating, compiling or simulating a plan
+costs a dozen queries whatever the size of the company."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator, Optional
+
+import phonenumbers
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from callplan.model import CallPlan
+from callplan.nodes import module_for
+from callplan.objects import (
+    AudioInfo,
+    CompanyInfo,
+    DepartmentInfo,
+    DeviceInfo,
+    HolidayInfo,
+    IvrMenuInfo,
+    PlanInfo,
+    QueueInfo,
+    RingGroupInfo,
+    ScheduleInfo,
+    TenantObjects,
+    UserInfo,
+    VoicemailBoxInfo,
+)
+from web.models import Tenant
+from web.models.audio import AudioFile
+from web.models.call_plan import CallPlanRecord, CallPlanVersion
+from web.models.company import CompanySettings, Department
+from web.models.device import Device
+from web.models.feature_code import FeatureCode
+from web.models.internal_number import InternalNumber
+from web.models.ivr_menu import IvrMenu
+from web.models.pbx_user import PbxUser
+from web.models.phone_number import PhoneNumber
+from web.models.pickup_group import PickupGroup
+from web.models.queue import CallQueue
+from web.models.ring_group import RingGroup
+from web.models.schedule import HolidaySchedule, TimeSchedule
+from web.models.voicemail_box import VoicemailBox
+from web.references import Use
+from web.scoping import scoped
+
+log = logging.getLogger("web.callplans")
+
+PLAN_OWNER = "call_plan"  # owner_kind of a plan's internal numbers in web.numbering
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def normalised(plan: CallPlan) -> dict:
+    """The stored form of a document: every field, defaults included, "else" by its JSON name."""
+    return plan.model_dump(mode="json", by_alias=True)
+
+
+def with_diversions(document: dict, active: list[str]) -> CallPlan:
+    """The document as calls see it: its diversions switched on exactly when their id is in `active`."""
+    active_ids = set(active or ())
+    data = dict(document)
+    data["diversions"] = [{**diversion, "active": diversion.get("id") in active_ids}
+                          for diversion in document.get("diversions") or []]
+    return CallPlan.model_validate(data)
+
+
+def published_documents(db: Session, tenant_id: int) -> dict[int, CallPlanVersion]:
+    """plan id -> its latest published version, for every plan of the tenant that has one (one query)."""
+    rows = db.exec(
+        scoped(CallPlanVersion, tenant_id)
+        .join(CallPlanRecord, CallPlanRecord.id == CallPlanVersion.plan_id)
+        .where(CallPlanRecord.published_version == CallPlanVersion.version)
+    ).all()
+    return {row.plan_id: row for row in rows}
+
+
+def transfers_to(document: dict) -> list[int]:
+    """Plans a document's steps transfer to, wherever they sit (branches, keys, diversions)."""
+    found: list[int] = []
+
+    def visit(value) -> None:
+        if isinstance(value, dict):
+            target = value.get("to")
+            if value.get("type") == "transfer" and isinstance(target, dict) and isinstance(target.get("plan"), int):
+                if target["plan"] not in found:
+                    found.append(target["plan"])
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(document)
+    return found
+
+
+# --- the snapshot --------------------------------------------------------------------------------
+
+
+def _rows(db: Session, table, tenant_id: int) -> list:
+    return db.exec(scoped(table, tenant_id).order_by(table.id)).all()
+
+
+def _country(company_number: Optional[str]) -> str:
+    """The ISO country of the company's number: what "international" means for outbound blocking."""
+    if company_number:
+        try:
+            return phonenumbers.region_code_for_number(phonenumbers.parse(company_number, None)) or "NL"
+        except phonenumbers.NumberParseException:
+            pass
+    return CompanyInfo().country
+
+
+def _users(db: Session, tenant_id: int, boxes: list) -> dict[int, UserInfo]:
+    personal_box = {box.user_id: box.id for box in boxes if box.user_id is not None}
+    direct = {}  # user id -> the public number routed to the user
+    for did in _rows(db, PhoneNumber, tenant_id):
+        if (did.destination or {}).get("type") == "user":
+            direct.setdefault(did.destination.get("id"), did.number)
+    return {u.id: UserInfo(id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(),
+                           forwarding=u.forwarding, anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd,
+                           voicemail_box_id=personal_box.get(u.id), caller_id_mode=u.caller_id_mode,
+                           withhold_caller_id=u.withhold_caller_id, department_id=u.department_id,
+                           direct_number=direct.get(u.id), night_mode=u.night_mode)
+            for u in _rows(db, PbxUser, tenant_id)}
+
+
+def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
+    published = published_documents(db, tenant_id)
+    plans = {}
+    for plan in _rows(db, CallPlanRecord, tenant_id):
+        version = published.get(plan.id)
+        document = version.document if version is not None else {}
+        plans[plan.id] = PlanInfo(id=plan.id, name=plan.name, numbers=list(document.get("numbers") or []),
+                                  transfers_to=transfers_to(document))
+    return plans
+
+
+def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
+    tenant = db.get(Tenant, tenant_id)
+    boxes = _rows(db, VoicemailBox, tenant_id)
+    settings_row = db.exec(scoped(CompanySettings, tenant_id)).first()
+    company = CompanyInfo.model_validate(settings_row.model_dump() if settings_row is not None else {})
+    company.country = _country(tenant.company_number)
+    extensions = {}
+    for number in _rows(db, InternalNumber, tenant_id):
+        kind = number.owner_kind
+        extensions[number.number] = f"{PLAN_OWNER}:{number.owner_id}" if kind == PLAN_OWNER else kind
+    return TenantObjects(
+        tenant_id=tenant_id,
+        domain=tenant.sip_domain,
+        timezone=tenant.timezone,
+        audio_dir=str(settings.audio_dir),
+        company_number=tenant.company_number,
+        company=company,
+        departments={d.id: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)
+                     for d in _rows(db, Department, tenant_id)},
+        feature_codes={f.function: f.code for f in _rows(db, FeatureCode, tenant_id) if f.enabled and f.code},
+        pickup_groups={g.id: list(g.members) for g in _rows(db, PickupGroup, tenant_id)},
+        users=_users(db, tenant_id, boxes),
+        devices={d.id: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id)
+                 for d in _rows(db, Device, tenant_id)},
+        ring_groups={g.id: RingGroupInfo.model_validate(g.model_dump()) for g in _rows(db, RingGroup, tenant_id)},
+        queues={q.id: QueueInfo.model_validate(q.model_dump()) for q in _rows(db, CallQueue, tenant_id)},
+        ivr_menus={m.id: IvrMenuInfo.model_validate(m.model_dump()) for m in _rows(db, IvrMenu, tenant_id)},
+        voicemail_boxes={b.id: VoicemailBoxInfo.model_validate(b.model_dump()) for b in boxes},
+        schedules={s.id: ScheduleInfo(id=s.id, name=s.name, periods=s.periods) for s in _rows(db, TimeSchedule, tenant_id)},
+        holidays={h.id: HolidayInfo(id=h.id, name=h.name, entries=h.entries) for h in _rows(db, HolidaySchedule, tenant_id)},
+        audio={a.id: AudioInfo(id=a.id, name=a.name) for a in _rows(db, AudioFile, tenant_id)},
+        plans=_plans(db, tenant_id),
+        extensions=extensions,
+    )
+
+
+# --- who uses what (web.references EXTRA_FINDERS) ----------------------------------------------
+
+# kinds a plan's steps can point at (see each callplan/nodes module's references()), plus public numbers
+# a plan answers on
+_KINDS = frozenset({"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "schedule", "holiday_schedule",
+                    "audio", "plan", "extension", "phone_number"})
+
+
+def _parsed(document: dict, plan_id: int) -> Optional[CallPlan]:
+    try:
+        return CallPlan.model_validate(document)
+    except ValidationError:
+        # Stored documents were valid when saved; one that no longer parses uses nothing we can name.
+        log.warning("call plan %s has a stored document that no longer parses", plan_id)
+        return None
+
+
+def _references(plan: CallPlan) -> Iterator[tuple[str, str, object]]:
+    for pointer, step in plan.walk():
+        for suffix, kind, target in module_for(step).references(step):
+            yield pointer + suffix, kind, target
+
+
+def plan_uses(db: Session, tenant_id: int, kind: str, target) -> Iterator[Use]:
+    """Plans whose draft or published version points at (kind, target); once per plan and place."""
+    if kind not in _KINDS:
+        return
+    number = None
+    if kind == "phone_number":
+        did = db.exec(scoped(PhoneNumber, tenant_id).where(PhoneNumber.id == target)).first()
+        if did is None:
+            return
+        number = did.number
+    published = published_documents(db, tenant_id)
+    for row in db.exec(scoped(CallPlanRecord, tenant_id).order_by(CallPlanRecord.id)).all():
+        seen = set()
+        documents = [published[row.id].document] if row.id in published else []
+        for document in documents + [row.draft]:
+            if number is not None:
+                places = [f"/numbers/{i}" for i, n in enumerate(document.get("numbers") or []) if n == number]
+            else:
+                plan = _parsed(document, row.id)
+                places = [where for where, ref_kind, ref in (_references(plan) if plan else ())
+                          if ref_kind == kind and ref == target]
+            for where in places:
+                if where not in seen:
+                    seen.add(where)
+                    yield Use("plan", row.id, row.name, where)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan import outbound, schedules
-from callplan.destinations import emit as emit_destination
+from callplan.destinations import emit as emit_destination, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
@@ -141,7 +141,7 @@ class BaseDialplan:
                 ring = self.user_dial(user)
                 anywhere = user.anywhere or {}
                 if anywhere.get("enabled") and anywhere.get("number"):
-                    ring += f",sofia/gateway/{objects.gateway}/{anywhere['number']}"
+                    ring += "," + leg(f"sofia/gateway/{objects.gateway}/{anywhere['number']}", seconds, objects)
                 segment.action("set", f"call_timeout={seconds}")
                 segment.action("bridge", ring)
                 segment.action("transfer", f"{after}_${{originate_disposition}} XML {domain}")

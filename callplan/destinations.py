@@ -4,6 +4,20 @@ after waiting", IVR key actions and receptions."""
 from __future__ import annotations
 
 
+def leg(target: str, timeout: int | None, objects) -> str:
+    """One bridge leg with its own variables: its ring time, and for calls out through the gateway the
+    company number as caller ID. Per leg, so nothing sticks to the channel for later steps."""
+    variables = [f"leg_timeout={int(timeout)}"] if timeout else []
+    if target.startswith("sofia/gateway/") and objects.company_number:
+        variables.append(f"origination_caller_id_number={objects.company_number}")
+    return (f"[{','.join(variables)}]" if variables else "") + target
+
+
+def bridge_string(groups: list[tuple[list[str], int | None]], objects, prefix: str = "") -> str:
+    """Rounds tried one after the other ("|"), each ringing its targets at once (",")."""
+    return prefix + "|".join(",".join(leg(t, timeout, objects) for t in targets) for targets, timeout in groups if targets)
+
+
 def ring_target(destination: dict | None, objects) -> str | None:
     """A bridge target for destinations that ring a phone (user, a user's extension, external)."""
     if not destination:
@@ -43,7 +57,7 @@ def emit(destination: dict | None, segment, compilation) -> bool:
         return True
     target = ring_target(destination, objects)
     if target:
-        segment.action("bridge", target)
+        segment.action("bridge", leg(target, None, objects))
         return False
     extension = extension_of(destination, objects)
     if extension:
@@ -52,14 +66,15 @@ def emit(destination: dict | None, segment, compilation) -> bool:
     return False
 
 
-def simulate(destination: dict | None, simulation, answered: bool) -> bool:
+def simulate(destination: dict | None, simulation, step) -> bool:
+    """Walk the destination; `step` is the ringing step that answers it if the caller said it does."""
     if not destination:
         return False
     if destination.get("type") == "hang_up":
         simulation.outcome = "hung_up:NORMAL_CLEARING"
         return True
     if ring_target(destination, simulation.objects):
-        return answered
+        return simulation.answered(step)
     extension = extension_of(destination, simulation.objects)
     if extension:
         simulation.outcome = f"transferred:{extension}"

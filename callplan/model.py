@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 STEP_ID = r"^[A-Za-z0-9_-]{1,40}$"
 StepId = Annotated[str, StringConstraints(pattern=STEP_ID)]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def printable(value: str) -> str:

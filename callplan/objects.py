@@ -3,9 +3,34 @@ by the web side from the database (web/callplan_snapshot.py) and passed in, so c
 
 from __future__ import annotations
 
-from typing import Optional
+from functools import lru_cache
+from typing import Annotated, Optional
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+# The web validates all of these when they are written; the engine checks again what it writes into
+# dialplan data, so a snapshot built some other way can never smuggle "1,evil" or "${...}" into a bridge.
+Extension = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")]
+SipUser = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")]
+Domain = Annotated[str, StringConstraints(max_length=253, pattern=r"^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$")]
+Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{5,14}$")]
+Directory = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,400}$")]
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset:
+    return frozenset(available_timezones())
+
+
+def _zone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError("unknown time zone")
+    return value
+
+
+Zone = Annotated[str, AfterValidator(_zone)]
 
 
 class _Info(BaseModel):
@@ -14,7 +39,7 @@ class _Info(BaseModel):
 
 class UserInfo(_Info):
     id: int
-    extension: str
+    extension: Extension
     name: str
     forwarding: dict = {}
     anywhere: dict = {}
@@ -24,7 +49,7 @@ class UserInfo(_Info):
     caller_id_mode: str = "company"  # company | own | department
     withhold_caller_id: bool = False
     department_id: Optional[int] = None
-    direct_number: Optional[str] = None
+    direct_number: Optional[E164] = None
     night_mode: str = "follow"  # follow | on | off
 
 
@@ -38,21 +63,21 @@ class CompanyInfo(_Info):
     block_international: bool = False
     block_mobile: bool = False
     block_premium: bool = True
-    release_pin: Optional[str] = None
+    release_pin: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]] = None
     country: str = "NL"  # ISO code the company number belongs to: what "international" means
 
 
 class DepartmentInfo(_Info):
     id: int
     name: str = ""
-    caller_id_number: Optional[str] = None
+    caller_id_number: Optional[E164] = None
 
 
 class RingGroupInfo(_Info):
     id: int
     name: str
     display_name: str = ""
-    extension: Optional[str] = None
+    extension: Optional[Extension] = None
     strategy: str = "simultaneous"
     members: list[dict] = []
     member_ring_time_s: int = 20
@@ -66,14 +91,14 @@ class RingGroupInfo(_Info):
 class QueueInfo(_Info):
     id: int
     name: str
-    extension: Optional[str] = None
+    extension: Optional[Extension] = None
     max_wait_s: int = 300
 
 
 class IvrMenuInfo(_Info):
     id: int
     name: str
-    extension: Optional[str] = None
+    extension: Optional[Extension] = None
     greeting_audio_id: Optional[int] = None
     timeout_s: int = 5
     attempts: int = 3
@@ -87,7 +112,7 @@ class IvrMenuInfo(_Info):
 class VoicemailBoxInfo(_Info):
     id: int
     name: str = ""
-    extension: Optional[str] = None
+    extension: Optional[Extension] = None
     user_id: Optional[int] = None
     greeting_audio_id: Optional[int] = None
 
@@ -111,7 +136,7 @@ class AudioInfo(_Info):
 
 class DeviceInfo(_Info):
     id: int
-    sip_username: str
+    sip_username: SipUser
     user_id: Optional[int] = None
 
 
@@ -126,11 +151,11 @@ class PlanInfo(_Info):
 
 class TenantObjects(_Info):
     tenant_id: int
-    domain: str  # the SIP domain, also the dialplan context name
-    timezone: str = "Europe/Amsterdam"
-    audio_dir: str = "/var/lib/callplan/audio"
-    gateway: str = "default"  # sofia gateway for outbound calls
-    company_number: Optional[str] = None
+    domain: Domain  # the SIP domain, also the dialplan context name
+    timezone: Zone = "Europe/Amsterdam"
+    audio_dir: Directory = "/var/lib/callplan/audio"
+    gateway: Token = "default"  # sofia gateway for outbound calls
+    company_number: Optional[E164] = None
     company: CompanyInfo = Field(default_factory=CompanyInfo)
     departments: dict[int, DepartmentInfo] = Field(default_factory=dict)
     feature_codes: dict[str, str] = Field(default_factory=dict)  # function -> code (enabled ones)
@@ -147,7 +172,7 @@ class TenantObjects(_Info):
     plans: dict[int, PlanInfo] = Field(default_factory=dict)
     extensions: dict[str, str] = Field(default_factory=dict)  # internal number -> owner kind
     # ring-group state kept by the bridge: group id -> member index that took the last call (circular)
-    # and member key -> seconds since its last call (uniform)
+    # and member key ("user:5") -> epoch seconds its last call ended (uniform: the smallest is idle longest)
     last_answered: dict[int, int] = Field(default_factory=dict)
     idle_since: dict[str, float] = Field(default_factory=dict)
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 # XML 1.0 cannot carry these at all, escaped or not: they are dropped (NUL, most C0 controls, U+FFFE/F,
 # lone surrogates).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 # PCRE metacharacters, for regular expressions that must match a number or name literally.
 _PCRE_META = re.compile(r"([\\^$.|?*+()\[\]{}/-])")
 
@@ -27,8 +27,9 @@ def clean(text: str) -> str:
 
 def literal(text: str) -> str:
     """User text inside a FreeSWITCH action: no variable or API expansion ($ and the braces are made
-    inert), no XML-forbidden characters; the serializer escapes <, >, & and quotes."""
-    return clean(text).replace("$", "").replace("{", "(").replace("}", ")")
+    inert, and no backslash, FreeSWITCH's escape character), no XML-forbidden characters; the serializer
+    escapes <, >, & and quotes."""
+    return clean(text).replace("$", "").replace("{", "(").replace("}", ")").replace("\\", "/")
 
 
 def regex_literal(text: str) -> str:

@@ -46,9 +46,9 @@ def _resolve() -> None:
     """Tie the recursive models together now that every step type exists."""
     namespace = {"Steps": Steps, "Step": Step}
     for module in MODULES:
-        module.Step.model_rebuild(_types_namespace=namespace)
-    model.Diversion.model_rebuild(_types_namespace=namespace)
-    model.CallPlan.model_rebuild(_types_namespace=namespace)
+        module.Step.model_rebuild(_types_namespace=namespace, force=True)
+    model.Diversion.model_rebuild(_types_namespace=namespace, force=True)
+    model.CallPlan.model_rebuild(_types_namespace=namespace, force=True)
 
 
 _resolve()

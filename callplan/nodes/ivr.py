@@ -21,7 +21,6 @@ TYPE = "ivr"
 RINGS = False
 TERMINAL = True
 KEYS = "0123456789*#"
-_KEY_NAME = {"*": "star", "#": "hash"}
 TRANSFERRING = "ivr/ivr-hold_connect_call.wav"
 SILENCE = "silence_stream://250"
 
@@ -44,10 +43,6 @@ class Step(StepBase):
     def branches(self):
         return [(f"/keys/{key}", steps) for key, steps in self.keys.items()] + [
             ("/no_input", self.no_input), ("/invalid", self.invalid)]
-
-
-def key_name(key: str) -> str:
-    return _KEY_NAME.get(key, key)
 
 
 def menu_keys(step: Step, menu) -> list[str]:
@@ -90,7 +85,8 @@ def compile(step: Step, segment, compilation) -> bool:
     failed.action("transfer", f"{failed.name}_${{cp_digit_invalid}} XML {objects.domain}")
     no_input = compilation.new_segment(step.id, "failed", "")
     invalid = compilation.new_segment(step.id, "failed", "x")
-    invalid.match = "^" + re.escape(failed.name + "_") + ".+$"
+    # only DTMF after the separator: a nested step whose id starts with "failed_" must not match here
+    invalid.match = "^" + re.escape(failed.name + "_") + "[0-9A-D*#]+$"
     for branch, steps in ((no_input, step.no_input), (invalid, step.invalid)):
         compilation.mark(branch, step)
         if steps:
@@ -110,7 +106,8 @@ def _menu_action(step, menu, action: dict, branch, compilation) -> None:
     elif kind == "reception":
         ended = destinations.emit(menu.reception, branch, compilation)
     elif kind == "dial_by_extension":
-        branch.action("play_and_get_digits", f"2 4 3 5000 # {SILENCE} {SILENCE} cp_dialled ^[0-9]{{2,4}}$ 3000")
+        menu_again = f"{compilation.segment_name(step.id, 'menu')} XML {objects.domain}"
+        branch.action("play_and_get_digits", f"2 4 3 5000 # {SILENCE} {SILENCE} cp_dialled ^[0-9]{{2,4}}$ 3000 {menu_again}")
         branch.action("transfer", f"${{cp_dialled}} XML {objects.domain}")
         ended = True
     elif kind == "play_message":
@@ -152,7 +149,7 @@ def simulate(step: Step, simulation) -> bool:
     steps = step.invalid if wrong_key else step.no_input
     if steps:
         simulation.finish(steps)
-    elif not destinations.simulate(menu.reception, simulation, simulation.answered(step)):
+    elif not destinations.simulate(menu.reception, simulation, step):
         simulation.outcome = simulation.outcome or "hung_up:NORMAL_CLEARING"
     return True
 
@@ -172,7 +169,7 @@ def _simulate_action(step, menu, action: dict, simulation) -> None:
     else:
         simulation.outcome = "hung_up:NORMAL_CLEARING"
         return
-    if not destinations.simulate(target, simulation, simulation.answered(step)):
+    if not destinations.simulate(target, simulation, step):
         simulation.outcome = "hung_up:NORMAL_CLEARING"
 
 

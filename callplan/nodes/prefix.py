@@ -22,8 +22,15 @@ class Step(StepBase):
 
 
 def compile(step: Step, segment, compilation) -> bool:
-    # effective_caller_id_name is what the phones rung by later bridges display.
-    segment.action("set", f"effective_caller_id_name={literal(step.text)}${{caller_id_name}}")
+    # effective_caller_id_name is what the phones rung by later bridges display. Prefixes add up
+    # (cp_prefix keeps them, newest first, as the simulator does). FreeSWITCH expands an application's
+    # data once before `set` runs and `set` expands it again, so the caller's own display name would be
+    # expanded a second time: a name like "${...}" could run an API. Expansion by the core is switched
+    # off around these two actions, leaving exactly one expansion, of our own variables.
+    segment.action("set", "app_disable_expand_variables=true")
+    segment.action("set", f"cp_prefix={literal(step.text)}${{cp_prefix}}")
+    segment.action("set", "effective_caller_id_name=${cp_prefix}${caller_id_name}")
+    segment.action("unset", "app_disable_expand_variables")
     return False
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from callplan import destinations
+from callplan.destinations import leg
 from callplan.model import StepBase
 
 TYPE = "ring_group"
@@ -61,11 +62,11 @@ def dial_string(group, objects) -> str:
         return ""
     prefix = "{fail_on_single_reject=USER_BUSY}" if group.busy_members == "busy_tone" else ""
     if group.strategy == "simultaneous":
-        return prefix + ",".join(f"[leg_timeout={min(s, group.total_timeout_s)}]{t}" for t, s in legs)
+        return prefix + ",".join(leg(t, min(s, group.total_timeout_s), objects) for t, s in legs)
     if group.strategy == "memory_hunt":
-        rounds = [",".join(f"[leg_timeout={s}]{t}" for t, s in legs[: n + 1]) for n in range(len(legs))]
+        rounds = [",".join(leg(t, s, objects) for t, s in legs[: n + 1]) for n in range(len(legs))]
         return prefix + "|".join(rounds)
-    return prefix + "|".join(f"[leg_timeout={s}]{t}" for t, s in legs)  # fixed_order, circular, uniform
+    return prefix + "|".join(leg(t, s, objects) for t, s in legs)  # fixed_order, circular, uniform
 
 
 def compile(step: Step, segment, compilation) -> bool:
@@ -84,7 +85,7 @@ def simulate(step: Step, simulation) -> bool:
         return False
     if dial_string(group, simulation.objects) and simulation.answered(step):
         return True
-    return destinations.simulate(group.forward_after, simulation, simulation.answered(step))
+    return destinations.simulate(group.forward_after, simulation, step)
 
 
 def references(step: Step):

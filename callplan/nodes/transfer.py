@@ -9,6 +9,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callplan import outbound
+from callplan.destinations import bridge_string, leg
 from callplan.model import StepBase
 from callplan.nodes import user as user_node
 
@@ -62,21 +63,19 @@ def compile(step: Step, segment, compilation) -> bool:
         if is_terminal(step, objects):
             segment.action("transfer", f"{to.extension} XML {objects.domain}")
             return True
-        segment.action("bridge", f"[leg_timeout={step.timeout_s}]user/{to.extension}@{objects.domain}")
+        segment.action("bridge", leg(f"user/{to.extension}@{objects.domain}", step.timeout_s, objects))
         return False
     if to.user is not None:
         legs = user_node.legs(user_node.Step(id=step.id, type="user", user=to.user, timeout_s=step.timeout_s), objects)
         if legs:
-            segment.action("bridge", "|".join(f"[leg_timeout={t}]{target}" for target, t in legs))
+            segment.action("bridge", bridge_string(legs, objects))
         return False
     # external: the company's outbound blocking applies to a plan's transfers too; a blocked number is
     # not dialled (the call goes on with the next step) and validation reports it
     if outbound.blocked_category(to.external, objects.company):
         segment.action("log", f"WARNING transfer to a number blocked by company policy: step {step.id}")
         return False
-    if objects.company_number:
-        segment.action("set", f"effective_caller_id_number={objects.company_number}")
-    segment.action("bridge", f"[leg_timeout={step.timeout_s}]sofia/gateway/{objects.gateway}/{to.external}")
+    segment.action("bridge", leg(f"sofia/gateway/{objects.gateway}/{to.external}", step.timeout_s, objects))
     return False
 
 

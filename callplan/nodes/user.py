@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from callplan.destinations import ring_target as dial_string
+from callplan.destinations import bridge_string, ring_target as dial_string
 from callplan.model import StepBase
 
 TYPE = "user"
@@ -25,14 +25,15 @@ class Step(StepBase):
     follow_forwarding: bool = True
 
 
-def legs(step: Step, objects) -> list[tuple[str, int]]:
-    """What to ring, in order, each with its timeout: the user (with Anywhere), then the forwarding."""
+def legs(step: Step, objects) -> list[tuple[list[str], int]]:
+    """What to ring, round by round, each round's targets at once with its timeout: the user (with
+    Anywhere), then the forwarding."""
     user = objects.users.get(step.user)
     if user is None:
         return []
     own = f"user/{user.extension}@{objects.domain}"
     if not step.follow_forwarding:
-        return [(own, step.timeout_s)]
+        return [([own], step.timeout_s)]
     forwarding = user.forwarding or {}
 
     def target(kind: str) -> str | None:
@@ -41,13 +42,13 @@ def legs(step: Step, objects) -> list[tuple[str, int]]:
 
     always = target("always")
     if always:
-        return [(always, step.timeout_s)]
+        return [([always], step.timeout_s)]
     result = []
     if not user.dnd:
         anywhere = user.anywhere or {}
-        ring = own
+        ring = [own]
         if anywhere.get("enabled") and anywhere.get("number"):
-            ring = f"{own},sofia/gateway/{objects.gateway}/{anywhere['number']}"  # both at once
+            ring.append(f"sofia/gateway/{objects.gateway}/{anywhere['number']}")  # both at once
         no_answer = forwarding.get("no_answer") or {}
         timeout = int(no_answer.get("after_s", step.timeout_s)) if no_answer.get("enabled") else step.timeout_s
         result.append((ring, timeout))
@@ -55,7 +56,7 @@ def legs(step: Step, objects) -> list[tuple[str, int]]:
     # tries it whatever made the first leg fail).
     fallback = target("no_answer") or target("busy") or target("unregistered")
     if fallback:
-        result.append((fallback, step.timeout_s))
+        result.append(([fallback], step.timeout_s))
     return result
 
 
@@ -63,8 +64,8 @@ def compile(step: Step, segment, compilation) -> bool:
     ringing = legs(step, compilation.objects)
     if not ringing:
         return False
-    # [leg_timeout=N] per leg; "|" tries the next leg when one fails.
-    segment.action("bridge", "|".join(f"[leg_timeout={timeout}]{target}" for target, timeout in ringing))
+    # [leg_timeout=N] per leg; "|" tries the next round when one fails.
+    segment.action("bridge", bridge_string(ringing, compilation.objects))
     return False
 
 

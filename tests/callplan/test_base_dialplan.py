@@ -69,7 +69,9 @@ def test_a_user_rings_then_voicemail_by_why_nobody_answered():
     assert ("set", "call_timeout=20") in actions(ext["user_201"])  # 4 rings
     assert ("bridge", "user/201@acme.pbx.test,pickup/pg3@acme.pbx.test") in actions(ext["user_201"])
     assert route(document, "user_201_after_USER_BUSY") == "user_201_after_busy"
-    assert actions(ext["user_201_after_busy"])[0] == ("bridge", "sofia/gateway/default/+32467890123")
+    # out through the gateway with the company number as caller ID, on that leg only
+    assert actions(ext["user_201_after_busy"])[0] == (
+        "bridge", "[origination_caller_id_number=+3225805000]sofia/gateway/default/+32467890123")
     assert ("voicemail", "default acme.pbx.test 201") not in actions(ext["user_201_after_busy"])  # only on no answer
     assert route(document, "user_201_after_NO_ANSWER") == "user_201_after_no_answer"
     assert ("voicemail", "default acme.pbx.test 201") in actions(ext["user_201_after_no_answer"])

@@ -1,0 +1,158 @@
+"""Print what validating and compiling a large call plan costs, for 1,000 and 10,000 steps.
+
+    .venv/bin/python bench/compile.py            # the figures
+    .venv/bin/python bench/compile.py --profile  # and where the time goes (cProfile, 10,000 steps)
+
+The plans are trees of IVR menus (every key branch is a dialplan segment of its own, so every step in
+them is compiled), with time conditions, ring groups, users, queues, transfers, prefixes, e-mails,
+announcements and voicemail in the branches, against the test suite's fixture tenant. Targets:
+1,000 steps in 20 ms or less, 10,000 in 200 ms or less (validate + compile + serialize)."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import callplan.nodes  # noqa: E402,F401  (before any CallPlan is validated)
+from callplan.compiler import compile_plan  # noqa: E402
+from callplan.model import CallPlan  # noqa: E402
+from tests.callplan import objects_fixture as fx  # noqa: E402
+
+try:
+    from callplan.validate import validate  # noqa: E402
+except ImportError:  # written by another piece of work; the bench runs without it
+    validate = None
+
+SIZES = {1_000: 30, 10_000: 10}  # steps -> timed runs
+TARGET_MS = {1_000: 20, 10_000: 200}
+
+
+def build_plan(total: int, seed: int = 4) -> CallPlan:
+    """A plan of about `total` steps (the exact count is printed)."""
+    rng = random.Random(seed)
+    count = 0
+
+    def step(kind: str, **fields) -> dict:
+        nonlocal count
+        count += 1
+        return {"id": f"s{count}", "type": kind, **fields}
+
+    def ringing() -> dict:
+        choice = rng.randrange(6)
+        if choice == 0:
+            return step("user", user=rng.choice([201, 202, 203, 204]), timeout_s=rng.choice([15, 20, 30]))
+        if choice == 1:
+            return step("ring_group", group=rng.choice([1, 2, 4, 5]))
+        if choice == 2:
+            return step("queue", queue=rng.choice([1, 2]), max_wait_s=rng.choice([None, 60, 120]))
+        if choice == 3:
+            return step("transfer", to=rng.choice([{"user": 202}, {"external": "+32471234567"}, {"extension": "203"}]))
+        if choice == 4:
+            return step("announcement", audio=rng.choice([1, 3, 4]))
+        return step("time_condition", schedule=1, holidays=1, then=[ringing(), step("prefix", text="MISSED ")],
+                    **{"else": [step("announcement", audio=5)]})
+
+    def branch(frontier) -> list[dict]:
+        steps = [ringing() for _ in range(rng.randint(2, 4))] + [step("email", to=["info@example.com"])]
+        if count < total:
+            menu = step("ivr", menu=rng.choice([1, 2, 2]))  # the main menu has 7 key actions of its own
+            frontier.append(menu)
+            steps.append(menu)
+        else:
+            steps.append(step("voicemail", box=rng.choice([1, 2, 3])) if rng.random() < 0.5 else step("hang_up"))
+        return steps
+
+    top = [step("prefix", text="Acme "), step("time_condition", schedule=1, holidays=1,
+                                               then=[step("queue", queue=1)], **{"else": [step("announcement", audio=5)]})]
+    first = step("ivr", menu=1)
+    top.append(first)
+    frontier = deque([first])
+    while frontier and count < total:
+        menu = frontier.popleft()
+        menu["keys"] = {key: branch(frontier) for key in "5678"}
+        menu["no_input"] = [step("announcement", audio=3), step("hang_up")]
+    return CallPlan.model_validate({"name": "Bench", "numbers": ["+3225805000", "200"], "steps": top})
+
+
+def run_once(plan: CallPlan, objects) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) milliseconds of each part; CPU time is what the process itself spent, so it moves
+    less than wall time when other work shares the machine."""
+    marks = [(time.perf_counter(), time.process_time())]
+    if validate is not None:
+        validate(plan, objects, plan_id=1)
+    marks.append((time.perf_counter(), time.process_time()))
+    compilation = compile_plan(plan, 1, 1, objects, fx.OPEN)
+    marks.append((time.perf_counter(), time.process_time()))
+    compilation.document()
+    marks.append((time.perf_counter(), time.process_time()))
+    spans = {"validate": (0, 1), "compile": (1, 2), "document": (2, 3), "total": (0, 3)}
+    return {part: ((marks[b][0] - marks[a][0]) * 1000, (marks[b][1] - marks[a][1]) * 1000) for part, (a, b) in spans.items()}
+
+
+def calibration_ms() -> float:
+    """sum(range(10**6)), best of 5: to compare machines (about 8-12 ms on a current laptop)."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(range(10**6))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", action="store_true", help="profile the 10,000-step run with cProfile")
+    args = parser.parse_args(argv)
+    objects = fx.objects()
+    print(f"validate: {'callplan.validate.validate' if validate else 'not present (compile only)'}; "
+          f"this machine: sum(range(10**6)) in {calibration_ms():.1f} ms")
+    print(f"{'steps':>7} {'segments':>8} {'runs':>4}  {'part':<8} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} "
+          f"{'ms/1000 steps':>13}  target")
+    ok = True
+    for size, runs in SIZES.items():
+        plan = build_plan(size)
+        steps = sum(1 for _ in plan.walk())
+        segments = len(compile_plan(plan, 1, 1, objects, fx.OPEN).segments)
+        for _ in range(3):  # warm caches (schedules are compiled once per process, like the server)
+            run_once(plan, objects)
+        samples = [run_once(plan, objects) for _ in range(runs)]
+        for part in ("validate", "compile", "document", "total"):
+            wall = [sample[part][0] for sample in samples]
+            cpu = statistics.median(sample[part][1] for sample in samples)
+            median, p95 = statistics.median(wall), percentile(wall, 0.95)
+            verdict = ""
+            if part == "total":
+                verdict = f"<= {TARGET_MS[size]} ms: {'ok' if median <= TARGET_MS[size] else 'MISSED'}"
+                ok = ok and median <= TARGET_MS[size]
+            print(f"{steps:>7} {segments:>8} {runs:>4}  {part:<8} {median:>9.2f} {p95:>8.2f} {cpu:>7.2f} "
+                  f"{median * 1000 / steps:>13.2f}  {verdict}")
+    if args.profile:
+        plan = build_plan(10_000)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            run_once(plan, objects)
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+        print(out.getvalue())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

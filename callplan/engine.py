@@ -40,6 +40,7 @@ class Compilation:
     segments: list[Segment] = field(default_factory=list)
     valid_until: Optional[datetime] = None
     marks: bool = True  # off for the tenant's base dialplan, which is no plan
+    decisions: dict = field(default_factory=dict)  # (schedule, holidays) -> open?, decided once per document
 
     # -- helpers for step modules -----------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 # lone surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 # PCRE metacharacters, for regular expressions that must match a number or name literally.
-_PCRE_META = re.compile(r"([\\^$.|?*+()\[\]{}/-])")
+_PCRE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\^$.|?*+()[]{}/-"})
 
 
 def clean(text: str) -> str:
@@ -34,7 +34,7 @@ def literal(text: str) -> str:
 
 def regex_literal(text: str) -> str:
     """A string as a PCRE pattern that matches exactly that string."""
-    return _PCRE_META.sub(r"\\\1", clean(text))
+    return clean(text).translate(_PCRE_ESCAPES)
 
 
 def exact(*alternatives: str) -> str:
@@ -53,10 +53,44 @@ class Document:
         self.section = ET.SubElement(self.root, "section", attributes)
 
     def child(self, parent: ET.Element, tag: str, **attributes) -> ET.Element:
-        return ET.SubElement(parent, tag, {key.rstrip("_"): clean(value) for key, value in attributes.items() if value is not None})
+        return ET.SubElement(parent, tag, {key: clean(value) for key, value in attributes.items() if value is not None})
 
     def to_string(self) -> str:
-        return ET.tostring(self.root, encoding="unicode")
+        return serialize(self.root)
+
+
+# What ElementTree's serializer escapes in an attribute value, the same way (tests compare the two).
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                                    "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"})
+
+
+def serialize(element: ET.Element) -> str:
+    """The tree as text, byte for byte what ET.tostring(element, encoding="unicode") gives for our
+    documents (attributes only, no text, no namespaces), several times faster: ElementTree's pure-Python
+    serializer first walks the whole tree for namespaces, which a dialplan of 10,000 steps feels. Every
+    value still passes through one escaping table; nothing is concatenated unescaped."""
+    parts: list[str] = []
+    _write(element, parts)
+    return "".join(parts)
+
+
+_NEEDS_ESCAPE = re.compile('[&<>"\n\r\t]')
+
+
+def _escape(value: str) -> str:
+    return value.translate(_ATTRIBUTE_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def _write(element: ET.Element, parts: list[str]) -> None:
+    append = parts.append
+    append("<" + element.tag + "".join([f' {name}="{_escape(value)}"' for name, value in element.attrib.items()]))
+    if len(element):
+        append(">")
+        for child in element:
+            _write(child, parts)
+        append(f"</{element.tag}>")
+    else:
+        append(" />")
 
 
 def not_found() -> str:

@@ -41,8 +41,11 @@ def _holds_until(step: Step, objects, at):
 
 
 def compile(step: Step, segment, compilation) -> bool:
-    compilation.decision_holds_until(_holds_until(step, compilation.objects, compilation.at))
-    branch = step.then if is_open(step, compilation.objects, compilation.at) else step.else_
+    key = (step.schedule, step.holidays)
+    if key not in compilation.decisions:  # many conditions share a schedule: decide each pair once
+        compilation.decision_holds_until(_holds_until(step, compilation.objects, compilation.at))
+        compilation.decisions[key] = is_open(step, compilation.objects, compilation.at)
+    branch = step.then if compilation.decisions[key] else step.else_
     return compilation.emit(segment, branch)
 
 

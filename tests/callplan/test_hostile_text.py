@@ -318,3 +318,16 @@ def test_tenant_fields(field):
 ])
 def test_tenant_fields_with_ordinary_values_compile_cleanly(field, value):
     check(base_plan(), fx.objects(**{field: value}))
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=IDS)
+def test_the_fast_serializer_writes_what_elementtree_writes(value):
+    from callplan.xml import Document, clean, serialize
+
+    document = Document("dialplan", description=value)
+    context = document.child(document.section, "context", name=value)
+    extension = document.child(context, "extension", name="e")
+    document.child(extension, "action", application="set", data=value)
+    document.child(extension, "action", application="hangup")
+    assert serialize(document.root) == ET.tostring(document.root, encoding="unicode")
+    assert ET.fromstring(serialize(document.root)).find(".//action").get("data") == clean(value)

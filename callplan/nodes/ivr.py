@@ -164,7 +164,14 @@ def _simulate_action(step, menu, action: dict, simulation) -> None:
         simulate(step, simulation)
         return
     elif kind == "dial_by_extension":
-        simulation.outcome = "transferred:dialled"
+        # the caller's next inputs are the digits dialled (3 tries, as the compiled prompt asks);
+        # nothing valid sends the caller back to the menu
+        for _ in range(3):
+            dialled = simulation.next_key()
+            if re.fullmatch(r"[0-9]{2,4}", dialled):
+                simulation.outcome = f"transferred:{dialled}"
+                return
+        simulate(step, simulation)
         return
     else:
         simulation.outcome = "hung_up:NORMAL_CLEARING"

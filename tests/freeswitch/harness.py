@@ -1,0 +1,509 @@
+"""A real FreeSWITCH for tests: a minimal configuration in a temporary directory, the compiled call
+plans as its dialplan, SIPp phones on fixed addresses, and an event-socket client that reads back the
+steps each call took (the `push cp_path=<plan>:<version>:<step>` marks the compiler emits).
+
+Everything listens on 127.0.0.1 on ports picked free at start; nothing of FreeSWITCH's own installed
+configuration is used (`-conf` points at the generated directory)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+FREESWITCH = shutil.which("freeswitch")
+SIPP = shutil.which("sipp")
+SCENARIOS = Path(__file__).parent / "scenarios"
+PCAP_DIR = Path("/usr/share/sip-tester")  # Debian's sip-tester ships the RFC 2833 DTMF captures
+HOST = "127.0.0.1"
+PROFILE = "cptest"
+ESL_PASSWORD = "ClueCon"
+MODULES = ("mod_logfile", "mod_event_socket", "mod_sofia", "mod_commands", "mod_dptools", "mod_dialplan_xml",
+           "mod_sndfile", "mod_native_file", "mod_tone_stream", "mod_loopback")
+
+
+def missing_tools() -> Optional[str]:
+    missing = [name for name, path in (("freeswitch", FREESWITCH), ("sipp", SIPP)) if path is None]
+    if missing:
+        return f"not on PATH: {', '.join(missing)}"
+    if not (PCAP_DIR / "dtmf_2833_1.pcap").exists():
+        return f"no DTMF captures in {PCAP_DIR} (Debian package sip-tester)"
+    return None
+
+
+# -- processes and ports --------------------------------------------------------------------------------
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child after fork only makes the call
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child before exec: be killed when the test process dies, even by SIGKILL or a timeout,
+    so no FreeSWITCH or SIPp outlives the run."""
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _free(port: int, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)) -> bool:
+    sockets = []
+    try:
+        for kind in kinds:
+            sock = socket.socket(socket.AF_INET, kind)
+            sockets.append(sock)
+            sock.bind((HOST, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+_taken: set[int] = set()
+
+
+def free_ports(count: int = 1) -> int:
+    """The first of `count` consecutive ports free for UDP and TCP (SIP and SIPp media use both or a
+    run of ports); never one handed out before in this process. Outside FreeSWITCH's RTP range."""
+    for _ in range(2000):
+        first = random.randrange(33000, 60000, 4)
+        run = range(first, first + count)
+        if not _taken.intersection(run) and all(_free(port) for port in run):
+            _taken.update(run)
+            return first
+    raise RuntimeError("no free port run found")
+
+
+# -- the event socket -----------------------------------------------------------------------------------
+
+
+def _parse_headers(text: str, decode: bool) -> dict[str, str]:
+    headers = {}
+    for line in text.split("\n"):
+        if ":" in line:
+            name, value = line.split(":", 1)
+            value = value.strip()
+            headers[name.strip()] = urllib.parse.unquote(value) if decode else value
+    return headers
+
+
+class EventSocket:
+    """FreeSWITCH's inbound event socket: `auth`, `api`, `event plain ...`. One connection per use:
+    `api()` on a connection that is not subscribed, events read by a thread on another."""
+
+    def __init__(self, port: int, password: str = ESL_PASSWORD, timeout: float = 10):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self._buffer = b""
+        frame, _ = self._frame()
+        if frame.get("Content-Type") != "auth/request":
+            raise RuntimeError(f"unexpected greeting {frame}")
+        reply = self.command(f"auth {password}")
+        if not reply.get("Reply-Text", "").startswith("+OK"):
+            raise RuntimeError(f"auth refused: {reply}")
+
+    def _read(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("event socket closed")
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def _frame(self) -> tuple[dict[str, str], str]:
+        while b"\n\n" not in self._buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("event socket closed")
+            self._buffer += chunk
+        head, self._buffer = self._buffer.split(b"\n\n", 1)
+        headers = _parse_headers(head.decode(), decode=False)
+        body = self._read(int(headers["Content-Length"])).decode(errors="replace") if "Content-Length" in headers else ""
+        return headers, body
+
+    def command(self, text: str) -> dict[str, str]:
+        self.sock.sendall(text.encode() + b"\n\n")
+        while True:
+            headers, _ = self._frame()
+            if headers.get("Content-Type") == "command/reply":
+                return headers
+
+    def api(self, text: str) -> str:
+        self.sock.sendall(f"api {text}\n\n".encode())
+        while True:
+            headers, body = self._frame()
+            if headers.get("Content-Type") == "api/response":
+                return body
+
+    def events(self, handler: Callable[[dict[str, str]], None]) -> None:
+        """Read events until the connection closes, handing each (url-decoded headers) to `handler`."""
+        self.sock.settimeout(None)
+        try:
+            while True:
+                headers, body = self._frame()
+                if headers.get("Content-Type") != "text/event-plain":
+                    continue
+                head, _, content = body.partition("\n\n")
+                event = _parse_headers(head, decode=True)
+                if content:
+                    event["_body"] = content
+                handler(event)
+        except (ConnectionError, OSError):
+            return
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+@dataclass
+class Call:
+    """One inbound call (A leg) as FreeSWITCH reported it."""
+
+    uuid: str
+    caller: str = ""
+    marks: list[str] = field(default_factory=list)  # "<plan>:<version>:<step>", in the order executed
+    applications: list[tuple[str, str]] = field(default_factory=list)
+    hangup: dict[str, str] = field(default_factory=dict)  # the CHANNEL_HANGUP_COMPLETE event
+    custom: list[dict[str, str]] = field(default_factory=list)  # callplan::email events of this call
+
+    def path_variable(self) -> list[str]:
+        """cp_path as the channel held it at hang-up: push makes it "ARRAY::a|:b" (or plain for one)."""
+        value = self.hangup.get("variable_cp_path", "")
+        if value.startswith("ARRAY::"):
+            return value[len("ARRAY::"):].split("|:")
+        return [value] if value else []
+
+
+class Calls:
+    """Collects CHANNEL_EXECUTE / CHANNEL_HANGUP_COMPLETE / CUSTOM callplan::email per inbound channel."""
+
+    def __init__(self):
+        self.by_uuid: dict[str, Call] = {}
+        self._lock = threading.Condition()
+
+    def handle(self, event: dict[str, str]) -> None:
+        if event.get("Call-Direction") != "inbound":
+            return  # B legs run no dialplan
+        uuid = event.get("Unique-ID", "")
+        with self._lock:
+            call = self.by_uuid.setdefault(uuid, Call(uuid))
+            call.caller = call.caller or event.get("Caller-Caller-ID-Number", "")
+            name = event.get("Event-Name")
+            if name == "CHANNEL_EXECUTE":
+                application, data = event.get("Application", ""), event.get("Application-Data", "")
+                call.applications.append((application, data))
+                if application == "push" and data.startswith("cp_path="):
+                    call.marks.append(data[len("cp_path="):])
+            elif name == "CHANNEL_HANGUP_COMPLETE":
+                call.hangup = event
+            elif name == "CUSTOM" and event.get("Event-Subclass") == "callplan::email":
+                call.custom.append(event)
+            self._lock.notify_all()
+
+    def wait_hangup(self, caller: str, timeout: float) -> Optional[Call]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for call in self.by_uuid.values():
+                    if call.caller == caller and call.hangup:
+                        return call
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._lock.wait(left)
+
+
+# -- FreeSWITCH -----------------------------------------------------------------------------------------
+
+
+def _sub(parent: ET.Element, tag: str, **attributes) -> ET.Element:
+    return ET.SubElement(parent, tag, {key.rstrip("_"): str(value) for key, value in attributes.items()})
+
+
+def _params(parent: ET.Element, tag: str, **values) -> ET.Element:
+    element = _sub(parent, tag)
+    for name, value in values.items():
+        _sub(element, "param", name=name.replace("_", "-"), value=value)
+    return element
+
+
+class FreeSwitch:
+    """A FreeSWITCH process with a generated configuration: one SIP profile whose calls enter the
+    context `domain`, that context made of the compiled plan documents, a directory of `users` (extension
+    -> dial string), an event socket."""
+
+    def __init__(self, base: Path, domain: str, documents: list[str], users: dict[str, str], *,
+                 gateways: dict[str, str] | None = None, configuration: list[ET.Element] = (),
+                 modules: tuple[str, ...] = ()):
+        self.base = base
+        self.domain = domain
+        self.documents = documents
+        self.users = users
+        self.gateways = gateways or {}  # name -> proxy host:port (no registration)
+        self.configuration = list(configuration)  # more <configuration> elements (callcenter.conf, ...)
+        self.modules = MODULES + tuple(modules)
+        self.sip_port = free_ports()
+        self.esl_port = free_ports()
+        self.dirs = {name: base / name for name in
+                     ("conf", "log", "db", "run", "temp", "storage", "cache", "sounds", "recordings")}
+        self.process: Optional[subprocess.Popen] = None
+        self.calls = Calls()
+        self._events: Optional[EventSocket] = None
+
+    # -- configuration --
+
+    def config(self) -> ET.Element:
+        root = ET.Element("document", {"type": "freeswitch/xml"})
+        configuration = _sub(root, "section", name="configuration")
+
+        switch = _sub(configuration, "configuration", name="switch.conf")
+        _params(switch, "settings", max_sessions=100, sessions_per_second=100, loglevel="debug",
+                rtp_start_port=20000, rtp_end_port=29998, dialplan_timestamps="false")
+
+        modules = _sub(_sub(configuration, "configuration", name="modules.conf"), "modules")
+        for module in self.modules:
+            _sub(modules, "load", module=module)
+
+        logfile = _sub(configuration, "configuration", name="logfile.conf")
+        _params(logfile, "settings", rotate_on_hup="true")
+        profile = _sub(_sub(logfile, "profiles"), "profile", name="default")
+        _params(profile, "settings", logfile=self.log_path, rollover=0, uuid="true")
+        _sub(_sub(profile, "mappings"), "map", name="all", value="debug,info,notice,warning,err,crit,alert")
+
+        _params(_sub(configuration, "configuration", name="event_socket.conf"), "settings", nat_map="false",
+                listen_ip=HOST, listen_port=self.esl_port, password=ESL_PASSWORD)
+
+        sofia = _sub(configuration, "configuration", name="sofia.conf")
+        _params(sofia, "global_settings", log_level=0)
+        profile = _sub(_sub(sofia, "profiles"), "profile", name=PROFILE)
+        _params(profile, "settings",
+                context=self.domain, dialplan="XML", sip_ip=HOST, rtp_ip=HOST, ext_sip_ip=HOST, ext_rtp_ip=HOST,
+                sip_port=self.sip_port, auth_calls="false", accept_blind_reg="false",
+                inbound_codec_prefs="PCMU,PCMA", outbound_codec_prefs="PCMU,PCMA",
+                dtmf_type="rfc2833", rfc2833_pt=101, manage_presence="false", debug=0)
+        gateways = _sub(profile, "gateways")
+        for name, proxy in self.gateways.items():
+            gateway = _sub(gateways, "gateway", name=name)
+            for param, value in (("proxy", proxy), ("register", "false"), ("caller-id-in-from", "true")):
+                _sub(gateway, "param", name=param, value=value)
+        configuration.extend(self.configuration)
+
+        dialplan = _sub(root, "section", name="dialplan")
+        context = _sub(dialplan, "context", name=self.domain)
+        for document in self.documents:
+            # Each compiled plan is a context named after the tenant's domain: their extensions are
+            # merged into one context, which is what the app serves for the tenant.
+            compiled = ET.fromstring(document).find("section/context")
+            assert compiled is not None and compiled.get("name") == self.domain
+            context.extend(list(compiled))
+
+        directory = _sub(root, "section", name="directory")
+        domain = _sub(directory, "domain", name=self.domain)
+        users = _sub(_sub(_sub(domain, "groups"), "group", name="default"), "users")
+        for extension, dial_string in self.users.items():
+            user = _sub(users, "user", id=extension)
+            _params(user, "params", dial_string=dial_string)
+        return root
+
+    @property
+    def log_path(self) -> Path:
+        return self.dirs["log"] / "freeswitch.log"
+
+    def write_config(self) -> Path:
+        for path in self.dirs.values():
+            path.mkdir(parents=True, exist_ok=True)
+        target = self.dirs["conf"] / "freeswitch.xml"
+        target.write_text(ET.tostring(self.config(), encoding="unicode"))
+        return target
+
+    # -- process --
+
+    def start(self, timeout: float = 30) -> None:
+        self.write_config()
+        command = [FREESWITCH, "-nonat", "-nonatmap", "-nf", "-nc", "-nocal"]
+        for name, path in self.dirs.items():
+            command += [f"-{name}", str(path)]
+        self.stdout = open(self.base / "stdout.txt", "wb")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        preexec_fn=die_with_parent)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"freeswitch exited with {self.process.returncode}\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"freeswitch not ready within {timeout} s\n{self.log_tail()}")
+            try:
+                api = EventSocket(self.esl_port)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            try:
+                if re.search(rf"^\s*{PROFILE}\s+profile\s.*RUNNING", api.api("sofia status"), re.M):
+                    break
+            finally:
+                api.close()
+            time.sleep(0.2)
+        self._events = EventSocket(self.esl_port)
+        reply = self._events.command("event plain CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE CUSTOM callplan::email")
+        assert reply.get("Reply-Text", "").startswith("+OK"), reply
+        threading.Thread(target=self._events.events, args=(self.calls.handle,), daemon=True).start()
+
+    def api(self, command: str) -> str:
+        connection = EventSocket(self.esl_port)
+        try:
+            return connection.api(command)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        if self._events:
+            self._events.close()
+        if self.process and self.process.poll() is None:
+            try:
+                self.api("fsctl shutdown")
+                self.process.wait(timeout=10)
+            except Exception:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if getattr(self, "stdout", None):
+            self.stdout.close()
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 400) -> str:
+        text = self.log_text() or (self.base / "stdout.txt").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def call_log(self, call: Optional[Call]) -> str:
+        """The log from the call's first line to its last (mod_logfile prefixes a channel's lines with its
+        uuid; lines logged outside the channel, such as a file module's errors, sit in between)."""
+        if call is None:
+            return self.log_tail()
+        lines = self.log_text().splitlines()
+        mine = [index for index, line in enumerate(lines) if line.startswith(call.uuid)]
+        return "\n".join(lines[mine[0]:mine[-1] + 1]) if mine else self.log_tail()
+
+
+# -- SIPp -----------------------------------------------------------------------------------------------
+
+
+def sipp_command(scenario: str, port: int, media_port: int, messages: Path) -> list[str]:
+    """SIPp bound to 127.0.0.1 for SIP, media and its remote-control socket (which otherwise listens
+    on every address, port 8888 and up), logging every SIP message it sends and receives."""
+    return [SIPP, "-sf", str(SCENARIOS / f"{scenario}.xml"), "-i", HOST, "-bind_local", "-p", str(port),
+            "-mi", HOST, "-mp", str(media_port), "-ci", HOST, "-cp", str(free_ports()), "-nostdin",
+            "-trace_msg", "-message_file", str(messages)]
+
+
+class Phone:
+    """A SIPp UAS on a fixed address that answers every INVITE the same way (busy, ring, answer)."""
+
+    def __init__(self, base: Path, scenario: str):
+        self.scenario = scenario
+        self.port = free_ports()
+        self.media_port = free_ports(4)
+        self.messages = base / f"uas-{scenario}-{self.port}.log"
+        self.output = open(base / f"uas-{scenario}-{self.port}.out", "wb")
+        self.process = subprocess.Popen(
+            sipp_command(scenario, self.port, self.media_port, self.messages),
+            stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT, cwd=base,
+            preexec_fn=die_with_parent)
+
+    def dial_string(self, extension: str) -> str:
+        return f"sofia/{PROFILE}/sip:{extension}@{HOST}:{self.port}"
+
+    def received(self) -> str:
+        try:
+            return self.messages.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.output.close()
+
+
+def sip_messages(log: str) -> list[tuple[str, str]]:
+    """SIPp's -trace_msg log as (direction "sent"/"received", message text), in order."""
+    messages = []
+    for block in re.split(r"^-{20,} .*$", log, flags=re.M):
+        match = re.match(r"\s*\S+ message (sent|received)[^\n]*\n\s*\n(.*)", block, re.S)
+        if match:
+            messages.append((match.group(1), match.group(2).strip()))
+    return messages
+
+
+@dataclass
+class UacResult:
+    returncode: int
+    messages: str
+    output: str
+
+    def responses(self) -> list[int]:
+        """Status codes of the responses received to our INVITE, in order."""
+        return [int(text.split()[1]) for direction, text in sip_messages(self.messages)
+                if direction == "received" and text.startswith("SIP/2.0 ")
+                and re.search(r"^CSeq:\s*\d+ INVITE", text, re.M | re.I)]
+
+    def received_bye(self) -> bool:
+        return any(direction == "received" and text.startswith("BYE ") for direction, text in sip_messages(self.messages))
+
+
+DTMF_SCENARIOS = {0: "uac", 1: "uac_dtmf", 2: "uac_dtmf2"}
+CAPTURE_ORDER = "123456789*#"
+
+
+def dtmf_capture(key: str) -> str:
+    return f"dtmf_2833_{ {'*': 'star', '#': 'pound'}.get(key, key)}.pcap"
+
+
+def call(base: Path, fs: FreeSwitch, number: str, caller: str, *, caller_name: str = "Alice", press: str = "",
+         timeout: float = 30) -> UacResult:
+    """One call from a SIPp UAC to `number` as `caller`; blocks until SIPp is done. Answered, the UAC
+    streams silence.ulaw in a loop and presses the keys in `press` (up to two, RFC 2833): the
+    scenario plays DTMF.pcap and DTMF2.pcap, linked in SIPp's directory to sip-tester's captures."""
+    scenario = DTMF_SCENARIOS[len(press)]
+    # sip-tester's captures come from one recording: from 1 to 9, *, # each starts at a higher RTP
+    # sequence number and timestamp than the one before. Played out of that order, FreeSWITCH never
+    # reports the later key (it is older than the event it has seen), so keys must go up.
+    assert len(press) < 2 or (set(press) <= set(CAPTURE_ORDER) and list(press) == sorted(press, key=CAPTURE_ORDER.index)), \
+        f"keys {press!r} out of capture order {CAPTURE_ORDER}"
+    workdir = base / f"uac-{caller}"
+    workdir.mkdir()
+    (workdir / "silence.ulaw").write_bytes(b"\xff" * 8000)  # one second of G.711 u-law silence
+    for name, key in zip(("DTMF.pcap", "DTMF2.pcap"), press):
+        (workdir / name).symlink_to(PCAP_DIR / dtmf_capture(key))
+    messages = workdir / "messages.log"
+    command = sipp_command(scenario, free_ports(), free_ports(4), messages) + [
+        f"{HOST}:{fs.sip_port}", "-s", number, "-m", "1", "-key", "caller", caller, "-key", "caller_name", caller_name,
+        "-timeout", f"{int(timeout)}s", "-timeout_error", "-recv_timeout", "20000"]
+    process = subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True,
+                             timeout=timeout + 10, preexec_fn=die_with_parent)
+    text = messages.read_text(errors="replace") if messages.exists() else ""
+    return UacResult(process.returncode, text, (process.stdout + process.stderr).decode(errors="replace")[-3000:])

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan.objects import TenantObjects
-from callplan.xml import Document, exact, literal
+from callplan.xml import Document, dialplan, exact, literal
 
 
 @dataclass
@@ -49,7 +49,8 @@ class Compilation:
 
     def new_segment(self, *parts: str) -> Segment:
         name = self.segment_name(*parts)
-        segment = Segment(name, exact(name))
+        # our own names: step ids are [A-Za-z0-9_-] and IVR keys add * and #, the only PCRE characters
+        segment = Segment(name, "^(" + name.replace("*", "\\*") + ")$")
         self.segments.append(segment)
         return segment
 
@@ -82,6 +83,11 @@ class Compilation:
     # -- the document -------------------------------------------------------------------------
 
     def document(self) -> str:
+        return dialplan(self.objects.domain, ((s.name, s.match, s.actions) for s in self.segments),
+                        description=f"call plan {self.plan_id} version {self.version}")
+
+    def document_tree(self) -> str:
+        """The same document built as an ElementTree (what `document()` must equal; tests compare)."""
         document = Document("dialplan", description=f"call plan {self.plan_id} version {self.version}")
         context = document.child(document.section, "context", name=self.objects.domain)
         for segment in self.segments:

@@ -5,7 +5,9 @@ reads ${cp_outbound_cid}); the blocking rules become dialplan conditions on the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Dialled forms of a country's numbers: national ("0..."), international ("+CC..." or "00CC...").
 COUNTRY_CODES = {"NL": "31", "BE": "32", "DE": "49", "FR": "33", "LU": "352", "GB": "44", "US": "1"}
@@ -50,6 +52,14 @@ def _forms(country: str, prefix: str) -> list[str]:
 
 def blocked_patterns(company, country: str) -> list[tuple[str, str]]:
     """(category, PCRE on the dialled number) for each blocking the company has switched on."""
+    return _blocked_patterns(bool(company.block_premium), bool(company.block_mobile), bool(company.block_international), country)
+
+
+@lru_cache(maxsize=64)
+def _blocked_patterns(block_premium: bool, block_mobile: bool, block_international: bool, country: str) -> list:
+    from types import SimpleNamespace
+
+    company = SimpleNamespace(block_premium=block_premium, block_mobile=block_mobile, block_international=block_international)
     rules = []
     if company.block_premium:
         forms = [f for prefix in PREFIXES.get(("premium", country), []) for f in _forms(country, prefix)]
@@ -71,9 +81,12 @@ def emergency_numbers(country: str) -> list[str]:
 
 def blocked_category(number: str, company) -> str | None:
     """Which of the company's outbound blockings a dialled number falls under, if any."""
-    import re
-
     for category, pattern in blocked_patterns(company, company.country):
-        if re.search(pattern, number):
+        if _compiled(pattern).search(number):
             return category
     return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str):
+    return re.compile(pattern)

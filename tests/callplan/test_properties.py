@@ -284,3 +284,11 @@ def test_segments_of_a_nested_menu_are_not_captured_by_the_outer_menus_invalid_b
     ]})
     table = extensions(compile_plan(plan, PLAN_ID, VERSION, OBJECTS, fx.OPEN).document())
     assert route(table, "cp1_m_failed_again_menu") == "cp1_m_failed_again_menu"
+
+
+@SETTINGS
+@given(plans(), instants)
+def test_the_streamed_document_equals_the_tree_built_one(plan, at):
+    """Compilation.document() streams the XML for speed; it must be exactly what ElementTree writes."""
+    compilation = compile_plan(plan, PLAN_ID, VERSION, OBJECTS, at)
+    assert compilation.document() == compilation.document_tree()

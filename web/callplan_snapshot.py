@@ -43,6 +43,7 @@ from web.models.phone_number import PhoneNumber
 from web.models.pickup_group import PickupGroup
 from web.models.queue import CallQueue
 from web.models.ring_group import RingGroup
+from web.models.ring_group_state import RingGroupState
 from web.models.schedule import HolidaySchedule, TimeSchedule
 from web.models.voicemail_box import VoicemailBox
 from web.references import Use
@@ -148,6 +149,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     settings_row = db.exec(scoped(CompanySettings, tenant_id)).first()
     company = CompanyInfo.model_validate(settings_row.model_dump() if settings_row is not None else {})
     company.country = _country(tenant.company_number)
+    states = _rows(db, RingGroupState, tenant_id)
     extensions = {}
     for number in _rows(db, InternalNumber, tenant_id):
         kind = number.owner_kind
@@ -175,6 +177,8 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         audio={a.id: AudioInfo(id=a.id, name=a.name) for a in _rows(db, AudioFile, tenant_id)},
         plans=_plans(db, tenant_id),
         extensions=extensions,
+        last_answered={row.ring_group_id: row.last_answered_index for row in states if row.last_answered_index is not None},
+        idle_since={key: at for row in states for key, at in row.last_call_at.items()},
     )
 
 

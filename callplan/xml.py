@@ -17,12 +17,16 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\u
 _PCRE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\^$.|?*+()[]{}/-"})
 
 
+_PREPROCESSOR = re.compile("x-pre-process", re.IGNORECASE)
+
+
 def clean(text: str) -> str:
-    """Text XML can carry: characters XML 1.0 forbids are dropped."""
+    """Text XML can carry: characters XML 1.0 forbids are dropped, and the word FreeSWITCH's line-based
+    pre-processor acts on is broken (it drops any line containing it, and our documents are one line)."""
     text = str(text)
     if text.isascii() and text.isprintable():  # the common case, and much cheaper than the regex
-        return text
-    return _NOT_XML.sub("", text)
+        return _PREPROCESSOR.sub("x-pre_process", text) if "-pre-" in text.lower() else text
+    return _PREPROCESSOR.sub("x-pre_process", _NOT_XML.sub("", text))
 
 
 def literal(text: str) -> str:

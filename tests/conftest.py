@@ -166,6 +166,7 @@ def fast_settings(database_url: str, **overrides) -> Settings:
     """Production settings but a cheap argon2 cost, so a test suite full of logins stays quick."""
     values = dict(
         audio_dir=AUDIO_TEST_ROOT,
+        fallback_dialplan=os.path.join(AUDIO_TEST_ROOT, "fallback_dialplan.xml"),
         database_url=database_url,
         secret_key="test-secret",
         public_base_url="http://testserver",
@@ -181,7 +182,7 @@ def fast_settings(database_url: str, **overrides) -> Settings:
 
 @pytest.fixture
 def settings(database_url, request, tmp_path):
-    overrides = {"audio_dir": str(tmp_path / "audio")}
+    overrides = {"audio_dir": str(tmp_path / "audio"), "fallback_dialplan": str(tmp_path / "fallback_dialplan.xml")}
     if "mailbox" in request.fixturenames:
         overrides["smtp_port"] = request.getfixturevalue("mailbox").port
     return fast_settings(database_url, **overrides)

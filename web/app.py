@@ -15,7 +15,9 @@ import web.api
 from web import i18n, pages
 from web.api.problems import Problem
 from web.db import make_engine
+from web.provisioning.routes import file_routes as provisioning_routes
 from web.settings import Settings, get_settings
+from web.xml_curl import routes as xml_curl_routes
 
 log = logging.getLogger("web")
 
@@ -44,7 +46,9 @@ async def _internal(request: Request, exc) -> JSONResponse:
 def create_app(settings: Settings | None = None, engine=None) -> Starlette:
     settings = settings or get_settings()
     app = Starlette(
-        routes=api_routes() + pages.routes(),
+        # FreeSWITCH's fetches first: Starlette tries routes in order, and walking the ~140 API routes
+        # before reaching it cost a dialplan fetch ~0.2 ms of CPU (bench/xml_curl.py)
+        routes=xml_curl_routes() + api_routes() + pages.routes() + provisioning_routes(),
         exception_handlers={404: _not_found, 405: _not_found, 500: _internal},
     )
     app.state.settings = settings

@@ -4,6 +4,10 @@ A flush listener on every ORM session turns each inserted, updated and deleted r
 (who, tenant, what, before/after, when, from where). The actor is whoever the request authenticated as,
 put in `session.info["actor"]` by `web.db.session_scope`. Tables opt out with `__audit__ = False` (the
 audit log itself, sessions, the login history) and name secret columns in `__audit_redact__`.
+
+A second listener bumps `tenant.config_generation` of every tenant whose rows the flush changes, with
+one UPDATE: the documents served to FreeSWITCH (web.xml_curl) are cached per (tenant, generation), so
+any change made by any process reaches every process's cache without messaging.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, inspect, insert, update
 from sqlalchemy.orm import Session
 
 from web import clock
@@ -103,3 +107,46 @@ def _record_changes(session: Session, _flush_context) -> None:
     if rows:
         # A core insert: adding ORM objects inside a flush is not allowed.
         session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+# Tables FreeSWITCH's documents never read: changing them (a login, a token used) must not throw away
+# every process's compiled dialplans. Everything else with a tenant counts, audited or not (ring-group
+# state is call traffic, but the dialplan's circular order reads it).
+NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt", "one_time_link",
+                        "recovery_code", "audit_entry"})
+# Columns written by call traffic that no document reads: the bridge's registration state of devices.
+VOLATILE = {"device": frozenset({"registered", "registration_contact", "registration_user_agent",
+                                 "registration_expires_at", "registration_source_ip"})}
+
+
+def _config_tenant(obj, changed_only: bool) -> int | None:
+    table = getattr(obj, "__table__", None)
+    if table is None or table.name in NOT_CONFIG:
+        return None
+    if changed_only and table.name in VOLATILE:
+        state = inspect(obj)
+        changed = {key for key in _columns(obj) if state.attrs[key].history.has_changes()}
+        if changed <= VOLATILE[table.name]:
+            return None
+    if table.name == "tenant":
+        return obj.id
+    return getattr(obj, "tenant_id", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_config_generation(session: Session, _flush_context, _instances) -> None:
+    # Before the flush's own writes, not after: on PostgreSQL the UPDATE locks the tenant's row until
+    # commit, and taking that lock first makes every transaction of a tenant take its locks in the same
+    # order (tenant row, then the others), so two of them wait for each other instead of deadlocking.
+    # A tenant being inserted has no id yet and nothing cached under it.
+    touched = {_config_tenant(obj, False) for obj in session.new}
+    touched |= {_config_tenant(obj, True) for obj in session.dirty if session.is_modified(obj)}
+    touched |= {_config_tenant(obj, False) for obj in session.deleted}
+    touched.discard(None)
+    if touched:
+        from web.models.tenant import Tenant
+
+        table = Tenant.__table__
+        # Sorted ids: two transactions touching the same tenants lock their rows in the same order.
+        session.connection().execute(update(table).where(table.c.id.in_(sorted(touched)))
+                                     .values(config_generation=table.c.config_generation + 1))

@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "phonebook.read": STAFF,
     # revealing a device's SIP password after creation (audited)
     "secrets.reveal": frozenset({"admin"}),
+    # FreeSWITCH's mod_xml_curl fetches (web.xml_curl): no portal role holds it; the route checks its
+    # own HTTP basic credentials and source addresses instead
+    "freeswitch": frozenset(),
 }
 
 

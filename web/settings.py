@@ -65,10 +65,14 @@ class Settings:
     xml_curl_allowed_addresses: tuple[str, ...] = ()
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
-    esl_password: str = "ClueCon"
+    esl_password: str = ""  # never FreeSWITCH's well-known default
     trusted_proxies: tuple[str, ...] = ()
     # tenants' audio as FreeSWITCH plays it: <audio_dir>/<tenant>/<8000|16000>/<id>.wav
     audio_dir: str = str(VAR_DIR / "audio")
+    # the static dialplan FreeSWITCH falls back to when the app does not answer (web/fallback.py writes it)
+    fallback_dialplan: str = str(VAR_DIR / "fallback_dialplan.xml")
+    # where phones send SIP (provisioning files); empty: the host of public_base_url
+    sip_server: str = ""
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -97,9 +101,11 @@ class Settings:
             xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES"),
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
-            esl_password=env.get("CALLPLAN_ESL_PASSWORD", "ClueCon"),
+            esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
             audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
+            sip_server=env.get("CALLPLAN_SIP_SERVER", ""),
+            fallback_dialplan=env.get("CALLPLAN_FALLBACK_DIALPLAN") or str(VAR_DIR / "fallback_dialplan.xml"),
             argon2_time_cost=_int(env, "CALLPLAN_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "CALLPLAN_ARGON2_MEMORY_KIB", 65536),
             argon2_parallelism=_int(env, "CALLPLAN_ARGON2_PARALLELISM", 4),

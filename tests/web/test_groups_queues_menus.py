@@ -122,3 +122,23 @@ def test_departments(admin):
     refused = admin.client.delete(f"/api/departments/{department['id']}")
     assert refused.status_code == 409 and refused.json()["used_by"][0] == {
         "kind": "user", "id": user["id"], "name": "Anna", "where": "/department_id"}
+
+
+def test_fallback_routing_setting_writes_freeswitchs_static_dialplan(admin, settings):
+    from pathlib import Path
+
+    admin.create("/api/numbers", number="+31205550170")
+    box = admin.create("/api/voicemail-boxes", name="Company", extension="999", pin="1999")
+    own = admin.client.patch("/api/company", json={"fallback": {"destination": {"type": "external", "number": "+31205550170"}}})
+    assert own.status_code == 422 and own.json()["errors"][0]["pointer"] == "/fallback/destination/number"
+    external = admin.client.patch("/api/company", json={"fallback": {"destination": {"type": "external", "number": "+31612345678"}}})
+    assert external.status_code == 200 and external.json()["fallback"]["destination"]["number"] == "+31612345678"
+    written = Path(settings.fallback_dialplan).read_text()
+    assert "+31612345678" in written and "31205550170" in written  # the company's number routes to it
+    announce = admin.client.patch("/api/company", json={"fallback": {"destination": {
+        "type": "announcement", "voicemail_box_id": box["id"]}}})
+    assert announce.status_code == 200
+    refused = admin.client.delete(f"/api/voicemail-boxes/{box['id']}")
+    assert refused.status_code == 409 and refused.json()["used_by"][0]["where"] == "/fallback/destination/voicemail_box_id"
+    dangling = admin.client.patch("/api/company", json={"fallback": {"destination": {"type": "announcement", "audio_id": 999}}})
+    assert dangling.status_code == 422 and dangling.json()["errors"][0]["pointer"] == "/fallback/destination/audio_id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from web import references
+from web.api.problems import field_problem
 from web.api.routing import api
 from web.models import Tenant
 from web.models.company import CompanyPublic, CompanySettings, CompanyUpdate
@@ -44,8 +45,32 @@ def update_company(ctx, body: CompanyUpdate):
         tenant.company_number = changes.pop("company_number")
     apply_update(row, body, mode="json", exclude=("company_name", "company_number"))
     references.require_all(ctx.db, ctx.tenant_id, row)
+    _check_fallback(ctx, row)
     ctx.db.add_all([tenant, row])
+    if "fallback" in changes:
+        ctx.after_commit(lambda: write_fallback(ctx.request.app))
     return _public(tenant, row)
+
+
+def _check_fallback(ctx, row: CompanySettings) -> None:
+    """A fallback to one of the company's own numbers would loop back into the switch that is down."""
+    from web.models.phone_number import PhoneNumber
+
+    number = ((row.fallback or {}).get("destination") or {}).get("number")
+    if number and ctx.db.exec(scoped(PhoneNumber, ctx.tenant_id).where(PhoneNumber.number == number)).first():
+        raise field_problem(422, "invalid", "/fallback/destination/number", "must be a number outside the company")
+
+
+def write_fallback(app) -> bool:
+    """Regenerate FreeSWITCH's static fallback dialplan for every tenant (seed 003 "Notfall-Routing").
+
+    FreeSWITCH reads it with `reloadxml`; until the bridge sends that (ESL issue), it is read at start."""
+    from web import fallback
+    from web.db import session_scope
+
+    settings = app.state.settings
+    with session_scope(app.state.engine) as db:
+        return fallback.write(settings.fallback_dialplan, db, settings.audio_dir)
 
 
 references.register_referrer(CompanySettings)

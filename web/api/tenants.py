@@ -7,6 +7,7 @@ from typing import Optional
 from sqlmodel import Field, SQLModel, select
 
 from web.api.problems import Problem, field_problem
+from web.api.feature_codes import ensure_feature_codes
 from web.api.routing import api
 from web.auth import links
 from web.models import Account, Tenant
@@ -65,6 +66,7 @@ def create_tenant(ctx, body: TenantCreate):
     )
     ctx.db.add(admin)
     ctx.db.flush()
+    ensure_feature_codes(ctx.db, tenant.id)  # *97, *98, ... from the first call on
     links.issue(ctx, admin, "welcome")
     return TenantPublic.model_validate(tenant, from_attributes=True)
 

@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict, Field as PField, model_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references
 from web.models.base import TenantOwned
 from web.models.fields import Name, nullable_json_field
-from web.validation import CompanyNumber
+from web.validation import E164, CompanyNumber
+
+class ExternalFallback(BaseModel):
+    """Calls go on to a number outside, through the gateway, showing the company number."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["external"]
+    number: E164
+
+
+class AnnouncementFallback(BaseModel):
+    """The caller hears an announcement (an uploaded audio file), then may leave a message in a box."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["announcement"]
+    audio_id: Optional[int] = None
+    voicemail_box_id: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.audio_id is None and self.voicemail_box_id is None:
+            raise ValueError("needs an announcement, a voicemail box or both")
+        return self
+
+
+class FallbackSettings(BaseModel):
+    """A company's fallback routing, stored as JSON in company_settings.fallback (null: none)."""
+
+    model_config = ConfigDict(extra="forbid")
+    destination: Annotated[Union[ExternalFallback, AnnouncementFallback], Field(discriminator="type")]
+
 
 NightMode = Literal["off", "on", "auto"]
 NumberDisplay = Literal["company", "personal"]
@@ -37,6 +67,7 @@ class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     night_destination: Optional[dict] = nullable_json_field()
+    fallback: Optional[dict] = nullable_json_field()  # FallbackSettings: when the app does not answer
 
     def references(self):
         yield from destination_references(self.night_destination, "/night_destination")
@@ -46,6 +77,11 @@ class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
             yield "/night_holiday_schedule_id", "holiday_schedule", self.night_holiday_schedule_id
         if self.music_on_hold_audio_id is not None:
             yield "/music_on_hold_audio_id", "audio", self.music_on_hold_audio_id
+        destination = (self.fallback or {}).get("destination") or {}
+        if destination.get("audio_id") is not None:
+            yield "/fallback/destination/audio_id", "audio", destination["audio_id"]
+        if destination.get("voicemail_box_id") is not None:
+            yield "/fallback/destination/voicemail_box_id", "voicemail_box", destination["voicemail_box_id"]
 
 
 class CompanyUpdate(BaseModel):
@@ -65,6 +101,7 @@ class CompanyUpdate(BaseModel):
     block_premium: Optional[bool] = None
     release_pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
     music_on_hold_audio_id: Optional[int] = None
+    fallback: Optional[FallbackSettings] = None
 
 
 class CompanyPublic(BaseModel):
@@ -81,6 +118,7 @@ class CompanyPublic(BaseModel):
     block_premium: bool
     release_pin_set: bool
     music_on_hold_audio_id: Optional[int]
+    fallback: Optional[FallbackSettings] = None
 
 
 class DepartmentBase(SQLModel):

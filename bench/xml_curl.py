@@ -1,0 +1,417 @@
+"""What mod_xml_curl fetches cost, measured over real HTTP the way FreeSWITCH asks.
+
+    .venv/bin/python bench/xml_curl.py               # SQLite
+    .venv/bin/python bench/xml_curl.py --postgres    # a throw-away database on 127.0.0.1:5432
+
+Builds a tenant of 1,000 users (each with a phone and a voicemail box), 20 ring groups, 5 queues and
+200 published call plans (each on an internal and a public number) with direct inserts, starts the
+app under uvicorn on 127.0.0.1 in a process of its own, and drives it from another process that opens
+a NEW connection for every request, as mod_xml_curl does, posting the captured FreeSWITCH bodies
+(shared/fixtures) adapted to the tenant. For each kind (dialplan, directory):
+
+  * open loop at --rate requests/s for --seconds: p50/p99 latency (connect to last byte);
+  * closed loop with --concurrency connections at a time: requests/s;
+  * the same two against a bare Starlette route on the same server that returns the same document as
+    a constant, and the ratio between them (what the endpoint itself costs over HTTP's own cost).
+
+Targets: dialplan p99 <= 5 ms at 1,000 requests/s; >= 2,000 directory fetches/s; ratio <= 1.5.
+The caches are warm when measuring (one fetch of each first): a rebuild happens once per change."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIXTURES = Path("/work/shared/fixtures/freeswitch-1.10.12/xml_curl_requests.txt")
+DOMAIN = "bench.pbx.test"
+CREDENTIALS = ("freeswitch", "bench-secret")
+USERS, PLANS, GROUPS, QUEUES = 1000, 200, 20, 5
+TARGET_P99_MS, TARGET_DIRECTORY_RPS, TARGET_RATIO = 5.0, 2000, 1.5
+
+
+# --- the tenant -----------------------------------------------------------------------------------------
+
+
+def populate(url: str, secret_key: str) -> dict:
+    """Rows written with core inserts (no ORM objects, no audit): seconds, not minutes."""
+    from sqlalchemy import insert
+
+    import callplan.nodes  # noqa: F401  (resolves the step union before plans are validated)
+    from callplan.model import CallPlan
+    from web import clock
+    from web.callplan_snapshot import normalised
+    from web.db import make_engine
+    from web.models import Tenant
+    from web.models.call_plan import CallPlanRecord, CallPlanVersion
+    from web.models.device import Device
+    from web.models.internal_number import InternalNumber
+    from web.models.pbx_user import PbxUser
+    from web.models.phone_number import PhoneNumber
+    from web.models.queue import CallQueue
+    from web.models.ring_group import RingGroup
+    from web.models.schedule import TimeSchedule
+    from web.models.voicemail_box import VoicemailBox
+    from web.secretbox import seal
+
+    rng = random.Random(5)
+    now = clock.now()
+    engine = make_engine(url)
+
+    def rows(model, items):
+        # the model fills its defaults; core inserts write them as they are (ids given, or the database's)
+        dumped = [model(**item).model_dump() for item in items]
+        return [{k: v for k, v in row.items() if not (k == "id" and v is None)} for row in dumped]
+
+    with engine.begin() as conn:
+        def add(model, items):
+            if items:
+                conn.execute(insert(model.__table__), rows(model, items))
+
+        tenant_id = conn.execute(insert(Tenant.__table__).values(
+            name="Bench", sip_domain=DOMAIN, timezone="Europe/Amsterdam", language="en",
+            company_number="+31205550000", require_2fa=False, created_at=now, config_generation=0)).inserted_primary_key[0]
+        t = {"tenant_id": tenant_id}
+        add(PbxUser, [{**t, "id": i + 1, "first_name": f"User{i}", "last_name": "Bench", "extension": str(2000 + i),
+                       "forwarding": {}, "anywhere": {}, "voicemail": {"enabled": True}, "agent": {}, "created_at": now}
+                      for i in range(USERS)])
+        password = "Bench-Passw0rd!"
+        sealed = seal(secret_key, password)
+        add(Device, [{**t, "id": i + 1, "name": f"Phone {i}", "sip_username": f"p{2000 + i}", "user_id": i + 1,
+                      "sip_password_sealed": sealed, "provisioning_password_sealed": sealed, "created_at": now}
+                     for i in range(USERS)])
+        add(VoicemailBox, [{**t, "id": i + 1, "name": f"User{i}", "kind": "personal", "user_id": i + 1, "pin": "1234",
+                            "email": f"user{i}@bench.test"} for i in range(USERS)])
+        add(TimeSchedule, [{**t, "id": 1, "name": "Office", "periods": [
+            {"from_day": d, "from_time": "08:30", "to_day": d, "to_time": "17:30"} for d in ("mon", "tue", "wed", "thu", "fri")]}])
+        add(RingGroup, [{**t, "id": g + 1, "name": f"Group {g}", "extension": str(300 + g), "strategy": "simultaneous",
+                         "members": [{"type": "user", "id": rng.randrange(1, USERS + 1)} for _ in range(5)]}
+                        for g in range(GROUPS)])
+        add(CallQueue, [{**t, "id": q + 1, "name": f"Queue {q}", "extension": str(400 + q), "max_wait_s": 300,
+                         "tiers": [{"user_id": rng.randrange(1, USERS + 1), "level": 1, "position": p + 1} for p in range(10)]}
+                        for q in range(QUEUES)])
+        numbers = [{**t, "number": str(300 + g), "owner_kind": "ring_group", "owner_id": g + 1} for g in range(GROUPS)]
+        numbers += [{**t, "number": str(400 + q), "owner_kind": "queue", "owner_id": q + 1} for q in range(QUEUES)]
+        numbers += [{**t, "number": str(2000 + i), "owner_kind": "user", "owner_id": i + 1} for i in range(USERS)]
+        plans, versions, dids = [], [], []
+        for p in range(PLANS):
+            did = f"+3120555{p:04d}"
+            document = normalised(CallPlan.model_validate({"name": f"Plan {p}", "numbers": [did, str(5000 + p)], "steps": [
+                {"id": "s1", "type": "time_condition", "schedule": 1, "then": [
+                    {"id": "s2", "type": "user", "user": rng.randrange(1, USERS + 1)},
+                    {"id": "s3", "type": "ring_group", "group": rng.randrange(1, GROUPS + 1)}],
+                 "else": [{"id": "s4", "type": "voicemail", "box": rng.randrange(1, USERS + 1)}]},
+                {"id": "s5", "type": "queue", "queue": rng.randrange(1, QUEUES + 1), "max_wait_s": rng.choice([None, 60])},
+                {"id": "s6", "type": "hang_up"}]}))
+            plans.append({**t, "id": p + 1, "name": f"Plan {p}", "draft": document, "published_version": 1,
+                          "active_diversions": [], "draft_updated_at": now, "created_at": now})
+            versions.append({**t, "plan_id": p + 1, "version": 1, "document": document, "published_at": now})
+            dids.append({**t, "number": did, "label": f"Plan {p}", "destination": None})
+            numbers.append({**t, "number": str(5000 + p), "owner_kind": "call_plan", "owner_id": p + 1})
+        add(CallPlanRecord, plans)
+        add(CallPlanVersion, versions)
+        add(PhoneNumber, dids)
+        add(InternalNumber, numbers)
+    engine.dispose()
+    return {"tenant_id": tenant_id, "password": password}
+
+
+# --- the requests -----------------------------------------------------------------------------------------
+
+
+def captured(section: str, action: str = "") -> list[tuple[str, str]]:
+    text = FIXTURES.read_text()
+    for body in re.findall(r"^---- raw body:\n(.*)$", text, re.M):
+        pairs = parse_qsl(body, keep_blank_values=True)
+        fields = dict(pairs)
+        if fields.get("section") == section and fields.get("action", "") == action:
+            return pairs
+    raise LookupError(section)
+
+
+def bodies() -> dict[str, list[bytes]]:
+    """Per kind, request bodies with varying numbers and names (a different one each request)."""
+    dialplan, register = captured("dialplan"), captured("directory", "sip_auth")
+
+    def dialled(number):
+        return urlencode([(k, {"Caller-Context": DOMAIN, "Hunt-Context": DOMAIN, "Caller-Destination-Number": number,
+                               "Hunt-Destination-Number": number}.get(k, v)) for k, v in dialplan]).encode()
+
+    def registering(name):
+        swap = {"domain": DOMAIN, "key_value": DOMAIN, "sip_auth_realm": DOMAIN, "user": name, "sip_auth_username": name}
+        return urlencode([(k, swap.get(k, v)) for k, v in register]).encode()
+
+    return {"dialplan": [dialled(str(5000 + p % PLANS)) for p in range(50)],
+            "directory": [registering(f"p{2000 + i}") for i in range(0, USERS, 7)]}
+
+
+def request_bytes(path: str, body: bytes) -> bytes:
+    auth = base64.b64encode(":".join(CREDENTIALS).encode()).decode()
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: freeswitch-xml/1.0\r\nAccept: */*\r\n"
+            f"Authorization: Basic {auth}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+# --- the server -----------------------------------------------------------------------------------------
+
+
+def serve(url: str, port: int, audio_dir: str) -> None:
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from web.app import create_app
+    from web.settings import Settings
+
+    settings = Settings(database_url=url, secret_key="bench-secret-key", audio_dir=audio_dir,
+                        xml_curl_user=CREDENTIALS[0], xml_curl_password=CREDENTIALS[1])
+    app = create_app(settings)
+    constants: dict[str, bytes] = {}
+
+    async def bare(request: Request) -> Response:
+        await request.body()
+        return Response(constants.get(request.path_params["kind"], b"<document/>"), media_type="text/xml")
+
+    async def remember(request: Request) -> Response:
+        constants[request.path_params["kind"]] = await request.body()
+        return Response(b"")
+
+    # first, as the app puts its own /freeswitch/xml first: both are matched without walking the API
+    app.router.routes.insert(0, Route("/bare/{kind}", bare, methods=["POST"]))
+    app.router.routes.append(Route("/remember/{kind}", remember, methods=["POST"]))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# --- the load -------------------------------------------------------------------------------------------
+
+
+async def one(port: int, payload: bytes) -> tuple[float, int]:
+    start = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(payload)
+    data = await reader.read()  # the server closes after the answer (Connection: close)
+    writer.close()
+    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
+    return time.perf_counter() - start, status
+
+
+async def open_loop(port: int, payloads: list[bytes], rate: float, seconds: float) -> dict:
+    """Requests started on a fixed schedule whatever the answers do (as calls arrive); a latency counts
+    from the moment the request was due, so a client or server falling behind shows in it."""
+    count = int(rate * seconds)
+    latencies, lags, statuses, tasks = [], [], [], []
+
+    async def fire(i, due):
+        lags.append(time.perf_counter() - due)
+        _, status = await one(port, payloads[i % len(payloads)])
+        latencies.append(time.perf_counter() - due)
+        statuses.append(status)
+
+    start = time.perf_counter() + 0.05
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(fire(i, due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    return {"sent": count, "rate": count / elapsed, "latencies": latencies, "lag_p99": pct(lags, 0.99),
+            "errors": sum(1 for s in statuses if s != 200)}
+
+
+async def closed_loop(port: int, payloads: list[bytes], concurrency: int, seconds: float) -> dict:
+    done, errors = 0, 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(k):
+        nonlocal done, errors
+        i = k
+        while time.perf_counter() < stop:
+            _, status = await one(port, payloads[i % len(payloads)])
+            done += 1
+            errors += status != 200
+            i += concurrency
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    return {"rps": done / (time.perf_counter() - start), "done": done, "errors": errors}
+
+
+def load(port: int, path: str, body_file: str, mode: str, amount: float, seconds: float) -> None:
+    payloads = [request_bytes(path, body.encode("latin-1")) for body in json.loads(Path(body_file).read_text())["bodies"]]
+    if mode == "open":
+        result = asyncio.run(open_loop(port, payloads, amount, seconds))
+    else:
+        result = asyncio.run(closed_loop(port, payloads, int(amount), seconds))
+    print(json.dumps(result))
+
+
+def pct(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+# --- orchestration --------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(port, path, bodies_for_kind, mode, amount, seconds, workdir, server_pid=None) -> dict:
+    body_file = Path(workdir) / "bodies.json"
+    body_file.write_text(json.dumps({"bodies": [b.decode("latin-1") for b in bodies_for_kind]}))
+    before = cpu_seconds(server_pid) if server_pid else 0.0
+    result = subprocess.run([sys.executable, __file__, "load", str(port), path, str(body_file), mode, str(amount),
+                             str(seconds)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"load generator failed: {result.stderr[-2000:]}")
+    answer = json.loads(result.stdout)
+    if server_pid and answer.get("done"):
+        answer["server_us"] = (cpu_seconds(server_pid) - before) / answer["done"] * 1e6
+    return answer
+
+
+def fetch(port: int, path: str, body: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(request_bytes(path, body))
+        chunks = []
+        while chunk := sock.recv(1 << 20):
+            chunks.append(chunk)
+    head, _, content = b"".join(chunks).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return content
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", action="store_true", help="a throw-away database on 127.0.0.1:5432")
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3, help="closed-loop runs per route (the median counts)")
+    # mod_xml_curl fetches from many FreeSWITCH threads at once (every call and registration)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    from web.migrate import upgrade
+
+    workdir = tempfile.mkdtemp(prefix="bench-xml-curl-")
+    pg_name = None
+    if args.postgres:
+        import psycopg
+
+        pg_name = f"callplan_bench_{os.getpid()}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        url = f"postgresql://postgres@127.0.0.1:5432/{pg_name}"
+    else:
+        url = f"sqlite:///{workdir}/bench.sqlite3"
+    server = None
+    try:
+        upgrade(url)
+        started = time.perf_counter()
+        populate(url, "bench-secret-key")
+        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; tenant of {USERS} users + phones + boxes, "
+              f"{GROUPS} groups, {QUEUES} queues, {PLANS} published plans made in {time.perf_counter() - started:.1f} s")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, __file__, "serve", url, str(port), workdir])
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start")
+                time.sleep(0.2)
+        kinds = bodies()
+        for kind, payloads in kinds.items():
+            started = time.perf_counter()
+            document = fetch(port, "/freeswitch/xml", payloads[0])
+            cold = (time.perf_counter() - started) * 1000
+            assert b"not found" not in document, document[:300]
+            fetch(port, f"/remember/{kind}", document)  # the bare route answers this same document
+            print(f"{kind}: first fetch (cold cache, builds the tenant's {kind}) {cold:.0f} ms; "
+                  f"answer {len(document):,} bytes")
+        ok = True
+        print(f"\n{'kind':<10} {'route':<6} {'open loop':>16} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}   "
+              f"{'closed loop':>8} {'req/s':>7} {'server µs/req':>13}")
+        figures = {}
+        for kind, payloads in kinds.items():
+            routes = (("app", "/freeswitch/xml"), ("bare", f"/bare/{kind}"))
+            # closed-loop runs alternate between the two routes and the median counts: a 2-core machine
+            # shared with the load generator is noisy from one run to the next
+            closed = {route: [] for route, _ in routes}
+            for _ in range(args.rounds):
+                for route, path in routes:
+                    closed[route].append(run_load(port, path, payloads, "closed", args.concurrency, args.seconds, workdir,
+                                                  server.pid))
+            for route, path in routes:
+                opened = run_load(port, path, payloads, "open", args.rate, args.seconds, workdir)
+                p50, p99 = pct(opened["latencies"], 0.5) * 1000, pct(opened["latencies"], 0.99) * 1000
+                rps = statistics.median(run["rps"] for run in closed[route])
+                cpu = statistics.median(run["server_us"] for run in closed[route])
+                errors = opened["errors"] + sum(run["errors"] for run in closed[route])
+                figures[(kind, route)] = (p50, p99, rps, cpu)
+                runs = ", ".join(f"{run['rps']:.0f}" for run in closed[route])
+                print(f"{kind:<10} {route:<6} {opened['rate']:>9.0f} req/s {p50:>7.2f} {p99:>7.2f} {errors:>6}   "
+                      f"c={args.concurrency:<6} {rps:>7.0f} {cpu:>9.0f}   (runs: {runs}; client lag p99 "
+                      f"{opened['lag_p99'] * 1000:.1f} ms)")
+        print()
+        for kind in kinds:
+            (a50, a99, arps, acpu), (b50, b99, brps, bcpu) = figures[(kind, "app")], figures[(kind, "bare")]
+            ratio = brps / arps
+            print(f"{kind}: ratio app/bare: p50 {a50 / b50:.2f}, server CPU per request {acpu / bcpu:.2f}, "
+                  f"req/s {ratio:.2f} (target <= {TARGET_RATIO}: {'ok' if ratio <= TARGET_RATIO else 'MISSED'})")
+            ok = ok and ratio <= TARGET_RATIO
+        p99 = figures[("dialplan", "app")][1]
+        rps = figures[("directory", "app")][2]
+        print(f"dialplan p99 at {args.rate:.0f} req/s: {p99:.2f} ms (target <= {TARGET_P99_MS}: "
+              f"{'ok' if p99 <= TARGET_P99_MS else 'MISSED'})")
+        print(f"directory fetches/s: {rps:.0f} (target >= {TARGET_DIRECTORY_RPS}: "
+              f"{'ok' if rps >= TARGET_DIRECTORY_RPS else 'MISSED'})")
+        ok = ok and p99 <= TARGET_P99_MS and rps >= TARGET_DIRECTORY_RPS
+        print(f"this machine: {os.cpu_count()} CPUs; server, load generator{' and PostgreSQL' if args.postgres else ''} "
+              f"share them")
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) > 1 and sys.argv[1] == "load":
+        load(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]), float(sys.argv[7]))
+    else:
+        sys.exit(main())

@@ -1,0 +1,643 @@
+"""POST /freeswitch/xml as FreeSWITCH 1.10.12 calls it: every captured request replayed (as captured,
+and adapted to a tenant of ours), who may ask, tenant isolation in the directory, the tenant context
+and public numbers, the generation cache, callcenter.conf, and flushing FreeSWITCH's directory cache
+(on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from tests.conftest import fast_settings
+from tests.fs_bridge.esl_server import EslServer
+from tests.web.helpers import make_account, make_token
+from tests.web.pbx import Admin, admin, other_admin  # noqa: F401  (fixtures)
+from tests.web.routes import api_routes
+from web.db import session_scope
+from web.demo import DEMO_DOMAIN, ensure_demo
+from web.models.device import Device
+from web.models.tenant import Tenant
+from web.permissions import PERMISSIONS, ROLES
+from web.xml_curl import cache, directory, endpoint
+from web.xml_curl.endpoint import PATH, XmlCurlRoute
+
+FIXTURES = Path("/work/shared/fixtures/freeswitch-1.10.12")
+USER, PASSWORD = "freeswitch", "xml-curl-secret"
+CAPTURED_DOMAIN, CAPTURED_USER = "127.0.0.1", "1001"
+
+
+# --- the captured requests ---------------------------------------------------------------------------
+
+
+def captured_requests() -> list[list[tuple[str, str]]]:
+    """Every request of both capture files, as (field, value) pairs in the order FreeSWITCH sent them."""
+    raw = (FIXTURES / "xml_curl_requests.txt").read_text()
+    requests = [parse_qsl(body, keep_blank_values=True) for body in re.findall(r"^---- raw body:\n(.*)$", raw, re.M)]
+    log = (FIXTURES / "xml_curl_requests_all.log").read_text()
+    for block in re.split(r"^==== .*$", log, flags=re.M)[1:]:
+        requests.append(list(json.loads(block).items()))
+    return requests
+
+
+REQUESTS = captured_requests()
+
+
+def raw_bodies() -> list[str]:
+    raw = (FIXTURES / "xml_curl_requests.txt").read_text()
+    return re.findall(r"^---- raw body:\n(.*)$", raw, re.M)
+
+
+def encode(pairs) -> str:
+    return urlencode(pairs)
+
+
+def adapted(pairs, domain: str, user: str) -> list[tuple[str, str]]:
+    """The request as it would come for our tenant: its domain, its device or extension, its context."""
+    out = []
+    for name, value in pairs:
+        if value == CAPTURED_DOMAIN and name in ("domain", "key_value", "sip_auth_realm"):
+            value = domain
+        elif value == CAPTURED_USER and name in ("user", "sip_auth_username"):
+            value = user
+        elif name in ("Caller-Context", "Hunt-Context"):
+            value = domain
+        out.append((name, value))
+    return out
+
+
+def field(pairs, name):
+    return dict(pairs).get(name, "")
+
+
+def basic(user=USER, password=PASSWORD) -> dict:
+    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    # this module's own settings: the endpoint refuses everything without a configured password
+    return fast_settings(database_url, audio_dir=str(tmp_path / "audio"), xml_curl_password=PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.invalidate()
+    yield
+    cache.invalidate()
+
+
+@pytest.fixture
+def fs(app):
+    """FreeSWITCH's side: posts form bodies with the right credentials, parses every answer."""
+
+    class Switch:
+        client = TestClient(app)
+        engine = app.state.engine
+
+        def post(self, body, **headers):
+            body = encode(body) if isinstance(body, list) else body
+            return self.client.post(PATH, content=body, headers={**FORM, **basic(), **headers})
+
+        def fetch(self, body) -> ET.Element:
+            response = self.post(body)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"].startswith("text/xml")
+            return ET.fromstring(response.text)
+
+        def dialplan(self, context: str, number: str) -> ET.Element:
+            pairs = [(k, {"Caller-Context": context, "Hunt-Context": context, "Caller-Destination-Number": number,
+                          "Hunt-Destination-Number": number}.get(k, v)) for k, v in dialplan_request()]
+            return self.fetch(pairs)
+
+        def directory(self, domain: str, user: str, action="sip_auth") -> ET.Element:
+            pairs = register_request() if action == "sip_auth" else voicemail_request()
+            return self.fetch(adapted(pairs, domain, user))
+
+    return Switch()
+
+
+def dialplan_request():
+    return next(p for p in REQUESTS if field(p, "section") == "dialplan")
+
+
+def register_request():
+    return next(p for p in REQUESTS if field(p, "action") == "sip_auth" and field(p, "sip_auth_method") == "REGISTER")
+
+
+def voicemail_request():
+    return next(p for p in REQUESTS if field(p, "action") == "message-count")
+
+
+def not_found(root: ET.Element) -> bool:
+    return (root.tag == "document" and root.find("section").get("name") == "result"
+            and root.find("section/result").get("status") == "not found")
+
+
+def user_entry(root: ET.Element):
+    user = root.find("section[@name='directory']/domain/user")
+    if user is None:
+        return None
+    params = {p.get("name"): p.get("value") for p in user.iter("param")}
+    variables = {v.get("name"): v.get("value") for v in user.iter("variable")}
+    return user, params, variables
+
+
+def extensions(root: ET.Element) -> list[str]:
+    return [e.get("name") for e in root.iter("extension")]
+
+
+def a1(name: str, domain: str, password: str) -> str:
+    return hashlib.md5(f"{name}:{domain}:{password}".encode()).hexdigest()
+
+
+def generation(db, tenant_id: int) -> int:
+    with db() as session:
+        return session.exec(select(Tenant.config_generation).where(Tenant.id == tenant_id)).one()
+
+
+@pytest.fixture
+def demo(app, db):
+    ensure_demo(app)
+    with db() as session:
+        tenant = session.exec(select(Tenant).where(Tenant.sip_domain == DEMO_DOMAIN)).one()
+        anna = session.exec(select(Device).where(Device.tenant_id == tenant.id).order_by(Device.id)).first()
+        return tenant, anna
+
+
+# --- replaying what FreeSWITCH sent -------------------------------------------------------------------
+
+
+def test_the_captures_hold_every_kind_of_request():
+    kinds = {(field(p, "section"), field(p, "action"), field(p, "sip_auth_method")) for p in REQUESTS}
+    assert {("configuration", "", ""), ("directory", "sip_auth", "REGISTER"), ("directory", "sip_auth", "INVITE"),
+            ("directory", "message-count", ""), ("dialplan", "", "")} <= kinds
+    assert len(REQUESTS) == len(raw_bodies()) + 27
+
+
+def test_every_captured_request_as_sent_answers_well_formed_xml(fs, demo):
+    # none of them is for one of our tenants (domain 127.0.0.1, context "default"): all fall back,
+    # except callcenter.conf, which is ours whoever asks
+    for body in raw_bodies() + [encode(p) for p in REQUESTS]:
+        root = fs.fetch(body)
+        pairs = parse_qsl(body, keep_blank_values=True)
+        if field(pairs, "key_value") == "callcenter.conf":
+            assert root.find("section[@name='configuration']/configuration").get("name") == "callcenter.conf"
+        else:
+            assert not_found(root), body[:120]
+
+
+def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
+    tenant, anna = demo
+    password = directory.open_sealed(settings.secret_key, anna.sip_password_sealed)
+    seen = set()
+    for pairs in REQUESTS:
+        section, action = field(pairs, "section"), field(pairs, "action")
+        user = "201" if action == "message-count" else anna.sip_username
+        root = fs.fetch(adapted(pairs, DEMO_DOMAIN, user))
+        seen.add((section, action))
+        if section == "configuration":
+            assert not_found(root) == (field(pairs, "key_value") != "callcenter.conf")
+        elif section == "directory" and action == "sip_auth":
+            entry, params, variables = user_entry(root)
+            assert root.find("section/domain").get("name") == DEMO_DOMAIN
+            assert entry.get("id") == anna.sip_username and entry.get("cacheable") == "60000"
+            assert params["a1-hash"] == a1(anna.sip_username, DEMO_DOMAIN, password)
+            assert password not in ET.tostring(root, encoding="unicode")
+            assert variables["user_context"] == DEMO_DOMAIN and variables["cp_extension"] == "201"
+            assert variables["effective_caller_id_name"] == "Anna de Vries"
+        elif section == "directory":
+            entry, params, _ = user_entry(root)
+            assert entry.get("id") == "201" and params["vm-mailto"] == "anna@demo.example.com"
+            assert re.fullmatch(r"[0-9]{4,8}", params["vm-password"])
+            assert params["sip-forbid-register"] == "true" and "a1-hash" not in params
+        else:
+            context = root.find("section[@name='dialplan']/context")
+            assert context.get("name") == DEMO_DOMAIN
+    assert seen == {("configuration", ""), ("directory", "sip_auth"), ("directory", "message-count"), ("dialplan", "")}
+
+
+# --- who may ask ------------------------------------------------------------------------------------------
+
+
+def test_credentials_are_required_and_refusals_say_nothing(app, fs, demo):
+    body = encode(adapted(register_request(), DEMO_DOMAIN, demo[1].sip_username))
+    client = TestClient(app)
+    for headers in ({}, basic(password="wrong"), basic(user="admin"), basic(password=""), {"authorization": "Bearer x"},
+                    {"authorization": "Basic !!notbase64"}, basic(password=PASSWORD + "x")):
+        refused = client.post(PATH, content=body, headers={**FORM, **headers})
+        assert refused.status_code == 401 and refused.content == b""
+        assert refused.headers["www-authenticate"].startswith("Basic ")
+    assert user_entry(fs.fetch(body)) is not None
+
+
+def test_portal_logins_do_not_open_it(app, db, settings, demo):
+    tenant, anna = demo
+    body = encode(adapted(register_request(), DEMO_DOMAIN, anna.sip_username))
+    for role in ROLES:
+        account = make_account(db, settings, None if role == "operator" else tenant.id, f"{role}@x.test", role=role)
+        client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, account)}"})
+        assert client.post(PATH, content=body, headers=FORM).status_code == 401
+    route = next(r for r in app.routes if getattr(r, "path", None) == PATH)
+    assert isinstance(route, XmlCurlRoute) and route not in api_routes(app)
+    assert route.permission == "freeswitch" and PERMISSIONS["freeswitch"] == frozenset()
+
+
+def test_no_configured_password_refuses_everything(database_url, tmp_path):
+    from web.app import create_app
+
+    app = create_app(fast_settings(database_url, audio_dir=str(tmp_path)))  # xml_curl_password ""
+    client = TestClient(app)
+    for password in ("", PASSWORD):
+        assert client.post(PATH, content="section=dialplan", headers={**FORM, **basic(password=password)}).status_code == 401
+    app.state.engine.dispose()
+
+
+def test_source_addresses(database_url, tmp_path):
+    from web.app import create_app
+
+    app = create_app(fast_settings(database_url, audio_dir=str(tmp_path), xml_curl_password=PASSWORD,
+                                   xml_curl_allowed_addresses=("192.0.2.2", "10.1.0.0/16")))
+    body = "section=configuration&key_value=acl.conf"
+    for address, status in (("192.0.2.2", 200), ("10.1.200.3", 200), ("192.0.2.3", 403), ("testclient", 403)):
+        client = TestClient(app, client=(address, 40000))
+        answered = client.post(PATH, content=body, headers={**FORM, **basic()})
+        assert answered.status_code == status, address
+        if status == 403:  # before the credentials are even looked at, and nothing said
+            assert answered.content == b"" and client.post(PATH, content=body, headers=FORM).status_code == 403
+    app.state.engine.dispose()
+
+
+def test_errors_and_nonsense_answer_not_found(fs, demo, monkeypatch):
+    for body in ("", "section=nonsense", "section=directory", "section=dialplan&Hunt-Context=nobody.test",
+                 "section=directory&domain=demo.pbx.localhost&user=nobody&key=id",
+                 "section=directory&domain=demo.pbx.localhost&user=201&key=mailbox",
+                 "%ff%fe=%00&section=configuration&key_value=callcenter.conf%00", "&&&===",
+                 "section=configuration&key_value=x" + "&y=z" * 100_000, "section=dialplan&" + "x" * 1_100_000):
+        assert not_found(fs.fetch(body)), body[:80]
+
+    def broken(*args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(endpoint.dialplan, "answer", broken)
+    assert not_found(fs.fetch(encode(adapted(dialplan_request(), DEMO_DOMAIN, "201"))))
+
+
+# --- the directory ------------------------------------------------------------------------------------------
+
+
+def test_a_crafted_domain_never_returns_another_tenants_user(fs, admin, other_admin):
+    anna = admin.user("201", "Anna")
+    mine = admin.create("/api/devices", name="Anna's phone", user_id=anna["id"], sip_username="shared.name")
+    theirs = other_admin.create("/api/devices", name="Their phone", sip_username="only.theirs")
+    same = other_admin.create("/api/devices", name="Same name", sip_username="shared.name")
+    acme, other = admin.tenant.sip_domain, other_admin.tenant.sip_domain
+    # Acme's own phone, by Acme's domain: Acme's credentials
+    _, params, variables = user_entry(fs.directory(acme, "shared.name"))
+    assert params["a1-hash"] == a1("shared.name", acme, mine["sip_password"]) and variables["cp_user_id"] == str(anna["id"])
+    # the other tenant's name asked for in Acme's domain: nothing
+    assert not_found(fs.directory(acme, "only.theirs"))
+    # the same name in the other domain is the other tenant's device, with its own password and no user
+    _, params, variables = user_entry(fs.directory(other, "shared.name"))
+    assert params["a1-hash"] == a1("shared.name", other, same["sip_password"]) != a1("shared.name", other, mine["sip_password"])
+    assert "cp_user_id" not in variables and variables["user_context"] == other
+    # a realm or auth name that does not match the lookup, or an unknown domain: nothing
+    for swap in ({"sip_auth_realm": other}, {"sip_auth_username": "only.theirs"}, {"domain": "nobody.test"}):
+        pairs = [(k, swap.get(k, v)) for k, v in adapted(register_request(), acme, "shared.name")]
+        assert not_found(fs.fetch(pairs)), swap
+    # an extension of Acme is no SIP account: not served for sip_auth, and unusable if FreeSWITCH cached it
+    assert not_found(fs.directory(acme, "201"))
+    _, params, _ = user_entry(fs.directory(acme, "201", action="message-count"))
+    assert params["sip-forbid-register"] == "true" and params["allow-empty-password"] == "false"
+    assert theirs["sip_password"] not in str(params)
+
+
+def test_directory_variables_and_dial_strings(fs, admin, db):
+    department = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")
+    anna = admin.user("201", "Anna", last_name="de Vries", department_id=department["id"], caller_id_mode="department",
+                      withhold_caller_id=True)
+    bram = admin.user("202", "Bram ${system(id)}")
+    group = admin.create("/api/pickup-groups", name="Front", members=[bram["id"], anna["id"]])
+    desk = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    dect = admin.create("/api/devices", name="DECT", user_id=anna["id"])
+    lobby = admin.create("/api/devices", name="Lobby phone")
+    domain = admin.tenant.sip_domain
+    _, params, variables = user_entry(fs.directory(domain, desk["sip_username"]))
+    assert variables == {
+        "user_context": domain, "effective_caller_id_name": "Anna de Vries", "effective_caller_id_number": "201",
+        "cp_user_id": str(anna["id"]), "cp_extension": "201", "cp_outbound_cid": "+31201234568", "cp_withhold": "true",
+        "cp_pickup_group": str(group["id"]), "callgroup": f"pg{group['id']}", "toll_allow": "local,domestic,mobile,international",
+    }
+    assert params["mwi-account"] == f"201@{domain}"
+    # ringing the user rings both phones; the user's own entry is no account
+    _, params, _ = user_entry(fs.directory(domain, "201", action="message-count"))
+    assert params["dial-string"] == ",".join(f"${{sofia_contact(*/{d['sip_username']}@{domain})}}" for d in (desk, dect))
+    # user text never reaches FreeSWITCH's expander
+    _, _, variables = user_entry(fs.directory(domain, admin.create("/api/devices", name="B", user_id=bram["id"])["sip_username"]))
+    assert "${" not in variables["effective_caller_id_name"] and variables["cp_outbound_cid"] == ""
+    # a phone of nobody registers, with the tenant's context and nothing else to go on
+    _, params, variables = user_entry(fs.directory(domain, lobby["sip_username"]))
+    assert "a1-hash" in params and variables == {"user_context": domain, "effective_caller_id_name": "Lobby phone"}
+    assert not_found(fs.directory(domain, "nobody"))
+
+
+def test_voicemail_boxes_by_extension(fs, demo):
+    _, params, _ = user_entry(fs.directory(DEMO_DOMAIN, "999", action="message-count"))
+    assert params["vm-password"] == "1999" and params["vm-mailto"] == "info@demo.example.com"
+    assert "dial-string" not in params and params["sip-forbid-register"] == "true"
+    _, params, _ = user_entry(fs.directory(DEMO_DOMAIN, "205", action="message-count"))
+    assert params["vm-mailto"] == "eva@demo.example.com"
+
+
+def test_the_sip_password_leaves_only_through_this_endpoint(fs, admin):
+    device = admin.create("/api/devices", name="Phone", user_id=admin.user()["id"])
+    secret, hashed = device["sip_password"], a1(device["sip_username"], admin.tenant.sip_domain, device["sip_password"])
+    _, params, _ = user_entry(fs.directory(admin.tenant.sip_domain, device["sip_username"]))
+    assert params["a1-hash"] == hashed
+    for route in api_routes(admin.client.app):
+        if route.method == "GET" and "{" not in route.path:
+            text = admin.client.get(route.path).text
+            assert secret not in text and hashed not in text, route.path
+    text = admin.client.get(f"/api/devices/{device['id']}").text
+    assert secret not in text and hashed not in text
+
+
+# --- the dialplan -------------------------------------------------------------------------------------------
+
+
+def test_the_demo_tenant_context_holds_its_plan_and_the_base_dialplan(fs, demo, db):
+    root = fs.dialplan(DEMO_DOMAIN, "")  # no number: the whole context
+    (context,) = root.findall("section[@name='dialplan']/context")
+    names = extensions(root)
+    assert context.get("name") == DEMO_DOMAIN
+    with db() as session:
+        from web.models.call_plan import CallPlanRecord
+
+        (plan,) = session.exec(select(CallPlanRecord).where(CallPlanRecord.tenant_id == demo[0].id)).all()
+    entry = names.index(f"cp{plan.id}_entry")
+    # the plan first (its E.164 number and extension), the base dialplan after, calls out last
+    condition = context.find(f"extension[@name='cp{plan.id}_entry']/condition")
+    assert re.search(r"\\\+31201234567", condition.get("expression")) and "200" in condition.get("expression")
+    for base in ("feature_voicemail", "emergency", "user_201", "group_300", "queue_400", "menu_500", "box_999",
+                 f"plan_{plan.id}", "outbound"):
+        assert names.index(base) > entry, base
+    assert names[-1] == "outbound" and len(names) == len(set(names))
+    # routing "200", FreeSWITCH gets the extensions that can run for it, in the same order
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "200")) == [f"cp{plan.id}_entry", f"plan_{plan.id}", "outbound"]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "+31201234567")) == [f"cp{plan.id}_entry", "outbound"]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "201")) == ["user_201", "outbound"]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "0906123456")) == ["blocked_premium", "outbound"]
+
+
+def first_conditions(root: ET.Element) -> list[tuple[str, ET.Element]]:
+    return [(e.get("name"), e.find("condition")) for e in root.iter("extension")]
+
+
+def test_a_numbers_part_of_the_context_runs_as_the_whole_would(fs, demo, admin):
+    """Independently of the index: the part sent for a number is every extension of the whole context
+    whose first condition matches it (re.search, as PCRE does), in order, with the same content."""
+    menu = admin.create("/api/ivr-menus", name="Menu", extension="500", keys={"1": {"action": "repeat"}})
+    plan_on(admin, "250", steps=[{"id": "s1", "type": "ivr", "menu": menu["id"], "keys": {"*": [{"id": "s2", "type": "hang_up"}]}}])
+    admin.user("201", "Anna")
+    ok(admin.client.patch("/api/company", json={"release_pin": "4321", "block_international": True}))
+    for domain in (DEMO_DOMAIN, admin.tenant.sip_domain):
+        whole = fs.dialplan(domain, "")
+        by_name = {name: ET.tostring(e) for name, e in ((e.get("name"), e) for e in whole.iter("extension"))}
+        literals = set(re.findall(r"[A-Za-z0-9_+*#]+", " ".join(c.get("expression") for _, c in first_conditions(whole))))
+        numbers = literals | {"", "x", "12", "112", "+4930123456", "0031612345678", "4321*0612345678", "user_201_after_",
+                              "user_201_after_SUBSCRIBER_ABSENT", "cp1_s3_failed_", "cp1_s3_failed_12", "*", "#"}
+        for number in sorted(numbers):
+            part = fs.dialplan(domain, number)
+            expected = [name for name, condition in first_conditions(whole)
+                        if not number or re.search(condition.get("expression"), number)]
+            assert extensions(part) == expected, number
+            assert all(ET.tostring(e) == by_name[e.get("name")] for e in part.iter("extension"))
+            assert part.find("section/context").get("name") == domain
+
+
+def test_public_numbers_route_into_their_tenant(fs, demo, admin):
+    for dialled in ("+31201234567", "0031201234567", "31201234567"):
+        root = fs.dialplan("public", dialled)
+        (context,) = root.findall("section[@name='dialplan']/context")
+        assert context.get("name") == "public"
+        (condition,) = context.findall("extension/condition")
+        assert re.fullmatch(condition.get("expression"), dialled)
+        assert [(a.get("application"), a.get("data")) for a in condition] == [
+            ("set", f"domain_name={DEMO_DOMAIN}"), ("transfer", f"+31201234567 XML {DEMO_DOMAIN}")]
+    for nobody in ("+31209999999", "0209999999", "200", "", "+31201234567' or 1=1"):
+        assert not_found(fs.dialplan("public", nobody)), nobody
+    # in the tenant's context the number is the plan's; numbers routed elsewhere and unrouted ones are
+    # matched before the catch-all that would dial them out again
+    admin.create("/api/numbers", number="+3212345678")  # another tenant's number, unrouted
+    assert fs.dialplan("public", "+3212345678").find(".//action[@application='transfer']").get("data") \
+        == f"+3212345678 XML {admin.tenant.sip_domain}"
+    acme = fs.dialplan(admin.tenant.sip_domain, "")
+    unrouted = acme.find(".//extension[@name='number_3212345678']/condition")
+    assert [(a.get("application"), a.get("data")) for a in unrouted] == [("hangup", "UNALLOCATED_NUMBER")]
+    assert extensions(acme).index("number_3212345678") < extensions(acme).index("outbound")
+    demo_context = fs.dialplan(DEMO_DOMAIN, "")
+    sales = demo_context.find(".//extension[@name='number_31201234568']/condition/action")
+    assert (sales.get("application"), sales.get("data")) == ("transfer", f"300 XML {DEMO_DOMAIN}")
+
+
+def test_a_number_to_a_user_keeps_the_users_rules(fs, admin):
+    anna = admin.user("201", "Anna")
+    admin.create("/api/numbers", number="+31201110000", destination={"type": "user", "id": anna["id"]})
+    group = admin.create("/api/ring-groups", name="No extension", members=[{"type": "user", "id": anna["id"]}])
+    admin.create("/api/numbers", number="+31201110001", destination={"type": "ring_group", "id": group["id"]})
+    root = fs.dialplan(admin.tenant.sip_domain, "")
+    user = root.find(".//extension[@name='number_31201110000']/condition/action")
+    assert (user.get("application"), user.get("data")) == ("transfer", f"201 XML {admin.tenant.sip_domain}")
+    actions = [a.get("application") for a in root.find(".//extension[@name='number_31201110001']/condition")]
+    assert "bridge" in actions and actions[-1] == "hangup"
+
+
+# --- the cache --------------------------------------------------------------------------------------------
+
+
+def ok(response):
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def plan_on(admin, number="250", steps=None, **fields) -> dict:
+    steps = steps or [{"id": "s1", "type": "hang_up"}]
+    created = admin.create("/api/plans", name=f"Plan {number}", numbers=[number], steps=steps, **fields)
+    assert admin.client.post(f"/api/plans/{created['id']}/publish", json={}).status_code == 200
+    return created
+
+
+def test_cached_until_the_generation_changes(fs, admin, db):
+    tenant_id, domain = admin.tenant.id, admin.tenant.sip_domain
+    anna = admin.user("201", "Anna")
+    device = admin.create("/api/devices", name="Phone", user_id=anna["id"])
+    plan = plan_on(admin, "250", diversions=[{"id": "d1", "name": "Away", "steps": [
+        {"id": "s9", "type": "transfer", "to": {"external": "+31612345678"}}]}])
+
+    first = ET.tostring(fs.dialplan(domain, ""))
+    builds = cache.of(fs.engine).dialplans.builds
+    assert ET.tostring(fs.dialplan(domain, "")) == first and cache.of(fs.engine).dialplans.builds == builds  # a hit
+    fs.dialplan(domain, "250")
+    assert cache.of(fs.engine).dialplans.builds == builds  # a number's part comes from the same build
+
+    def changes(action) -> bytes:
+        before = generation(db, tenant_id)
+        action()
+        assert generation(db, tenant_id) > before
+        document = ET.tostring(fs.dialplan(domain, ""))
+        assert cache.of(fs.engine).dialplans.builds == changes.builds + 1
+        changes.builds += 1
+        return document
+
+    changes.builds = builds
+    published = changes(lambda: plan_on(admin, "251"))
+    assert published != first and f"cp{plan['id'] + 1}_entry".encode() in published
+    switched = changes(lambda: ok(admin.client.post(f"/api/plans/{plan['id']}/diversions/d1/on")))
+    assert switched != published and f"cp_path={plan['id']}:1:s9".encode() in switched
+    assert b"s9" in ET.tostring(fs.dialplan(domain, "250"))  # the number's part follows
+    renamed = changes(lambda: ok(admin.client.patch(f"/api/users/{anna['id']}", json={"extension": "209"})))
+    assert b"user_209" in renamed and b"user_201" not in renamed
+
+    # the directory follows the same generation
+    _, _, variables = user_entry(fs.directory(domain, device["sip_username"]))
+    assert variables["cp_extension"] == "209"
+    directory_builds = cache.of(fs.engine).directories.builds
+    user_entry(fs.directory(domain, device["sip_username"]))
+    assert cache.of(fs.engine).directories.builds == directory_builds
+    ok(admin.client.patch(f"/api/users/{anna['id']}", json={"first_name": "Anne"}))
+    _, _, variables = user_entry(fs.directory(domain, device["sip_username"]))
+    assert variables["effective_caller_id_name"] == "Anne" and cache.of(fs.engine).directories.builds == directory_builds + 1
+
+
+def test_what_bumps_the_generation(admin, other_admin, db, settings):
+    tenant_id = admin.tenant.id
+    device = admin.create("/api/devices", name="Phone")
+    start, other_start = generation(db, tenant_id), generation(db, other_admin.tenant.id)
+    # the bridge's registration state is call traffic no document reads; a login neither
+    with db() as session:
+        row = session.get(Device, device["id"])
+        row.registered, row.registration_contact = True, "sip:x@192.0.2.9"
+    make_account(db, settings, tenant_id, "late@acme.test")
+    assert generation(db, tenant_id) == start
+    # any other change, through the API or not, bumps its own tenant once per flush, and only it
+    with db() as session:
+        row = session.get(Device, device["id"])
+        row.registered, row.name = False, "Renamed"
+    assert generation(db, tenant_id) == start + 1
+    admin.user("205", "Eve")
+    assert generation(db, tenant_id) > start + 1 and generation(db, other_admin.tenant.id) == other_start
+
+
+def test_a_schedule_bound_document_expires(fs, admin, db):
+    from web import clock
+
+    office = admin.create("/api/schedules", name="Office", periods=[
+        {"from_day": "mon", "from_time": "00:00", "to_day": "sun", "to_time": "23:59"}])
+    plan_on(admin, "250", steps=[{"id": "s1", "type": "time_condition", "schedule": office["id"],
+                                  "then": [{"id": "s2", "type": "hang_up"}]}])
+    fs.dialplan(admin.tenant.sip_domain, "250")
+    builds = cache.of(fs.engine).dialplans.builds
+    entry = cache.of(fs.engine).dialplans._entries[admin.tenant.id]
+    assert entry.valid_until is not None
+    clock.advance((entry.valid_until - clock.now()).total_seconds() + 1)
+    fs.dialplan(admin.tenant.sip_domain, "250")
+    assert cache.of(fs.engine).dialplans.builds == builds + 1
+
+
+def test_two_databases_in_one_process_never_share_an_entry(_sqlite_template, tmp_path):
+    # tests (and tools) run apps on fresh databases whose tenant ids and generations repeat
+    import shutil
+
+    from web.app import create_app
+
+    answers = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.sqlite3"
+        shutil.copy(_sqlite_template, path)
+        app = create_app(fast_settings(f"sqlite:///{path}", audio_dir=str(tmp_path), xml_curl_password=PASSWORD))
+        with session_scope(app.state.engine) as session:
+            session.add(Tenant(name=name, sip_domain=f"{name}.pbx.test"))
+        body = encode([("section", "dialplan"), ("Hunt-Context", f"{name}.pbx.test"), ("Hunt-Destination-Number", "")])
+        answers.append(TestClient(app).post(PATH, content=body, headers={**FORM, **basic()}).text)
+        app.state.engine.dispose()
+    assert 'context name="a.pbx.test"' in answers[0] and 'context name="b.pbx.test"' in answers[1]
+
+
+# --- callcenter.conf ------------------------------------------------------------------------------------
+
+
+def test_callcenter_conf_for_every_tenant(fs, admin, other_admin):
+    anna, bram = admin.user("201", "Anna")["id"], admin.user("202", "Bram", agent={"wrap_up_time_s": 30})["id"]
+    queue = admin.create("/api/queues", name="Support", extension="400", max_wait_s=300, strategy="round-robin",
+                         tiers=[{"user_id": anna, "level": 1, "position": 1}, {"user_id": bram, "level": 2, "position": 3}])
+    plan_on(admin, "250", steps=[{"id": "s1", "type": "queue", "queue": queue["id"], "max_wait_s": 60},
+                                 {"id": "s2", "type": "queue", "queue": queue["id"], "max_wait_s": 300}],
+            diversions=[{"id": "d1", "name": "Rush", "steps": [
+                {"id": "s3", "type": "queue", "queue": queue["id"], "max_wait_s": 30}]}])
+    eve = other_admin.user("301", "Eve")["id"]
+    root = fs.fetch([("section", "configuration"), ("key_value", "callcenter.conf")])
+    conf = root.find("section[@name='configuration']/configuration[@name='callcenter.conf']")
+    acme, other = admin.tenant.sip_domain, other_admin.tenant.sip_domain
+    queues = {q.get("name"): {p.get("name"): p.get("value") for p in q} for q in conf.find("queues")}
+    base, variants = f"q{queue['id']}@{acme}", [f"q{queue['id']}w30@{acme}", f"q{queue['id']}w60@{acme}"]
+    assert sorted(queues) == sorted([base] + variants)
+    assert queues[base]["max-wait-time"] == "300" and queues[variants[1]]["max-wait-time"] == "60"
+    assert queues[base]["strategy"] == "round-robin" and queues[base]["moh-sound"] == "local_stream://moh"
+    agents = {a.get("name"): a.attrib for a in conf.find("agents")}
+    assert set(agents) == {f"u{anna}@{acme}", f"u{bram}@{acme}", f"u{eve}@{other}"}
+    assert agents[f"u{bram}@{acme}"]["contact"] == f"[call_timeout=20]user/202@{acme}"
+    assert agents[f"u{bram}@{acme}"]["wrap-up-time"] == "30" and agents[f"u{bram}@{acme}"]["type"] == "callback"
+    assert all("status" not in agent for agent in agents.values())  # a reload never logs agents out
+    assert not conf.findall(".//*[@status]")
+    tiers = {(t.get("agent"), t.get("queue"), t.get("level"), t.get("position")) for t in conf.find("tiers")}
+    assert tiers == {(f"u{user}@{acme}", name, level, position) for name in [base] + variants
+                     for user, level, position in ((anna, "1", "1"), (bram, "2", "3"))}
+    assert not_found(fs.fetch([("section", "configuration"), ("key_value", "sofia.conf")]))
+
+
+# --- FreeSWITCH's own directory cache ---------------------------------------------------------------------
+
+
+def test_flush_directory_over_the_event_socket(settings):
+    server = EslServer(password="s3cret", api_answers={"xml_flush_cache id 201 acme.pbx.test": "+OK cleared 1 entry\n"})
+    try:
+        esl = dict(esl_host="127.0.0.1", esl_port=server.port)
+        good = type(settings)(**{**settings.__dict__, **esl, "esl_password": "s3cret"})
+        assert directory.flush_directory(["201@acme.pbx.test", "bad name@x", "x@y\napi shutdown"], good)
+        assert server.wait_for(lambda: "api xml_flush_cache id 201 acme.pbx.test" in server.commands)
+        assert not any("shutdown" in command or "bad" in command for command in server.commands)
+        wrong = type(settings)(**{**settings.__dict__, **esl, "esl_password": "nope"})
+        assert directory.flush_directory(["201@acme.pbx.test"], wrong) is False
+    finally:
+        server.close()
+    unreachable = type(settings)(**{**settings.__dict__, "esl_port": server.port})
+    assert directory.flush_directory(["201@acme.pbx.test"], unreachable, timeout=0.5) is False
+
+
+def test_changed_sip_users_names_the_entries_a_change_touches(admin, app, db):
+    anna = admin.user("201", "Anna")
+    device = admin.create("/api/devices", name="Phone", user_id=anna["id"])
+    domain = admin.tenant.sip_domain
+    with session_scope(app.state.engine) as session:
+        row = session.get(Device, device["id"])
+        row.sip_username = "renamed"
+        session.flush()
+        assert directory.changed_sip_users(session) == sorted([f"{device['sip_username']}@{domain}",
+                                                                f"renamed@{domain}", f"201@{domain}"])
+    with session_scope(app.state.engine) as session:
+        from web.models.pbx_user import PbxUser
+
+        session.get(PbxUser, anna["id"]).first_name = "Anne"
+        session.flush()
+        assert directory.changed_sip_users(session) == sorted([f"201@{domain}", f"renamed@{domain}"])

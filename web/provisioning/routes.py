@@ -1,0 +1,295 @@
+"""Phone provisioning by MAC (seed 001 6.6.1): a phone fetches its configuration file over HTTP(S) and
+signs in with its own provisioning credentials; the admin sees those credentials in the device view.
+
+    GET /provision/<mac>.cfg            Yealink; for a Polycom the master file naming <mac>-callplan.cfg
+    GET /provision/<mac>-callplan.cfg   Polycom's own settings
+    GET /provision/<MAC>.xml            Snom
+    GET /provision/cfg<mac>.xml         Grandstream
+    GET /provision/<mac>                the generic profile, for every device (phones set up by hand)
+
+HTTP basic auth: the username is the device's SIP username or its MAC (any notation without colons:
+basic auth ends the username at the first one), the password its provisioning password. A request
+without credentials gets 401 with a challenge (phones send them only when asked); every other refusal
+(an unknown MAC, wrong credentials, another device's, a file not of this brand) is the app's ordinary
+404, byte for byte, so nobody learns which MACs exist. The log says which it was; it never holds a password.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import logging
+import math
+from typing import Optional
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from web import clock, i18n
+from web.api.devices import new_provisioning_password
+from web.api.problems import Problem
+from web.api.routing import api, client_ip
+from web.db import session_scope
+from web.models.audit import AuditEntry
+from web.models.device import Device, display_mac, normalise_mac
+from web.models.feature_code import DEFAULT_CODES, FeatureCode
+from web.models.pbx_user import PbxUser
+from web.models.tenant import Tenant
+from web.provisioning.render import PhoneProfile, file_name, parse_file_name, render
+from web.provisioning.timezones import zone_rule
+from web.scoping import get_owned, scoped
+from web.secretbox import open_sealed, seal
+
+log = logging.getLogger("web.provisioning")
+
+PATH = "/provision"
+# Where phones send SIP. None: the host of settings.public_base_url (FreeSWITCH and the web app on one
+# name); CALLPLAN_SIP_SERVER says otherwise when they live apart.
+SIP_PORT = 5060  # FreeSWITCH's internal profile
+NTP_SERVER = "pool.ntp.org"
+REALM = "provisioning"
+# 30 requests a minute per source address, with a burst of as many: a phone needs 2 to 4 (challenge,
+# file, Polycom's second file), so a site of ~10 phones booting together behind one NAT fits, while a
+# password guesser gets 30 tries a minute at a 24-character random password.
+RATE_PER_MINUTE = 30
+BURST = 30
+MAX_ADDRESSES = 10_000  # bounds the limiter's memory when very many addresses call
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class AddressLimiter:
+    """A token bucket per source address, in this process's memory.
+
+    Not web.auth.ratelimit: that one counts failed logins of accounts in the login history, and a phone
+    is no account; writing a row per phone fetch would also make every boot of every phone a database
+    write. Memory per process is enough to slow a guesser: with N web processes the budget is N times
+    the rate, still far from enough for a random password. Time comes from web.clock so tests can move it.
+    It runs on the event loop only (never in the thread pool), so it needs no lock.
+    """
+
+    def __init__(self, per_minute: int = RATE_PER_MINUTE, burst: int = BURST, max_addresses: int = MAX_ADDRESSES):
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self.max_addresses = max_addresses
+        self.buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at)
+
+    def take(self, address: str) -> int | None:
+        """Spend one token; None if there was one, else the seconds until there is."""
+        now = clock.timestamp()
+        tokens, at = self.buckets.get(address, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens < 1:
+            self.buckets[address] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self.rate))
+        if address not in self.buckets and len(self.buckets) >= self.max_addresses:
+            self._forget_full(now)
+        self.buckets[address] = (tokens - 1, now)
+        return None
+
+    def _forget_full(self, now: float) -> None:
+        # A bucket that has refilled is the same as none; if all are busy, the oldest half goes.
+        refill = self.burst / self.rate
+        self.buckets = {a: (t, at) for a, (t, at) in self.buckets.items() if now - at < refill}
+        if len(self.buckets) >= self.max_addresses:
+            keep = sorted(self.buckets.items(), key=lambda item: item[1][1])[len(self.buckets) // 2:]
+            self.buckets = dict(keep)
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """(username, password) from a Basic Authorization header; ("", "") if it is garbled; None if none
+    was sent (or another scheme: then the challenge tells the phone which one we want)."""
+    scheme, _, param = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(param.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    username, colon, password = decoded.partition(":")
+    return (username, password) if colon else ("", "")
+
+
+def _username_matches(device: Device, username: str) -> bool:
+    username = username.strip()
+    if username.lower() == device.sip_username:
+        return True
+    try:
+        return device.mac is not None and normalise_mac(username) == device.mac
+    except ValueError:
+        return False
+
+
+_NO_DEVICE = "\0" * 24  # compared against when the MAC is unknown, so that path does the same work
+
+
+def _credentials_match(settings, device: Device | None, username: str, password: str) -> str:
+    """"ok", or why not (for the log only)."""
+    expected = _NO_DEVICE
+    if device is not None and device.provisioning_password_sealed:
+        try:
+            expected = open_sealed(settings.secret_key, device.provisioning_password_sealed)
+        except ValueError:
+            log.error("provisioning password of device %s cannot be opened (secret key changed?)", device.id)
+    same = hmac.compare_digest(password.encode("utf-8"), expected.encode("utf-8"))
+    if device is None:
+        return "unknown MAC"
+    if expected is _NO_DEVICE:
+        return "device without provisioning credentials"
+    if not (same and _username_matches(device, username)):
+        return "wrong credentials"
+    return "ok"
+
+
+def sip_server(settings) -> str:
+    return settings.sip_server or urlsplit(settings.public_base_url).hostname or "127.0.0.1"
+
+
+def _profile(db, settings, device: Device) -> PhoneProfile | None:
+    tenant = db.get(Tenant, device.tenant_id)
+    user = None
+    if device.user_id is not None:
+        user = db.exec(scoped(PbxUser, device.tenant_id).where(PbxUser.id == device.user_id)).first()
+    code = db.exec(scoped(FeatureCode, device.tenant_id).where(FeatureCode.function == "voicemail")).first()
+    # No row yet: the company never opened its feature codes and gets the default when it does.
+    voicemail = DEFAULT_CODES["voicemail"] if code is None else (code.code if code.enabled else "")
+    try:
+        sip_password = open_sealed(settings.secret_key, device.sip_password_sealed)
+    except ValueError:
+        log.error("SIP password of device %s cannot be opened (secret key changed?)", device.id)
+        return None
+    display_name = f"{user.first_name} {user.last_name}".strip() if user else device.name
+    return PhoneProfile(
+        mac=device.mac, brand=device.brand, registrar=tenant.sip_domain, sip_server=sip_server(settings),
+        sip_port=SIP_PORT, sip_username=device.sip_username, sip_password=sip_password,
+        display_name=display_name or device.name, label=user.extension if user else device.name,
+        voicemail=voicemail or "", timezone=tenant.timezone, zone=zone_rule(tenant.timezone, clock.now().year),
+        language=(user.language if user else tenant.language), ntp_server=NTP_SERVER,
+    )
+
+
+def serve_file(engine, settings, name: str, username: str, password: str, source: str) -> tuple[str, bytes] | None:
+    """(media type, file) for a phone that proved it is the device of this MAC, else None."""
+    parsed = parse_file_name(name)
+    if parsed is None:
+        log.info("provisioning: %s asked for %r, a name we never serve", source, name[:80])
+        return None
+    mac, kinds = parsed
+    with session_scope(engine) as db:
+        # By MAC alone, across tenants on purpose: the phone does not know its tenant (the MAC is unique
+        # on the platform); the credentials checked next are what tie the request to this one device.
+        device = db.exec(select(Device).where(Device.mac == mac)).first()
+        verdict = _credentials_match(settings, device, username, password)
+        if verdict != "ok":
+            log.warning("provisioning: refused %s for %s: %s", mac, source, verdict)
+            return None
+        kind = kinds.get(device.brand)
+        if kind is None:
+            log.info("provisioning: %s asked for %s, not a %s device's file", source, name[:80], device.brand)
+            return None
+        profile = _profile(db, settings, device)
+        if profile is None:
+            return None
+        log.info("provisioning: served %s (%s) of device %s to %s", name, kind.name, device.id, source)
+        return kind.media_type, render(kind, profile)
+
+
+class ProvisioningRoute(Route):
+    """Public in the permission table's sense (no portal login), guarded by the device's own credentials."""
+
+    permission = "public"
+    credentials = "device"  # tests/web/test_permissions.py: not a page, it answers 401 without them
+
+    def __init__(self):
+        self.limiter = AddressLimiter()  # one per app: tests get a fresh one with each app
+        super().__init__(PATH + "/{name}", self._endpoint, methods=["GET"], name="provision")
+
+    async def _endpoint(self, request: Request) -> Response:
+        settings = request.app.state.settings
+        lang = i18n.negotiate(request.headers.get("accept-language"))
+        source = client_ip(request, settings)
+        wait = self.limiter.take(source)
+        if wait:
+            log.warning("provisioning: rate limit for %s", source)
+            return Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait}).response(lang)
+        credentials = basic_credentials(request)
+        if credentials is None:
+            challenge = {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'}
+            return Problem(401, "unauthenticated", headers=challenge).response(lang)
+        found = await run_in_threadpool(
+            serve_file, request.app.state.engine, settings, request.path_params["name"], *credentials, source
+        )
+        if found is None:
+            return Problem(404, "not_found").response(lang)
+        media_type, body = found
+        return Response(body, media_type=media_type, headers=NO_STORE)
+
+
+def file_routes() -> list[Route]:
+    return [ProvisioningRoute()]
+
+
+# --- the admin's view: what to enter in the phone ------------------------------------------------
+
+
+class DeviceProvisioning(BaseModel):
+    url: str  # the provisioning server to enter in the phone; it appends its own file name
+    file_url: Optional[str]  # this device's first file (None until the device has a MAC)
+    username: str
+    password: str
+    mac: Optional[str]
+
+
+def directory_url(settings) -> str:
+    return f"{settings.public_base_url}{PATH}/"
+
+
+def _shown(ctx, device: Device, password: str) -> JSONResponse:
+    base = directory_url(ctx.settings)
+    shown = DeviceProvisioning(
+        url=base, file_url=base + file_name(device.brand, device.mac) if device.mac else None,
+        username=device.sip_username, password=password, mac=display_mac(device.mac),
+    )
+    return JSONResponse(shown.model_dump(mode="json"), headers=NO_STORE)  # a secret: kept out of caches
+
+
+def device_provisioning(ctx, id: int):
+    """The provisioning address and credentials to enter in a phone (seed 001 6.6.1); audited."""
+    device = get_owned(ctx.db, Device, ctx.tenant_id, id)
+    try:
+        password = open_sealed(ctx.settings.secret_key, device.provisioning_password_sealed)
+    except ValueError:
+        raise Problem(409, "provisioning_password_unreadable")
+    # A read changes no row, so the flush listener would not log it: the reveal is written here.
+    actor = ctx.actor()
+    ctx.db.add(AuditEntry(
+        tenant_id=ctx.tenant_id, at=clock.now(), actor_account_id=actor.account_id, actor_email=actor.email,
+        source_ip=actor.source_ip, action="device.reveal_provisioning_password", object_type="device",
+        object_id=str(device.id), summary={"name": device.name, "sip_username": device.sip_username},
+    ))
+    return _shown(ctx, device, password)
+
+
+def renew_provisioning_password(ctx, id: int):
+    """Give a device a new generated provisioning password (a leaked one, an unreadable one); the phone
+    needs it entered too. The change is audited as a device update, the password redacted."""
+    device = get_owned(ctx.db, Device, ctx.tenant_id, id)
+    password = new_provisioning_password()
+    device.provisioning_password_sealed = seal(ctx.settings.secret_key, password)
+    ctx.db.add(device)
+    ctx.db.flush()
+    return _shown(ctx, device, password)
+
+
+_item = "/api/devices/{id:int}"
+api_routes = [
+    api("GET", f"{_item}/provisioning", device_provisioning, permission="pbx.manage",
+        response=DeviceProvisioning, model=Device),
+    api("POST", f"{_item}/new-provisioning-password", renew_provisioning_password, permission="pbx.manage",
+        response=DeviceProvisioning, model=Device),
+]

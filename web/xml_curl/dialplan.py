@@ -1,0 +1,284 @@
+"""The dialplan section: one context per tenant (named after its SIP domain), and "public".
+
+"public" is where calls from carriers arrive (the external profile's context). The dialled number is
+looked up among the platform's public numbers; the answer is a one-extension "public" context that
+sets domain_name and transfers the call, number unchanged (E.164), into the owner's context. A number
+nobody owns answers "not found" and FreeSWITCH uses its static public context (fallback routing).
+
+A tenant's context is one document: the published plans' segments first (a plan's entry matches its
+numbers, E.164 included), then its public numbers that no plan answers (each to its stored
+destination, or refused), then the base dialplan (feature codes, users, groups, ..., calls out). The
+order matters: FreeSWITCH runs the first extension that matches, and the base dialplan ends with the
+catch-all that calls numbers out through the gateway. A public number of the tenant reaching that
+catch-all would be dialled out and come straight back in, so every number the tenant owns is matched
+before it.
+
+That document is built and cached whole, but each fetch is answered with the part of it that can run
+for the number being routed (`TenantDialplan.for_number`): the extensions, in order, whose first
+condition on destination_number matches it. For a company of 1,000 users the whole context is over a
+megabyte, and FreeSWITCH fetches it again at every transfer; sending it whole would cost more than
+everything else together. The part runs exactly as the whole would: mod_dialplan_xml hunts the
+extensions in order and one whose first condition fails adds nothing and does not stop the hunt (no
+extension here has anti-actions, "break", "regex" or time attributes on its first condition; one that
+had would always be sent), and no extension sets "continue". The number is matched with Python's re
+on patterns made by callplan.xml (literal alternatives, a literal prefix, a few character classes),
+where it agrees with FreeSWITCH's PCRE; a pattern it cannot read is always sent."""
+
+from __future__ import annotations
+
+import logging
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Optional
+
+from pydantic import ValidationError
+
+from callplan.base_dialplan import compile_base
+from callplan.compiler import compile_plan
+from callplan.destinations import emit, extension_of
+from callplan.engine import Compilation, Segment
+from callplan.nodes import ivr, queue, ring_group, voicemail
+from callplan.objects import TenantObjects
+from callplan.xml import Document, exact, serialize
+from web import clock
+from web.callplan_snapshot import published_documents, snapshot, with_diversions
+from web.db import session_scope
+from web.models.call_plan import CallPlanRecord
+from web.models.phone_number import PhoneNumber
+from web.scoping import scoped
+from web.xml_curl import cache
+
+log = logging.getLogger("web.xml_curl")
+
+PUBLIC = "public"
+FIELDS = ("Hunt-Context", "Caller-Context", "Hunt-Destination-Number", "Caller-Destination-Number")
+
+# Objects a public number can be routed to that have no extension to transfer to: their step type's
+# own compile function rings them, as the base dialplan does for their extensions.
+_STEPS = {"ring_group": (ring_group, "group"), "queue": (queue, "queue"), "ivr_menu": (ivr, "menu"),
+          "voicemail_box": (voicemail, "box")}
+
+
+def context_of(fields: dict) -> str:
+    # Hunt-* is the caller profile being routed (after a transfer, the new one); Caller-* as a fallback.
+    return fields.get("Hunt-Context") or fields.get("Caller-Context") or ""
+
+
+def destination_of(fields: dict) -> str:
+    return fields.get("Hunt-Destination-Number") or fields.get("Caller-Destination-Number") or ""
+
+
+def e164(dialled: str) -> Optional[str]:
+    """A carrier's dialled number as E.164: "+31201234567", "0031201234567" and "31201234567" alike."""
+    number = dialled.strip()
+    for pattern, prefix_length in ((r"\+[1-9][0-9]{5,14}", 1), (r"00[1-9][0-9]{5,14}", 2), (r"[1-9][0-9]{5,14}", 0)):
+        if re.fullmatch(pattern, number):
+            return "+" + number[prefix_length:]
+    return None
+
+
+def answer(engine, settings, fields: dict) -> Optional[str | bytes]:
+    """The document for a dialplan fetch, or None for "not found"."""
+    context = context_of(fields)
+    if context == PUBLIC:
+        return public_context(engine, destination_of(fields))
+    tenant = cache.tenant_by_domain(engine, context)
+    if tenant is None:
+        return None
+    tenant_id, generation = tenant
+    dialplan = cache.of(engine).dialplans.get(tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now()))
+    return dialplan.for_number(destination_of(fields))
+
+
+# --- public ----------------------------------------------------------------------------------------
+
+
+def public_context(engine, dialled: str) -> Optional[str]:
+    number = e164(dialled)
+    owner = cache.tenant_by_number(engine, number) if number else None
+    if owner is None:
+        return None
+    _, domain = owner
+    document = Document("dialplan", description="public number")
+    context = document.child(document.section, "context", name=PUBLIC)
+    extension = document.child(context, "extension", name="public_number")
+    condition = document.child(extension, "condition", field="destination_number", expression=exact(dialled))
+    document.child(condition, "action", application="set", data=f"domain_name={domain}")
+    document.child(condition, "action", application="transfer", data=f"{number} XML {domain}")
+    return document.to_string()
+
+
+# --- a tenant's context -----------------------------------------------------------------------------
+
+
+def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["TenantDialplan", Optional[datetime]]:
+    """The tenant's whole context at `at`, and until when it holds."""
+    with session_scope(engine) as db:
+        objects = snapshot(db, tenant_id, settings)
+        published = published_documents(db, tenant_id)
+        active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
+        numbers = db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all()
+    base, valid_until = compile_base(objects, at)
+    segments: list[Segment] = []
+    answered: set[str] = set()
+    for plan_id, version in sorted(published.items()):
+        try:
+            plan = with_diversions(version.document, active.get(plan_id, []))
+        except ValidationError:
+            # Stored versions were valid when published; one that no longer parses is skipped, not fatal
+            # for the other plans and the base dialplan.
+            log.warning("call plan %s version %s no longer parses; left out of the dialplan", plan_id, version.version)
+            continue
+        compilation = compile_plan(plan, plan_id, version.version, objects, at)
+        segments += compilation.segments
+        answered.update(plan.numbers)
+        valid_until = cache.earliest(valid_until, compilation.valid_until)
+    segments += public_numbers([n for n in numbers if n.number not in answered], objects, at)
+
+    document = Document("dialplan", description="tenant context: call plans, public numbers, base dialplan")
+    context = document.child(document.section, "context", name=objects.domain)
+    for segment in segments:
+        extension = document.child(context, "extension", name=segment.name)
+        condition = document.child(extension, "condition", field="destination_number", expression=segment.match)
+        for application, data in segment.actions:
+            document.child(condition, "action", application=application, data=data)
+    # The base dialplan's extensions have conditions of their own (calls out check the caller ID with a
+    # second condition and anti-actions): they are taken over element by element.
+    context.extend(list(ET.fromstring(base).find("section/context")))
+    return TenantDialplan(document.to_string(), list(context)), valid_until
+
+
+def public_numbers(numbers: list[PhoneNumber], objects: TenantObjects, at: datetime) -> list[Segment]:
+    """One segment per public number no published plan answers: its stored destination, or refused."""
+    compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False)
+    for did in numbers:
+        segment = Segment(f"number_{did.number.lstrip('+')}", exact(did.number))
+        compilation.segments.append(segment)
+        if not _route(did.destination, segment, compilation, did.id):
+            segment.action("hangup", "UNALLOCATED_NUMBER")
+    return compilation.segments
+
+
+def _route(destination: Optional[dict], segment: Segment, compilation: Compilation, did_id: int) -> bool:
+    objects = compilation.objects
+    kind = (destination or {}).get("type")
+    if kind == "user":
+        # by the user's extension, so the call gets the user's forwarding and voicemail rules
+        user = objects.users.get(destination.get("id"))
+        if user is None:
+            return False
+        segment.action("transfer", f"{user.extension} XML {objects.domain}")
+        return True
+    if kind in _STEPS and extension_of(destination, objects) is None:
+        module, field = _STEPS[kind]
+        segment.action("set", "continue_on_fail=true")
+        segment.action("set", "hangup_after_bridge=true")
+        step = module.Step(id=f"n{did_id}", type=module.TYPE, **{field: destination.get("id")})
+        if not module.compile(step, segment, compilation):
+            segment.action("hangup", "NORMAL_CLEARING")
+        return True
+    if emit(destination, segment, compilation):
+        return True
+    if segment.actions:  # a bridge (external number): nothing after it but the end of the call
+        segment.action("hangup", "NORMAL_CLEARING")
+        return True
+    return False
+
+
+# --- the part of the context a number can run --------------------------------------------------------
+
+_METACHARACTERS = set("^$.|?*+()[]{}\\")
+ANSWERS_KEPT = 4096  # numbers whose part is kept per tenant; then the memo starts again
+
+
+def _literal(text: str, start: int) -> tuple[str, int]:
+    """The literal text at `start` (backslash-escaped punctuation included) and where it stops."""
+    out, i = [], start
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and not text[i + 1].isalnum():
+            out.append(text[i + 1])
+            i += 2
+        elif char in _METACHARACTERS:
+            break
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out), i
+
+
+def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
+    """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
+    None for any other pattern."""
+    if not (expression.startswith("^") and expression.endswith("$")):
+        return None
+    body = expression[1:-1]
+    head, i = _literal(body, 0)
+    if i == len(body):
+        return "exact", [head]
+    if body[i:] == ".*":
+        return "prefix", [head]
+    if body[i] != "(" or not body.endswith(")"):
+        return None
+    alternatives, i, inner_end = [], i + 1, len(body) - 1
+    while True:
+        text, i = _literal(body, i)
+        alternatives.append(head + text)
+        if i == inner_end:
+            return "exact", alternatives
+        if body[i] != "|":
+            return None
+        i += 1
+
+
+class TenantDialplan:
+    """A tenant's whole context, and an index from a dialled number to the extensions it can run."""
+
+    def __init__(self, whole: str, extensions: list[ET.Element]):
+        parts = [serialize(extension) for extension in extensions]
+        tail = "</context></section></document>"
+        head = whole[:len(whole) - len(tail) - sum(map(len, parts))]
+        assert parts and head + "".join(parts) + tail == whole  # the parts are exactly the whole
+        self.whole = whole.encode()
+        self.head, self.tail = head.encode(), tail.encode()
+        self.parts = [part.encode() for part in parts]
+        self.exact: dict[str, list[int]] = {}
+        self.prefixes: list[tuple[int, str]] = []
+        self.patterns: list[tuple[int, Optional[re.Pattern]]] = []  # None: sent for every number
+        for index, extension in enumerate(extensions):
+            condition = extension.find("condition")
+            expression = condition.get("expression", "") if condition is not None else ""
+            plain = (condition is not None and set(condition.attrib) == {"field", "expression"}
+                     and condition.get("field") == "destination_number" and condition.find("anti-action") is None
+                     and set(extension.attrib) == {"name"})
+            shape = literal_shape(expression) if plain else None
+            if shape is not None and shape[0] == "exact":
+                for number in shape[1]:
+                    self.exact.setdefault(number, []).append(index)
+            elif shape is not None:
+                self.prefixes.append((index, shape[1][0]))
+            else:
+                try:
+                    self.patterns.append((index, re.compile(expression) if plain else None))
+                except re.error:
+                    self.patterns.append((index, None))
+        self._answers: dict[str, bytes] = {}
+
+    def matching(self, number: str) -> list[int]:
+        found = set(self.exact.get(number, ()))
+        found.update(index for index, prefix in self.prefixes if number.startswith(prefix))
+        found.update(index for index, pattern in self.patterns if pattern is None or pattern.search(number))
+        return sorted(found)
+
+    def for_number(self, number: str) -> bytes:
+        """The document FreeSWITCH gets when routing `number` (the whole context without a number)."""
+        if not number or not number.isprintable():
+            return self.whole  # (a SIP number never holds control characters; the whole is always right)
+        answer = self._answers.get(number)
+        if answer is None:
+            answer = self.head + b"".join(self.parts[index] for index in self.matching(number)) + self.tail
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers = {}
+            self._answers[number] = answer
+        return answer

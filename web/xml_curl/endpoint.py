@@ -1,0 +1,170 @@
+"""POST /freeswitch/xml: the one route mod_xml_curl calls.
+
+Not an API route: no portal sessions, no CSRF, no JSON. It has its own HTTP basic credentials
+(settings.xml_curl_user / xml_curl_password; none configured refuses everything) and optionally a list
+of source addresses. A caller from elsewhere gets 403, wrong or missing credentials 401, with empty
+bodies. Every other answer is text/xml: the section's document, or "not found" (FreeSWITCH then uses its
+static XML) for anything unknown, unsupported or failing. Never a 500: an error is logged and answered
+"not found", because FreeSWITCH treats a failed fetch the same way but logs it less clearly.
+
+mod_xml_curl opens a new connection per fetch and a dialplan fetch happens at every transfer, so the
+common path is short: the few form fields it needs are found in the raw body without parsing the whole
+channel (a dialplan request carries ~200 variables), and a cached document costs one indexed query,
+made right on the event loop (~20 µs on SQLite; a hop to a worker thread would cost four times that).
+Only building a document (compiling a tenant's plans, tens to hundreds of milliseconds) goes to a
+worker thread."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import ipaddress
+import logging
+from functools import lru_cache
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from urllib.parse import unquote_plus
+
+from callplan.xml import not_found
+from web.api.routing import client_ip
+from web.settings import Settings
+from web.xml_curl import cache, configuration, dialplan, directory
+
+log = logging.getLogger("web.xml_curl")
+
+PATH = "/freeswitch/xml"
+MAX_BODY_BYTES = 1_000_000  # a dialplan request is ~7 kB; anything near this is not FreeSWITCH
+NOT_FOUND = not_found().encode()
+MEDIA_TYPE = "text/xml"
+SECTIONS = {"dialplan": dialplan, "directory": directory, "configuration": configuration}
+
+
+# --- who may ask --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _networks(addresses: tuple[str, ...]) -> tuple:
+    networks = []
+    for address in addresses:
+        try:
+            networks.append(ipaddress.ip_network(address, strict=False))
+        except ValueError:
+            log.error("xml_curl_allowed_addresses: %r is not an address or network; ignored", address)
+    return tuple(networks)
+
+
+def address_allowed(address: str, settings: Settings) -> bool:
+    if not settings.xml_curl_allowed_addresses:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(settings.xml_curl_allowed_addresses))
+
+
+def credentials_ok(header: str, settings: Settings) -> bool:
+    """HTTP basic against the configured pair, compared in constant time; no password, no entry."""
+    if not settings.xml_curl_password:
+        return False
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user_ok = hmac.compare_digest(user.encode(), settings.xml_curl_user.encode())
+    password_ok = hmac.compare_digest(password.encode(), settings.xml_curl_password.encode())
+    return bool(colon) and user_ok and password_ok
+
+
+def refusal(request: Request, settings: Settings) -> Response | None:
+    if not address_allowed(client_ip(request, settings), settings):
+        return Response(status_code=403, media_type=MEDIA_TYPE)
+    if not credentials_ok(request.headers.get("authorization", ""), settings):
+        return Response(status_code=401, media_type=MEDIA_TYPE,
+                        headers={"WWW-Authenticate": 'Basic realm="freeswitch", charset="UTF-8"'})
+    return None
+
+
+# --- the form -----------------------------------------------------------------------------------------
+
+
+def form_fields(body: bytes, names) -> dict[str, str]:
+    """The named fields of an application/x-www-form-urlencoded body (first occurrence of each).
+    Field names FreeSWITCH sends are plain ASCII that URL-encoding leaves alone, and values never hold
+    a raw "&", so "&name=" finds a field exactly."""
+    body = b"&" + body
+    found = {}
+    for name in names:
+        marker = b"&" + name.encode() + b"="
+        start = body.find(marker)
+        if start < 0:
+            continue
+        start += len(marker)
+        end = body.find(b"&", start)
+        value = (body[start:] if end < 0 else body[start:end]).decode("utf-8", "replace")
+        found[name] = unquote_plus(value) if ("%" in value or "+" in value) else value
+    return found
+
+
+async def _body(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- the route ----------------------------------------------------------------------------------------
+
+
+def answer(engine, settings: Settings, body: bytes) -> str | bytes:
+    """The document for one request body (blocking: database and, on a cache miss, compiling)."""
+    section = SECTIONS.get(form_fields(body, ("section",)).get("section", ""))
+    if section is None:
+        return NOT_FOUND
+    return section.answer(engine, settings, form_fields(body, section.FIELDS)) or NOT_FOUND
+
+
+async def xml_curl(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    refused = refusal(request, settings)
+    if refused is not None:
+        return refused
+    try:
+        body = await _body(request)
+        if body is None:
+            return Response(NOT_FOUND, media_type=MEDIA_TYPE)
+        engine = request.app.state.engine
+        try:
+            with cache.no_build():
+                document = answer(engine, settings, body)
+        except cache.Miss:
+            document = await run_in_threadpool(answer, engine, settings, body)
+    except Exception:
+        log.exception("xml_curl: answering not found after an error")
+        document = NOT_FOUND
+    return Response(document, media_type=MEDIA_TYPE)
+
+
+class XmlCurlRoute(Route):
+    # web.permissions: a permission no portal role holds; the route checks its own credentials
+    permission = "freeswitch"
+
+    def __init__(self):
+        super().__init__(PATH, xml_curl, methods=["POST"], name="freeswitch_xml")
+
+
+def routes() -> list[Route]:
+    return [XmlCurlRoute()]

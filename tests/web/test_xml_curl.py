@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from tests.conftest import fast_settings
 from tests.fs_bridge.esl_server import EslServer
 from tests.web.helpers import make_account, make_token
-from tests.web.pbx import Admin, admin, other_admin  # noqa: F401  (fixtures)
+from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from tests.web.routes import api_routes
 from web.db import session_scope
 from web.demo import DEMO_DOMAIN, ensure_demo
@@ -641,3 +641,20 @@ def test_changed_sip_users_names_the_entries_a_change_touches(admin, app, db):
         session.get(PbxUser, anna["id"]).first_name = "Anne"
         session.flush()
         assert directory.changed_sip_users(session) == sorted([f"201@{domain}", f"renamed@{domain}"])
+
+
+def test_changing_a_device_tells_freeswitch_to_forget_its_cached_entry(app, db, settings, admin):
+    """The API flushes FreeSWITCH's directory cache over the event socket after a device changes."""
+    import time
+
+    from tests.fs_bridge.esl_server import EslServer
+    from dataclasses import replace
+
+    server = EslServer(password="flushme")
+    app.state.settings = replace(settings, esl_port=server.port, esl_password="flushme")
+    try:
+        device = admin.create("/api/devices", name="Desk", brand="yealink", model="T46U")
+        assert server.wait_for(lambda: any(device["sip_username"] in c for c in server.commands), timeout=10)
+        assert any(c.startswith("api xml_flush_cache id ") for c in server.commands)
+    finally:
+        server.close()

@@ -64,13 +64,27 @@ def _check_fallback(ctx, row: CompanySettings) -> None:
 def write_fallback(app) -> bool:
     """Regenerate FreeSWITCH's static fallback dialplan for every tenant (seed 003 "Notfall-Routing").
 
-    FreeSWITCH reads it with `reloadxml`; until the bridge sends that (ESL issue), it is read at start."""
+    FreeSWITCH rereads it on `reloadxml`, sent over the event socket when the file changed (a switch that
+    is down reads it when it starts)."""
+    import threading
+
     from web import fallback
     from web.db import session_scope
+    from web.xml_curl.directory import EslError, esl_api
 
     settings = app.state.settings
     with session_scope(app.state.engine) as db:
-        return fallback.write(settings.fallback_dialplan, db, settings.audio_dir)
+        changed = fallback.write(settings.fallback_dialplan, db, settings.audio_dir)
+
+    def reload():
+        try:
+            esl_api(settings.esl_host, settings.esl_port, settings.esl_password, ["reloadxml"])
+        except (OSError, EslError):
+            pass  # logged by nobody on purpose: FreeSWITCH not running is normal in development
+
+    if changed:
+        threading.Thread(target=reload, daemon=True).start()
+    return changed
 
 
 references.register_referrer(CompanySettings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
@@ -198,6 +199,7 @@ class ApiRoute(Route):
 
     def _run(self, request: Request, settings: Settings, lang: str, raw: bytes | None) -> Response:
         from web.auth.sessions import authenticate  # late: sessions imports the models
+        from web.xml_curl.directory import changed_sip_users, flush_directory
 
         engine = request.app.state.engine
         cookies: list = []
@@ -217,8 +219,13 @@ class ApiRoute(Route):
                 args = (ctx, body) if self.body_model is not None else (ctx,)
                 result = self.handler(*args, **request.path_params)
                 response = self._serialise(result)
+                db.flush()
+                sip_users = changed_sip_users(db) if self.method in UNSAFE_METHODS else []
             for action in deferred:
                 action()
+            if sip_users:
+                # FreeSWITCH caches directory entries: tell it which changed, off the request's path
+                threading.Thread(target=flush_directory, args=(sip_users, settings), daemon=True).start()
         except Problem as problem:
             response = problem.response(lang)
         except ValidationError as exc:

@@ -143,8 +143,8 @@ def earliest(*moments: Optional[datetime]) -> Optional[datetime]:
 # thread (while building) use the engine's pool like everything else.
 
 _TENANT_BY_DOMAIN = "SELECT id, config_generation FROM tenant WHERE sip_domain = ?"
-_TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain FROM phone_number JOIN tenant ON tenant.id = phone_number.tenant_id"
-                     " WHERE phone_number.number = ?")
+_TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain FROM phone_number"
+                     " JOIN tenant ON tenant.id = phone_number.tenant_id WHERE phone_number.number = ?")
 _ALL_TENANTS = "SELECT id, config_generation FROM tenant ORDER BY id"
 
 

@@ -66,7 +66,8 @@ def variants(document: dict, active: list, queues: dict) -> set[tuple[int, int]]
 
 def build(engine, settings) -> bytes:
     document = Document("configuration")
-    conf = document.child(document.section, "configuration", name=FILE, description="queues, agents and tiers of every tenant")
+    conf = document.child(document.section, "configuration", name=FILE,
+                          description="queues, agents and tiers of every tenant")
     element = document.child(conf, "settings")
     for name, value in SETTINGS.items():
         document.child(element, "param", name=name, value=value)

@@ -87,7 +87,8 @@ def answer(engine, settings, fields: dict) -> Optional[str | bytes]:
     if tenant is None:
         return None
     tenant_id, generation = tenant
-    dialplan = cache.of(engine).dialplans.get(tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now()))
+    dialplan = cache.of(engine).dialplans.get(
+        tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now()))
     return dialplan.for_number(destination_of(fields))
 
 

@@ -625,6 +625,18 @@ def test_flush_directory_over_the_event_socket(settings):
     assert directory.flush_directory(["201@acme.pbx.test"], unreachable, timeout=0.5) is False
 
 
+def test_flushing_a_whole_company_is_one_command(settings):
+    server = EslServer(password="s3cret")
+    try:
+        good = type(settings)(**{**settings.__dict__, "esl_port": server.port, "esl_password": "s3cret"})
+        names = [f"{number}@acme.pbx.test" for number in range(1000, 1000 + directory.FLUSH_ALL_ABOVE + 1)]
+        assert directory.flush_directory(names, good)
+        assert server.wait_for(lambda: "api xml_flush_cache" in server.commands)
+        assert [c for c in server.commands if c.startswith("api ")] == ["api xml_flush_cache"]
+    finally:
+        server.close()
+
+
 def test_changed_sip_users_names_the_entries_a_change_touches(admin, app, db):
     anna = admin.user("201", "Anna")
     device = admin.create("/api/devices", name="Phone", user_id=anna["id"])

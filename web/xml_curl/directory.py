@@ -50,6 +50,7 @@ log = logging.getLogger("web.xml_curl")
 
 FIELDS = ("domain", "user", "key", "action", "sip_auth_realm", "sip_auth_username")
 CACHEABLE_MS = "60000"  # FreeSWITCH keeps an entry this long; flush_directory() drops it at once
+FLUSH_ALL_ABOVE = 100  # more names than this: one command that empties FreeSWITCH's whole user cache
 NO_PHONE = {"sip-forbid-register": "true", "allow-empty-password": "false"}
 
 
@@ -270,6 +271,10 @@ def flush_directory(users: Iterable[str], settings, timeout: float = 2.0) -> boo
         commands.append(f"xml_flush_cache id {name} {domain}")
     if not commands:
         return True
+    if len(commands) > FLUSH_ALL_ABOVE:
+        # a company-wide change (caller IDs, pickup groups) touches every entry of the tenant: emptying
+        # the cache is one command, and the entries are fetched again as they are needed
+        commands = ["xml_flush_cache"]
     try:
         esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
         return True

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan.objects import TenantObjects
-from callplan.xml import Document, dialplan, exact, literal
+from callplan.xml import Document, dialplan
 
 
 @dataclass
@@ -137,7 +137,3 @@ class Simulation:
 
     def next_key(self) -> str:
         return self.keys.pop(0) if self.keys else ""
-
-
-def user_text(text: str) -> str:
-    return literal(text)

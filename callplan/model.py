@@ -6,7 +6,7 @@ IVR menus) refer to `Steps`, which is resolved once every node module is registe
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 

@@ -25,9 +25,9 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from callplan.objects import TenantObjects
@@ -39,7 +39,6 @@ from web.models.pbx_user import PbxUser
 from web.models.phone_number import PhoneNumber
 from web.models.voicemail_box import VoicemailBox
 from web.scoping import scoped
-from web.validation import E164
 
 log = logging.getLogger(__name__)
 

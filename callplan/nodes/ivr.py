@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from callplan import destinations
 from callplan.model import StepBase

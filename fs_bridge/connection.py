@@ -1,20 +1,28 @@
 """Staying connected to FreeSWITCH's Event Socket.
 
-greenswitch neither reconnects nor notices a dead socket by itself, so the bridge owns the loop: connect,
-authenticate, subscribe, wait until the connection drops, then try again with a capped exponential
-backoff, logging clearly while FreeSWITCH does not answer."""
+greenswitch neither reconnects nor notices a dead socket by itself, runs every handler one after another
+in one greenlet, and its `send()` waits for ever. So the bridge owns the loop (connect, authenticate,
+subscribe, wait until the connection drops, try again with a capped exponential backoff), takes events
+off the socket itself into its own queue (`sink`) instead of greenswitch's handler chain, and bounds
+every command with a timeout."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 import gevent
 import greenswitch
 
+from fs_bridge.events import Event, parse_plain
+
 log = logging.getLogger("fs_bridge")
 
-EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE_COMPLETE DTMF CUSTOM sofia::register sofia::unregister sofia::expire sofia::register_failure callcenter::info"
+EVENTS = ("CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE DTMF "
+          "CUSTOM callplan::email callplan::feature sofia::register sofia::unregister sofia::expire "
+          "sofia::register_failure callcenter::info vm::maintenance")
 
 
 @dataclass
@@ -31,29 +39,72 @@ class Backoff:
         self.current = 0.0
 
 
-def connect(host: str, port: int, password: str, timeout: float = 5.0) -> greenswitch.InboundESL:
-    esl = greenswitch.InboundESL(host=host, port=port, password=password, timeout=timeout)
+class EventSocket(greenswitch.InboundESL):
+    """greenswitch's inbound client, with events handed to `sink` as they are read (parsed header by
+    header, see fs_bridge.events) and commands that give up after a timeout."""
+
+    def __init__(self, host: str, port: int, password: str, sink: Callable[[Event], None], timeout: float = 5.0):
+        super().__init__(host=host, port=port, password=password, timeout=timeout)
+        self.sink = sink
+
+    def handle_event(self, event):
+        if event.headers.get("Content-Type") == "text/event-plain":
+            text = self._read_socket(self.sock_file, int(event.headers["Content-Length"]))
+            parsed = parse_plain(text)
+            parsed.received_at = time.monotonic()
+            self.sink(parsed)
+            return
+        super().handle_event(event)
+
+    def api(self, command: str, timeout: float = 5.0) -> str:
+        """`api <command>`'s reply text. Raises gevent.Timeout (a BaseException: catch it by name) or
+        greenswitch.NotConnectedError."""
+        if "\n" in command or "\r" in command:
+            raise ValueError("a command cannot span lines")  # it would smuggle a second ESL command
+        with gevent.Timeout(timeout):
+            return self.send(f"api {command}").data
+
+
+def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event], None]] = None,
+            timeout: float = 5.0) -> EventSocket:
+    esl = EventSocket(host, port, password, sink or (lambda event: None), timeout=timeout)
     # greenswitch waits forever for an answer that never comes; a half-dead switch must not hang us.
-    with gevent.Timeout(timeout):
-        esl.connect()
-        esl.send(f"event plain {EVENTS}")
+    try:
+        with gevent.Timeout(timeout):
+            esl.connect()
+            reply = esl.send(f"event plain {EVENTS}")
+    except BaseException:
+        esl.connected = False
+        try:
+            esl.sock.close()
+        except Exception:
+            pass
+        raise
+    if not str(getattr(reply, "data", "")).startswith("+OK"):
+        raise ConnectionError(f"subscription refused: {getattr(reply, 'data', reply)}")
     return esl
 
 
-def run_forever(host: str, port: int, password: str, on_connected=None) -> None:
+def run_forever(host: str, port: int, password: str, on_connected=None, sink=None, on_disconnected=None,
+                should_run=lambda: True) -> None:
     backoff = Backoff()
-    while True:
+    while should_run():
         try:
-            esl = connect(host, port, password)
+            esl = connect(host, port, password, sink)
         except (Exception, gevent.Timeout) as exc:  # refused, timed out, bad password: all mean "not yet"
             delay = backoff.next()
-            log.warning("FreeSWITCH event socket at %s:%s not answering (%s); retrying in %.0f s", host, port, exc, delay)
+            log.warning("FreeSWITCH event socket at %s:%s not answering (%s); retrying in %.0f s", host, port,
+                        exc or exc.__class__.__name__, delay)
+            if on_disconnected is not None:
+                on_disconnected(str(exc) or exc.__class__.__name__)
             gevent.sleep(delay)
             continue
         backoff.reset()
         log.info("connected to FreeSWITCH event socket at %s:%s", host, port)
         if on_connected is not None:
             on_connected(esl)
-        while esl.connected:
-            gevent.sleep(1)
+        while esl.connected and should_run():
+            gevent.sleep(0.2)
         log.warning("FreeSWITCH event socket at %s:%s closed; reconnecting", host, port)
+        if on_disconnected is not None:
+            on_disconnected("connection closed")

@@ -67,6 +67,18 @@ class Settings:
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
     trusted_proxies: tuple[str, ...] = ()
+    # the bridge's loopback feed of live changes (fs_bridge/live_feed.py), read by the web app
+    bridge_feed_host: str = "127.0.0.1"
+    bridge_feed_port: int = 8025
+    # voicemail messages as FreeSWITCH stores them (a folder shared with the bridge, which mails them)
+    voicemail_dir: str = str(VAR_DIR / "voicemail")
+    # where mod_xml_cdr leaves records it could not post; the app collects and stores them
+    cdr_spool_dir: str = str(VAR_DIR / "cdr-spool")
+    # SIP brute force: this many failed registrations from one address within the window blocks it
+    brute_force_failures: int = 10
+    brute_force_window_s: int = 60
+    brute_force_block_s: int = 3600  # 0: until an admin lifts it
+    webhook_timeout_s: float = 5.0
     # tenants' audio as FreeSWITCH plays it: <audio_dir>/<tenant>/<8000|16000>/<id>.wav
     audio_dir: str = str(VAR_DIR / "audio")
     # the static dialplan FreeSWITCH falls back to when the app does not answer (web/fallback.py writes it)
@@ -103,6 +115,13 @@ class Settings:
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
+            bridge_feed_host=env.get("CALLPLAN_BRIDGE_FEED_HOST", "127.0.0.1"),
+            bridge_feed_port=_int(env, "CALLPLAN_BRIDGE_FEED_PORT", 8025),
+            voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
+            cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),
+            brute_force_failures=_int(env, "CALLPLAN_BRUTE_FORCE_FAILURES", 10),
+            brute_force_window_s=_int(env, "CALLPLAN_BRUTE_FORCE_WINDOW", 60),
+            brute_force_block_s=_int(env, "CALLPLAN_BRUTE_FORCE_BLOCK", 3600),
             audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
             sip_server=env.get("CALLPLAN_SIP_SERVER", ""),
             fallback_dialplan=env.get("CALLPLAN_FALLBACK_DIALPLAN") or str(VAR_DIR / "fallback_dialplan.xml"),

@@ -58,6 +58,10 @@ class CompanySettingsFields(SQLModel):
     block_premium: bool = True  # 0900/0906/0909 and the Belgian 090x ranges
     release_pin: Optional[str] = Field(default=None, max_length=8)  # dial it before a blocked number
     music_on_hold_audio_id: Optional[int] = None  # None: the system's default music
+    # queue agents (seed 004): logging out of the portal logs the agent out of the queues too, unless
+    # switched off; more agents than this on break at once warns the admins (None: no limit)
+    agent_logout_with_portal: bool = True
+    max_agents_on_break: Optional[int] = Field(default=None, ge=0, le=10000)
 
 
 class CompanySettings(CompanySettingsFields, TenantOwned, table=True):

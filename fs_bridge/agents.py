@@ -1,0 +1,3 @@
+"""agents (being built)."""
+
+HANDLES: dict = {}

@@ -1,0 +1,3 @@
+"""brute_force (being built)."""
+
+HANDLES: dict = {}

@@ -1,0 +1,3 @@
+"""calls (being built)."""
+
+HANDLES: dict = {}

@@ -1,0 +1,3 @@
+"""features (being built)."""
+
+HANDLES: dict = {}

@@ -1,0 +1,3 @@
+"""notices (being built)."""
+
+HANDLES: dict = {}

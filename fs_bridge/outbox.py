@@ -1,0 +1,3 @@
+"""outbox (being built)."""
+
+HANDLES: dict = {}

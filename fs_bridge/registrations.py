@@ -1,0 +1,3 @@
+"""registrations (being built)."""
+
+HANDLES: dict = {}

@@ -38,6 +38,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # FreeSWITCH's mod_xml_curl fetches (web.xml_curl): no portal role holds it; the route checks its
     # own HTTP basic credentials and source addresses instead
     "freeswitch": frozenset(),
+    # call records and what is happening now (live calls, registrations, agents' panel)
+    "calls.read": frozenset({"admin", "reports"}),
+    "live.read": frozenset({"admin", "agent", "reports"}),
+    # one's own phone: click-to-dial, logging oneself in and out of the queues as an agent
+    "phone.self": STAFF,
+    # addresses blocked for guessing SIP passwords: the tenant admin sees (and lifts) those that tried
+    # the tenant's domain, the operator all of them
+    "blocking.manage": frozenset({"admin", "operator"}),
 }
 
 
@@ -47,4 +55,5 @@ def allowed(role: str | None, permission: str) -> bool:
 
 # Tenant-scoped permissions: the route works inside the caller's tenant, so callers without one
 # (platform operators) are refused even when the table would otherwise let them in.
-TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage", "pbx.manage", "phonebook.read", "secrets.reveal"})
+TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage", "pbx.manage", "phonebook.read", "secrets.reveal",
+                           "calls.read", "live.read", "phone.self"})

@@ -23,7 +23,8 @@ MODULES = (
 
 
 def modules(names=None) -> list:
-    return [importlib.import_module(name) for name in (names or MODULES)]
+    """The handler modules: MODULES, or the given names or module objects (tests)."""
+    return [importlib.import_module(name) if isinstance(name, str) else name for name in (names or MODULES)]
 
 
 def table(names=None) -> dict[str, list]:

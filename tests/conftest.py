@@ -182,7 +182,9 @@ def fast_settings(database_url: str, **overrides) -> Settings:
 
 @pytest.fixture
 def settings(database_url, request, tmp_path):
-    overrides = {"audio_dir": str(tmp_path / "audio"), "fallback_dialplan": str(tmp_path / "fallback_dialplan.xml")}
+    overrides = {"audio_dir": str(tmp_path / "audio"), "fallback_dialplan": str(tmp_path / "fallback_dialplan.xml"),
+                 "voicemail_dir": str(tmp_path / "voicemail"), "cdr_spool_dir": str(tmp_path / "cdr-spool"),
+                 "bridge_feed_port": 0, "esl_port": 1}
     if "mailbox" in request.fixturenames:
         overrides["smtp_port"] = request.getfixturevalue("mailbox").port
     return fast_settings(database_url, **overrides)

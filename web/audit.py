@@ -113,7 +113,12 @@ def _record_changes(session: Session, _flush_context) -> None:
 # every process's compiled dialplans. Everything else with a tenant counts, audited or not (ring-group
 # state is call traffic, but the dialplan's circular order reads it).
 NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt", "one_time_link",
-                        "recovery_code", "audit_entry"})
+                        "recovery_code", "audit_entry",
+                        # the bridge's traffic and what it owes: calls, registrations, agents' status,
+                        # blocked addresses, the outbox (documents that show these, such as
+                        # callcenter.conf or acl.conf, are built uncached or keyed on their own)
+                        "call_record", "call_rate", "active_call", "sip_registration", "queue_agent",
+                        "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt"})
 # Columns written by call traffic that no document reads: the bridge's registration state of devices.
 VOLATILE = {"device": frozenset({"registered", "registration_contact", "registration_user_agent",
                                  "registration_expires_at", "registration_source_ip"})}

@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # addresses blocked for guessing SIP passwords: the tenant admin sees (and lifts) those that tried
     # the tenant's domain, the operator all of them
     "blocking.manage": frozenset({"admin", "operator"}),
+    # the platform's health (the ESL bridge connected to FreeSWITCH or not): tenant admins and the operator
+    "system.read": frozenset({"admin", "operator"}),
 }
 
 

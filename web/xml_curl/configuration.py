@@ -28,7 +28,7 @@ from web.models.pbx_user import AgentSettings, PbxUser
 from web.models.queue import CallQueue
 from web.models.tenant import Tenant
 from web.scoping import scoped
-from web.xml_curl import cache
+from web.xml_curl import acl, cache
 
 log = logging.getLogger("web.xml_curl")
 
@@ -43,6 +43,8 @@ SETTINGS = {"dbname": "callcenter", "truncate-tiers-on-load": "false", "truncate
 
 
 def answer(engine, settings, fields: dict) -> Optional[bytes]:
+    if fields.get("key_value") == acl.FILE:  # blocked addresses (web.xml_curl.acl)
+        return acl.answer(engine, settings, fields)
     if fields.get("key_value") != FILE:
         return None
     generations = cache.all_generations(engine)

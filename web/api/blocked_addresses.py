@@ -1,0 +1,117 @@
+"""Addresses blocked for guessing SIP passwords (fs_bridge/brute_force.py blocks them).
+
+A tenant's admin sees the blocks of addresses that tried the tenant's SIP domain; the operator sees all,
+including addresses that tried no known domain. Lifting one (DELETE) keeps the row with lifted_at set,
+writes an audit entry, and tells FreeSWITCH to fetch acl.conf again (web/xml_curl/acl.py) after the
+commit, so the address can register at once. FreeSWITCH away: the lift stands in the database and
+FreeSWITCH reads it at its next acl.conf fetch (every start and every reloadacl)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Optional
+
+from pydantic import BaseModel
+from sqlmodel import select
+
+from web import clock
+from web.api.problems import Problem
+from web.api.routing import api
+from web.models.audit import AuditEntry
+from web.models.live import BlockedAddress
+from web.models.tenant import Tenant
+from web.scoping import get_owned, scoped
+from web.xml_curl import acl
+
+log = logging.getLogger("web.api")
+
+
+class BlockedAddressPublic(BaseModel):
+    id: int
+    address: str
+    tenant_id: Optional[int] = None
+    tenant_name: Optional[str] = None
+    failures: int
+    last_user: str
+    blocked_at: datetime
+    expires_at: Optional[datetime] = None
+    lifted_at: Optional[datetime] = None
+    active: bool
+
+
+def _aware(moment: Optional[datetime]) -> Optional[datetime]:
+    if moment is not None and moment.tzinfo is None:  # SQLite hands naive UTC back
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _public(row: BlockedAddress, names: dict, now: datetime) -> BlockedAddressPublic:
+    expires = _aware(row.expires_at)
+    return BlockedAddressPublic(**row.model_dump(), tenant_name=names.get(row.tenant_id),
+                                active=row.lifted_at is None and (expires is None or expires > now))
+
+
+def _visible(ctx):
+    """The admin: the own tenant's blocks; the operator (no tenant): every block."""
+    if ctx.tenant_id is None:
+        return select(BlockedAddress)
+    return scoped(BlockedAddress, ctx.tenant_id)
+
+
+def list_blocked(ctx):
+    """Blocked addresses, active ones first (the admin: the tenant's; the operator: all)."""
+    now = clock.now()
+    rows = ctx.db.exec(_visible(ctx).order_by(BlockedAddress.blocked_at.desc(), BlockedAddress.id.desc())).all()
+    names = dict(ctx.db.exec(select(Tenant.id, Tenant.name)).all()) if ctx.tenant_id is None else {}
+    found = [_public(row, names, now) for row in rows]
+    return sorted(found, key=lambda row: not row.active)  # stable: newest first within each group
+
+
+def lift(ctx, id: int):
+    """Lift a block now: the address may register again (audited; FreeSWITCH reloads its ACL)."""
+    if ctx.tenant_id is None:
+        row = ctx.db.get(BlockedAddress, id)
+        if row is None:
+            raise Problem(404, "not_found")
+    else:
+        row = get_owned(ctx.db, BlockedAddress, ctx.tenant_id, id)
+    now = clock.now()
+    if row.lifted_at is None:
+        row.lifted_at = now
+        ctx.db.add(row)
+        actor = ctx.actor()
+        # blocked_address is not audited row by row (the bridge writes it constantly): this act is
+        ctx.db.add(AuditEntry(
+            tenant_id=row.tenant_id if row.tenant_id is not None else ctx.tenant_id, at=now,
+            actor_account_id=actor.account_id, actor_email=actor.email, source_ip=actor.source_ip,
+            action="blocked_address.lift", object_type="blocked_address", object_id=str(row.id),
+            summary={"address": row.address, "last_user": row.last_user, "failures": row.failures},
+        ))
+        ctx.after_commit(lambda: threading.Thread(target=reload_acl, args=(ctx.settings,), daemon=True).start())
+    return None
+
+
+def reload_acl(settings) -> bool:
+    """`reloadacl` in FreeSWITCH: it fetches acl.conf from the app again. False, logged, when it cannot
+    be told (the lift is stored; FreeSWITCH reads it at its next fetch)."""
+    from web.xml_curl.directory import EslError, esl_api
+
+    try:
+        replies = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, ["reloadacl"], timeout=3.0)
+    except (OSError, EslError) as exc:
+        log.warning("could not tell FreeSWITCH to reload its ACL (%s); %s is read at its next fetch", exc, acl.FILE)
+        return False
+    if not replies or not replies[0].startswith("+OK"):
+        log.warning("FreeSWITCH answered reloadacl with %r", replies[:1])
+        return False
+    return True
+
+
+routes = [
+    api("GET", "/api/blocked-addresses", list_blocked, permission="blocking.manage",
+        response=list[BlockedAddressPublic]),
+    api("DELETE", "/api/blocked-addresses/{id:int}", lift, permission="blocking.manage", model=BlockedAddress,
+        status=204),
+]

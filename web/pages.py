@@ -18,7 +18,12 @@ PAGES = {
     "/set-password": "set-password.html",
     "/forgot-password": "forgot-password.html",
     "/account/security": "security.html",
+    "/plans": "plans.html",
+    "/plans/{id}": "plan.html",  # any id: the page itself sends a wrong one back to the list
 }
+
+# The call-plan schema, for the canvas's palette and step forms (no secrets: the API's own contract).
+SCHEMA_FILE = REPO_ROOT / "schemas" / "callplan.schema.json"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
@@ -55,7 +60,18 @@ class RevalidatedStaticFiles(StaticFiles):
         return response
 
 
+class SchemaRoute(Route):
+    permission = "public"
+
+    def __init__(self):
+        async def schema(_request):
+            return FileResponse(SCHEMA_FILE, media_type="application/json",
+                                headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+        super().__init__("/schemas/callplan.schema.json", schema, methods=["GET"], name="schema:callplan")
+
+
 def routes() -> list:
-    return [PageRoute(path, filename) for path, filename in PAGES.items()] + [
+    return [PageRoute(path, filename) for path, filename in PAGES.items()] + [SchemaRoute()] + [
         StaticMount("/static", app=RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
     ]

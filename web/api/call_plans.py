@@ -415,10 +415,12 @@ def save_draft(ctx, body: LateBody, id: int):
     return _saved(ctx, row)
 
 
-def validate_plan(ctx, id: int):
-    """What the validator finds in the draft."""
+def validate_plan(ctx, body: LateBody, id: int):
+    """What the validator finds in the draft, or in the document sent (the editor's unsaved state,
+    checked as this plan without storing it; a body that is no CallPlan gets 422 with pointers)."""
     row = _get(ctx, id)
-    report = _report(ctx, row, row.draft)
+    document = normalised(body.parse()) if body.data else row.draft
+    report = _report(ctx, row, document)
     errors, warnings = _problems(report.errors), _problems(report.warnings)
     return ValidationReport(ok=not errors, errors=errors, warnings=warnings)
 
@@ -715,8 +717,7 @@ routes = [
     api("GET", ITEM, get_plan, permission="pbx.manage", response=PlanDetail, model=CallPlanRecord),
     api("DELETE", ITEM, delete_plan, permission="pbx.manage", status=204, model=CallPlanRecord),
     _plan_route("PUT", f"{ITEM}/draft", save_draft, CallPlan, response=DraftSaved, model=CallPlanRecord),
-    api("POST", f"{ITEM}/validate", validate_plan, permission="pbx.manage", response=ValidationReport,
-        model=CallPlanRecord),
+    _plan_route("POST", f"{ITEM}/validate", validate_plan, CallPlan, response=ValidationReport, model=CallPlanRecord),
     _plan_route("POST", f"{ITEM}/publish", publish_plan, PublishRequest, response=PublishResult, model=CallPlanRecord),
     _plan_route("POST", f"{ITEM}/rollback", rollback_plan, RollbackRequest, response=PublishResult,
                 model=CallPlanRecord),

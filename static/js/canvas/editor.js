@@ -1,0 +1,772 @@
+// "/plans/{id}": the call-plan canvas. The draft document is the one source of truth: every edit
+// (drag and drop, keyboard, forms) changes it through commit(), which records undo, redraws, and asks
+// the server to validate the unsaved document. Saving sends it as the draft; publishing saves first.
+
+import { api, ApiError, currentSession, get, post } from "../api.js";
+import { browserLanguage, has, language, t } from "../i18n.js";
+import { fillHeader } from "../layout.js";
+import { go, setAlert, startPage } from "../ui.js";
+import { DragController } from "./dnd.js";
+import * as M from "./model.js";
+import { buildStepForm, objectName, stepSummary } from "./forms.js";
+import { initPanels } from "./panels.js";
+import { readSchema } from "./schema.js";
+
+const $ = (id) => document.getElementById(id);
+
+export const state = {
+  planId: null,
+  summary: null,
+  doc: null,
+  saved: "",
+  history: new M.History(),
+  selected: null,
+  errors: [],
+  warnings: [],
+  byStep: new Map(),
+  schema: null,
+  objects: {},
+  sim: null, // {steps: [...], position}
+  validateSeq: 0,
+  validateTimer: 0,
+  index: null,
+};
+
+export function el(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name === "text") element.textContent = value;
+    else if (name.startsWith("data-") || name.startsWith("aria-") || name === "role" || name === "for") element.setAttribute(name, value === true ? "" : value);
+    else element[name] = value;
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
+  return element;
+}
+
+export function typeName(type) {
+  return t(`ui.canvas.type.${type}`);
+}
+
+export function announce(text) {
+  const region = $("announcer");
+  region.textContent = "";
+  requestAnimationFrame(() => {
+    region.textContent = text;
+  });
+}
+
+export function status(text) {
+  $("page-status").textContent = text || "";
+}
+
+export function alert(text) {
+  setAlert($("page-alert"), text || "");
+}
+
+export function isDirty() {
+  return JSON.stringify(state.doc) !== state.saved;
+}
+
+// ---- edits -----------------------------------------------------------------------------------------
+
+/** Change the document with `mutate(doc)`; one undo step (or part of the last one when `key` repeats). */
+export function commit(mutate, { key = null, redraw = true, focus = null } = {}) {
+  const before = JSON.stringify(state.doc);
+  const result = mutate(state.doc);
+  if (result === false) return false;
+  if (JSON.stringify(state.doc) === before) return false;
+  state.history.record(before, key);
+  if (!key) state.history.endGroup();
+  state.sim = null;
+  changed({ redraw, focus });
+  return true;
+}
+
+function changed({ redraw = true, focus = null } = {}) {
+  if (redraw) render({ focus });
+  else refreshChrome();
+  scheduleValidation();
+}
+
+function restore(text) {
+  state.doc = JSON.parse(text);
+  state.sim = null;
+  const index = M.indexDocument(state.doc);
+  if (state.selected && !index.steps.has(state.selected)) state.selected = null;
+  changed({ focus: document.activeElement && document.activeElement.closest(".step-card") ? state.selected : null });
+  renderForm();
+}
+
+export function undo() {
+  const previous = state.history.undo(JSON.stringify(state.doc));
+  if (previous !== null) {
+    restore(previous);
+    announce(t("ui.canvas.undone"));
+  }
+}
+
+export function redo() {
+  const next = state.history.redo(JSON.stringify(state.doc));
+  if (next !== null) {
+    restore(next);
+    announce(t("ui.canvas.redone"));
+  }
+}
+
+export function newStep(type) {
+  const step = { id: M.newStepId(state.doc), type };
+  for (const field of state.schema.fields[type] || []) {
+    if (field.kind === "reference" && field.required) {
+      const first = (state.objects[refList(field.name)] || [])[0];
+      if (first) step[field.name] = first.id;
+    }
+    if (field.kind === "target") step[field.name] = { extension: null, external: null, plan: null, user: null };
+  }
+  if (type === "prefix") step.text = "";
+  if (type === "time_condition") Object.assign(step, { then: [], else: [] });
+  if (type === "ivr") Object.assign(step, { keys: {}, no_input: [], invalid: [] });
+  return step;
+}
+
+export function refList(field) {
+  return { schedule: "schedules", holidays: "holidays", user: "users", group: "ring_groups", queue: "queues", menu: "ivr_menus",
+    box: "voicemail_boxes", audio: "audio", greeting: "audio" }[field];
+}
+
+/** Put a new step of `type` into `container` at `position`, select it. */
+export function addStep(type, container, position, { focusCard = false } = {}) {
+  const step = newStep(type);
+  const done = commit((doc) => M.insertStep(doc, step, container, position), { focus: focusCard ? step.id : null });
+  if (done) {
+    select(step.id, { focusCard });
+    announce(t("ui.canvas.added", { step: describe(step) }));
+  }
+  return done ? step : null;
+}
+
+/** Keyboard add: after the selected step, else at the end of the plan. */
+function addFromPalette(type) {
+  let container = "root";
+  let position = state.doc.steps.length;
+  const entry = state.selected ? M.indexDocument(state.doc).steps.get(state.selected) : null;
+  if (entry) {
+    container = entry.container;
+    position = entry.index + 1;
+  }
+  addStep(type, container, position, { focusCard: true });
+}
+
+export function moveByKeyboard(id, direction) {
+  const target = M.keyboardTarget(state.doc, id, direction);
+  if (!target) {
+    announce(t("ui.canvas.cannot_move"));
+    return false;
+  }
+  const done = commit((doc) => M.moveStep(doc, id, target.container, target.position), { focus: id });
+  if (done) announce(t(`ui.canvas.moved_${direction}`, { step: describe(M.indexDocument(state.doc).steps.get(id).step) }));
+  return done;
+}
+
+export function deleteStep(id) {
+  const entry = M.indexDocument(state.doc).steps.get(id);
+  if (!entry) return;
+  const list = M.containerList(state.doc, entry.container);
+  const neighbour = list[entry.index + 1] || list[entry.index - 1] || (entry.parentId ? { id: entry.parentId } : null);
+  const refocus = document.activeElement && document.activeElement.closest(".step-card");
+  commit((doc) => M.removeStep(doc, id), { focus: refocus && neighbour ? neighbour.id : null });
+  state.selected = neighbour ? neighbour.id : null;
+  renderForm();
+  render({ focus: refocus && neighbour ? neighbour.id : null });
+  announce(t("ui.canvas.deleted", { step: describe(entry.step) }));
+}
+
+export function describe(step) {
+  return `${typeName(step.type)} ${step.id}`;
+}
+
+// ---- drawing -------------------------------------------------------------------------------------
+
+function branchLabel(branch) {
+  if (branch.kind === "key") return t("ui.canvas.branch.key", { key: branch.key });
+  return t(`ui.canvas.branch.${branch.kind}`);
+}
+
+function problemText(problem) {
+  const key = `ui.canvas.problem.${problem.code}`;
+  if (language() !== "en" && has(key)) return t(key);
+  return problem.message || (has(key) ? t(key) : problem.code);
+}
+
+function renderStep(step, depth, counter) {
+  const problems = state.byStep.get(step.id) || [];
+  const errors = problems.filter((p) => p.level === "error");
+  const warnings = problems.filter((p) => p.level === "warning");
+  counter.n += 1;
+  const summary = stepSummary(step, state.objects);
+  const missing = summary.missing;
+  const card = el("button", {
+    type: "button",
+    class: "step-card",
+    "data-drag": `step:${step.id}`,
+    "data-testid": `card-${step.id}`,
+    tabIndex: step.id === state.selected || (!state.selected && counter.n === 1) ? 0 : -1,
+    "aria-keyshortcuts": "Alt+ArrowUp Alt+ArrowDown Alt+ArrowRight Alt+ArrowLeft Delete",
+    "aria-pressed": step.id === state.selected ? "true" : "false",
+  },
+  el("span", { class: `step-icon icon-${step.type}`, "aria-hidden": "true" }),
+  el("span", { class: "step-text" },
+    el("span", { class: "step-title", text: step.label ? `${step.label}` : typeName(step.type) }),
+    el("span", { class: "step-summary", text: (step.label ? `${typeName(step.type)} · ` : "") + summary.text })),
+  el("span", { class: "step-id", text: step.id }),
+  errors.length ? el("span", { class: "step-badge badge-error", text: String(errors.length), "aria-hidden": "true" }) : null,
+  !errors.length && warnings.length ? el("span", { class: "step-badge badge-warning", text: String(warnings.length), "aria-hidden": "true" }) : null);
+  const label = [describe(step), summary.text, errors.length ? t("ui.canvas.n_errors", { count: errors.length }) : "",
+    warnings.length ? t("ui.canvas.n_warnings", { count: warnings.length }) : ""].filter(Boolean).join(", ");
+  card.setAttribute("aria-label", label);
+  const item = el("li", {
+    class: `step type-${step.type}${errors.length ? " has-error" : ""}${warnings.length ? " has-warning" : ""}${missing ? " has-missing" : ""}${step.id === state.selected ? " selected" : ""}`,
+    "data-step-id": step.id,
+  }, card);
+  if (state.sim) {
+    const at = state.sim.steps.indexOf(step.id);
+    if (at >= 0) {
+      item.classList.add("sim-on");
+      card.append(el("span", { class: "sim-order", text: String(at + 1), "aria-hidden": "true" }));
+      if (state.sim.steps[state.sim.position] === step.id) item.classList.add("sim-current");
+    }
+  }
+  if (problems.length) {
+    const list = el("ul", { class: "step-problems", id: `problems-${step.id}` });
+    for (const problem of problems) {
+      list.append(el("li", { class: `problem-${problem.level}`, text: problemText(problem) }));
+    }
+    card.setAttribute("aria-describedby", list.id);
+    item.append(list);
+  }
+  const branches = M.branchesOf(step);
+  if (branches.length) {
+    const box = el("div", { class: "branches" });
+    for (const branch of branches) {
+      const container = `${step.id}|${branch.slot}`;
+      const head = el("div", { class: "branch-head" }, el("span", { class: "branch-label", text: branchLabel(branch) }));
+      if (branch.kind === "key") {
+        head.append(el("button", {
+          type: "button", class: "link-button no-drag branch-remove", "data-remove-key": `${step.id}|${branch.key}`,
+          text: t("ui.canvas.remove_key", { key: branch.key }),
+        }));
+      }
+      box.append(el("div", { class: `branch branch-${branch.kind}`, "data-branch": container }, head,
+        renderList(M.slotList(step, branch.slot), container, depth + 1, counter, branchLabel(branch))));
+    }
+    item.append(box);
+  }
+  return item;
+}
+
+function renderList(list, container, depth, counter, label) {
+  const ol = el("ol", { class: `step-list depth-${Math.min(depth, 6)}`, "data-container": container, "aria-label": label });
+  for (const step of list) ol.append(renderStep(step, depth, counter));
+  if (!list.length) ol.append(el("li", { class: "drop-hint", text: t("ui.canvas.drop_here"), "aria-hidden": "true" }));
+  return ol;
+}
+
+function renderDiversions() {
+  const box = $("diversions-design");
+  box.replaceChildren();
+  const diversions = state.doc.diversions || [];
+  if (!diversions.length) return;
+  box.append(el("h3", { text: t("ui.canvas.diversions_design") }));
+  const counter = { n: 1 };
+  for (const diversion of diversions) {
+    const nameId = `div-name-${diversion.id}`;
+    const catId = `div-cat-${diversion.id}`;
+    const head = el("div", { class: "diversion-head" },
+      el("label", { for: nameId, text: t("ui.canvas.diversion_name") }),
+      el("input", { type: "text", id: nameId, value: diversion.name || "", maxLength: 100, "data-diversion-field": `${diversion.id}|name` }),
+      el("label", { for: catId, text: t("ui.canvas.diversion_category") }),
+      el("input", { type: "text", id: catId, value: diversion.category || "A", maxLength: 20, class: "input-short", "data-diversion-field": `${diversion.id}|category` }),
+      el("button", { type: "button", class: "btn btn-quiet", "data-remove-diversion": diversion.id, text: t("ui.canvas.remove_diversion") }));
+    box.append(el("section", { class: "diversion", "data-diversion": diversion.id, "aria-label": diversion.name || diversion.id }, head,
+      renderList(diversion.steps, `div:${diversion.id}`, 0, counter, diversion.name || diversion.id)));
+  }
+}
+
+/** Draw the whole plan from the document (fast enough for thousands of steps; keeps the focus). */
+export function render({ focus = null } = {}) {
+  // Not under a drag in progress (a validation answer arriving then would pull the lists away from
+  // under the pointer); the drop draws anyway, a cancelled drag draws on "canvas:dragend".
+  if (document.documentElement.classList.contains("is-dragging")) {
+    state.renderPending = true;
+    return;
+  }
+  state.renderPending = false;
+  const active = document.activeElement;
+  const focusId = focus || (active && active.classList.contains("step-card") ? active.closest("[data-step-id]").dataset.stepId : null);
+  state.index = M.indexDocument(state.doc);
+  const counter = { n: 0 };
+  $("tree").replaceChildren(renderList(state.doc.steps, "root", 0, counter, t("ui.canvas.steps")));
+  renderDiversions();
+  refreshChrome();
+  if (focusId) focusCard(focusId);
+}
+
+export function focusCard(id) {
+  const card = document.querySelector(`[data-step-id="${CSS.escape(id)}"] > .step-card`);
+  if (!card) return;
+  for (const other of document.querySelectorAll(".step-card[tabindex='0']")) other.tabIndex = -1;
+  card.tabIndex = 0;
+  card.focus();
+}
+
+function refreshChrome() {
+  const nameInput = $("plan-name");
+  if (document.activeElement !== nameInput) nameInput.value = state.doc.name || "";
+  $("undo").disabled = !state.history.canUndo;
+  $("redo").disabled = !state.history.canRedo;
+  const dirty = isDirty();
+  $("dirty-note").hidden = !dirty;
+  $("publish").disabled = state.errors.length > 0;
+  if (state.errors.length) $("publish").setAttribute("aria-describedby", "publish-blocked");
+  else $("publish").removeAttribute("aria-describedby");
+  const stateBadge = $("plan-state");
+  const planState = state.summary ? state.summary.state : "draft";
+  stateBadge.textContent = t(`ui.plans.state.${planState}`);
+  stateBadge.className = `badge state-${planState}`;
+  renderNumbers();
+  renderProblemList();
+}
+
+function renderNumbers() {
+  const list = $("numbers-list");
+  list.replaceChildren();
+  for (const number of state.doc.numbers || []) {
+    list.append(el("li", { class: "chip" }, el("span", { text: number }),
+      el("button", { type: "button", class: "chip-remove", "data-remove-number": number, "aria-label": t("ui.canvas.number_remove", { number }), text: "×" })));
+  }
+  if (!(state.doc.numbers || []).length) list.append(el("li", { class: "hint", text: t("ui.canvas.no_numbers") }));
+}
+
+function renderProblemList() {
+  const list = $("problem-list");
+  list.replaceChildren();
+  const all = [...state.errors, ...state.warnings];
+  $("problem-count").textContent = String(all.length);
+  $("problem-count").className = `count${state.errors.length ? " count-error" : all.length ? " count-warning" : ""}`;
+  $("problems-none").hidden = all.length > 0;
+  for (const problem of all) {
+    const where = problem.stepId ? describe(state.index.steps.get(problem.stepId)?.step || { type: "", id: problem.stepId }) : t("ui.canvas.the_plan");
+    list.append(el("li", { class: `problem-${problem.level}` }, el("button", {
+      type: "button", class: "problem-jump", "data-jump": problem.stepId || "", "data-pointer": problem.pointer || "",
+    }, el("span", { class: "problem-level", text: t(`ui.canvas.level.${problem.level}`) }), el("span", { text: `${where}: ${problemText(problem)}` }))));
+  }
+  let blocked = $("publish-blocked");
+  if (!blocked) {
+    blocked = el("p", { id: "publish-blocked", class: "visually-hidden" });
+    document.querySelector(".toolbar").append(blocked);
+  }
+  blocked.textContent = state.errors.length ? t("ui.canvas.publish_blocked", { count: state.errors.length }) : "";
+}
+
+// ---- selection and the step form ---------------------------------------------------------------
+
+export function select(id, { focusCard: focusIt = false, openForm = true } = {}) {
+  state.selected = id;
+  for (const item of document.querySelectorAll(".step.selected")) item.classList.remove("selected");
+  for (const card of document.querySelectorAll(".step-card[aria-pressed='true']")) card.setAttribute("aria-pressed", "false");
+  const item = id ? document.querySelector(`[data-step-id="${CSS.escape(id)}"]`) : null;
+  if (item) {
+    item.classList.add("selected");
+    item.firstElementChild.setAttribute("aria-pressed", "true");
+  }
+  if (focusIt && id) focusCard(id);
+  if (openForm) {
+    showTab("step", { focus: false });
+    renderForm();
+  }
+}
+
+export function renderForm() {
+  const panel = $("panel-step");
+  panel.replaceChildren();
+  const entry = state.selected ? M.indexDocument(state.doc).steps.get(state.selected) : null;
+  if (!entry) {
+    panel.append(el("p", { class: "hint", text: t("ui.canvas.select_hint") }));
+    return;
+  }
+  panel.append(buildStepForm(entry.step, state, {
+    commit, t, el, typeName, moveByKeyboard, deleteStep, problems: state.byStep.get(entry.step.id) || [], problemText,
+  }));
+}
+
+export function showTab(name, { focus = true } = {}) {
+  for (const tab of document.querySelectorAll("#side-tabs [role=tab]")) {
+    const on = tab.id === `tab-${name}`;
+    tab.setAttribute("aria-selected", on ? "true" : "false");
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  document.dispatchEvent(new CustomEvent("canvas:tab", { detail: name }));
+}
+
+// ---- validation ----------------------------------------------------------------------------------
+
+export function setProblems(errors, warnings) {
+  const mark = (items, level) => items.map((item) => ({
+    level, code: item.code, message: item.message, pointer: item.pointer,
+    stepId: item.step_id || M.stepAtPointer(state.doc, item.pointer),
+  }));
+  state.errors = mark(errors || [], "error");
+  state.warnings = mark(warnings || [], "warning");
+  state.byStep = new Map();
+  for (const problem of [...state.errors, ...state.warnings]) {
+    if (!problem.stepId) continue;
+    if (!state.byStep.has(problem.stepId)) state.byStep.set(problem.stepId, []);
+    state.byStep.get(problem.stepId).push(problem);
+  }
+  render();
+  if (state.selected) {
+    const active = document.activeElement;
+    const inForm = active && $("panel-step").contains(active);
+    if (!inForm) renderForm();
+  }
+}
+
+export function scheduleValidation(delay = 250) {
+  clearTimeout(state.validateTimer);
+  $("publish").setAttribute("aria-busy", "true");
+  state.validateTimer = setTimeout(validateNow, delay);
+}
+
+export async function validateNow() {
+  const seq = ++state.validateSeq;
+  const doc = JSON.parse(JSON.stringify(state.doc));
+  let errors = [];
+  let warnings = [];
+  try {
+    const report = await post(`/api/plans/${state.planId}/validate`, doc);
+    errors = report.errors;
+    warnings = report.warnings;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 422) errors = error.errors.map((item) => ({ ...item, message: fieldMessage(item) }));
+    else {
+      alert(error.title);
+      return;
+    }
+  }
+  if (seq !== state.validateSeq) return;
+  $("publish").removeAttribute("aria-busy");
+  document.body.dataset.validated = String(seq);
+  setProblems(errors, warnings);
+}
+
+function fieldMessage(item) {
+  const key = `ui.canvas.invalid.${item.code}`;
+  return has(key) ? t(key) : item.message;
+}
+
+// ---- saving ---------------------------------------------------------------------------------------
+
+export function applySaved(saved) {
+  state.summary = saved;
+  state.doc = saved.document;
+  state.saved = JSON.stringify(saved.document);
+  if (saved.errors) setProblems(saved.errors, saved.warnings);
+  else render();
+}
+
+export async function save({ quiet = false } = {}) {
+  alert("");
+  try {
+    const saved = await api("PUT", `/api/plans/${state.planId}/draft`, state.doc);
+    applySaved(saved);
+    renderForm();
+    if (!quiet) status(t("ui.canvas.saved"));
+    return true;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 422) setProblems(error.errors.map((item) => ({ ...item, message: fieldMessage(item) })), []);
+    alert(t("ui.canvas.save_failed", { reason: error.title }));
+    return false;
+  }
+}
+
+async function publish() {
+  status("");
+  if (isDirty() && !(await save({ quiet: true }))) return;
+  if (state.errors.length) return;
+  try {
+    const result = await post(`/api/plans/${state.planId}/publish`, {});
+    state.summary = { ...state.summary, ...result.plan };
+    refreshChrome();
+    status(t("ui.canvas.published", { version: result.version.version }));
+    document.dispatchEvent(new CustomEvent("canvas:published"));
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "plan_invalid") setProblems(error.errors, state.warnings);
+    alert(error.title);
+  }
+}
+
+// ---- wiring ---------------------------------------------------------------------------------------
+
+function onTreeKey(event) {
+  const card = event.target.closest(".step-card");
+  if (!card) return;
+  const id = card.closest("[data-step-id]").dataset.stepId;
+  const moves = { ArrowUp: "up", ArrowDown: "down", ArrowRight: "in", ArrowLeft: "out" };
+  if (event.altKey && moves[event.key]) {
+    event.preventDefault();
+    select(id, { openForm: false });
+    moveByKeyboard(id, moves[event.key]);
+    return;
+  }
+  if (!event.altKey && !event.ctrlKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+    event.preventDefault();
+    const cards = [...document.querySelectorAll(".step-card")];
+    const next = cards[cards.indexOf(card) + (event.key === "ArrowDown" ? 1 : -1)];
+    if (next) {
+      for (const other of cards) other.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
+    return;
+  }
+  if (event.key === "Delete") {
+    event.preventDefault();
+    deleteStep(id);
+    return;
+  }
+  if (event.key === "F2" || (event.key === "Enter" && event.shiftKey)) {
+    event.preventDefault();
+    select(id);
+    const first = $("panel-step").querySelector("input, select, textarea");
+    if (first) first.focus();
+  }
+}
+
+function onDrop(source, container, position) {
+  if (source.startsWith("new:")) {
+    addStep(source.slice(4), container, position);
+    return;
+  }
+  const id = source.slice(5);
+  const done = commit((doc) => M.moveStep(doc, id, container, position));
+  if (done) {
+    select(id, { openForm: false });
+    announce(t("ui.canvas.moved", { step: describe(M.indexDocument(state.doc).steps.get(id).step) }));
+  }
+}
+
+function buildPalette() {
+  const palette = $("palette");
+  palette.replaceChildren();
+  for (const type of state.schema.types) {
+    palette.append(el("li", {}, el("button", {
+      type: "button", class: `palette-item type-${type}`, "data-drag": `new:${type}`, "data-type": type,
+      "aria-describedby": "palette-heading",
+    }, el("span", { class: `step-icon icon-${type}`, "aria-hidden": "true" }), el("span", { text: typeName(type) }))));
+  }
+}
+
+function wire() {
+  new DragController({
+    onDrop,
+    label: (source) => {
+      const drag = source.dataset.drag;
+      if (drag.startsWith("new:")) return typeName(drag.slice(4));
+      const step = M.indexDocument(state.doc).steps.get(drag.slice(5));
+      return step ? describe(step.step) : "";
+    },
+  });
+  $("palette").addEventListener("click", (event) => {
+    const item = event.target.closest(".palette-item");
+    if (item) addFromPalette(item.dataset.type);
+  });
+  $("tree").parentElement.addEventListener("click", (event) => {
+    const removeKey = event.target.closest("[data-remove-key]");
+    if (removeKey) {
+      const [id, key] = removeKey.dataset.removeKey.split("|");
+      commit((doc) => {
+        const step = M.indexDocument(doc).steps.get(id).step;
+        delete step.keys[key];
+      });
+      renderForm();
+      return;
+    }
+    const removeDiversion = event.target.closest("[data-remove-diversion]");
+    if (removeDiversion) {
+      const id = removeDiversion.dataset.removeDiversion;
+      commit((doc) => {
+        doc.diversions = doc.diversions.filter((d) => d.id !== id);
+      });
+      return;
+    }
+    const removeNumber = event.target.closest("[data-remove-number]");
+    if (removeNumber) {
+      const number = removeNumber.dataset.removeNumber;
+      commit((doc) => {
+        doc.numbers = doc.numbers.filter((n) => n !== number);
+      });
+      $("number-input").focus();
+      return;
+    }
+    const card = event.target.closest(".step-card");
+    if (card) select(card.closest("[data-step-id]").dataset.stepId, { focusCard: true });
+  });
+  $("tree").parentElement.addEventListener("input", (event) => {
+    const field = event.target.dataset.diversionField;
+    if (!field) return;
+    const [id, name] = field.split("|");
+    commit((doc) => {
+      doc.diversions.find((d) => d.id === id)[name] = event.target.value;
+    }, { key: `div:${field}`, redraw: false });
+  });
+  $("tree").addEventListener("keydown", onTreeKey);
+  $("diversions-design").addEventListener("keydown", onTreeKey);
+  $("plan-name").addEventListener("input", (event) => {
+    commit((doc) => {
+      doc.name = event.target.value;
+    }, { key: "name", redraw: false });
+  });
+  $("number-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("number-input");
+    const number = input.value.replace(/[\s.-]/g, "");
+    if (!/^(\+[1-9][0-9]{6,14}|[0-9]{2,4})$/.test(number)) {
+      alert(t("ui.canvas.number_invalid"));
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    alert("");
+    input.removeAttribute("aria-invalid");
+    commit((doc) => {
+      doc.numbers = [...(doc.numbers || []).filter((n) => n !== number), number];
+    });
+    input.value = "";
+    input.focus();
+  });
+  $("add-diversion").addEventListener("click", () => {
+    const id = M.newDiversionId(state.doc);
+    commit((doc) => {
+      doc.diversions = [...(doc.diversions || []), { id, name: t("ui.canvas.new_diversion"), category: "A", active: false, steps: [] }];
+    });
+    const input = document.getElementById(`div-name-${id}`);
+    if (input) {
+      input.focus();
+      input.select();
+    }
+  });
+  document.addEventListener("canvas:dragend", () => {
+    if (state.renderPending) render();
+  });
+  document.addEventListener("canvas:form", (event) => {
+    renderForm();
+    const target = event.detail && event.detail.focus ? document.getElementById(event.detail.focus) : null;
+    if (target) target.focus();
+  });
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  $("save").addEventListener("click", () => save());
+  $("publish").addEventListener("click", publish);
+  $("problem-list").addEventListener("click", (event) => {
+    const jump = event.target.closest(".problem-jump");
+    if (!jump) return;
+    if (jump.dataset.jump) {
+      select(jump.dataset.jump, { focusCard: true });
+      document.querySelector(`[data-step-id="${CSS.escape(jump.dataset.jump)}"]`)?.scrollIntoView({ block: "center" });
+    } else if ((jump.dataset.pointer || "").startsWith("/numbers")) {
+      $("number-input").focus();
+    } else if ((jump.dataset.pointer || "").startsWith("/name")) {
+      $("plan-name").focus();
+    }
+  });
+  $("side-tabs").addEventListener("click", (event) => {
+    const tab = event.target.closest("[role=tab]");
+    if (tab) showTab(tab.id.slice(4));
+  });
+  $("side-tabs").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    const tabs = [...document.querySelectorAll("#side-tabs [role=tab]")];
+    const at = tabs.indexOf(document.activeElement);
+    const next = tabs[(at + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    showTab(next.id.slice(4));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+    if (event.target.closest && event.target.closest("#panel-simulate, #panel-versions, #panel-xml")) return;
+    const key = event.key.toLowerCase();
+    if (key === "z" && !event.shiftKey) {
+      event.preventDefault();
+      undo();
+    } else if ((key === "z" && event.shiftKey) || key === "y") {
+      event.preventDefault();
+      redo();
+    } else if (key === "s") {
+      event.preventDefault();
+      save();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (isDirty()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+}
+
+async function loadObjects() {
+  const lists = {
+    users: "/api/users", ring_groups: "/api/ring-groups", queues: "/api/queues", schedules: "/api/schedules",
+    holidays: "/api/holiday-schedules", ivr_menus: "/api/ivr-menus", voicemail_boxes: "/api/voicemail-boxes",
+    audio: "/api/audio", plans: "/api/plans", numbers: "/api/numbers",
+  };
+  const entries = await Promise.all(Object.entries(lists).map(async ([name, path]) => {
+    try {
+      return [name, await get(path)];
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) throw error;
+      return [name, []];
+    }
+  }));
+  state.objects = Object.fromEntries(entries);
+  state.names = {};
+  for (const [name, rows] of entries) state.names[name] = new Map(rows.map((row) => [row.id, objectName(name, row)]));
+}
+
+async function start() {
+  performance.mark("canvas-start");
+  const match = /^\/plans\/(\d+)$/.exec(window.location.pathname);
+  if (!match) return go("/plans");
+  state.planId = Number(match[1]);
+  const [session, schema] = await Promise.all([currentSession(), fetch("/schemas/callplan.schema.json").then((r) => r.json())]);
+  if (!session) return go("/login");
+  if (session.stage !== "full") return go(session.stage === "enrol" ? "/account/security" : "/login");
+  const [detail] = await Promise.all([get(`/api/plans/${state.planId}`), startPage(session.account.language), loadObjects()]);
+  fillHeader(session);
+  state.schema = readSchema(schema);
+  state.summary = detail;
+  state.doc = detail.document;
+  state.saved = JSON.stringify(detail.document);
+  buildPalette();
+  wire();
+  initPanels({ state, el, t, commit, render, select, focusCard, save, applySaved, showTab, describe, typeName, announce, status, alert, isDirty, refreshChrome, renderForm });
+  showTab("step", { focus: false });
+  render();
+  renderForm();
+  document.title = `${detail.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
+  performance.mark("canvas-drawn");
+  document.body.dataset.ready = "true";
+  validateNow();
+}
+
+start().catch(async (error) => {
+  if (error instanceof ApiError && error.status === 401) return go("/login");
+  await startPage(browserLanguage());
+  alert(error instanceof ApiError ? error.title : t("ui.common.error"));
+  console.warn(error);
+});

@@ -1,0 +1,294 @@
+// The form of one step, generated from the schema's fields (see schema.js): pickers fed by the API
+// for references, selects for enums, checkboxes, numbers with their bounds, texts; the transfer
+// target; IVR keys to add and remove; and the keyboard moves as buttons.
+
+import { KEY_ORDER } from "./model.js";
+import { REFERENCES } from "./schema.js";
+
+export function objectName(kind, row) {
+  if (kind === "users") {
+    const name = [row.first_name, row.last_name].filter(Boolean).join(" ");
+    return row.extension ? `${name} (${row.extension})` : name;
+  }
+  if (kind === "numbers") return row.label ? `${row.number} · ${row.label}` : row.number;
+  return row.name || String(row.id);
+}
+
+function nameOf(objects, kind, id) {
+  if (id === null || id === undefined) return null;
+  const row = (objects[kind] || []).find((item) => item.id === id);
+  return row ? objectName(kind, row) : null;
+}
+
+function targetText(to, objects) {
+  if (!to) return "";
+  if (to.extension) return to.extension;
+  if (to.external) return to.external;
+  if (to.user !== null && to.user !== undefined) return nameOf(objects, "users", to.user) || `#${to.user}`;
+  if (to.plan !== null && to.plan !== undefined) return nameOf(objects, "plans", to.plan) || `#${to.plan}`;
+  return "";
+}
+
+/** One line about the step for its card, and whether a reference points at nothing. */
+export function stepSummary(step, objects) {
+  let missing = false;
+  const ref = (kind, id) => {
+    const name = nameOf(objects, kind, id);
+    if (id !== null && id !== undefined && !name) missing = true;
+    return name || (id === null || id === undefined ? "—" : `#${id}`);
+  };
+  let text = "";
+  switch (step.type) {
+    case "time_condition":
+      text = ref("schedules", step.schedule) + (step.holidays ? ` · ${ref("holidays", step.holidays)}` : "");
+      break;
+    case "user": text = ref("users", step.user); break;
+    case "ring_group": text = ref("ring_groups", step.group); break;
+    case "queue": text = ref("queues", step.queue) + (step.max_wait_s ? ` · ${step.max_wait_s} s` : ""); break;
+    case "transfer": text = targetText(step.to, objects) || "—"; break;
+    case "ivr": text = ref("ivr_menus", step.menu); break;
+    case "voicemail": text = ref("voicemail_boxes", step.box); break;
+    case "announcement": text = ref("audio", step.audio); break;
+    case "email": text = (step.to || []).join(", ") || "—"; break;
+    case "prefix": text = step.text ? `“${step.text}”` : "—"; break;
+    case "hang_up": text = step.cause || "NORMAL_CLEARING"; break;
+    default: text = "";
+  }
+  return { text, missing };
+}
+
+const TARGET_KINDS = ["extension", "user", "external", "plan"];
+
+const chosenKinds = new Map(); // step id -> the target kind picked while its value is still empty
+
+function targetKind(to, id) {
+  for (const kind of TARGET_KINDS) if (to && to[kind] !== null && to[kind] !== undefined && to[kind] !== "") return kind;
+  return chosenKinds.get(id) || "extension";
+}
+
+/** The form for `step`. h: {commit, t, el, typeName, moveByKeyboard, deleteStep, problems, problemText}. */
+export function buildStepForm(step, state, h) {
+  const { t, el } = h;
+  const id = step.id;
+  const form = el("form", { class: "step-form", "data-step-form": id, novalidate: true });
+  form.addEventListener("submit", (event) => event.preventDefault());
+  const heading = el("h3", { id: `form-heading-${id}`, tabIndex: -1, text: t("ui.canvas.form_heading", { type: h.typeName(step.type), id }) });
+  form.setAttribute("aria-labelledby", heading.id);
+  form.append(heading);
+
+  if (h.problems.length) {
+    const list = el("ul", { class: "step-problems form-problems" });
+    for (const problem of h.problems) list.append(el("li", { class: `problem-${problem.level}`, text: h.problemText(problem) }));
+    form.append(list);
+  }
+
+  const set = (name, value, key = true) => h.commit((doc) => {
+    const target = findStep(doc, id);
+    if (!target) return false;
+    if (value === undefined) delete target[name];
+    else target[name] = value;
+    return true;
+  }, { key: key ? `${id}:${name}` : null });
+
+  const field = (name, control, hint) => {
+    const inputId = `f-${id}-${name}`;
+    control.id = inputId;
+    control.name = name;
+    const problems = h.problems.filter((p) => p.pointer && p.pointer.endsWith(`/${name}`));
+    const box = el("div", { class: "field" }, el("label", { for: inputId, text: t(`ui.canvas.field.${name}`) }));
+    if (hint) box.append(el("p", { class: "hint", text: hint }));
+    box.append(control);
+    if (problems.length) {
+      const message = el("p", { class: "field-error", id: `${inputId}-error`, text: problems.map(h.problemText).join(" ") });
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", message.id);
+      box.append(message);
+    }
+    return box;
+  };
+
+  const picker = (kind, value, nullable) => {
+    const select = el("select", {});
+    const rows = state.objects[kind] || [];
+    if (nullable || value === undefined || value === null) select.append(el("option", { value: "", text: nullable ? t("ui.canvas.none") : t("ui.canvas.choose") }));
+    for (const row of rows) select.append(el("option", { value: String(row.id), text: objectName(kind, row) }));
+    if (value !== null && value !== undefined && !rows.some((row) => row.id === value)) {
+      select.append(el("option", { value: String(value), text: t("ui.canvas.missing_object", { id: value }) }));
+    }
+    select.value = value === null || value === undefined ? "" : String(value);
+    return select;
+  };
+
+  for (const spec of state.schema.fields[step.type] || []) {
+    const name = spec.name;
+    const value = step[name];
+    if (spec.kind === "reference") {
+      const kind = REFERENCES[name];
+      const select = picker(kind, value, spec.nullable);
+      select.addEventListener("change", () => set(name, select.value === "" ? (spec.nullable ? null : undefined) : Number(select.value), false));
+      const box = field(name, select);
+      if (kind === "audio" && value !== null && value !== undefined) {
+        const player = el("audio", { controls: true, preload: "none", src: `/api/audio/${value}/file`, class: "audio-player" });
+        player.setAttribute("aria-label", t("ui.canvas.play", { name: select.selectedOptions[0]?.textContent || "" }));
+        box.append(player);
+      }
+      form.append(box);
+    } else if (spec.kind === "enum") {
+      const select = el("select", {});
+      for (const option of spec.enum) select.append(el("option", { value: option, text: t(`ui.canvas.enum.${option}`) }));
+      select.value = value ?? spec.default ?? spec.enum[0];
+      select.addEventListener("change", () => set(name, select.value, false));
+      form.append(field(name, select));
+    } else if (spec.kind === "boolean") {
+      const box = el("input", { type: "checkbox", checked: value ?? spec.default ?? false });
+      box.addEventListener("change", () => set(name, box.checked, false));
+      const wrap = field(name, box);
+      wrap.classList.add("field-check");
+      form.append(wrap);
+    } else if (spec.kind === "integer") {
+      const input = el("input", { type: "number", inputMode: "numeric", step: 1, value: value ?? "" });
+      if (spec.min !== undefined) input.min = spec.min;
+      if (spec.max !== undefined) input.max = spec.max;
+      input.placeholder = spec.default !== null && spec.default !== undefined ? String(spec.default) : "";
+      input.addEventListener("input", () => {
+        const raw = input.value.trim();
+        set(name, raw === "" ? (spec.nullable ? null : undefined) : Number(raw));
+      });
+      const bounds = spec.min !== undefined ? t("ui.canvas.between", { min: spec.min, max: spec.max }) : null;
+      form.append(field(name, input, bounds));
+    } else if (spec.kind === "list") {
+      const input = el("input", { type: "text", value: (value || []).join(", "), autocomplete: "off" });
+      input.addEventListener("input", () => set(name, input.value.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)));
+      form.append(field(name, input, t("ui.canvas.list_hint")));
+    } else if (spec.kind === "target") {
+      form.append(targetFields(step, state, h, set));
+    } else {
+      const input = el("input", { type: "text", value: value ?? "", autocomplete: "off" });
+      if (spec.maxLength) input.maxLength = spec.maxLength;
+      input.addEventListener("input", () => set(name, input.value));
+      form.append(field(name, input));
+    }
+  }
+  const label = el("input", { type: "text", value: step.label || "", maxLength: 200, autocomplete: "off" });
+  label.addEventListener("input", () => set("label", label.value));
+  form.append(field("label", label, t("ui.canvas.label_hint")));
+
+  if (step.type === "ivr") form.append(keyEditor(step, h));
+
+  const moves = el("div", { class: "actions step-actions", role: "group", "aria-label": t("ui.canvas.move_group") });
+  for (const [direction, shortcut] of [["up", "Alt+ArrowUp"], ["down", "Alt+ArrowDown"], ["in", "Alt+ArrowRight"], ["out", "Alt+ArrowLeft"]]) {
+    const button = el("button", { type: "button", class: "btn btn-quiet", text: t(`ui.canvas.move_${direction}`), "aria-keyshortcuts": shortcut });
+    button.addEventListener("click", () => {
+      h.moveByKeyboard(id, direction);
+    });
+    moves.append(button);
+  }
+  const remove = el("button", { type: "button", class: "btn btn-quiet btn-remove", text: t("ui.canvas.delete_step"), "aria-keyshortcuts": "Delete" });
+  remove.addEventListener("click", () => h.deleteStep(id));
+  moves.append(remove);
+  form.append(moves);
+  return form;
+}
+
+function findStep(doc, id) {
+  let found = null;
+  const visit = (list) => {
+    for (const step of list || []) {
+      if (found) return;
+      if (step.id === id) {
+        found = step;
+        return;
+      }
+      visit(step.then);
+      visit(step.else);
+      visit(step.no_input);
+      visit(step.invalid);
+      for (const steps of Object.values(step.keys || {})) visit(steps);
+    }
+  };
+  visit(doc.steps);
+  for (const diversion of doc.diversions || []) visit(diversion.steps);
+  return found;
+}
+
+function targetFields(step, state, h, set) {
+  const { t, el } = h;
+  const id = step.id;
+  const to = step.to || {};
+  const kind = targetKind(to, id);
+  const box = el("fieldset", { class: "field target" }, el("legend", { text: t("ui.canvas.field.to") }));
+  const kindSelect = el("select", { id: `f-${id}-to-kind`, name: "to_kind" });
+  for (const option of TARGET_KINDS) kindSelect.append(el("option", { value: option, text: t(`ui.canvas.target.${option}`) }));
+  kindSelect.value = kind;
+  box.append(el("label", { for: kindSelect.id, text: t("ui.canvas.target_kind") }), kindSelect);
+  const empty = { extension: null, external: null, plan: null, user: null };
+  let valueControl;
+  if (kind === "user" || kind === "plan") {
+    const list = kind === "user" ? "users" : "plans";
+    valueControl = el("select", {});
+    valueControl.append(el("option", { value: "", text: t("ui.canvas.choose") }));
+    for (const row of state.objects[list] || []) valueControl.append(el("option", { value: String(row.id), text: objectName(list, row) }));
+    valueControl.value = to[kind] === null || to[kind] === undefined ? "" : String(to[kind]);
+    valueControl.addEventListener("change", () => set("to", { ...empty, [kind]: valueControl.value ? Number(valueControl.value) : null }, false));
+  } else {
+    valueControl = el("input", { type: "text", value: to[kind] || "", autocomplete: "off", inputMode: "tel", maxLength: 16 });
+    valueControl.addEventListener("input", () => set("to", { ...empty, [kind]: valueControl.value.trim() || null }));
+  }
+  valueControl.id = `f-${id}-to-value`;
+  valueControl.name = "to_value";
+  box.append(el("label", { for: valueControl.id, text: t(`ui.canvas.target.${kind}`) }), valueControl);
+  const problems = h.problems.filter((p) => p.pointer && p.pointer.includes("/to"));
+  if (problems.length) {
+    const message = el("p", { class: "field-error", id: `f-${id}-to-error`, text: problems.map(h.problemText).join(" ") });
+    valueControl.setAttribute("aria-invalid", "true");
+    valueControl.setAttribute("aria-describedby", message.id);
+    box.append(message);
+  }
+  kindSelect.addEventListener("change", () => {
+    chosenKinds.set(id, kindSelect.value);
+    h.commit((doc) => {
+      findStep(doc, id).to = { ...empty };
+      return true;
+    });
+    // the form is drawn again by the editor after the change
+    document.dispatchEvent(new CustomEvent("canvas:form", { detail: { focus: `f-${id}-to-value` } }));
+  });
+  return box;
+}
+
+function keyEditor(step, h) {
+  const { t, el } = h;
+  const id = step.id;
+  const used = Object.keys(step.keys || {});
+  const box = el("fieldset", { class: "field keys" }, el("legend", { text: t("ui.canvas.keys") }));
+  const list = el("ul", { class: "key-list" });
+  for (const key of KEY_ORDER.filter((k) => used.includes(k))) {
+    const remove = el("button", { type: "button", class: "btn btn-quiet", text: t("ui.canvas.remove_key", { key }) });
+    remove.addEventListener("click", () => {
+      h.commit((doc) => {
+        delete findStep(doc, id).keys[key];
+        return true;
+      });
+      document.dispatchEvent(new CustomEvent("canvas:form", { detail: { focus: `f-${id}-new-key` } }));
+    });
+    list.append(el("li", {}, el("span", { class: "key-cap", text: key }), remove));
+  }
+  box.append(list);
+  const free = KEY_ORDER.filter((k) => !used.includes(k));
+  if (free.length) {
+    const select = el("select", { id: `f-${id}-new-key`, name: "new_key" });
+    for (const key of free) select.append(el("option", { value: key, text: key }));
+    const add = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.canvas.add_key") });
+    add.addEventListener("click", () => {
+      const key = select.value;
+      h.commit((doc) => {
+        const target = findStep(doc, id);
+        target.keys = { ...(target.keys || {}), [key]: [] };
+        return true;
+      });
+      document.dispatchEvent(new CustomEvent("canvas:form", { detail: { focus: `f-${id}-new-key` } }));
+    });
+    box.append(el("div", { class: "row" }, el("label", { for: select.id, text: t("ui.canvas.new_key") }), select, add));
+  }
+  return box;
+}

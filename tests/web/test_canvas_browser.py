@@ -1,0 +1,488 @@
+"""The call-plan canvas in Chromium, driven with the mouse and the keyboard as an admin would: the spec's
+example plan built by drag and drop and stored exactly; reorder and moving a subtree into an IVR key with
+undo and redo; a deleted queue's error on its step with publish disabled; publish, change, diff and roll
+back; simulate lighting up the path; keyboard-only editing; the plan list; the Dutch canvas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.browser_support import ConsoleWatch, Screenshots, missing_browser_reason
+
+if missing_browser_reason():
+    pytest.skip(missing_browser_reason(), allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install playwright)")
+
+from playwright.sync_api import expect  # noqa: E402
+
+from callplan.model import CallPlan  # noqa: E402
+from tests.web.browser_support import browser, live_server  # noqa: E402,F401  (fixtures)
+from tests.web.canvas_support import (  # noqa: E402
+    all_step_ids,
+    card,
+    demo_objects,
+    drag,
+    drag_new,
+    drop_zone,
+    ensure_admin,
+    ensure_audio,
+    log_in,
+    new_plan,
+    open_plan,
+    strip_ids,
+)
+from web.callplan_snapshot import normalised  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def order(page, container: str) -> list[str]:
+    return drop_zone(page, container).locator(":scope > [data-step-id]").evaluate_all(
+        "items => items.map(item => item.dataset.stepId)")
+
+
+def form(page):
+    return page.locator("#panel-step")
+
+
+def stored(session, plan_id: int) -> dict:
+    return session.get(f"/api/plans/{plan_id}")["document"]
+
+
+def wait_validated(page) -> None:
+    """Wait until the server has validated the document as it is now (edits schedule a validation)."""
+    page.wait_for_function("() => document.getElementById('publish').getAttribute('aria-busy') !== 'true'")
+
+
+def test_build_the_spec_example_by_drag_and_drop_save_and_reload(live_server, browser):
+    shot = Screenshots("canvas-build")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    closed = ensure_audio(session, "Closed")
+    session.post("/api/numbers", {"number": "+31201234570", "label": "Reception 2"}, expect=201)
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+
+    # A new, empty plan from the list page.
+    page.goto(live_server.url("/plans"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call plans")
+    expect(page.get_by_role("link", name="Call plans", exact=True).first).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Reception (built)")
+    page.get_by_role("button", name="Create and open").click()
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    plan_id = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#plan-name")).to_have_value("Reception (built)")
+    expect(page.locator("#plan-state")).to_have_text("Draft")
+
+    # Numbers.
+    for number in ("+31201234570", "210"):
+        page.get_by_label("Number to add").fill(number)
+        page.get_by_role("button", name="Add number").click()
+    expect(page.locator("#numbers-list .chip")).to_have_count(2)
+
+    # Office hours: queue, prefix, ring group.
+    drag_new(page, "time_condition", "root")
+    expect(card(page, "s1")).to_be_visible()
+    form(page).get_by_label("Schedule", exact=True).select_option(label="Office hours")
+    form(page).get_by_label("Holidays", exact=True).select_option(label="Dutch national holidays")
+    drag_new(page, "queue", "s1|then")
+    form(page).get_by_label("Queue", exact=True).select_option(label="Support")
+    form(page).get_by_label("Longest wait (seconds)", exact=True).fill("120")
+    drag_new(page, "prefix", "s1|then")
+    form(page).get_by_label("Text before the caller's name", exact=True).fill("MISSED-Q ")
+    drag_new(page, "ring_group", "s1|then")
+    form(page).get_by_label("Ring group", exact=True).select_option(label="Sales")
+    # Lunch: the IVR.
+    drag_new(page, "time_condition", "root")
+    form(page).get_by_label("Schedule", exact=True).select_option(label="Lunch")
+    drag_new(page, "ivr", "s5|then")
+    form(page).get_by_label("Menu", exact=True).select_option(label="Lunch menu")
+    # Closed: announcement, e-mail, hang up.
+    drag_new(page, "announcement", "root")
+    form(page).get_by_label("Audio file", exact=True).select_option(label="Closed")
+    expect(form(page).locator("audio")).to_have_attribute("src", f"/api/audio/{closed}/file")
+    drag_new(page, "email", "root")
+    form(page).locator("input[name=to]").fill("info@example.com")
+    drag_new(page, "hang_up", "root")
+    # The diversion to the duty mobile.
+    page.get_by_role("button", name="Add a diversion").click()
+    page.get_by_label("Diversion name").fill("Everything to the duty mobile")
+    drag_new(page, "transfer", "div:d1")
+    shot(page, "diversion-dropped")
+    form(page).get_by_label("Transfer to", exact=True).select_option("external")
+    form(page).get_by_label("External number", exact=True).fill("+32467890123")
+
+    assert order(page, "root") == ["s1", "s5", "s7", "s8", "s9"]
+    assert order(page, "s1|then") == ["s2", "s3", "s4"]
+    assert order(page, "s5|then") == ["s6"]
+    assert order(page, "div:d1") == ["s10"]
+    expect(page.locator("#dirty-note")).to_be_visible()
+    wait_validated(page)
+    shot(page, "built")
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#page-status")).to_have_text("Draft saved.")
+    expect(page.locator("#dirty-note")).to_be_hidden()
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert order(page, "s1|then") == ["s2", "s3", "s4"]
+    shot(page, "reloaded")
+
+    expected = normalised(CallPlan.model_validate({
+        "name": "Reception (built)",
+        "numbers": ["+31201234570", "210"],
+        "diversions": [{"id": "d1", "name": "Everything to the duty mobile", "category": "A", "active": False,
+                        "steps": [{"id": "x", "type": "transfer", "to": {"external": "+32467890123"}}]}],
+        "steps": [
+            {"id": "x", "type": "time_condition", "schedule": objects["schedules"]["Office hours"],
+             "holidays": objects["holidays"]["Dutch national holidays"], "then": [
+                 {"id": "x", "type": "queue", "queue": objects["queues"]["Support"], "max_wait_s": 120},
+                 {"id": "x", "type": "prefix", "text": "MISSED-Q "},
+                 {"id": "x", "type": "ring_group", "group": objects["ring_groups"]["Sales"]},
+             ]},
+            {"id": "x", "type": "time_condition", "schedule": objects["schedules"]["Lunch"],
+             "then": [{"id": "x", "type": "ivr", "menu": objects["ivr_menus"]["Lunch menu"]}]},
+            {"id": "x", "type": "announcement", "audio": closed},
+            {"id": "x", "type": "email", "to": ["info@example.com"]},
+            {"id": "x", "type": "hang_up"},
+        ],
+    }))
+    document = stored(session, plan_id)
+    assert strip_ids(document) == strip_ids(expected)
+    ids = all_step_ids(document)
+    assert len(ids) == len(set(ids)) == 10
+    assert session.post(f"/api/plans/{plan_id}/validate")["errors"] == []
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_reorder_and_move_a_subtree_into_an_ivr_key_with_undo_and_redo(live_server, browser):
+    shot = Screenshots("canvas-move")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    plan_id = new_plan(session, "Moves", steps=[
+        {"id": "s1", "type": "prefix", "text": "A "},
+        {"id": "s2", "type": "time_condition", "schedule": objects["schedules"]["Office hours"], "then": [
+            {"id": "s3", "type": "queue", "queue": objects["queues"]["Support"]}]},
+        {"id": "s4", "type": "ivr", "menu": objects["ivr_menus"]["Lunch menu"], "keys": {"1": []}},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    undo, redo = page.get_by_role("button", name="Undo"), page.get_by_role("button", name="Redo")
+    expect(undo).to_be_disabled()
+
+    # Reorder: the IVR to the top.
+    drag(page, card(page, "s4"), card(page, "s1"), where="top")
+    assert order(page, "root") == ["s4", "s1", "s2"]
+    undo.click()
+    assert order(page, "root") == ["s1", "s2", "s4"]
+    redo.click()
+    assert order(page, "root") == ["s4", "s1", "s2"]
+    shot(page, "reordered")
+
+    # The time condition, with its queue, into key 1 of the IVR.
+    drag(page, card(page, "s2"), drop_zone(page, "s4|keys/1").locator(".drop-hint"), where="middle")
+    assert order(page, "root") == ["s4", "s1"]
+    assert order(page, "s4|keys/1") == ["s2"]
+    assert order(page, "s2|then") == ["s3"]
+    shot(page, "subtree-in-key")
+    page.keyboard.press("Control+z")
+    assert order(page, "root") == ["s4", "s1", "s2"]
+    assert order(page, "s4|keys/1") == []
+    assert order(page, "s2|then") == ["s3"]
+    page.keyboard.press("Control+Shift+z")
+    assert order(page, "s4|keys/1") == ["s2"]
+
+    # And out again, by dragging it below the IVR.
+    drag(page, card(page, "s2"), card(page, "s1"), where="bottom")
+    assert order(page, "root") == ["s4", "s1", "s2"]
+    page.keyboard.press("Control+z")
+    assert order(page, "s4|keys/1") == ["s2"]
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#page-status")).to_have_text("Draft saved.")
+    document = stored(session, plan_id)
+    assert [step["id"] for step in document["steps"]] == ["s4", "s1"]
+    moved = document["steps"][0]["keys"]["1"]
+    assert [step["id"] for step in moved] == ["s2"] and [step["id"] for step in moved[0]["then"]] == ["s3"]
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_a_deleted_queue_shows_its_error_on_the_step_and_publish_stays_disabled(live_server, browser):
+    shot = Screenshots("canvas-deleted-queue")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    temporary = session.post("/api/queues", {"name": "Temporary", "extension": "410"}, expect=201)["id"]
+    session.call("DELETE", f"/api/queues/{temporary}", expect=204)
+    plan_id = new_plan(session, "Gone queue", steps=[
+        {"id": "s1", "type": "queue", "queue": temporary},
+        {"id": "s2", "type": "hang_up"},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+
+    step = page.locator('[data-step-id="s1"]')
+    expect(step).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(step.locator(".step-problems")).to_contain_text("does not exist")
+    expect(card(page, "s1")).to_have_attribute("aria-describedby", "problems-s1")
+    expect(page.locator('[data-step-id="s2"]')).not_to_have_class(re.compile(r"\bhas-error\b"))
+    publish = page.get_by_role("button", name="Publish")
+    expect(publish).to_be_disabled()
+    expect(page.locator("#problem-count")).to_have_text("1")
+
+    # The list jumps to the step.
+    page.get_by_role("tab", name=re.compile("Problems")).click()
+    page.locator("#problem-list .problem-jump").first.click()
+    expect(card(page, "s1")).to_be_focused()
+    expect(form(page).get_by_label("Queue", exact=True)).to_have_attribute("aria-invalid", "true")
+    shot(page, "error-on-step")
+
+    # Choosing a queue that exists clears it; publishing is possible again.
+    form(page).get_by_label("Queue", exact=True).select_option(label="Support")
+    expect(step).not_to_have_class(re.compile(r"\bhas-error\b"))
+    expect(publish).to_be_enabled()
+    assert objects["queues"]["Support"]
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_publish_change_diff_and_roll_back(live_server, browser):
+    shot = Screenshots("canvas-versions")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    plan_id = new_plan(session, "Versions", steps=[
+        {"id": "s1", "type": "queue", "queue": objects["queues"]["Support"], "max_wait_s": 120},
+        {"id": "s2", "type": "hang_up"},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#page-status")).to_contain_text("Published as version 1")
+    expect(page.locator("#plan-state")).to_have_text("Published")
+
+    # Change: a shorter wait and a prefix at the top; publish again.
+    card(page, "s1").click()
+    form(page).get_by_label("Longest wait (seconds)", exact=True).fill("90")
+    drag_new(page, "prefix", "root", position="start")
+    form(page).get_by_label("Text before the caller's name", exact=True).fill("VIP ")
+    assert order(page, "root") == ["s3", "s1", "s2"]
+    expect(page.locator("#plan-state")).to_have_text("Published")
+    expect(page.locator("#dirty-note")).to_be_visible()
+    wait_validated(page)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#page-status")).to_contain_text("Published as version 2")
+
+    # History and the side-by-side diff of version 1 and 2.
+    page.get_by_role("tab", name="Versions", exact=True).click()
+    expect(page.locator("#version-list > li")).to_have_count(2)
+    page.get_by_label("Compare").select_option("1")
+    page.get_by_label("with").select_option("2")
+    page.get_by_role("button", name="Show differences").click()
+    expect(page.locator("#diff-heading")).to_have_text("Version 1 compared with Version 2")
+    expect(page.locator('#diff-right [data-diff-step="s3"]')).to_have_attribute("data-mark", "added")
+    expect(page.locator('#diff-right [data-diff-step="s1"]')).to_have_attribute("data-mark", "changed")
+    expect(page.locator('#diff-left [data-diff-step="s3"]')).to_have_count(0)
+    expect(page.locator('#diff-left [data-diff-step="s2"]')).to_have_attribute("data-mark", "")
+    expect(page.locator("#diff-changes")).to_contain_text("/steps/1/max_wait_s")
+    shot(page, "diff")
+
+    # Roll back to version 1: the canvas shows it again, published as version 3.
+    page.get_by_role("button", name="Roll back to version 1").click()
+    expect(page.locator("#page-status")).to_contain_text("published as version 3")
+    assert order(page, "root") == ["s1", "s2"]
+    expect(card(page, "s1")).to_contain_text("120 s")
+    expect(page.locator("#version-list > li")).to_have_count(3)
+    summary = session.get(f"/api/plans/{plan_id}")
+    assert summary["published_version"] == 3 and summary["state"] == "published"
+    assert summary["document"] == session.get(f"/api/plans/{plan_id}/versions/1")["document"]
+    shot(page, "rolled-back")
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_simulate_highlights_the_path_step_by_step(live_server, browser):
+    shot = Screenshots("canvas-simulate")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    plan_id = new_plan(session, "Simulated", numbers=["211"], steps=[
+        {"id": "s1", "type": "time_condition", "schedule": objects["schedules"]["Office hours"], "then": [
+            {"id": "s2", "type": "queue", "queue": objects["queues"]["Support"], "max_wait_s": 60},
+            {"id": "s3", "type": "prefix", "text": "MISSED "},
+        ]},
+        {"id": "s4", "type": "time_condition", "schedule": objects["schedules"]["Lunch"], "then": [
+            {"id": "s5", "type": "ivr", "menu": objects["ivr_menus"]["Lunch menu"], "keys": {
+                "1": [{"id": "s6", "type": "queue", "queue": objects["queues"]["Support"]}]}},
+        ]},
+        {"id": "s7", "type": "hang_up"},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    page.get_by_role("tab", name="Simulate").click()
+
+    # Tuesday 10 March 2026, 10:00 in Amsterdam (the context's time zone), nobody answers.
+    page.get_by_label("Date and time").fill("2026-03-10T10:00")
+    page.get_by_label("Caller's name").fill("Jan")
+    page.get_by_role("button", name="Simulate the call").click()
+    expect(page.locator("#sim-result")).to_be_visible()
+    lit = page.locator(".step.sim-on")
+    expect(lit).to_have_count(5)  # the lunch condition is passed on the way (not lunch: its branch is skipped)
+    assert lit.evaluate_all("items => items.map(i => i.dataset.stepId)") == ["s1", "s2", "s3", "s4", "s7"]
+    assert page.locator(".step.sim-on > .step-card .sim-order").all_inner_texts() == ["1", "2", "3", "4", "5"]
+    expect(page.locator(".step.sim-current")).to_have_attribute("data-step-id", "s1")
+    expect(page.locator("#sim-outcome")).to_contain_text("Hung up")
+    expect(page.locator("#sim-outcome")).to_contain_text("MISSED Jan")
+    page.get_by_role("button", name="Next step").click()
+    expect(page.locator(".step.sim-current")).to_have_attribute("data-step-id", "s2")
+    expect(page.locator("#sim-position")).to_have_text("Step 2 of 5: s2")
+    shot(page, "office-hours")
+
+    # The queue answers: the path stops there.
+    page.locator('#sim-answer-list input[value="s2"]').check()
+    page.get_by_role("button", name="Simulate the call").click()
+    expect(page.locator("#sim-outcome")).to_contain_text("Answered at s2")
+    expect(page.locator(".step.sim-on")).to_have_count(2)
+
+    # Saturday 12:30: neither office hours nor lunch -> past both time conditions to the hang-up.
+    page.locator('#sim-answer-list input[value="s2"]').uncheck()
+    page.get_by_label("Date and time").fill("2026-03-14T12:30")
+    page.get_by_role("button", name="Simulate the call").click()
+    expect(page.locator(".step.sim-on")).to_have_count(3)
+    assert page.locator(".step.sim-on").evaluate_all("items => items.map(i => i.dataset.stepId)") == ["s1", "s4", "s7"]
+    shot(page, "weekend")
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_keyboard_only_add_move_into_a_branch_and_out(live_server, browser):
+    shot = Screenshots("canvas-keyboard")
+    session = log_in(browser, live_server)
+    objects = demo_objects(session)
+    plan_id = new_plan(session, "Keyboard", steps=[
+        {"id": "s1", "type": "time_condition", "schedule": objects["schedules"]["Office hours"], "then": []},
+        {"id": "s2", "type": "hang_up"},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+
+    # Tab from the top of the page to the first step, choose it with Enter.
+    page.locator("#plan-name").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('step-card')"):
+            break
+    expect(card(page, "s1")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-step-id="s1"]')).to_have_class(re.compile(r"\bselected\b"))
+
+    # Add a prefix from the palette (Shift+Tab back to it): it lands after the chosen step, focused.
+    page.locator('.palette-item[data-type="prefix"]').focus()
+    page.keyboard.press("Enter")
+    expect(card(page, "s3")).to_be_focused()
+    assert order(page, "root") == ["s1", "s3", "s2"]
+
+    # Into the time condition's branch, and out again; up and down.
+    page.keyboard.press("Alt+ArrowRight")
+    assert order(page, "s1|then") == ["s3"]
+    assert order(page, "root") == ["s1", "s2"]
+    expect(card(page, "s3")).to_be_focused()
+    expect(page.locator("#announcer")).to_have_text("Prefix s3 moved into the branch above.")
+    shot(page, "moved-in")
+    page.keyboard.press("Alt+ArrowLeft")
+    assert order(page, "root") == ["s1", "s3", "s2"]
+    expect(card(page, "s3")).to_be_focused()
+    page.keyboard.press("Alt+ArrowUp")
+    assert order(page, "root") == ["s3", "s1", "s2"]
+    page.keyboard.press("Alt+ArrowDown")
+    assert order(page, "root") == ["s1", "s3", "s2"]
+
+    # Its form from the keyboard (F2), the text typed, saved with Ctrl+S.
+    page.keyboard.press("F2")
+    expect(form(page).get_by_label("Text before the caller's name", exact=True)).to_be_focused()
+    page.keyboard.type("KB ")
+    page.keyboard.press("Control+s")
+    expect(page.locator("#page-status")).to_have_text("Draft saved.")
+    document = stored(session, plan_id)
+    assert [step["id"] for step in document["steps"]] == ["s1", "s3", "s2"]
+    assert document["steps"][1]["text"] == "KB "
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_server, browser):
+    shot = Screenshots("canvas-list")
+    ensure_admin(live_server.database_url, "canvas-nl@demo.example.com", "een lang wachtwoord hier", language="nl")
+    session = log_in(browser, live_server, locale="nl-NL", email="canvas-nl@demo.example.com", password="een lang wachtwoord hier")
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    page.goto(live_server.url("/plans"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Belplannen")
+    reception = page.locator("tr", has=page.get_by_role("link", name="Reception", exact=True))
+    expect(reception).to_contain_text("+31201234567")
+    expect(reception).to_contain_text("Gepubliceerd")
+
+    # Deleting the published plan with numbers is refused with the API's reason.
+    reception.get_by_role("button", name="Reception verwijderen").click()
+    reception.get_by_role("button", name="Reception verwijderen").click()
+    expect(page.locator("#page-alert")).to_contain_text("nummers")
+    shot(page, "delete-refused")
+
+    # Clone it, and the clone opens in the canvas, in Dutch.
+    reception.get_by_role("button", name="Reception kopiëren").click()
+    reception.get_by_label("Naam van de kopie").fill("Receptie kopie")
+    reception.get_by_role("button", name="Kopie maken").click()
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#plan-name")).to_have_value("Receptie kopie")
+    expect(page.locator('.palette-item[data-type="time_condition"]')).to_have_text("Tijdsconditie")
+    expect(page.get_by_role("tab", name="Simuleren")).to_be_visible()
+    body = page.locator("body").inner_text()
+    assert "ui." not in body, "a text without translation"
+    page.get_by_role("tab", name="XML").click()
+    expect(page.locator("#xml-text")).to_contain_text("<extension")
+    shot(page, "dutch-canvas")
+
+    # Back on the list: the clone is there, without numbers, as a draft; it can be deleted.
+    page.goto(live_server.url("/plans"))
+    clone = page.locator("tr", has=page.get_by_role("link", name="Receptie kopie", exact=True))
+    expect(clone).to_contain_text("Concept")
+    clone.get_by_role("button", name="Receptie kopie verwijderen").click()
+    clone.get_by_role("button", name="Receptie kopie verwijderen").click()
+    expect(page.locator("#page-status")).to_have_text("Receptie kopie is verwijderd.")
+    expect(page.get_by_role("link", name="Receptie kopie", exact=True)).to_have_count(0)
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_diversion_switches_are_exclusive_per_category(live_server, browser):
+    session = log_in(browser, live_server)
+    plan_id = new_plan(session, "Diversions", diversions=[
+        {"id": "d1", "name": "Duty mobile", "category": "A", "steps": [{"id": "s8", "type": "transfer", "to": {"external": "+31612345678"}}]},
+        {"id": "d2", "name": "Closed message", "category": "A", "steps": [{"id": "s9", "type": "hang_up"}]},
+    ], steps=[{"id": "s1", "type": "hang_up"}])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    page.get_by_role("tab", name="Diversions", exact=True).click()
+    duty = page.get_by_role("switch", name=re.compile("Duty mobile"))
+    closed = page.get_by_role("switch", name=re.compile("Closed message"))
+    expect(duty).to_have_attribute("aria-checked", "false")
+    duty.click()
+    expect(duty).to_have_attribute("aria-checked", "true")
+    closed.click()
+    expect(closed).to_have_attribute("aria-checked", "true")
+    expect(duty).to_have_attribute("aria-checked", "false")
+    assert session.get(f"/api/plans/{plan_id}")["active_diversions"] == ["d2"]
+    walk = session.post(f"/api/plans/{plan_id}/simulate", {})
+    assert walk["steps"] == ["s9"]
+    watch.assert_clean()
+    session.context.close()

@@ -1,0 +1,106 @@
+"""The canvas pages' texts: every key the plan pages use exists in English and Dutch (web/i18n/canvas.json),
+including the keys made from the schema (step types, fields, enum values); the pages are served with the
+strict headers and without inline scripts or styles; the schema the palette reads is served."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from web import i18n, pages
+from web.settings import REPO_ROOT
+
+STATIC = REPO_ROOT / "static"
+SOURCES = [STATIC / "plans.html", STATIC / "plan.html", STATIC / "js" / "plans.js", *sorted((STATIC / "js" / "canvas").glob("*.js"))]
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "callplan.schema.json").read_text())
+
+
+def schema_families() -> dict[str, set[str]]:
+    mapping = SCHEMA["properties"]["steps"]["items"]["discriminator"]["mapping"]
+    fields, enums = set(), set()
+    for ref in mapping.values():
+        definition = SCHEMA["$defs"][ref.split("/")[-1]]
+        for name, spec in definition["properties"].items():
+            if name in {"id", "type", "then", "else", "keys", "no_input", "invalid"}:
+                continue
+            fields.add(name)
+            enums.update(spec.get("enum") or [])
+    # validator codes the canvas translates (others fall back to the server's English message)
+    codes = set(re.findall(r'"([a-z]+(?:_[a-z]+)+|unreachable|skipped)"', (REPO_ROOT / "callplan" / "validate.py").read_text()))
+    return {
+        "ui.canvas.type.": set(mapping),
+        "ui.canvas.field.": fields,
+        "ui.canvas.enum.": enums,
+        "ui.plans.state.": {"draft", "published", "changed"},
+        "ui.canvas.branch.": {"then", "else", "key", "no_input", "invalid"},
+        "ui.canvas.moved_": {"up", "down", "in", "out"},
+        "ui.canvas.move_": {"up", "down", "in", "out"},
+        "ui.canvas.target.": {"extension", "user", "external", "plan"},
+        "ui.canvas.level.": {"error", "warning"},
+        "ui.canvas.op.": {"add", "remove", "replace", "move"},
+        "ui.canvas.mark.": {"added", "removed", "changed", "moved"},
+        "ui.canvas.outcome.": {"answered", "hung_up", "voicemail", "transferred", "announced", "stopped"},
+        "ui.canvas.problem.": {code for code in codes if f"ui.canvas.problem.{code}" in i18n.catalogue()["en"]},
+        "ui.canvas.invalid.": {"missing", "int_type", "string_too_short"},
+    }
+
+
+def used_keys() -> tuple[set[str], set[str]]:
+    """(literal keys, prefixes of keys built at run time) in the canvas pages and scripts."""
+    literal, prefixes = set(), set()
+    for path in SOURCES:
+        text = path.read_text()
+        literal.update(re.findall(r'data-i18n(?:-label)?="(ui\.[a-z0-9_.]+)"', text))
+        literal.update(re.findall(r'\bt\(\s*"(ui\.[a-z0-9_.]+)"', text))
+        prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
+    return literal, prefixes
+
+
+def test_every_key_the_canvas_uses_exists_in_english_and_dutch():
+    catalogue = i18n.catalogue()
+    literal, prefixes = used_keys()
+    assert len(literal) > 100  # the scan finds the pages' keys at all
+    families = schema_families()
+    unknown_families = prefixes - set(families)
+    assert not unknown_families, f"keys built from {sorted(unknown_families)}: add their values to schema_families()"
+    wanted = literal | {prefix + value for prefix in prefixes for value in families[prefix]}
+    for lang in ("en", "nl"):
+        missing = sorted(key for key in wanted if key not in catalogue[lang])
+        assert not missing, f"{lang}: {missing}"
+    # every step type and field of the schema has its words (the palette and the forms are generated)
+    assert {"time_condition", "ivr", "hang_up"} <= families["ui.canvas.type."]
+    assert {"schedule", "max_wait_s", "to", "cause"} <= families["ui.canvas.field."]
+
+
+def test_canvas_catalogue_is_its_own_file_with_both_languages_alike():
+    own = json.loads((REPO_ROOT / "web" / "i18n" / "canvas.json").read_text())
+    assert set(own) == {"en", "nl"}
+    assert set(own["en"]) == set(own["nl"])
+    for key, text in own["en"].items():
+        assert key.startswith("ui."), key
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", own["nl"][key])), key
+        assert own["nl"][key].strip(), key
+
+
+def test_plan_pages_are_served_with_strict_headers_and_no_inline_code(client):
+    for path in ("/plans", "/plans/1"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-security-policy"] == pages.SECURITY_HEADERS["Content-Security-Policy"]
+        html = response.text
+        assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
+        assert re.findall(r'<script type="module" src="(/static/js/[a-z/]+\.js)"></script>', html)
+    assert client.get("/plans/abc").status_code == 200  # a static shell; its script goes back to /plans
+    schema = client.get("/schemas/callplan.schema.json")
+    assert schema.status_code == 200 and schema.json() == SCHEMA
+    for path in SOURCES:
+        if path.suffix == ".js":
+            text = path.read_text()
+            assert "innerHTML" not in text and "insertAdjacentHTML" not in text, f"{path.name}: texts go in as text"
+
+
+def test_nav_links_to_the_plans_page():
+    for name in ("shell.html", "security.html", "plans.html", "plan.html"):
+        assert '<a href="/plans" data-i18n="ui.nav.plans">' in (STATIC / name).read_text(), name
+    assert Path(STATIC / "css" / "canvas.css").is_file()

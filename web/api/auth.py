@@ -167,6 +167,10 @@ def second_factor(ctx, body: SecondFactorRequest):
 
 def logout(ctx):
     """End this browser session."""
+    # Queue agents leave the queues with the web panel (seed 004), unless the company turned that off.
+    from web.api.agents import log_out_with_portal
+
+    log_out_with_portal(ctx)
     sessions.end_session(ctx)
 
 

@@ -4,8 +4,13 @@ file answers "not found" and FreeSWITCH reads its own (freeswitch/autoload_confi
 Names as the dialplan uses them: queues "q<id>@<domain>", and "q<id>w<seconds>@<domain>" for a plan's
 queue step with its own maximum wait (mod_callcenter reads max-wait-time from the queue, not from the
 channel), with the same agents and tiers; agents "u<user id>@<domain>", one per user, so the feature
-codes can log any user in. Agents carry no status: mod_callcenter applies a status found here at every
-load, so a reload would log every agent out (or in); their status lives in mod_callcenter's database.
+codes can log any user in. mod_callcenter applies an agent's status found here at every load (module
+load, `callcenter_config queue load|reload`), so an agent carries one only when the app knows the
+agent's choice (queue_agent, kept by the bridge and the agents API), and then the status to hold NOW:
+never 'Available' for an agent without a registered phone (web.agents.effective, FusionPBX #2831).
+Agents the app knows nothing of keep what mod_callcenter's own database holds. Those statuses change
+with every registration, so they are put into the cached document at each fetch (with_statuses), not
+built into it.
 
 mod_callcenter asks for callcenter.conf when it loads and again for a queue it has not loaded yet (a
 new queue or variant entering service), so the answer is the whole file, cached until a tenant changes."""
@@ -13,6 +18,7 @@ new queue or variant entering service), so the answer is the whole file, cached 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Optional
 
 from pydantic import ValidationError
@@ -48,7 +54,30 @@ def answer(engine, settings, fields: dict) -> Optional[bytes]:
     if fields.get("key_value") != FILE:
         return None
     generations = cache.all_generations(engine)
-    return cache.of(engine).callcenter.get(FILE, generations, lambda: (build(engine, settings), None))
+    document = cache.of(engine).callcenter.get(FILE, generations, lambda: (build(engine, settings), None))
+    return with_statuses(engine, document)
+
+
+_AGENT_TAG = re.compile(rb'<agent name="(u\d+@[a-z0-9.-]+)" ')
+
+
+def with_statuses(engine, document: bytes) -> bytes:
+    """The document with the status each known agent must hold now (web.agents.conf_statuses); one
+    query, and one pass over the text."""
+    from web.agents import conf_statuses
+
+    with session_scope(engine) as db:
+        statuses = conf_statuses(db)
+    if not statuses:
+        return document
+
+    def add(match: re.Match) -> bytes:
+        status = statuses.get(match.group(1).decode())
+        if status is None:
+            return match.group(0)
+        return match.group(0) + b'status="' + status.encode() + b'" '
+
+    return _AGENT_TAG.sub(add, document)
 
 
 def variants(document: dict, active: list, queues: dict) -> set[tuple[int, int]]:

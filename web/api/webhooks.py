@@ -92,7 +92,15 @@ class WebhookPublic(BaseModel):
 
 
 class WebhookWithSecret(WebhookPublic):
-    """Only in the answer to a create or a rotation: the secret is never shown again."""
+    """Only in the answer to a create or a rotation: the secret is never shown again.
+
+    Every delivery is `POST <url>` with a JSON body {"id", "event", "tenant_id", "occurred_at", "data"}
+    and the headers Content-Type: application/json, X-Event (missed_call, voicemail, call_ended,
+    agent_status or test), X-Idempotency-Key (the same on every retry of one event: drop repeats),
+    X-Timestamp (unix seconds) and X-Signature: sha256=<hex HMAC-SHA256(secret, X-Timestamp + "." +
+    raw body)>. Verify the signature in constant time and refuse old timestamps. Any 2xx answer is
+    success; anything else (or no answer within the timeout) is retried after 2, 4, 8 ... seconds, at
+    most an hour apart, ten tries in all; GET /api/deliveries shows each try."""
 
     secret: str
 

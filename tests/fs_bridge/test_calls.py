@@ -1,0 +1,242 @@
+"""fs_bridge.calls on real event texts (../shared/fixtures): the live ActiveCall rows, the steps a call took
+(cp_path pushes serialised as FreeSWITCH does), one record per call however often events come, B legs."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import gevent
+import pytest
+from sqlmodel import Session, select
+
+from fs_bridge.events import fixture_events, parse_plain
+from fs_bridge.live_feed import LiveFeed
+from fs_bridge.service import Bridge
+from tests.web.call_record_samples import (CAPTURED_DOMAIN, FIXTURES, IVR_CALL, QUEUE_CALL, cdr_body, cdr_document,
+                                           event_text)
+from web.db import make_engine
+from web.models.call_plan import CallPlanRecord, CallPlanVersion
+from web.models.call_record import CallRecord
+from web.models.live import ActiveCall
+from web.models.pbx_user import PbxUser
+from web.models.ring_group import RingGroup
+from web.models.ring_group_state import RingGroupState
+from web.models.tenant import Tenant
+
+DOMAIN = "acme.pbx.test"
+
+
+@pytest.fixture
+def bridge(settings):
+    bridge = Bridge(settings, make_engine(settings.database_url), feed=LiveFeed(port=0), modules=["fs_bridge.calls"])
+    bridge.published = []
+    bridge.feed.publish = lambda tenant_id, kind, data: bridge.published.append((tenant_id, kind, data))
+    yield bridge
+    bridge.engine.dispose()
+
+
+@pytest.fixture
+def tenant_id(bridge):
+    with Session(bridge.engine) as db:
+        tenant = Tenant(name="Acme", sip_domain=DOMAIN)
+        db.add(tenant)
+        db.commit()
+        return tenant.id
+
+
+def call_events(uuid: str) -> list[str]:
+    """The channel events of one real call, in the order FreeSWITCH sent them (all-events capture)."""
+    return [text for title, text in fixture_events(FIXTURES / "esl_all_events.txt")
+            if title.split()[0] in ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_BRIDGE",
+                                    "CHANNEL_HANGUP_COMPLETE") and f"Unique-ID: {uuid}" in text]
+
+
+def feed(bridge, texts) -> None:
+    for text in texts:
+        bridge.receive(parse_plain(text))
+    bridge.drain()
+    gevent.sleep(0.01)  # after-commit actions (the live feed) run in greenlets
+
+
+def rows(bridge, model) -> list:
+    with Session(bridge.engine) as db:
+        return db.exec(select(model).order_by(model.id)).all()
+
+
+def moved(text: str, **changes) -> str:
+    return event_text(text, domain=DOMAIN, **changes)
+
+
+def test_a_real_call_is_live_while_it_lasts_and_one_record_afterwards(bridge, tenant_id):
+    events = [moved(t) for t in call_events(IVR_CALL)]
+    names = [parse_plain(t).name for t in events]
+    create, answer, hangup = names.index("CHANNEL_CREATE"), names.index("CHANNEL_ANSWER"), names.index("CHANNEL_HANGUP_COMPLETE")
+    feed(bridge, events[: create + 1])
+    (call,) = rows(bridge, ActiveCall)
+    assert (call.call_uuid, call.state, call.tenant_id, call.caller_number, call.dialled_number) == (
+        IVR_CALL, "ringing", tenant_id, "1001", "9000")
+    assert call.direction == "internal"
+    feed(bridge, events[create + 1: answer + 1])
+    assert rows(bridge, ActiveCall)[0].state == "answered"
+    feed(bridge, events[answer + 1: hangup + 1])
+    assert rows(bridge, ActiveCall) == []
+    (record,) = rows(bridge, CallRecord)
+    assert record.sources == ["events"] and record.tenant_id == tenant_id and record.billed_seconds == 4
+    kinds = [kind for _, kind, _ in bridge.published]
+    assert kinds[0] == "call" and kinds[-1] == "call_ended"
+    assert bridge.published[-1][2]["record_id"] == record.id and all(t == tenant_id for t, _, _ in bridge.published)
+
+
+def test_events_replayed_after_a_reconnect_make_no_second_record(bridge, tenant_id):
+    events = [moved(t) for t in call_events(IVR_CALL)] + [moved(t) for t in call_events(QUEUE_CALL)]
+    feed(bridge, events)
+    feed(bridge, events)  # FreeSWITCH's events again (a replay, a reconnect mid-stream)
+    assert sorted(r.call_uuid for r in rows(bridge, CallRecord)) == sorted([IVR_CALL, QUEUE_CALL])
+    assert rows(bridge, ActiveCall) == []
+
+
+def test_steps_taken_are_rebuilt_from_real_event_texts(bridge, tenant_id):
+    """The plan's steps mark the channel with `push cp_path=<plan>:<version>:<step>`: each push is a
+    CHANNEL_EXECUTE (Application push), and at hangup the variable holds every entry as
+    ARRAY::a|:b|:c (switch_event.c), URL-encoded in the event text (switch_event_serialize)."""
+    events = call_events(IVR_CALL)
+    execute = next(t for t in events if parse_plain(t).name == "CHANNEL_EXECUTE")
+    path = ["7:3:welcome", "7:3:hours", "7:3:sales"]
+    create = next(t for t in events if parse_plain(t).name == "CHANNEL_CREATE")
+    feed(bridge, [moved(create)])
+    for index, entry in enumerate(path):
+        # the real CHANNEL_EXECUTE event of this call, running `push` as the plan's marks do
+        feed(bridge, [moved(execute, headers={"Application": "push", "Application-Data": f"cp_path={entry}"},
+                            push={"cp_path": path[:index]} if index else None)])
+        assert rows(bridge, ActiveCall)[0].step == entry.split(":")[2]
+    assert rows(bridge, ActiveCall)[0].plan_id == 7
+    hangup = next(t for t in events if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    text = moved(hangup, push={"cp_path": path}, set_vars={"cp_plan": "7", "cp_version": "3"})
+    assert "variable_cp_path: ARRAY%3A%3A7%3A3%3Awelcome%7C%3A7%3A3%3Ahours%7C%3A7%3A3%3Asales" in text
+    feed(bridge, [text])
+    (record,) = rows(bridge, CallRecord)
+    assert [(s["plan_id"], s["version"], s["step"]) for s in record.steps] == [
+        (7, 3, "welcome"), (7, 3, "hours"), (7, 3, "sales")]
+    assert (record.plan_id, record.plan_version) == (7, 3)
+
+
+def test_a_single_push_has_no_array_prefix(bridge, tenant_id):
+    hangup = next(t for t in call_events(IVR_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    text = moved(hangup, push={"cp_path": ["7:3:welcome"]})
+    assert "variable_cp_path: 7%3A3%3Awelcome" in text
+    feed(bridge, [text])
+    assert [s["step"] for s in rows(bridge, CallRecord)[0].steps] == ["welcome"]
+
+
+def test_the_cdr_and_the_events_agree_on_the_steps(bridge, tenant_id):
+    """The same pushes, as mod_xml_cdr writes them (one <cp_path> element per entry), give the same steps."""
+    from web import call_records
+
+    path = ["7:3:welcome", "7:3:menu"]
+    from_cdr = call_records.from_xml(call_records.cdr_text(cdr_body(cdr_document(IVR_CALL, domain=DOMAIN,
+                                                                                 push={"cp_path": path}))))
+    hangup = next(t for t in call_events(IVR_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    from_event = call_records.from_event(parse_plain(moved(hangup, push={"cp_path": path})).headers)
+    assert from_cdr.steps == from_event.steps == [{"plan_id": 7, "version": 3, "step": "welcome"},
+                                                  {"plan_id": 7, "version": 3, "step": "menu"}]
+    assert from_cdr == from_event  # every fact the same, whichever source
+
+
+def _user(bridge, tenant_id, extension, first_name) -> int:
+    with Session(bridge.engine) as db:
+        user = PbxUser(tenant_id=tenant_id, first_name=first_name, extension=extension)
+        db.add(user)
+        db.commit()
+        return user.id
+
+
+def test_a_bridged_call_names_who_answered_and_teaches_the_ring_group(bridge, tenant_id):
+    anna, bob = _user(bridge, tenant_id, "201", "Anna"), _user(bridge, tenant_id, "202", "Bob")
+    with Session(bridge.engine) as db:
+        group = RingGroup(tenant_id=tenant_id, name="Sales", strategy="circular",
+                          members=[{"type": "user", "id": anna}, {"type": "user", "id": bob}])
+        plan = CallPlanRecord(tenant_id=tenant_id, name="Main", draft={})
+        db.add(group)
+        db.add(plan)
+        db.flush()
+        db.add(CallPlanVersion(tenant_id=tenant_id, plan_id=plan.id, version=1, document={
+            "steps": [{"id": "hello", "type": "announcement"}, {"id": "ring", "type": "ring_group", "group": group.id}]}))
+        db.commit()
+        group_id, plan_id = group.id, plan.id
+    hangup = next(t for t in call_events(QUEUE_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    # the A leg bridged to Bob's phone: last_bridge_to and the bridge time, Bob's leg as originatee
+    text = moved(hangup, push={"cp_path": [f"{plan_id}:1:hello", f"{plan_id}:1:ring"]},
+                 set_vars={"cp_plan": str(plan_id), "cp_version": "1", "last_bridge_to": IVR_CALL,
+                           "bridge_uepoch": "1795301145000000"},
+                 headers={"Other-Type": "originatee", "Other-Leg-Destination-Number": "202",
+                          "Other-Leg-Unique-ID": IVR_CALL, "Other-Leg-Channel-Name": f"sofia/internal/202@{DOMAIN}"})
+    feed(bridge, [text])
+    (record,) = rows(bridge, CallRecord)
+    assert (record.answered_by_user_id, record.answered_by, record.missed, record.callee_number) == (bob, "Bob", False, "202")
+    (state,) = rows(bridge, RingGroupState)
+    assert state.ring_group_id == group_id and state.last_answered_index == 1
+    assert set(state.last_call_at) == {f"user:{bob}"}
+
+
+def test_a_queue_call_names_the_agent(bridge, tenant_id):
+    carla = _user(bridge, tenant_id, "203", "Carla")
+    hangup = next(t for t in call_events(QUEUE_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    # mod_callcenter sets these on the member's channel when an agent takes it (mod_callcenter.c)
+    feed(bridge, [moved(hangup, set_vars={"cc_agent": f"u{carla}@{DOMAIN}", "cc_agent_uuid": IVR_CALL},
+                        drop=("variable_cc_cause", "variable_cc_cancel_reason"))])
+    (record,) = rows(bridge, CallRecord)
+    assert (record.answered_by_user_id, record.answered_by, record.missed) == (carla, "Carla", False)
+
+
+def test_b_legs_are_no_calls_but_say_who_answered(bridge, tenant_id):
+    dirk = _user(bridge, tenant_id, "204", "Dirk")
+    events = call_events(QUEUE_CALL)
+    a_hangup = next(t for t in events if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    feed(bridge, [moved(a_hangup, set_vars={"last_bridge_to": IVR_CALL, "bridge_uepoch": "1795301145000000"})])
+    assert rows(bridge, CallRecord)[0].answered_by is None  # bridged, but to whom the A leg cannot tell
+    b_events = [moved(t, set_vars={"originator": QUEUE_CALL, "cp_user_id": str(dirk)},
+                      headers={"Other-Type": "originator", "Other-Leg-Unique-ID": QUEUE_CALL})
+                for t in call_events(IVR_CALL)]
+    feed(bridge, b_events)
+    assert rows(bridge, ActiveCall) == []  # a B leg is part of its A leg's call
+    (record,) = rows(bridge, CallRecord)
+    assert record.call_uuid == QUEUE_CALL and (record.answered_by_user_id, record.answered_by) == (dirk, "Dirk")
+    assert not record.missed
+
+
+def test_a_carriers_call_is_inbound_and_learns_its_tenant_in_the_public_context(bridge, tenant_id):
+    events = call_events(IVR_CALL)
+    create = next(t for t in events if parse_plain(t).name == "CHANNEL_CREATE")
+    external = {"variable_sofia_profile_name": "external", "Caller-Context": "public",
+                "Caller-Caller-ID-Number": "+31612345678"}
+    feed(bridge, [event_text(create, headers=external, drop=("variable_domain_name",))])
+    assert rows(bridge, ActiveCall)[0].tenant_id is None and rows(bridge, ActiveCall)[0].direction == "inbound"
+    execute = next(t for t in events if parse_plain(t).name == "CHANNEL_EXECUTE")
+    feed(bridge, [moved(execute, headers={"variable_sofia_profile_name": "external"})])  # domain_name set by now
+    assert rows(bridge, ActiveCall)[0].tenant_id == tenant_id
+    hangup = next(t for t in events if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    feed(bridge, [moved(hangup, set_vars={"sofia_profile_name": "external", "sip_req_user": "+31201234567"},
+                        headers={"Caller-Caller-ID-Number": "+31612345678"})])
+    (record,) = rows(bridge, CallRecord)
+    assert (record.direction, record.call_type, record.missed, record.dialled_number) == (
+        "inbound", "mobile", True, "+31201234567")
+
+
+def test_tick_collects_the_spool_folder(bridge, tenant_id, settings):
+    os.makedirs(settings.cdr_spool_dir)
+    path = Path(settings.cdr_spool_dir) / f"a_{IVR_CALL}.cdr.xml"
+    path.write_text(cdr_body(cdr_document(IVR_CALL, domain=DOMAIN))[4:])
+    os.utime(path, (time.time() - 10, time.time() - 10))
+    from fs_bridge import calls
+
+    bridge.with_context(calls.tick)
+    assert not path.exists() and [r.call_uuid for r in rows(bridge, CallRecord)] == [IVR_CALL]
+
+
+def test_the_captured_domain_is_nobodys(bridge, tenant_id):
+    hangup = next(t for t in call_events(IVR_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    assert f"variable_domain_name: {CAPTURED_DOMAIN}" in hangup
+    feed(bridge, [hangup])  # unchanged: a record without a tenant, for the operator, not lost
+    assert rows(bridge, CallRecord)[0].tenant_id is None

@@ -1,0 +1,222 @@
+"""Call records: the list with filters and a total, one record with the steps its call took, and CSV.
+
+Filters (query string, all optional): from, to (ISO date or instant; a date without a time is the whole
+day in the company's time zone, `to` inclusive), direction, call_type, missed (true/false), number (part
+of the caller's, the dialled or the answering number), user_id (who answered); pages by limit (1-500,
+default 50) and offset, newest first. A bad filter is a 422 pointing at it (/from, /limit, ...).
+
+This module also carries FreeSWITCH's CDR route (web.xml_curl.cdr): the app collects the routes of
+web/api modules, and the CDR door is part of the same concept."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import func, or_
+from starlette.responses import Response
+
+from web.api.problems import field_problem
+from web.api.routing import api
+from web.call_records import steps_by_id
+from web.models.call_plan import CallPlanVersion
+from web.models.call_record import CALL_TYPES, DIRECTIONS, CallRecord
+from web.models.tenant import Tenant
+from web.scoping import get_owned, scoped
+from web.xml_curl import cdr
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+CSV_MAX_ROWS = 100_000  # an export of more than this is a job for a report, not a download
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+class CallRecordPublic(BaseModel):
+    id: int
+    call_uuid: str
+    direction: str
+    caller_number: str
+    caller_name: str
+    callee_number: str
+    dialled_number: str
+    started_at: datetime
+    answered_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    duration_seconds: int
+    billed_seconds: int
+    hangup_cause: str
+    call_type: str
+    cost: Optional[Decimal]
+    currency: Optional[str]
+    answered_by: Optional[str]
+    answered_by_user_id: Optional[int]
+    missed: bool
+    plan_id: Optional[int]
+    plan_version: Optional[int]
+
+
+class CallRecordPage(BaseModel):
+    items: list[CallRecordPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class StepTaken(BaseModel):
+    plan_id: int
+    version: int
+    step: str
+    type: Optional[str]  # None: the plan version is gone (a record outlives its plan)
+    name: Optional[str]
+
+
+class CallRecordDetail(CallRecordPublic):
+    steps: list[StepTaken]
+    sources: list[str]
+
+
+# --- filters -----------------------------------------------------------------------------------------
+
+
+def _moment(raw: str, pointer: str, zone: ZoneInfo, end: bool) -> datetime:
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            local = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)
+            return local
+        value = datetime.fromisoformat(text.replace(" ", "+") if text.count(" ") == 1 and "T" in text else text)
+    except ValueError:
+        raise field_problem(422, "invalid_filter", pointer, "must be a date (2026-11-21) or an ISO 8601 instant")
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def _int_param(query, name: str, default: Optional[int], low: int, high: int) -> Optional[int]:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
+        raise field_problem(422, "invalid_filter", f"/{name}", f"must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _filtered(ctx):
+    """The tenant's records as the query string filters them (no order, no page)."""
+    query = ctx.request.query_params
+    statement = scoped(CallRecord, ctx.tenant_id)
+    tenant = ctx.db.get(Tenant, ctx.tenant_id)
+    zone = ZoneInfo(tenant.timezone) if tenant is not None else ZoneInfo("UTC")
+    if query.get("from"):
+        statement = statement.where(CallRecord.started_at >= _moment(query["from"], "/from", zone, end=False))
+    if query.get("to"):
+        # a bare date includes its whole day; an instant is the exclusive end
+        statement = statement.where(CallRecord.started_at < _moment(query["to"], "/to", zone, end=True))
+    direction = query.get("direction")
+    if direction:
+        if direction not in DIRECTIONS:
+            raise field_problem(422, "invalid_filter", "/direction", "must be one of " + ", ".join(DIRECTIONS))
+        statement = statement.where(CallRecord.direction == direction)
+    call_type = query.get("call_type")
+    if call_type:
+        if call_type not in CALL_TYPES:
+            raise field_problem(422, "invalid_filter", "/call_type", "must be one of " + ", ".join(CALL_TYPES))
+        statement = statement.where(CallRecord.call_type == call_type)
+    missed = query.get("missed")
+    if missed:
+        if missed not in ("true", "false"):
+            raise field_problem(422, "invalid_filter", "/missed", "must be true or false")
+        statement = statement.where(CallRecord.missed == (missed == "true"))
+    number = (query.get("number") or "").strip()
+    if number:
+        if len(number) > 64:
+            raise field_problem(422, "invalid_filter", "/number", "must be at most 64 characters")
+        pattern = "%" + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(CallRecord.caller_number.like(pattern, escape="\\"),
+                                        CallRecord.dialled_number.like(pattern, escape="\\"),
+                                        CallRecord.callee_number.like(pattern, escape="\\")))
+    user_id = _int_param(query, "user_id", None, 1, 2**62)
+    if user_id is not None:
+        statement = statement.where(CallRecord.answered_by_user_id == user_id)
+    return statement
+
+
+def _newest_first(statement):
+    return statement.order_by(CallRecord.started_at.desc(), CallRecord.id.desc())
+
+
+# --- routes ------------------------------------------------------------------------------------------
+
+
+def list_call_records(ctx):
+    """The company's call records, newest first, filtered, a page at a time with the total."""
+    query = ctx.request.query_params
+    limit = _int_param(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _int_param(query, "offset", 0, 0, 10**9)
+    statement = _filtered(ctx)
+    total = ctx.db.exec(statement.with_only_columns(func.count()).order_by(None)).one()
+    rows = ctx.db.exec(_newest_first(statement).limit(limit).offset(offset)).all()
+    return CallRecordPage(items=[CallRecordPublic.model_validate(row, from_attributes=True) for row in rows],
+                          total=total, limit=limit, offset=offset)
+
+
+def get_call_record(ctx, id: int):
+    """One call record with the steps its call took (type and name from the plan version, when it still exists)."""
+    row = get_owned(ctx.db, CallRecord, ctx.tenant_id, id)
+    versions: dict[tuple[int, int], dict] = {}
+    steps = []
+    for taken in row.steps or []:
+        key = (taken.get("plan_id"), taken.get("version"))
+        if key not in versions:
+            version = ctx.db.exec(scoped(CallPlanVersion, ctx.tenant_id).where(
+                CallPlanVersion.plan_id == key[0], CallPlanVersion.version == key[1])).first()
+            versions[key] = steps_by_id(version.document) if version is not None else {}
+        step = versions[key].get(taken.get("step"))
+        steps.append(StepTaken(plan_id=key[0], version=key[1], step=taken.get("step"),
+                               type=step.get("type") if step else None,
+                               name=(step.get("label") or step.get("type")) if step else None))
+    public = CallRecordPublic.model_validate(row, from_attributes=True).model_dump()
+    return CallRecordDetail(**public, steps=steps, sources=list(row.sources or []))
+
+
+CSV_COLUMNS = ("id", "started_at", "answered_at", "ended_at", "direction", "call_type", "caller_number", "caller_name",
+               "dialled_number", "callee_number", "answered_by", "missed", "duration_seconds", "billed_seconds",
+               "hangup_cause", "cost", "currency", "plan_id", "plan_version", "call_uuid")
+
+
+def _cell(value) -> str:
+    """Guard against CSV formula injection (OWASP): a cell a spreadsheet would run (= + - @, tab, CR)
+    starts with a quote and shows as text. Numbers like +3120... are quoted too: in a report they are text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def export_call_records(ctx):
+    """The filtered records as CSV (UTF-8, header row, newest first), safe to open in a spreadsheet."""
+    rows = ctx.db.exec(_newest_first(_filtered(ctx)).limit(CSV_MAX_ROWS)).all()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": 'attachment; filename="call-records.csv"', "cache-control": "no-store",
+        "x-content-type-options": "nosniff"})
+
+
+routes = [
+    api("GET", "/api/call-records", list_call_records, permission="calls.read", response=CallRecordPage),
+    api("GET", "/api/call-records.csv", export_call_records, permission="calls.read"),
+    api("GET", "/api/call-records/{id:int}", get_call_record, permission="calls.read", response=CallRecordDetail,
+        model=CallRecord),
+] + cdr.routes()

@@ -1,0 +1,695 @@
+"""Call records: what FreeSWITCH tells us about a finished call, from either of its two sources, turned
+into the same facts and stored once per call uuid.
+
+The sources (both real FreeSWITCH 1.10 formats, see ../shared/fixtures/freeswitch-1.10.12):
+
+- mod_xml_cdr's XML (`from_xml`): every channel variable as its own element with a URL-encoded value
+  (switch_ivr_set_xml_chan_var), a variable holding an array (the dialplan's `push`) as one element per
+  entry; one <callflow> per caller profile, newest first (a transfer adds one), each with the other leg's
+  profile under <originator> (we are a B leg) or <originatee> (we bridged to someone).
+- the CHANNEL_HANGUP_COMPLETE event (`from_event`): `variable_<name>` headers, an array as one value
+  "ARRAY::a|:b|:c" (switch_event_base_add_header; a single push is just "a"), the current caller profile
+  as Caller-* headers, the other leg's as Other-Leg-* with Other-Type originator/originatee.
+
+`store(db, facts, source)` inserts or merges by call uuid, so the same call posted twice, or arriving as a
+CDR and as an event in either order, is one record. The CDR is the durable, complete source: where both
+know a field, its value wins; the event only fills what is still empty. B legs (mod_xml_cdr's
+log-b-leg, mod_callcenter's agent legs) never become records: they only tell their A leg who answered.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import math
+import os
+import re
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Optional
+from urllib.parse import unquote, unquote_plus
+
+import phonenumbers
+from sqlalchemy import insert as core_insert
+from sqlmodel import Session, select
+
+from callplan import outbound
+from web import clock
+from web.models.call_record import CallRate, CallRecord
+
+log = logging.getLogger("web.call_records")
+
+ARRAY_PREFIX = "ARRAY::"
+ARRAY_SEPARATOR = "|:"
+PUBLIC_CONTEXT = "public"  # where carriers' calls arrive (freeswitch/sip_profiles/external.xml)
+EXTERNAL_PROFILE = "external"
+MAX_INTERNAL_LENGTH = 6  # extensions are at most 4 digits; feature codes like *98 and *21201 stay internal
+DEFAULT_COUNTRY = "NL"
+_AGENT = re.compile(r"^u(\d+)@")  # mod_callcenter agent names: u<user id>@<domain> (web.xml_curl.configuration)
+_DIGITS = re.compile(r"[\s\-./()]")
+
+
+class NotACdr(ValueError):
+    """The text is not a call record FreeSWITCH could have written."""
+
+
+@dataclass
+class Facts:
+    """One channel's call as both sources describe it."""
+
+    call_uuid: str
+    b_leg_of: Optional[str] = None  # a B leg: the A leg's uuid (originator / cc_member_session_uuid)
+    tenant_id: Optional[int] = None  # cp_tenant_id, when the dialplan set it
+    domains: list[str] = field(default_factory=list)  # candidates for the tenant's SIP domain, best first
+    inbound: bool = False  # arrived from a carrier (public context / external profile)
+    via_gateway: bool = False  # bridged or sent out through a gateway
+    caller_number: str = ""
+    caller_name: str = ""
+    dialled_number: str = ""
+    callee_number: str = ""
+    started_at: Optional[datetime] = None
+    answered_at: Optional[datetime] = None
+    ended_at: Optional[datetime] = None
+    duration_seconds: int = 0
+    billed_seconds: int = 0
+    hangup_cause: str = ""
+    bridged: bool = False  # a person's phone (another leg) answered
+    answered_candidates: list[str] = field(default_factory=list)  # numbers/extensions of who answered
+    answered_user_id: Optional[int] = None  # known outright: cc_agent u<id>@..., a B leg's cp_user_id
+    plan_id: Optional[int] = None
+    plan_version: Optional[int] = None
+    steps: list[dict] = field(default_factory=list)  # {"plan_id", "version", "step"} in the order taken
+
+    @property
+    def is_b_leg(self) -> bool:
+        return self.b_leg_of is not None
+
+
+# --- the two sources ---------------------------------------------------------------------------------
+
+
+def array_values(value: Optional[str]) -> list[str]:
+    """A channel variable as a list: "ARRAY::a|:b" (two or more pushes) or a plain value (one)."""
+    if value is None or value == "":
+        return []
+    if value.startswith(ARRAY_PREFIX):
+        return value[len(ARRAY_PREFIX):].split(ARRAY_SEPARATOR)
+    return [value]
+
+
+def _profile_dict(element) -> dict[str, str]:
+    return {child.tag: (child.text or "") for child in element if len(child) == 0} if element is not None else {}
+
+
+def cdr_text(raw: bytes | str, content_type: str = "") -> str:
+    """The XML of a CDR as mod_xml_cdr posts or spools it: the form field `cdr=` (URL-encoded, the
+    default), the URL-encoded value alone (a spool file), base64 (encode=base64) or plain XML."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = text.strip()
+    if text.startswith("cdr="):
+        text = text[4:].split("&", 1)[0]
+        if "base64" in content_type:
+            try:
+                return base64.b64decode(unquote_plus(text), validate=False).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                raise NotACdr("the cdr field is not base64")
+        return unquote_plus(text)
+    if text.startswith("<"):
+        return text
+    if text.startswith("%3C") or text.startswith("%3c"):
+        return unquote_plus(text)
+    raise NotACdr("neither XML nor a URL-encoded cdr field")
+
+
+def from_xml(text: str) -> Facts:
+    """Facts from mod_xml_cdr's document (the decoded value of the `cdr` field)."""
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise NotACdr("FreeSWITCH never sends a document type")  # and entities are how XML bombs work
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise NotACdr(f"not well-formed XML: {exc}")
+    if root.tag != "cdr":
+        raise NotACdr("the root element is not <cdr>")
+    variables: dict[str, list[str]] = {}
+    for element in root.find("variables") if root.find("variables") is not None else ():
+        variables.setdefault(element.tag, []).append(unquote(element.text or ""))
+    callflows = root.findall("callflow")
+    current = _profile_dict(callflows[0].find("caller_profile")) if callflows else {}
+    original = _profile_dict(callflows[-1].find("caller_profile")) if callflows else {}
+    other_kind, other = "", {}
+    if callflows:
+        profile = callflows[0].find("caller_profile")
+        for kind in ("originator", "originatee"):
+            found = profile.find(f"{kind}/{kind}_caller_profile") if profile is not None else None
+            if found is not None:
+                other_kind, other = kind, _profile_dict(found)
+                break
+    facts = _facts(lambda name: (variables.get(name) or [None])[-1], lambda name: variables.get(name, []),
+                   current, original, other_kind, other)
+    if not facts.call_uuid:
+        raise NotACdr("no call uuid")
+    return facts
+
+
+_PROFILE_HEADERS = {
+    "caller_id_name": "Caller-ID-Name", "caller_id_number": "Caller-ID-Number", "destination_number": "Destination-Number",
+    "context": "Context", "rdnis": "RDNIS", "callee_id_number": "Callee-ID-Number", "callee_id_name": "Callee-ID-Name",
+    "chan_name": "Channel-Name", "uuid": "Unique-ID", "source": "Source",
+}
+
+
+def from_event(headers: Mapping[str, str]) -> Facts:
+    """Facts from a CHANNEL_HANGUP_COMPLETE event's (URL-decoded) headers."""
+    if hasattr(headers, "headers"):
+        headers = headers.headers  # an fs_bridge.events.Event
+    current = {key: headers.get(f"Caller-{name}", "") for key, name in _PROFILE_HEADERS.items()}
+    other_kind = headers.get("Other-Type", "")
+    other = {key: headers.get(f"Other-Leg-{name}", "") for key, name in _PROFILE_HEADERS.items()} if other_kind else {}
+    facts = _facts(lambda name: headers.get(f"variable_{name}"), lambda name: array_values(headers.get(f"variable_{name}")),
+                   current, current, other_kind, other)
+    if not facts.call_uuid:
+        facts.call_uuid = headers.get("Unique-ID", "")
+    if not facts.hangup_cause:
+        facts.hangup_cause = headers.get("Hangup-Cause", "")
+    return facts
+
+
+def _epoch(value: Optional[str]) -> Optional[datetime]:
+    """A *_uepoch variable (microseconds; "0" means never) as a UTC instant."""
+    if not value or not value.isdigit() or int(value) == 0:
+        return None
+    return datetime.fromtimestamp(int(value) / 1_000_000, tz=timezone.utc)
+
+
+def _int(value: Optional[str]) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]], current: dict, original: dict,
+           other_kind: str, other: dict) -> Facts:
+    facts = Facts(call_uuid=var("uuid") or current.get("uuid") or "")
+    # B legs: FreeSWITCH's originator (bridge, originate with a session), and mod_callcenter's agent legs,
+    # which it originates on their own and bridges to the member afterwards (mod_callcenter.c)
+    if other_kind == "originator" or var("originator"):
+        facts.b_leg_of = var("originator") or other.get("uuid") or ""
+    elif var("cc_side") == "agent" and var("cc_member_session_uuid"):
+        facts.b_leg_of = var("cc_member_session_uuid")
+    tenant = var("cp_tenant_id")
+    facts.tenant_id = int(tenant) if tenant and tenant.isdigit() else None
+    for candidate in (var("domain_name"), current.get("context"), original.get("context"), var("dialed_domain"),
+                      var("sip_req_host"), var("sip_to_host")):
+        if candidate and candidate not in facts.domains and candidate not in (PUBLIC_CONTEXT, "default"):
+            facts.domains.append(candidate)
+    facts.inbound = original.get("context") == PUBLIC_CONTEXT or current.get("context") == PUBLIC_CONTEXT \
+        or var("sofia_profile_name") == EXTERNAL_PROFILE
+    facts.caller_number = original.get("caller_id_number") or var("caller_id_number") or ""
+    facts.caller_name = original.get("caller_id_name") or ""
+    # What the caller dialled: our outbound extension keeps it in cp_dialled; for SIP calls the request
+    # URI's user is what the dialplan first matched; else the first caller profile's destination
+    facts.dialled_number = var("cp_dialled") or var("sip_req_user") or original.get("destination_number") or ""
+    facts.started_at = _epoch(var("start_uepoch"))
+    facts.answered_at = _epoch(var("answer_uepoch"))
+    facts.ended_at = _epoch(var("end_uepoch"))
+    facts.duration_seconds = _int(var("duration"))
+    facts.billed_seconds = _int(var("billsec"))
+    facts.hangup_cause = var("hangup_cause") or ""
+    # Who answered. A leg: mod_callcenter names the agent (cc_agent, set on the member channel when
+    # bridged); a bridge leaves last_bridge_to (the other leg's uuid) and bridge_uepoch, and the other leg's
+    # profile (originatee) says whom it dialled
+    agent = var("cc_agent") or ""
+    match = _AGENT.match(agent)
+    if match and (var("cc_agent_uuid") or var("cc_side") == "member"):
+        facts.answered_user_id = int(match.group(1))
+        facts.bridged = True
+    if var("last_bridge_to") and _epoch(var("bridge_uepoch")) is not None:
+        facts.bridged = True
+    chan_names = [other.get("chan_name", ""), var("last_bridge_channel") or ""] if other_kind == "originatee" else []
+    if facts.bridged:
+        for candidate in (other.get("destination_number"), other.get("callee_id_number"), var("callee_id_number"),
+                          var("last_sent_callee_id_number"), *(_user_of_channel(name) for name in chan_names)):
+            if candidate and candidate not in facts.answered_candidates:
+                facts.answered_candidates.append(candidate)
+    facts.via_gateway = any("/gateway/" in name for name in chan_names) or "sofia/gateway/" in (var("last_arg") or "")
+    if facts.is_b_leg:
+        # a B leg's own user: the directory's variables (web.xml_curl.directory) or the dialled user
+        user_id = var("cp_user_id")
+        facts.answered_user_id = int(user_id) if user_id and user_id.isdigit() else facts.answered_user_id
+        facts.answered_candidates = [c for c in (var("dialed_user"), var("cp_extension"), current.get("destination_number"))
+                                     if c]
+        facts.bridged = facts.answered_at is not None
+    facts.callee_number = (facts.answered_candidates[0] if facts.answered_candidates else "") or facts.dialled_number
+    plan, version = var("cp_plan"), var("cp_version")
+    facts.plan_id = int(plan) if plan and plan.isdigit() else None
+    facts.plan_version = int(version) if version and version.isdigit() else None
+    facts.steps = parse_path(array("cp_path"))
+    if facts.plan_id is None and facts.steps:
+        facts.plan_id, facts.plan_version = facts.steps[0]["plan_id"], facts.steps[0]["version"]
+    return facts
+
+
+def _user_of_channel(name: str) -> str:
+    """"sofia/internal/201@10.0.0.5:5060" -> "201"; "user/201@acme" -> "201"."""
+    if not name:
+        return ""
+    tail = name.rsplit("/", 1)[-1]
+    return tail.split("@", 1)[0] if "@" in tail else ""
+
+
+def parse_path(values: Iterable[str]) -> list[dict]:
+    """The steps from cp_path's entries, "<plan>:<version>:<step>" each (callplan.engine), in order."""
+    steps = []
+    for value in values:
+        plan, _, rest = value.partition(":")
+        version, _, step = rest.partition(":")
+        if plan.isdigit() and version.isdigit() and step:
+            steps.append({"plan_id": int(plan), "version": int(version), "step": step})
+    return steps
+
+
+# --- what kind of number, what it costs --------------------------------------------------------------
+
+
+def tenant_country(db: Session, tenant_id: Optional[int]) -> str:
+    """The tenant's country: of its company number (as the dialplan snapshot decides it), else of its
+    public numbers, else of its time zone; NL when none tells."""
+    if tenant_id is None:
+        return DEFAULT_COUNTRY
+    from web.models.phone_number import PhoneNumber
+    from web.models.tenant import Tenant
+
+    tenant = db.get(Tenant, tenant_id)
+    if tenant is None:
+        return DEFAULT_COUNTRY
+    if tenant.company_number:
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(tenant.company_number, None))
+            if region:
+                return region
+        except phonenumbers.NumberParseException:
+            pass
+    country = db.exec(select(PhoneNumber.country).where(PhoneNumber.tenant_id == tenant_id, PhoneNumber.country != "")
+                      .order_by(PhoneNumber.id)).first()
+    if country:
+        return country
+    return _zone_countries().get(tenant.timezone, DEFAULT_COUNTRY)
+
+
+_ZONES: dict[str, str] = {}
+
+
+def _zone_countries() -> dict[str, str]:
+    """Time zone -> ISO country from the system's tz database (zone.tab), read once."""
+    if not _ZONES:
+        for path in ("/usr/share/zoneinfo/zone.tab", "/usr/share/zoneinfo/zone1970.tab"):
+            try:
+                for line in Path(path).read_text(encoding="utf-8").splitlines():
+                    if line and not line.startswith("#"):
+                        parts = line.split("\t")
+                        if len(parts) >= 3:
+                            _ZONES.setdefault(parts[2], parts[0].split(",")[0])
+            except OSError:
+                continue
+        _ZONES.setdefault("", DEFAULT_COUNTRY)
+    return _ZONES
+
+
+def _clean(number: str) -> str:
+    return _DIGITS.sub("", number or "")
+
+
+def is_internal_number(number: str) -> bool:
+    number = _clean(number)
+    return bool(number) and len(number) <= MAX_INTERNAL_LENGTH and not number.startswith(("0", "+")) \
+        and all(c.isdigit() or c in "*#" for c in number)
+
+
+def classify(number: str, country: str = DEFAULT_COUNTRY) -> tuple[str, Optional[str]]:
+    """(call type, E.164 form) of a number as dialled in `country`: emergency (the country's own numbers,
+    by phonenumbers' short-number data), internal (an extension), else phonenumbers' number type
+    (international when the number is another country's)."""
+    number = _clean(number)
+    if not number:
+        return "unknown", None
+    if number in outbound.emergency_numbers(country) or phonenumbers.is_emergency_number(number, country):
+        return "emergency", None
+    if is_internal_number(number):
+        return "internal", None
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        return "unknown", None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.region_code_for_number(parsed) != country and \
+            parsed.country_code != phonenumbers.country_code_for_region(country):
+        return "international", e164
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile", e164
+    if kind == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+        return "premium_rate", e164
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN and not phonenumbers.is_valid_number(parsed):
+        return "unknown", e164
+    return "national", e164
+
+
+def price(rates: list, call_type: str, e164: Optional[str], billed_seconds: int) -> tuple[Optional[Decimal], Optional[str]]:
+    """(cost, currency) by the rate with the longest prefix of the number, else the call type's rate;
+    billed in whole increments (ceil), priced per minute, plus the setup price for a connected call.
+    No matching rate: (None, None)."""
+    rate = None
+    if e164:
+        by_prefix = [r for r in rates if r.prefix and e164.startswith(r.prefix)]
+        if by_prefix:
+            rate = max(by_prefix, key=lambda r: len(r.prefix))
+    if rate is None:
+        rate = next((r for r in rates if not r.prefix and r.call_type == call_type), None)
+    if rate is None:
+        return None, None
+    if billed_seconds <= 0:
+        return Decimal("0.0000"), rate.currency  # never connected: nothing to pay
+    increment = max(1, int(rate.increment_seconds))
+    seconds = math.ceil(billed_seconds / increment) * increment
+    cost = Decimal(rate.setup_price) + Decimal(rate.price_per_minute) * Decimal(seconds) / Decimal(60)
+    return cost.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), rate.currency
+
+
+# --- storing -------------------------------------------------------------------------------------------
+
+
+def _default_lookup(db: Session) -> Callable[[str], Optional[int]]:
+    from web.models.tenant import Tenant
+
+    def lookup(domain: str) -> Optional[int]:
+        return db.exec(select(Tenant.id).where(Tenant.sip_domain == domain)).first()
+
+    return lookup
+
+
+def resolve_tenant(db: Session, facts: Facts, lookup: Optional[Callable[[str], Optional[int]]] = None) -> Optional[int]:
+    if facts.tenant_id is not None:
+        from web.models.tenant import Tenant
+
+        if db.get(Tenant, facts.tenant_id) is not None:
+            return facts.tenant_id
+    lookup = lookup or _default_lookup(db)
+    for domain in facts.domains:
+        tenant_id = lookup(domain)
+        if tenant_id is not None:
+            return tenant_id
+    return None
+
+
+def _direction(facts: Facts) -> str:
+    if facts.inbound:
+        return "inbound"
+    if facts.via_gateway or not is_internal_number(facts.dialled_number):
+        return "outbound"
+    return "internal"
+
+
+# Fields the normaliser fills; the merge takes them from the CDR when it knows them, from the event only
+# while empty.
+_SCALARS = ("caller_number", "caller_name", "callee_number", "dialled_number", "started_at", "answered_at", "ended_at",
+            "duration_seconds", "billed_seconds", "hangup_cause", "plan_id", "plan_version")
+
+
+def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
+    values = {name: getattr(facts, name) for name in _SCALARS}
+    values["started_at"] = values["started_at"] or facts.ended_at or clock.now()
+    for name in ("caller_number", "callee_number", "dialled_number"):
+        values[name] = (values[name] or "")[:64]
+    values["caller_name"] = (values["caller_name"] or "")[:100]
+    values["hangup_cause"] = (values["hangup_cause"] or "")[:64]
+    values.update(tenant_id=tenant_id, call_uuid=facts.call_uuid[:64], direction=_direction(facts), steps=facts.steps)
+    return values
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == 0 or value == []
+
+
+def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str], Optional[int]]] = None
+          ) -> tuple[Optional[CallRecord], bool]:
+    """Insert or merge the call's record; (record, created). A B leg only completes its A leg's record
+    (who answered) and returns (None, False). Safe when the same call arrives twice, from both sources in
+    either order, and from two processes at once: the row is inserted with ON CONFLICT DO NOTHING (no
+    error that would spoil the caller's transaction), then re-read under a row lock and merged."""
+    if facts.is_b_leg:
+        _complete_a_leg(db, facts)
+        return None, False
+    if not facts.call_uuid:
+        raise NotACdr("no call uuid")
+    tenant_id = resolve_tenant(db, facts, lookup)
+    values = _values(facts, tenant_id)
+    # a Core INSERT: every NOT NULL column is given, whatever the ORM's defaults would be
+    values.update(sources=[source], created_at=clock.now(), missed=False, call_type="unknown")
+    table = CallRecord.__table__
+    dialect = db.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = (dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["call_uuid"])
+                     .returning(table.c.id))
+        created = db.execute(statement).first() is not None  # RETURNING gives no row when it was there
+    else:  # pragma: no cover - other engines: try, and treat a duplicate as a merge
+        created = False
+        if db.exec(select(CallRecord.id).where(CallRecord.call_uuid == values["call_uuid"])).first() is None:
+            db.execute(core_insert(table).values(**values))
+            created = True
+    row = db.exec(select(CallRecord).where(CallRecord.call_uuid == values["call_uuid"])
+                  .with_for_update().execution_options(populate_existing=True)).one()
+    was_answered = row.answered_by_user_id is not None or bool(row.answered_by)
+    if not created:
+        _merge(row, values, source)
+    _finish(db, row, facts, created or source == "cdr")
+    db.add(row)
+    db.flush()
+    if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
+        _ring_group_answered(db, row)
+    return row, created
+
+
+def _merge(row: CallRecord, values: dict, source: str) -> None:
+    authoritative = source == "cdr"
+    for name in _SCALARS + ("direction",):
+        new = values[name]
+        if _empty(new):
+            continue
+        if authoritative or _empty(getattr(row, name)):
+            setattr(row, name, new)
+    if row.tenant_id is None and values["tenant_id"] is not None:
+        row.tenant_id = values["tenant_id"]
+    if len(values["steps"]) > len(row.steps or []) or (authoritative and values["steps"]):
+        row.steps = list(values["steps"])
+    if source not in (row.sources or []):
+        row.sources = [*(row.sources or []), source]
+    row.updated_at = clock.now()
+
+
+def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_facts: bool) -> None:
+    """Who answered, missed, call type and cost: derived from the merged row."""
+    if row.answered_by_user_id is None or answered_from_these_facts:
+        user = _answering_user(db, row.tenant_id, facts)
+        if user is not None:
+            row.answered_by_user_id = user.id
+            row.answered_by = _name(user)[:100]
+        elif facts.bridged and facts.answered_candidates and not row.answered_by:
+            row.answered_by = facts.answered_candidates[0][:100]
+    if facts.bridged and facts.answered_candidates and (not row.callee_number or row.callee_number == row.dialled_number):
+        row.callee_number = facts.answered_candidates[0][:64]
+    answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
+    row.missed = row.direction != "outbound" and not answered_by_person
+    country = tenant_country(db, row.tenant_id)
+    if row.direction == "internal":
+        row.call_type, e164 = "internal", None
+    else:
+        # outbound: what was dialled; inbound: who called (the far end of the call, either way)
+        row.call_type, e164 = classify(row.dialled_number if row.direction == "outbound" else row.caller_number, country)
+        if row.direction == "inbound" and row.call_type in ("internal", "emergency"):
+            row.call_type = "unknown"  # an anonymous or odd caller ID is no extension of ours
+    row.cost, row.currency = None, None
+    if row.direction == "outbound" and row.tenant_id is not None:
+        rates = db.exec(select(CallRate).where(CallRate.tenant_id == row.tenant_id)).all()
+        if rates:
+            row.cost, row.currency = price(rates, row.call_type, e164, row.billed_seconds)
+
+
+def _name(user) -> str:
+    return " ".join(part for part in (user.first_name, user.last_name) if part) or user.extension
+
+
+def _answering_user(db: Session, tenant_id: Optional[int], facts: Facts):
+    from web.models.device import Device
+    from web.models.pbx_user import PbxUser
+
+    if tenant_id is None or not facts.bridged:
+        return None
+    if facts.answered_user_id is not None:
+        user = db.get(PbxUser, facts.answered_user_id)
+        if user is not None and user.tenant_id == tenant_id:
+            return user
+    for candidate in facts.answered_candidates:
+        if not is_internal_number(candidate) and not candidate.isalnum():
+            continue
+        user = db.exec(select(PbxUser).where(PbxUser.tenant_id == tenant_id, PbxUser.extension == candidate)).first()
+        if user is not None:
+            return user
+        device = db.exec(select(Device).where(Device.tenant_id == tenant_id, Device.sip_username == candidate)).first()
+        if device is not None and device.user_id is not None:
+            return db.get(PbxUser, device.user_id)
+    return None
+
+
+def _complete_a_leg(db: Session, facts: Facts) -> None:
+    """A B leg that was answered tells its A leg's record who took the call (when it is not known yet)."""
+    if not facts.b_leg_of or facts.answered_at is None:
+        return
+    row = db.exec(select(CallRecord).where(CallRecord.call_uuid == facts.b_leg_of).with_for_update()
+                  .execution_options(populate_existing=True)).first()
+    if row is None or row.answered_by_user_id is not None:
+        return  # the A leg's own data names who answered when it arrives
+    was_answered = bool(row.answered_by)
+    user = _answering_user(db, row.tenant_id, facts)
+    if user is not None:
+        row.answered_by_user_id, row.answered_by = user.id, _name(user)[:100]
+    elif facts.answered_candidates and not row.answered_by:
+        row.answered_by = facts.answered_candidates[0][:100]
+    else:
+        return
+    row.missed = False
+    row.updated_at = clock.now()
+    db.add(row)
+    db.flush()
+    if not was_answered:
+        _ring_group_answered(db, row)
+
+
+# --- ring groups: who took the group's call ------------------------------------------------------------
+
+
+def _plan_steps(db: Session, tenant_id: int, plan_id: int, version: int) -> dict[str, dict]:
+    from web.models.call_plan import CallPlanVersion
+
+    row = db.exec(select(CallPlanVersion).where(CallPlanVersion.tenant_id == tenant_id, CallPlanVersion.plan_id == plan_id,
+                                                CallPlanVersion.version == version)).first()
+    return steps_by_id(row.document) if row is not None else {}
+
+
+def steps_by_id(document) -> dict[str, dict]:
+    """Every step of a plan document (nested branches included), by id."""
+    found: dict[str, dict] = {}
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), str) and isinstance(node.get("type"), str):
+                found.setdefault(node["id"], node)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(document)
+    return found
+
+
+def _ring_group_answered(db: Session, row: CallRecord) -> None:
+    """A ring group's member answered: remember it for the circular and uniform strategies. The group is
+    the one of the last step the call took (a ring group step bridges, and hangup_after_bridge ends the
+    call once that bridge is over), or, for a call to a group's own number (the base dialplan marks no
+    steps), the group with that extension."""
+    from web.models.ring_group import RingGroup
+    from web.models.ring_group_state import record_answer
+
+    if row.tenant_id is None:
+        return
+    group = None
+    if row.steps:
+        last = row.steps[-1]
+        step = _plan_steps(db, row.tenant_id, last["plan_id"], last["version"]).get(last["step"])
+        if step and step.get("type") == "ring_group" and isinstance(step.get("group"), int):
+            group = db.get(RingGroup, step["group"])
+    elif row.dialled_number and is_internal_number(row.dialled_number):
+        group = db.exec(select(RingGroup).where(RingGroup.tenant_id == row.tenant_id,
+                                                RingGroup.extension == row.dialled_number)).first()
+    if group is None or group.tenant_id != row.tenant_id:
+        return
+    key = _member_key(db, group, row)
+    if key is not None:
+        at = (row.answered_at or row.started_at).timestamp()
+        record_answer(db, row.tenant_id, group, key, at)
+
+
+def _member_key(db: Session, group, row: CallRecord) -> Optional[str]:
+    from web.models.device import Device
+
+    for member in group.members:
+        kind = member.get("type")
+        if kind == "user" and row.answered_by_user_id is not None and member.get("id") == row.answered_by_user_id:
+            return f"user:{member['id']}"
+        if kind == "device" and row.answered_by_user_id is not None:
+            device = db.get(Device, member.get("id"))
+            if device is not None and device.user_id == row.answered_by_user_id:
+                return f"device:{member['id']}"
+        if kind == "external" and member.get("number") and member.get("number") in (row.answered_by, row.callee_number):
+            return f"external:{member['number']}"
+    return None
+
+
+# --- mod_xml_cdr's spool folder -----------------------------------------------------------------------
+
+
+def store_cdr(db: Session, raw: bytes | str, content_type: str = "", lookup=None) -> tuple[Optional[CallRecord], bool]:
+    """A CDR as posted or spooled: parsed and stored (raises NotACdr for anything unparseable)."""
+    return store(db, from_xml(cdr_text(raw, content_type)), "cdr", lookup)
+
+
+def collect_spool(engine, settings, min_age_s: float = 2.0) -> int:
+    """Store every record mod_xml_cdr left in its spool folder (it could not post them: `a_<uuid>.cdr.xml`
+    for A legs, `<uuid>.cdr.xml` for B legs, holding the URL-encoded value of `cdr`). Each file in its own
+    transaction, deleted only after that commits; a file younger than `min_age_s` may still be being
+    written and waits for the next round. A file that is no CDR is renamed *.bad (kept for a person,
+    never retried). Returns how many were stored."""
+    from web.db import session_scope
+
+    folder = Path(settings.cdr_spool_dir)
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return 0
+    stored = 0
+    now = time.time()
+    for name in names:
+        if not name.endswith(".cdr.xml"):
+            continue
+        path = folder / name
+        try:
+            if now - path.stat().st_mtime < min_age_s:
+                continue
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            continue  # another collector took it
+        try:
+            with session_scope(engine) as db:
+                store_cdr(db, raw)
+        except NotACdr as exc:
+            log.error("spooled CDR %s is not a call record (%s); kept as %s.bad", name, exc, name)
+            os.replace(path, folder / f"{name}.bad")
+            continue
+        except Exception:
+            log.exception("spooled CDR %s not stored now; the file stays for the next round", name)
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        stored += 1
+    return stored

@@ -1,0 +1,81 @@
+"""POST /freeswitch/cdr: where mod_xml_cdr posts every call record (freeswitch/autoload_configs/xml_cdr.conf.xml).
+
+Same door as mod_xml_curl's route (web.xml_curl.endpoint.refusal: its HTTP basic credentials and allowed
+source addresses; 401/403 with empty bodies). FreeSWITCH only looks at the status: 2xx means "taken",
+anything else makes it retry and finally write the record into its spool folder (collected by the bridge,
+web.call_records.collect_spool). So:
+
+- 200 when the record is stored, and also when it was already there (a retry, or the event came first);
+- 400 with a reason for a body that is no CDR (retrying cannot help; FreeSWITCH spools it for a person);
+- 413 for a body far larger than any call record;
+- 503 when the database cannot take it now (FreeSWITCH retries, then spools: nothing is lost).
+Never a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from web.call_records import NotACdr, store_cdr
+from web.db import session_scope
+from web.xml_curl.endpoint import refusal
+
+log = logging.getLogger("web.xml_curl.cdr")
+
+PATH = "/freeswitch/cdr"
+# A record is 15-30 kB; long calls with many transfers and hundreds of variables stay far below this.
+MAX_BODY_BYTES = 4_000_000
+
+
+async def _limited_body(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _store(engine, body: bytes, content_type: str) -> bool:
+    with session_scope(engine) as db:
+        _, created = store_cdr(db, body, content_type)
+    return created
+
+
+async def post_cdr(request: Request) -> Response:
+    settings = request.app.state.settings
+    refused = refusal(request, settings)
+    if refused is not None:
+        return refused
+    body = await _limited_body(request)
+    if body is None:
+        return PlainTextResponse("too large for a call record\n", status_code=413)
+    try:
+        created = await run_in_threadpool(_store, request.app.state.engine, body, request.headers.get("content-type", ""))
+    except NotACdr as exc:
+        log.warning("refused a CDR post (uuid=%s): %s", request.query_params.get("uuid", "?"), exc)
+        return PlainTextResponse(f"not a call record: {exc}\n", status_code=400)
+    except Exception:
+        log.exception("could not store a CDR (uuid=%s); FreeSWITCH will retry", request.query_params.get("uuid", "?"))
+        return PlainTextResponse("not stored now, try again later\n", status_code=503, headers={"Retry-After": "5"})
+    return PlainTextResponse("stored\n" if created else "already stored\n")
+
+
+class CdrRoute(Route):
+    # web.permissions: no portal role holds it; the route checks FreeSWITCH's own credentials
+    permission = "freeswitch"
+
+    def __init__(self):
+        super().__init__(PATH, post_cdr, methods=["POST"], name="freeswitch_cdr")
+
+
+def routes() -> list[Route]:
+    return [CdrRoute()]

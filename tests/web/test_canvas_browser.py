@@ -291,7 +291,8 @@ def test_publish_change_diff_and_roll_back(live_server, browser):
     expect(page.locator('#diff-right [data-diff-step="s1"]')).to_have_attribute("data-mark", "changed")
     expect(page.locator('#diff-left [data-diff-step="s3"]')).to_have_count(0)
     expect(page.locator('#diff-left [data-diff-step="s2"]')).to_have_attribute("data-mark", "")
-    expect(page.locator("#diff-changes")).to_contain_text("/steps/1/max_wait_s")
+    expect(page.locator("#diff-changes")).to_contain_text("Queue s1 · /steps/1/max_wait_s 120 → 90")
+    expect(page.locator("#diff-changes")).to_contain_text("Prefix s3 · /steps/0")
     shot(page, "diff")
 
     # Roll back to version 1: the canvas shows it again, published as version 3.
@@ -485,4 +486,47 @@ def test_diversion_switches_are_exclusive_per_category(live_server, browser):
     walk = session.post(f"/api/plans/{plan_id}/simulate", {})
     assert walk["steps"] == ["s9"]
     watch.assert_clean()
+    session.context.close()
+
+
+def test_leaving_with_unsaved_changes_is_guarded_and_strangers_are_sent_to_log_in(live_server, browser):
+    session = log_in(browser, live_server)
+    plan_id = new_plan(session, "Guarded", steps=[{"id": "s1", "type": "hang_up"}])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)  # nothing changed: no question, the page goes
+    assert asked == []
+
+    page = session.context.new_page()
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    open_plan(page, session, plan_id)
+    page.locator("#plan-name").fill("Guarded, renamed")
+    expect(page.locator("#dirty-note")).to_be_visible()
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert not page.is_closed()  # the question was answered "stay"
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#plan-name")).to_have_value("Guarded")
+    expect(page.locator("#dirty-note")).to_be_hidden()
+    watch.assert_clean()
+    session.context.close()
+
+    # Not logged in: the editor sends to the login page; a malformed address goes back to the list.
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    page.goto(live_server.url(f"/plans/{plan_id}"))
+    page.wait_for_url(live_server.url("/login"))
+    page.goto(live_server.url("/plans"))
+    page.wait_for_url(live_server.url("/login"))
+    stranger.close()
+    session = log_in(browser, live_server)
+    page = session.context.new_page()
+    page.goto(live_server.url("/plans/not-a-number"))
+    page.wait_for_url(live_server.url("/plans"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call plans")
     session.context.close()

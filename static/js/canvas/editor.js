@@ -3,12 +3,12 @@
 // the server to validate the unsaved document. Saving sends it as the draft; publishing saves first.
 
 import { api, ApiError, currentSession, get, post } from "../api.js";
-import { browserLanguage, has, language, t } from "../i18n.js";
+import { browserLanguage, has, language, loadMessages, t } from "../i18n.js";
 import { fillHeader } from "../layout.js";
 import { go, setAlert, startPage } from "../ui.js";
 import { DragController } from "./dnd.js";
 import * as M from "./model.js";
-import { buildStepForm, objectName, stepSummary } from "./forms.js";
+import { buildStepForm, stepSummary } from "./forms.js";
 import { initPanels } from "./panels.js";
 import { readSchema } from "./schema.js";
 
@@ -302,6 +302,7 @@ export function render({ focus = null } = {}) {
     return;
   }
   state.renderPending = false;
+  const began = performance.now();
   const active = document.activeElement;
   const focusId = focus || (active && active.classList.contains("step-card") ? active.closest("[data-step-id]").dataset.stepId : null);
   state.index = M.indexDocument(state.doc);
@@ -310,7 +311,13 @@ export function render({ focus = null } = {}) {
   renderDiversions();
   refreshChrome();
   if (focusId) focusCard(focusId);
+  bench.renders.push(performance.now() - began);
+  if (bench.renders.length > 500) bench.renders.shift();
 }
+
+// Figures for bench/canvas.py (ms per full drawing; per drag move in dnd.js), read from the page.
+const bench = { renders: [], drag: null, redraw: () => render() };
+globalThis.canvasBench = bench;
 
 export function focusCard(id) {
   const card = document.querySelector(`[data-step-id="${CSS.escape(id)}"] > .step-card`);
@@ -573,7 +580,7 @@ function buildPalette() {
 }
 
 function wire() {
-  new DragController({
+  const dragger = new DragController({
     onDrop,
     label: (source) => {
       const drag = source.dataset.drag;
@@ -582,6 +589,7 @@ function wire() {
       return step ? describe(step.step) : "";
     },
   });
+  bench.drag = dragger.stats;
   $("palette").addEventListener("click", (event) => {
     const item = event.target.closest(".palette-item");
     if (item) addFromPalette(item.dataset.type);
@@ -723,7 +731,7 @@ async function loadObjects() {
   const lists = {
     users: "/api/users", ring_groups: "/api/ring-groups", queues: "/api/queues", schedules: "/api/schedules",
     holidays: "/api/holiday-schedules", ivr_menus: "/api/ivr-menus", voicemail_boxes: "/api/voicemail-boxes",
-    audio: "/api/audio", plans: "/api/plans", numbers: "/api/numbers",
+    audio: "/api/audio", plans: "/api/plans",
   };
   const entries = await Promise.all(Object.entries(lists).map(async ([name, path]) => {
     try {
@@ -734,8 +742,6 @@ async function loadObjects() {
     }
   }));
   state.objects = Object.fromEntries(entries);
-  state.names = {};
-  for (const [name, rows] of entries) state.names[name] = new Map(rows.map((row) => [row.id, objectName(name, row)]));
 }
 
 async function start() {
@@ -743,24 +749,39 @@ async function start() {
   const match = /^\/plans\/(\d+)$/.exec(window.location.pathname);
   if (!match) return go("/plans");
   state.planId = Number(match[1]);
-  const [session, schema] = await Promise.all([currentSession(), fetch("/schemas/callplan.schema.json").then((r) => r.json())]);
+  // Everything the first drawing needs is asked for at once; a stranger's refusals are dropped below.
+  // (in this order: a browser opens 6 connections at a time, the session and texts are needed first)
+  const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
+  const sessionAsked = currentSession();
+  const textsAsked = loadMessages(browserLanguage()).catch(() => {}); // most accounts speak their browser's language
+  const detailAsked = settle(get(`/api/plans/${state.planId}`));
+  const schemaAsked = settle(fetch("/schemas/callplan.schema.json").then((r) => r.json()));
+  const objectsAsked = settle(loadObjects());
+  const session = await sessionAsked;
   if (!session) return go("/login");
   if (session.stage !== "full") return go(session.stage === "enrol" ? "/account/security" : "/login");
-  const [detail] = await Promise.all([get(`/api/plans/${state.planId}`), startPage(session.account.language), loadObjects()]);
+  await textsAsked;
+  const [schema, detail, objects] = await Promise.all([schemaAsked, detailAsked, objectsAsked, startPage(session.account.language)]);
+  for (const answer of [schema, detail, objects]) if (answer.error) throw answer.error;
   fillHeader(session);
-  state.schema = readSchema(schema);
-  state.summary = detail;
-  state.doc = detail.document;
-  state.saved = JSON.stringify(detail.document);
+  state.schema = readSchema(schema.value);
+  state.summary = detail.value;
+  state.doc = detail.value.document;
+  state.saved = JSON.stringify(detail.value.document);
   buildPalette();
   wire();
   initPanels({ state, el, t, commit, render, select, focusCard, save, applySaved, showTab, describe, typeName, announce, status, alert, isDirty, refreshChrome, renderForm });
   showTab("step", { focus: false });
   render();
   renderForm();
-  document.title = `${detail.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
+  document.title = `${detail.value.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
   performance.mark("canvas-drawn");
   document.body.dataset.ready = "true";
+  // Painted: the frame after the drawing has been laid out and shown.
+  requestAnimationFrame(() => setTimeout(() => {
+    performance.mark("canvas-painted");
+    document.body.dataset.painted = "true";
+  }, 0));
   validateNow();
 }
 

@@ -14,10 +14,17 @@ export function objectName(kind, row) {
   return row.name || String(row.id);
 }
 
+const byId = new WeakMap(); // a list from the API -> Map(id -> display name), built once per list
+
 function nameOf(objects, kind, id) {
   if (id === null || id === undefined) return null;
-  const row = (objects[kind] || []).find((item) => item.id === id);
-  return row ? objectName(kind, row) : null;
+  const rows = objects[kind] || [];
+  let names = byId.get(rows);
+  if (!names) {
+    names = new Map(rows.map((row) => [row.id, objectName(kind, row)]));
+    byId.set(rows, names);
+  }
+  return names.get(id) ?? null;
 }
 
 function targetText(to, objects) {

@@ -228,6 +228,10 @@ function stepIdAt(doc, path) {
   return found;
 }
 
+function findIn(doc, id) {
+  return allSteps(doc).find((step) => step.id === id) || null;
+}
+
 function versionName(name) {
   return name === "draft" ? h.t("ui.canvas.draft") : h.t("ui.canvas.version", { version: name });
 }
@@ -264,7 +268,10 @@ async function showDiff(from, to) {
           if (!marksLeft.has(id)) marksLeft.set(id, "changed");
         }
       }
+      const stepId = kind === "remove" ? stepIdAt(left, change.path) : stepIdAt(right, change.path);
+      const step = stepId ? findIn(kind === "remove" ? left : right, stepId) : null;
       changes.append(el("li", { class: `change change-${kind}`, "data-op": kind }, el("span", { class: "change-op", text: t(`ui.canvas.op.${kind}`) }),
+        step ? el("span", { class: "change-step", text: `${h.describe(step)} · ` }) : null,
         el("code", { text: kind === "move" ? `${change.from} → ${change.path}` : change.path }),
         kind === "replace" ? el("span", { text: ` ${JSON.stringify(change.old)} → ${JSON.stringify(change.value)}` }) : null));
     }
@@ -311,7 +318,7 @@ function outline(doc, marks) {
     }
     return ol;
   };
-  const box = el("div", {}, el("p", { class: "hint", text: `${doc.name} · ${(doc.numbers || []).join(", ")}` }), list(doc.steps, doc.name));
+  const box = el("div", {}, el("p", { class: "hint", text: [doc.name, (doc.numbers || []).join(", ")].filter(Boolean).join(" · ") }), list(doc.steps, doc.name));
   for (const diversion of doc.diversions || []) {
     box.append(el("p", { class: "branch-label", text: `${t("ui.canvas.diversion")}: ${diversion.name}` }), list(diversion.steps, diversion.name));
   }

@@ -20,8 +20,13 @@ The websocket:
    whose browser cannot keep up is closed with 1013 (try again later) rather than let the app buffer
    without bound - the page reconnects and starts from a new snapshot.
 
-Which messages reach whom: a tenant's own kinds ("call", "call_ended", "registration", "agent"), and
-"blocked" only to roles that may see blocks (blocking.manage); "bridge" (tenant None) to everyone."""
+Two sockets work this way (LiveRoute): `/api/live` ("live.read": the tenant's calls, registrations and
+agents) and `/api/blocked-addresses/live` ("blocking.manage": blocked addresses as they happen, the
+tenant admin's or, for the operator, every tenant's - so the operator hears of blocks too).
+
+Which messages reach whom: a tenant's own kinds ("call", "call_ended", "registration", "agent") to its
+sockets; "blocked" to its sockets of roles that may see blocks (blocking.manage) and to the operator's;
+"bridge" (tenant None) to everyone."""
 
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ from web.permissions import TENANT_SCOPED, allowed
 log = logging.getLogger("web.live")
 
 PATH = "/api/live"
-PERMISSION = "live.read"
+BLOCKS_PATH = "/api/blocked-addresses/live"
 KEEPALIVE_S = 25.0  # under the usual 30-60 s idle timeouts of proxies between the browser and the app
 QUEUE_LIMIT = 1000  # changes waiting for one browser before it is cut off
 LINE_LIMIT = 4 * 1024 * 1024
@@ -56,9 +61,13 @@ _RESYNC = object()
 
 
 class Subscriber:
-    def __init__(self, tenant_id: int, sees_blocks: bool):
+    """One websocket's queue. tenant_id None: every tenant (the operator's view of blocks); kinds None:
+    every kind of its tenant."""
+
+    def __init__(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None):
         self.tenant_id = tenant_id
         self.sees_blocks = sees_blocks
+        self.kinds = kinds
         self.queue: asyncio.Queue = asyncio.Queue(QUEUE_LIMIT + 1)
 
     def offer(self, item: Any) -> None:
@@ -74,7 +83,7 @@ class FeedClient:
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
-        self.subscribers: dict[int, set[Subscriber]] = {}
+        self.subscribers: dict[Optional[int], set[Subscriber]] = {}
         self.connected = False
         self.connects = 0
         self.lines = 0
@@ -83,8 +92,8 @@ class FeedClient:
 
     # -- subscribers -------------------------------------------------------------------------------------
 
-    def subscribe(self, tenant_id: int, sees_blocks: bool) -> Subscriber:
-        subscriber = Subscriber(tenant_id, sees_blocks)
+    def subscribe(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None) -> Subscriber:
+        subscriber = Subscriber(tenant_id, sees_blocks, kinds)
         self.subscribers.setdefault(tenant_id, set()).add(subscriber)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-feed")
@@ -116,16 +125,21 @@ class FeedClient:
 
     def dispatch(self, message: dict) -> None:
         kind, tenant_id = message.get("kind"), message.get("tenant_id")
-        if not isinstance(kind, str):
+        if not isinstance(kind, str) or isinstance(tenant_id, bool) or not isinstance(tenant_id, (int, type(None))):
             return
         if kind == "bridge":
-            targets = list(self._everyone())
-        elif isinstance(tenant_id, int) and not isinstance(tenant_id, bool):
-            targets = [s for s in self.subscribers.get(tenant_id, ()) if kind != "blocked" or s.sees_blocks]
+            candidates = list(self._everyone())
         else:
-            return  # no tenant (a block of an unknown domain): the operator's, who reads the list instead
+            # a tenant's own sockets; and, for blocks, the operator's (a block of no tenant: theirs only)
+            candidates = list(self.subscribers.get(tenant_id, ())) if tenant_id is not None else []
+            if kind == "blocked":
+                candidates += self.subscribers.get(None, ())
         outgoing = {"kind": kind, "data": message.get("data")}
-        for subscriber in targets:
+        for subscriber in candidates:
+            if kind == "blocked" and not subscriber.sees_blocks:
+                continue
+            if subscriber.kinds is not None and kind not in subscriber.kinds:
+                continue
             subscriber.offer(outgoing)
 
     # -- the connection ------------------------------------------------------------------------------------
@@ -197,7 +211,7 @@ async def lifespan(app):
 # --- who is asking ------------------------------------------------------------------------------------
 
 
-def _check(websocket: WebSocket) -> tuple[int, bool, str]:
+def _check(websocket: WebSocket, permission: str) -> tuple[Optional[int], bool, str]:
     """(tenant id, sees blocks, language) of an allowed caller; raises Problem otherwise. Blocking: a
     database read, run in a worker thread."""
     from web.auth.sessions import authenticate
@@ -211,16 +225,21 @@ def _check(websocket: WebSocket) -> tuple[int, bool, str]:
             raise Problem(401, "unauthenticated")
         if ctx.login_session is not None and ctx.login_session.stage != "full":
             raise Problem(403, "forbidden")
-        if not allowed(ctx.role, PERMISSION) or (PERMISSION in TENANT_SCOPED and ctx.tenant_id is None):
+        if not allowed(ctx.role, permission) or (permission in TENANT_SCOPED and ctx.tenant_id is None):
             raise Problem(403, "forbidden")
         return ctx.tenant_id, allowed(ctx.role, "blocking.manage"), i18n.negotiate(None, ctx.account.language)
 
 
-def _snapshot(websocket: WebSocket, tenant_id: int) -> dict:
+def live_snapshot(db, tenant_id: int) -> Any:
     from web.api.live_state import snapshot
 
-    with session_scope(websocket.app.state.engine) as db:
-        return {"kind": "snapshot", "data": jsonable(snapshot(db, tenant_id))}
+    return snapshot(db, tenant_id)
+
+
+def blocks_snapshot(db, tenant_id: Optional[int]) -> Any:
+    from web.api.blocked_addresses import visible_blocks
+
+    return visible_blocks(db, tenant_id)
 
 
 async def _refuse(websocket: WebSocket, problem: Problem, lang: str) -> None:
@@ -233,58 +252,72 @@ async def _refuse(websocket: WebSocket, problem: Problem, lang: str) -> None:
 # --- the socket ---------------------------------------------------------------------------------------
 
 
-async def live_socket(websocket: WebSocket) -> None:
-    settings = websocket.app.state.settings
-    lang = i18n.negotiate(websocket.headers.get("accept-language"))
-    if not _origin_allowed(websocket, settings):  # type: ignore[arg-type]
-        await _refuse(websocket, Problem(403, "cross_origin"), lang)
-        return
-    try:
-        tenant_id, sees_blocks, lang = await run_in_threadpool(_check, websocket)
-    except Problem as problem:
-        await _refuse(websocket, problem, lang)
-        return
-    await websocket.accept()
-    feed = feed_of(websocket.app)
-    subscriber = feed.subscribe(tenant_id, sees_blocks)
-    receiver = asyncio.ensure_future(_receive(websocket))
-    try:
-        await websocket.send_text(json.dumps(await run_in_threadpool(_snapshot, websocket, tenant_id)))
-        while not receiver.done():
-            getter = asyncio.ensure_future(subscriber.queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, timeout=KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED)
-            if getter not in done:
-                getter.cancel()
-                if receiver in done:
-                    break
-                # quiet for a while: is the session still good? then a ping keeps proxies from closing us
-                try:
-                    still = await run_in_threadpool(_check, websocket)
-                except Problem:
-                    still = None
-                if still is None or still[0] != tenant_id:
-                    await websocket.close(POLICY_VIOLATION, "session ended")
+class LiveRoute(WebSocketRoute):
+    """A live socket: `permission` decides who may open it (the route walks read it too), `snapshot(db,
+    tenant_id)` is its first message, `kinds` the feed's kinds it passes on (None: all of the tenant)."""
+
+    def __init__(self, path: str, permission: str, snapshot, kinds: Optional[frozenset] = None):
+        self.permission = permission
+        self.snapshot = snapshot
+        self.kinds = kinds
+        super().__init__(path, self.serve, name=path.strip("/").replace("/", "_"))
+
+    def _snapshot(self, websocket: WebSocket, tenant_id: Optional[int]) -> dict:
+        with session_scope(websocket.app.state.engine) as db:
+            return {"kind": "snapshot", "data": jsonable(self.snapshot(db, tenant_id))}
+
+    async def serve(self, websocket: WebSocket) -> None:
+        settings = websocket.app.state.settings
+        lang = i18n.negotiate(websocket.headers.get("accept-language"))
+        if not _origin_allowed(websocket, settings):  # type: ignore[arg-type]
+            await _refuse(websocket, Problem(403, "cross_origin"), lang)
+            return
+        try:
+            tenant_id, sees_blocks, lang = await run_in_threadpool(_check, websocket, self.permission)
+        except Problem as problem:
+            await _refuse(websocket, problem, lang)
+            return
+        await websocket.accept()
+        feed = feed_of(websocket.app)
+        subscriber = feed.subscribe(tenant_id, sees_blocks, self.kinds)
+        receiver = asyncio.ensure_future(_receive(websocket))
+        try:
+            await websocket.send_text(json.dumps(await run_in_threadpool(self._snapshot, websocket, tenant_id)))
+            while not receiver.done():
+                getter = asyncio.ensure_future(subscriber.queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, timeout=KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    if receiver in done:
+                        break
+                    # quiet for a while: is the session still good? then a ping keeps proxies from closing us
+                    try:
+                        still = await run_in_threadpool(_check, websocket, self.permission)
+                    except Problem:
+                        still = None
+                    if still is None or still[0] != tenant_id:
+                        await websocket.close(POLICY_VIOLATION, "session ended")
+                        return
+                    subscriber.sees_blocks = still[1]
+                    await websocket.send_text(json.dumps({"kind": "ping"}))
+                    continue
+                item = getter.result()
+                if item is _OVERFLOW:
+                    await websocket.close(TRY_AGAIN_LATER, "too far behind; reload")
                     return
-                subscriber.sees_blocks = still[1]
-                await websocket.send_text(json.dumps({"kind": "ping"}))
-                continue
-            item = getter.result()
-            if item is _OVERFLOW:
-                await websocket.close(TRY_AGAIN_LATER, "too far behind; reload")
-                return
-            if item is _RESYNC:
-                item = await run_in_threadpool(_snapshot, websocket, tenant_id)
-            await websocket.send_text(json.dumps(item, default=str))
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the browser went away mid-send
-    finally:
-        receiver.cancel()
-        await feed.unsubscribe(subscriber)
-        if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-            try:
-                await websocket.close()
-            except (RuntimeError, OSError):
-                pass
+                if item is _RESYNC:
+                    item = await run_in_threadpool(self._snapshot, websocket, tenant_id)
+                await websocket.send_text(json.dumps(item, default=str))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass  # the browser went away mid-send
+        finally:
+            receiver.cancel()
+            await feed.unsubscribe(subscriber)
+            if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
+                try:
+                    await websocket.close()
+                except (RuntimeError, OSError):
+                    pass
 
 
 async def _receive(websocket: WebSocket) -> None:
@@ -300,13 +333,10 @@ async def _receive(websocket: WebSocket) -> None:
         return
 
 
-class LiveRoute(WebSocketRoute):
-    # the route walk (tests/web/test_permissions.py) reads this; the socket checks it itself (_check)
-    permission = PERMISSION
-
-    def __init__(self):
-        super().__init__(PATH, live_socket, name="live")
-
-
 def routes() -> list:
-    return [LiveRoute()]
+    return [
+        # the tenant's live view: calls, registrations, agents (and blocks, for roles that may see them)
+        LiveRoute(PATH, "live.read", live_snapshot),
+        # blocked addresses as they happen: the tenant admin's, or every tenant's for the operator
+        LiveRoute(BLOCKS_PATH, "blocking.manage", blocks_snapshot, kinds=frozenset({"blocked", "bridge"})),
+    ]

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
+import re
+import secrets
+import shutil
+import socket
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -207,3 +214,153 @@ def db_tenant(rig):
         return session_scope(rig.app.state.engine)
 
     return make_tenant(db_factory, name="Acme", sip_domain=DOMAIN).id
+
+
+# --- on a real FreeSWITCH --------------------------------------------------------------------------------
+# What the ACL design rests on, checked on the switch itself rather than believed from its source: the
+# acl.conf the app serves is a list FreeSWITCH loads and `reloadacl` re-reads, and a phone entry with
+# `auth-acl` gets 403 from a denied address even with the right password, while an allowed address
+# still has to authenticate (no auto-registration, unlike apply-register-acl).
+
+FREESWITCH = shutil.which("freeswitch")
+SIP_USER, SIP_PASSWORD, SIP_DOMAIN = "1001", "Correct-Horse-42", "acl.pbx.test"
+BLOCKED_PHONE, ALLOWED_PHONE = "127.0.0.5", "127.0.0.6"  # loopback: only the switch's own list can hold them
+
+
+def _register(fs_port: int, source: str, password: str) -> tuple[int, str]:
+    """REGISTER from `source` with digest auth (answering FreeSWITCH's challenge); the final status."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((source, 0))
+    sock.settimeout(5)
+    port = sock.getsockname()[1]
+    call_id, tag = secrets.token_hex(8), secrets.token_hex(4)
+
+    def send(cseq: int, extra: str = "") -> tuple[int, str]:
+        message = (f"REGISTER sip:{SIP_DOMAIN} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bK{secrets.token_hex(6)};rport\r\n"
+                   f"Max-Forwards: 70\r\nFrom: <sip:{SIP_USER}@{SIP_DOMAIN}>;tag={tag}\r\n"
+                   f"To: <sip:{SIP_USER}@{SIP_DOMAIN}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n"
+                   f"Contact: <sip:{SIP_USER}@{source}:{port}>\r\nExpires: 60\r\n{extra}"
+                   f"User-Agent: brute-force-test\r\nContent-Length: 0\r\n\r\n")
+        sock.sendto(message.encode(), ("127.0.0.1", fs_port))
+        while True:
+            reply = sock.recv(65536).decode(errors="replace")
+            status = int(reply.split(" ", 2)[1])
+            if status >= 200:
+                return status, reply
+
+    try:
+        status, reply = send(1)
+        if status != 401:
+            return status, reply
+        challenge = re.search(r"^WWW-Authenticate: Digest (.*)$", reply, re.M | re.I).group(1)
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
+        uri, cnonce, nc = f"sip:{SIP_DOMAIN}", secrets.token_hex(4), "00000001"
+        ha1 = hashlib.md5(f"{SIP_USER}:{fields['realm']}:{password}".encode()).hexdigest()
+        ha2 = hashlib.md5(f"REGISTER:{uri}".encode()).hexdigest()
+        response = hashlib.md5(f"{ha1}:{fields['nonce']}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
+        authorization = (f'Authorization: Digest username="{SIP_USER}", realm="{fields["realm"]}", '
+                         f'nonce="{fields["nonce"]}", uri="{uri}", response="{response}", algorithm=MD5, '
+                         f'qop=auth, cnonce="{cnonce}", nc={nc}\r\n')
+        return send(2, authorization)
+    finally:
+        sock.close()
+
+
+@pytest.mark.freeswitch
+@pytest.mark.skipif(FREESWITCH is None, reason="needs a `freeswitch` binary on PATH")
+def test_on_a_real_freeswitch_the_served_list_blocks_through_auth_acl(tmp_path):
+    from tests.conftest import fast_settings
+    from tests.freeswitch import harness
+    from web.db import make_engine
+    from web.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'acl.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    settings = fast_settings(url)
+    with session_scope(engine) as db:
+        db.add(BlockedAddress(address=ATTACKER, failures=10, last_user="1001@acl.pbx.test"))
+
+    def served_acl() -> ET.Element:
+        conf = ET.fromstring(acl.build(engine, settings)).find("section/configuration")
+        # plus the test phone's loopback address, which the app itself would never list (protected)
+        conf.find("network-lists/list").append(ET.Element("node", {"type": "deny", "cidr": f"{BLOCKED_PHONE}/32"}))
+        return conf
+
+    class Switch(harness.FreeSwitch):
+        def config(self):
+            root = super().config()
+            user = root.find(f"section[@name='directory']/domain/groups/group/users/user[@id='{SIP_USER}']")
+            params = user.find("params")
+            for name, value in {"password": SIP_PASSWORD, **acl.DIRECTORY_PARAMS}.items():
+                ET.SubElement(params, "param", {"name": name, "value": value})
+            return root
+
+    fs = Switch(tmp_path / "fs", SIP_DOMAIN, [], {SIP_USER: "error/user_not_registered"},
+                configuration=[served_acl()])
+    events: list[dict] = []
+    try:
+        fs.start()
+        listener = harness.EventSocket(fs.esl_port)
+        assert listener.command("event plain CUSTOM sofia::register_failure").get("Reply-Text", "").startswith("+OK")
+        threading.Thread(target=listener.events, args=(events.append,), daemon=True).start()
+
+        assert fs.api(f"acl {ATTACKER} {acl.LIST}").strip() == "false"
+        assert fs.api(f"acl 198.51.100.8 {acl.LIST}").strip() == "true"
+        assert fs.api(f"acl 2001:db8::1 {acl.LIST}").strip() == "true"
+
+        status, _ = _register(fs.sip_port, ALLOWED_PHONE, SIP_PASSWORD)
+        assert status == 200, fs.log_tail(60)
+        status, _ = _register(fs.sip_port, ALLOWED_PHONE, "wrong password")
+        assert status == 403  # allowed by the list is not let in: the password still counts
+        status, _ = _register(fs.sip_port, BLOCKED_PHONE, SIP_PASSWORD)
+        assert status == 403, fs.log_tail(60)  # blocked: refused even with the right password
+        assert "Rejected by user acl" in fs.log_text()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any(e.get("network-ip") == BLOCKED_PHONE for e in events):
+            time.sleep(0.1)
+        failure_event = next(e for e in events if e.get("network-ip") == BLOCKED_PHONE)
+        assert failure_event.get("to-host") == SIP_DOMAIN and failure_event.get("to-user") == SIP_USER
+
+        # the block is lifted in the database; FreeSWITCH re-reads its configuration at `reloadacl`
+        with session_scope(engine) as db:
+            row = db.exec(select(BlockedAddress)).one()
+            row.lifted_at = clock.now()
+            db.add(row)
+        fs.configuration = [served_acl()]
+        fs.write_config()
+        assert fs.api("reloadacl").startswith("+OK")
+        assert fs.api(f"acl {ATTACKER} {acl.LIST}").strip() == "true"
+        listener.close()
+    finally:
+        fs.stop()
+        engine.dispose()
+
+
+@pytest.mark.freeswitch
+@pytest.mark.skipif(FREESWITCH is None, reason="needs a `freeswitch` binary on PATH")
+def test_on_a_real_freeswitch_apply_register_acl_would_open_the_door(tmp_path):
+    """Why the profile's apply-register-acl is NOT used: with the same default-allow list, an allowed
+    address registers with a wrong password (sofia_reg.c REG_AUTO_REGISTER)."""
+    from tests.freeswitch import harness
+
+    conf = ET.Element("configuration", {"name": "acl.conf"})
+    ET.SubElement(ET.SubElement(conf, "network-lists"), "list", {"name": acl.LIST, "default": "allow"})
+
+    class Switch(harness.FreeSwitch):
+        def config(self):
+            root = super().config()
+            user = root.find(f"section[@name='directory']/domain/groups/group/users/user[@id='{SIP_USER}']")
+            ET.SubElement(user.find("params"), "param", {"name": "password", "value": SIP_PASSWORD})
+            settings = root.find("section[@name='configuration']/configuration[@name='sofia.conf']/profiles/profile/settings")
+            ET.SubElement(settings, "param", {"name": "apply-register-acl", "value": acl.LIST})
+            return root
+
+    fs = Switch(tmp_path / "fs", SIP_DOMAIN, [], {SIP_USER: "error/user_not_registered"}, configuration=[conf])
+    try:
+        fs.start()
+        status, _ = _register(fs.sip_port, ALLOWED_PHONE, "not the password")
+        assert status == 200, fs.log_tail(60)
+    finally:
+        fs.stop()

@@ -216,6 +216,29 @@ def test_each_tenant_gets_only_its_own_changes(live_app, tenants, feed):
     assert wait_until(lambda: feed.publish(a.id, "call", {}) or len(feed._clients) == 0)
 
 
+def test_blocks_as_they_happen_for_the_tenant_admin_and_the_operator(live_app, tenants, feed, db):
+    from tests.web.factories_live import make_block
+
+    a, b = tenants
+    make_block(db, live_app.state.settings, a.id, address="198.51.100.21")
+    make_block(db, live_app.state.settings, b.id, address="198.51.100.22")
+    admin_a, operator = browser(live_app, "admin@a.test"), browser(live_app, "operator@platform.test")
+    with admin_a.websocket_connect("/api/blocked-addresses/live") as ws_a, \
+            operator.websocket_connect("/api/blocked-addresses/live") as ws_op:
+        assert [row["address"] for row in ws_a.receive_json()["data"]] == ["198.51.100.21"]
+        assert sorted(row["address"] for row in ws_op.receive_json()["data"]) == ["198.51.100.21", "198.51.100.22"]
+        readers = live_app.state.live_feeds
+        assert wait_until(lambda: len(readers) == 2 and all(r.connected for r in list(readers.values())))
+        assert wait_until(lambda: len(feed._clients) == 2)
+        feed.publish(b.id, "blocked", {"address": "198.51.100.23"})
+        feed.publish(a.id, "call", {"call_uuid": "not for this socket"})
+        feed.publish(None, "blocked", {"address": "198.51.100.24"})  # tried no known domain
+        feed.publish(a.id, "blocked", {"address": "198.51.100.25"})
+        gevent.sleep(0.2)
+        assert next_change(ws_a) == {"kind": "blocked", "data": {"address": "198.51.100.25"}}
+        assert [next_change(ws_op)["data"]["address"] for _ in range(3)] == ["198.51.100.23", "198.51.100.24", "198.51.100.25"]
+
+
 def test_the_socket_closes_when_the_session_ends(live_app, tenants, monkeypatch):
     monkeypatch.setattr(web.live, "KEEPALIVE_S", 0.2)
     admin = browser(live_app, "admin@a.test")
@@ -319,7 +342,7 @@ def test_every_websocket_route_answers_each_role_as_the_permission_table_says(li
         email = "operator@platform.test" if role == "operator" else f"{role}@a.test"
         clients[role] = TestClient(live_app, headers={"authorization": f"Bearer {make_token(db, _account(db, email))}"})
     sockets = [route for route in live_app.routes if isinstance(route, WebSocketRoute)]
-    assert [route.path for route in sockets] == ["/api/live"]
+    assert sorted(route.path for route in sockets) == ["/api/blocked-addresses/live", "/api/live"]
     for route in sockets:
         for role, client in clients.items():
             if expected_access(role, route.permission):

@@ -53,20 +53,20 @@ def _public(row: BlockedAddress, names: dict, now: datetime) -> BlockedAddressPu
                                 active=row.lifted_at is None and (expires is None or expires > now))
 
 
-def _visible(ctx):
-    """The admin: the own tenant's blocks; the operator (no tenant): every block."""
-    if ctx.tenant_id is None:
-        return select(BlockedAddress)
-    return scoped(BlockedAddress, ctx.tenant_id)
+def visible_blocks(db, tenant_id: Optional[int]) -> list[BlockedAddressPublic]:
+    """Blocks, active ones first, newest first within each: the tenant's, or (tenant None: the
+    operator) every tenant's. Also the first message of the blocks websocket (web/live.py)."""
+    now = clock.now()
+    query = select(BlockedAddress) if tenant_id is None else scoped(BlockedAddress, tenant_id)
+    rows = db.exec(query.order_by(BlockedAddress.blocked_at.desc(), BlockedAddress.id.desc())).all()
+    names = dict(db.exec(select(Tenant.id, Tenant.name)).all()) if tenant_id is None else {}
+    found = [_public(row, names, now) for row in rows]
+    return sorted(found, key=lambda row: not row.active)  # stable: newest first within each group
 
 
 def list_blocked(ctx):
     """Blocked addresses, active ones first (the admin: the tenant's; the operator: all)."""
-    now = clock.now()
-    rows = ctx.db.exec(_visible(ctx).order_by(BlockedAddress.blocked_at.desc(), BlockedAddress.id.desc())).all()
-    names = dict(ctx.db.exec(select(Tenant.id, Tenant.name)).all()) if ctx.tenant_id is None else {}
-    found = [_public(row, names, now) for row in rows]
-    return sorted(found, key=lambda row: not row.active)  # stable: newest first within each group
+    return visible_blocks(ctx.db, ctx.tenant_id)
 
 
 def lift(ctx, id: int):

@@ -17,6 +17,8 @@ How the list blocks (read in FreeSWITCH 1.10 sofia.c / sofia_reg.c; freeswitch/R
   gets 403 Forbidden whatever password it sends, an allowed one still has to authenticate. FreeSWITCH
   evaluates it per request against the current list, so its directory cache does not weaken it.
 
+Both checked on a real FreeSWITCH in tests/fs_bridge/test_brute_force.py.
+
 A list name FreeSWITCH does not know matches nothing (switch_core.c), and `auth-acl` with an unknown
 list would refuse every phone: freeswitch/autoload_configs/acl.conf.xml defines the same list, empty, for
 when the app does not answer.

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Optional
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from web import clock
 from web.api.routing import api

@@ -102,6 +102,7 @@ function wire() {
       if (remove.dataset.confirm !== "yes") {
         remove.dataset.confirm = "yes";
         remove.textContent = t("ui.plans.delete_confirm", { name: remove.dataset.name });
+        remove.setAttribute("aria-label", remove.textContent);
         return;
       }
       try {
@@ -113,6 +114,7 @@ function wire() {
         setAlert($("page-alert"), error.title);
         remove.dataset.confirm = "";
         remove.textContent = t("ui.plans.delete");
+        remove.setAttribute("aria-label", t("ui.plans.delete_named", { name: remove.dataset.name }));
       }
     }
   });

@@ -5,6 +5,7 @@ back; simulate lighting up the path; keyboard-only editing; the plan list; the D
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -415,6 +416,22 @@ def test_keyboard_only_add_move_into_a_branch_and_out(live_server, browser):
     document = stored(session, plan_id)
     assert [step["id"] for step in document["steps"]] == ["s1", "s3", "s2"]
     assert document["steps"][1]["text"] == "KB "
+
+    # Any branch is reachable from the form: "Move to" the time condition's "Otherwise".
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "move_to":
+            break
+    move_to = form(page).get_by_label("Move to the end of")
+    expect(move_to).to_be_focused()
+    move_to.select_option(label="Time condition s1 → Otherwise")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert order(page, "s1|else") == ["s3"]
+    assert order(page, "root") == ["s1", "s2"]
+    expect(form(page).get_by_label("Move to the end of")).to_be_focused()
+    page.keyboard.press("Control+z")
+    assert order(page, "root") == ["s1", "s3", "s2"]
     watch.assert_clean()
     session.context.close()
 
@@ -433,7 +450,7 @@ def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_serve
 
     # Deleting the published plan with numbers is refused with the API's reason.
     reception.get_by_role("button", name="Reception verwijderen").click()
-    reception.get_by_role("button", name="Reception verwijderen").click()
+    reception.get_by_role("button", name="Reception echt verwijderen?").click()
     expect(page.locator("#page-alert")).to_contain_text("nummers")
     shot(page, "delete-refused")
 
@@ -457,7 +474,7 @@ def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_serve
     clone = page.locator("tr", has=page.get_by_role("link", name="Receptie kopie", exact=True))
     expect(clone).to_contain_text("Concept")
     clone.get_by_role("button", name="Receptie kopie verwijderen").click()
-    clone.get_by_role("button", name="Receptie kopie verwijderen").click()
+    clone.get_by_role("button", name="Receptie kopie echt verwijderen?").click()
     expect(page.locator("#page-status")).to_have_text("Receptie kopie is verwijderd.")
     expect(page.get_by_role("link", name="Receptie kopie", exact=True)).to_have_count(0)
     watch.assert_clean()
@@ -529,4 +546,50 @@ def test_leaving_with_unsaved_changes_is_guarded_and_strangers_are_sent_to_log_i
     page.goto(live_server.url("/plans/not-a-number"))
     page.wait_for_url(live_server.url("/plans"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Call plans")
+    session.context.close()
+
+
+HOSTILE_NAME = '<img src=x onerror=alert(1)> & "Ω" </script>'
+HOSTILE_LABEL = "\"'><svg onload=alert(2)>"
+
+
+def test_typed_texts_stay_text_and_a_plan_imports_from_a_json_file(live_server, browser):
+    session = log_in(browser, live_server)
+    plan_id = new_plan(session, HOSTILE_NAME, steps=[
+        {"id": "s1", "type": "prefix", "text": "<b>VIP</b>&amp;", "label": HOSTILE_LABEL},
+        {"id": "s2", "type": "hang_up"},
+    ])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_plan(page, session, plan_id)
+    expect(page.locator("#plan-name")).to_have_value(HOSTILE_NAME)
+    expect(card(page, "s1").locator(".step-title")).to_have_text(HOSTILE_LABEL)
+    expect(card(page, "s1").locator(".step-summary")).to_have_text("Prefix · “<b>VIP</b>&amp;”")
+    card(page, "s1").click()
+    expect(form(page).get_by_label("Label", exact=True)).to_have_value(HOSTILE_LABEL)
+    assert page.locator("#tree img, #tree svg, #tree b, #panel-step b").count() == 0
+    page.goto(live_server.url("/plans"))
+    expect(page.get_by_role("link", name=HOSTILE_NAME, exact=True)).to_be_visible()
+    assert page.locator("#plans-body img").count() == 0
+    assert dialogs == []
+
+    # Import: the exported file of this plan comes back as a new plan, opened in the canvas.
+    exported = session.call("GET", f"/api/plans/{plan_id}/export", expect=200)
+    document = exported if isinstance(exported, dict) else json.loads(exported)
+    document["name"] = "Imported"
+    page.locator("#import-file").set_input_files(files=[{
+        "name": "plan.json", "mimeType": "application/json", "buffer": json.dumps(document).encode()}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url(re.compile(r"/plans/\d+$"))
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#plan-name")).to_have_value("Imported")
+    assert order(page, "root") == ["s1", "s2"]
+    # A file that is no JSON is refused on the list page, next to the file input.
+    page.goto(live_server.url("/plans"))
+    page.locator("#import-file").set_input_files(files=[{"name": "x.json", "mimeType": "application/json", "buffer": b"not json"}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-file-error")).to_have_text("This file is not a JSON call plan.")
+    watch.assert_clean()
     session.context.close()

@@ -79,7 +79,10 @@ export function commit(mutate, { key = null, redraw = true, focus = null } = {})
   if (JSON.stringify(state.doc) === before) return false;
   state.history.record(before, key);
   if (!key) state.history.endGroup();
-  state.sim = null;
+  if (state.sim) {
+    state.sim = null; // the path was walked on the plan as it was
+    $("sim-result").hidden = true;
+  }
   changed({ redraw, focus });
   return true;
 }
@@ -169,6 +172,42 @@ export function moveByKeyboard(id, direction) {
   return done;
 }
 
+/** Every list step `id` could move to (not into itself), for the form's "Move to" picker. */
+export function destinations(id) {
+  const index = M.indexDocument(state.doc);
+  const here = index.steps.get(id);
+  const out = [];
+  for (const [name, entry] of index.containers) {
+    const owner = M.containerOwner(name);
+    if (owner && M.isInside(index, owner, id)) continue;
+    let label;
+    if (name === "root") label = t("ui.canvas.steps");
+    else if (name.startsWith("div:")) {
+      const diversion = (state.doc.diversions || []).find((d) => `div:${d.id}` === name);
+      label = `${t("ui.canvas.diversion")}: ${diversion ? diversion.name : name}`;
+    } else {
+      const slot = name.slice(owner.length + 1);
+      const branch = M.branchesOf(index.steps.get(owner).step).find((b) => b.slot === slot);
+      label = `${describe(index.steps.get(owner).step)} → ${branch ? branchLabel(branch) : slot}`;
+    }
+    out.push({ name, label, current: here && here.container === name, size: entry.list.length });
+  }
+  return out;
+}
+
+export function moveTo(id, container) {
+  const list = M.containerList(state.doc, container);
+  if (!list) return false;
+  const done = commit((doc) => M.moveStep(doc, id, container, list.length));
+  if (done) {
+    renderForm();
+    const select = document.getElementById(`f-${id}-move-to`);
+    if (select) select.focus();
+    announce(t("ui.canvas.moved", { step: describe(M.indexDocument(state.doc).steps.get(id).step) }));
+  }
+  return done;
+}
+
 export function deleteStep(id) {
   const entry = M.indexDocument(state.doc).steps.get(id);
   if (!entry) return;
@@ -222,8 +261,11 @@ function renderStep(step, depth, counter) {
   el("span", { class: "step-id", text: step.id }),
   errors.length ? el("span", { class: "step-badge badge-error", text: String(errors.length), "aria-hidden": "true" }) : null,
   !errors.length && warnings.length ? el("span", { class: "step-badge badge-warning", text: String(warnings.length), "aria-hidden": "true" }) : null);
-  const label = [describe(step), summary.text, errors.length ? t("ui.canvas.n_errors", { count: errors.length }) : "",
-    warnings.length ? t("ui.canvas.n_warnings", { count: warnings.length }) : ""].filter(Boolean).join(", ");
+  const onPath = state.sim ? state.sim.steps.indexOf(step.id) : -1;
+  const label = [describe(step), step.label ? `${step.label}` : "", summary.text,
+    errors.length ? t("ui.canvas.n_errors", { count: errors.length }) : "",
+    warnings.length ? t("ui.canvas.n_warnings", { count: warnings.length }) : "",
+    onPath >= 0 ? t("ui.canvas.sim_on_path", { n: onPath + 1 }) : ""].filter(Boolean).join(", ");
   card.setAttribute("aria-label", label);
   const item = el("li", {
     class: `step type-${step.type}${errors.length ? " has-error" : ""}${warnings.length ? " has-warning" : ""}${missing ? " has-missing" : ""}${step.id === state.selected ? " selected" : ""}`,
@@ -403,7 +445,7 @@ export function renderForm() {
     return;
   }
   panel.append(buildStepForm(entry.step, state, {
-    commit, t, el, typeName, moveByKeyboard, deleteStep, problems: state.byStep.get(entry.step.id) || [], problemText,
+    commit, t, el, typeName, moveByKeyboard, deleteStep, destinations, moveTo, problems: state.byStep.get(entry.step.id) || [], problemText,
   }));
 }
 

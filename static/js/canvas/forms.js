@@ -190,6 +190,15 @@ export function buildStepForm(step, state, h) {
     });
     moves.append(button);
   }
+  const targets = h.destinations(id).filter((target) => !target.current);
+  if (targets.length) {
+    const select = el("select", { id: `f-${id}-move-to`, name: "move_to" });
+    for (const target of targets) select.append(el("option", { value: target.name, text: target.label }));
+    const go = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.canvas.move_to_go") });
+    go.addEventListener("click", () => h.moveTo(id, select.value));
+    form.append(el("div", { class: "field move-to" }, el("label", { for: select.id, text: t("ui.canvas.move_to") }),
+      el("div", { class: "row" }, select, go)));
+  }
   const remove = el("button", { type: "button", class: "btn btn-quiet btn-remove", text: t("ui.canvas.delete_step"), "aria-keyshortcuts": "Delete" });
   remove.addEventListener("click", () => h.deleteStep(id));
   moves.append(remove);

@@ -35,6 +35,9 @@ class LiveFeed:
         return self._server.address[1]
 
     def stop(self) -> None:
+        for queue in list(self._clients):  # readers are told to go, then the server closes
+            queue.put_nowait(None) if not queue.full() else None
+        self._clients.clear()
         self._server.stop(timeout=1)
 
     def publish(self, tenant_id, kind: str, data: dict) -> None:
@@ -52,6 +55,7 @@ class LiveFeed:
         queue: Queue = Queue(QUEUE_LIMIT)
         self._clients.add(queue)
         reader = gevent.spawn(self._drain, sock)  # notices the web app going away
+        reader.link(lambda _: queue.put_nowait(None) if not queue.full() else None)  # and wakes the writer
         try:
             while True:
                 line = queue.get()

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 import gevent
 from gevent.event import Event as Flag
+from gevent.lock import Semaphore
 from gevent.queue import Empty, Queue
 from sqlmodel import Session
 
@@ -44,6 +45,7 @@ class Bridge:
                        "reconnects": 0, "last_error": None}
         self.counts: Counter = Counter()
         self._greenlets: list[gevent.Greenlet] = []
+        self._status_lock = Semaphore()  # the heartbeat and a (re)connect may write at the same moment
 
     # -- the socket side ---------------------------------------------------------------------------------
 
@@ -151,14 +153,22 @@ class Bridge:
         return gevent.spawn(run)
 
     def write_status(self) -> None:
+        from sqlalchemy.exc import IntegrityError
+
         from web.models.bridge_status import write_status
 
-        try:
-            with Session(self.engine) as db:
-                write_status(db, self.settings, self.status)
-                db.commit()
-        except Exception:
-            log.exception("could not write the bridge status")
+        with self._status_lock:
+            for _ in range(2):  # a first insert racing another bridge process's: the second try updates
+                try:
+                    with Session(self.engine) as db:
+                        write_status(db, self.settings, self.status)
+                        db.commit()
+                    return
+                except IntegrityError:
+                    continue
+                except Exception as exc:
+                    log.warning("could not write the bridge status: %s", exc)
+                    return
 
     def _heartbeat(self) -> None:
         while self.running:

@@ -188,12 +188,12 @@ def test_the_captures_hold_every_kind_of_request():
 
 def test_every_captured_request_as_sent_answers_well_formed_xml(fs, demo):
     # none of them is for one of our tenants (domain 127.0.0.1, context "default"): all fall back,
-    # except callcenter.conf, which is ours whoever asks
+    # except callcenter.conf and acl.conf, which are ours whoever asks
     for body in raw_bodies() + [encode(p) for p in REQUESTS]:
         root = fs.fetch(body)
         pairs = parse_qsl(body, keep_blank_values=True)
-        if field(pairs, "key_value") == "callcenter.conf":
-            assert root.find("section[@name='configuration']/configuration").get("name") == "callcenter.conf"
+        if field(pairs, "key_value") in ("callcenter.conf", "acl.conf"):
+            assert root.find("section[@name='configuration']/configuration").get("name") == field(pairs, "key_value")
         else:
             assert not_found(root), body[:120]
 
@@ -208,7 +208,7 @@ def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
         root = fs.fetch(adapted(pairs, DEMO_DOMAIN, user))
         seen.add((section, action))
         if section == "configuration":
-            assert not_found(root) == (field(pairs, "key_value") != "callcenter.conf")
+            assert not_found(root) == (field(pairs, "key_value") not in ("callcenter.conf", "acl.conf"))
         elif section == "directory" and action == "sip_auth":
             entry, params, variables = user_entry(root)
             assert root.find("section/domain").get("name") == DEMO_DOMAIN

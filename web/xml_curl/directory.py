@@ -44,7 +44,7 @@ from web.models.tenant import Tenant
 from web.models.voicemail_box import VoicemailBox
 from web.scoping import scoped
 from web.secretbox import open_sealed
-from web.xml_curl import cache
+from web.xml_curl import acl, cache
 
 log = logging.getLogger("web.xml_curl")
 
@@ -168,6 +168,8 @@ def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
         part = parts[device.sip_username]
         part.registers = True
         part.params["a1-hash"] = hashlib.md5(f"{device.sip_username}:{domain}:{password}".encode()).hexdigest()
+        # addresses blocked for guessing passwords are refused before the password is even checked
+        part.params.update(acl.DIRECTORY_PARAMS)
         part.params.setdefault("dial-string", contact(device.sip_username, domain))
         user = objects.users.get(device.user_id) if device.user_id is not None else None
         if user is not None and user.voicemail_box_id is not None:

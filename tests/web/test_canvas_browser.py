@@ -502,6 +502,23 @@ def test_diversion_switches_are_exclusive_per_category(live_server, browser):
     assert session.get(f"/api/plans/{plan_id}")["active_diversions"] == ["d2"]
     walk = session.post(f"/api/plans/{plan_id}/simulate", {})
     assert walk["steps"] == ["s9"]
+
+    # A new diversion, its name typed slowly (validation answers redraw the canvas meanwhile, the
+    # caret stays); once saved it gets its switch, in category B on its own.
+    page.get_by_role("button", name="Add a diversion").click()
+    name = page.get_by_label("Diversion name").nth(2)
+    expect(name).to_be_focused()
+    name.press_sequentially("Night", delay=320)
+    expect(name).to_have_value("Night")
+    expect(name).to_be_focused()
+    page.get_by_label("Category").nth(2).fill("B")
+    page.get_by_label("Category").nth(2).press("Control+s")
+    expect(page.locator("#page-status")).to_have_text("Draft saved.")
+    night = page.get_by_role("switch", name=re.compile("Night"))
+    night.click()
+    expect(night).to_have_attribute("aria-checked", "true")
+    expect(closed).to_have_attribute("aria-checked", "true")
+    assert session.get(f"/api/plans/{plan_id}")["active_diversions"] == ["d2", "d3"]
     watch.assert_clean()
     session.context.close()
 

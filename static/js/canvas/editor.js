@@ -347,12 +347,22 @@ export function render({ focus = null } = {}) {
   const began = performance.now();
   const active = document.activeElement;
   const focusId = focus || (active && active.classList.contains("step-card") ? active.closest("[data-step-id]").dataset.stepId : null);
+  // An input drawn again (a diversion's name while typing) keeps the focus and the caret.
+  const typing = !focusId && active && active.id && active.matches("#diversions-design input")
+    ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
   state.index = M.indexDocument(state.doc);
   const counter = { n: 0 };
   $("tree").replaceChildren(renderList(state.doc.steps, "root", 0, counter, t("ui.canvas.steps")));
   renderDiversions();
   refreshChrome();
   if (focusId) focusCard(focusId);
+  if (typing) {
+    const input = document.getElementById(typing.id);
+    if (input) {
+      input.focus();
+      input.setSelectionRange(typing.start, typing.end);
+    }
+  }
   bench.renders.push(performance.now() - began);
   if (bench.renders.length > 500) bench.renders.shift();
 }
@@ -525,6 +535,7 @@ export function applySaved(saved) {
   state.saved = JSON.stringify(saved.document);
   if (saved.errors) setProblems(saved.errors, saved.warnings);
   else render();
+  document.dispatchEvent(new CustomEvent("canvas:saved"));
 }
 
 export async function save({ quiet = false } = {}) {

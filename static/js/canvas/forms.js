@@ -2,6 +2,7 @@
 // for references, selects for enums, checkboxes, numbers with their bounds, texts; the transfer
 // target; IVR keys to add and remove; and the keyboard moves as buttons.
 
+import { t as words } from "../i18n.js";
 import { KEY_ORDER } from "./model.js";
 import { REFERENCES } from "./schema.js";
 
@@ -58,7 +59,7 @@ export function stepSummary(step, objects) {
     case "announcement": text = ref("audio", step.audio); break;
     case "email": text = (step.to || []).join(", ") || "—"; break;
     case "prefix": text = step.text ? `“${step.text}”` : "—"; break;
-    case "hang_up": text = step.cause || "NORMAL_CLEARING"; break;
+    case "hang_up": text = words(`ui.canvas.enum.${step.cause || "NORMAL_CLEARING"}`); break;
     default: text = "";
   }
   return { text, missing };

@@ -18,6 +18,10 @@ export function initPanels(helpers) {
     if (event.detail === "diversions") renderSwitches();
     if (event.detail === "xml") loadXml();
   });
+  document.addEventListener("canvas:saved", () => {
+    if (!$("panel-diversions").hidden) renderSwitches();
+    if (!$("panel-simulate").hidden) fillSimulateForm();
+  });
   document.addEventListener("canvas:published", () => {
     if (!$("panel-versions").hidden) loadVersions();
   });

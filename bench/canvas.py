@@ -153,6 +153,9 @@ def main() -> None:
                     page.goto(f"{base_url}/plans/{plan_id}")
                     page.wait_for_selector("body[data-painted=true]", timeout=20000)
                     figures = page.evaluate("""() => ({
+                        html: performance.getEntriesByType('navigation')[0].responseEnd,
+                        script: performance.getEntriesByName('canvas-start')[0].startTime,
+                        data: performance.getEntriesByName('canvas-data')[0].startTime,
                         drawn: performance.getEntriesByName('canvas-drawn')[0].startTime,
                         painted: performance.getEntriesByName('canvas-painted')[0].startTime,
                         render: globalThis.canvasBench.renders[0],
@@ -162,8 +165,9 @@ def main() -> None:
                     opened.append(figures["drawn"])
                     painted.append(figures["painted"])
                     drawing.append(figures["render"])
-                    print(f"  open run {run + 1}: drawn {figures['drawn']:.0f} ms, painted {figures['painted']:.0f} ms "
-                          f"after navigation start; render() {figures['render']:.1f} ms for {figures['cards']} cards")
+                    print(f"  open run {run + 1}: html {figures['html']:.0f}, script starts {figures['script']:.0f}, data in "
+                          f"{figures['data']:.0f}, drawn {figures['drawn']:.0f}, painted {figures['painted']:.0f} ms after "
+                          f"navigation start; render() {figures['render']:.1f} ms for {figures['cards']} cards")
                 warm_open, warm_paint = opened[1:] or opened, painted[1:] or painted
                 print(f"open {args.steps} steps (warm runs): drawn min {min(warm_open):.0f} / median "
                       f"{statistics.median(warm_open):.0f} / max {max(warm_open):.0f} ms; painted min {min(warm_paint):.0f} / "

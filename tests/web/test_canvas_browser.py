@@ -35,6 +35,7 @@ from tests.web.canvas_support import (  # noqa: E402
     strip_ids,
 )
 from web.callplan_snapshot import normalised  # noqa: E402
+from web.settings import REPO_ROOT  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -608,5 +609,42 @@ def test_typed_texts_stay_text_and_a_plan_imports_from_a_json_file(live_server, 
     page.locator("#import-file").set_input_files(files=[{"name": "x.json", "mimeType": "application/json", "buffer": b"not json"}])
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#import-file-error")).to_have_text("This file is not a JSON call plan.")
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_palette_and_forms_come_from_the_schema_for_every_step_type(live_server, browser):
+    schema = json.loads((REPO_ROOT / "schemas" / "callplan.schema.json").read_text())
+    mapping = schema["properties"]["steps"]["items"]["discriminator"]["mapping"]
+    session = log_in(browser, live_server)
+    plan_id = new_plan(session, "Every type")
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    assert page.locator(".palette-item").evaluate_all("items => items.map(i => i.dataset.type)") == list(mapping)
+    for number, step_type in enumerate(mapping, start=1):
+        page.locator(f'.palette-item[data-type="{step_type}"]').focus()
+        page.keyboard.press("Enter")
+        step_id = f"s{number}"
+        expect(card(page, step_id)).to_be_focused()
+        expect(page.locator(f'[data-step-id="{step_id}"]')).to_have_class(re.compile(f"type-{step_type}"))
+        page.keyboard.press("F2")
+        definition = schema["$defs"][mapping[step_type].split("/")[-1]]
+        for field in definition["properties"]:
+            if field in {"id", "type", "then", "else", "keys", "no_input", "invalid"}:
+                continue
+            name = "to_kind" if (step_type, field) == ("transfer", "to") else field
+            control = form(page).locator(f'[name="{name}"]')
+            expect(control).to_have_count(1)
+        if step_type == "ivr":
+            form(page).get_by_label("Key", exact=True).select_option("2")
+            form(page).get_by_role("button", name="Add key").click()
+            expect(drop_zone(page, f"{step_id}|keys/2")).to_be_visible()
+            form(page).get_by_role("button", name="Remove key 2").click()
+            expect(drop_zone(page, f"{step_id}|keys/2")).to_have_count(0)
+    assert order(page, "root") == [f"s{n}" for n in range(1, len(mapping) + 1)]
+    wait_validated(page)
+    # every type drawn; the unsaved document is checked by the server all the same
+    expect(page.locator("#problem-count")).not_to_have_text("0")
     watch.assert_clean()
     session.context.close()

@@ -816,6 +816,7 @@ async function start() {
   await textsAsked;
   const [schema, detail, objects] = await Promise.all([schemaAsked, detailAsked, objectsAsked, startPage(session.account.language)]);
   for (const answer of [schema, detail, objects]) if (answer.error) throw answer.error;
+  performance.mark("canvas-data");
   fillHeader(session);
   state.schema = readSchema(schema.value);
   state.summary = detail.value;

@@ -199,6 +199,12 @@ def test_reorder_and_move_a_subtree_into_an_ivr_key_with_undo_and_redo(live_serv
     page.keyboard.press("Control+Shift+z")
     assert order(page, "s4|keys/1") == ["s2"]
 
+    # Dropped on a branch's heading, a step goes to the top of that branch.
+    drag(page, card(page, "s1"), page.locator('[data-branch="s4|keys/1"] > .branch-head'), where="middle")
+    assert order(page, "s4|keys/1") == ["s1", "s2"]
+    page.get_by_role("button", name="Undo").click()
+    assert order(page, "root") == ["s4", "s1"]
+
     # And out again, by dragging it below the IVR.
     drag(page, card(page, "s2"), card(page, "s1"), where="bottom")
     assert order(page, "root") == ["s4", "s1", "s2"]
@@ -468,6 +474,7 @@ def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_serve
     assert "ui." not in body, "a text without translation"
     page.get_by_role("tab", name="XML").click()
     expect(page.locator("#xml-text")).to_contain_text("<extension")
+    assert "\n  <section" in page.locator("#xml-text").inner_text()  # one element a line, indented
     shot(page, "dutch-canvas")
 
     # Back on the list: the clone is there, without numbers, as a draft; it can be deleted.

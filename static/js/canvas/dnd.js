@@ -114,6 +114,12 @@ export class DragController {
   findTarget(x, y) {
     const hit = document.elementFromPoint(x, y);
     let list = hit ? hit.closest("[data-container]") : null;
+    // Over a branch's heading ("Key 1", "Otherwise"): the top of that branch's list.
+    const head = hit ? hit.closest(".branch-head") : null;
+    if (head && !(this.drag.subtree && this.drag.subtree.contains(head))) {
+      const own = head.parentElement.querySelector(":scope > [data-container]");
+      if (own) return { list: own, position: 0 };
+    }
     // Not into the dragged step's own subtree: go up to the first list outside it.
     while (list && this.drag.subtree && this.drag.subtree.contains(list)) {
       list = this.drag.subtree.parentElement.closest("[data-container]");

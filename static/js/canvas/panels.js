@@ -405,5 +405,17 @@ async function loadXml() {
     return;
   }
   const text = await response.text();
-  pre.textContent = (h.isDirty() ? `<!-- ${t("ui.canvas.xml_saved_only")} -->\n` : "") + text.replace(/></g, ">\n<");
+  pre.textContent = (h.isDirty() ? `<!-- ${t("ui.canvas.xml_saved_only")} -->\n` : "") + indentXml(text);
+}
+
+/** One element per line, indented by depth (the text stays text: it goes into textContent). */
+export function indentXml(text) {
+  let depth = 0;
+  return text.replace(/>\s*</g, ">\n<").split("\n").map((line) => {
+    const closing = line.startsWith("</");
+    if (closing) depth = Math.max(0, depth - 1);
+    const out = "  ".repeat(depth) + line;
+    if (!closing && line.startsWith("<") && !line.startsWith("<?") && !line.startsWith("<!") && !line.endsWith("/>") && !line.includes("</")) depth += 1;
+    return out;
+  }).join("\n");
 }

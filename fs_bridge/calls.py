@@ -13,17 +13,20 @@ a few indexed queries in the batch's transaction; the spool folder is read by `t
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Optional
 
+from sqlalchemy import delete, update
 from sqlmodel import select
 
-from web import call_records
+from web import call_records, clock
 from web.models.call_record import CallRecord
 from web.models.live import ActiveCall
 
 log = logging.getLogger("fs_bridge.calls")
+_TABLE = ActiveCall.__table__
 
 
 def _is_b_leg(event) -> bool:
@@ -44,8 +47,21 @@ def _tenant(ctx, event) -> Optional[int]:
     return ctx.tenant_id(_domain(event))
 
 
-def _active(ctx, uuid: str) -> Optional[ActiveCall]:
-    return ctx.db.exec(select(ActiveCall).where(ActiveCall.call_uuid == uuid)).first() if uuid else None
+def _calls(ctx) -> dict[str, dict]:
+    """The live calls this process knows, uuid -> the ActiveCall's columns: what a "call" message carries
+    (a state, not a delta), kept here so an ANSWER or a step costs one UPDATE and no SELECT. The table is
+    the truth: a call not in here (the bridge restarted mid-call) is read from it once."""
+    bridge = ctx.bridge
+    if not hasattr(bridge, "live_calls"):
+        bridge.live_calls = {}
+    return bridge.live_calls
+
+
+def _batch_cache(ctx) -> dict:
+    """Lookups that hold for one batch (a tenant's country and rates for pricing records)."""
+    if not hasattr(ctx, "call_records_cache"):
+        ctx.call_records_cache = {}
+    return ctx.call_records_cache
 
 
 def _direction(event) -> str:
@@ -55,60 +71,75 @@ def _direction(event) -> str:
     return "internal" if call_records.is_internal_number(dialled) else "outbound"
 
 
-def live_data(call: ActiveCall) -> dict:
-    def iso(value: Optional[datetime]) -> Optional[str]:
-        return value.isoformat() if value is not None else None
-
-    return {"call_uuid": call.call_uuid, "direction": call.direction, "caller_number": call.caller_number,
-            "caller_name": call.caller_name, "dialled_number": call.dialled_number, "state": call.state,
-            "started_at": iso(call.started_at), "answered_at": iso(call.answered_at), "plan_id": call.plan_id,
-            "step": call.step, "user_id": call.user_id}
+_COLUMNS = ("tenant_id", "call_uuid", "direction", "caller_number", "caller_name", "dialled_number", "state",
+            "started_at", "answered_at", "plan_id", "step", "user_id")
 
 
-def _publish(ctx, call: ActiveCall) -> None:
-    ctx.publish(call.tenant_id, "call", live_data(call))
+def live_data(call: dict) -> dict:
+    return {name: (value.isoformat() if isinstance(value, datetime) else value)
+            for name, value in call.items() if name != "tenant_id"}
 
 
-def channel_create(ctx, event) -> None:
-    if _is_b_leg(event) or _active(ctx, event.uuid) is not None:
-        return  # a replay after a reconnect finds it already there
-    call = ActiveCall(
-        tenant_id=_tenant(ctx, event), call_uuid=event.uuid[:64], direction=_direction(event),
-        caller_number=(event.get("Caller-Caller-ID-Number") or "")[:64],
-        caller_name=(event.get("Caller-Caller-ID-Name") or "")[:100],
-        dialled_number=(event.var("sip_req_user") or event.get("Caller-Destination-Number") or "")[:64],
-        state="ringing", started_at=event.at)
-    ctx.db.add(call)
-    ctx.db.flush()
-    if call.tenant_id is None:
-        _untenanted(ctx).add(call.call_uuid)
+def _publish(ctx, call: dict) -> None:
+    ctx.publish(call["tenant_id"], "call", live_data(call))
+
+
+def _insert(ctx, call: dict) -> None:
+    call_records.insert_ignoring_duplicates(ctx.db, _TABLE, call, "call_uuid")  # a replay finds it there
+
+
+def _update(ctx, call: dict, **changes) -> None:
+    call.update(changes)
+    result = ctx.db.execute(update(_TABLE).where(_TABLE.c.call_uuid == call["call_uuid"]).values(**changes))
+    if result.rowcount == 0:
+        _insert(ctx, call)  # its row went with a batch that failed: put it back
     _publish(ctx, call)
 
 
-def _known(ctx, event) -> Optional[ActiveCall]:
-    """The A leg's ActiveCall; one we missed (the bridge started mid-call) is made from this event."""
-    if _is_b_leg(event):
-        return None
-    call = _active(ctx, event.uuid)
+def _from_event(ctx, event) -> dict:
+    return {"tenant_id": _tenant(ctx, event), "call_uuid": event.uuid[:64], "direction": _direction(event),
+            "caller_number": (event.get("Caller-Caller-ID-Number") or "")[:64],
+            "caller_name": (event.get("Caller-Caller-ID-Name") or "")[:100],
+            "dialled_number": (event.var("sip_req_user") or event.get("Caller-Destination-Number") or "")[:64],
+            "state": "ringing", "started_at": event.at, "answered_at": None, "plan_id": None, "step": None,
+            "user_id": None}
+
+
+def channel_create(ctx, event) -> None:
+    if _is_b_leg(event) or not event.uuid:
+        return
+    calls = _calls(ctx)
+    call = calls.get(event.uuid)
     if call is None:
-        channel_create(ctx, event)
-        call = _active(ctx, event.uuid)
-    elif call.tenant_id is None:
-        call.tenant_id = _tenant(ctx, event)  # a carrier's call learns its tenant in the public context
-        if call.tenant_id is not None:
-            _untenanted(ctx).discard(call.call_uuid)
-            ctx.db.add(call)
-            _publish(ctx, call)
+        call = calls[event.uuid] = _from_event(ctx, event)
+    _insert(ctx, call)
+    _publish(ctx, call)
+
+
+def _known(ctx, event) -> Optional[dict]:
+    """The A leg's live call; one we never saw start (the bridge started mid-call) is made from this event."""
+    if _is_b_leg(event) or not event.uuid:
+        return None
+    calls = _calls(ctx)
+    call = calls.get(event.uuid)
+    if call is None:
+        row = ctx.db.exec(select(ActiveCall).where(ActiveCall.call_uuid == event.uuid)).first()
+        if row is not None:
+            call = calls[event.uuid] = {name: getattr(row, name) for name in _COLUMNS}
+        else:
+            channel_create(ctx, event)
+            call = calls[event.uuid]
+    if call["tenant_id"] is None:
+        tenant_id = _tenant(ctx, event)  # a carrier's call learns its tenant in the public context
+        if tenant_id is not None:
+            _update(ctx, call, tenant_id=tenant_id)
     return call
 
 
 def channel_answer(ctx, event) -> None:
     call = _known(ctx, event)
-    if call is None:
-        return
-    call.state, call.answered_at = "answered", call.answered_at or event.at
-    ctx.db.add(call)
-    _publish(ctx, call)
+    if call is not None:
+        _update(ctx, call, state="answered", answered_at=call["answered_at"] or event.at)
 
 
 def channel_bridge(ctx, event) -> None:
@@ -117,34 +148,22 @@ def channel_bridge(ctx, event) -> None:
         return
     from web.models.pbx_user import PbxUser
 
-    user_id = None
+    user_id = call["user_id"]
     agent = call_records._AGENT.match(event.var("cc_agent") or "")
     if agent:
         user_id = int(agent.group(1))
-    elif call.tenant_id is not None:
+    elif call["tenant_id"] is not None:
         number = event.get("Other-Leg-Destination-Number") or event.get("Other-Leg-Callee-ID-Number") or ""
         if call_records.is_internal_number(number):
-            user_id = ctx.db.exec(select(PbxUser.id).where(PbxUser.tenant_id == call.tenant_id,
-                                                           PbxUser.extension == number)).first()
-    call.state, call.answered_at = "answered", call.answered_at or event.at
-    if user_id is not None:
-        call.user_id = user_id
-    ctx.db.add(call)
-    _publish(ctx, call)
-
-
-def _untenanted(ctx) -> set:
-    """uuids of live calls whose tenant is not known yet (a carrier's call, until the public context
-    sets domain_name): only their CHANNEL_EXECUTE events cost a query."""
-    bridge = ctx.bridge
-    if not hasattr(bridge, "calls_without_tenant"):
-        bridge.calls_without_tenant = set()
-    return bridge.calls_without_tenant
+            user_id = ctx.db.exec(select(PbxUser.id).where(PbxUser.tenant_id == call["tenant_id"],
+                                                           PbxUser.extension == number)).first() or user_id
+    _update(ctx, call, state="answered", answered_at=call["answered_at"] or event.at, user_id=user_id)
 
 
 def channel_execute(ctx, event) -> None:
     if event.get("Application") != "push":
-        if event.uuid in _untenanted(ctx) and _domain(event):
+        call = _calls(ctx).get(event.uuid)
+        if call is not None and call["tenant_id"] is None and _domain(event):
             _known(ctx, event)
         return
     name, _, value = (event.get("Application-Data") or "").partition("=")
@@ -154,22 +173,17 @@ def channel_execute(ctx, event) -> None:
     if not steps:
         return
     call = _known(ctx, event)
-    if call is None:
-        return
-    call.plan_id, call.step = steps[0]["plan_id"], steps[0]["step"][:64]
-    ctx.db.add(call)
-    _publish(ctx, call)
+    if call is not None:
+        _update(ctx, call, plan_id=steps[0]["plan_id"], step=steps[0]["step"][:64])
 
 
 def channel_hangup_complete(ctx, event) -> None:
-    _untenanted(ctx).discard(event.uuid)
-    call = _active(ctx, event.uuid)
-    if call is not None:
-        ctx.db.delete(call)
+    _calls(ctx).pop(event.uuid, None)
+    ctx.db.execute(delete(_TABLE).where(_TABLE.c.call_uuid == event.uuid))
     facts = call_records.from_event(event.headers)
     if not facts.call_uuid:
         return
-    record, _ = call_records.store(ctx.db, facts, "events", lookup=ctx.tenant_id)
+    record, _ = call_records.store(ctx.db, facts, "events", lookup=ctx.tenant_id, cache=_batch_cache(ctx))
     if record is None:
         return  # a B leg: it completed its A leg's record, if that was there
     ctx.publish(record.tenant_id, "call_ended", ended_data(record))
@@ -181,6 +195,38 @@ def ended_data(record: CallRecord) -> dict:
             "answered_by": record.answered_by, "answered_by_user_id": record.answered_by_user_id,
             "missed": record.missed, "duration_seconds": record.duration_seconds,
             "billed_seconds": record.billed_seconds, "hangup_cause": record.hangup_cause}
+
+
+def on_connected(ctx) -> None:
+    """After a (re)connect: calls that ended while the bridge was away would stay "live" for ever, so
+    every ActiveCall FreeSWITCH no longer has goes (only those older than the question: a call that
+    starts meanwhile is FreeSWITCH's news, not a leftover). Runs in a greenlet of its own, so it may wait
+    for FreeSWITCH's answer; no answer, or one it cannot read, changes nothing."""
+    asked_at = clock.now()
+    reply = ctx.bridge.api("show channels as json")
+    live = channel_uuids(reply)
+    if live is None:
+        return
+    gone = ctx.db.exec(select(ActiveCall).where(ActiveCall.started_at < asked_at)).all()
+    for row in gone:
+        if row.call_uuid not in live:
+            _calls(ctx).pop(row.call_uuid, None)
+            ctx.db.delete(row)
+            ctx.publish(row.tenant_id, "call_ended", {"call_uuid": row.call_uuid, "record_id": None})
+
+
+def channel_uuids(reply: Optional[str]) -> Optional[set[str]]:
+    """The uuids in `show channels as json` ({"row_count": n, "rows": [{"uuid": ...}]}, mod_commands.c;
+    no "rows" when there are none); None for anything else."""
+    if not reply or not reply.lstrip().startswith("{"):
+        return None
+    try:
+        answer = json.loads(reply)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or "row_count" not in answer:
+        return None
+    return {row.get("uuid") for row in answer.get("rows") or [] if isinstance(row, dict) and row.get("uuid")}
 
 
 def tick(ctx) -> None:

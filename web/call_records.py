@@ -36,6 +36,7 @@ from urllib.parse import unquote, unquote_plus
 
 import phonenumbers
 from sqlalchemy import insert as core_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from callplan import outbound
@@ -84,6 +85,9 @@ class Facts:
     plan_id: Optional[int] = None
     plan_version: Optional[int] = None
     steps: list[dict] = field(default_factory=list)  # {"plan_id", "version", "step"} in the order taken
+
+    def stored_steps(self) -> list[str]:
+        return stored_steps(self.steps, self.plan_id, self.plan_version)
 
     @property
     def is_b_leg(self) -> bool:
@@ -248,7 +252,8 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
     facts.plan_id = int(plan) if plan and plan.isdigit() else None
     facts.plan_version = int(version) if version and version.isdigit() else None
     facts.steps = parse_path(array("cp_path"))
-    if facts.plan_id is None and facts.steps:
+    if facts.steps:
+        # the plan the call entered (its first mark); cp_plan is overwritten when a plan transfers to another
         facts.plan_id, facts.plan_version = facts.steps[0]["plan_id"], facts.steps[0]["version"]
     return facts
 
@@ -269,6 +274,26 @@ def parse_path(values: Iterable[str]) -> list[dict]:
         version, _, step = rest.partition(":")
         if plan.isdigit() and version.isdigit() and step:
             steps.append({"plan_id": int(plan), "version": int(version), "step": step})
+    return steps
+
+
+def stored_steps(steps: list[dict], plan_id: Optional[int], version: Optional[int]) -> list[str]:
+    """The record's `steps` column: the ids of the steps taken, in order. A step of another plan than the
+    record's own (the call was transferred into it) keeps its whole mark, "<plan>:<version>:<step>"."""
+    return [s["step"] if (s["plan_id"], s["version"]) == (plan_id, version) else f"{s['plan_id']}:{s['version']}:{s['step']}"
+            for s in steps]
+
+
+def read_steps(stored: list, plan_id: Optional[int], version: Optional[int]) -> list[dict]:
+    """The `steps` column back as {"plan_id", "version", "step"} (the inverse of stored_steps)."""
+    steps = []
+    for entry in stored or []:
+        if isinstance(entry, str) and entry.count(":") >= 2:
+            parsed = parse_path([entry])
+            if parsed:
+                steps.extend(parsed)
+                continue
+        steps.append({"plan_id": plan_id, "version": version, "step": str(entry)})
     return steps
 
 
@@ -426,7 +451,8 @@ def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
         values[name] = (values[name] or "")[:64]
     values["caller_name"] = (values["caller_name"] or "")[:100]
     values["hangup_cause"] = (values["hangup_cause"] or "")[:64]
-    values.update(tenant_id=tenant_id, call_uuid=facts.call_uuid[:64], direction=_direction(facts), steps=facts.steps)
+    values.update(tenant_id=tenant_id, call_uuid=facts.call_uuid[:64], direction=_direction(facts),
+                  steps=facts.stored_steps())
     return values
 
 
@@ -434,47 +460,64 @@ def _empty(value) -> bool:
     return value is None or value == "" or value == 0 or value == []
 
 
-def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str], Optional[int]]] = None
-          ) -> tuple[Optional[CallRecord], bool]:
+def insert_ignoring_duplicates(db: Session, table, values: dict, unique: str) -> Optional[int]:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id: the new row's id, or None when a row with
+    that key was there (no error: the caller's transaction stays usable, no savepoint needed)."""
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other engines: look first (not safe against a concurrent insert)
+        if db.execute(select(table.c.id).where(table.c[unique] == values[unique])).first() is not None:
+            return None
+        return db.execute(core_insert(table).values(**values).returning(table.c.id)).scalar()
+    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+    found = db.execute(statement).first()
+    return found[0] if found is not None else None
+
+
+_DERIVED = ("answered_by", "answered_by_user_id", "callee_number", "missed", "call_type", "cost", "currency")
+
+
+def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str], Optional[int]]] = None,
+          cache: Optional[dict] = None) -> tuple[Optional[CallRecord], bool]:
     """Insert or merge the call's record; (record, created). A B leg only completes its A leg's record
     (who answered) and returns (None, False). Safe when the same call arrives twice, from both sources in
     either order, and from two processes at once: the row is inserted with ON CONFLICT DO NOTHING (no
-    error that would spoil the caller's transaction), then re-read under a row lock and merged."""
+    error that would spoil the caller's transaction), and when it was there it is re-read under a row
+    lock and merged. `cache` (a dict the caller keeps for one transaction) saves looking up a tenant's
+    country and rates once per record."""
     if facts.is_b_leg:
-        _complete_a_leg(db, facts)
+        _complete_a_leg(db, facts, cache)
         return None, False
     if not facts.call_uuid:
         raise NotACdr("no call uuid")
     tenant_id = resolve_tenant(db, facts, lookup)
     values = _values(facts, tenant_id)
-    # a Core INSERT: every NOT NULL column is given, whatever the ORM's defaults would be
-    values.update(sources=[source], created_at=clock.now(), missed=False, call_type="unknown")
-    table = CallRecord.__table__
-    dialect = db.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = (dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["call_uuid"])
-                     .returning(table.c.id))
-        created = db.execute(statement).first() is not None  # RETURNING gives no row when it was there
-    else:  # pragma: no cover - other engines: try, and treat a duplicate as a merge
-        created = False
-        if db.exec(select(CallRecord.id).where(CallRecord.call_uuid == values["call_uuid"])).first() is None:
-            db.execute(core_insert(table).values(**values))
-            created = True
+    values.update(sources=[source], created_at=clock.now(), updated_at=None)
+    # The common case is a new call: everything derived is worked out first, so it costs one INSERT.
+    draft = CallRecord(**values)
+    _finish(db, draft, facts, True, cache)
+    values.update({name: getattr(draft, name) for name in _DERIVED})
+    new_id = insert_ignoring_duplicates(db, CallRecord.__table__, values, "call_uuid")
+    if new_id is not None:
+        draft.id = new_id
+        make_transient_to_detached(draft)  # the stored row, attached without reading it back
+        db.add(draft)
+        if draft.answered_by_user_id is not None or draft.answered_by:
+            _ring_group_answered(db, draft)
+        return draft, True
     row = db.exec(select(CallRecord).where(CallRecord.call_uuid == values["call_uuid"])
                   .with_for_update().execution_options(populate_existing=True)).one()
     was_answered = row.answered_by_user_id is not None or bool(row.answered_by)
-    if not created:
-        _merge(row, values, source)
-    _finish(db, row, facts, created or source == "cdr")
+    _merge(row, values, source)
+    _finish(db, row, facts, source == "cdr", cache)
     db.add(row)
     db.flush()
     if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
         _ring_group_answered(db, row)
-    return row, created
+    return row, False
 
 
 def _merge(row: CallRecord, values: dict, source: str) -> None:
@@ -494,7 +537,15 @@ def _merge(row: CallRecord, values: dict, source: str) -> None:
     row.updated_at = clock.now()
 
 
-def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_facts: bool) -> None:
+def _cached(cache: Optional[dict], key: tuple, compute: Callable):
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_facts: bool, cache: Optional[dict] = None) -> None:
     """Who answered, missed, call type and cost: derived from the merged row."""
     if row.answered_by_user_id is None or answered_from_these_facts:
         user = _answering_user(db, row.tenant_id, facts)
@@ -507,7 +558,7 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
         row.callee_number = facts.answered_candidates[0][:64]
     answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
     row.missed = row.direction != "outbound" and not answered_by_person
-    country = tenant_country(db, row.tenant_id)
+    country = _cached(cache, ("country", row.tenant_id), lambda: tenant_country(db, row.tenant_id))
     if row.direction == "internal":
         row.call_type, e164 = "internal", None
     else:
@@ -517,7 +568,9 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
             row.call_type = "unknown"  # an anonymous or odd caller ID is no extension of ours
     row.cost, row.currency = None, None
     if row.direction == "outbound" and row.tenant_id is not None:
-        rates = db.exec(select(CallRate).where(CallRate.tenant_id == row.tenant_id)).all()
+        tenant_id = row.tenant_id
+        rates = _cached(cache, ("rates", tenant_id),
+                        lambda: db.exec(select(CallRate).where(CallRate.tenant_id == tenant_id)).all())
         if rates:
             row.cost, row.currency = price(rates, row.call_type, e164, row.billed_seconds)
 
@@ -548,7 +601,7 @@ def _answering_user(db: Session, tenant_id: Optional[int], facts: Facts):
     return None
 
 
-def _complete_a_leg(db: Session, facts: Facts) -> None:
+def _complete_a_leg(db: Session, facts: Facts, cache: Optional[dict] = None) -> None:
     """A B leg that was answered tells its A leg's record who took the call (when it is not known yet)."""
     if not facts.b_leg_of or facts.answered_at is None:
         return
@@ -613,8 +666,9 @@ def _ring_group_answered(db: Session, row: CallRecord) -> None:
         return
     group = None
     if row.steps:
-        last = row.steps[-1]
-        step = _plan_steps(db, row.tenant_id, last["plan_id"], last["version"]).get(last["step"])
+        last = read_steps(row.steps, row.plan_id, row.plan_version)[-1]
+        step = _plan_steps(db, row.tenant_id, last["plan_id"], last["version"]).get(last["step"]) \
+            if last["plan_id"] is not None and last["version"] is not None else None
         if step and step.get("type") == "ring_group" and isinstance(step.get("group"), int):
             group = db.get(RingGroup, step["group"])
     elif row.dialled_number and is_internal_number(row.dialled_number):

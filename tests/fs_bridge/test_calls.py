@@ -117,9 +117,17 @@ def test_steps_taken_are_rebuilt_from_real_event_texts(bridge, tenant_id):
     assert "variable_cp_path: ARRAY%3A%3A7%3A3%3Awelcome%7C%3A7%3A3%3Ahours%7C%3A7%3A3%3Asales" in text
     feed(bridge, [text])
     (record,) = rows(bridge, CallRecord)
-    assert [(s["plan_id"], s["version"], s["step"]) for s in record.steps] == [
-        (7, 3, "welcome"), (7, 3, "hours"), (7, 3, "sales")]
-    assert (record.plan_id, record.plan_version) == (7, 3)
+    assert record.steps == ["welcome", "hours", "sales"] and (record.plan_id, record.plan_version) == (7, 3)
+
+
+def test_a_path_through_two_plans_keeps_the_other_plans_marks(bridge, tenant_id):
+    """A plan that transfers to another: the record belongs to the plan the call entered, the other
+    plan's steps keep their whole mark."""
+    hangup = next(t for t in call_events(IVR_CALL) if parse_plain(t).name == "CHANNEL_HANGUP_COMPLETE")
+    feed(bridge, [moved(hangup, push={"cp_path": ["7:3:welcome", "7:3:to_sales", "9:1:ring"]},
+                        set_vars={"cp_plan": "9", "cp_version": "1"})])  # cp_plan: the plan entered last
+    record = rows(bridge, CallRecord)[0]
+    assert (record.plan_id, record.plan_version, record.steps) == (7, 3, ["welcome", "to_sales", "9:1:ring"])
 
 
 def test_a_single_push_has_no_array_prefix(bridge, tenant_id):
@@ -127,7 +135,7 @@ def test_a_single_push_has_no_array_prefix(bridge, tenant_id):
     text = moved(hangup, push={"cp_path": ["7:3:welcome"]})
     assert "variable_cp_path: 7%3A3%3Awelcome" in text
     feed(bridge, [text])
-    assert [s["step"] for s in rows(bridge, CallRecord)[0].steps] == ["welcome"]
+    assert rows(bridge, CallRecord)[0].steps == ["welcome"]
 
 
 def test_the_cdr_and_the_events_agree_on_the_steps(bridge, tenant_id):
@@ -240,3 +248,23 @@ def test_the_captured_domain_is_nobodys(bridge, tenant_id):
     assert f"variable_domain_name: {CAPTURED_DOMAIN}" in hangup
     feed(bridge, [hangup])  # unchanged: a record without a tenant, for the operator, not lost
     assert rows(bridge, CallRecord)[0].tenant_id is None
+
+
+def test_after_a_reconnect_calls_freeswitch_no_longer_has_are_gone(bridge, tenant_id):
+    from fs_bridge import calls
+
+    creates = [next(t for t in call_events(uuid) if parse_plain(t).name == "CHANNEL_CREATE") for uuid in (IVR_CALL, QUEUE_CALL)]
+    feed(bridge, [moved(t) for t in creates])
+    assert len(rows(bridge, ActiveCall)) == 2
+    bridge.api = lambda command, timeout=5.0: None  # FreeSWITCH did not answer: nothing changes
+    bridge.with_context(calls.on_connected)
+    assert len(rows(bridge, ActiveCall)) == 2
+    # what mod_commands answers to `show channels as json` (only the queue call is still up)
+    bridge.api = lambda command, timeout=5.0: ('{"row_count":1,"rows":[{"uuid":"%s","direction":"inbound",'
+                                               '"created":"2026-11-21 22:45:43"}]}' % QUEUE_CALL)
+    bridge.with_context(calls.on_connected)
+    assert [c.call_uuid for c in rows(bridge, ActiveCall)] == [QUEUE_CALL]
+    bridge.api = lambda command, timeout=5.0: '{"row_count":0}'
+    bridge.with_context(calls.on_connected)
+    assert rows(bridge, ActiveCall) == []
+    assert calls.channel_uuids("-ERR no reply\n") is None and calls.channel_uuids('{"rows": []}') is None

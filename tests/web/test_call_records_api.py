@@ -212,9 +212,8 @@ def test_one_record_with_the_steps_looked_up_in_its_plan_version(admin, db):
                     {"id": "sales", "type": "ring_group", "group": 1}]},
             ]}))
         plan_id = plan.id
-    record_id = make_call_record(db, None, admin.tenant.id, plan_id=plan_id, plan_version=2, steps=[
-        {"plan_id": plan_id, "version": 2, "step": "hours"}, {"plan_id": plan_id, "version": 2, "step": "sales"},
-        {"plan_id": 999, "version": 1, "step": "gone"}])
+    record_id = make_call_record(db, None, admin.tenant.id, plan_id=plan_id, plan_version=2,
+                                 steps=["hours", "sales", "999:1:gone"])  # a step of another plan: its whole mark
     answer = admin.client.get(f"/api/call-records/{record_id}")
     assert answer.status_code == 200, answer.text
     body = answer.json()

@@ -123,7 +123,7 @@ def test_cdr_and_event_of_one_call_are_one_record_with_fields_merged(fs, db, ten
         step()
     (record,) = records(db)
     assert sorted(record.sources) == ["cdr", "events"]
-    assert [s["step"] for s in record.steps] == ["welcome", "menu"] and (record.plan_id, record.plan_version) == (4, 2)
+    assert record.steps == ["welcome", "menu"] and (record.plan_id, record.plan_version) == (4, 2)
     assert record.hangup_cause == "NORMAL_CLEARING"
     assert record.tenant_id == tenant.id and record.billed_seconds == 4
 

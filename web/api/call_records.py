@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from web.api.problems import field_problem
 from web.api.routing import api
-from web.call_records import steps_by_id
+from web.call_records import read_steps, steps_by_id
 from web.models.call_plan import CallPlanVersion
 from web.models.call_record import CALL_TYPES, DIRECTIONS, CallRecord
 from web.models.tenant import Tenant
@@ -68,8 +68,8 @@ class CallRecordPage(BaseModel):
 
 
 class StepTaken(BaseModel):
-    plan_id: int
-    version: int
+    plan_id: Optional[int]
+    version: Optional[int]
     step: str
     type: Optional[str]  # None: the plan version is gone (a record outlives its plan)
     name: Optional[str]
@@ -169,14 +169,14 @@ def get_call_record(ctx, id: int):
     row = get_owned(ctx.db, CallRecord, ctx.tenant_id, id)
     versions: dict[tuple[int, int], dict] = {}
     steps = []
-    for taken in row.steps or []:
-        key = (taken.get("plan_id"), taken.get("version"))
+    for taken in read_steps(row.steps, row.plan_id, row.plan_version):
+        key = (taken["plan_id"], taken["version"])
         if key not in versions:
             version = ctx.db.exec(scoped(CallPlanVersion, ctx.tenant_id).where(
                 CallPlanVersion.plan_id == key[0], CallPlanVersion.version == key[1])).first()
             versions[key] = steps_by_id(version.document) if version is not None else {}
-        step = versions[key].get(taken.get("step"))
-        steps.append(StepTaken(plan_id=key[0], version=key[1], step=taken.get("step"),
+        step = versions[key].get(taken["step"])
+        steps.append(StepTaken(plan_id=key[0], version=key[1], step=taken["step"],
                                type=step.get("type") if step else None,
                                name=(step.get("label") or step.get("type")) if step else None))
     public = CallRecordPublic.model_validate(row, from_attributes=True).model_dump()

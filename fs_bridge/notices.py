@@ -11,9 +11,11 @@ Other bridge modules use `enqueue_webhooks` (agents: "agent_status") and `enqueu
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlmodel import select
@@ -40,7 +42,9 @@ def enqueue_webhooks(ctx, tenant_id: int, event: str, payload: dict, key: str) -
         select(WebhookSubscription.id, WebhookSubscription.events)
         .where(WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))
         .order_by(WebhookSubscription.id)).all()
-    body = {"occurred_at": _iso(payload.pop("occurred_at", None)), "data": payload}
+    data = dict(payload)
+    # JSON-safe once, here: a datetime deep in a payload must not fail the whole batch at flush
+    body = {"occurred_at": _iso(data.pop("occurred_at", None)), "data": json.loads(json.dumps(data, default=_plain))}
     made = 0
     for subscription_id, events in subscriptions:
         if event not in (events or ()):
@@ -53,13 +57,14 @@ def enqueue_webhooks(ctx, tenant_id: int, event: str, payload: dict, key: str) -
 
 
 def enqueue_mail(ctx, tenant_id: int, event: str, recipients: list[str], subject: str, text: str, key: str,
-                 attachment_path: Optional[str] = None, attachment_note: str = "") -> int:
+                 attachment_path: Optional[str] = None, attachment_note: str = "", extra: Optional[dict] = None) -> int:
     """One mail to `recipients` (one message, all of them in To), once per (tenant, event, key).
-    `attachment_note` is added to the text when the attachment is gone by the time it is sent."""
+    `attachment_note` is added to the text when the attachment is gone by the time it is sent; `extra`
+    goes into the payload for the outbox (e.g. "vm_delete")."""
     recipients = sorted({address.strip().lower() for address in recipients if address and address.strip()})
     if not recipients:
         return 0
-    payload = {"subject": subject, "text": text, "attachment_note": attachment_note}
+    payload = {"subject": subject, "text": text, "attachment_note": attachment_note, **(extra or {})}
     made = _insert(ctx, tenant_id=tenant_id, channel="email", event=event, subscription_id=None,
                    recipients=recipients, key=key, dedupe_key=f"mail:{tenant_id}:{event}:{key}", payload=payload,
                    attachment_path=attachment_path)
@@ -90,6 +95,14 @@ def _short(value: str, limit: int) -> str:
         return value
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
     return value[: limit - 33] + "~" + digest
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
 
 
 def _iso(value) -> str:
@@ -138,7 +151,7 @@ def call_time(event) -> datetime:
     """When the call began (the channel's creation), else when the event was made."""
     created = event.get("Caller-Channel-Created-Time")
     if created and created.isdigit() and int(created) > 0:
-        return datetime.fromtimestamp(int(created) / 1_000_000, tz=clock.now().tzinfo)
+        return datetime.fromtimestamp(int(created) / 1_000_000, tz=timezone.utc)
     return event.at
 
 
@@ -206,6 +219,9 @@ def box_for(ctx, tenant_id: int, number: str):
                               VoicemailBox.tenant_id == tenant_id, VoicemailBox.kind == "personal")).first()
 
 
+_VM_ID = re.compile(r"^[A-Za-z0-9_.+-]{1,40}@[A-Za-z0-9.-]{1,253} [A-Za-z0-9-]{1,64}$")
+
+
 def count_messages(folder: str) -> int:
     try:
         return sum(1 for name in os.listdir(folder) if name.startswith("msg_"))
@@ -238,17 +254,22 @@ def on_voicemail(ctx, event) -> None:
         "caller_number": event.get("VM-Caller-ID-Number") or "",
         "caller_name": event.get("VM-Caller-ID-Name") or "",
         "seconds": int(seconds) if seconds.isdigit() else 0,
-        "at": datetime.fromtimestamp(int(stamp), tz=clock.now().tzinfo) if stamp.isdigit() else event.at,
+        "at": datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.isdigit() else event.at,
         "file": os.path.basename(path),
     }
     key = f"vm:{message['uuid']}:{number}"
     lang, zone = tenant.language, tenant.timezone
     recipients = [address for address in (box.email, box.copy_email) if address]
     if recipients:
-        subject, text = texts.voicemail_mail(lang, zone, message)
+        attach = bool(box.attach_audio and path)
+        subject, text = texts.voicemail_mail(lang, zone, message, attached=attach)
+        vm_id = f"{number}@{domain} {message['uuid']}"
+        # a box that keeps nothing once mailed: the outbox deletes the message from mod_voicemail after
+        # the mail is out (never before: a mail that cannot be sent must not lose the message)
+        extra = {"vm_delete": vm_id} if box.delete_after_email and _VM_ID.match(vm_id) else None
         enqueue_mail(ctx, tenant_id, "voicemail", recipients, subject, text, key,
-                     attachment_path=path if box.attach_audio and path else None,
-                     attachment_note=texts.t(lang, "notice.attachment_missing"))
+                     attachment_path=path if attach else None,
+                     attachment_note=texts.t(lang, "notice.attachment_missing"), extra=extra)
     enqueue_webhooks(ctx, tenant_id, "voicemail", texts.voicemail_payload(message), key)
     # mod_voicemail has no message limit of its own (only vm-disk-quota, in seconds, and it fires no
     # event when that is reached), so the box's max_messages is checked here, against the folder

@@ -84,8 +84,11 @@ class Failure(Exception):
         self.status_code = status_code
 
 
-def deliver(engine, settings, message_id: int, client: Optional[httpx.Client] = None) -> bool:
-    """Send one claimed message once and record the attempt; True when it was delivered."""
+def deliver(engine, settings, message_id: int, client: Optional[httpx.Client] = None,
+            freeswitch: Optional[Callable[[str], object]] = None) -> bool:
+    """Send one claimed message once and record the attempt; True when it was delivered.
+    `freeswitch(command)` runs an api command (the bridge's): a voicemail of a box that keeps nothing
+    after mailing is deleted from mod_voicemail once its mail is out."""
     with Session(engine, expire_on_commit=False) as db:
         message = db.get(OutboxMessage, message_id)
         if message is None or message.status != "pending":
@@ -108,6 +111,9 @@ def deliver(engine, settings, message_id: int, client: Optional[httpx.Client] = 
         ok, error = False, f"{exc.__class__.__name__}: {exc}"
     duration_ms = int((time.monotonic() - started) * 1000)
     _record(engine, message, ok, status_code, error, duration_ms)
+    vm_delete = (message.payload or {}).get("vm_delete")
+    if ok and vm_delete and freeswitch is not None:
+        freeswitch(f"vm_delete {vm_delete}")
     return ok
 
 
@@ -211,15 +217,15 @@ def _mail(settings, message: OutboxMessage) -> None:
 
 
 def deliver_due(engine, settings, spawn: Optional[Callable] = None, limit: int = 50,
-                client: Optional[httpx.Client] = None) -> int:
+                client: Optional[httpx.Client] = None, freeswitch: Optional[Callable[[str], object]] = None) -> int:
     """Claim what is due and deliver it: in `spawn`ed greenlets when given (the bridge), else one after
     another here (tests, tools). Returns how many were claimed."""
     ids = claim(engine, settings, limit)
     for message_id in ids:
         if spawn is not None:
-            spawn(deliver, engine, settings, message_id, client)
+            spawn(deliver, engine, settings, message_id, client, freeswitch)
         else:
-            deliver(engine, settings, message_id, client)
+            deliver(engine, settings, message_id, client, freeswitch)
     return len(ids)
 
 
@@ -239,7 +245,8 @@ def run(bridge) -> None:
                 pool.wait_available(timeout=WAIT_S)
                 continue
             try:
-                claimed = deliver_due(bridge.engine, bridge.settings, spawn=pool.spawn, limit=free, client=client)
+                claimed = deliver_due(bridge.engine, bridge.settings, spawn=pool.spawn, limit=free, client=client,
+                                      freeswitch=bridge.api)
             except Exception:
                 log.exception("the outbox could not be read; trying again")
                 claimed = 0

@@ -72,12 +72,14 @@ def missed_call_mail(lang: str, zone_name: str, call: dict) -> tuple[str, str]:
     return t(lang, "notice.missed_call.subject", **params), t(lang, "notice.missed_call.text", **params)
 
 
-def voicemail_mail(lang: str, zone_name: str, message: dict) -> tuple[str, str]:
+def voicemail_mail(lang: str, zone_name: str, message: dict, attached: bool = True) -> tuple[str, str]:
     caller = _one_line(_caller(lang, message.get("caller_number", ""), message.get("caller_name", "")))
     params = dict(caller=caller, box=_one_line(message.get("box_name") or message.get("box_number", "")),
                   number=message.get("box_number", ""), time=local_time(lang, zone_name, message["at"]),
                   seconds=message.get("seconds", 0))
-    return t(lang, "notice.voicemail.subject", **params), t(lang, "notice.voicemail.text", **params)
+    text = t(lang, "notice.voicemail.text", **params)
+    text += "\n" + t(lang, "notice.voicemail.attached" if attached else "notice.voicemail.listen") + "\n"
+    return t(lang, "notice.voicemail.subject", **params), text
 
 
 def mailbox_full_mail(lang: str, zone_name: str, message: dict) -> tuple[str, str]:

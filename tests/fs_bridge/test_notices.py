@@ -291,3 +291,41 @@ def test_a_voicemail_whose_file_is_gone_is_mailed_without_it_and_says_so(make_br
     [received] = mailbox.to("desk@acme.test")
     assert list(received.iter_attachments()) == []
     assert "het bestand is er niet meer" in received.get_body(("plain",)).get_content()
+
+
+def test_a_box_that_does_not_attach_says_how_to_listen(bridge, admin, db, boxes, vm_dir):
+    admin.client.patch(f"/api/voicemail-boxes/{boxes['company']}", json={"attach_audio": False})
+    feed(bridge, voicemail_event("999", str(vm_dir / "acme.pbx.test" / "999" / "msg_1.wav")))
+    [mail] = messages(db, channel="email")
+    assert mail.attachment_path is None
+    assert "bijlage" not in mail.payload["text"] and "Beluister het bericht" in mail.payload["text"]
+
+
+def test_a_box_that_keeps_nothing_deletes_the_message_in_freeswitch_only_after_the_mail_is_out(make_bridge, admin, db, boxes, vm_dir, mailbox):
+    admin.client.patch(f"/api/voicemail-boxes/{boxes['company']}", json={"delete_after_email": True})
+    bridge = make_bridge(smtp_port=1)  # the relay is down first
+    wav = vm_dir / "acme.pbx.test" / "999" / "msg_2.wav"
+    write_wav(wav)
+    feed(bridge, voicemail_event("999", str(wav), vm_uuid="0d3c-77"))
+    commands = []
+    outbox.deliver_due(bridge.engine, bridge.settings, freeswitch=commands.append)
+    assert commands == []  # not mailed: the message stays
+    up = make_bridge()
+    from web import clock
+
+    clock.advance(5)
+    outbox.deliver_due(up.engine, up.settings, freeswitch=commands.append)
+    assert len(mailbox.to("desk@acme.test")) == 1
+    assert commands == ["vm_delete 999@acme.pbx.test 0d3c-77"]
+
+
+def test_webhook_payloads_are_made_json_safe(bridge, admin, db, settings):
+    from datetime import datetime, timezone
+
+    hooks(db, settings, admin.tenant.id, HOOK_URL)
+    at = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+    bridge.with_context(lambda ctx: notices.enqueue_webhooks(
+        ctx, admin.tenant.id, "agent_status", {"occurred_at": at, "since": at, "queues": ("q1",)}, "agent:1:x"))
+    [message] = messages(db)
+    assert message.payload == {"occurred_at": "2026-03-10T09:00:00+00:00",
+                               "data": {"since": "2026-03-10T09:00:00+00:00", "queues": ["q1"]}}

@@ -58,6 +58,10 @@ export function readSchema(schema) {
         default: raw.default,
       });
     }
+    // What the step is about first (its required picker or target), then its options, in schema order.
+    const rank = (field) => (field.required && (field.kind === "reference" || field.kind === "target") ? 0 : field.kind === "target" || field.kind === "reference" ? 1 : 2);
+    fields[type] = fields[type].map((field, index) => ({ field, index }))
+      .sort((a, b) => rank(a.field) - rank(b.field) || a.index - b.index).map(({ field }) => field);
   }
   return { types, fields };
 }

@@ -233,7 +233,9 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         facts.bridged = True
     if var("last_bridge_to") and _epoch(var("bridge_uepoch")) is not None:
         facts.bridged = True
-    chan_names = [other.get("chan_name", ""), var("last_bridge_channel") or ""] if other_kind == "originatee" else []
+    # the other leg's channel ("sofia/internal/202@..." or "sofia/gateway/default/0612..."): its profile's,
+    # and bridge_channel, which a real FreeSWITCH sets on the A leg when it bridges
+    chan_names = [other.get("chan_name", "") if other_kind == "originatee" else "", var("bridge_channel") or ""]
     if facts.bridged:
         for candidate in (other.get("destination_number"), other.get("callee_id_number"), var("callee_id_number"),
                           var("last_sent_callee_id_number"), *(_user_of_channel(name) for name in chan_names)):

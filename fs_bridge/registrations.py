@@ -34,6 +34,11 @@ from web.scoping import scoped
 log = logging.getLogger("fs_bridge")
 
 PROFILE = "internal"  # the phones' sofia profile (freeswitch/sip_profiles/internal.xml)
+# That profile sets no multiple-registrations, so sofia keeps ONE registration per user@host: a new
+# REGISTER (a rebooted phone has a new Call-ID) replaces the others, and an unregister removes all of
+# them (sofia_reg.c: "delete from sip_registrations where sip_user=... and sip_host=..."). Mirrored here,
+# or a replaced binding would linger in the live view until its expiry.
+MULTIPLE_REGISTRATIONS = False
 RESYNC_COMMAND = f"sofia xmlstatus profile {PROFILE} reg"
 DEFAULT_EXPIRES = 3600
 
@@ -140,26 +145,49 @@ def _domain(ctx, tenant_id: int) -> Optional[str]:
 # --- the events -------------------------------------------------------------------------------------
 
 
+def _user_of(event: Event) -> str:
+    # from-user is sofia's sip_user (the REGISTER's To user); `username` is the digest user, "unknown"
+    # on an unregister that was not challenged, and absent after a socket disconnection
+    return event.get("from-user") or event.get("user") or event.get("username") or ""
+
+
 def on_register(ctx, event: Event) -> None:
     realm = event.get("realm") or event.get("from-host") or ""
     tenant_id = ctx.tenant_id(realm)
     call_id = event.get("call-id") or ""
-    sip_user = event.get("username") or event.get("from-user") or ""
+    sip_user = _user_of(event)
     if tenant_id is None or not call_id or not sip_user:
         return  # a domain that is no tenant's (FreeSWITCH's own test users): not ours to show
     expires = _int(event.get("expires"))
     row = store(ctx, tenant_id, realm, sip_user, call_id, event.get("contact") or "", event.get("network-ip") or "",
                 _int(event.get("network-port")), event.get("user-agent") or "",
                 DEFAULT_EXPIRES if expires is None else expires)
+    if not MULTIPLE_REGISTRATIONS:
+        for other in _rows_of(ctx, tenant_id, sip_user):
+            if other.call_id != call_id:
+                forget(ctx, other, "replaced")
     ctx.publish(tenant_id, "registration", _data(row, "register"))
     _user_changed(ctx, tenant_id, row.user_id)
 
 
+def _rows_of(ctx, tenant_id: int, sip_user: str) -> list[SipRegistration]:
+    return ctx.db.exec(scoped(SipRegistration, tenant_id).where(SipRegistration.sip_user == sip_user)
+                       .order_by(SipRegistration.id)).all()
+
+
 def on_unregister(ctx, event: Event) -> None:
+    action = "expire" if event.subclass == "sofia::expire" else "unregister"
     call_id = event.get("call-id") or ""
     row = ctx.db.exec(select(SipRegistration).where(SipRegistration.call_id == call_id)).first() if call_id else None
     if row is not None:
-        forget(ctx, row, "expire" if event.subclass == "sofia::expire" else "unregister")
+        forget(ctx, row, action)
+    if action == "unregister" and not MULTIPLE_REGISTRATIONS:
+        # sofia removed every registration of the user@host, whatever Call-ID the un-REGISTER had
+        tenant_id = ctx.tenant_id(event.get("from-host") or event.get("realm") or "")
+        sip_user = _user_of(event)
+        if tenant_id is not None and sip_user:
+            for other in _rows_of(ctx, tenant_id, sip_user):
+                forget(ctx, other, action)
 
 
 HANDLES = {

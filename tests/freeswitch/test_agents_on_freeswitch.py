@@ -1,0 +1,133 @@
+"""Queue agents and registrations on a real FreeSWITCH running the project's configuration, with the
+bridge as its own process (`python -m fs_bridge`): a SIPp phone of a demo queue agent registers (the
+bridge stores it, read from sofia's own event), the agent logs in in mod_callcenter (the bridge mirrors
+callcenter::info), the phone unregisters and FreeSWITCH holds the agent 'Logged Out' (FusionPBX #2831)
+while the app keeps the agent's choice, and the phone registering again makes it 'Available'.
+
+The FreeSWITCH, the app and the demo company are those of test_config_on_freeswitch.py; the bridge
+fixture is test_bridge_on_freeswitch.py's."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import time
+
+from sqlmodel import Session, select
+
+from tests.freeswitch import harness
+from tests.freeswitch.test_bridge_on_freeswitch import bridge  # noqa: F401  (fixture)
+from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
+    HOST, REGISTER, SIPP, demo, far_end, fs, fs_env, needs_freeswitch, server, work,
+)
+from web.models.device import Device
+from web.models.live import QueueAgent, SipRegistration
+from web.models.pbx_user import PbxUser
+from web.models.queue import CallQueue
+from web.models.tenant import Tenant
+from web.secretbox import open_sealed
+
+
+def _wait(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def register(work, fs, user: str, domain: str, password: str, expires: int, call_id: str) -> list[int]:
+    """A REGISTER (digest auth) with this Expires and Call-ID; the status codes of the authenticated try."""
+    folder = work / f"agent-register-{secrets.token_hex(3)}"
+    folder.mkdir()
+    scenario = folder / "register.xml"
+    text = REGISTER.format(user=user, domain=domain, password=password)
+    scenario.write_text(text.replace("Expires: 120", f"Expires: {expires}"))
+    messages = folder / "messages.log"
+    command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
+               "-ci", HOST, "-cp", str(harness.free_ports()), "-cid_str", call_id, "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file",
+               str(messages), f"{HOST}:{fs_env(fs, 'CALLPLAN_INTERNAL_SIP_PORT')}"]
+    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                   preexec_fn=harness.die_with_parent)
+    log = messages.read_text(errors="replace") if messages.exists() else ""
+    return [int(text.split()[1]) for direction, text in harness.sip_messages(log)
+            if direction == "received" and text.startswith("SIP/2.0 ")
+            and re.search(r"^CSeq:\s*2 REGISTER", text, re.M | re.I)]
+
+
+def queue_agent_phone(demo, index: int = 0):
+    """A demo user in a queue's tiers, its phone's SIP account and the company's domain."""
+    with Session(demo.engine) as db:
+        queue = db.exec(select(CallQueue).order_by(CallQueue.id)).first()
+        user = db.get(PbxUser, queue.tiers[index]["user_id"])
+        device = db.exec(select(Device).where(Device.user_id == user.id)).first()
+        domain = db.get(Tenant, user.tenant_id).sip_domain
+        return user.id, device.sip_username, domain, open_sealed(demo.settings.secret_key, device.sip_password_sealed)
+
+
+def freeswitch_status(fs, agent: str) -> str | None:
+    for line in fs.api("callcenter_config agent list").splitlines():
+        fields = line.split("|")
+        if fields[0] == agent:
+            return fields[5]
+    return None
+
+
+@needs_freeswitch
+def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, server, fs, bridge):
+    user_id, sip_user, domain, password = queue_agent_phone(demo)
+    agent = f"u{user_id}@{domain}"
+    assert freeswitch_status(fs, agent) is not None, fs.api("callcenter_config agent list")
+    call_id = f"agent-phone-{secrets.token_hex(4)}@{HOST}"
+
+    def stored():
+        with Session(demo.engine) as db:
+            return db.exec(select(SipRegistration).where(SipRegistration.sip_user == sip_user)).first()
+
+    def agent_row():
+        with Session(demo.engine) as db:
+            return db.exec(select(QueueAgent).where(QueueAgent.user_id == user_id)).first()
+
+    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    row = _wait(stored)
+    assert row is not None, (work / "bridge.log").read_text()[-3000:]
+    assert (row.call_id, row.user_id, row.user_agent, row.realm) == (call_id, user_id, "SIPp-callplan-test", domain)
+
+    # the agent logs in, as the feature code does it
+    fs.api(f"callcenter_config agent set status {agent} 'Available'")
+    assert _wait(lambda: (r := agent_row()) is not None and r.status == "Available" and r.phone_registered), \
+        (work / "bridge.log").read_text()[-3000:]
+    assert freeswitch_status(fs, agent) == "Available"
+
+    # the phone goes: FreeSWITCH holds the agent out of the queue, the app keeps the agent's choice
+    assert register(work, fs, sip_user, domain, password, 0, call_id) == [200], fs.log_tail(60)
+    assert _wait(lambda: stored() is None), (work / "bridge.log").read_text()[-3000:]
+    assert _wait(lambda: freeswitch_status(fs, agent) == "Logged Out"), (work / "bridge.log").read_text()[-3000:]
+    time.sleep(1)  # the hold's own agent-status-change event has come back through the bridge
+    held = agent_row()
+    assert held.status == "Available" and held.phone_registered is False
+
+    # the phone is back: so is the agent
+    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    assert _wait(lambda: freeswitch_status(fs, agent) == "Available"), (work / "bridge.log").read_text()[-3000:]
+    assert _wait(lambda: agent_row().phone_registered)
+
+
+@needs_freeswitch
+def test_registrations_made_while_the_bridge_was_away_are_read_on_connect(work, demo, server, fs, request):
+    user_id, sip_user, domain, password = queue_agent_phone(demo, 1)
+    call_id = f"before-bridge-{secrets.token_hex(4)}@{HOST}"
+    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    request.getfixturevalue("bridge")  # connects now: `sofia xmlstatus profile internal reg` is read
+
+    def stored():
+        with Session(demo.engine) as db:
+            return db.exec(select(SipRegistration).where(SipRegistration.call_id == call_id)).first()
+
+    row = _wait(stored)
+    assert row is not None, (work / "bridge.log").read_text()[-3000:]
+    assert (row.sip_user, row.user_id, row.user_agent, row.realm) == (sip_user, user_id, "SIPp-callplan-test", domain)
+    assert 60 < (row.expires_at - row.registered_at).total_seconds() <= 180  # sofia's expsecs

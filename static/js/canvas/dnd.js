@@ -39,7 +39,9 @@ export class DragController {
   }
 
   down(event) {
-    if (event.button !== 0 || this.drag) return;
+    // Mouse and pen drag; a finger scrolls the page (on touch screens a step is tapped, then moved
+    // with its form's buttons or "Move to", and palette items are tapped to add).
+    if (event.button !== 0 || this.drag || event.pointerType === "touch") return;
     const source = event.target.closest("[data-drag]");
     if (!source || event.target.closest("input, select, textarea, a, .no-drag")) return;
     this.press = { source, x: event.clientX, y: event.clientY, id: event.pointerId };

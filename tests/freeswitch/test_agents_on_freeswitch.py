@@ -1,8 +1,10 @@
-"""Queue agents and registrations on a real FreeSWITCH running the project's configuration, with the
+"""Queue agents, registrations and click-to-dial on a real FreeSWITCH running the project's configuration, with the
 bridge as its own process (`python -m fs_bridge`): a SIPp phone of a demo queue agent registers (the
 bridge stores it, read from sofia's own event), the agent logs in in mod_callcenter (the bridge mirrors
 callcenter::info), the phone unregisters and FreeSWITCH holds the agent 'Logged Out' (FusionPBX #2831)
 while the app keeps the agent's choice, and the phone registering again makes it 'Available'.
+Click-to-dial's originate rings the user's own registered phone showing the number, then calls the
+number out through the company's dialplan and gateway.
 
 The FreeSWITCH, the app and the demo company are those of test_config_on_freeswitch.py; the bridge
 fixture is test_bridge_on_freeswitch.py's."""
@@ -39,13 +41,17 @@ def _wait(predicate, timeout: float = 20.0):
     return None
 
 
-def register(work, fs, user: str, domain: str, password: str, expires: int, call_id: str) -> list[int]:
-    """A REGISTER (digest auth) with this Expires and Call-ID; the status codes of the authenticated try."""
+def register(work, fs, user: str, domain: str, password: str, expires: int, call_id: str,
+             contact_port: int | None = None) -> list[int]:
+    """A REGISTER (digest auth) with this Expires and Call-ID, and the phone at `contact_port` (a SIPp
+    UAS) if given; the status codes of the authenticated try."""
     folder = work / f"agent-register-{secrets.token_hex(3)}"
     folder.mkdir()
     scenario = folder / "register.xml"
-    text = REGISTER.format(user=user, domain=domain, password=password)
-    scenario.write_text(text.replace("Expires: 120", f"Expires: {expires}"))
+    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
+    if contact_port is not None:
+        text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
+    scenario.write_text(text)
     messages = folder / "messages.log"
     command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
                "-ci", HOST, "-cp", str(harness.free_ports()), "-cid_str", call_id, "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file",
@@ -131,3 +137,34 @@ def test_registrations_made_while_the_bridge_was_away_are_read_on_connect(work, 
     assert row is not None, (work / "bridge.log").read_text()[-3000:]
     assert (row.sip_user, row.user_id, row.user_agent, row.realm) == (sip_user, user_id, "SIPp-callplan-test", domain)
     assert 60 < (row.expires_at - row.registered_at).total_seconds() <= 180  # sofia's expsecs
+
+
+@needs_freeswitch
+def test_click_to_dial_rings_the_own_phone_then_calls_the_number_out(work, demo, server, fs, far_end):
+    from web.api.click_to_dial import command_for
+
+    own_phone = harness.Phone(work, "uas_answer")
+    try:
+        with Session(demo.engine) as db:
+            user = db.exec(select(PbxUser).where(PbxUser.extension == "201")).one()
+            device = db.exec(select(Device).where(Device.user_id == user.id)).first()
+            domain = db.get(Tenant, user.tenant_id).sip_domain
+            command = command_for(db, demo.settings, user.tenant_id, user, "0612345678")
+            password = open_sealed(demo.settings.secret_key, device.sip_password_sealed)
+        call_id = f"click-{secrets.token_hex(4)}@{HOST}"
+        assert register(work, fs, device.sip_username, domain, password, 120, call_id,
+                        contact_port=own_phone.port) == [200], fs.log_tail(60)
+        reply = fs.api(command)
+        assert reply.startswith("+OK Job-UUID"), reply
+
+        def invite(phone, pattern):
+            return next((text for direction, text in harness.sip_messages(phone.received())
+                         if direction == "received" and text.startswith("INVITE ") and re.search(pattern, text, re.M)), None)
+
+        ringing = _wait(lambda: invite(own_phone, r"^From:.*0612345678"), 20)
+        assert ringing, f"{own_phone.received()[-2000:]}\n{fs.log_tail(80)}"  # the phone shows the number
+        out = _wait(lambda: invite(far_end, r"^INVITE sip:0612345678@"), 20)
+        assert out, f"{far_end.received()[-2000:]}\n{fs.log_tail(120)}"
+        assert re.search(r"^From:.*\+?31201234", out, re.M), out  # the company's caller ID, not the number
+    finally:
+        own_phone.stop()

@@ -80,6 +80,15 @@ def originate_command(user: PbxUser, domain: str, number: str, outbound_cid: Opt
     return f"bgapi originate {{{joined}}}user/{user.extension}@{domain} {number} XML {domain}"
 
 
+def command_for(db, settings, tenant_id: int, user: PbxUser, number: str) -> str:
+    """The originate for `user` calling `number`, with the caller ID the user's own calls show."""
+    domain = db.get(Tenant, tenant_id).sip_domain
+    objects = snapshot(db, tenant_id, settings)
+    info = objects.users.get(user.id)
+    shown = outbound.caller_id(info, objects) if info is not None else None
+    return originate_command(user, domain, number, shown.number if shown else None, bool(shown and shown.withheld))
+
+
 def click_to_dial(ctx, body: DialRequest):
     """Ring one's own phone, then call the number through the company's outbound rules."""
     from web.xml_curl.directory import EslError, esl_api
@@ -88,12 +97,7 @@ def click_to_dial(ctx, body: DialRequest):
                        .order_by(PbxUser.id)).first()
     if user is None:
         raise Problem(409, "no_pbx_user")
-    domain = ctx.db.get(Tenant, ctx.tenant_id).sip_domain
-    objects = snapshot(ctx.db, ctx.tenant_id, ctx.settings)
-    info = objects.users.get(user.id)
-    shown = outbound.caller_id(info, objects) if info is not None else None
-    command = originate_command(user, domain, body.number, shown.number if shown else None,
-                                bool(shown and shown.withheld))
+    command = command_for(ctx.db, ctx.settings, ctx.tenant_id, user, body.number)
     try:
         reply = esl_api(ctx.settings.esl_host, ctx.settings.esl_port, ctx.settings.esl_password, [command],
                         agents.ESL_TIMEOUT)[0]

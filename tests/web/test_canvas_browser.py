@@ -418,6 +418,14 @@ def test_keyboard_only_add_move_into_a_branch_and_out(live_server, browser):
     page.keyboard.press("F2")
     expect(form(page).get_by_label("Text before the caller's name", exact=True)).to_be_focused()
     page.keyboard.type("KB ")
+    text = form(page).get_by_label("Text before the caller's name", exact=True)
+    page.keyboard.press("Control+z")  # the typing was one edit; the field keeps the focus
+    expect(text).to_have_value("")
+    expect(text).to_be_focused()
+    expect(card(page, "s3").locator(".step-summary")).to_have_text("—")
+    page.keyboard.press("Control+Shift+z")
+    expect(text).to_have_value("KB ")
+    expect(card(page, "s3").locator(".step-summary")).to_have_text("“KB ”")
     page.keyboard.press("Control+s")
     expect(page.locator("#page-status")).to_have_text("Draft saved.")
     document = stored(session, plan_id)
@@ -552,9 +560,14 @@ def test_leaving_with_unsaved_changes_is_guarded_and_strangers_are_sent_to_log_i
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     assert not page.is_closed()  # the question was answered "stay"
+    page.locator("#plan-name").press("Control+z")  # typed in the name, undone in the name
+    expect(page.locator("#plan-name")).to_have_value("Guarded")
+    expect(page.locator("#plan-name")).to_be_focused()
+    expect(page.locator("#dirty-note")).to_be_hidden()
+    page.locator("#plan-name").press("Control+Shift+z")
+    expect(page.locator("#plan-name")).to_have_value("Guarded, renamed")
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#plan-name")).to_have_value("Guarded")
-    expect(page.locator("#dirty-note")).to_be_hidden()
     watch.assert_clean()
     session.context.close()
 

@@ -94,12 +94,17 @@ function changed({ redraw = true, focus = null } = {}) {
 }
 
 function restore(text) {
+  const active = document.activeElement;
+  const fieldId = active && active.id && active.closest("#panel-step, #plan-name") ? active.id : null;
   state.doc = JSON.parse(text);
   state.sim = null;
   const index = M.indexDocument(state.doc);
   if (state.selected && !index.steps.has(state.selected)) state.selected = null;
-  changed({ focus: document.activeElement && document.activeElement.closest(".step-card") ? state.selected : null });
+  changed({ focus: active && active.closest(".step-card") ? state.selected : null });
+  $("plan-name").value = state.doc.name || ""; // also while it has the focus (Ctrl+Z typed in it)
   renderForm();
+  const field = fieldId ? document.getElementById(fieldId) : null;
+  if (field && field !== document.activeElement) field.focus();
 }
 
 export function undo() {
@@ -730,6 +735,8 @@ function wire() {
     const target = event.detail && event.detail.focus ? document.getElementById(event.detail.focus) : null;
     if (target) target.focus();
   });
+  // Typing in a field is one undo step until the field is left.
+  document.addEventListener("focusout", () => state.history.endGroup());
   $("undo").addEventListener("click", undo);
   $("redo").addEventListener("click", redo);
   $("save").addEventListener("click", () => save());

@@ -133,14 +133,18 @@ def choose(db: Session, tenant_id: int, domain: str, user_id: int, word: str) ->
     sends the command (the API with a bounded wait, the bridge after its commit)."""
     if word not in AGENT_STATUSES:
         raise ValueError(word)
-    row = agent_row(db, tenant_id, user_id)
+    # Every read first, every write after: nothing is flushed here, so a caller that talks to
+    # FreeSWITCH before flushing holds no write lock (SQLite: the bridge's) while it waits.
+    row = agent_row(db, tenant_id, user_id, create=False)
     registered = user_registered(db, tenant_id, user_id)
     over = None
-    if word == ON_BREAK and row.status != ON_BREAK:
+    if word == ON_BREAK and (row is None or row.status != ON_BREAK):
         limit = company_settings(db, tenant_id).max_agents_on_break
         already = on_break_count(db, tenant_id, except_user=user_id)
         if limit is not None and already + 1 > limit:
             over = {"on_break": already + 1, "limit": limit}
+    if row is None:
+        row = QueueAgent(tenant_id=tenant_id, user_id=user_id, status=LOGGED_OUT, state="Waiting")
     now = clock.now()
     if row.status != word:
         row.status_changed_at = now

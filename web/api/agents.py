@@ -105,10 +105,11 @@ def _set(ctx, user: PbxUser, body: StatusRequest):
     if change.over_break_limit is not None:
         warning = BreakWarning(message=_break_text(ctx, change.over_break_limit), **change.over_break_limit)
         _audit_break(ctx, user, change.over_break_limit)
-    ctx.db.flush()
-    # Sent before the commit, so the answer can say whether it took: should the commit fail after it,
-    # FreeSWITCH's agent-status-change event brings the database back in line through the bridge.
+    # Sent before the row is written (no write lock held while FreeSWITCH answers) and before the
+    # commit, so the answer can say whether it took: should the write fail after it, FreeSWITCH's
+    # agent-status-change event brings the database back in line through the bridge.
     applied = agents.send(ctx.settings, [change.command])
+    ctx.db.flush()
     result = StatusResult(agent=_public(user, change.row, queues, change.row.phone_registered), applied=applied,
                           warning=warning)
     return JSONResponse(jsonable(result), status_code=200 if applied else 202)

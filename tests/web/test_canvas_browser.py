@@ -84,6 +84,7 @@ def test_build_the_spec_example_by_drag_and_drop_save_and_reload(live_server, br
         page.get_by_label("Number to add").fill(number)
         page.get_by_role("button", name="Add number").click()
     expect(page.locator("#numbers-list .chip")).to_have_count(2)
+    expect(page.locator('#company-numbers option[value="+31201234570"]')).to_have_count(1)  # suggestions
 
     # Office hours: queue, prefix, ring group.
     drag_new(page, "time_condition", "root")

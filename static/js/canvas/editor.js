@@ -632,7 +632,7 @@ function buildPalette() {
   for (const type of state.schema.types) {
     palette.append(el("li", {}, el("button", {
       type: "button", class: `palette-item type-${type}`, "data-drag": `new:${type}`, "data-type": type,
-      "aria-describedby": "palette-heading",
+      "aria-describedby": "palette-hint",
     }, el("span", { class: `step-icon icon-${type}`, "aria-hidden": "true" }), el("span", { text: typeName(type) }))));
   }
 }
@@ -697,6 +697,18 @@ function wire() {
     commit((doc) => {
       doc.name = event.target.value;
     }, { key: "name", redraw: false });
+  });
+  // The company's public numbers as suggestions, fetched the first time they are wanted.
+  $("number-input").addEventListener("focus", async () => {
+    const list = $("company-numbers");
+    if (list.dataset.loaded) return;
+    list.dataset.loaded = "true";
+    try {
+      for (const row of await get("/api/numbers")) list.append(el("option", { value: row.number, label: row.label || row.number }));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      delete list.dataset.loaded;
+    }
   });
   $("number-form").addEventListener("submit", (event) => {
     event.preventDefault();

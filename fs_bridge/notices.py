@@ -38,10 +38,7 @@ def enqueue_webhooks(ctx, tenant_id: int, event: str, payload: dict, key: str) -
     Enqueuing the same key again (later, or in the same batch) adds nothing. Returns how many were new."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    subscriptions = ctx.db.exec(
-        select(WebhookSubscription.id, WebhookSubscription.events)
-        .where(WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))
-        .order_by(WebhookSubscription.id)).all()
+    subscriptions = _subscriptions(ctx, tenant_id)
     data = dict(payload)
     # JSON-safe once, here: a datetime deep in a payload must not fail the whole batch at flush
     body = {"occurred_at": _iso(data.pop("occurred_at", None)), "data": json.loads(json.dumps(data, default=_plain))}
@@ -52,8 +49,27 @@ def enqueue_webhooks(ctx, tenant_id: int, event: str, payload: dict, key: str) -
         made += _insert(ctx, tenant_id=tenant_id, channel="webhook", event=event, subscription_id=subscription_id,
                         recipients=[], key=key, dedupe_key=f"webhook:{subscription_id}:{key}", payload=body)
     if made:
-        ctx.wake_outbox()
+        _wake(ctx)
     return made
+
+
+def _subscriptions(ctx, tenant_id: int) -> list:
+    """The tenant's enabled subscriptions, read once per batch: every hang-up asks, and a batch holds
+    hundreds of them."""
+    cache = ctx.db.info.setdefault("notices.subscriptions", {})
+    if tenant_id not in cache:
+        cache[tenant_id] = ctx.db.exec(
+            select(WebhookSubscription.id, WebhookSubscription.events)
+            .where(WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))
+            .order_by(WebhookSubscription.id)).all()
+    return cache[tenant_id]
+
+
+def _wake(ctx) -> None:
+    """One wake-up per batch, however many messages it queued."""
+    if not ctx.db.info.get("notices.woken"):
+        ctx.db.info["notices.woken"] = True
+        ctx.wake_outbox()
 
 
 def enqueue_mail(ctx, tenant_id: int, event: str, recipients: list[str], subject: str, text: str, key: str,
@@ -69,7 +85,7 @@ def enqueue_mail(ctx, tenant_id: int, event: str, recipients: list[str], subject
                    recipients=recipients, key=key, dedupe_key=f"mail:{tenant_id}:{event}:{key}", payload=payload,
                    attachment_path=attachment_path)
     if made:
-        ctx.wake_outbox()
+        _wake(ctx)
     return made
 
 

@@ -329,3 +329,12 @@ def test_webhook_payloads_are_made_json_safe(bridge, admin, db, settings):
     [message] = messages(db)
     assert message.payload == {"occurred_at": "2026-03-10T09:00:00+00:00",
                                "data": {"since": "2026-03-10T09:00:00+00:00", "queues": ["q1"]}}
+
+
+def test_a_batch_wakes_the_outbox_once_and_reads_subscriptions_once(bridge, admin, db, settings, monkeypatch):
+    hooks(db, settings, admin.tenant.id, HOOK_URL)
+    actions = []
+    monkeypatch.setattr(bridge, "spawn_safely", actions.append)
+    feed(bridge, *[hangup_event(**{"Unique-ID": f"w-{n}"}) for n in range(5)])
+    assert len(messages(db)) == 10  # two subscribers want call_ended
+    assert [a for a in actions if a == bridge.outbox_wakeup.set] == [bridge.outbox_wakeup.set]

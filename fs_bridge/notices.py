@@ -322,8 +322,8 @@ def on_hangup(ctx, event) -> None:
     if not event.uuid or not is_a_leg(event):
         return
     tenant_id = tenant_of_channel(ctx, event)
-    if tenant_id is None:
-        return
+    if tenant_id is None or not any("call_ended" in (events or ()) for _, events in _subscriptions(ctx, tenant_id)):
+        return  # every call ends: build nothing for a tenant nobody listens to
     payload = texts.call_ended_payload(event, dialled_number(event))
     enqueue_webhooks(ctx, tenant_id, "call_ended", payload, f"{event.uuid}:ended")
 

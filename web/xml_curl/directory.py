@@ -107,14 +107,11 @@ def toll_allow(company) -> str:
 
 
 def voicemail_params(box: VoicemailBox) -> dict:
-    params = {"vm-password": box.pin, "vm-enabled": "true"}
-    if box.email:
-        params.update({"vm-mailto": box.email, "vm-email-all-messages": "true",
-                       "vm-attach-file": "true" if box.attach_audio else "false",
-                       "vm-keep-local-after-email": "false" if box.delete_after_email else "true"})
-    if box.copy_email:  # mod_voicemail has one mailto; the copy gets its notification mail
-        params.update({"vm-notify-mailto": box.copy_email, "vm-notify-email-all-messages": "true"})
-    return params
+    # No vm-mailto & co: the bridge mails messages (fs_bridge/notices.py, through the outbox, with
+    # retries and both addresses) and deletes them after delivery when the box says so. Letting
+    # mod_voicemail mail too would send every message twice, and its vm-keep-local-after-email=false
+    # would delete the file before the bridge's leave-message event could be mailed.
+    return {"vm-password": box.pin, "vm-enabled": "true"}
 
 
 def phone_variables(device: Device, objects: TenantObjects) -> dict:

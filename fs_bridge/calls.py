@@ -21,12 +21,14 @@ from typing import Optional
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from callplan import outbound
 from web import call_records, clock
 from web.models.call_record import CallRecord
 from web.models.live import ActiveCall
 
 log = logging.getLogger("fs_bridge.calls")
 _TABLE = ActiveCall.__table__
+_EMERGENCY = frozenset(number for numbers in outbound.EMERGENCY.values() for number in numbers) | {"112", "999"}
 
 
 def _is_b_leg(event) -> bool:
@@ -68,6 +70,8 @@ def _direction(event) -> str:
     if event.get("Caller-Context") == call_records.PUBLIC_CONTEXT or event.var("sofia_profile_name") == call_records.EXTERNAL_PROFILE:
         return "inbound"
     dialled = event.var("cp_dialled") or event.var("sip_req_user") or event.get("Caller-Destination-Number") or ""
+    if dialled in _EMERGENCY:
+        return "outbound"  # short like an extension, but out through the gateway (the record knows the country)
     return "internal" if call_records.is_internal_number(dialled) else "outbound"
 
 

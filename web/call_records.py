@@ -549,6 +549,9 @@ def _cached(cache: Optional[dict], key: tuple, compute: Callable):
 
 def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_facts: bool, cache: Optional[dict] = None) -> None:
     """Who answered, missed, call type and cost: derived from the merged row."""
+    country = _cached(cache, ("country", row.tenant_id), lambda: tenant_country(db, row.tenant_id))
+    if row.direction == "internal" and classify(row.dialled_number, country)[0] == "emergency":
+        row.direction = "outbound"  # 112 is short like an extension, but goes out through the gateway
     if row.answered_by_user_id is None or answered_from_these_facts:
         user = _answering_user(db, row.tenant_id, facts)
         if user is not None:
@@ -560,7 +563,6 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
         row.callee_number = facts.answered_candidates[0][:64]
     answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
     row.missed = row.direction != "outbound" and not answered_by_person
-    country = _cached(cache, ("country", row.tenant_id), lambda: tenant_country(db, row.tenant_id))
     if row.direction == "internal":
         row.call_type, e164 = "internal", None
     else:

@@ -122,6 +122,13 @@ def test_an_outbound_call_is_classified_and_priced_from_the_rate_table(admin, db
     assert not mobile.missed  # an outbound call is never "missed"
 
 
+def test_an_emergency_call_is_outbound_though_its_number_is_short(admin, db):
+    with db() as session:
+        record, _ = call_records.store(session, call_records.from_event(
+            hangup_event(IVR_CALL, domain=DOMAIN, set_vars={"sip_req_user": "112"}).headers), "events")
+        assert (record.direction, record.call_type, record.missed) == ("outbound", "emergency", False)
+
+
 def test_no_rate_table_no_cost(admin, db):
     with db() as session:
         record, _ = call_records.store(session, call_records.from_event(

@@ -18,7 +18,8 @@ import logging
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete
+from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from callplan import outbound
@@ -28,6 +29,7 @@ from web.models.live import ActiveCall
 
 log = logging.getLogger("fs_bridge.calls")
 _TABLE = ActiveCall.__table__
+_DELETE = delete(_TABLE).where(_TABLE.c.call_uuid == bindparam("uuid_"))
 _EMERGENCY = frozenset(number for numbers in outbound.EMERGENCY.values() for number in numbers) | {"112", "999"}
 
 
@@ -51,8 +53,8 @@ def _tenant(ctx, event) -> Optional[int]:
 
 def _calls(ctx) -> dict[str, dict]:
     """The live calls this process knows, uuid -> the ActiveCall's columns: what a "call" message carries
-    (a state, not a delta), kept here so an ANSWER or a step costs one UPDATE and no SELECT. The table is
-    the truth: a call not in here (the bridge restarted mid-call) is read from it once."""
+    (a state, not a delta), kept here so an ANSWER or a step costs no SELECT. The table is the truth: a
+    call not in here (the bridge restarted mid-call) is read from it once."""
     bridge = ctx.bridge
     if not hasattr(bridge, "live_calls"):
         bridge.live_calls = {}
@@ -88,15 +90,38 @@ def _publish(ctx, call: dict) -> None:
     ctx.publish(call["tenant_id"], "call", live_data(call))
 
 
-def _insert(ctx, call: dict) -> None:
-    call_records.insert_ignoring_duplicates(ctx.db, _TABLE, call, "call_uuid")  # a replay finds it there
+def _touch(ctx, call: dict) -> None:
+    """Write this call's state when the batch commits: a call that rings, is answered and passes four steps
+    within one batch is one row write, not six (and none when it also ends in the batch)."""
+    pending = getattr(ctx, "live_writes", None)
+    if pending is None:
+        pending = ctx.live_writes = {}
+        sqlalchemy_event.listen(ctx.db, "before_commit", lambda session: _write_live(session, pending), once=True)
+    pending[call["call_uuid"]] = call
+
+
+_UPSERTS: dict[str, object] = {}
+
+
+def _write_live(db, pending: dict) -> None:
+    if not pending:
+        return
+    dialect = db.get_bind().dialect.name
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        insert = dialect_insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS})
+        statement = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["call_uuid"], set_={name: insert.excluded[name] for name in _COLUMNS if name != "call_uuid"})
+    db.execute(statement, [dict(call) for call in pending.values()])
 
 
 def _update(ctx, call: dict, **changes) -> None:
     call.update(changes)
-    result = ctx.db.execute(update(_TABLE).where(_TABLE.c.call_uuid == call["call_uuid"]).values(**changes))
-    if result.rowcount == 0:
-        _insert(ctx, call)  # its row went with a batch that failed: put it back
+    _touch(ctx, call)
     _publish(ctx, call)
 
 
@@ -116,7 +141,7 @@ def channel_create(ctx, event) -> None:
     call = calls.get(event.uuid)
     if call is None:
         call = calls[event.uuid] = _from_event(ctx, event)
-    _insert(ctx, call)
+    _touch(ctx, call)  # a replay finds it there and writes the same row again
     _publish(ctx, call)
 
 
@@ -183,7 +208,8 @@ def channel_execute(ctx, event) -> None:
 
 def channel_hangup_complete(ctx, event) -> None:
     _calls(ctx).pop(event.uuid, None)
-    ctx.db.execute(delete(_TABLE).where(_TABLE.c.call_uuid == event.uuid))
+    getattr(ctx, "live_writes", {}).pop(event.uuid, None)
+    ctx.db.execute(_DELETE, {"uuid_": event.uuid})
     facts = call_records.from_event(event.headers)
     if not facts.call_uuid:
         return

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Mapping, Optional
 from urllib.parse import unquote, unquote_plus
 
 import phonenumbers
-from sqlalchemy import insert as core_insert
+from sqlalchemy import bindparam, insert as core_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
@@ -462,20 +462,28 @@ def _empty(value) -> bool:
     return value is None or value == "" or value == 0 or value == []
 
 
+_INSERTS: dict[tuple, object] = {}
+
+
 def insert_ignoring_duplicates(db: Session, table, values: dict, unique: str) -> Optional[int]:
     """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id: the new row's id, or None when a row with
-    that key was there (no error: the caller's transaction stays usable, no savepoint needed)."""
+    that key was there (no error: the caller's transaction stays usable, no savepoint needed). The
+    statement is built once per table, dialect and columns (building one costs more than running it)."""
     dialect = db.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - other engines: look first (not safe against a concurrent insert)
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - look first (not safe against a race)
         if db.execute(select(table.c.id).where(table.c[unique] == values[unique])).first() is not None:
             return None
         return db.execute(core_insert(table).values(**values).returning(table.c.id)).scalar()
-    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
-    found = db.execute(statement).first()
+    key = (table.name, dialect, unique, tuple(sorted(values)))
+    statement = _INSERTS.get(key)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = _INSERTS[key] = (dialect_insert(table).values({name: bindparam(name) for name in key[3]})
+                                     .on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id))
+    found = db.execute(statement, values).first()
     return found[0] if found is not None else None
 
 

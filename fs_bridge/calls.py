@@ -125,11 +125,15 @@ def _update(ctx, call: dict, **changes) -> None:
     _publish(ctx, call)
 
 
+def _text(value: Optional[str], length: int) -> str:
+    return (value or "").replace("\x00", "")[:length]  # a caller ID is what the far end says: no NULs in text
+
+
 def _from_event(ctx, event) -> dict:
-    return {"tenant_id": _tenant(ctx, event), "call_uuid": event.uuid[:64], "direction": _direction(event),
-            "caller_number": (event.get("Caller-Caller-ID-Number") or "")[:64],
-            "caller_name": (event.get("Caller-Caller-ID-Name") or "")[:100],
-            "dialled_number": (event.var("sip_req_user") or event.get("Caller-Destination-Number") or "")[:64],
+    return {"tenant_id": _tenant(ctx, event), "call_uuid": _text(event.uuid, 64), "direction": _direction(event),
+            "caller_number": _text(event.get("Caller-Caller-ID-Number"), 64),
+            "caller_name": _text(event.get("Caller-Caller-ID-Name"), 100),
+            "dialled_number": _text(event.var("sip_req_user") or event.get("Caller-Destination-Number"), 64),
             "state": "ringing", "started_at": event.at, "answered_at": None, "plan_id": None, "step": None,
             "user_id": None}
 

@@ -188,11 +188,15 @@ def _epoch(value: Optional[str]) -> Optional[datetime]:
     """A *_uepoch variable (microseconds; "0" means never) as a UTC instant."""
     if not value or not value.isdigit() or int(value) == 0:
         return None
-    return datetime.fromtimestamp(int(value) / 1_000_000, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(int(value) / 1_000_000, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None  # not a time any clock could have told; the record keeps the rest
 
 
 def _int(value: Optional[str]) -> int:
-    return int(value) if value and value.isdigit() else 0
+    # an INTEGER column: a number no call lasts is no number at all
+    return int(value) if value and value.isdigit() and len(value) <= 9 else 0
 
 
 def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]], current: dict, original: dict,
@@ -448,6 +452,9 @@ _SCALARS = ("caller_number", "caller_name", "callee_number", "dialled_number", "
 
 def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
     values = {name: getattr(facts, name) for name in _SCALARS}
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            values[name] = value.replace("\x00", "")  # PostgreSQL's text cannot hold NUL; a %00 is noise
     values["started_at"] = values["started_at"] or facts.ended_at or clock.now()
     for name in ("caller_number", "callee_number", "dialled_number"):
         values[name] = (values[name] or "")[:64]

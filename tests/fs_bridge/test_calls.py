@@ -268,3 +268,15 @@ def test_after_a_reconnect_calls_freeswitch_no_longer_has_are_gone(bridge, tenan
     bridge.with_context(calls.on_connected)
     assert rows(bridge, ActiveCall) == []
     assert calls.channel_uuids("-ERR no reply\n") is None and calls.channel_uuids('{"rows": []}') is None
+
+
+def test_a_hostile_caller_id_is_kept_as_text(bridge, tenant_id):
+    events = [moved(t, headers={"Caller-Caller-ID-Name": "Eve\x00" + "x" * 300, "Caller-Caller-ID-Number": "=1+2"})
+              for t in call_events(IVR_CALL)]
+    names = [parse_plain(t).name for t in events]
+    feed(bridge, events[: names.index("CHANNEL_ANSWER") + 1])
+    (call,) = rows(bridge, ActiveCall)
+    assert call.caller_name.startswith("Evexxx") and len(call.caller_name) == 100 and call.caller_number == "=1+2"
+    feed(bridge, events[names.index("CHANNEL_ANSWER") + 1:])
+    (record,) = rows(bridge, CallRecord)
+    assert record.caller_name.startswith("Evexxx") and "\x00" not in record.caller_name

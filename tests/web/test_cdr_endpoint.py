@@ -139,6 +139,18 @@ def test_garbage_is_refused_with_a_reason_and_nothing_is_stored(fs, db):
     assert records(db) == []
 
 
+def test_odd_values_in_a_parseable_record_are_stored_not_refused(fs, db, tenant):
+    # never lose a parseable record: a time no clock tells, a NUL, an endless number, an overlong name
+    document = cdr_document(IVR_CALL, domain=DOMAIN, set_vars={
+        "start_uepoch": "9" * 30, "billsec": "9" * 40, "hangup_cause": "NORMAL\x00CLEARING",
+        "cp_dialled": "0612345678" + "9" * 100, "cp_plan": "x"})
+    document = document.replace("<caller_id_name>Ext 1001</caller_id_name>", f"<caller_id_name>{'N' * 300}</caller_id_name>")
+    assert fs(cdr_body(document)).status_code == 200
+    (record,) = records(db)
+    assert record.hangup_cause == "NORMALCLEARING" and record.billed_seconds == 0 and len(record.caller_name) == 100
+    assert record.started_at is not None and len(record.dialled_number) == 64
+
+
 def test_other_encodings_mod_xml_cdr_can_use(fs, db):
     document = cdr_xml(IVR_CALL)
     assert fs(document, **{"content-type": "text/xml"}).status_code == 200  # encode=text/xml

@@ -244,3 +244,26 @@ def test_concurrent_posts_of_one_call_store_one_record(app, fs, db, tenant):
         answers = list(pool.map(lambda _: fs(body).status_code, range(16)))
     assert answers == [200] * 16
     assert len(records(db)) == 1
+
+
+def test_a_cdr_and_its_event_arriving_at_the_same_moment_are_one_record(fs, db, tenant):
+    """The web app (the CDR post) and the bridge (the event) store the same call at once, many times."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    uuids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(12)]
+
+    def post(uuid):
+        return fs(cdr_body(cdr_document(IVR_CALL, domain=DOMAIN, set_vars={"uuid": uuid})), uuid=uuid).status_code
+
+    def event(uuid):
+        facts = call_records.from_event(hangup_event(IVR_CALL, domain=DOMAIN, set_vars={"uuid": uuid}).headers)
+        with db() as session:
+            call_records.store(session, facts, "events")
+        return 200
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda job: job[0](job[1]), [(f, u) for u in uuids for f in (post, event)]))
+    assert answers == [200] * 24
+    stored = records(db)
+    assert sorted(r.call_uuid for r in stored) == uuids
+    assert all(sorted(r.sources) == ["cdr", "events"] for r in stored)

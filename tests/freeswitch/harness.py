@@ -34,6 +34,18 @@ MODULES = ("mod_logfile", "mod_event_socket", "mod_sofia", "mod_commands", "mod_
            "mod_sndfile", "mod_native_file", "mod_tone_stream", "mod_loopback")
 
 
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0, every: float = 0.2):
+    """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass (None):
+    FreeSWITCH, SIPp and the bridge all act in their own time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
 def missing_tools() -> Optional[str]:
     missing = [name for name, path in (("freeswitch", FREESWITCH), ("sipp", SIPP)) if path is None]
     if missing:

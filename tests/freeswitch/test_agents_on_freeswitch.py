@@ -19,6 +19,7 @@ import time
 from sqlmodel import Session, select
 
 from tests.freeswitch import harness
+from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_bridge_on_freeswitch import bridge  # noqa: F401  (fixture)
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     HOST, REGISTER, SIPP, demo, far_end, fs, fs_env, needs_freeswitch, server, work,
@@ -30,15 +31,6 @@ from web.models.queue import CallQueue
 from web.models.tenant import Tenant
 from web.secretbox import open_sealed
 
-
-def _wait(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 def register(work, fs, user: str, domain: str, password: str, expires: int, call_id: str,
@@ -98,28 +90,28 @@ def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, se
             return db.exec(select(QueueAgent).where(QueueAgent.user_id == user_id)).first()
 
     assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
-    row = _wait(stored)
+    row = wait_for(stored)
     assert row is not None, (work / "bridge.log").read_text()[-3000:]
     assert (row.call_id, row.user_id, row.user_agent, row.realm) == (call_id, user_id, "SIPp-callplan-test", domain)
 
     # the agent logs in, as the feature code does it
     fs.api(f"callcenter_config agent set status {agent} 'Available'")
-    assert _wait(lambda: (r := agent_row()) is not None and r.status == "Available" and r.phone_registered), \
+    assert wait_for(lambda: (r := agent_row()) is not None and r.status == "Available" and r.phone_registered), \
         (work / "bridge.log").read_text()[-3000:]
     assert freeswitch_status(fs, agent) == "Available"
 
     # the phone goes: FreeSWITCH holds the agent out of the queue, the app keeps the agent's choice
     assert register(work, fs, sip_user, domain, password, 0, call_id) == [200], fs.log_tail(60)
-    assert _wait(lambda: stored() is None), (work / "bridge.log").read_text()[-3000:]
-    assert _wait(lambda: freeswitch_status(fs, agent) == "Logged Out"), (work / "bridge.log").read_text()[-3000:]
+    assert wait_for(lambda: stored() is None), (work / "bridge.log").read_text()[-3000:]
+    assert wait_for(lambda: freeswitch_status(fs, agent) == "Logged Out"), (work / "bridge.log").read_text()[-3000:]
     time.sleep(1)  # the hold's own agent-status-change event has come back through the bridge
     held = agent_row()
     assert held.status == "Available" and held.phone_registered is False
 
     # the phone is back: so is the agent
     assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
-    assert _wait(lambda: freeswitch_status(fs, agent) == "Available"), (work / "bridge.log").read_text()[-3000:]
-    assert _wait(lambda: agent_row().phone_registered)
+    assert wait_for(lambda: freeswitch_status(fs, agent) == "Available"), (work / "bridge.log").read_text()[-3000:]
+    assert wait_for(lambda: agent_row().phone_registered)
 
 
 @needs_freeswitch
@@ -133,7 +125,7 @@ def test_registrations_made_while_the_bridge_was_away_are_read_on_connect(work, 
         with Session(demo.engine) as db:
             return db.exec(select(SipRegistration).where(SipRegistration.call_id == call_id)).first()
 
-    row = _wait(stored)
+    row = wait_for(stored)
     assert row is not None, (work / "bridge.log").read_text()[-3000:]
     assert (row.sip_user, row.user_id, row.user_agent, row.realm) == (sip_user, user_id, "SIPp-callplan-test", domain)
     assert 60 < (row.expires_at - row.registered_at).total_seconds() <= 180  # sofia's expsecs
@@ -161,9 +153,9 @@ def test_click_to_dial_rings_the_own_phone_then_calls_the_number_out(work, demo,
             return next((text for direction, text in harness.sip_messages(phone.received())
                          if direction == "received" and text.startswith("INVITE ") and re.search(pattern, text, re.M)), None)
 
-        ringing = _wait(lambda: invite(own_phone, r"^From:.*0612345678"), 20)
+        ringing = wait_for(lambda: invite(own_phone, r"^From:.*0612345678"), 20)
         assert ringing, f"{own_phone.received()[-2000:]}\n{fs.log_tail(80)}"  # the phone shows the number
-        out = _wait(lambda: invite(far_end, r"^INVITE sip:0612345678@"), 20)
+        out = wait_for(lambda: invite(far_end, r"^INVITE sip:0612345678@"), 20)
         assert out, f"{far_end.received()[-2000:]}\n{fs.log_tail(120)}"
         assert re.search(r"^From:.*\+?31201234", out, re.M), out  # the company's caller ID, not the number
     finally:

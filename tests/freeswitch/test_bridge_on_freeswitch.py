@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import free_port
+from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     MAIN_NUMBER, carrier_call, demo, expected_marks, far_end, fs, fs_env, needs_freeswitch, saturday_morning,
     server, work,
@@ -28,15 +28,6 @@ from web.models.bridge_status import BridgeStatus
 from web.models.call_record import CallRecord
 from web.settings import REPO_ROOT
 
-
-def _wait(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def bridge(demo, fs, mailbox, work):
             row = db.get(BridgeStatus, 1)
             return row is not None and row.connected
     try:
-        assert _wait(connected, 30), (work / "bridge.log").read_text()
+        assert wait_for(connected, 30), (work / "bridge.log").read_text()
         yield process
     finally:
         process.terminate()
@@ -83,7 +74,7 @@ def test_a_real_call_is_recorded_once_with_the_path_it_took(work, demo, server, 
         with Session(demo.engine) as db:
             rows = db.exec(select(CallRecord).where(CallRecord.call_uuid == call.uuid)).all()
             return rows if rows and {"cdr", "events"} <= set(rows[0].sources) else None
-    rows = _wait(record, 30)
+    rows = wait_for(record, 30)
     assert rows, f"no record with both sources\n{(work / 'bridge.log').read_text()[-3000:]}\n{fs.log_tail(80)}"
     assert len(rows) == 1
     stored = rows[0]
@@ -96,7 +87,7 @@ def test_a_real_call_is_recorded_once_with_the_path_it_took(work, demo, server, 
     with Session(demo.engine) as db:
         assert len(db.exec(select(CallRecord).where(CallRecord.caller_number.contains("612000011"))).all()) == 1
 
-    mail = _wait(lambda: mailbox.to("info@demo.example.com"), 20)
+    mail = wait_for(lambda: mailbox.to("info@demo.example.com"), 20)
     assert mail, (work / "bridge.log").read_text()[-3000:]
     text = mail[-1].get_body(("plain",)).get_content()
     assert "612000011" in text

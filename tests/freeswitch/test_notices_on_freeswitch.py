@@ -8,12 +8,12 @@ started again for this module)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_bridge_on_freeswitch import bridge  # noqa: F401  (fixture)
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     FS_LANG_DIR, MAIN_NUMBER, demo, far_end, fs, fs_env, needs_freeswitch, server, speaking_call, work,
@@ -29,15 +29,6 @@ from web.secretbox import seal
 
 SECRET = "whsec_on_freeswitch"
 
-
-def _wait(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 @pytest.fixture
@@ -82,10 +73,10 @@ def test_a_message_left_on_freeswitch_is_mailed_with_its_wav_and_posted(work, de
     responses = speaking_call(work, fs, "0612000077", seconds=8)
     assert 200 in responses, fs.log_tail(200)
     folder = Path(fs_env(fs, "CALLPLAN_VOICEMAIL_DIR")) / domain / "999"
-    files = _wait(lambda: list(folder.glob("msg_*.wav")), 20)
+    files = wait_for(lambda: list(folder.glob("msg_*.wav")), 20)
     assert files, fs.log_tail(200)
 
-    mails = _wait(lambda: mailbox.to("info@demo.example.com"), 30)
+    mails = wait_for(lambda: mailbox.to("info@demo.example.com"), 30)
     assert mails, (work / "bridge.log").read_text()[-3000:] + fs.log_tail(80)
     [mail] = [m for m in mails if "612000077" in m["Subject"]]
     assert "copy@demo.example.com" in mail["To"]
@@ -94,7 +85,7 @@ def test_a_message_left_on_freeswitch_is_mailed_with_its_wav_and_posted(work, de
     assert attachments[0].get_content() == files[0].read_bytes()
     assert attachments[0].get_filename() == files[0].name
 
-    posted = _wait(lambda: [r for r in receiver.requests if r["headers"]["X-Event"] == "voicemail"], 20)
+    posted = wait_for(lambda: [r for r in receiver.requests if r["headers"]["X-Event"] == "voicemail"], 20)
     assert posted, (work / "bridge.log").read_text()[-3000:]
     headers = posted[0]["headers"]
     assert verify(SECRET, headers["X-Timestamp"], posted[0]["body"], headers["X-Signature"])

@@ -58,15 +58,6 @@ def _records(engine) -> list[CallRecord]:
         return db.exec(select(CallRecord)).all()
 
 
-def _wait(predicate, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_replayed_stream_with_a_drop_stores_each_call_once(app, settings, admin):
     engine = app.state.engine
     texts = stream_for(admin.tenant.sip_domain)
@@ -80,13 +71,13 @@ def test_replayed_stream_with_a_drop_stores_each_call_once(app, settings, admin)
         for text in texts[:half]:
             server.push_event(text)
         # the first call ended in the first half
-        assert _wait(lambda: len(_records(engine)) >= 1), bridge.poll()
+        assert server.wait_for(lambda: len(_records(engine)) >= 1, 20), bridge.poll()
         server.drop_clients()  # FreeSWITCH goes away mid-stream...
         assert server.wait_for(lambda: server.auths == 2, timeout=20)  # ...the bridge comes back
         assert server.wait_for(lambda: sum(c.startswith("event plain") for c in server.commands) == 2, 5)
         for text in texts:  # and the whole stream arrives again, hangups included
             server.push_event(text)
-        assert _wait(lambda: {r.call_uuid for r in _records(engine)} >= calls)
+        assert server.wait_for(lambda: {r.call_uuid for r in _records(engine)} >= calls, 20)
         time.sleep(1.0)  # let anything still queued land
         records = _records(engine)
         assert sorted(r.call_uuid for r in records) == sorted(calls)  # once each

@@ -22,26 +22,13 @@ from starlette.routing import Route
 
 from web.call_records import NotACdr, store_cdr
 from web.db import session_scope
-from web.xml_curl.endpoint import refusal
+from web.xml_curl.endpoint import read_limited, refusal
 
 log = logging.getLogger("web.xml_curl.cdr")
 
 PATH = "/freeswitch/cdr"
 # A record is 15-30 kB; long calls with many transfers and hundreds of variables stay far below this.
 MAX_BODY_BYTES = 4_000_000
-
-
-async def _limited_body(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _store(engine, body: bytes, content_type: str) -> bool:
@@ -55,7 +42,7 @@ async def post_cdr(request: Request) -> Response:
     refused = refusal(request, settings)
     if refused is not None:
         return refused
-    body = await _limited_body(request)
+    body = await read_limited(request, MAX_BODY_BYTES)
     if body is None:
         return PlainTextResponse("too large for a call record\n", status_code=413)
     try:

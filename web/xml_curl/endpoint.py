@@ -126,14 +126,16 @@ def form_fields(body: bytes, names: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-async def _body(request: Request) -> bytes | None:
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The request body, or None when it is (or says it will be) longer than `limit` bytes: read while
+    streaming, so an endless body costs no more than the limit."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         return None
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
@@ -156,7 +158,7 @@ async def xml_curl(request: Request) -> Response:
     if refused is not None:
         return refused
     try:
-        body = await _body(request)
+        body = await read_limited(request)
         if body is None:
             return Response(NOT_FOUND, media_type=MEDIA_TYPE)
         engine = request.app.state.engine

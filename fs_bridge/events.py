@@ -52,18 +52,30 @@ class Event:
 
 
 def parse_headers(text: str) -> dict[str, str]:
-    # The hot path of ingestion (an event of a call carries 100-200 headers): most values hold no
-    # escape at all, and unquote is only paid for those that do.
+    # The hot path of ingestion (an event of a call carries 100-200 headers, a few dozen of them
+    # escaped). Values without an escape are taken as they are; the escaped ones are decoded in one
+    # unquote() call over all of them joined by NUL (a NUL never arrives raw on the socket), which costs
+    # half of decoding them one by one. A value that itself decodes to a NUL (%00) makes the split
+    # come out wrong, and then each is decoded on its own.
     headers: dict[str, str] = {}
+    escaped_names: list[str] = []
+    escaped_values: list[str] = []
     for line in text.split("\n"):
         name, sep, value = line.partition(": ")
         if not sep:
             name, sep, value = line.partition(":")
             if not sep:
                 continue
+            value = value.strip()
+        headers[name] = value  # keeps FreeSWITCH's order; escaped values are replaced below
         if "%" in value:
-            value = unquote(value)
-        headers[name] = value.strip() if value[-1:] in (" ", "\r") else value
+            escaped_names.append(name)
+            escaped_values.append(value)
+    if escaped_values:
+        decoded = unquote("\x00".join(escaped_values)).split("\x00")
+        if len(decoded) != len(escaped_values):
+            decoded = [unquote(value) for value in escaped_values]
+        headers.update(zip(escaped_names, decoded))
     return headers
 
 

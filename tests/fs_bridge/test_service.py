@@ -113,3 +113,16 @@ def test_the_live_feed_sends_each_change_to_every_connected_web_app():
             client.close()
     finally:
         feed.stop()
+
+
+def test_escaped_values_decode_alike_however_many_and_whatever_they_hold():
+    from urllib.parse import quote
+
+    from fs_bridge.events import parse_headers
+
+    values = {"a": "plain", "b": "with space", "c": "nul\x00inside", "d": "100%", "e": "line\nbreak", "f": "é ü"}
+    text = "\n".join(f"{name}: {quote(value, safe='')}" for name, value in values.items())
+    assert parse_headers(text) == values
+    assert list(parse_headers(text)) == list(values)  # FreeSWITCH's order kept
+    without_nul = {k: v for k, v in values.items() if k != "c"}
+    assert parse_headers("\n".join(f"{k}: {quote(v, safe='')}" for k, v in without_nul.items())) == without_nul

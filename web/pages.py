@@ -20,6 +20,9 @@ PAGES = {
     "/account/security": "security.html",
     "/plans": "plans.html",
     "/plans/{id}": "plan.html",  # any id: the page itself sends a wrong one back to the list
+    "/live": "live.html",
+    "/calls": "calls.html",
+    "/integrations": "integrations.html",
 }
 
 # The call-plan schema, for the canvas's palette and step forms (no secrets: the API's own contract).

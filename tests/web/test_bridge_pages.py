@@ -1,0 +1,92 @@
+"""The pages on the bridge's data (/live, /calls, /integrations) without a browser: every text key they
+use exists in English and Dutch, their own catalogue (web/i18n/portal_calls.json) is complete in both,
+they are served with the strict headers and without inline code, and the portal nav links to them only
+for the roles that may use them (web/permissions.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from web import i18n, pages
+from web.permissions import PERMISSIONS
+from web.settings import REPO_ROOT
+
+STATIC = REPO_ROOT / "static"
+PAGES = {"/live": "live.html", "/calls": "calls.html", "/integrations": "integrations.html"}
+SOURCES = [STATIC / name for name in PAGES.values()] + [
+    STATIC / "js" / name for name in ("live.js", "calls.js", "integrations.js", "portal.js")]
+
+# keys the scripts build at run time: prefix -> the values they are built from
+FAMILIES = {
+    "ui.livepage.status.": {"available", "on_break", "logged_out"},
+    "ui.livepage.health.": {"connected", "disconnected", "down"},
+    "ui.livepage.call_state.": {"ringing", "answered", "queued", "other"},
+    "ui.livepage.agent_states.": {"waiting", "receiving", "in_a_queue_call", "idle", "reserved", "other"},
+    "ui.calls.dir.": {"inbound", "outbound", "internal", "unknown"},
+    "ui.calls.type.": {"internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"},
+    "ui.integrations.event.": {"missed_call", "voicemail", "call_ended", "agent_status", "test"},
+    "ui.integrations.state.": {"pending", "delivered", "failed"},
+    "ui.integrations.channels.": {"webhook", "email"},
+}
+
+
+def used_keys() -> tuple[set[str], set[str]]:
+    literal, prefixes = set(), set()
+    for path in SOURCES:
+        text = path.read_text()
+        for key in re.findall(r'"(ui\.[a-z0-9_.]+)"', text):
+            (prefixes if key.endswith(".") else literal).add(key)
+        prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
+    return literal, prefixes
+
+
+def test_every_key_the_pages_use_exists_in_english_and_dutch():
+    catalogue = i18n.catalogue()
+    literal, prefixes = used_keys()
+    assert len(literal) > 150  # the scan finds the pages' keys at all
+    unknown = prefixes - set(FAMILIES)
+    assert not unknown, f"keys built from {sorted(unknown)}: add their values to FAMILIES"
+    wanted = literal | {prefix + value for prefix in prefixes for value in FAMILIES[prefix]}
+    for lang in ("en", "nl"):
+        missing = sorted(key for key in wanted if key not in catalogue[lang])
+        assert not missing, f"{lang}: {missing}"
+
+
+def test_the_catalogue_is_its_own_file_with_both_languages_alike():
+    own = json.loads((REPO_ROOT / "web" / "i18n" / "portal_calls.json").read_text())
+    assert set(own) == {"en", "nl"}
+    assert set(own["en"]) == set(own["nl"])
+    for key, text in own["en"].items():
+        assert key.startswith("ui."), key
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", own["nl"][key])), key
+        assert text.strip() and own["nl"][key].strip(), key
+
+
+def test_pages_are_served_with_strict_headers_and_no_inline_code(client):
+    for path, name in PAGES.items():
+        assert pages.PAGES[path] == name
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-security-policy"] == pages.SECURITY_HEADERS["Content-Security-Policy"]
+        html = response.text
+        assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
+        assert re.findall(r'<script type="module" src="(/static/js/[a-z/]+\.js)"></script>', html)
+    for path in SOURCES:
+        if path.suffix == ".js":
+            text = path.read_text()
+            assert "innerHTML" not in text and "insertAdjacentHTML" not in text, f"{path.name}: texts go in as text"
+
+
+def test_nav_links_only_for_the_roles_that_may_use_them():
+    links = {"/live": "live.read", "/calls": "calls.read", "/integrations": "pbx.manage"}
+    for name in ("shell.html", "security.html", "plans.html", "plan.html", *PAGES.values()):
+        html = (STATIC / name).read_text()
+        for path, permission in links.items():
+            found = re.search(rf'<li data-roles="([a-z ]+)"[^>]*hidden><a href="{path}" data-i18n="ui\.nav\.[a-z]+"></a></li>', html)
+            assert found, f"{name}: no nav link to {path}"
+            roles = set(found.group(1).split())
+            if path == "/live":  # the operator's blocked addresses and bridge health are on it too
+                assert roles == PERMISSIONS[permission] | {"operator"}, name
+            else:
+                assert roles == PERMISSIONS[permission], name

@@ -59,6 +59,7 @@ class Bridge:
         self.counts["connects"] += 1
         self.status.update(connected=True, connected_since=datetime.now(timezone.utc), last_error=None)
         self.write_status()
+        self._announce()
         for module in self.modules:
             hook = getattr(module, "on_connected", None)
             if hook is not None:
@@ -70,6 +71,15 @@ class Bridge:
         self.status.update(connected=False, last_error=reason)
         if was:
             self.write_status()
+            self._announce()
+
+    def _announce(self) -> None:
+        """Tell every live page at once that FreeSWITCH came or went (the heartbeat row says it too, but
+        pages would only notice on their next read)."""
+        self.feed.publish(None, "bridge", {
+            "health": "connected" if self.status["connected"] else "disconnected",
+            "connected_since": self.status["connected_since"] if self.status["connected"] else None,
+            "reconnects": self.status["reconnects"], "heartbeat_at": datetime.now(timezone.utc)})
 
     def api(self, command: str, timeout: float = 5.0) -> Optional[str]:
         """`api <command>` on the current connection; None (logged) when FreeSWITCH is away or slow."""

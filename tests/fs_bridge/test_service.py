@@ -126,3 +126,22 @@ def test_escaped_values_decode_alike_however_many_and_whatever_they_hold():
     assert list(parse_headers(text)) == list(values)  # FreeSWITCH's order kept
     without_nul = {k: v for k, v in values.items() if k != "c"}
     assert parse_headers("\n".join(f"{k}: {quote(v, safe='')}" for k, v in without_nul.items())) == without_nul
+
+
+def test_coming_and_going_of_freeswitch_is_announced_on_the_feed(app, settings):
+    feed = LiveFeed(port=0)
+    feed.start()
+    try:
+        client = socket.create_connection(("127.0.0.1", feed.port))
+        gevent.sleep(0.1)
+        bridge = Bridge(settings, app.state.engine, feed=feed, modules=[])
+        bridge._connected(types.SimpleNamespace(connected=True))
+        bridge._disconnected("connection closed")
+        gevent.sleep(0.1)
+        first, second = _read_lines(client, 2)
+        assert (first["tenant_id"], first["kind"], first["data"]["health"]) == (None, "bridge", "connected")
+        assert first["data"]["connected_since"]
+        assert (second["kind"], second["data"]["health"], second["data"]["connected_since"]) == ("bridge", "disconnected", None)
+        client.close()
+    finally:
+        feed.stop()

@@ -16,7 +16,6 @@ from tests.fs_bridge.agents_rig import Answers, switch_off
 from tests.fs_bridge.esl_server import EslServer
 from tests.web.helpers import login, make_account, make_tenant, make_token
 from web import clock
-from web.models.company import CompanySettings
 from web.models.live import QueueAgent, SipRegistration
 from web.models.pbx_user import PbxUser
 from web.models.queue import CallQueue
@@ -135,8 +134,9 @@ def test_bad_and_missing_status_answer_422_with_a_pointer(acme, switch):
 
 
 def test_going_on_break_over_the_limit_is_allowed_with_a_warning_the_admins_see(acme, db, switch):
-    with db() as session:
-        session.add(CompanySettings(tenant_id=acme.tenant.id, max_agents_on_break=1))
+    refused = acme.admin.patch("/api/company", json={"max_agents_on_break": -1})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/max_agents_on_break"
+    assert acme.admin.patch("/api/company", json={"max_agents_on_break": 1}).json()["max_agents_on_break"] == 1
     first = acme.admin.put(f"/api/agents/{acme.bram}/status", json={"status": "on_break"}).json()
     assert first["warning"] is None
     second = acme.agent.put("/api/me/agent", json={"status": "on_break"})
@@ -188,8 +188,9 @@ def test_logging_out_of_the_panel_logs_the_agent_out_of_the_queues(acme, app, sw
 
 
 def test_the_company_can_keep_agents_in_the_queues_after_a_panel_logout(acme, app, db, switch):
-    with db() as session:
-        session.add(CompanySettings(tenant_id=acme.tenant.id, agent_logout_with_portal=False))
+    assert acme.admin.get("/api/company").json()["agent_logout_with_portal"] is True  # the default
+    changed = acme.admin.patch("/api/company", json={"agent_logout_with_portal": False})
+    assert changed.status_code == 200 and changed.json()["agent_logout_with_portal"] is False
     acme.agent.put("/api/me/agent", json={"status": "on_break"})
     browser = TestClient(app)
     login(browser, f"anna@{DOMAIN}")

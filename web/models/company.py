@@ -106,6 +106,8 @@ class CompanyUpdate(BaseModel):
     release_pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
     music_on_hold_audio_id: Optional[int] = None
     fallback: Optional[FallbackSettings] = None
+    agent_logout_with_portal: Optional[bool] = None
+    max_agents_on_break: Optional[int] = PField(default=None, ge=0, le=10000)  # null in the body: no limit
 
 
 class CompanyPublic(BaseModel):
@@ -123,6 +125,8 @@ class CompanyPublic(BaseModel):
     release_pin_set: bool
     music_on_hold_audio_id: Optional[int]
     fallback: Optional[FallbackSettings] = None
+    agent_logout_with_portal: bool = True
+    max_agents_on_break: Optional[int] = None
 
 
 class DepartmentBase(SQLModel):

@@ -88,9 +88,11 @@ _taken: set[int] = set()
 
 def free_ports(count: int = 1) -> int:
     """The first of `count` consecutive ports free for UDP and TCP (SIP and SIPp media use both or a
-    run of ports); never one handed out before in this process. Outside FreeSWITCH's RTP range."""
+    run of ports); never one handed out before in this process. Below FreeSWITCH's RTP range (16384 up)
+    and below the kernel's ephemeral range (32768 up here): a port from that range, free when checked,
+    can be taken a moment later by any process's outgoing connection before FreeSWITCH binds it."""
     for _ in range(2000):
-        first = random.randrange(33000, 60000, 4)
+        first = random.randrange(10000, 16000, 4)
         run = range(first, first + count)
         if not _taken.intersection(run) and all(_free(port) for port in run):
             _taken.update(run)

@@ -1,14 +1,18 @@
 """How fast the call-plan canvas opens and drags, in Debian's Chromium driven by Playwright.
 
-    .venv/bin/python bench/canvas.py [--steps 500] [--runs 7] [--moves 150]
+    .venv/bin/python bench/canvas.py [--steps 500] [--runs 7] [--moves 150] [--settle-ms 1000]
 
 Starts the app under uvicorn on a throw-away SQLite database with the demo company, logs in an admin,
 creates a plan of --steps steps (time conditions holding queues, ring groups, users, prefixes, e-mails
 and hang-ups, three levels deep), then:
 
-  * open: loads /plans/{id} --runs times (browser cache warm after the first) and prints, per run, the
-    time from navigation start until the plan is drawn (every step in the DOM) and until the next frame
-    was painted, and how long the drawing itself took (render(), all steps);
+  * open: loads /plans/{id} --runs times, each in a new tab (browser cache warm after the first), and
+    prints, per run, the time from navigation start until the plan is drawn (every step in the DOM)
+    and until the next frame was painted, how long the drawing itself took (render(), all steps), and
+    where the time went (the HTML in, the page's script starting, its data in). A new tab first gets
+    --settle-ms on about:blank: Chromium's own start-up of a tab (its renderer, the omnibox's WebUI,
+    Playwright's hooks) keeps ~half of this 2-core machine busy for ~0.5-1 s and, measured at once,
+    lands in the figures (--settle-ms 0 measures that way: tens of ms more, and noisier);
   * drag: picks up a step in the middle of the plan and moves it over the plan in --moves small mouse
     moves, then drops it; prints the work done per pointer move (hit test + drop line, from the page's
     own counters), the intervals between animation frames during the drag (what "smooth" means), and
@@ -117,6 +121,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--moves", type=int, default=150)
+    parser.add_argument("--settle-ms", type=int, default=1000, help="idle time in a new tab before navigating")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -142,7 +147,8 @@ def main() -> None:
                 session = log_in(browser, Live(base_url, database_url), viewport={"width": 1400, "height": 1000})
                 plan = big_plan(demo_objects(session), args.steps)
                 plan_id = session.post("/api/plans", plan, expect=201)["id"]
-                print(f"plan {plan_id}: {count_steps(plan['steps'])} steps; Chromium {browser.version}")
+                print(f"plan {plan_id}: {count_steps(plan['steps'])} steps; Chromium {browser.version}; each open in a new "
+                      f"tab, {f'settled for {args.settle_ms} ms' if args.settle_ms else 'at once'}")
 
                 opened, painted, drawing = [], [], []
                 page = None
@@ -150,6 +156,9 @@ def main() -> None:
                     if page is not None:
                         page.close()
                     page = session.context.new_page()
+                    if args.settle_ms:
+                        page.goto("about:blank")
+                        page.wait_for_timeout(args.settle_ms)
                     page.goto(f"{base_url}/plans/{plan_id}")
                     page.wait_for_selector("body[data-painted=true]", timeout=20000)
                     figures = page.evaluate("""() => ({

@@ -15,6 +15,9 @@ them (validate, simulate, XML preview, history, diff, rollback, clone, export/im
   active, at most one per category.
 - Route bodies are validated by the handler, after the plan was found (see PlanRoute): another
   company's plan id answers 404 whatever the body holds.
+- GET /api/plans/{id}/editor is what the canvas opens with, in one request instead of eleven: the plan
+  as GET /api/plans/{id} answers it, the validator's findings, and the company's objects a plan can
+  name, each list as its own route answers it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from starlette.responses import Response
 
 from callplan.compiler import compile_plan
@@ -32,6 +35,7 @@ from callplan.model import STEP_ID, CallPlan, StepId, printable
 from callplan.simulator import simulate_plan
 from callplan.validate import validate
 from web import clock, numbering, references
+from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
 from web.api.problems import Problem, field_problem, pointer as loc_pointer
 from web.api.routing import ApiRoute, api
 from web.api.schedules import _instant
@@ -47,6 +51,7 @@ from web.models import Account
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
 from web.models.internal_number import InternalNumber
 from web.models.phone_number import PhoneNumber
+from web.permissions import allowed
 from web.scoping import get_owned, scoped
 
 references.register_kind("plan", CallPlanRecord)
@@ -192,6 +197,27 @@ class PlanDetail(PlanSummary):
 class DraftSaved(PlanDetail):
     errors: list[PlanProblem]
     warnings: list[PlanProblem]
+
+
+# What the canvas draws with and its pickers offer, by the names the editor uses: each list exactly as
+# its own GET answers it (GET /api/users, /api/ring-groups, ...; "plans" as GET /api/plans).
+EDITOR_LISTS = {
+    "users": users.resource, "ring_groups": ring_groups.resource, "queues": queues.resource,
+    "schedules": schedules.weekly, "holidays": schedules.holidays, "ivr_menus": ivr_menus.resource,
+    "voicemail_boxes": voicemail_boxes.resource, "audio": audio.resource,
+}
+
+EditorObjects = create_model(
+    "EditorObjects", **{name: (list[resource.public_model], ...) for name, resource in EDITOR_LISTS.items()},
+    plans=(list[PlanSummary], ...),
+)
+
+
+class EditorBundle(DraftSaved):
+    """GET /api/plans/{id} with the validator's findings (as POST .../validate answers them) and the
+    company's objects: everything the canvas needs to open, in one round trip."""
+
+    objects: EditorObjects
 
 
 class VersionInfo(BaseModel):
@@ -401,6 +427,21 @@ def import_plan(ctx, body: LateBody):
 def get_plan(ctx, id: int):
     """One call plan: its draft document and where it stands."""
     return _summaries(ctx, [_get(ctx, id)], PlanDetail)[0]
+
+
+def editor_bundle(ctx, id: int):
+    """Everything the canvas opens with in one answer: the plan as GET /api/plans/{id} gives it, the
+    validator's errors and warnings on its draft, and the lists its cards and pickers name (users, ring
+    groups, queues, schedules, holiday schedules, IVR menus, voicemail boxes, audio, plans)."""
+    row = _get(ctx, id)
+    objects = {}
+    for name, resource in EDITOR_LISTS.items():
+        readable = allowed(ctx.role, resource.read_permission or resource.permission)
+        objects[name] = resource.list_rows(ctx) if readable else []
+    objects["plans"] = list_plans(ctx)
+    report = _report(ctx, row, row.draft)
+    return _summaries(ctx, [row], EditorBundle, errors=_problems(report.errors), warnings=_problems(report.warnings),
+                      objects=EditorObjects(**objects))[0]
 
 
 def save_draft(ctx, body: LateBody, id: int):
@@ -715,6 +756,7 @@ routes = [
     _plan_route("POST", "/api/plans", create_plan, CallPlan, response=DraftSaved, status=201),
     _plan_route("POST", "/api/plans/import", import_plan, CallPlan, response=DraftSaved, status=201),
     api("GET", ITEM, get_plan, permission="pbx.manage", response=PlanDetail, model=CallPlanRecord),
+    api("GET", f"{ITEM}/editor", editor_bundle, permission="pbx.manage", response=EditorBundle, model=CallPlanRecord),
     api("DELETE", ITEM, delete_plan, permission="pbx.manage", status=204, model=CallPlanRecord),
     _plan_route("PUT", f"{ITEM}/draft", save_draft, CallPlan, response=DraftSaved, model=CallPlanRecord),
     _plan_route("POST", f"{ITEM}/validate", validate_plan, CallPlan, response=ValidationReport, model=CallPlanRecord),

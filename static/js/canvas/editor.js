@@ -243,6 +243,21 @@ function problemText(problem) {
   return problem.message || (has(key) ? t(key) : problem.code);
 }
 
+// A step's card without its data, built once and cloned for every step (cloning is several times
+// faster than building each card element by element: drawing 500 steps is on the way to the first paint).
+let cardPrototype = null;
+
+function newCard() {
+  if (!cardPrototype) {
+    cardPrototype = el("li", { class: "step" }, el("button", {
+      type: "button", class: "step-card", "aria-keyshortcuts": "Alt+ArrowUp Alt+ArrowDown Alt+ArrowRight Alt+ArrowLeft Delete",
+    }, el("span", { class: "step-icon", "aria-hidden": "true" }),
+    el("span", { class: "step-text" }, el("span", { class: "step-title" }), el("span", { class: "step-summary" })),
+    el("span", { class: "step-id" })));
+  }
+  return cardPrototype.cloneNode(true);
+}
+
 function renderStep(step, depth, counter) {
   const problems = state.byStep.get(step.id) || [];
   const errors = problems.filter((p) => p.level === "error");
@@ -250,32 +265,27 @@ function renderStep(step, depth, counter) {
   counter.n += 1;
   const summary = stepSummary(step, state.objects);
   const missing = summary.missing;
-  const card = el("button", {
-    type: "button",
-    class: "step-card",
-    "data-drag": `step:${step.id}`,
-    "data-testid": `card-${step.id}`,
-    tabIndex: step.id === state.selected || (!state.selected && counter.n === 1) ? 0 : -1,
-    "aria-keyshortcuts": "Alt+ArrowUp Alt+ArrowDown Alt+ArrowRight Alt+ArrowLeft Delete",
-    "aria-pressed": step.id === state.selected ? "true" : "false",
-  },
-  el("span", { class: `step-icon icon-${step.type}`, "aria-hidden": "true" }),
-  el("span", { class: "step-text" },
-    el("span", { class: "step-title", text: step.label ? `${step.label}` : typeName(step.type) }),
-    el("span", { class: "step-summary", text: (step.label ? `${typeName(step.type)} · ` : "") + summary.text })),
-  el("span", { class: "step-id", text: step.id }),
-  errors.length ? el("span", { class: "step-badge badge-error", text: String(errors.length), "aria-hidden": "true" }) : null,
-  !errors.length && warnings.length ? el("span", { class: "step-badge badge-warning", text: String(warnings.length), "aria-hidden": "true" }) : null);
+  const item = newCard();
+  item.className = `step type-${step.type}${errors.length ? " has-error" : ""}${warnings.length ? " has-warning" : ""}${missing ? " has-missing" : ""}${step.id === state.selected ? " selected" : ""}`;
+  item.setAttribute("data-step-id", step.id);
+  const card = item.firstChild;
+  card.setAttribute("data-drag", `step:${step.id}`);
+  card.setAttribute("data-testid", `card-${step.id}`);
+  card.tabIndex = step.id === state.selected || (!state.selected && counter.n === 1) ? 0 : -1;
+  card.setAttribute("aria-pressed", step.id === state.selected ? "true" : "false");
+  const [icon, text, id] = card.children;
+  icon.className = `step-icon icon-${step.type}`;
+  text.firstChild.textContent = step.label ? `${step.label}` : typeName(step.type);
+  text.lastChild.textContent = (step.label ? `${typeName(step.type)} · ` : "") + summary.text;
+  id.textContent = step.id;
+  if (errors.length) card.append(el("span", { class: "step-badge badge-error", text: String(errors.length), "aria-hidden": "true" }));
+  else if (warnings.length) card.append(el("span", { class: "step-badge badge-warning", text: String(warnings.length), "aria-hidden": "true" }));
   const onPath = state.sim ? state.sim.steps.indexOf(step.id) : -1;
   const label = [describe(step), step.label ? `${step.label}` : "", summary.text,
     errors.length ? t("ui.canvas.n_errors", { count: errors.length }) : "",
     warnings.length ? t("ui.canvas.n_warnings", { count: warnings.length }) : "",
     onPath >= 0 ? t("ui.canvas.sim_on_path", { n: onPath + 1 }) : ""].filter(Boolean).join(", ");
   card.setAttribute("aria-label", label);
-  const item = el("li", {
-    class: `step type-${step.type}${errors.length ? " has-error" : ""}${warnings.length ? " has-warning" : ""}${missing ? " has-missing" : ""}${step.id === state.selected ? " selected" : ""}`,
-    "data-step-id": step.id,
-  }, card);
   if (state.sim) {
     const at = state.sim.steps.indexOf(step.id);
     if (at >= 0) {
@@ -477,7 +487,7 @@ export function showTab(name, { focus = true } = {}) {
 
 // ---- validation ----------------------------------------------------------------------------------
 
-export function setProblems(errors, warnings) {
+export function setProblems(errors, warnings, { draw = true } = {}) {
   const mark = (items, level) => items.map((item) => ({
     level, code: item.code, message: item.message, pointer: item.pointer,
     stepId: item.step_id || M.stepAtPointer(state.doc, item.pointer),
@@ -490,6 +500,7 @@ export function setProblems(errors, warnings) {
     if (!state.byStep.has(problem.stepId)) state.byStep.set(problem.stepId, []);
     state.byStep.get(problem.stepId).push(problem);
   }
+  if (!draw) return;
   render();
   if (state.selected) {
     const active = document.activeElement;
@@ -799,55 +810,49 @@ function wire() {
   });
 }
 
-async function loadObjects() {
-  const lists = {
-    users: "/api/users", ring_groups: "/api/ring-groups", queues: "/api/queues", schedules: "/api/schedules",
-    holidays: "/api/holiday-schedules", ivr_menus: "/api/ivr-menus", voicemail_boxes: "/api/voicemail-boxes",
-    audio: "/api/audio", plans: "/api/plans",
-  };
-  const entries = await Promise.all(Object.entries(lists).map(async ([name, path]) => {
-    try {
-      return [name, await get(path)];
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) throw error;
-      return [name, []];
-    }
-  }));
-  state.objects = Object.fromEntries(entries);
-}
-
 async function start() {
   performance.mark("canvas-start");
   const match = /^\/plans\/(\d+)$/.exec(window.location.pathname);
   if (!match) return go("/plans");
   state.planId = Number(match[1]);
-  // Everything the first drawing needs is asked for at once; a stranger's refusals are dropped below.
-  // (in this order: a browser opens 6 connections at a time, the session and texts are needed first)
+  // Everything the first drawing needs is asked for at once, in four requests: the session, the texts,
+  // the schema (a static file: revalidated, mostly a 304) and the editor bundle (GET
+  // /api/plans/{id}/editor: the plan, the validator's findings on it, and the lists its cards and
+  // pickers name, which were nine requests of their own). A stranger's refusals are dropped below.
   const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
   const sessionAsked = currentSession();
   const textsAsked = loadMessages(browserLanguage()).catch(() => {}); // most accounts speak their browser's language
-  const detailAsked = settle(get(`/api/plans/${state.planId}`));
+  const bundleAsked = settle(get(`/api/plans/${state.planId}/editor`));
   const schemaAsked = settle(fetch("/schemas/callplan.schema.json").then((r) => r.json()));
-  const objectsAsked = settle(loadObjects());
   const session = await sessionAsked;
   if (!session) return go("/login");
   if (session.stage !== "full") return go(session.stage === "enrol" ? "/account/security" : "/login");
   await textsAsked;
-  const [schema, detail, objects] = await Promise.all([schemaAsked, detailAsked, objectsAsked, startPage(session.account.language)]);
-  for (const answer of [schema, detail, objects]) if (answer.error) throw answer.error;
+  const accountTexts = loadMessages(session.account.language).catch(() => {}); // at once when it is the browser's
+  const [schema, bundle] = await Promise.all([schemaAsked, bundleAsked, accountTexts]);
+  for (const answer of [schema, bundle]) if (answer.error) throw answer.error;
+  // The texts go in and the page is shown in the same task as the drawing below: one frame, not a
+  // frame of an empty editor first (the texts are loaded: startPage resolves at once).
+  await startPage(session.account.language);
   performance.mark("canvas-data");
   fillHeader(session);
+  const { objects, ...detail } = bundle.value;
   state.schema = readSchema(schema.value);
-  state.summary = detail.value;
-  state.doc = detail.value.document;
-  state.saved = JSON.stringify(detail.value.document);
+  state.objects = objects;
+  state.summary = detail;
+  state.doc = detail.document;
+  state.saved = JSON.stringify(detail.document);
   buildPalette();
   wire();
   initPanels({ state, el, t, commit, render, select, focusCard, save, applySaved, showTab, describe, typeName, announce, status, alert, isDirty, refreshChrome, renderForm });
   showTab("step", { focus: false });
+  // The validator's findings on the stored draft came with it: drawn at once, no second drawing.
+  setProblems(detail.errors, detail.warnings, { draw: false });
+  state.validateSeq += 1;
+  document.body.dataset.validated = String(state.validateSeq);
   render();
   renderForm();
-  document.title = `${detail.value.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
+  document.title = `${detail.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
   performance.mark("canvas-drawn");
   document.body.dataset.ready = "true";
   // Painted: the frame after the drawing has been laid out and shown.
@@ -855,7 +860,6 @@ async function start() {
     performance.mark("canvas-painted");
     document.body.dataset.painted = "true";
   }, 0));
-  validateNow();
 }
 
 start().catch(async (error) => {

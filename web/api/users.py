@@ -68,13 +68,29 @@ def _set_direct_number(ctx, user: PbxUser, values: dict) -> None:
     ctx.db.add(did)
 
 
+def _lookups(ctx) -> tuple[dict, dict]:
+    """user id -> its direct number, user id -> its personal box id: read once per request, when the
+    first user is shown (the list of a thousand users would otherwise query twice per user, and read
+    every number each time). Answers are built after the request's changes, so they see them."""
+    found = getattr(ctx, "_user_lookups", None)
+    if found is None:
+        numbers: dict[int, str] = {}
+        for row in ctx.db.exec(scoped(PhoneNumber, ctx.tenant_id).order_by(PhoneNumber.id)).all():
+            destination = row.destination or {}
+            if destination.get("type") == "user":
+                numbers.setdefault(destination.get("id"), row.number)
+        boxes = {box.user_id: box.id for box in ctx.db.exec(
+            scoped(VoicemailBox, ctx.tenant_id).where(VoicemailBox.user_id.is_not(None))).all()}
+        found = ctx._user_lookups = (numbers, boxes)
+    return found
+
+
 def _public(ctx, user: PbxUser) -> PbxUserPublic:
-    numbers = _direct_numbers(ctx, user)
-    box = personal_box(ctx, user)
+    numbers, boxes = _lookups(ctx)
     return PbxUserPublic.model_validate({
         **user.model_dump(),
-        "direct_number": numbers[0].number if numbers else None,
-        "voicemail_box_id": box.id if box else None,
+        "direct_number": numbers.get(user.id),
+        "voicemail_box_id": boxes.get(user.id),
     })
 
 

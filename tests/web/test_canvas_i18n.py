@@ -101,6 +101,7 @@ def test_plan_pages_are_served_with_strict_headers_and_no_inline_code(client):
 
 
 def test_nav_links_to_the_plans_page():
+    assert '{ href: "/plans", text: () => t("ui.nav.plans"), roles: ["admin"] }' in (STATIC / "js" / "layout.js").read_text()
     for name in ("shell.html", "security.html", "plans.html", "plan.html"):
-        assert '<a href="/plans" data-i18n="ui.nav.plans">' in (STATIC / name).read_text(), name
+        assert '<header class="topbar" id="topbar"></header>' in (STATIC / name).read_text(), name
     assert Path(STATIC / "css" / "canvas.css").is_file()

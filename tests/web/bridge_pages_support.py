@@ -5,20 +5,14 @@ FreeSWITCH (ESL) does not answer, accounts of any role, and rows seeded straight
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import fast_settings, free_port
-from tests.web.browser_support import LiveServer, _wait_until_healthy
-from web.settings import REPO_ROOT
+from tests.web.browser_support import running_server
 
 
 class FeedServer:
@@ -91,52 +85,12 @@ def feed():
 
 @pytest.fixture(scope="module")
 def bridge_server(feed):
-    """browser_support.live_server's uvicorn and demo company, reading `feed`; FreeSWITCH's ESL port has
-    nobody listening (so an agent's status is saved but not applied)."""
-    from web import demo
-    from web.migrate import upgrade
-
-    with tempfile.TemporaryDirectory(prefix="callplan-bridge-pages-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
-        upgrade(url)
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "CALLPLAN_DATABASE_URL": url,
-            "CALLPLAN_SECRET_KEY": "test",
-            "CALLPLAN_PUBLIC_BASE_URL": base_url,
-            "CALLPLAN_ARGON2_MEMORY_KIB": "1024",
-            "CALLPLAN_ARGON2_TIME_COST": "1",
-            "CALLPLAN_ARGON2_PARALLELISM": "1",
-            "CALLPLAN_SMTP_HOST": "127.0.0.1",
-            "CALLPLAN_SMTP_PORT": str(free_port()),
-            "CALLPLAN_BRIDGE_FEED_HOST": "127.0.0.1",
-            "CALLPLAN_BRIDGE_FEED_PORT": str(feed.port),
-            "CALLPLAN_ESL_HOST": "127.0.0.1",
-            "CALLPLAN_ESL_PORT": str(free_port()),  # FreeSWITCH is away
-        }
-        log_path = Path(tmp) / "uvicorn.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "web.app:app", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        try:
-            _wait_until_healthy(process, base_url, log_path)
-            from web.app import create_app
-
-            demo_app = create_app(fast_settings(url, public_base_url=base_url))
-            made = demo.ensure_demo(demo_app)
-            demo_app.state.engine.dispose()
-            yield LiveServer(base_url, url, log_path, {role: (email, password) for role, email, password in made})
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    """browser_support's uvicorn and demo company, reading `feed`; FreeSWITCH's ESL port has nobody
+    listening (so an agent's status is saved but not applied)."""
+    with running_server("callplan-bridge-pages-", CALLPLAN_BRIDGE_FEED_HOST="127.0.0.1",
+                        CALLPLAN_BRIDGE_FEED_PORT=str(feed.port), CALLPLAN_ESL_HOST="127.0.0.1",
+                        CALLPLAN_ESL_PORT=str(free_port())) as server:  # FreeSWITCH is away
+        yield server
 
 
 class Db:

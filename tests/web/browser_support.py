@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,12 +67,14 @@ def _wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path
     raise RuntimeError(f"uvicorn did not answer /api/health in {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def live_server():
+@contextmanager
+def running_server(prefix: str = "callplan-browser-", **extra_env: str):
+    """uvicorn serving the app on a fresh migrated SQLite with the demo company, in a process of its own;
+    `extra_env` adds CALLPLAN_* settings (a bridge feed, an ESL port nobody answers on)."""
     from web import demo
     from web.migrate import upgrade
 
-    with tempfile.TemporaryDirectory(prefix="callplan-browser-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
         upgrade(url)
         port = free_port()
@@ -86,6 +89,7 @@ def live_server():
             "CALLPLAN_ARGON2_PARALLELISM": "1",
             "CALLPLAN_SMTP_HOST": "127.0.0.1",
             "CALLPLAN_SMTP_PORT": str(free_port()),  # nothing listens: mail fails quietly
+            **extra_env,
         }
         log_path = Path(tmp) / "uvicorn.log"
         with open(log_path, "wb") as log:
@@ -100,8 +104,7 @@ def live_server():
             demo_app = create_app(fast_settings(url, public_base_url=base_url))
             made = demo.ensure_demo(demo_app)
             demo_app.state.engine.dispose()
-            server = LiveServer(base_url, url, log_path, {role: (email, password) for role, email, password in made})
-            yield server
+            yield LiveServer(base_url, url, log_path, {role: (email, password) for role, email, password in made})
         finally:
             process.terminate()
             try:
@@ -109,6 +112,12 @@ def live_server():
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,16 @@ import sys
 from sqlmodel import Session
 
 from web.db import make_engine
-from web.models.bridge_status import BridgeStatus, health
+from web.models.bridge_status import health, row_of
 from web.settings import get_settings
 
 
 def main() -> int:
-    engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
     try:
         with Session(engine) as db:
-            state = health(db.get(BridgeStatus, 1))
+            state = health(row_of(db, settings))  # this bridge's own row
     except Exception as exc:  # no database, no table: not healthy
         print(f"down ({exc.__class__.__name__})")
         return 1

@@ -45,7 +45,7 @@ def bridge(demo, fs, mailbox, work):
 
     def connected():
         with Session(demo.engine) as db:
-            row = db.get(BridgeStatus, 1)
+            row = db.exec(select(BridgeStatus).where(BridgeStatus.esl_address == f"127.0.0.1:{fs.esl_port}")).first()
             return row is not None and row.connected
     try:
         assert wait_for(connected, 30), (work / "bridge.log").read_text()

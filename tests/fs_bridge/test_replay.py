@@ -83,7 +83,7 @@ def test_replayed_stream_with_a_drop_stores_each_call_once(app, settings, admin)
         assert sorted(r.call_uuid for r in records) == sorted(calls)  # once each
         assert all(r.tenant_id == admin.tenant.id for r in records)
         with Session(engine) as db:
-            status = db.get(BridgeStatus, 1)
+            status = db.exec(select(BridgeStatus)).one()  # this bridge's
             assert status is not None and status.connected and status.reconnects >= 1
     finally:
         bridge.terminate()

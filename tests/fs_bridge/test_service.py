@@ -15,7 +15,7 @@ from fs_bridge.events import parse_plain
 from fs_bridge.live_feed import LiveFeed
 from fs_bridge.service import Bridge
 from tests.fs_bridge.conftest import fixture_event, fixture_text, fixture_texts, rewrite
-from web.models.bridge_status import BridgeStatus, health
+from web.models.bridge_status import BridgeStatus, health, row_of, worst
 from web.models.tenant import Tenant
 
 
@@ -71,17 +71,17 @@ def test_the_status_row_tells_connected_disconnected_and_down(app, settings):
     from sqlmodel import Session
 
     with Session(app.state.engine) as db:
-        assert health(db.get(BridgeStatus, 1)) == "down"  # never ran
+        assert health(row_of(db, settings)) == "down" and worst(db) is None  # never ran
     bridge.status.update(connected=True, connected_since=datetime.now(timezone.utc))
     bridge.write_status()
     with Session(app.state.engine) as db:
-        row = db.get(BridgeStatus, 1)
+        row = row_of(db, settings)
         assert health(row) == "connected"
         assert row.esl_address == f"{settings.esl_host}:{settings.esl_port}"
         assert health(row, now=datetime.now(timezone.utc) + timedelta(minutes=5)) == "down"  # heartbeat stale
     bridge._disconnected("connection closed")
     with Session(app.state.engine) as db:
-        row = db.get(BridgeStatus, 1)
+        row = row_of(db, settings)
         assert health(row) == "disconnected" and row.last_error == "connection closed"
 
 
@@ -145,3 +145,22 @@ def test_coming_and_going_of_freeswitch_is_announced_on_the_feed(app, settings):
         client.close()
     finally:
         feed.stop()
+
+
+def test_each_bridge_keeps_its_own_row_and_the_worst_one_is_shown(app, settings):
+    from dataclasses import replace
+    from sqlmodel import Session
+
+    first = Bridge(settings, app.state.engine, feed=LiveFeed(port=0), modules=[])
+    second = Bridge(replace(settings, esl_host="192.0.2.7", esl_port=8021), app.state.engine,
+                    feed=LiveFeed(port=0), modules=[])
+    first.status.update(connected=True, connected_since=datetime.now(timezone.utc))
+    first.write_status()
+    second.write_status()  # running, its FreeSWITCH not answering
+    with Session(app.state.engine) as db:
+        rows = db.exec(select(BridgeStatus)).all()
+        assert sorted(r.esl_address for r in rows) == sorted([f"{settings.esl_host}:{settings.esl_port}", "192.0.2.7:8021"])
+        assert health(row_of(db, settings)) == "connected"
+        assert worst(db).esl_address == "192.0.2.7:8021"  # one FreeSWITCH unwatched shows
+        later = datetime.now(timezone.utc) + timedelta(days=2)
+        assert worst(db, now=later) is None  # bridges silent for days were taken away: forgotten

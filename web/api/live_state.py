@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from web import clock
 from web.api.routing import api
-from web.models.bridge_status import BridgeStatus, health
+from web.models.bridge_status import health, worst as bridge_row
 from web.models.device import Device
 from web.models.live import ActiveCall, QueueAgent, SipRegistration
 from web.models.pbx_user import PbxUser
@@ -105,7 +105,7 @@ def agents(db: Session, tenant_id: int) -> list[AgentPublic]:
 
 
 def bridge_health(db: Session, details: bool = False, operator: bool = False):
-    row = db.get(BridgeStatus, 1)
+    row = bridge_row(db, clock.now())
     values = dict(health=health(row, clock.now()))
     if row is not None:
         values.update(connected_since=row.connected_since if row.connected else None,

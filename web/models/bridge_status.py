@@ -1,22 +1,27 @@
-"""The bridge's health as the web app shows it: connected to FreeSWITCH or not, since when, the last
-event, and a heartbeat that tells a dead bridge from a quiet one."""
+"""The bridges' health as the web app shows it: connected to FreeSWITCH or not, since when, the last
+event, and a heartbeat that tells a dead bridge from a quiet one.
+
+One row per bridge, keyed by the event socket it follows (a deployment runs one bridge per FreeSWITCH),
+so several bridges never overwrite each other's state."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 
 STALE_AFTER = timedelta(seconds=20)  # four missed heartbeats
+FORGOTTEN_AFTER = timedelta(days=1)  # a bridge silent this long was taken away, not lost
+STATES = ("connected", "disconnected", "down")  # best to worst
 
 
 class BridgeStatus(SQLModel, table=True):
     __tablename__ = "bridge_status"
     __audit__ = False
 
-    id: Optional[int] = Field(default=None, primary_key=True)  # one row per bridge: 1
-    esl_address: str = Field(default="", max_length=300)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    esl_address: str = Field(default="", max_length=300, unique=True)
     connected: bool = False
     connected_since: Optional[datetime] = None
     last_event_at: Optional[datetime] = None
@@ -26,9 +31,17 @@ class BridgeStatus(SQLModel, table=True):
     heartbeat_at: Optional[datetime] = None
 
 
+def address(settings) -> str:
+    return f"{settings.esl_host}:{settings.esl_port}"
+
+
+def row_of(db: Session, settings) -> Optional[BridgeStatus]:
+    """This installation's bridge for the settings' event socket."""
+    return db.exec(select(BridgeStatus).where(BridgeStatus.esl_address == address(settings))).first()
+
+
 def write_status(db: Session, settings, status: dict) -> None:
-    row = db.get(BridgeStatus, 1) or BridgeStatus(id=1)
-    row.esl_address = f"{settings.esl_host}:{settings.esl_port}"
+    row = row_of(db, settings) or BridgeStatus(esl_address=address(settings))
     for name in ("connected", "connected_since", "last_event_at", "events", "reconnects", "last_error"):
         setattr(row, name, status.get(name))
     if row.last_error:
@@ -37,13 +50,27 @@ def write_status(db: Session, settings, status: dict) -> None:
     db.add(row)
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def health(row: Optional[BridgeStatus], now: Optional[datetime] = None) -> str:
     """"connected", "disconnected" (the bridge runs, FreeSWITCH does not answer), "down" (no bridge
     heartbeat lately, or never)."""
     now = now or datetime.now(timezone.utc)
     if row is None or row.heartbeat_at is None:
         return "down"
-    beat = row.heartbeat_at if row.heartbeat_at.tzinfo else row.heartbeat_at.replace(tzinfo=timezone.utc)
-    if now - beat > STALE_AFTER:
+    if now - _aware(row.heartbeat_at) > STALE_AFTER:
         return "down"
     return "connected" if row.connected else "disconnected"
+
+
+def worst(db: Session, now: Optional[datetime] = None) -> Optional[BridgeStatus]:
+    """The bridge in the worst state among those heard from in the last day (what a health badge must
+    show: one FreeSWITCH unwatched is a problem however many others are fine); None when there is none."""
+    now = now or datetime.now(timezone.utc)
+    rows = [row for row in db.exec(select(BridgeStatus).order_by(BridgeStatus.id)).all()
+            if row.heartbeat_at is not None and now - _aware(row.heartbeat_at) <= FORGOTTEN_AFTER]
+    if not rows:
+        return None
+    return max(rows, key=lambda row: STATES.index(health(row, now)))

@@ -256,7 +256,103 @@ def _params(parent: ET.Element, tag: str, **values) -> ET.Element:
     return element
 
 
-class FreeSwitch:
+class SwitchProcess:
+    """A running FreeSWITCH for tests: started on a configuration folder, ready once its SIP profiles
+    run, its calls followed over the event socket (`calls`), its log at hand, stopped with the test.
+    Subclasses say how it is configured (`command`, `env`) and when it is ready (`ready`)."""
+
+    EVENTS = "CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE"
+
+    def __init__(self, base: Path, esl_port: int, password: str, dirs: dict[str, Path]):
+        self.base = base
+        self.esl_port = esl_port
+        self.password = password
+        self.dirs = dirs
+        self.process: Optional[subprocess.Popen] = None
+        self.calls = Calls()
+        self._events: Optional[EventSocket] = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.dirs["log"] / "freeswitch.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def env(self) -> Optional[dict[str, str]]:
+        return None  # the test process's own
+
+    def ready(self, sofia_status: str) -> bool:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 30) -> None:
+        for path in self.dirs.values():
+            path.mkdir(parents=True, exist_ok=True)
+        command = [FREESWITCH, "-nonat", "-nonatmap", "-nf", "-nc", *self.command()]
+        for name, path in self.dirs.items():
+            command += [f"-{name}", str(path)]
+        self.stdout = open(self.base / "stdout.txt", "wb")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout,
+                                        stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
+                                        preexec_fn=die_with_parent)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"freeswitch exited with {self.process.returncode}\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"freeswitch not ready within {timeout} s\n{self.log_tail()}")
+            try:
+                if self.ready(self.api("sofia status")):
+                    break
+            except (OSError, RuntimeError):  # the event socket is not listening yet
+                pass
+            time.sleep(0.2)
+        self._events = EventSocket(self.esl_port, self.password)
+        reply = self._events.command(f"event plain {self.EVENTS}")
+        assert reply.get("Reply-Text", "").startswith("+OK"), reply
+        threading.Thread(target=self._events.events, args=(self.calls.handle,), daemon=True).start()
+
+    def api(self, command: str) -> str:
+        connection = EventSocket(self.esl_port, self.password)
+        try:
+            return connection.api(command)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        if self._events:
+            self._events.close()
+        if self.process and self.process.poll() is None:
+            try:
+                self.api("fsctl shutdown")
+                self.process.wait(timeout=15)
+            except Exception:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if getattr(self, "stdout", None):
+            self.stdout.close()
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 400) -> str:
+        text = self.log_text() or (self.base / "stdout.txt").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def call_log(self, call: Optional[Call]) -> str:
+        """The log from the call's first line to its last (mod_logfile prefixes a channel's lines with its
+        uuid; lines logged outside the channel, such as a file module's errors, sit in between)."""
+        if call is None:
+            return self.log_tail()
+        lines = self.log_text().splitlines()
+        mine = [index for index, line in enumerate(lines) if line.startswith(call.uuid)]
+        return "\n".join(lines[mine[0]:mine[-1] + 1]) if mine else self.log_tail()
+
+
+class FreeSwitch(SwitchProcess):
     """A FreeSWITCH process with a generated configuration: one SIP profile whose calls enter the
     context `domain`, that context made of the compiled plan documents, a directory of `users` (extension
     -> dial string), an event socket."""
@@ -264,7 +360,6 @@ class FreeSwitch:
     def __init__(self, base: Path, domain: str, documents: list[str], users: dict[str, str], *,
                  gateways: dict[str, str] | None = None, configuration: list[ET.Element] = (),
                  modules: tuple[str, ...] = ()):
-        self.base = base
         self.domain = domain
         self.documents = documents
         self.users = users
@@ -272,12 +367,8 @@ class FreeSwitch:
         self.configuration = list(configuration)  # more <configuration> elements (callcenter.conf, ...)
         self.modules = MODULES + tuple(modules)
         self.sip_port = free_ports()
-        self.esl_port = free_ports()
-        self.dirs = {name: base / name for name in
-                     ("conf", "log", "db", "run", "temp", "storage", "cache", "sounds", "recordings")}
-        self.process: Optional[subprocess.Popen] = None
-        self.calls = Calls()
-        self._events: Optional[EventSocket] = None
+        super().__init__(base, free_ports(), ESL_PASSWORD, {name: base / name for name in (
+            "conf", "log", "db", "run", "temp", "storage", "cache", "sounds", "recordings")})
 
     # -- configuration --
 
@@ -334,10 +425,6 @@ class FreeSwitch:
             _params(user, "params", dial_string=dial_string)
         return root
 
-    @property
-    def log_path(self) -> Path:
-        return self.dirs["log"] / "freeswitch.log"
-
     def write_config(self) -> Path:
         for path in self.dirs.values():
             path.mkdir(parents=True, exist_ok=True)
@@ -347,75 +434,14 @@ class FreeSwitch:
 
     # -- process --
 
-    def start(self, timeout: float = 30) -> None:
+    EVENTS = "CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE CUSTOM callplan::email"
+
+    def command(self) -> list[str]:
         self.write_config()
-        command = [FREESWITCH, "-nonat", "-nonatmap", "-nf", "-nc", "-nocal"]
-        for name, path in self.dirs.items():
-            command += [f"-{name}", str(path)]
-        self.stdout = open(self.base / "stdout.txt", "wb")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        preexec_fn=die_with_parent)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"freeswitch exited with {self.process.returncode}\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"freeswitch not ready within {timeout} s\n{self.log_tail()}")
-            try:
-                api = EventSocket(self.esl_port)
-            except OSError:
-                time.sleep(0.2)
-                continue
-            try:
-                if re.search(rf"^\s*{PROFILE}\s+profile\s.*RUNNING", api.api("sofia status"), re.M):
-                    break
-            finally:
-                api.close()
-            time.sleep(0.2)
-        self._events = EventSocket(self.esl_port)
-        reply = self._events.command("event plain CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE CUSTOM callplan::email")
-        assert reply.get("Reply-Text", "").startswith("+OK"), reply
-        threading.Thread(target=self._events.events, args=(self.calls.handle,), daemon=True).start()
+        return ["-nocal"]
 
-    def api(self, command: str) -> str:
-        connection = EventSocket(self.esl_port)
-        try:
-            return connection.api(command)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        if self._events:
-            self._events.close()
-        if self.process and self.process.poll() is None:
-            try:
-                self.api("fsctl shutdown")
-                self.process.wait(timeout=10)
-            except Exception:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        if getattr(self, "stdout", None):
-            self.stdout.close()
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, lines: int = 400) -> str:
-        text = self.log_text() or (self.base / "stdout.txt").read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def call_log(self, call: Optional[Call]) -> str:
-        """The log from the call's first line to its last (mod_logfile prefixes a channel's lines with its
-        uuid; lines logged outside the channel, such as a file module's errors, sit in between)."""
-        if call is None:
-            return self.log_tail()
-        lines = self.log_text().splitlines()
-        mine = [index for index, line in enumerate(lines) if line.startswith(call.uuid)]
-        return "\n".join(lines[mine[0]:mine[-1] + 1]) if mine else self.log_tail()
+    def ready(self, sofia_status: str) -> bool:
+        return re.search(rf"^\s*{PROFILE}\s+profile\s.*RUNNING", sofia_status, re.M) is not None
 
 
 # -- SIPp -----------------------------------------------------------------------------------------------

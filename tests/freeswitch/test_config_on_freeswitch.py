@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -276,90 +275,29 @@ class AppServer:
             assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
-class ProjectFreeSwitch:
+class ProjectFreeSwitch(harness.SwitchProcess):
     """FreeSWITCH on a copy of the repository's freeswitch/ folder, configured only by environment."""
 
     def __init__(self, base: Path, env: dict[str, str]):
-        self.base = base
         self.conf = base / "conf"
         shutil.copytree(CONFIG, self.conf)
-        self.dirs = {name: base / name for name in
-                     ("log", "db", "run", "temp", "storage", "cache", "sounds", "recordings")}
-        self.env = env
-        self.esl_port = int(env["CALLPLAN_ESL_PORT"])
-        self.password = env["CALLPLAN_ESL_PASSWORD"]
-        self.process: Optional[subprocess.Popen] = None
-        self.calls = harness.Calls()
-        self._events: Optional[harness.EventSocket] = None
+        self.settings = env
+        super().__init__(base, int(env["CALLPLAN_ESL_PORT"]), env["CALLPLAN_ESL_PASSWORD"],
+                         {name: base / name for name in ("log", "db", "run", "temp", "storage", "cache", "sounds",
+                                                         "recordings")})
 
-    @property
-    def log_path(self) -> Path:
-        return self.dirs["log"] / "freeswitch.log"
+    def command(self) -> list[str]:
+        return ["-conf", str(self.conf)]
+
+    def env(self) -> dict[str, str]:
+        # Nothing of the developer's own CALLPLAN_* settings leaks in: only what the test sets.
+        return {key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")} | self.settings
+
+    def ready(self, sofia_status: str) -> bool:
+        return len(re.findall(r"^\s*(internal|external)\s+profile\s.*RUNNING", sofia_status, re.M)) == 2
 
     def start(self, timeout: float = 40) -> None:
-        for path in self.dirs.values():
-            path.mkdir(parents=True, exist_ok=True)
-        command = [FREESWITCH, "-nonat", "-nonatmap", "-nf", "-nc", "-conf", str(self.conf)]
-        for name, path in self.dirs.items():
-            command += [f"-{name}", str(path)]
-        # Nothing of the developer's own CALLPLAN_* settings leaks in: only what the test sets.
-        env = {key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")} | self.env
-        self.stdout = open(self.base / "stdout.txt", "wb")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=subprocess.STDOUT,
-                                        env=env, start_new_session=True, preexec_fn=harness.die_with_parent)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"freeswitch exited with {self.process.returncode}\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"freeswitch not ready within {timeout} s\n{self.log_tail()}")
-            try:
-                status = self.api("sofia status")
-            except (OSError, RuntimeError):
-                time.sleep(0.2)
-                continue
-            if len(re.findall(r"^\s*(internal|external)\s+profile\s.*RUNNING", status, re.M)) == 2:
-                break
-            time.sleep(0.2)
-        self._events = harness.EventSocket(self.esl_port, self.password)
-        reply = self._events.command("event plain CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE")
-        assert reply.get("Reply-Text", "").startswith("+OK"), reply
-        threading.Thread(target=self._events.events, args=(self.calls.handle,), daemon=True).start()
-
-    def api(self, command: str) -> str:
-        connection = harness.EventSocket(self.esl_port, self.password)
-        try:
-            return connection.api(command)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        if self._events:
-            self._events.close()
-        if self.process and self.process.poll() is None:
-            try:
-                self.api("fsctl shutdown")
-                self.process.wait(timeout=15)
-            except Exception:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        if getattr(self, "stdout", None):
-            self.stdout.close()
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, lines: int = 300) -> str:
-        text = self.log_text() or (self.base / "stdout.txt").read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def call_log(self, call) -> str:
-        lines = self.log_text().splitlines()
-        mine = [index for index, line in enumerate(lines) if call and line.startswith(call.uuid)]
-        return "\n".join(lines[mine[0]:mine[-1] + 1]) if mine else self.log_tail()
+        super().start(timeout)
 
 
 def listening_addresses(port: int, table: str) -> set[str]:
@@ -466,7 +404,7 @@ def fs(work, demo, server, far_end):
 
 
 def fs_env(fs: ProjectFreeSwitch, name: str) -> str:
-    return fs.env[name]
+    return fs.settings[name]
 
 
 # -- SIPp ---------------------------------------------------------------------------------------------

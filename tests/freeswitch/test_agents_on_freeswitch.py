@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import subprocess
 import time
 
 from sqlmodel import Session, select
@@ -22,7 +21,7 @@ from tests.freeswitch import harness
 from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_bridge_on_freeswitch import bridge  # noqa: F401  (fixture)
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
-    HOST, REGISTER, SIPP, demo, far_end, fs, fs_env, needs_freeswitch, server, work,
+    HOST, demo, far_end, fs, needs_freeswitch, register, server, work,
 )
 from web.models.device import Device
 from web.models.live import QueueAgent, SipRegistration
@@ -31,29 +30,6 @@ from web.models.queue import CallQueue
 from web.models.tenant import Tenant
 from web.secretbox import open_sealed
 
-
-
-def register(work, fs, user: str, domain: str, password: str, expires: int, call_id: str,
-             contact_port: int | None = None) -> list[int]:
-    """A REGISTER (digest auth) with this Expires and Call-ID, and the phone at `contact_port` (a SIPp
-    UAS) if given; the status codes of the authenticated try."""
-    folder = work / f"agent-register-{secrets.token_hex(3)}"
-    folder.mkdir()
-    scenario = folder / "register.xml"
-    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
-    if contact_port is not None:
-        text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
-    scenario.write_text(text)
-    messages = folder / "messages.log"
-    command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
-               "-ci", HOST, "-cp", str(harness.free_ports()), "-cid_str", call_id, "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file",
-               str(messages), f"{HOST}:{fs_env(fs, 'CALLPLAN_INTERNAL_SIP_PORT')}"]
-    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
-                   preexec_fn=harness.die_with_parent)
-    log = messages.read_text(errors="replace") if messages.exists() else ""
-    return [int(text.split()[1]) for direction, text in harness.sip_messages(log)
-            if direction == "received" and text.startswith("SIP/2.0 ")
-            and re.search(r"^CSeq:\s*2 REGISTER", text, re.M | re.I)]
 
 
 def queue_agent_phone(demo, index: int = 0):
@@ -89,7 +65,7 @@ def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, se
         with Session(demo.engine) as db:
             return db.exec(select(QueueAgent).where(QueueAgent.user_id == user_id)).first()
 
-    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    assert register(work, fs, sip_user, domain, password, expires=120, call_id=call_id) == [200], fs.log_tail(60)
     row = wait_for(stored)
     assert row is not None, (work / "bridge.log").read_text()[-3000:]
     assert (row.call_id, row.user_id, row.user_agent, row.realm) == (call_id, user_id, "SIPp-callplan-test", domain)
@@ -101,7 +77,7 @@ def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, se
     assert freeswitch_status(fs, agent) == "Available"
 
     # the phone goes: FreeSWITCH holds the agent out of the queue, the app keeps the agent's choice
-    assert register(work, fs, sip_user, domain, password, 0, call_id) == [200], fs.log_tail(60)
+    assert register(work, fs, sip_user, domain, password, expires=0, call_id=call_id) == [200], fs.log_tail(60)
     assert wait_for(lambda: stored() is None), (work / "bridge.log").read_text()[-3000:]
     assert wait_for(lambda: freeswitch_status(fs, agent) == "Logged Out"), (work / "bridge.log").read_text()[-3000:]
     time.sleep(1)  # the hold's own agent-status-change event has come back through the bridge
@@ -109,7 +85,7 @@ def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, se
     assert held.status == "Available" and held.phone_registered is False
 
     # the phone is back: so is the agent
-    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    assert register(work, fs, sip_user, domain, password, expires=120, call_id=call_id) == [200], fs.log_tail(60)
     assert wait_for(lambda: freeswitch_status(fs, agent) == "Available"), (work / "bridge.log").read_text()[-3000:]
     assert wait_for(lambda: agent_row().phone_registered)
 
@@ -118,7 +94,7 @@ def test_an_agent_without_a_registered_phone_is_not_offered_calls(work, demo, se
 def test_registrations_made_while_the_bridge_was_away_are_read_on_connect(work, demo, server, fs, request):
     user_id, sip_user, domain, password = queue_agent_phone(demo, 1)
     call_id = f"before-bridge-{secrets.token_hex(4)}@{HOST}"
-    assert register(work, fs, sip_user, domain, password, 120, call_id) == [200], fs.log_tail(60)
+    assert register(work, fs, sip_user, domain, password, expires=120, call_id=call_id) == [200], fs.log_tail(60)
     request.getfixturevalue("bridge")  # connects now: `sofia xmlstatus profile internal reg` is read
 
     def stored():
@@ -144,7 +120,7 @@ def test_click_to_dial_rings_the_own_phone_then_calls_the_number_out(work, demo,
             command = command_for(db, demo.settings, user.tenant_id, user, "0612345678")
             password = open_sealed(demo.settings.secret_key, device.sip_password_sealed)
         call_id = f"click-{secrets.token_hex(4)}@{HOST}"
-        assert register(work, fs, device.sip_username, domain, password, 120, call_id,
+        assert register(work, fs, device.sip_username, domain, password, expires=120, call_id=call_id,
                         contact_port=own_phone.port) == [200], fs.log_tail(60)
         reply = fs.api(command)
         assert reply.startswith("+OK Job-UUID"), reply

@@ -450,16 +450,21 @@ REGISTER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def register(work: Path, fs: ProjectFreeSwitch, user: str, domain: str, password: str) -> list[int]:
-    """One REGISTER with digest auth from a SIPp phone; the status codes of the authenticated try."""
+def register(work: Path, fs: ProjectFreeSwitch, user: str, domain: str, password: str, *, expires: int = 120,
+             call_id: Optional[str] = None, contact_port: Optional[int] = None) -> list[int]:
+    """One REGISTER with digest auth from a SIPp phone (this Expires, this Call-ID if given, the phone's
+    Contact at `contact_port` (a SIPp UAS) if given); the status codes of the authenticated try."""
     folder = work / f"register-{user}-{secrets.token_hex(3)}"
     folder.mkdir()
     scenario = folder / "register.xml"
-    scenario.write_text(REGISTER.format(user=user, domain=domain, password=password))
+    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
+    if contact_port is not None:
+        text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
+    scenario.write_text(text)
     messages = folder / "messages.log"
     command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
-               "-ci", HOST, "-cp", str(harness.free_ports()), "-nostdin", "-m", "1", "-timeout", "20s",
-               "-timeout_error", "-trace_msg", "-message_file", str(messages),
+               "-ci", HOST, "-cp", str(harness.free_ports()), *(["-cid_str", call_id] if call_id else []),
+               "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(messages),
                f"{HOST}:{fs_env(fs, 'CALLPLAN_INTERNAL_SIP_PORT')}"]
     subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
                    preexec_fn=harness.die_with_parent)

@@ -59,3 +59,18 @@ def enrol_totp(client, password=PASSWORD) -> tuple[str, list[str]]:
 
 def code_at(secret: str, steps_from_now: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock.timestamp() + 30 * steps_from_now)
+
+
+def used_i18n_keys(paths) -> tuple[set[str], set[str]]:
+    """(literal keys, prefixes of keys built at run time) that pages and scripts use: every quoted
+    "ui.…" string (data-i18n attributes, t("…") calls, tables of keys), a quoted one ending in "." and a
+    template literal `ui.…${` being a prefix."""
+    import re
+
+    literal, prefixes = set(), set()
+    for path in paths:
+        text = path.read_text()
+        for key in re.findall(r'"(ui\.[a-z0-9_.]+)"', text):
+            (prefixes if key.endswith(".") else literal).add(key)
+        prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
+    return literal, prefixes

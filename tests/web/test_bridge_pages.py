@@ -11,6 +11,7 @@ import re
 from web import i18n, pages
 from web.permissions import PERMISSIONS
 from web.settings import REPO_ROOT
+from tests.web.helpers import used_i18n_keys
 
 STATIC = REPO_ROOT / "static"
 PAGES = {"/live": "live.html", "/calls": "calls.html", "/integrations": "integrations.html"}
@@ -32,13 +33,7 @@ FAMILIES = {
 
 
 def used_keys() -> tuple[set[str], set[str]]:
-    literal, prefixes = set(), set()
-    for path in SOURCES:
-        text = path.read_text()
-        for key in re.findall(r'"(ui\.[a-z0-9_.]+)"', text):
-            (prefixes if key.endswith(".") else literal).add(key)
-        prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
-    return literal, prefixes
+    return used_i18n_keys(SOURCES)
 
 
 def test_every_key_the_pages_use_exists_in_english_and_dutch():

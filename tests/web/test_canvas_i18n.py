@@ -10,6 +10,7 @@ from pathlib import Path
 
 from web import i18n, pages
 from web.settings import REPO_ROOT
+from tests.web.helpers import used_i18n_keys
 
 STATIC = REPO_ROOT / "static"
 SOURCES = [STATIC / "plans.html", STATIC / "plan.html", STATIC / "js" / "plans.js", *sorted((STATIC / "js" / "canvas").glob("*.js"))]
@@ -47,14 +48,7 @@ def schema_families() -> dict[str, set[str]]:
 
 
 def used_keys() -> tuple[set[str], set[str]]:
-    """(literal keys, prefixes of keys built at run time) in the canvas pages and scripts."""
-    literal, prefixes = set(), set()
-    for path in SOURCES:
-        text = path.read_text()
-        literal.update(re.findall(r'data-i18n(?:-label)?="(ui\.[a-z0-9_.]+)"', text))
-        literal.update(re.findall(r'\bt\(\s*"(ui\.[a-z0-9_.]+)"', text))
-        prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
-    return literal, prefixes
+    return used_i18n_keys(SOURCES)
 
 
 def test_every_key_the_canvas_uses_exists_in_english_and_dutch():

@@ -79,6 +79,8 @@ class Settings:
     brute_force_window_s: int = 60
     brute_force_block_s: int = 3600  # 0: until an admin lifts it
     webhook_timeout_s: float = 5.0
+    # webhooks may post to loopback and private addresses (an on-premises installation's own network)
+    webhook_allow_private: bool = False
     # tenants' audio as FreeSWITCH plays it: <audio_dir>/<tenant>/<8000|16000>/<id>.wav
     audio_dir: str = str(VAR_DIR / "audio")
     # the static dialplan FreeSWITCH falls back to when the app does not answer (web/fallback.py writes it)
@@ -122,6 +124,7 @@ class Settings:
             brute_force_failures=_int(env, "CALLPLAN_BRUTE_FORCE_FAILURES", 10),
             brute_force_window_s=_int(env, "CALLPLAN_BRUTE_FORCE_WINDOW", 60),
             brute_force_block_s=_int(env, "CALLPLAN_BRUTE_FORCE_BLOCK", 3600),
+            webhook_allow_private=_bool(env, "CALLPLAN_WEBHOOK_ALLOW_PRIVATE", False),
             audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
             sip_server=env.get("CALLPLAN_SIP_SERVER", ""),
             fallback_dialplan=env.get("CALLPLAN_FALLBACK_DIALPLAN") or str(VAR_DIR / "fallback_dialplan.xml"),

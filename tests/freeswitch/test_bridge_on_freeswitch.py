@@ -33,6 +33,7 @@ from web.settings import REPO_ROOT
 def bridge(demo, fs, mailbox, work):
     env = {**os.environ,
            "CALLPLAN_DATABASE_URL": demo.settings.database_url, "CALLPLAN_SECRET_KEY": demo.settings.secret_key,
+           "CALLPLAN_WEBHOOK_ALLOW_PRIVATE": "1",  # the test's receiver is on 127.0.0.1
            "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(fs.esl_port),
            "CALLPLAN_ESL_PASSWORD": fs.password,
            "CALLPLAN_BRIDGE_FEED_PORT": "0",  # any free port: nothing reads the feed here

@@ -23,6 +23,7 @@ from sqlmodel import select
 from web import clock
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
+from web.domain.webhook_targets import check_url
 from web.models.notification import (OUTBOX_STATES, WEBHOOK_EVENTS, DeliveryAttempt, OutboxMessage,
                                      WebhookSubscription)
 from web.scoping import get_owned, scoped
@@ -149,6 +150,15 @@ def _with_secret(row: WebhookSubscription, secret: str) -> WebhookWithSecret:
 # -- subscriptions -------------------------------------------------------------------------------------
 
 
+def _reachable(ctx, url: str) -> str:
+    """Refuse a URL whose host is inside the platform (see web.domain.webhook_targets)."""
+    reason = check_url(url, ctx.settings.webhook_allow_private)
+    if reason is not None:
+        raise field_problem(422, "webhook_target_refused", "/url",
+                            f"{reason}: webhooks may only go to public internet addresses")
+    return url
+
+
 def list_webhooks(ctx):
     """Every webhook subscription of the company (without secrets)."""
     rows = ctx.db.exec(scoped(WebhookSubscription, ctx.tenant_id).order_by(WebhookSubscription.id)).all()
@@ -158,7 +168,7 @@ def list_webhooks(ctx):
 def create_webhook(ctx, body: WebhookCreate):
     """Subscribe a URL to events; the answer holds the signing secret, shown this once."""
     secret = new_secret()
-    row = WebhookSubscription(tenant_id=ctx.tenant_id, url=body.url, events=list(body.events),
+    row = WebhookSubscription(tenant_id=ctx.tenant_id, url=_reachable(ctx, body.url), events=list(body.events),
                               description=body.description, enabled=body.enabled,
                               secret_sealed=seal(ctx.settings.secret_key, secret))
     ctx.db.add(row)
@@ -180,6 +190,8 @@ def update_webhook(ctx, body: WebhookUpdate, id: int):
             raise field_problem(422, "invalid", f"/{name}", "may not be null")
     if values.get("description") is None:
         values.pop("description", None)
+    if "url" in values:
+        _reachable(ctx, values["url"])
     for name, value in values.items():
         setattr(row, name, list(value) if name == "events" else value)
     ctx.db.add(row)

@@ -43,3 +43,12 @@ def session_scope(engine: Engine, actor: audit.Actor | None = None) -> Iterator[
         except BaseException:
             session.rollback()
             raise
+
+
+def dialect_insert(db):
+    """The INSERT construct of the session's database, which has ON CONFLICT (SQLite and PostgreSQL)."""
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

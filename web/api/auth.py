@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlmodel import select
 
 from web import clock
@@ -12,8 +13,9 @@ from web.api.problems import Problem, field_problem
 from web.api.routing import ALL_STAGES, api
 from web.auth import links, ratelimit, sessions, totp
 from web.auth.passwords import hash_password, needs_rehash, verify_password
+from web.auth.reauth import confirm_password
 from web.auth.tokens import digest, normalise_recovery_code
-from web.models import Account, RecoveryCode, Tenant
+from web.models import Account, LoginSession, RecoveryCode, Tenant
 from web.models.account import AccountPublic
 from web.validation import Password
 
@@ -98,30 +100,37 @@ def _complete(ctx, account: Account, stage: str) -> SessionState:
 def login(ctx, body: LoginRequest):
     """Log in with e-mail and password; the answer says whether a second factor is needed."""
     email = body.email.strip().lower()
-    wait = ratelimit.retry_after(ctx.db, email, ctx.source_ip)
-    if wait:
-        ratelimit.record(ctx, email, False, "rate_limited")
-        return Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait}).response(ctx.lang)
     account = ctx.db.exec(select(Account).where(Account.email == email)).first()
-    if account is not None and account.locked_at is not None:
-        ratelimit.record(ctx, email, False, "locked", account)
-        return Problem(403, "account_locked").response(ctx.lang)
+    # counted (and refused at the limits or when locked) before the password is tried
+    attempt = ratelimit.take_guess(ctx, email, "wrong_password" if account else "unknown_account", account,
+                                   lockout=True)
     if not verify_password(ctx.settings, account.password_hash if account else None, body.password):
-        ratelimit.record(ctx, email, False, "wrong_password" if account else "unknown_account", account)
         if account is not None:
-            account.failed_logins += 1
-            if account.failed_logins >= ratelimit.LOCKOUT_AFTER:
-                account.locked_at = clock.now()
-            ctx.db.add(account)
+            ratelimit.wrong_password(ctx, account)
         return Problem(401, "wrong_credentials").response(ctx.lang)
     if account.blocked:
-        ratelimit.record(ctx, email, False, "blocked", account)
+        ratelimit.right_password(ctx, attempt, account, "blocked", success=False)
         return Problem(403, "account_blocked").response(ctx.lang)
-    account.failed_logins = 0
+    ratelimit.right_password(ctx, attempt, account)
     if needs_rehash(ctx.settings, account.password_hash):
         account.password_hash = hash_password(ctx.settings, body.password)
-    ratelimit.record(ctx, email, True, "password_ok", account)
     return _complete(ctx, account, next_stage(ctx, account, second_factor_done=False))
+
+
+def _spend_step(ctx, account: Account, step: int) -> bool:
+    """Accept the TOTP step `step` if no code of it (or of a later step) was accepted before: one
+    conditional UPDATE, so of many requests with one code exactly one wins."""
+    spent = ctx.db.execute(update(Account).where(Account.id == account.id, Account.totp_last_step < step)
+                           .values(totp_last_step=step))
+    return spent.rowcount == 1
+
+
+def _spend_recovery_code(ctx, account: Account, code: str) -> bool:
+    wanted = digest(normalise_recovery_code(code))
+    spent = ctx.db.execute(update(RecoveryCode).where(
+        RecoveryCode.account_id == account.id, RecoveryCode.code_hash == wanted, RecoveryCode.used_at == None  # noqa: E711
+    ).values(used_at=clock.now()))
+    return spent.rowcount == 1
 
 
 def second_factor(ctx, body: SecondFactorRequest):
@@ -129,34 +138,33 @@ def second_factor(ctx, body: SecondFactorRequest):
     session, account = ctx.login_session, ctx.account
     if session is None or session.stage != "2fa":
         raise Problem(409, "no_pending_login")
-    wait = ratelimit.retry_after(ctx.db, account.email, ctx.source_ip)
-    if wait:
-        raise Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait})
+    if not body.code and not body.recovery_code:
+        raise field_problem(422, "code_missing", "/code", "enter the code from your authenticator app")
+    tries = []
+
+    def one_more_try():
+        # this pending login's own five tries, counted like the rest before the code is checked
+        counted = ctx.db.execute(update(LoginSession).where(LoginSession.id == session.id,
+                                                            LoginSession.failed_codes < MAX_CODE_ATTEMPTS)
+                                 .values(failed_codes=LoginSession.failed_codes + 1)
+                                 .returning(LoginSession.failed_codes)).first()
+        if counted is None:
+            return Problem(401, "second_factor_exhausted")
+        tries.append(counted[0])
+        return None
+
+    attempt = ratelimit.take_guess(ctx, account.email, "code_wrong", account, also=one_more_try)
     ok, reason = False, "code_wrong"
     if body.code:
         step = totp.matching_step(account.totp_secret or "", body.code, clock.timestamp(), account.totp_last_step)
-        if step is not None:
-            account.totp_last_step = step
+        if step is not None and _spend_step(ctx, account, step):
             ok, reason = True, "code_ok"
-    elif body.recovery_code:
-        wanted = digest(normalise_recovery_code(body.recovery_code))
-        code = ctx.db.exec(
-            select(RecoveryCode).where(
-                RecoveryCode.account_id == account.id, RecoveryCode.code_hash == wanted, RecoveryCode.used_at == None  # noqa: E711
-            )
-        ).first()
-        if code is not None:
-            code.used_at = clock.now()
-            ctx.db.add(code)
-            ok, reason = True, "recovery_code_ok"
-    else:
-        raise field_problem(422, "code_missing", "/code", "enter the code from your authenticator app")
-    ratelimit.record(ctx, account.email, ok, reason, account)
+    elif _spend_recovery_code(ctx, account, body.recovery_code):
+        ok, reason = True, "recovery_code_ok"
     if ok:
+        ratelimit.settle(ctx, attempt, True, reason)
         return _complete(ctx, account, next_stage(ctx, account, second_factor_done=True))
-    session.failed_codes += 1
-    ctx.db.add(session)
-    left = MAX_CODE_ATTEMPTS - session.failed_codes
+    left = MAX_CODE_ATTEMPTS - tries[0]
     if left <= 0:
         sessions.end_session(ctx)
         return Problem(401, "second_factor_exhausted").response(ctx.lang)
@@ -182,8 +190,7 @@ def me(ctx):
 def change_password(ctx, body: PasswordChange):
     """Change one's own password (also the forced change after a one-time password)."""
     account = ctx.account
-    if not verify_password(ctx.settings, account.password_hash, body.current_password):
-        ratelimit.record(ctx, account.email, False, "reauth_wrong_password", account)
+    if not confirm_password(ctx, body.current_password):
         return field_problem(422, "wrong_password", "/current_password", "is not your current password").response(ctx.lang)
     if body.new_password == body.current_password:
         raise field_problem(422, "password_unchanged", "/new_password", "must differ from the current password")
@@ -200,6 +207,7 @@ def change_password(ctx, body: PasswordChange):
 def request_reset(ctx, body: ResetRequest):
     """Mail a password-reset link. Always 202: the answer never says whether the address exists."""
     email = body.email.strip().lower()
+    ratelimit.hold(ctx.db, [f"email:{email}", f"address:{ctx.source_ip}"])  # counted one after the other
     if ratelimit.recent(ctx.db, "reset_requested", source_ip=ctx.source_ip) >= ratelimit.PER_ADDRESS:
         raise Problem(429, "rate_limited", headers={"Retry-After": str(int(ratelimit.WINDOW.total_seconds()))},
                       params={"seconds": int(ratelimit.WINDOW.total_seconds())})

@@ -17,8 +17,7 @@ from web import clock, references
 from web.api.problems import Problem, field_problem
 from web.api.resources import Resource
 from web.api.routing import api
-from web.auth import ratelimit
-from web.auth.passwords import verify_password
+from web.auth.reauth import confirm_password
 from web.models.audit import AuditEntry
 from web.models.device import (
     BRAND_LABELS, CATALOGUE, BrandModels, Device, DeviceCreate, DevicePublic, DeviceUpdate,
@@ -151,12 +150,8 @@ def reveal_sip_password(ctx, body: RevealRequest, id: int):
     if not body.password:
         raise Problem(422, "invalid", errors=[{"pointer": "/password", "code": "missing",
                                                "message": "enter your own password to reveal this secret"}])
-    wait = ratelimit.retry_after(ctx.db, ctx.account.email, ctx.source_ip)
-    if wait:
-        raise Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait})
-    if not verify_password(ctx.settings, ctx.account.password_hash, body.password):
-        # Answered, not raised: the transaction must commit the guess (rate limits) and the refusal (audit).
-        ratelimit.record(ctx, ctx.account.email, False, "reauth_wrong_password", ctx.account)
+    if not confirm_password(ctx, body.password):
+        # Answered, not raised: the transaction must commit the refusal (audit).
         _audit(ctx, device, "device.reveal_sip_password_refused")
         return field_problem(422, "wrong_password", "/password", "is not your password").response(ctx.lang)
     try:

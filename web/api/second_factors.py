@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlmodel import select
 
 from web import clock
 from web.api.auth import next_stage, recovery_codes_left
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
-from web.auth import ratelimit, sessions, totp
-from web.auth.passwords import verify_password
+from web.auth import sessions, totp
+from web.auth.reauth import confirm_password
 from web.auth.tokens import digest, new_recovery_code
-from web.models import RecoveryCode, Tenant
+from web.models import Account, RecoveryCode, Tenant
 
 ISSUER = "Callplan PBX"
 RECOVERY_CODE_COUNT = 10
@@ -54,31 +55,17 @@ class RecoveryCodes(BaseModel):
     csrf_token: Optional[str] = None  # new when finishing enrolment moved the login on to a new session
 
 
-def _require_password(ctx, password: str) -> None:
-    if not verify_password(ctx.settings, ctx.account.password_hash, password):
-        raise field_problem(422, "wrong_password", "/password", "is not your password")
-
-
 def _tenant_requires(ctx) -> bool:
     tenant = ctx.db.get(Tenant, ctx.account.tenant_id) if ctx.account.tenant_id else None
     return bool(tenant and tenant.require_2fa)
 
 
-def _wrong_password_response(ctx, problem: Problem):
-    """Count a wrong password towards the login limits, keeping that record despite the refusal."""
-    ratelimit.record(ctx, ctx.account.email, False, "reauth_wrong_password", ctx.account)
-    return problem.response(ctx.lang)
-
-
 def _guard(ctx, password: str):
-    wait = ratelimit.retry_after(ctx.db, ctx.account.email, ctx.source_ip)
-    if wait:
-        raise Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait})
-    try:
-        _require_password(ctx, password)
-    except Problem as problem:
-        return _wrong_password_response(ctx, problem)
-    return None
+    """None when `password` is the caller's; else the refusal to answer (answered, not raised: the
+    counted guess must stay committed)."""
+    if confirm_password(ctx, password):
+        return None
+    return field_problem(422, "wrong_password", "/password", "is not your password").response(ctx.lang)
 
 
 def _new_codes(ctx) -> list[str]:
@@ -124,10 +111,13 @@ def confirm_totp(ctx, body: TotpConfirm):
     step = totp.matching_step(account.totp_secret, body.code, clock.timestamp(), account.totp_last_step)
     if step is None:
         raise field_problem(422, "wrong_enrolment_code", "/code", "does not match the authenticator; check the phone's clock")
-    account.totp_enabled = True
-    account.totp_last_step = step
-    account.primary_factor = "totp"
-    ctx.db.add(account)
+    # one conditional UPDATE: two confirmations racing with one code turn it on (and make codes) once
+    enabled = ctx.db.execute(update(Account).where(Account.id == account.id, Account.totp_enabled == False,  # noqa: E712
+                                                   Account.totp_secret == account.totp_secret,
+                                                   Account.totp_last_step < step)
+                             .values(totp_enabled=True, totp_last_step=step, primary_factor="totp"))
+    if enabled.rowcount != 1:
+        raise Problem(409, "no_totp_enrolment")
     codes = _new_codes(ctx)
     stage = "full"
     if ctx.login_session is not None and ctx.login_session.stage == "enrol":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from web import clock, mail
@@ -43,10 +44,13 @@ def issue(ctx, account: Account, purpose: str) -> None:
 
 
 def redeem(ctx, raw: str) -> OneTimeLink | None:
-    """The link behind `raw` if it is unused and unexpired, now marked used; else None."""
-    link = ctx.db.exec(select(OneTimeLink).where(OneTimeLink.token_hash == tokens.digest(raw))).first()
-    if link is None or link.used_at is not None or link.expires_at <= clock.now():
+    """The link behind `raw` if it is unused and unexpired, now marked used; else None. Spent in one
+    conditional UPDATE: of many requests with one link, exactly one gets it."""
+    now = clock.now()
+    token_hash = tokens.digest(raw)
+    spent = ctx.db.execute(update(OneTimeLink).where(OneTimeLink.token_hash == token_hash,
+                                                     OneTimeLink.used_at == None,  # noqa: E711
+                                                     OneTimeLink.expires_at > now).values(used_at=now))
+    if spent.rowcount != 1:
         return None
-    link.used_at = clock.now()
-    ctx.db.add(link)
-    return link
+    return ctx.db.exec(select(OneTimeLink).where(OneTimeLink.token_hash == token_hash)).one()

@@ -94,3 +94,16 @@ class LoginAttempt(TenantOwned, table=True):
     user_agent: str = Field(default="", max_length=300)
     success: bool
     reason: str  # password_ok, wrong_password, unknown_account, locked, blocked, rate_limited, code_ok, ...
+
+
+class LoginThrottle(SQLModel, table=True):
+    """One row per thing the login limits count for: an e-mail address as typed, a source address, an
+    API token. Counting a guess first writes this row (web.auth.ratelimit.take_guess), which holds it
+    until the guess is recorded and committed: two guesses for the same thing are counted one after
+    the other, on SQLite and PostgreSQL alike, however many arrive at once."""
+
+    __audit__ = False
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=300)
+    touched_at: datetime

@@ -1,28 +1,62 @@
 """The portal's HTML pages. They are static shells: the data arrives through the JSON API, which
-does every permission check, so a page itself shows nothing to someone not logged in."""
+does every permission check, so a page itself shows nothing to someone not logged in.
+
+Every logged-in page is the one shell, static/portal.html (head, header, menu place, <main>), filled
+from its `Page` below: the module that runs it, the key of its title, and either its own markup inside
+<main> (static/pages/<name>.html) or none, when the module draws the page with the toolkit. A new screen
+is one `Page` line here, one module in static/js/, its menu entry (static/js/layout.js) and its texts.
+The login pages keep small shells of their own (no header, no menu)."""
 
 from __future__ import annotations
 
-from starlette.responses import FileResponse
+from dataclasses import dataclass
+from html import escape
+from string import Template
+
+from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web.settings import REPO_ROOT
 
 STATIC_DIR = REPO_ROOT / "static"
+SHELL = STATIC_DIR / "portal.html"
 
-# path -> HTML file in static/
-PAGES = {
-    "/": "shell.html",
+
+@dataclass(frozen=True)
+class Page:
+    script: str  # its module, under static/js/
+    title: str  # text key of its <title>
+    markup: str | None = None  # its own markup inside <main>, static/pages/<markup>; None: the script draws it
+    styles: tuple[str, ...] = ()  # stylesheets besides app.css, under static/css/
+    width: str = ""  # "wide", "narrow" or "editor": how much of the screen <main> takes
+    preload: tuple[str, ...] = ()  # modules the script imports, fetched at once (under static/js/)
+    folded_menu: bool = False  # the menu behind its button at any width (pages that want all the room)
+
+
+BRIDGE_STYLES = ("portal-calls.css",)
+
+# path -> the page
+PAGES: dict[str, Page] = {
+    "/": Page("shell.js", "ui.nav.home"),
+    "/account/security": Page("security.js", "ui.security.title", "security.html", width="narrow"),
+    "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
+    # any id: the page itself sends a wrong one back to the list
+    "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css",), width="editor",
+                        preload=("canvas/model.js", "canvas/dnd.js", "canvas/forms.js", "canvas/panels.js",
+                                 "canvas/schema.js", "api.js", "i18n.js", "layout.js", "ui.js", "dom.js"),
+                        folded_menu=True),
+    "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
+    "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES, width="wide"),
+    "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
+    "/departments": Page("departments.js", "ui.departments.title"),
+}
+
+# path -> HTML file in static/: the pages before a login (a card of their own)
+OWN_PAGES = {
     "/login": "login.html",
     "/set-password": "set-password.html",
     "/forgot-password": "forgot-password.html",
-    "/account/security": "security.html",
-    "/plans": "plans.html",
-    "/plans/{id}": "plan.html",  # any id: the page itself sends a wrong one back to the list
-    "/live": "live.html",
-    "/calls": "calls.html",
-    "/integrations": "integrations.html",
 }
 
 # The call-plan schema, for the canvas's palette and step forms (no secrets: the API's own contract).
@@ -36,16 +70,42 @@ SECURITY_HEADERS = {
 }
 
 
+def render(page: Page) -> str:
+    """The shell filled for `page`. Read on every request (two small files), so an edit shows at once."""
+    head = [f'  <link rel="stylesheet" href="/static/css/{escape(name)}">\n' for name in page.styles]
+    head.append(f'  <script type="module" src="/static/js/{escape(page.script)}"></script>\n')
+    head += [f'  <link rel="modulepreload" href="/static/js/{escape(name)}">\n' for name in page.preload]
+    content = (STATIC_DIR / "pages" / page.markup).read_text(encoding="utf-8") if page.markup else ""
+    content = "".join(f"    {line}" if line.strip() else line for line in content.splitlines(keepends=True))
+    return Template(SHELL.read_text(encoding="utf-8")).substitute(
+        title=escape(page.title),
+        head="".join(head),
+        body_attributes=' data-menu="folded"' if page.folded_menu else "",
+        main_class=f"page page-{page.width}" if page.width else "page",
+        content=content,
+    )
+
+
 class PageRoute(Route):
+    permission = "public"
+
+    def __init__(self, path: str, page: Page):
+        async def endpoint(_request):
+            return HTMLResponse(render(page), headers=SECURITY_HEADERS)
+
+        super().__init__(path, endpoint, methods=["GET"], name=f"page:{path}")
+
+
+class OwnPageRoute(Route):
     permission = "public"
 
     def __init__(self, path: str, filename: str):
         file = STATIC_DIR / filename
 
-        async def page(_request):
+        async def endpoint(_request):
             return FileResponse(file, media_type="text/html", headers=SECURITY_HEADERS)
 
-        super().__init__(path, page, methods=["GET"], name=f"page:{filename}")
+        super().__init__(path, endpoint, methods=["GET"], name=f"page:{filename}")
 
 
 class StaticMount(Mount):
@@ -75,6 +135,6 @@ class SchemaRoute(Route):
 
 
 def routes() -> list:
-    return [PageRoute(path, filename) for path, filename in PAGES.items()] + [SchemaRoute()] + [
-        StaticMount("/static", app=RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
-    ]
+    return ([PageRoute(path, page) for path, page in PAGES.items()]
+            + [OwnPageRoute(path, filename) for path, filename in OWN_PAGES.items()]
+            + [SchemaRoute(), StaticMount("/static", app=RevalidatedStaticFiles(directory=STATIC_DIR), name="static")])

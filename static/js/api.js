@@ -14,6 +14,7 @@ export class ApiError extends Error {
     this.code = body.code || (status ? `http_${status}` : "network");
     this.title = body.title || t("ui.common.error");
     this.errors = Array.isArray(body.errors) ? body.errors : [];
+    this.problem = body; // the whole problem document: its extra members (used_by, numbers ...)
   }
 }
 
@@ -51,6 +52,8 @@ export async function api(method, path, body) {
 
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}) => api("POST", path, body);
+export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
 
 /** The caller's SessionState, or null when nobody is logged in. */
 export async function currentSession() {

@@ -5,7 +5,8 @@
 import { api, ApiError, get } from "./api.js";
 import { language, t } from "./i18n.js";
 import { clearErrors, setAlert, showProblem } from "./ui.js";
-import { $, duration, el, failStart, showError, startPortal, status, when } from "./portal.js";
+import { $, el } from "./dom.js";
+import { duration, failStart, showError, startPortal, status, when } from "./portal.js";
 
 const LIMIT = 50;
 const FILTERS = ["from", "to", "direction", "call_type", "missed", "number"];

@@ -5,7 +5,8 @@
 import { api, ApiError, get, post } from "./api.js";
 import { setText, t } from "./i18n.js";
 import { clearErrors, setAlert, showProblem, whileBusy } from "./ui.js";
-import { $, confirmTwice, el, failStart, showError, startPortal, status, when } from "./portal.js";
+import { $, el } from "./dom.js";
+import { confirmTwice, failStart, showError, startPortal, status, when } from "./portal.js";
 
 const EVENTS = ["missed_call", "voicemail", "call_ended", "agent_status", "test"];
 const STATES = ["pending", "delivered", "failed"];

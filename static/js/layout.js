@@ -1,55 +1,158 @@
-// The portal's frame around logged-in pages: app name, tenant, the user, the menu, logging out. Drawn
-// here for every page (each page's HTML holds only <header id="topbar">), so the menu is one list.
+// The portal's frame around logged-in pages: app name, tenant, the user, logging out, and the menu.
+// Drawn here for every page (the page shell holds only <header id="topbar">), so the menu is one list.
+//
+//   fillHeader(session, { enrolOnly })  draw the header and the menu for this account (startPortal()
+//                                       in portal.js calls it); enrolOnly: nothing to go to but logging out
+//   MENU                                the menu: entries by group, as below
+//   objectHref(kind, id) -> href | null where an object of that kind is edited, when that page exists
+//                                       and this account may open it (confirm.js links used_by with it)
+//
+// A menu entry: { href, text: "ui.nav.…", roles: [...], agent: true, ready: true, kind: "department",
+// item: "/plans/{id}" }
+//   roles  who sees it, as web/permissions.py lets them use the page's API (none: everyone);
+//   agent  also a "user" who is a queue agent;
+//   ready  the page exists. Entries without it are screens still to come: never drawn (no dead links);
+//          set it in the same commit as the page's route in web/pages.py (a test checks the two agree);
+//   kind   objects of this kind (web/references.py) are edited on this page: a link to one is
+//          `${href}?edit=<id>` (crud.js opens it), or `item` with {id} filled in.
+// The menu is a sidebar on wide screens and folds behind a "Menu" button on narrow ones (and on pages
+// that want all the width: <body data-menu="folded">); Esc closes it and gives the focus back.
 
 import { displayName, get, post } from "./api.js";
+import { el } from "./dom.js";
 import { t } from "./i18n.js";
 import { setAlert } from "./ui.js";
 
-// roles: who sees the link, as web/permissions.py lets them use the page's API (none: everyone);
-// agent: also a "user" who is a queue agent.
-export const NAV = [
-  { href: "/", text: () => t("ui.nav.home") },
-  { href: "/plans", text: () => t("ui.nav.plans"), roles: ["admin"] },
-  // the operator's blocked addresses and bridge health are on the live page too
-  { href: "/live", text: () => t("ui.nav.live"), roles: ["admin", "agent", "reports", "operator"], agent: true },
-  { href: "/calls", text: () => t("ui.nav.calls"), roles: ["admin", "reports"] },
-  { href: "/integrations", text: () => t("ui.nav.integrations"), roles: ["admin"] },
-  { href: "/account/security", text: () => t("ui.nav.security") },
+export const MENU = [
+  { href: "/", text: "ui.nav.home", ready: true },
+  { group: "ui.nav.group.calls", entries: [
+    { href: "/plans", text: "ui.nav.plans", roles: ["admin"], ready: true, kind: "plan", item: "/plans/{id}" },
+    { href: "/numbers", text: "ui.nav.numbers", roles: ["admin"], kind: "phone_number" },
+    { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], kind: "ring_group" },
+    { href: "/queues", text: "ui.nav.queues", roles: ["admin"], kind: "queue" },
+    { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], kind: "ivr_menu" },
+    { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], kind: "schedule" },
+    { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], kind: "voicemail_box" },
+    { href: "/audio", text: "ui.nav.audio", roles: ["admin"], kind: "audio" },
+  ] },
+  { group: "ui.nav.group.people", entries: [
+    { href: "/users", text: "ui.nav.users", roles: ["admin"], kind: "user" },
+    { href: "/devices", text: "ui.nav.devices", roles: ["admin"], kind: "device" },
+    { href: "/departments", text: "ui.nav.departments", roles: ["admin"], ready: true, kind: "department" },
+    { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], kind: "pickup_group" },
+    { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], kind: "contact" },
+  ] },
+  { group: "ui.nav.group.company", entries: [
+    { href: "/company", text: "ui.nav.company", roles: ["admin"] },
+    { href: "/accounts", text: "ui.nav.accounts", roles: ["admin"] },
+    { href: "/tenants", text: "ui.nav.tenants", roles: ["operator"] },
+    { href: "/audit", text: "ui.nav.audit", roles: ["admin", "operator"] },
+  ] },
+  { group: "ui.nav.group.reports", entries: [
+    // the operator's blocked addresses and bridge health are on the live page too
+    { href: "/live", text: "ui.nav.live", roles: ["admin", "agent", "reports", "operator"], agent: true, ready: true },
+    { href: "/calls", text: "ui.nav.calls", roles: ["admin", "reports"], ready: true },
+    { href: "/reports", text: "ui.nav.reports", roles: ["admin", "reports"] },
+  ] },
+  { group: "ui.nav.group.integrations", entries: [
+    { href: "/integrations", text: "ui.nav.integrations", roles: ["admin"], ready: true },
+  ] },
+  { group: "ui.nav.group.me", entries: [
+    { href: "/me/phone", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"] },
+    { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent"], agent: true },
+    { href: "/account/profile", text: "ui.nav.profile" },
+    { href: "/account/security", text: "ui.nav.security", ready: true },
+  ] },
 ];
 
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
+const entries = () => MENU.flatMap((item) => item.entries || [item]);
+let role = null;
+
+const mayOpen = (entry) => entry.ready && (entry.roles === undefined || entry.roles.includes(role));
+
+export function objectHref(kind, id) {
+  const entry = entries().find((candidate) => candidate.kind === kind && mayOpen(candidate));
+  if (!entry) return null;
+  return entry.item ? entry.item.replace("{id}", encodeURIComponent(id)) : `${entry.href}?edit=${encodeURIComponent(id)}`;
+}
+
+function isHere(entry) {
+  const here = window.location.pathname;
+  return entry.href === here || (entry.href !== "/" && here.startsWith(`${entry.href}/`));
+}
+
+function link(entry) {
+  const a = el("a", { href: entry.href, text: t(entry.text), "aria-current": isHere(entry) ? "page" : null });
+  return el("li", { "data-href": entry.href }, a);
+}
+
+function drawMenu() {
+  const items = [];
+  const add = (entry) => {
+    if (!entry.ready) return null;
+    const item = link(entry);
+    items.push({ entry, item });
+    return item;
+  };
+  const top = el("ul", { class: "menu-list" });
+  const groups = [];
+  for (const part of MENU) {
+    if (!part.entries) {
+      const item = add(part);
+      if (item) top.append(item);
+      continue;
+    }
+    const id = `menu-${part.group.split(".").pop()}`;
+    const list = el("ul", { class: "menu-list", "aria-labelledby": id }, ...part.entries.map(add).filter(Boolean));
+    if (!list.children.length) continue;
+    const group = el("div", { class: "menu-group" }, el("h3", { class: "menu-group-title", id, text: t(part.group) }), list);
+    groups.push(group);
   }
-  node.append(...children);
-  return node;
+  const nav = el("nav", { class: "menu", id: "menu", "aria-labelledby": "nav-label" },
+    el("h2", { id: "nav-label", class: "visually-hidden", text: t("ui.nav.label") }), top, ...groups);
+  return { nav, items, groups };
 }
 
 function drawHeader() {
   const header = document.getElementById("topbar");
-  const tenant = element("span", { class: "tenant", id: "tenant-name", hidden: "" });
-  const brand = element("p", { class: "brand" }, element("span", { class: "brand-mark", "aria-hidden": "true" }),
-    element("span", { text: t("ui.app_name") }), tenant);
-  const links = element("ul", { class: "nav-links" });
-  const items = NAV.map((entry) => {
-    const item = element("li", {}, element("a", { href: entry.href, text: entry.text() }));
-    links.append(item);
-    return { entry, item };
+  const toggle = el("button", { type: "button", class: "btn btn-quiet menu-toggle", id: "menu-toggle", "aria-expanded": "false",
+    "aria-controls": "menu" }, el("span", { class: "menu-icon", "aria-hidden": "true" }), el("span", { text: t("ui.nav.menu") }));
+  const tenant = el("span", { class: "tenant", id: "tenant-name", hidden: true });
+  const brand = el("p", { class: "brand" }, el("span", { class: "brand-mark", "aria-hidden": "true" }),
+    el("span", { text: t("ui.app_name") }), tenant);
+  const user = el("div", { class: "user" },
+    el("span", { class: "user-text" }, el("span", { class: "user-name", id: "user-name" }),
+      el("span", { class: "user-email", id: "user-email" })),
+    el("button", { type: "button", class: "btn btn-quiet", id: "logout", text: t("ui.nav.logout") }));
+  header.replaceChildren(el("div", { class: "topbar-inner" }, toggle, brand, user));
+  const menu = drawMenu();
+  const old = document.getElementById("menu");
+  if (old) old.remove();
+  header.after(menu.nav);
+  return { ...menu, toggle };
+}
+
+function wireToggle(toggle, nav) {
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    document.body.classList.toggle("menu-open", open);
+  };
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    setOpen(open);
+    if (open) (nav.querySelector("[aria-current]") || nav.querySelector("a"))?.focus();
   });
-  const user = element("div", { class: "user" },
-    element("span", { class: "user-text" }, element("span", { class: "user-name", id: "user-name" }),
-      element("span", { class: "user-email", id: "user-email" })),
-    element("button", { type: "button", class: "btn btn-quiet", id: "logout", text: t("ui.nav.logout") }));
-  const nav = element("nav", { class: "nav", "aria-labelledby": "nav-label" },
-    element("h2", { id: "nav-label", class: "visually-hidden", text: t("ui.nav.label") }), links, user);
-  header.replaceChildren(element("div", { class: "topbar-inner" }, brand, nav));
-  return items;
+  nav.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
 }
 
 export function fillHeader(session, { enrolOnly = false } = {}) {
-  const items = drawHeader();
+  role = session.account.role;
+  const { nav, items, groups, toggle } = drawHeader();
   const tenant = document.getElementById("tenant-name");
   if (session.tenant_name) {
     tenant.textContent = session.tenant_name;
@@ -57,20 +160,31 @@ export function fillHeader(session, { enrolOnly = false } = {}) {
   }
   document.getElementById("user-name").textContent = displayName(session.account);
   document.getElementById("user-email").textContent = session.account.email;
-  const role = session.account.role;
   const agentOnly = [];
   for (const { entry, item } of items) {
-    const here = window.location.pathname;
-    if (entry.href === here || (entry.href !== "/" && here.startsWith(`${entry.href}/`))) {
-      item.firstChild.setAttribute("aria-current", "page");
-    }
     // While the company's required enrolment is open there is nowhere else to go.
     item.hidden = enrolOnly || (entry.roles !== undefined && !entry.roles.includes(role));
     if (item.hidden && !enrolOnly && role === "user" && entry.agent) agentOnly.push(item);
   }
-  if (agentOnly.length) {
-    get("/api/me/agent").then(() => agentOnly.forEach((item) => { item.hidden = false; }), () => {});
+  const showGroups = () => {
+    for (const group of groups) {
+      group.hidden = ![...group.querySelectorAll("li")].some((item) => !item.hidden);
+      group.classList.toggle("menu-group-current", Boolean(group.querySelector("[aria-current]")));
+    }
+  };
+  showGroups();
+  if (enrolOnly) {
+    nav.hidden = true;
+    toggle.hidden = true;
+    document.body.dataset.menu = "none";
   }
+  if (agentOnly.length) {
+    get("/api/me/agent").then(() => {
+      agentOnly.forEach((item) => { item.hidden = false; });
+      showGroups();
+    }, () => {});
+  }
+  wireToggle(toggle, nav);
   document.getElementById("logout").addEventListener("click", async (event) => {
     const button = event.currentTarget;
     button.disabled = true;

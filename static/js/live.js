@@ -6,7 +6,8 @@
 import { api, ApiError, get } from "./api.js";
 import { t } from "./i18n.js";
 import { setAlert } from "./ui.js";
-import { $, confirmTwice, el, failStart, liveSocket, showError, startPortal, status, tickDurations, ticking, timeOf, when, yesNo } from "./portal.js";
+import { $, el } from "./dom.js";
+import { confirmTwice, failStart, liveSocket, showError, startPortal, status, tickDurations, ticking, timeOf, when, yesNo } from "./portal.js";
 
 const LIVE_ROLES = ["admin", "agent", "reports"];
 const BLOCK_ROLES = ["admin", "operator"];

@@ -4,22 +4,8 @@
 import { api, ApiError, currentSession, get, post } from "./api.js";
 import { browserLanguage, language, t } from "./i18n.js";
 import { fillHeader } from "./layout.js";
+import { $, el } from "./dom.js";
 import { go, onSubmit, setAlert, setFieldError, startPage } from "./ui.js";
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") element.className = value;
-    else if (name === "text") element.textContent = value;
-    else if (name.startsWith("data-") || name.startsWith("aria-")) element.setAttribute(name, value);
-    else element[name] = value;
-  }
-  for (const child of children) if (child) element.append(child);
-  return element;
-}
 
 const when = (value) => new Intl.DateTimeFormat(language() || "en", { dateStyle: "medium", timeStyle: "short" }).format(new Date(value));
 

@@ -1,25 +1,20 @@
-// Shared by the pages on the bridge's data (/live, /calls, /integrations): starting a logged-in page,
-// building DOM (texts always as text), dates and durations, and a websocket that reconnects.
+// Shared by the portal's logged-in pages: starting one, its alert and status lines, dates and durations,
+// and a websocket that reconnects.
+//
+//   startPortal() -> session | undefined   texts loaded, header and menu drawn; a visitor without a
+//                                          finished login is sent to /login (or to the enrolment)
+//   failStart(error)                       the page could not start: say why in its alert
+//   showError(error, region)               an ApiError's title (or a general text) in an alert region
+//   status(text)                           the page's role=status line (#page-status)
+//   when / timeOf / duration / ticking / tickDurations / yesNo   dates, times and durations as text
+//   liveSocket(path, { onMessage, onState, fallback })           a websocket that comes back
+//   confirmTwice(button, question, action) a small in-place "are you sure" for light actions
 
 import { ApiError, currentSession } from "./api.js";
+import { $, el } from "./dom.js";
 import { browserLanguage, language, t } from "./i18n.js";
 import { fillHeader } from "./layout.js";
 import { go, setAlert, startPage } from "./ui.js";
-
-export const $ = (id) => document.getElementById(id);
-
-export function el(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") element.className = value;
-    else if (name === "text") element.textContent = value;
-    else if (name.startsWith("data-") || name.startsWith("aria-")) element.setAttribute(name, value);
-    else element[name] = value;
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
-  return element;
-}
 
 /** The logged-in session of a full login, with the page's texts loaded and the header filled; else away. */
 export async function startPortal() {
@@ -36,8 +31,14 @@ export function failStart(error) {
   return startPage(browserLanguage()).then(() => showError(error));
 }
 
+/** The page's alert region: its own, or one put at the top of <main> (pages the toolkit draws). */
+function pageAlert() {
+  return $("page-alert") || $("main").insertBefore(el("div", { class: "alert", role: "alert", id: "page-alert" }),
+    $("main").querySelector("noscript")?.nextSibling || null);
+}
+
 /** An API refusal (or anything else) in the page's alert region. */
-export function showError(error, region = $("page-alert")) {
+export function showError(error, region = pageAlert()) {
   if (!(error instanceof ApiError)) console.warn(error);
   setAlert(region, error instanceof ApiError ? error.title : t("ui.common.error"));
 }

@@ -1,21 +1,18 @@
 // "/": the portal's home. Only for a finished login; anything else goes back to where it stands.
 
-import { ApiError, currentSession, displayName } from "./api.js";
-import { browserLanguage, setText, t } from "./i18n.js";
-import { fillHeader } from "./layout.js";
-import { go, setAlert, startPage } from "./ui.js";
+import { displayName } from "./api.js";
+import { $, el } from "./dom.js";
+import { t } from "./i18n.js";
+import { failStart, startPortal } from "./portal.js";
 
 async function start() {
-  const session = await currentSession();
-  if (!session) return go("/login");
-  if (session.stage === "enrol") return go("/account/security");
-  if (session.stage !== "full") return go("/login");
-  await startPage(session.account.language);
-  fillHeader(session);
-  setText(document.getElementById("welcome"), "ui.shell.welcome", { name: displayName(session.account) });
+  const session = await startPortal();
+  if (!session) return;
+  $("main").append(
+    el("div", { class: "alert", role: "alert", id: "page-alert" }),
+    el("h1", { id: "welcome", text: t("ui.shell.welcome", { name: displayName(session.account) }) }),
+    el("div", { class: "empty-state" }, el("span", { class: "empty-icon", "aria-hidden": "true" }), el("p", { text: t("ui.shell.empty") })),
+  );
 }
 
-start().catch(async (error) => {
-  await startPage(browserLanguage());
-  setAlert(document.getElementById("page-alert"), error instanceof ApiError ? error.title : t("ui.common.error"));
-});
+start().catch(failStart);

@@ -59,9 +59,10 @@ export function clearErrors(form) {
   }
 }
 
-/** Put `message` under the input called `name` and tie it to that input for screen readers. */
+/** Put `message` under the input called `name` (or under the control given: an input, or the fieldset
+ * of a group) and tie it to that control for screen readers. */
 export function setFieldError(form, name, message) {
-  const input = form.elements.namedItem(name);
+  const input = typeof name === "string" ? form.elements.namedItem(name) : name;
   if (!input || !(input instanceof HTMLElement)) return false;
   const id = `${input.id || name}-error`;
   let element = form.querySelector(`#${CSS.escape(id)}`);
@@ -78,12 +79,18 @@ export function setFieldError(form, name, message) {
   return true;
 }
 
-function pointerToName(pointer) {
+export function pointerToName(pointer) {
   return String(pointer || "")
     .replace(/^\//, "")
     .split("/")[0]
     .replace(/~1/g, "/")
     .replace(/~0/g, "~");
+}
+
+/** The text of one field error of a problem document: ours for its code when we have one, else the API's. */
+export function fieldErrorText(item) {
+  const key = `ui.field.${item.code}`;
+  return has(key) ? t(key) : item.message;
 }
 
 /** Show an API refusal: its title in the form's alert region, each field error next to its input. */
@@ -93,8 +100,7 @@ export function showProblem(form, error, { title } = {}) {
   let firstInvalid = null;
   for (const item of problem.errors) {
     const name = pointerToName(item.pointer);
-    const key = `ui.field.${item.code}`;
-    const message = has(key) ? t(key) : item.message;
+    const message = fieldErrorText(item);
     if (name && setFieldError(form, name, message)) {
       firstInvalid = firstInvalid || form.elements.namedItem(name);
     } else if (problem.code === "invalid" && message) {

@@ -64,13 +64,45 @@ def code_at(secret: str, steps_from_now: int = 0) -> str:
 def used_i18n_keys(paths) -> tuple[set[str], set[str]]:
     """(literal keys, prefixes of keys built at run time) that pages and scripts use: every quoted
     "ui.…" string (data-i18n attributes, t("…") calls, tables of keys), a quoted one ending in "." and a
-    template literal `ui.…${` being a prefix."""
+    template literal `ui.…${` being a prefix; comment lines are not read."""
     import re
 
     literal, prefixes = set(), set()
     for path in paths:
-        text = path.read_text()
+        # comment lines document keys (the toolkit's examples), they do not use them
+        text = "\n".join(line for line in path.read_text().splitlines()
+                         if not line.lstrip().startswith(("//", "* ", "/*")))
         for key in re.findall(r'"(ui\.[a-z0-9_.]+)"', text):
             (prefixes if key.endswith(".") else literal).add(key)
         prefixes.update(re.findall(r'`(ui\.[a-z0-9_.]+)\$\{', text))
     return literal, prefixes
+
+
+def menu_entries() -> list[dict]:
+    """The portal menu as static/js/layout.js declares it (one entry a line), in its order: dicts with
+    href, text, roles (a set; None: everyone), ready, agent, kind and group (its text key; None at the top)."""
+    import re
+
+    from web.settings import REPO_ROOT
+
+    text = (REPO_ROOT / "static" / "js" / "layout.js").read_text()
+    block = text[text.index("export const MENU = ["):]
+    block = block[:block.index("\n];")]
+    entries, group = [], None
+    for line in block.splitlines():
+        started = re.search(r'\{ group: "(ui\.nav\.[a-z_.]+)"', line)
+        if started:
+            group = started.group(1)
+        entry = re.search(r'\{ href: "([^"]+)", text: "(ui\.nav\.[a-z_]+)"(.*?)\},?$', line.strip())
+        if entry:
+            rest = entry.group(3)
+            roles = re.search(r'roles: \[([^\]]*)\]', rest)
+            kind = re.search(r'kind: "([a-z_]+)"', rest)
+            entries.append({
+                "href": entry.group(1), "text": entry.group(2), "group": group,
+                "roles": set(re.findall(r'"([a-z]+)"', roles.group(1))) if roles else None,
+                "ready": "ready: true" in rest, "agent": "agent: true" in rest, "kind": kind.group(1) if kind else None,
+            })
+        if line.strip().startswith("] },"):
+            group = None
+    return entries

@@ -4,6 +4,8 @@
 
 import { api, ApiError, currentSession, get, post } from "../api.js";
 import { browserLanguage, has, language, loadMessages, t } from "../i18n.js";
+import { el } from "../dom.js";
+import { guardUnsaved } from "../form.js";
 import { fillHeader } from "../layout.js";
 import { go, setAlert, startPage } from "../ui.js";
 import { DragController } from "./dnd.js";
@@ -31,19 +33,6 @@ export const state = {
   validateTimer: 0,
   index: null,
 };
-
-export function el(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") element.className = value;
-    else if (name === "text") element.textContent = value;
-    else if (name.startsWith("data-") || name.startsWith("aria-") || name === "role" || name === "for") element.setAttribute(name, value === true ? "" : value);
-    else element[name] = value;
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
-  return element;
-}
 
 export function typeName(type) {
   return t(`ui.canvas.type.${type}`);
@@ -802,12 +791,7 @@ function wire() {
       save();
     }
   });
-  window.addEventListener("beforeunload", (event) => {
-    if (isDirty()) {
-      event.preventDefault();
-      event.returnValue = "";
-    }
-  });
+  guardUnsaved(isDirty);
 }
 
 async function start() {

@@ -1,0 +1,66 @@
+// Deleting with a question first, and with the reason when the API refuses.
+//
+//   confirmDelete({ name, path }) -> Promise<boolean>
+//     Asks "Delete “<name>”?" in a small modal dialog (Cancel has the focus: the safe choice). Delete
+//     sends DELETE <path>; done: a toast says so and it resolves true. When the API refuses because
+//     something still uses the object (409 with `used_by`, see web/references.py), the dialog lists
+//     each user: its kind and name, a link to where it is edited when that page exists and the
+//     account may open it (layout.js objectHref), plain text otherwise. Resolves false when nothing
+//     was deleted.
+
+import { ApiError, del } from "./api.js";
+import { el } from "./dom.js";
+import { has, t } from "./i18n.js";
+import { objectHref } from "./layout.js";
+import { openSheet } from "./sheet.js";
+import { toast } from "./toast.js";
+import { setAlert } from "./ui.js";
+
+export function kindName(kind) {
+  const key = `ui.kit.kind.${kind}`;
+  return has(key) ? t(key) : kind.replace(/_/g, " ");
+}
+
+function usedByList(usedBy) {
+  return el("ul", { class: "used-by" }, ...usedBy.map((use) => {
+    const href = objectHref(use.kind, use.id);
+    const name = use.name || `#${use.id}`;
+    return el("li", { "data-kind": use.kind },
+      el("span", { class: "used-kind", text: `${kindName(use.kind)}: ` }),
+      href ? el("a", { href, text: name }) : el("span", { text: name }));
+  }));
+}
+
+export function confirmDelete({ name, path }) {
+  const alert = el("div", { class: "alert", role: "alert" });
+  const remove = el("button", { type: "button", class: "btn btn-danger", text: t("ui.kit.delete") });
+  const cancel = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.common.cancel") });
+  const content = el("div", { class: "confirm" },
+    el("p", { text: t("ui.kit.delete_explain") }), alert, el("div", { class: "actions" }, remove, cancel));
+  const sheet = openSheet({ title: t("ui.kit.delete_title", { name }), content, variant: "dialog", role: "alertdialog", initialFocus: cancel,
+    closeButton: false });
+  cancel.addEventListener("click", () => sheet.close(false));
+  remove.addEventListener("click", async () => {
+    setAlert(alert, "");
+    remove.disabled = true;
+    try {
+      await del(path);
+      sheet.close(true);
+      toast(t("ui.kit.deleted", { name }));
+    } catch (error) {
+      remove.disabled = false;
+      if (!(error instanceof ApiError)) console.warn(error);
+      const usedBy = error instanceof ApiError && Array.isArray(error.problem.used_by) ? error.problem.used_by : [];
+      setAlert(alert, error instanceof ApiError ? error.title : t("ui.common.error"));
+      if (usedBy.length) {
+        const close = el("button", { type: "button", class: "btn btn-primary", text: t("ui.kit.close") });
+        close.addEventListener("click", () => sheet.close(false));
+        const list = usedByList(usedBy);
+        content.replaceChildren(alert, el("p", { class: "used-by-intro", text: t("ui.kit.used_by") }), list,
+          el("div", { class: "actions" }, close));
+        (list.querySelector("a") || close).focus();
+      }
+    }
+  });
+  return sheet.closed.then((result) => result === true);
+}

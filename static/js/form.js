@@ -1,0 +1,328 @@
+// A form generated from the API's JSON Schema (see schema.js), with per-field overrides, the API's field
+// errors shown beside their fields, and a guard against leaving with unsaved changes.
+//
+//   const form = await schemaForm({
+//     schema,                     // bodySchema("POST", "/api/departments"): its properties become fields
+//     editable: ["name", ...],    // optional: only these (an edit form: the PATCH schema's properties)
+//     labels: "ui.departments.field.",   // label key = labels + name, unless the field says `label`
+//     fields: {                   // per-field overrides, all optional:
+//       name: { label: "ui.x.y",  //   label key
+//               help: "ui.x.z",   //   help text key, shown under the label (aria-describedby)
+//               order: 1,         //   fields with an order come first, lowest first; others keep schema order
+//               hidden: true,     //   not shown and not sent ... unless `value` is given: then always sent
+//               value: 42,        //   a fixed value (with hidden)
+//               widget: "textarea" | "password" | "email" | "tel" | "url" | "text" | "number" | "checkbox"
+//                     | "select" | "checkboxes" | (field) => ({ element, control, get(), set(value) }),
+//               options: [{ value, label }] | async () => [...],   // for select / checkboxes (label: text)
+//               enumLabels: "ui.x.strategy.",  // enum option text = key prefix + value (else the value)
+//               placeholder, autocomplete, inputmode },
+//     },
+//     value: row,                 // the object edited (fields start from it); none: new (schema defaults)
+//     submit: (body, { changed, value }) => api(...),   // body: every field when new, only changes when not
+//     submitText: "ui.kit.save",  // key of the submit button
+//     cancel: () => {},           // optional: a Cancel button
+//     onSaved: (saved) => {},
+//   });
+//   form.element       the <form>, to put anywhere (a page, a sheet)
+//   form.isDirty()     anything changed since it was filled or saved
+//   form.values()      the current values, by field name
+//   form.focusFirst()  focus the first field
+//   form.showProblem(error)   an ApiError: each errors[] item beside the field its pointer names (the
+//                      first segment: /members/2 -> members), aria-invalid + aria-describedby on the
+//                      control, focus on the first bad field in the form's order; the rest in the alert
+//
+// A custom widget gets field = { name, id, describedBy, spec (the override), schema (schema.js field) }
+// and returns { element: what goes under the label, control: what takes the focus and aria-invalid,
+// get(), set(value) }. Fields of kind "object"/"objects" are left out unless they have a widget.
+//
+// guardUnsaved(isDirty) -> stop(): the browser asks before leaving the page while isDirty() is true.
+// Every schemaForm on the page is guarded this way while it is in the document.
+
+import { ApiError } from "./api.js";
+import { el, uid } from "./dom.js";
+import { has, t } from "./i18n.js";
+import { describe } from "./schema.js";
+import { clearErrors, fieldErrorText, pointerToName, setAlert, setFieldError, whileBusy } from "./ui.js";
+
+// ---- the unsaved-changes guard ---------------------------------------------------------------------------
+
+const guards = new Set();
+
+window.addEventListener("beforeunload", (event) => {
+  for (const isDirty of guards) {
+    if (isDirty()) {
+      event.preventDefault();
+      event.returnValue = ""; // older browsers ask only when this is set
+      return;
+    }
+  }
+});
+
+export function guardUnsaved(isDirty) {
+  guards.add(isDirty);
+  return () => guards.delete(isDirty);
+}
+
+// ---- texts -------------------------------------------------------------------------------------------
+
+/** The text of `key`; a key missing from the catalogue is a fault of the screen, said on the console. */
+function text(key) {
+  if (!has(key)) console.error(`missing text: ${key}`);
+  return t(key);
+}
+
+// ---- widgets -----------------------------------------------------------------------------------------
+
+const INPUT_TYPES = { email: "email", uri: "url", password: "password" };
+
+function inputWidget(field, type) {
+  const { schema, spec } = field;
+  const input = el("input", {
+    type, id: field.id, name: field.name,
+    maxLength: schema.maxLength ?? null, min: schema.min ?? null, max: schema.max ?? null,
+    step: type === "number" ? (schema.kind === "integer" ? "1" : "any") : null,
+    placeholder: spec.placeholder || null, autocomplete: spec.autocomplete || "off", inputMode: spec.inputmode || null,
+  });
+  const empty = () => (schema.nullable ? null : undefined);
+  return {
+    element: input,
+    control: input,
+    get() {
+      const raw = input.value;
+      if (type === "number") {
+        if (raw.trim() === "") return empty();
+        const number = Number(raw);
+        return Number.isFinite(number) ? number : raw; // the API says what is wrong with it
+      }
+      if (raw.trim() === "" && schema.nullable) return null;
+      return raw;
+    },
+    set(value) {
+      input.value = value === null || value === undefined ? "" : String(value);
+    },
+  };
+}
+
+function textareaWidget(field) {
+  const area = el("textarea", { id: field.id, name: field.name, rows: 4, maxLength: field.schema.maxLength ?? null });
+  return {
+    element: area, control: area,
+    get: () => (area.value.trim() === "" && field.schema.nullable ? null : area.value),
+    set(value) {
+      area.value = value ?? "";
+    },
+  };
+}
+
+function checkboxWidget(field) {
+  const box = el("input", { type: "checkbox", id: field.id, name: field.name });
+  return {
+    element: box, control: box,
+    get: () => box.checked,
+    set(value) {
+      box.checked = Boolean(value);
+    },
+  };
+}
+
+async function optionsOf(field) {
+  const { spec, schema } = field;
+  if (typeof spec.options === "function") return spec.options();
+  if (Array.isArray(spec.options)) return spec.options;
+  const values = schema.kind === "list" ? schema.items.enum : schema.enum;
+  return (values || []).map((value) => ({ value, label: spec.enumLabels ? text(`${spec.enumLabels}${value}`) : String(value) }));
+}
+
+async function selectWidget(field) {
+  const options = await optionsOf(field);
+  const select = el("select", { id: field.id, name: field.name },
+    field.schema.nullable ? el("option", { value: "", text: t("ui.kit.none") }) : null,
+    ...options.map((option, index) => el("option", { value: String(index), text: option.label })));
+  return {
+    element: select, control: select,
+    get() {
+      if (select.value === "") return null;
+      return options[Number(select.value)].value;
+    },
+    set(value) {
+      const index = options.findIndex((option) => option.value === value);
+      select.value = index >= 0 ? String(index) : (field.schema.nullable ? "" : "0");
+    },
+  };
+}
+
+async function checkboxesWidget(field) {
+  const options = await optionsOf(field);
+  const boxes = options.map((option, index) => el("input", { type: "checkbox", name: field.name, value: String(index), id: `${field.id}-${index}` }));
+  const group = el("div", { class: "checks-list" }, ...options.map((option, index) =>
+    el("label", { for: boxes[index].id }, boxes[index], el("span", { text: option.label }))));
+  return {
+    element: group,
+    control: null, // the fieldset is the control (set by the field)
+    get: () => options.filter((_, index) => boxes[index].checked).map((option) => option.value),
+    set(value) {
+      const chosen = Array.isArray(value) ? value : [];
+      options.forEach((option, index) => {
+        boxes[index].checked = chosen.includes(option.value);
+      });
+    },
+    focus: () => boxes[0] && boxes[0].focus(),
+  };
+}
+
+function widgetFor(field) {
+  const { spec, schema } = field;
+  const kind = spec.widget || (schema.kind === "boolean" ? "checkbox"
+    : schema.kind === "enum" ? "select"
+      : schema.kind === "list" && schema.items.enum ? "checkboxes"
+        : schema.kind === "integer" || schema.kind === "number" ? "number"
+          : spec.options ? "select"
+            : INPUT_TYPES[schema.format] || "text");
+  if (typeof kind === "function") return kind(field);
+  if (kind === "checkbox") return checkboxWidget(field);
+  if (kind === "select") return selectWidget(field);
+  if (kind === "checkboxes") return checkboxesWidget(field);
+  if (kind === "textarea") return textareaWidget(field);
+  return inputWidget(field, kind);
+}
+
+// ---- the form ----------------------------------------------------------------------------------------
+
+function ordered(fields, overrides) {
+  const withOrder = fields.filter((field) => overrides[field.name] && overrides[field.name].order !== undefined)
+    .sort((a, b) => overrides[a.name].order - overrides[b.name].order);
+  return [...withOrder, ...fields.filter((field) => !withOrder.includes(field))];
+}
+
+async function drawField(formId, schemaField, spec, labels) {
+  const id = `${formId}-${schemaField.name}`;
+  const helpId = spec.help ? `${id}-help` : null;
+  const field = { name: schemaField.name, id, describedBy: helpId, spec, schema: schemaField };
+  const widget = await widgetFor(field);
+  const label = text(spec.label || `${labels}${schemaField.name}`);
+  const help = spec.help ? el("p", { class: "hint", id: helpId, text: text(spec.help) }) : null;
+  let container;
+  let control = widget.control;
+  if (control === null) {
+    // a group of boxes: the fieldset is what is described, marked invalid and labelled
+    container = el("fieldset", { class: "field checks", id: `${id}-group`, "aria-describedby": helpId },
+      el("legend", { text: label }), help, widget.element);
+    control = container;
+  } else if (control.type === "checkbox") {
+    container = el("div", { class: "field field-box" },
+      el("div", { class: "check-row" }, widget.element, el("label", { for: id, text: label })), help);
+  } else {
+    container = el("div", { class: "field" }, el("label", { for: id, text: label }), help, widget.element);
+  }
+  if (helpId && control !== container) control.setAttribute("aria-describedby", helpId);
+  if (schemaField.required) {
+    container.dataset.required = "";
+    if (control !== container) control.setAttribute("aria-required", "true");
+  }
+  container.dataset.field = schemaField.name;
+  return { ...widget, name: schemaField.name, container, control, required: schemaField.required,
+    focus: widget.focus || (() => control.focus()) };
+}
+
+const isEmpty = (value) => value === null || value === undefined || (typeof value === "string" && value.trim() === "")
+  || (Array.isArray(value) && value.length === 0);
+
+export async function schemaForm({
+  schema, editable = null, labels = "", fields: overrides = {}, value = null, submit, submitText = "ui.kit.save",
+  cancel = null, onSaved = () => {},
+}) {
+  const formId = uid("form");
+  const known = describe(schema).filter((field) => !editable || editable.includes(field.name));
+  const fixed = {}; // hidden fields with a value of their own
+  const drawn = [];
+  for (const schemaField of ordered(known, overrides)) {
+    const spec = overrides[schemaField.name] || {};
+    if (spec.hidden) {
+      if ("value" in spec) fixed[schemaField.name] = spec.value;
+      continue;
+    }
+    if ((schemaField.kind === "object" || schemaField.kind === "objects") && !spec.widget) {
+      console.warn(`form: no widget for ${schemaField.name} (${schemaField.kind}); give it one in fields`);
+      continue;
+    }
+    drawn.push(await drawField(formId, schemaField, spec, labels));
+  }
+
+  const alert = el("div", { class: "alert", role: "alert" });
+  const buttons = el("div", { class: "actions form-actions" },
+    el("button", { type: "submit", class: "btn btn-primary", text: t(submitText) }),
+    cancel ? el("button", { type: "button", class: "btn btn-secondary", "data-cancel": true, text: t("ui.common.cancel") }) : null);
+  const element = el("form", { class: "schema-form", id: formId, noValidate: true }, alert, ...drawn.map((f) => f.container), buttons);
+  if (cancel) buttons.querySelector("[data-cancel]").addEventListener("click", () => cancel());
+
+  for (const field of drawn) {
+    field.set(value && field.name in value ? value[field.name] : known.find((k) => k.name === field.name).default);
+  }
+
+  const values = () => Object.fromEntries(drawn.map((field) => [field.name, field.get()]));
+  let saved = JSON.stringify(values());
+  const isDirty = () => JSON.stringify(values()) !== saved;
+  const markSaved = () => {
+    saved = JSON.stringify(values());
+  };
+  guardUnsaved(() => element.isConnected && isDirty());
+
+  function showProblem(error) {
+    const problem = error instanceof ApiError ? error : new ApiError(0, { title: t("ui.common.error") });
+    const bad = new Set();
+    const unplaced = [];
+    for (const item of problem.errors) {
+      const field = drawn.find((f) => f.name === pointerToName(item.pointer));
+      if (field && setFieldError(element, field.control, fieldErrorText(item))) bad.add(field);
+      else if (item.message) unplaced.push(fieldErrorText(item));
+    }
+    setAlert(alert, [problem.title, ...unplaced].join(" "));
+    const first = drawn.find((field) => bad.has(field));
+    if (first) first.focus();
+  }
+
+  function checkRequired() {
+    const missing = drawn.filter((field) => field.required && isEmpty(field.get()));
+    for (const field of missing) setFieldError(element, field.control, t("ui.common.required"));
+    if (missing.length) missing[0].focus();
+    return missing.length === 0;
+  }
+
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (element.getAttribute("aria-busy") === "true") return;
+    clearErrors(element);
+    if (!checkRequired()) return;
+    const current = values();
+    const before = JSON.parse(saved);
+    const changed = Object.keys(current).filter((name) => JSON.stringify(current[name]) !== JSON.stringify(before[name]));
+    if (value && changed.length === 0) {
+      onSaved(value); // nothing to send
+      return;
+    }
+    const body = { ...fixed };
+    for (const [name, fieldValue] of Object.entries(current)) {
+      if (fieldValue === undefined) continue; // empty, not nullable: the API's default
+      if (!value || changed.includes(name)) body[name] = fieldValue;
+    }
+    await whileBusy(element, async () => {
+      try {
+        const result = await submit(body, { changed, value });
+        markSaved();
+        onSaved(result);
+      } catch (error) {
+        if (!(error instanceof ApiError)) console.warn(error);
+        showProblem(error);
+      }
+    });
+  });
+
+  return {
+    element,
+    isDirty,
+    values,
+    markSaved,
+    showProblem,
+    focusFirst: () => (drawn[0] ? drawn[0].focus() : element.querySelector("button").focus()),
+  };
+}

@@ -1,0 +1,301 @@
+// A list of API objects as a table: search, sort, pages, an empty state, and each row's actions.
+//
+//   const list = listView({
+//     source: "/api/departments",          // or { path, paging, params }:
+//       // paging "all" (the default): the route answers the whole array (every Resource list, the
+//       //   plans, webhooks): searched, sorted and paged here, in the browser;
+//       // paging "offset": the route answers { items, total, limit, offset } (call records) and is
+//       //   sent limit, offset and q (the search text);
+//       // paging "cursor": the route answers the newest `pageSize` rows and takes ?before_id= for older
+//       //   ones (audit log, deliveries): "Newer" / "Older" instead of page numbers.
+//       // params: () => ({ name: value }) adds a screen's own filters to every request.
+//     columns: [{ key: "name", label: "ui.departments.field.name",   // key of the column title
+//                 value: (row) => text | Node,       // the cell (default: row[key] as text)
+//                 sort: true | (row) => value,       // sortable (paging "all"): by row[key] or this
+//                 class: "mono" }],
+//     rowHeader: "name",                   // the column whose cell is the row's header (default: first)
+//     name: (row) => row.name,             // what a row is called (the actions' labels)
+//     search: ["name", "number"],          // fields searched (paging "all"); true: the server's q; false: none
+//     sort: { key: "name", dir: "asc" },   // the first order
+//     pageSize: 25,
+//     actions: [{ label: "ui.kit.edit", named: "ui.kit.edit_named",   // button text; its aria-label {name}
+//                 run: (row, button) => ..., show: (row) => true, danger: false }],
+//     empty: "ui.departments.empty",       // key: no rows at all
+//     emptyAction: element,                // shown with it (e.g. the "New department" button)
+//     filter: (row) => true,               // paging "all": rows the screen hides
+//     label: "ui.departments.title",       // key naming the table (its caption, for screen readers)
+//     urlState: true,                      // search, sort and page kept in the address (?q=&sort=-name&page=2)
+//   });
+//   list.element     to put in the page
+//   list.reload()    fetch again (after a change); the focus stays on the same row's button when it can
+//   list.rows()      the rows as last fetched
+//
+// Reading the list works with the keyboard alone: sort buttons in the column heads (aria-sort), the
+// count of what is shown in a role=status line, "Previous"/"Next" that say which page is shown.
+
+import { get } from "./api.js";
+import { el, uid } from "./dom.js";
+import { language, t } from "./i18n.js";
+
+const fold = (value) => String(value ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLocaleLowerCase();
+
+function cellValue(column, row) {
+  if (column.value) return column.value(row);
+  const value = row[column.key];
+  return value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+function sortValue(column, row) {
+  if (typeof column.sort === "function") return column.sort(row);
+  return row[column.key];
+}
+
+export function listView({
+  source, columns, rowHeader = null, name = (row) => String(row.id), search = false, sort = null, pageSize = 25,
+  actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true,
+}) {
+  const { path, paging = "all", params = () => ({}) } = typeof source === "string" ? { path: source } : source;
+  const header = rowHeader || columns[0].key;
+  const state = { q: "", sort: sort ? { ...sort } : null, page: 1, cursors: [], rows: [], total: 0, more: false };
+
+  if (urlState) {
+    const query = new URLSearchParams(window.location.search);
+    state.q = query.get("q") || "";
+    const sortParam = query.get("sort");
+    if (sortParam && columns.some((column) => column.key === sortParam.replace(/^-/, "") && column.sort)) {
+      state.sort = { key: sortParam.replace(/^-/, ""), dir: sortParam.startsWith("-") ? "desc" : "asc" };
+    }
+    state.page = Math.max(1, Number.parseInt(query.get("page") || "1", 10) || 1);
+  }
+
+  // ---- the frame ------------------------------------------------------------------------------------
+
+  const searchId = uid("list-search");
+  const searchInput = search ? el("input", { type: "search", id: searchId, value: state.q, autocomplete: "off", maxLength: 100 }) : null;
+  const tools = search
+    ? el("div", { class: "list-tools" }, el("div", { class: "field list-search" }, el("label", { for: searchId, text: t("ui.kit.search") }), searchInput))
+    : null;
+  const count = el("p", { class: "list-count hint", role: "status", tabIndex: -1 });
+  const headCells = columns.map((column) => {
+    const th = el("th", { scope: "col", "data-key": column.key });
+    if (column.sort && paging === "all") {
+      th.append(el("button", { type: "button", class: "sort-button", "data-sort": column.key },
+        el("span", { text: t(column.label) }), el("span", { class: "sort-mark", "aria-hidden": "true" })));
+    } else {
+      th.textContent = t(column.label);
+    }
+    return th;
+  });
+  if (actions.length) headCells.push(el("th", { scope: "col", class: "actions-col", text: t("ui.kit.actions") }));
+  const body = el("tbody");
+  const table = el("table", { class: "data-table list-table" },
+    label ? el("caption", { class: "visually-hidden", text: t(label) }) : null,
+    el("thead", {}, el("tr", {}, ...headCells)), body);
+  const tableWrap = el("div", { class: "table-wrap" }, table);
+  const emptyState = el("div", { class: "empty-state list-empty", hidden: true },
+    el("span", { class: "empty-icon", "aria-hidden": "true" }), el("p", { text: t(empty) }), emptyAction);
+  const clear = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.kit.clear_search") });
+  const noMatchText = el("p");
+  const noMatch = el("div", { class: "empty-state list-no-match", hidden: true }, noMatchText, clear);
+  const previous = el("button", { type: "button", class: "btn btn-quiet", "data-page": "previous",
+    text: t(paging === "cursor" ? "ui.kit.newer" : "ui.kit.previous") });
+  const next = el("button", { type: "button", class: "btn btn-quiet", "data-page": "next",
+    text: t(paging === "cursor" ? "ui.kit.older" : "ui.kit.next") });
+  const pager = el("nav", { class: "pager", "aria-label": t("ui.kit.pages") }, previous, next);
+  const element = el("div", { class: "list" }, tools, count, tableWrap, emptyState, noMatch, pager);
+
+  // ---- the rows ---------------------------------------------------------------------------------------
+
+  function rowElement(row) {
+    const cells = columns.map((column) => {
+      const content = cellValue(column, row);
+      const cell = el(column.key === header ? "th" : "td", { scope: column.key === header ? "row" : null, class: column.class || null });
+      cell.append(content);
+      return cell;
+    });
+    if (actions.length) {
+      const rowName = name(row);
+      cells.push(el("td", {}, el("div", { class: "row-actions" }, ...actions.filter((action) => !action.show || action.show(row)).map((action, index) =>
+        el("button", {
+          type: "button", class: `btn btn-quiet${action.danger ? " btn-remove" : ""}`, "data-action": String(actions.indexOf(action)),
+          "data-index": String(index), text: t(action.label),
+          "aria-label": action.named ? t(action.named, { name: rowName }) : `${t(action.label)}: ${rowName}`,
+        })))));
+    }
+    return el("tr", { "data-row": String(row.id ?? "") }, ...cells);
+  }
+
+  function matches(row) {
+    if (filter && !filter(row)) return false;
+    if (!state.q || !Array.isArray(search)) return true;
+    const wanted = fold(state.q.trim());
+    return search.some((field) => fold(row[field]).includes(wanted));
+  }
+
+  function sorted(rows) {
+    if (!state.sort) return rows;
+    const column = columns.find((c) => c.key === state.sort.key);
+    if (!column) return rows;
+    const collator = new Intl.Collator(language() || "en", { numeric: true, sensitivity: "base" });
+    const factor = state.sort.dir === "desc" ? -1 : 1;
+    return [...rows].sort((a, b) => {
+      const x = sortValue(column, a);
+      const y = sortValue(column, b);
+      if (x === y) return 0;
+      if (x === null || x === undefined || x === "") return 1; // the empty ones last, either way
+      if (y === null || y === undefined || y === "") return -1;
+      if (typeof x === "number" && typeof y === "number") return (x - y) * factor;
+      return collator.compare(String(x), String(y)) * factor;
+    });
+  }
+
+  function drawHead() {
+    for (const th of headCells) {
+      const key = th.dataset.key;
+      if (!key || !th.querySelector("button")) continue;
+      const on = state.sort && state.sort.key === key;
+      if (on) th.setAttribute("aria-sort", state.sort.dir === "asc" ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+      th.querySelector(".sort-mark").textContent = on ? (state.sort.dir === "asc" ? "▲" : "▼") : "↕";
+    }
+  }
+
+  function remember() {
+    if (!urlState) return;
+    const query = new URLSearchParams(window.location.search);
+    const set = (key, value) => (value ? query.set(key, value) : query.delete(key));
+    set("q", state.q.trim());
+    set("sort", state.sort && paging === "all" ? `${state.sort.dir === "desc" ? "-" : ""}${state.sort.key}` : "");
+    set("page", state.page > 1 && paging !== "cursor" ? String(state.page) : "");
+    const text = query.toString();
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${text ? `?${text}` : ""}${window.location.hash}`);
+  }
+
+  function show(pageRows, { first, total, none }) {
+    body.replaceChildren(...pageRows.map(rowElement));
+    const searching = Boolean(state.q.trim());
+    tableWrap.hidden = pageRows.length === 0;
+    emptyState.hidden = !(none && !searching);
+    noMatch.hidden = !(pageRows.length === 0 && searching);
+    noMatchText.textContent = t("ui.kit.no_match", { query: state.q.trim() });
+    if (pageRows.length === 0) count.textContent = "";
+    else if (paging === "cursor") count.textContent = t("ui.kit.shown", { count: pageRows.length });
+    else count.textContent = t("ui.kit.range", { first, last: first + pageRows.length - 1, total });
+    drawHead();
+    remember();
+  }
+
+  async function fetchPage() {
+    const query = new URLSearchParams(Object.entries(params()).filter(([, value]) => value !== null && value !== undefined && value !== ""));
+    if (paging === "all") {
+      state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      return;
+    }
+    if (search && state.q.trim()) query.set("q", state.q.trim());
+    if (paging === "offset") {
+      query.set("limit", String(pageSize));
+      query.set("offset", String((state.page - 1) * pageSize));
+      const page = await get(`${path}?${query}`);
+      state.rows = page.items;
+      state.total = page.total;
+    } else {
+      const before = state.cursors[state.cursors.length - 1];
+      if (before) query.set("before_id", String(before));
+      state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      state.more = state.rows.length >= pageSize;
+    }
+  }
+
+  function draw() {
+    if (paging === "all") {
+      const rows = sorted(state.rows.filter(matches));
+      const pages = Math.max(1, Math.ceil(rows.length / pageSize));
+      state.page = Math.min(state.page, pages);
+      const start = (state.page - 1) * pageSize;
+      show(rows.slice(start, start + pageSize), { first: start + 1, total: rows.length, none: state.rows.filter((row) => !filter || filter(row)).length === 0 });
+      previous.disabled = state.page <= 1;
+      next.disabled = state.page >= pages;
+      pager.hidden = pages <= 1;
+    } else if (paging === "offset") {
+      show(state.rows, { first: (state.page - 1) * pageSize + 1, total: state.total, none: state.total === 0 });
+      previous.disabled = state.page <= 1;
+      next.disabled = state.page * pageSize >= state.total;
+      pager.hidden = state.total <= pageSize;
+    } else {
+      show(state.rows, { none: state.rows.length === 0 && state.cursors.length === 0 });
+      previous.disabled = state.cursors.length === 0;
+      next.disabled = !state.more;
+      pager.hidden = previous.disabled && next.disabled;
+    }
+  }
+
+  /** Fetch and draw; the focus stays on the same row's same button, else moves somewhere sensible. */
+  async function reload() {
+    const focused = document.activeElement;
+    const inRow = focused && body.contains(focused) ? {
+      row: focused.closest("tr").dataset.row, index: focused.dataset.index,
+    } : null;
+    await fetchPage();
+    draw();
+    if (inRow) {
+      const again = body.querySelector(`tr[data-row="${CSS.escape(inRow.row)}"] [data-index="${CSS.escape(inRow.index || "")}"]`);
+      (again || searchInput || count).focus?.();
+    }
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------------------
+
+  let timer = 0;
+  if (searchInput) {
+    searchInput.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        state.q = searchInput.value;
+        state.page = 1;
+        state.cursors = [];
+        if (paging === "all") draw();
+        else reload().catch(console.warn);
+      }, paging === "all" ? 120 : 300);
+    });
+  }
+  clear.addEventListener("click", () => {
+    searchInput.value = "";
+    state.q = "";
+    state.page = 1;
+    if (paging === "all") draw();
+    else reload().catch(console.warn);
+    searchInput.focus();
+  });
+  table.querySelector("thead").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-sort]");
+    if (!button) return;
+    const key = button.dataset.sort;
+    state.sort = { key, dir: state.sort && state.sort.key === key && state.sort.dir === "asc" ? "desc" : "asc" };
+    state.page = 1;
+    draw();
+  });
+  pager.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-page]");
+    if (!button || button.disabled) return;
+    const forward = button.dataset.page === "next";
+    if (paging === "cursor") {
+      if (forward) state.cursors.push(state.rows[state.rows.length - 1].id);
+      else state.cursors.pop();
+    } else {
+      state.page += forward ? 1 : -1;
+    }
+    const work = paging === "all" ? Promise.resolve(draw()) : reload();
+    work.then(() => {
+      // the button pressed may be disabled now (first or last page): keep the focus in the pager
+      (button.disabled ? (forward ? previous : next) : button).focus();
+    }, console.warn);
+  });
+  body.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action]");
+    if (!button) return;
+    const row = state.rows.find((item) => String(item.id ?? "") === button.closest("tr").dataset.row);
+    if (row) actions[Number(button.dataset.action)].run(row, button);
+  });
+
+  return { element, reload, rows: () => state.rows };
+}

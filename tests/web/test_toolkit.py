@@ -1,0 +1,123 @@
+"""The portal toolkit and the page shell without a browser: every page is the one shell (strict headers,
+no inline code, its module and markup exist, no other copies of the frame in static/); the menu shows
+exactly the pages that exist, to the roles their API lets in, and links object kinds the API names in
+used_by; every text key the toolkit and its screens use exists in English and Dutch."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.web.helpers import menu_entries, used_i18n_keys
+from web import i18n, pages
+from web.permissions import EVERYONE, PERMISSIONS
+from web.settings import REPO_ROOT
+
+STATIC = REPO_ROOT / "static"
+JS = STATIC / "js"
+TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "toast.js", "schema.js", "form.js",
+           "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
+SCREENS = ["departments.js", *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
+SOURCES = [JS / name for name in TOOLKIT + SCREENS]
+
+# the permission of each existing page's API: its menu entry is shown to exactly those roles
+PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/calls": "calls.read",
+                    "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
+
+
+def test_every_portal_page_is_the_one_shell(client):
+    for path, page in pages.PAGES.items():
+        response = client.get(path.replace("{id}", "7"))
+        assert response.status_code == 200, path
+        assert response.headers["content-security-policy"] == pages.SECURITY_HEADERS["Content-Security-Policy"]
+        html = response.text
+        assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html, path
+        assert re.findall(r'<script type="module" src="/static/js/([a-z/-]+\.js)"></script>', html) == [page.script], path
+        assert html.count('<header class="topbar" id="topbar"></header>') == 1, path
+        assert f'<title data-i18n="{page.title}">' in html
+        assert (JS / page.script).is_file(), page.script
+        if page.markup:
+            markup = (STATIC / "pages" / page.markup).read_text()
+            assert "<html" not in markup and "topbar" not in markup, page.markup
+            assert markup.strip().splitlines()[0].strip() in html
+        for style in page.styles:
+            assert (STATIC / "css" / style).is_file()
+    # the frame is written once: only the shell and the login pages are whole documents
+    documents = {path.name for path in STATIC.glob("*.html")}
+    assert documents == {"portal.html", *pages.OWN_PAGES.values()}
+    assert not set(pages.PAGES) & set(pages.OWN_PAGES)
+
+
+def test_menu_shows_exactly_the_pages_that_exist():
+    entries = menu_entries()
+    assert 20 <= len(entries) <= 30  # grouped for the screens to come
+    ready = {entry["href"] for entry in entries if entry["ready"]}
+    portal_pages = {path for path in pages.PAGES if "{" not in path}
+    assert ready == portal_pages  # a page without an entry is unreachable; an entry without a page is a dead link
+    groups = [entry["group"] for entry in entries]
+    assert groups[0] is None and {"ui.nav.group.calls", "ui.nav.group.people", "ui.nav.group.company",
+                                  "ui.nav.group.reports", "ui.nav.group.integrations"} <= set(groups)
+    assert len({entry["href"] for entry in entries}) == len(entries)
+
+
+def test_menu_entries_are_shown_to_the_roles_their_api_lets_in():
+    entries = {entry["href"]: entry for entry in menu_entries()}
+    for path, permission in PAGE_PERMISSIONS.items():
+        roles = entries[path]["roles"]
+        assert (roles or EVERYONE) == PERMISSIONS[permission], path
+    for entry in entries.values():
+        assert entry["roles"] is None or entry["roles"] <= EVERYONE, entry
+
+
+def test_menu_kinds_are_the_kinds_used_by_names(app):
+    from web import references
+
+    kinds = [entry["kind"] for entry in menu_entries() if entry["kind"]]
+    assert len(kinds) == len(set(kinds))
+    assert set(kinds) <= set(references.KINDS), set(kinds) - set(references.KINDS)
+
+
+def toolkit_families(app) -> dict[str, set[str]]:
+    from web import references
+
+    return {"ui.kit.kind.": set(references.KINDS) | {"company_settings"}}
+
+
+def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(app):
+    catalogue = i18n.catalogue()
+    literal, prefixes = used_i18n_keys(SOURCES)
+    assert len(literal) > 60
+    families = toolkit_families(app)
+    prefixes -= {"ui.field."}  # fieldErrorText: ours when we have one, else the API's own message
+    assert prefixes <= set(families), prefixes - set(families)
+    wanted = literal | {prefix + value for prefix in prefixes for value in families[prefix]}
+    # the menu's texts, built from the one list
+    wanted |= {entry["text"] for entry in menu_entries()} | {entry["group"] for entry in menu_entries() if entry["group"]}
+    for lang in ("en", "nl"):
+        missing = sorted(key for key in wanted if key not in catalogue[lang])
+        assert not missing, f"{lang}: {missing}"
+    for key in ("ui.kit.kind.user", "ui.kit.kind.plan", "ui.kit.kind.department"):
+        assert key in wanted
+
+
+@pytest.mark.parametrize("name", ["toolkit.json", "departments.json"])
+def test_toolkit_catalogues_have_both_languages_alike(name):
+    own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
+    assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])
+    for key, text in own["en"].items():
+        assert key.startswith("ui."), key
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", own["nl"][key])), key
+        assert text.strip() and own["nl"][key].strip(), key
+
+
+def test_toolkit_modules_document_their_api_and_put_texts_in_as_text():
+    for path in SOURCES:
+        text = path.read_text()
+        assert text.startswith("//"), f"{path.name}: starts with the comment block that says what it offers"
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "outerHTML" not in text, path.name
+    # one DOM helper
+    helpers = [path.relative_to(JS) for path in JS.rglob("*.js")
+               if re.search(r"function (el|element)\(tag", path.read_text())]
+    assert [str(path) for path in helpers] == ["dom.js"]

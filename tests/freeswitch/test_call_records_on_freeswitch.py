@@ -1,11 +1,10 @@
 """What a real FreeSWITCH's CHANNEL_HANGUP_COMPLETE says about who answered, read by web.call_records:
 the plans and phones of test_plans_on_freeswitch.py (its fixtures), calls answered by a ring group's
-member, by a user, by a queue's agent, and by nobody. Skips without a `freeswitch` binary (that module's
-fixtures say why)."""
+member, by a user, by a queue's agent, and by nobody. Skips without FreeSWITCH or SIPp, as that module does."""
 
 from __future__ import annotations
 
-from tests.freeswitch.test_plans_on_freeswitch import pbx  # noqa: F401  (fixture)
+from tests.freeswitch.test_plans_on_freeswitch import pbx, pytestmark  # noqa: F401  (fixture, its skip and marker)
 from web import call_records
 
 

@@ -24,6 +24,7 @@ from fs_bridge.service import Bridge
 from tests.conftest import free_port
 from tests.fs_bridge.esl_server import EslServer
 from tests.fs_bridge.notice_support import email_event, hangup_event, make_plan
+from tests.processes import own_env
 from tests.web.factories_webhooks import make_webhook
 from web import clock
 from web.db import make_engine
@@ -267,7 +268,7 @@ def test_hangup_to_webhook_post_through_the_bridge_process_is_quick(database_url
     receiver = receivers()
     make_webhook(db, settings, admin.tenant.id, url=receiver.url, events=["call_ended"])
     server = EslServer(password="s3cret")
-    env = {**os.environ, "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(server.port),
+    env = {**os.environ, **own_env(tmp_path), "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(server.port),
            "CALLPLAN_ESL_PASSWORD": "s3cret", "CALLPLAN_DATABASE_URL": database_url,
            "CALLPLAN_SECRET_KEY": settings.secret_key, "CALLPLAN_WEBHOOK_ALLOW_PRIVATE": "1",
            "CALLPLAN_BRIDGE_FEED_PORT": "0",  # any free port: nothing reads the feed here

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import fast_settings, free_port
+from tests.processes import own_env
 from web.settings import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,6 +82,7 @@ def running_server(prefix: str = "callplan-browser-", **extra_env: str):
         base_url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
+            **own_env(Path(tmp)),  # never a running `make run`'s bridge feed, FreeSWITCH or var/ files
             "CALLPLAN_DATABASE_URL": url,
             "CALLPLAN_SECRET_KEY": "test",
             "CALLPLAN_PUBLIC_BASE_URL": base_url,

@@ -6,12 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test setup migrate clean
 
+# pip's own output (notices, warnings about running as root, build logs) goes to a file: shown only
+# when the install fails.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Installing the Python packages into $(VENV) (a minute or two the first time; log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/pip install --disable-pip-version-check --upgrade pip \
+	   && $(BIN)/pip install --disable-pip-version-check -e '.[test]'; } > $(VENV)/install.log 2>&1 \
+	 || { tail -n 30 $(VENV)/install.log; echo "Installing failed: the whole log is $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
@@ -21,7 +25,7 @@ migrate: setup
 # Migrates the embedded SQLite database, creates the demo tenant on the first run, then starts the
 # web app on 127.0.0.1:8000 and the FreeSWITCH bridge. Ctrl-C stops both.
 run: setup
-	$(BIN)/python -m web
+	@$(BIN)/python -m web
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

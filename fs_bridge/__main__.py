@@ -26,7 +26,13 @@ def main() -> int:
     stopping = gevent.event.Event()
     gevent.signal_handler(signal.SIGTERM, stopping.set)
     gevent.signal_handler(signal.SIGINT, stopping.set)
-    bridge.start()
+    try:
+        bridge.start()
+    except OSError as exc:  # the live feed's port is taken, most often by another bridge
+        logging.getLogger("fs_bridge").error(
+            "cannot listen for the web app on %s:%s (%s): is another bridge running? CALLPLAN_BRIDGE_FEED_PORT "
+            "chooses another port", settings.bridge_feed_host, settings.bridge_feed_port, exc.strerror or exc)
+        return 1
     stopping.wait()
     bridge.stop()
     return 0

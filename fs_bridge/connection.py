@@ -88,18 +88,25 @@ def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event]
 def run_forever(host: str, port: int, password: str, on_connected=None, sink=None, on_disconnected=None,
                 should_run=lambda: True) -> None:
     backoff = Backoff()
+    said = None  # the reason last logged: a switch that stays away is said once, not every 30 s
     while should_run():
         try:
             esl = connect(host, port, password, sink)
         except (Exception, gevent.Timeout) as exc:  # refused, timed out, bad password: all mean "not yet"
-            delay = backoff.next()
-            log.warning("FreeSWITCH event socket at %s:%s not answering (%s); retrying in %.0f s", host, port,
-                        exc or exc.__class__.__name__, delay)
+            delay, reason = backoff.next(), str(exc) or exc.__class__.__name__
+            if reason != said:
+                log.warning("FreeSWITCH event socket at %s:%s not answering (%s); retrying, at most %.0f s apart "
+                            "(said again when the reason changes)", host, port, reason, backoff.cap)
+                said = reason
+            else:
+                log.debug("FreeSWITCH event socket at %s:%s not answering (%s); retrying in %.0f s", host, port,
+                          reason, delay)
             if on_disconnected is not None:
-                on_disconnected(str(exc) or exc.__class__.__name__)
+                on_disconnected(reason)
             gevent.sleep(delay)
             continue
         backoff.reset()
+        said = None
         log.info("connected to FreeSWITCH event socket at %s:%s", host, port)
         if on_connected is not None:
             on_connected(esl)

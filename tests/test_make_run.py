@@ -1,50 +1,109 @@
-"""`make run`'s program (`python -m web`): migrates a fresh SQLite database, creates the demo tenant and
-prints its admin's one-time password, serves the portal and starts the bridge; Ctrl-C stops both."""
+"""`make run`'s program (`python -m web`): migrates a fresh SQLite database, creates the demo tenant, serves
+the portal and starts the bridge, then prints the URL and the two logins last, in a box; Ctrl-C stops
+both. A port it needs being taken, or one of its processes stopping, is said and ends it non-zero.
+
+Every run here has its own database, files and ports: a developer's own `make run` may hold 8000, 8025."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
-import time
 
 import httpx
+import pytest
 
 from tests.conftest import free_port
+from tests.processes import OutputWatch, own_env
 from web.settings import REPO_ROOT
 
+# What setting up used to flood the terminal with: migrations, the demo's API requests, cache flushes.
+NOISE = ("Running upgrade", "HTTP Request:", "could not flush", "Context impl")
 
-def test_python_m_web_serves_the_demo_and_stops_on_ctrl_c(tmp_path):
-    port = free_port()
-    env = {**os.environ, "CALLPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}", "CALLPLAN_PORT": str(port),
-           "CALLPLAN_ESL_PORT": str(free_port()), "CALLPLAN_ARGON2_MEMORY_KIB": "1024", "CALLPLAN_ARGON2_TIME_COST": "1",
-           "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / "run.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "web"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        log.seek(0)
-        output = log.read()
-        match = re.search(r"admin\s+login: (\S+)\s+one-time password: (\S+)", output)
-        assert match, output
-        response = httpx.post(f"{base}/api/auth/login", json={"email": match.group(1), "password": match.group(2)})
-        assert response.status_code == 200 and response.json()["stage"] == "password"
-        assert httpx.get(f"{base}/login").status_code == 200
-        time.sleep(1.5)
-        log.seek(0)
-        assert "not answering" in log.read()  # the bridge runs and says it waits for FreeSWITCH
-    finally:
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        assert process.wait(timeout=20) == 0
-    children = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout
-    assert children.strip() == ""
+
+def start(tmp_path, **env) -> tuple[subprocess.Popen, OutputWatch]:
+    env = {**os.environ, **own_env(tmp_path), "CALLPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+           "CALLPLAN_PORT": str(free_port()), "CALLPLAN_ARGON2_MEMORY_KIB": "1024", "CALLPLAN_ARGON2_TIME_COST": "1",
+           "PYTHONUNBUFFERED": "1", **env}
+    process = subprocess.Popen([sys.executable, "-m", "web"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return process, OutputWatch(process)
+
+
+def child_pids(process: subprocess.Popen, pattern: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(process.pid), "-f", pattern], capture_output=True, text=True).stdout
+    return [int(pid) for pid in found.split()]
+
+
+@pytest.fixture
+def stop_later():
+    started = []
+    yield started.append
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_python_m_web_serves_the_demo_says_the_logins_last_and_stops_on_ctrl_c(tmp_path, stop_later):
+    process, output = start(tmp_path)
+    stop_later(process)
+    assert output.wait_for("password: ", timeout=90), output.text()
+    text = output.text()
+    match = re.search(r"open (http://\S+)/login", text)
+    assert match, text
+    base = match.group(1)
+    assert httpx.get(f"{base}/api/health").status_code == 200  # the box comes once the portal answers
+    logins = {role: (email, password) for role, email, password in re.findall(r"(\w+) +(\S+@\S+) +password: (\S+)", text)}
+    assert set(logins) == {"operator", "admin"}, text
+    email, password = logins["admin"]
+    response = httpx.post(f"{base}/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200 and response.json()["stage"] == "password"
+    assert httpx.get(f"{base}/login").status_code == 200
+
+    before_box = text[:text.index("+---")]
+    assert not [line for line in before_box.splitlines() if any(noise in line for noise in NOISE)], before_box
+    assert len(before_box.splitlines()) < 10, before_box  # a few lines of the bridge starting, no more
+    assert output.wait_for("not answering", timeout=60), output.text()  # the bridge runs, waiting for FreeSWITCH
+
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    assert process.wait(timeout=20) == 0, output.text()
+    assert subprocess.run(["pgrep", "-f", f"--port {match.group(1).rsplit(':', 1)[1]}"],
+                          capture_output=True, text=True).stdout.strip() == ""  # uvicorn went with it
+
+    again, output = start(tmp_path, CALLPLAN_PORT=str(free_port()))  # the same database: no new accounts
+    stop_later(again)
+    assert output.wait_for("accounts of the first run", timeout=60), output.text()
+    assert "password: " not in output.text()
+    os.killpg(again.pid, signal.SIGINT)
+    assert again.wait(timeout=20) == 0, output.text()
+
+
+@pytest.mark.parametrize("variable, what", [("CALLPLAN_BRIDGE_FEED_PORT", "bridge's live feed"),
+                                            ("CALLPLAN_PORT", "web app")])
+def test_a_port_taken_is_said_and_ends_it_non_zero(tmp_path, stop_later, variable, what):
+    with socket.socket() as holder:  # as another `make run` would hold it
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        process, output = start(tmp_path, **{variable: str(port)})
+        stop_later(process)
+        text = output.rest(timeout=60)
+    assert process.returncode == 1, text
+    assert f"The {what} cannot start: 127.0.0.1:{port} is taken" in text and variable in text
+    assert "password: " not in text  # nothing made: the next run prints the logins
+
+
+def test_the_bridge_stopping_stops_everything_non_zero(tmp_path, stop_later):
+    process, output = start(tmp_path)
+    stop_later(process)
+    assert output.wait_for("password: ", timeout=90), output.text()
+    [bridge], [web] = child_pids(process, "fs_bridge"), child_pids(process, "uvicorn")
+    os.kill(bridge, signal.SIGKILL)
+    assert process.wait(timeout=30) == 1, output.text()
+    assert "The bridge stopped (exit status -9)" in output.rest(), output.text()
+    with pytest.raises(ProcessLookupError):  # the web app was stopped and reaped
+        os.kill(web, 0)

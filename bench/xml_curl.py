@@ -56,7 +56,7 @@ def populate(url: str, secret_key: str) -> dict:
     import callplan.nodes  # noqa: F401  (resolves the step union before plans are validated)
     from callplan.model import CallPlan
     from web import clock
-    from web.callplan_snapshot import normalised
+    from web.domain.callplan_snapshot import normalised
     from web.db import make_engine
     from web.models import Tenant
     from web.models.call_plan import CallPlanRecord, CallPlanVersion

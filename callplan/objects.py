@@ -1,5 +1,5 @@
 """What the compiler, validator and simulator know of a tenant: a plain snapshot of its objects, made
-by the web side from the database (web/callplan_snapshot.py) and passed in, so callplan/ stays pure."""
+by the web side from the database (web/domain/callplan_snapshot.py) and passed in, so callplan/ stays pure."""
 
 from __future__ import annotations
 

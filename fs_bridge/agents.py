@@ -18,7 +18,7 @@ from typing import Optional
 
 from fs_bridge.events import Event
 from web import clock
-from web.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, agent_row, effective, parse_agent_name,
+from web.domain.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, agent_row, effective, parse_agent_name,
                         registered_users, status_command, user_registered)
 from web.models.live import QueueAgent
 from web.models.pbx_user import PbxUser

@@ -11,7 +11,7 @@ same rows). tick() lifts expired blocks the same way.
 The sliding window lives in the bridge's memory: a restart forgets half-counted guesses, which costs an
 attacker's next window at most; blocks themselves are rows and survive.
 
-Never blocked: loopback, the app's FreeSWITCH hosts and trusted proxies (web.xml_curl.acl.protected),
+Never blocked: loopback, the app's FreeSWITCH hosts and trusted proxies (web.xml_curl.blocking.protected),
 and the switch's own addresses (FreeSWITCH-IPv4/IPv6 of the event): blocking those would cut every
 phone behind them off."""
 
@@ -25,7 +25,7 @@ from sqlmodel import select
 
 from web import clock
 from web.models.live import BlockedAddress
-from web.xml_curl import acl
+from web.domain import blocking
 
 log = logging.getLogger("fs_bridge.brute_force")
 
@@ -87,10 +87,10 @@ def reload_acl(ctx) -> None:
 
 
 def on_register_failure(ctx, event) -> None:
-    address = acl.normalise(event.get("network-ip", ""))
-    if address is None or acl.protected(address, ctx.settings):
+    address = blocking.normalise(event.get("network-ip", ""))
+    if address is None or blocking.protected(address, ctx.settings):
         return
-    if address in {acl.normalise(event.get("FreeSWITCH-IPv4", "")), acl.normalise(event.get("FreeSWITCH-IPv6", ""))}:
+    if address in {blocking.normalise(event.get("FreeSWITCH-IPv4", "")), blocking.normalise(event.get("FreeSWITCH-IPv6", ""))}:
         return
     settings = ctx.settings
     now = clock.now()

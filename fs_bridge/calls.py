@@ -4,7 +4,7 @@
     CHANNEL_ANSWER           answered
     CHANNEL_BRIDGE           a person took it: who (the agent, or the phone the other leg rang)
     CHANNEL_EXECUTE push     cp_path=<plan>:<version>:<step>: the plan step the call is at now
-    CHANNEL_HANGUP_COMPLETE  the ActiveCall goes; the record is stored (web.call_records, source "events")
+    CHANNEL_HANGUP_COMPLETE  the ActiveCall goes; the record is stored (web.domain.call_records, source "events")
 
 Only A legs are calls: a B leg (bridged by the dialplan, or mod_callcenter's agent leg) is part of its A
 leg's call and only tells its record who answered. The durable record is FreeSWITCH's CDR post; this
@@ -23,7 +23,8 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from callplan import outbound
-from web import call_records, clock
+from web import clock
+from web.domain import call_records
 from web.models.call_record import CallRecord
 from web.models.live import ActiveCall
 

@@ -15,7 +15,7 @@ import logging
 
 from sqlmodel import select
 
-from web.audit import Actor
+from web.domain.audit import Actor
 
 log = logging.getLogger("fs_bridge.features")
 
@@ -36,7 +36,7 @@ def _toggle_dnd(ctx, tenant_id: int, user) -> str:
 
 
 def _toggle_night(ctx, tenant_id: int, user) -> str:
-    from web.api.company import settings_row
+    from web.domain.company import settings_row
 
     company = settings_row(ctx.db, tenant_id)
     if company.night_mode == "on":
@@ -48,8 +48,8 @@ def _toggle_night(ctx, tenant_id: int, user) -> str:
 
 
 def _toggle_diversions(ctx, tenant_id: int, user) -> str:
-    from web.api.call_plans import switch_diversion
-    from web.callplan_snapshot import published_documents
+    from web.domain.diversions import switch_diversion
+    from web.domain.callplan_snapshot import published_documents
     from web.models.call_plan import CallPlanRecord
 
     firsts = []
@@ -67,7 +67,7 @@ TOGGLES = {"dnd_toggle": _toggle_dnd, "night_mode_toggle": _toggle_night, "diver
 
 
 def feature(ctx, event) -> None:
-    from web.xml_curl.directory import changed_sip_users
+    from web.domain.directory_changes import changed_sip_users
 
     toggle = TOGGLES.get(event.get("cp_feature", ""))
     domain = event.var("domain_name") or event.get("Caller-Context")

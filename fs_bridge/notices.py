@@ -21,7 +21,7 @@ from typing import Optional
 from sqlmodel import select
 
 from web import clock
-from web import notices as texts
+from web.domain import notices as texts
 from web.models.call_plan import CallPlanVersion
 from web.models.notification import WEBHOOK_EVENTS, OutboxMessage, WebhookSubscription
 from web.models.tenant import Tenant

@@ -31,7 +31,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from web import clock, mail
-from web import notices as texts
+from web.domain import notices as texts
 from web.domain import webhook_targets
 from web.models.notification import DeliveryAttempt, OutboxMessage, WebhookSubscription
 from web.secretbox import open_sealed

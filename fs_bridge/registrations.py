@@ -1,6 +1,6 @@
 """Phones' registrations, mirrored from sofia's events into sip_registration (the live view shows
 contact, user agent, expiry and device), and the rule that hangs on them: an agent is offered queue
-calls only while one of its phones is registered (web.agents, FusionPBX issue #2831).
+calls only while one of its phones is registered (web.domain.agents, FusionPBX issue #2831).
 
 Events (mod_sofia, sofia_reg.c): sofia::register (from-user, from-host, username, realm, contact,
 call-id, expires, network-ip/port, user-agent), sofia::unregister (the phone said Expires: 0, or its
@@ -25,7 +25,7 @@ from sqlmodel import select
 
 from fs_bridge.events import Event
 from web import clock
-from web.agents import (AVAILABLE, EXPIRY_GRACE, agent_row, effective, registered_users, status_command,
+from web.domain.agents import (AVAILABLE, EXPIRY_GRACE, agent_row, effective, registered_users, status_command,
                         user_registered)
 from web.models.device import Device
 from web.models.live import QueueAgent, SipRegistration

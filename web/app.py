@@ -13,7 +13,7 @@ import pkgutil
 
 import web.api
 from web import i18n, live, pages
-from web.api.problems import Problem
+from web.api.problems import Problem, problem_response
 from web.db import make_engine
 from web.provisioning.routes import file_routes as provisioning_routes
 from web.settings import Settings, get_settings
@@ -35,12 +35,12 @@ async def _not_found(request: Request, exc) -> JSONResponse:
     lang = i18n.negotiate(request.headers.get("accept-language"))
     status = getattr(exc, "status_code", 404)
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
-    return Problem(status, code).response(lang)
+    return problem_response(Problem(status, code), lang)
 
 
 async def _internal(request: Request, exc) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return Problem(500, "internal").response(i18n.negotiate(request.headers.get("accept-language")))
+    return problem_response(Problem(500, "internal"), i18n.negotiate(request.headers.get("accept-language")))
 
 
 def create_app(settings: Settings | None = None, engine=None) -> Starlette:

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from web import audit
+from web.domain import audit
 
 
 def make_engine(url: str) -> Engine:

@@ -10,7 +10,8 @@ import secrets
 
 from sqlmodel import select
 
-from web import audit, clock
+from web import clock
+from web.domain import audit
 from web.auth.passwords import hash_password
 from web.auth.tokens import digest, new_api_token
 from web.db import session_scope

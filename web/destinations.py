@@ -63,7 +63,7 @@ class Destination(BaseModel):
 
 
 def destination_references(destination: dict | None, where: str) -> Iterator[tuple[str, str, object]]:
-    """What a stored destination points at, for web.references."""
+    """What a stored destination points at, for web.domain.references."""
     if not destination:
         return
     kind = destination.get("type")

@@ -41,7 +41,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from web import i18n
-from web.api.problems import Problem
+from web.api.problems import Problem, problem_response
 from web.api.routing import RequestContext, _origin_allowed, client_ip, jsonable
 from web.db import session_scope
 from web.permissions import TENANT_SCOPED, allowed
@@ -244,7 +244,7 @@ def blocks_snapshot(db, tenant_id: Optional[int]) -> Any:
 
 async def _refuse(websocket: WebSocket, problem: Problem, lang: str) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(problem.response(lang))  # 401/403 as for any API route
+        await websocket.send_denial_response(problem_response(problem, lang))  # 401/403 as for any API route
     else:  # a server without the denial extension: the handshake fails with 403 either way
         await websocket.close(POLICY_VIOLATION)
 

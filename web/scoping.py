@@ -11,7 +11,7 @@ from typing import TypeVar
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from web.api.problems import Problem
+from web.domain.problems import Problem
 
 T = TypeVar("T")
 

@@ -83,7 +83,7 @@ class Settings:
     webhook_allow_private: bool = False
     # tenants' audio as FreeSWITCH plays it: <audio_dir>/<tenant>/<8000|16000>/<id>.wav
     audio_dir: str = str(VAR_DIR / "audio")
-    # the static dialplan FreeSWITCH falls back to when the app does not answer (web/fallback.py writes it)
+    # the static dialplan FreeSWITCH falls back to when the app does not answer (web/domain/fallback.py writes it)
     fallback_dialplan: str = str(VAR_DIR / "fallback_dialplan.xml")
     # where phones send SIP (provisioning files); empty: the host of public_base_url
     sip_server: str = ""

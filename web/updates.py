@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from web.api.problems import Problem
+from web.domain.problems import Problem
 
 
 def apply_update(row, update: BaseModel, mode: str = "python", exclude: tuple[str, ...] = ()) -> dict:

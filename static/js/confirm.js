@@ -3,7 +3,7 @@
 //   confirmDelete({ name, path }) -> Promise<boolean>
 //     Asks "Delete “<name>”?" in a small modal dialog (Cancel has the focus: the safe choice). Delete
 //     sends DELETE <path>; done: a toast says so and it resolves true. When the API refuses because
-//     something still uses the object (409 with `used_by`, see web/references.py), the dialog lists
+//     something still uses the object (409 with `used_by`, see web/domain/references.py), the dialog lists
 //     each user: its kind and name, a link to where it is edited when that page exists and the
 //     account may open it (layout.js objectHref), plain text otherwise. Resolves false when nothing
 //     was deleted.

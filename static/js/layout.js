@@ -13,7 +13,7 @@
 //   agent  also a "user" who is a queue agent;
 //   ready  the page exists. Entries without it are screens still to come: never drawn (no dead links);
 //          set it in the same commit as the page's route in web/pages.py (a test checks the two agree);
-//   kind   objects of this kind (web/references.py) are edited on this page: a link to one is
+//   kind   objects of this kind (web/domain/references.py) are edited on this page: a link to one is
 //          `${href}?edit=<id>` (crud.js opens it), or `item` with {id} filled in.
 // The menu is a sidebar on wide screens and folds behind a "Menu" button on narrow ones (and on pages
 // that want all the width: <body data-menu="folded">); Esc closes it and gives the focus back.

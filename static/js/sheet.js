@@ -18,7 +18,7 @@
 //
 // Object types: one module per kind in static/js/objects/ exports a plain object, used by its list
 // screen (crud.js) and by any page that edits one in a sheet:
-//   { kind: "department",                 // as web/references.py names it (used_by lists, ?edit=<id>)
+//   { kind: "department",                 // as web/domain/references.py names it (used_by lists, ?edit=<id>)
 //     path: "/api/departments",           // the Resource: GET/POST here, GET/PATCH/DELETE path/<id>
 //     name: (row) => row.name,            // what a row is called (titles, toasts, questions)
 //     texts: { title, new, empty },       // keys: the page title, "New department", "No departments yet."

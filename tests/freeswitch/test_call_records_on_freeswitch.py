@@ -1,11 +1,11 @@
-"""What a real FreeSWITCH's CHANNEL_HANGUP_COMPLETE says about who answered, read by web.call_records:
+"""What a real FreeSWITCH's CHANNEL_HANGUP_COMPLETE says about who answered, read by web.domain.call_records:
 the plans and phones of test_plans_on_freeswitch.py (its fixtures), calls answered by a ring group's
 member, by a user, by a queue's agent, and by nobody. Skips without FreeSWITCH or SIPp, as that module does."""
 
 from __future__ import annotations
 
 from tests.freeswitch.test_plans_on_freeswitch import pbx, pytestmark  # noqa: F401  (fixture, its skip and marker)
-from web import call_records
+from web.domain import call_records
 
 
 def facts_of(call) -> call_records.Facts:

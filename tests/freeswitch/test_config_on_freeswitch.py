@@ -6,7 +6,7 @@ deployment value from the environment as in production. SIPp plays the phone (RE
 device's real password), the carrier (a call into the public profile) and the fallback number's far
 end (a UAS behind the gateway "default").
 
-The tests without the `freeswitch` marker check the configuration and web/fallback.py without a
+The tests without the `freeswitch` marker check the configuration and web/domain/fallback.py without a
 switch."""
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import pytest
 from sqlmodel import select
 
 import callplan.nodes  # noqa: F401  (ties the step types into the plan model)
-from web import clock, fallback
+from web import clock
+from web.domain import fallback
 from web.models.audio import AudioFile
 from web.models.company import CompanySettings
 from web.models.phone_number import PhoneNumber
@@ -109,7 +110,7 @@ def test_event_socket_and_sip_default_to_loopback():
     assert 'data="callplan_esl_acl=loopback.auto"' in text
 
 
-# == web/fallback.py =================================================================================
+# == web/domain/fallback.py =================================================================================
 
 
 def _tenant(db, domain: str, numbers: list[str], company_number: Optional[str] = "+31201234567") -> Tenant:
@@ -619,7 +620,7 @@ def saturday_morning() -> datetime:
 def expected_marks(demo, at: datetime) -> list[str]:
     """The simulator's path through the demo's published plan on its main number at `at`."""
     from callplan.simulator import simulate_plan
-    from web.callplan_snapshot import published_documents, snapshot, with_diversions
+    from web.domain.callplan_snapshot import published_documents, snapshot, with_diversions
     from web.db import session_scope
     from web.models.call_plan import CallPlanRecord
 

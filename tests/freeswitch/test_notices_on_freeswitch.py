@@ -24,7 +24,7 @@ from web.models.notification import WebhookSubscription
 from web.models.phone_number import PhoneNumber
 from web.models.tenant import Tenant
 from web.models.voicemail_box import VoicemailBox
-from web.notices import verify
+from web.domain.notices import verify
 from web.secretbox import seal
 
 SECRET = "whsec_on_freeswitch"

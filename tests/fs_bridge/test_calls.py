@@ -140,7 +140,7 @@ def test_a_single_push_has_no_array_prefix(bridge, tenant_id):
 
 def test_the_cdr_and_the_events_agree_on_the_steps(bridge, tenant_id):
     """The same pushes, as mod_xml_cdr writes them (one <cp_path> element per entry), give the same steps."""
-    from web import call_records
+    from web.domain import call_records
 
     path = ["7:3:welcome", "7:3:menu"]
     from_cdr = call_records.from_xml(call_records.cdr_text(cdr_body(cdr_document(IVR_CALL, domain=DOMAIN,

@@ -30,7 +30,7 @@ from web import clock
 from web.db import make_engine
 from web.migrate import upgrade
 from web.models.notification import DeliveryAttempt, OutboxMessage
-from web.notices import verify
+from web.domain.notices import verify
 from web.secretbox import seal
 from web.settings import REPO_ROOT
 

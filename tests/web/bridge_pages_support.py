@@ -102,7 +102,7 @@ class Db:
         self.engine = make_engine(database_url)
 
     def session(self):
-        from web import audit
+        from web.domain import audit
         from web.db import session_scope
 
         return session_scope(self.engine, audit.SYSTEM)

@@ -18,7 +18,7 @@ def ensure_admin(database_url: str, email: str = CANVAS_ADMIN, password: str = C
     """An admin of the demo company who can log in at once (no password change, no second factor)."""
     from sqlmodel import select
 
-    from web import audit
+    from web.domain import audit
     from web.auth.passwords import hash_password
     from web.db import make_engine, session_scope
     from web.models import Account, Tenant

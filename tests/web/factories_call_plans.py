@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callplan.model import CallPlan
-from web.callplan_snapshot import normalised
+from web.domain.callplan_snapshot import normalised
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
 
 

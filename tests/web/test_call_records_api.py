@@ -17,8 +17,8 @@ from tests.web.call_record_samples import IVR_CALL, QUEUE_CALL, cdr_document, ha
 from tests.web.factories_call_records import make_call_rate, make_call_record
 from tests.web.helpers import make_account, make_token
 from tests.web.pbx import admin, other_admin  # noqa: F401
-from web import call_records
-from web.call_records import classify, price
+from web.domain import call_records
+from web.domain.call_records import classify, price
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
 from web.models.call_record import CallRecord
 from web.models.phone_number import PhoneNumber

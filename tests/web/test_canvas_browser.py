@@ -34,7 +34,7 @@ from tests.web.canvas_support import (  # noqa: E402
     open_plan,
     strip_ids,
 )
-from web.callplan_snapshot import normalised  # noqa: E402
+from web.domain.callplan_snapshot import normalised  # noqa: E402
 from web.settings import REPO_ROOT  # noqa: E402
 
 pytestmark = pytest.mark.browser

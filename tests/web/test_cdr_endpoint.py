@@ -15,7 +15,7 @@ from tests.conftest import fast_settings
 from tests.web.call_record_samples import (IVR_CALL, QUEUE_CALL, cdr_body, cdr_document, cdr_posts, cdr_xml,
                                            hangup_event)
 from tests.web.helpers import make_tenant
-from web import call_records
+from web.domain import call_records
 from web.models.call_record import CallRecord
 from web.xml_curl.cdr import PATH
 

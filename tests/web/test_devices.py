@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.web.factories_devices import make_device
 from tests.web.helpers import PASSWORD, login, make_account, make_tenant, make_token
-from web import references
+from web.domain import references
 from web.api.devices import GENERATED_SPECIALS, new_sip_password
 from web.api.problems import Problem
 from web.models.device import Device

@@ -207,7 +207,7 @@ def test_dutch_pages_and_refusals(live_server, browser):
 def test_company_that_requires_two_factor_login_shows_only_the_enrolment(live_server, browser):
     from sqlmodel import select
 
-    from web import audit
+    from web.domain import audit
     from web.auth.passwords import hash_password
     from web.db import make_engine, session_scope
     from web.models import Account, Tenant

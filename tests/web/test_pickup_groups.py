@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from tests.web.factories_phonebook import make_pbx_user, make_pickup_group
 from tests.web.helpers import login, make_account, make_tenant, make_token
-from web import references
+from web.domain import references
 from web.models.pickup_group import PickupGroup
 
 

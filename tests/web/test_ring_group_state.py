@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.web.pbx import admin  # noqa: F401
 from callplan.nodes.ring_group import ordered_members
-from web.callplan_snapshot import snapshot
+from web.domain.callplan_snapshot import snapshot
 from web.models.ring_group import RingGroup
 from web.models.ring_group_state import record_answer
 

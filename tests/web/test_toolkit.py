@@ -72,7 +72,7 @@ def test_menu_entries_are_shown_to_the_roles_their_api_lets_in():
 
 
 def test_menu_kinds_are_the_kinds_used_by_names(app):
-    from web import references
+    from web.domain import references
 
     kinds = [entry["kind"] for entry in menu_entries() if entry["kind"]]
     assert len(kinds) == len(set(kinds))
@@ -80,7 +80,7 @@ def test_menu_kinds_are_the_kinds_used_by_names(app):
 
 
 def toolkit_families(app) -> dict[str, set[str]]:
-    from web import references
+    from web.domain import references
 
     return {"ui.kit.kind.": set(references.KINDS) | {"company_settings"}}
 

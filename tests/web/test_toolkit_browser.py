@@ -30,7 +30,7 @@ def account(server, email, role="admin", language="en", tenant_name=None):
     """An account that can log in at once; in a company of its own when `tenant_name` is given."""
     from sqlmodel import select
 
-    from web import audit
+    from web.domain import audit
     from web.auth.passwords import hash_password
     from web.db import make_engine, session_scope
     from web.models import Account, Tenant

@@ -13,7 +13,7 @@ from tests.fs_bridge.test_outbox import Receiver
 from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from web import clock
 from web.models.notification import OutboxMessage, WebhookSubscription
-from web.notices import verify
+from web.domain.notices import verify
 from web.secretbox import open_sealed
 
 

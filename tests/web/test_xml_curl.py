@@ -1,6 +1,6 @@
 """POST /freeswitch/xml as FreeSWITCH 1.10.12 calls it: every captured request replayed (as captured,
 and adapted to a tenant of ours), who may ask, tenant isolation in the directory, the tenant context
-and public numbers, the generation cache, callcenter.conf, and flushing FreeSWITCH's directory cache
+and public numbers, the generation cache, callcenter.conf, and the API flushing FreeSWITCH's directory cache
 (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from tests.conftest import fast_settings
-from tests.fs_bridge.esl_server import EslServer
 from tests.web.helpers import make_account, make_token
 from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from tests.web.routes import api_routes
@@ -609,58 +608,8 @@ def test_callcenter_conf_for_every_tenant(fs, admin, other_admin):
     assert not_found(fs.fetch([("section", "configuration"), ("key_value", "sofia.conf")]))
 
 
-# --- FreeSWITCH's own directory cache ---------------------------------------------------------------------
-
-
-def test_flush_directory_over_the_event_socket(settings):
-    server = EslServer(password="s3cret", api_answers={"xml_flush_cache id 201 acme.pbx.test": "+OK cleared 1 entry\n"})
-    try:
-        esl = dict(esl_host="127.0.0.1", esl_port=server.port)
-        good = type(settings)(**{**settings.__dict__, **esl, "esl_password": "s3cret"})
-        assert directory.flush_directory(["201@acme.pbx.test", "bad name@x", "x@y\napi shutdown"], good)
-        assert server.wait_for(lambda: "api xml_flush_cache id 201 acme.pbx.test" in server.commands)
-        assert not any("shutdown" in command or "bad" in command for command in server.commands)
-        wrong = type(settings)(**{**settings.__dict__, **esl, "esl_password": "nope"})
-        assert directory.flush_directory(["201@acme.pbx.test"], wrong) is False
-    finally:
-        server.close()
-    unreachable = type(settings)(**{**settings.__dict__, "esl_port": server.port})
-    assert directory.flush_directory(["201@acme.pbx.test"], unreachable, timeout=0.5) is False
-
-
-def test_flushing_a_whole_company_is_one_command(settings):
-    server = EslServer(password="s3cret")
-    try:
-        good = type(settings)(**{**settings.__dict__, "esl_port": server.port, "esl_password": "s3cret"})
-        names = [f"{number}@acme.pbx.test" for number in range(1000, 1000 + directory.FLUSH_ALL_ABOVE + 1)]
-        assert directory.flush_directory(names, good)
-        assert server.wait_for(lambda: "api xml_flush_cache" in server.commands)
-        assert [c for c in server.commands if c.startswith("api ")] == ["api xml_flush_cache"]
-    finally:
-        server.close()
-
-
-def test_changed_sip_users_names_the_entries_a_change_touches(admin, app, db):
-    anna = admin.user("201", "Anna")
-    device = admin.create("/api/devices", name="Phone", user_id=anna["id"])
-    domain = admin.tenant.sip_domain
-    with session_scope(app.state.engine) as session:
-        row = session.get(Device, device["id"])
-        row.sip_username = "renamed"
-        session.flush()
-        assert directory.changed_sip_users(session) == sorted([f"{device['sip_username']}@{domain}",
-                                                                f"renamed@{domain}", f"201@{domain}"])
-    with session_scope(app.state.engine) as session:
-        from web.models.pbx_user import PbxUser
-
-        session.get(PbxUser, anna["id"]).first_name = "Anne"
-        session.flush()
-        assert directory.changed_sip_users(session) == sorted([f"201@{domain}", f"renamed@{domain}"])
-
-
 def test_changing_a_device_tells_freeswitch_to_forget_its_cached_entry(app, db, settings, admin):
     """The API flushes FreeSWITCH's directory cache over the event socket after a device changes."""
-    import time
 
     from tests.fs_bridge.esl_server import EslServer
     from dataclasses import replace

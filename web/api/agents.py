@@ -1,7 +1,7 @@
 """Queue agents' panel (seed 004): who answers queue calls, their status and state, whether their phone
 is registered; setting a status (an admin for anyone, an agent for themself).
 
-A status goes to the database first and then to FreeSWITCH (web.agents.send, bounded wait). When
+A status goes to the database first and then to FreeSWITCH (web.domain.agents.send, bounded wait). When
 FreeSWITCH cannot be told, the choice is kept and the answer is 202 with "applied": false; the bridge
 sends it when it reconnects (fs_bridge.agents.reconcile). Going on break over the company's limit is
 allowed, but answered with a warning and written to the audit log the admins read (seed 004)."""
@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import select
 from starlette.responses import JSONResponse
 
-from web import agents, clock
+from web import clock
+from web.domain import agents
 from web.api.problems import Problem, field_problem
 from web.api.routing import api, jsonable
 from web.models.audit import AuditEntry

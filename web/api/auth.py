@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from web import clock
-from web.api.problems import Problem, field_problem
+from web.api.problems import Problem, field_problem, problem_response
 from web.api.routing import ALL_STAGES, api
 from web.auth import links, ratelimit, sessions, totp
 from web.auth.passwords import hash_password, needs_rehash, verify_password
@@ -107,10 +107,10 @@ def login(ctx, body: LoginRequest):
     if not verify_password(ctx.settings, account.password_hash if account else None, body.password):
         if account is not None:
             ratelimit.wrong_password(ctx, account)
-        return Problem(401, "wrong_credentials").response(ctx.lang)
+        return problem_response(Problem(401, "wrong_credentials"), ctx.lang)
     if account.blocked:
         ratelimit.right_password(ctx, attempt, account, "blocked", success=False)
-        return Problem(403, "account_blocked").response(ctx.lang)
+        return problem_response(Problem(403, "account_blocked"), ctx.lang)
     ratelimit.right_password(ctx, attempt, account)
     if needs_rehash(ctx.settings, account.password_hash):
         account.password_hash = hash_password(ctx.settings, body.password)
@@ -167,10 +167,10 @@ def second_factor(ctx, body: SecondFactorRequest):
     left = MAX_CODE_ATTEMPTS - tries[0]
     if left <= 0:
         sessions.end_session(ctx)
-        return Problem(401, "second_factor_exhausted").response(ctx.lang)
-    return Problem(401, "wrong_code", params={"left": left}, errors=[
+        return problem_response(Problem(401, "second_factor_exhausted"), ctx.lang)
+    return problem_response(Problem(401, "wrong_code", params={"left": left}, errors=[
         {"pointer": "/recovery_code" if body.recovery_code and not body.code else "/code", "code": "wrong_code", "message": f"{left} attempts left"}
-    ]).response(ctx.lang)
+    ]), ctx.lang)
 
 
 def logout(ctx):
@@ -191,7 +191,7 @@ def change_password(ctx, body: PasswordChange):
     """Change one's own password (also the forced change after a one-time password)."""
     account = ctx.account
     if not confirm_password(ctx, body.current_password):
-        return field_problem(422, "wrong_password", "/current_password", "is not your current password").response(ctx.lang)
+        return problem_response(field_problem(422, "wrong_password", "/current_password", "is not your current password"), ctx.lang)
     if body.new_password == body.current_password:
         raise field_problem(422, "password_unchanged", "/new_password", "must differ from the current password")
     account.password_hash = hash_password(ctx.settings, body.new_password)

@@ -96,7 +96,7 @@ def lift(ctx, id: int):
 def reload_acl(settings) -> bool:
     """`reloadacl` in FreeSWITCH: it fetches acl.conf from the app again. False, logged, when it cannot
     be told (the lift is stored; FreeSWITCH reads it at its next fetch)."""
-    from web.xml_curl.directory import EslError, esl_api
+    from web.domain.switch import EslError, esl_api
 
     try:
         replies = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, ["reloadacl"], timeout=3.0)

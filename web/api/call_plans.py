@@ -5,7 +5,7 @@ them (validate, simulate, XML preview, history, diff, rollback, clone, export/im
   document); what the validator finds (unknown references, unreachable steps, loops) comes back with
   the saved draft, because a half-built plan must be storable.
 - Publishing refuses while the validator reports errors (422 "plan_invalid" with the list), then checks
-  the plan's numbers: internal ones are claimed in web.numbering (owner kind "call_plan"; those dropped
+  the plan's numbers: internal ones are claimed in web.domain.numbering (owner kind "call_plan"; those dropped
   since the last publish are released), public ones must be the company's DIDs that route nowhere else.
   A DID keeps `destination` None while a plan answers it: web.destinations has no "plan" type; the
   plan's own numbers are what the dialplan routes.
@@ -31,15 +31,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from starlette.responses import Response
 
 from callplan.compiler import compile_plan
-from callplan.model import STEP_ID, CallPlan, StepId, printable
+from callplan.model import CallPlan, StepId, printable
 from callplan.simulator import simulate_plan
 from callplan.validate import validate
-from web import clock, numbering, references
+from web import clock
+from web.domain import numbering, references
 from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
 from web.api.problems import Problem, field_problem, pointer as loc_pointer
 from web.api.routing import ApiRoute, api
 from web.api.schedules import _instant
-from web.callplan_snapshot import (
+from web.domain.diversions import switch_diversion
+from web.domain.callplan_snapshot import (
     PLAN_OWNER,
     normalised,
     plan_uses,
@@ -364,7 +366,7 @@ def _check_public_numbers(ctx, row: CallPlanRecord, numbers: list[str]) -> None:
 
 def _claim_internal_numbers(ctx, row: CallPlanRecord, numbers: list[str]) -> None:
     """Make exactly the plan's internal numbers its own in the one namespace (several per plan, so not
-    web.numbering.claim, which keeps one per owner); a number something still dials is not let go."""
+    web.domain.numbering.claim, which keeps one per owner); a number something still dials is not let go."""
     wanted: dict[str, int] = {}
     for index, number in enumerate(numbers):
         if not number.startswith("+"):
@@ -601,26 +603,6 @@ def plan_xml(ctx, id: int):
     if compilation.valid_until is not None:
         headers["X-Valid-Until"] = compilation.valid_until.isoformat()
     return Response(compilation.document(), media_type="application/xml", headers=headers)
-
-
-def switch_diversion(db, tenant_id: int, row: CallPlanRecord, diversion_id: str, on: bool) -> list[str]:
-    """Switch one of the plan's diversions on (the others of its category go off) or off; the active ids.
-    Without a request, so a phone feature code can switch the same way."""
-    version = published_documents(db, tenant_id).get(row.id)
-    category: dict[str, str] = {}
-    # a diversion of the draft may be switched before it is published; the published version's
-    # categories win, as that is what calls run
-    for document in [row.draft] + ([version.document] if version else []):
-        for diversion in document.get("diversions") or []:
-            category[diversion.get("id")] = diversion.get("category", "A")
-    if not re.match(STEP_ID, diversion_id) or diversion_id not in category:
-        raise field_problem(422, "unknown_diversion", "/diversion_id", "this plan has no diversion with this id")
-    kept = [ident for ident in row.active_diversions if ident != diversion_id
-            and not (on and category.get(ident) == category[diversion_id])]
-    row.active_diversions = kept + [diversion_id] if on else kept  # a new list: the audit log sees it
-    db.add(row)
-    db.flush()
-    return row.active_diversions
 
 
 def _switch(ctx, id: int, diversion_id: str, on: bool):

@@ -1,4 +1,4 @@
-"""The company's rate table: what its outbound calls cost (web.call_records.price).
+"""The company's rate table: what its outbound calls cost (web.domain.call_records.price).
 
 A rate matches a dialled number by E.164 prefix ("+3120": the longest matching prefix wins) or, failing
 any prefix, by call type ("mobile"); a rate names exactly one of the two. Prices are per minute plus a

@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from web.api.problems import field_problem
 from web.api.routing import api
-from web.call_records import read_steps, steps_by_id
+from web.domain.call_records import read_steps, steps_by_id
 from web.models.call_plan import CallPlanVersion
 from web.models.call_record import CALL_TYPES, DIRECTIONS, CallRecord
 from web.models.tenant import Tenant

@@ -23,10 +23,10 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callplan import outbound
-from web import agents
+from web.domain import agents
 from web.api.problems import Problem
 from web.api.routing import api
-from web.callplan_snapshot import snapshot
+from web.domain.callplan_snapshot import snapshot
 from web.models.pbx_user import PbxUser
 from web.models.tenant import Tenant
 from web.scoping import scoped
@@ -91,7 +91,7 @@ def command_for(db, settings, tenant_id: int, user: PbxUser, number: str) -> str
 
 def click_to_dial(ctx, body: DialRequest):
     """Ring one's own phone, then call the number through the company's outbound rules."""
-    from web.xml_curl.directory import EslError, esl_api
+    from web.domain.switch import EslError, esl_api
 
     user = ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.account_id == ctx.account.id)
                        .order_by(PbxUser.id)).first()

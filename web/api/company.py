@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from web import references
+from web.domain import references
+from web.domain.company import settings_row
 from web.api.problems import field_problem
 from web.api.routing import api
 from web.models import Tenant
 from web.models.company import CompanyPublic, CompanySettings, CompanyUpdate
 from web.scoping import scoped
 from web.updates import apply_update
-
-
-def settings_row(db, tenant_id: int) -> CompanySettings:
-    row = db.exec(scoped(CompanySettings, tenant_id)).first()
-    if row is None:
-        row = CompanySettings(tenant_id=tenant_id)
-        db.add(row)
-        db.flush()
-    return row
 
 
 def _public(tenant: Tenant, row: CompanySettings) -> CompanyPublic:
@@ -68,9 +60,9 @@ def write_fallback(app) -> bool:
     is down reads it when it starts)."""
     import threading
 
-    from web import fallback
+    from web.domain import fallback
     from web.db import session_scope
-    from web.xml_curl.directory import EslError, esl_api
+    from web.domain.switch import EslError, esl_api
 
     settings = app.state.settings
     with session_scope(app.state.engine) as db:

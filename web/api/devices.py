@@ -13,8 +13,9 @@ import string
 
 from sqlmodel import select
 
-from web import clock, references
-from web.api.problems import Problem, field_problem
+from web import clock
+from web.domain import references
+from web.api.problems import Problem, field_problem, problem_response
 from web.api.resources import Resource
 from web.api.routing import api
 from web.auth.reauth import confirm_password
@@ -153,7 +154,7 @@ def reveal_sip_password(ctx, body: RevealRequest, id: int):
     if not confirm_password(ctx, body.password):
         # Answered, not raised: the transaction must commit the refusal (audit).
         _audit(ctx, device, "device.reveal_sip_password_refused")
-        return field_problem(422, "wrong_password", "/password", "is not your password").response(ctx.lang)
+        return problem_response(field_problem(422, "wrong_password", "/password", "is not your password"), ctx.lang)
     try:
         password = open_sealed(ctx.settings.secret_key, device.sip_password_sealed)
     except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from web import numbering
+from web.domain import numbering
 from web.api.routing import api
 from web.models.feature_code import DEFAULT_CODES, FeatureCode, FeatureCodePublic, FeatureCodeUpdate
 from web.scoping import get_owned, scoped

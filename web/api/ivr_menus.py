@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web import references
+from web.domain import references
 from web.api.resources import Resource
 from web.models.ivr_menu import IvrMenu, IvrMenuCreate, IvrMenuPublic, IvrMenuUpdate
 

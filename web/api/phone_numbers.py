@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from sqlmodel import select
 
-from web import references
+from web.domain import references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models.phone_number import PhoneNumber, PhoneNumberCreate, PhoneNumberPublic, PhoneNumberUpdate
@@ -21,7 +21,7 @@ def classify(number: str) -> tuple[str, str]:
 
 def answered_by_plan(db, tenant_id: int, number: str) -> bool:
     """Does a published call plan answer this number (it then cannot route elsewhere)?"""
-    from web.callplan_snapshot import published_documents
+    from web.domain.callplan_snapshot import published_documents
 
     return any(number in (version.document.get("numbers") or []) for version in published_documents(db, tenant_id).values())
 

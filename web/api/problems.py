@@ -1,88 +1,15 @@
-"""API errors as application/problem+json (RFC 9457), with JSON pointers to the fields at fault."""
+"""Problems as HTTP answers: application/problem+json (RFC 9457). The problems themselves are the
+domain's (web/domain/problems.py); this module is where they become responses."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
 from starlette.responses import JSONResponse
 
-from web.i18n import t
+from web.domain.problems import Problem, field_problem, from_validation_error, pointer  # noqa: F401  (the API's vocabulary)
 
 MEDIA_TYPE = "application/problem+json"
 
 
-class Problem(Exception):
-    """Raise anywhere inside a request to answer with a problem document.
-
-    `code` names the problem (and its catalogue text, "problem.<code>"); `errors` lists field errors as
-    {"pointer": "/field/0", "code": ..., "message": ...}.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str | None = None,
-        *,
-        pointer: str | None = None,
-        errors: list[dict] | None = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, Any] | None = None,
-        extra: dict[str, Any] | None = None,
-    ):
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.errors = list(errors or [])
-        if pointer is not None and not self.errors:
-            self.errors.append({"pointer": pointer, "code": code, "message": detail or ""})
-        self.headers = headers or {}
-        self.params = params or {}
-        self.extra = extra or {}  # more members of the problem document, e.g. "used_by"
-
-    def document(self, lang: str) -> dict:
-        doc = {
-            "type": f"about:blank#{self.code}",
-            "title": t(lang, f"problem.{self.code}", **self.params),
-            "status": self.status,
-            "code": self.code,
-        }
-        if self.detail:
-            doc["detail"] = self.detail
-        if self.errors:
-            doc["errors"] = self.errors
-        doc.update(self.extra)
-        return doc
-
-    def response(self, lang: str) -> JSONResponse:
-        return JSONResponse(self.document(lang), status_code=self.status, headers=self.headers, media_type=MEDIA_TYPE)
-
-
-def pointer(loc: tuple | list) -> str:
-    """A pydantic error location as a JSON pointer (RFC 6901)."""
-    parts = []
-    for part in loc:
-        if isinstance(part, str) and part.startswith(("function-", "literal[")):
-            continue  # validator names pydantic puts in the path, not fields
-        parts.append(str(part).replace("~", "~0").replace("/", "~1"))
-    return "/" + "/".join(parts) if parts else ""
-
-
-def _message(error: dict) -> str:
-    message = error.get("msg", "is not valid")
-    # pydantic prefixes messages of raised ValueErrors with "Value error, ".
-    return message.removeprefix("Value error, ")
-
-
-def from_validation_error(exc: ValidationError, prefix: tuple = ()) -> Problem:
-    errors = [
-        {"pointer": pointer(prefix + tuple(error["loc"])), "code": error["type"], "message": _message(error)}
-        for error in exc.errors(include_url=False)
-    ]
-    return Problem(422, "invalid", errors=errors)
-
-
-def field_problem(status: int, code: str, field_pointer: str, message: str) -> Problem:
-    return Problem(status, code, message, errors=[{"pointer": field_pointer, "code": code, "message": message}])
+def problem_response(problem: Problem, lang: str) -> JSONResponse:
+    return JSONResponse(problem.document(lang), status_code=problem.status, headers=problem.headers,
+                        media_type=MEDIA_TYPE)

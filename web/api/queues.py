@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web import references
+from web.domain import references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models.queue import CallQueue, QueueCreate, QueuePublic, QueueUpdate

@@ -3,11 +3,11 @@ module one shape): list, create, read, change, delete, with the rules every obje
 one place:
 
 - rows are the tenant's (web.scoping), and a row of another tenant is a 404;
-- ids the object points at must be the tenant's (web.references.require_all), else 422 naming the field;
-- its internal number is claimed in the one namespace (web.numbering), else 409 naming the field;
+- ids the object points at must be the tenant's (web.domain.references.require_all), else 422 naming the field;
+- its internal number is claimed in the one namespace (web.domain.numbering), else 409 naming the field;
 - deleting it, or giving it another number while something dials the old one, is refused with the list
   of what uses it (409 "in_use", `used_by`);
-- every change is audited (web.audit does that for any row).
+- every change is audited (web.domain.audit does that for any row).
 
 An object module declares a `Resource` and exports `resource.routes()`; hooks cover what is special.
 """
@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import BaseModel
 
-from web import numbering, references
+from web.domain import numbering, references
 from web.api.routing import api
 from web.scoping import get_owned, scoped
 from web.updates import apply_update
@@ -27,7 +27,7 @@ from web.updates import apply_update
 
 @dataclass
 class Resource:
-    kind: str  # as in web.references.KINDS, e.g. "ring_group"
+    kind: str  # as in web.domain.references.KINDS, e.g. "ring_group"
     path: str  # e.g. "/api/ring-groups"
     table: type
     create_model: type[BaseModel]

@@ -27,8 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from web import audit, i18n
-from web.api.problems import Problem, from_validation_error
+from web import i18n
+from web.domain import audit
+from web.api.problems import Problem, from_validation_error, problem_response
 from web.db import session_scope
 from web.permissions import PERMISSIONS, TENANT_SCOPED, allowed
 from web.settings import Settings
@@ -163,7 +164,7 @@ class ApiRoute(Route):
             raw = await self._read_limited(request) if self.body_model is not None else None
             return await run_in_threadpool(self._run, request, settings, lang, raw)
         except Problem as problem:
-            return problem.response(lang)
+            return problem_response(problem, lang)
 
     async def _read_limited(self, request: Request) -> bytes:
         """The body, refused with 413 as soon as it passes the route's limit (never read whole first)."""
@@ -199,7 +200,8 @@ class ApiRoute(Route):
 
     def _run(self, request: Request, settings: Settings, lang: str, raw: bytes | None) -> Response:
         from web.auth.sessions import authenticate  # late: sessions imports the models
-        from web.xml_curl.directory import changed_sip_users, flush_directory
+        from web.domain.directory_changes import changed_sip_users
+        from web.domain.switch import flush_directory
 
         engine = request.app.state.engine
         cookies: list = []
@@ -227,15 +229,15 @@ class ApiRoute(Route):
                 # FreeSWITCH caches directory entries: tell it which changed, off the request's path
                 threading.Thread(target=flush_directory, args=(sip_users, settings), daemon=True).start()
         except Problem as problem:
-            response = problem.response(lang)
+            response = problem_response(problem, lang)
         except ValidationError as exc:
-            response = from_validation_error(exc).response(lang)
+            response = problem_response(from_validation_error(exc), lang)
         except IntegrityError:
             log.info("integrity error on %s %s", self.method, self.path, exc_info=True)
-            response = Problem(409, "conflict").response(lang)
+            response = problem_response(Problem(409, "conflict"), lang)
         except Exception:
             log.exception("unexpected error on %s %s", self.method, self.path)
-            response = Problem(500, "internal").response(lang)
+            response = problem_response(Problem(500, "internal"), lang)
         for name, options in cookies:
             if options.get("delete"):
                 response.delete_cookie(name, path="/")

@@ -14,7 +14,8 @@ from typing import Optional
 from pydantic import BaseModel
 
 from callplan import schedules as evaluation
-from web import clock, i18n, references
+from web import clock, i18n
+from web.domain import references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.api.routing import api

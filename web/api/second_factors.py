@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from web import clock
 from web.api.auth import next_stage, recovery_codes_left
-from web.api.problems import Problem, field_problem
+from web.api.problems import Problem, field_problem, problem_response
 from web.api.routing import api
 from web.auth import sessions, totp
 from web.auth.reauth import confirm_password
@@ -65,7 +65,7 @@ def _guard(ctx, password: str):
     counted guess must stay committed)."""
     if confirm_password(ctx, password):
         return None
-    return field_problem(422, "wrong_password", "/password", "is not your password").response(ctx.lang)
+    return problem_response(field_problem(422, "wrong_password", "/password", "is not your password"), ctx.lang)
 
 
 def _new_codes(ctx) -> list[str]:

@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import select
 
-from web import references
+from web.domain import references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models import Account

@@ -1,7 +1,7 @@
 """Webhook subscriptions and the delivery log (issue #6: missed calls, voicemail, ended calls and agent
 status POSTed to the company's own systems).
 
-A subscription's secret signs every request (X-Signature, see web/notices.py for the exact scheme).
+A subscription's secret signs every request (X-Signature, see web/domain/notices.py for the exact scheme).
 It is made here, shown once in the answer to the create (or rotate) request, and stored sealed
 (web.secretbox), never shown again: a lost secret is rotated, not looked up.
 

@@ -1,4 +1,4 @@
-"""The table behind web.numbering: one row per internal number in use, unique per tenant."""
+"""The table behind web.domain.numbering: one row per internal number in use, unique per tenant."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class TenantBase(SQLModel):
 class Tenant(TenantBase, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     created_at: datetime = created_at_field()
-    # Bumped (web.audit) by every flush that changes one of the tenant's rows: the documents served to
+    # Bumped (web.domain.audit) by every flush that changes one of the tenant's rows: the documents served to
     # FreeSWITCH (web.xml_curl) are cached per (tenant, generation), so every process sees a change
     # with one cheap query and no messaging. Never part of the API's shapes.
     config_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from web import clock, i18n
 from web.api.devices import new_provisioning_password
-from web.api.problems import Problem
+from web.api.problems import Problem, problem_response
 from web.api.routing import api, client_ip
 from web.db import session_scope
 from web.models.audit import AuditEntry
@@ -216,16 +216,16 @@ class ProvisioningRoute(Route):
         wait = self.limiter.take(source)
         if wait:
             log.warning("provisioning: rate limit for %s", source)
-            return Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait}).response(lang)
+            return problem_response(Problem(429, "rate_limited", headers={"Retry-After": str(wait)}, params={"seconds": wait}), lang)
         credentials = basic_credentials(request)
         if credentials is None:
             challenge = {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'}
-            return Problem(401, "unauthenticated", headers=challenge).response(lang)
+            return problem_response(Problem(401, "unauthenticated", headers=challenge), lang)
         found = await run_in_threadpool(
             serve_file, request.app.state.engine, settings, request.path_params["name"], *credentials, source
         )
         if found is None:
-            return Problem(404, "not_found").response(lang)
+            return problem_response(Problem(404, "not_found"), lang)
         media_type, body = found
         return Response(body, media_type=media_type, headers=NO_STORE)
 

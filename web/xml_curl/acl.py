@@ -27,16 +27,15 @@ The document is built uncached: FreeSWITCH asks for it only at start-up and afte
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import or_
 from sqlmodel import select
 
 from callplan.xml import Document
 from web import clock
 from web.db import session_scope
+from web.domain.blocking import active_condition, normalise, protected  # noqa: F401  (acl.normalise is used widely)
 from web.models.live import BlockedAddress
 from web.xml_curl import cache
 
@@ -44,40 +43,6 @@ FILE = "acl.conf"
 LIST = "callplan_blocked"
 # What the directory gives every phone so that the list above refuses a blocked address (see above).
 DIRECTORY_PARAMS = {"auth-acl": LIST}
-
-
-def normalise(address: str) -> Optional[str]:
-    """The address as FreeSWITCH compares it (an IPv4-mapped IPv6 address is its IPv4 address), or
-    None for anything that is not a single address."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip().strip("[]"))
-    except ValueError:
-        return None
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return str(ip)
-
-
-def protected(address: str, settings) -> bool:
-    """Addresses never blocked, whatever they do: the machine itself, the app's own FreeSWITCH hosts
-    (xml_curl_allowed_addresses) and the trusted proxies. Blocking them would cut every phone off."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return True
-    if ip.is_loopback or ip.is_unspecified:
-        return True
-    for entry in tuple(settings.xml_curl_allowed_addresses) + tuple(settings.trusted_proxies):
-        try:
-            if ip in ipaddress.ip_network(entry, strict=False):
-                return True
-        except (ValueError, TypeError):
-            continue
-    return False
-
-
-def active_condition(now: datetime):
-    return (BlockedAddress.lifted_at.is_(None)) & or_(BlockedAddress.expires_at.is_(None), BlockedAddress.expires_at > now)
 
 
 def cidr(address: str) -> str:

@@ -1,6 +1,6 @@
 """Per-process caches of what FreeSWITCH fetches, and the one cheap query each fetch makes.
 
-Every change to a tenant's rows bumps `tenant.config_generation` in the same transaction (web.audit),
+Every change to a tenant's rows bumps `tenant.config_generation` in the same transaction (web.domain.audit),
 so a fetch asks the database for the tenant's current generation (one indexed row) and serves the
 document built for that generation if it has one; otherwise it builds it once. Nothing has to tell the
 other processes: they see the new generation on their next fetch. A document that depends on the time

@@ -3,7 +3,7 @@
 Same door as mod_xml_curl's route (web.xml_curl.endpoint.refusal: its HTTP basic credentials and allowed
 source addresses; 401/403 with empty bodies). FreeSWITCH only looks at the status: 2xx means "taken",
 anything else makes it retry and finally write the record into its spool folder (collected by the bridge,
-web.call_records.collect_spool). So:
+web.domain.call_records.collect_spool). So:
 
 - 200 when the record is stored, and also when it was already there (a retry, or the event came first);
 - 400 with a reason for a body that is no CDR (retrying cannot help; FreeSWITCH spools it for a person);
@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from web.call_records import NotACdr, store_cdr
+from web.domain.call_records import NotACdr, store_cdr
 from web.db import session_scope
 from web.xml_curl.endpoint import read_limited, refusal
 

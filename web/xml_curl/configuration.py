@@ -7,7 +7,7 @@ channel), with the same agents and tiers; agents "u<user id>@<domain>", one per 
 codes can log any user in. mod_callcenter applies an agent's status found here at every load (module
 load, `callcenter_config queue load|reload`), so an agent carries one only when the app knows the
 agent's choice (queue_agent, kept by the bridge and the agents API), and then the status to hold NOW:
-never 'Available' for an agent without a registered phone (web.agents.effective, FusionPBX #2831).
+never 'Available' for an agent without a registered phone (web.domain.agents.effective, FusionPBX #2831).
 Agents the app knows nothing of keep what mod_callcenter's own database holds. Those statuses change
 with every registration, so they are put into the cached document at each fetch (with_statuses), not
 built into it.
@@ -26,7 +26,7 @@ from sqlmodel import select
 
 from callplan.objects import TenantObjects
 from callplan.xml import Document
-from web.callplan_snapshot import published_documents, with_diversions
+from web.domain.callplan_snapshot import published_documents, with_diversions
 from web.db import session_scope
 from web.models.call_plan import CallPlanRecord
 from web.models.company import CompanySettings
@@ -62,9 +62,9 @@ _AGENT_TAG = re.compile(rb'<agent name="(u\d+@[a-z0-9.-]+)" ')
 
 
 def with_statuses(engine, document: bytes) -> bytes:
-    """The document with the status each known agent must hold now (web.agents.conf_statuses); one
+    """The document with the status each known agent must hold now (web.domain.agents.conf_statuses); one
     query, and one pass over the text."""
-    from web.agents import conf_statuses
+    from web.domain.agents import conf_statuses
 
     with session_scope(engine) as db:
         statuses = conf_statuses(db)

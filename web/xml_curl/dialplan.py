@@ -42,7 +42,7 @@ from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
 from callplan.xml import Document, exact, serialize
 from web import clock
-from web.callplan_snapshot import published_documents, snapshot, with_diversions
+from web.domain.callplan_snapshot import published_documents, snapshot, with_diversions
 from web.db import session_scope
 from web.models.call_plan import CallPlanRecord
 from web.models.phone_number import PhoneNumber

@@ -23,24 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import socket
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 
 from callplan import outbound
 from callplan.objects import TenantObjects
 from callplan.xml import Document, literal
-from web.callplan_snapshot import snapshot
+from web.domain.callplan_snapshot import snapshot
 from web.db import session_scope
 from web.models.device import Device
-from web.models.pbx_user import PbxUser
-from web.models.tenant import Tenant
 from web.models.voicemail_box import VoicemailBox
 from web.scoping import scoped
 from web.secretbox import open_sealed
@@ -50,7 +43,6 @@ log = logging.getLogger("web.xml_curl")
 
 FIELDS = ("domain", "user", "key", "action", "sip_auth_realm", "sip_auth_username")
 CACHEABLE_MS = "60000"  # FreeSWITCH keeps an entry this long; flush_directory() drops it at once
-FLUSH_ALL_ABOVE = 100  # more names than this: one command that empties FreeSWITCH's whole user cache
 NO_PHONE = {"sip-forbid-register": "true", "allow-empty-password": "false"}
 
 
@@ -189,166 +181,3 @@ def _document(domain: str, name: str, part: _Parts) -> bytes:
             document.child(element, "variable", name=key, value=value)
     return document.to_string().encode()
 
-
-# --- telling FreeSWITCH to forget an entry ------------------------------------------------------------
-
-_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}@[a-z0-9.-]{1,253}$")
-
-
-class EslError(Exception):
-    pass
-
-
-class _Frames:
-    """Reads event-socket frames: headers up to a blank line, then Content-Length bytes of body."""
-
-    def __init__(self, sock: socket.socket, deadline: float):
-        self.sock, self.deadline, self.buffer = sock, deadline, b""
-
-    def _fill(self) -> None:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise EslError("timed out")
-        self.sock.settimeout(remaining)
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise EslError("connection closed")
-        self.buffer += chunk
-
-    def next(self) -> tuple[dict, str]:
-        while b"\n\n" not in self.buffer:
-            self._fill()
-        head, self.buffer = self.buffer.split(b"\n\n", 1)
-        headers = dict(line.split(": ", 1) for line in head.decode(errors="replace").split("\n") if ": " in line)
-        length = int(headers.get("Content-Length", "0") or 0)
-        while len(self.buffer) < length:
-            self._fill()
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return headers, body.decode(errors="replace")
-
-
-def esl_api(host: str, port: int, password: str, commands: Iterable[str], timeout: float = 2.0) -> list[str]:
-    """Run `api <command>` for each command on one inbound event-socket connection; their replies.
-    Blocking, and bounded: the whole exchange gives up after `timeout` seconds."""
-    commands = list(commands)
-    for command in commands:
-        if "\n" in command or "\r" in command:
-            raise EslError("a command cannot span lines")  # it would smuggle a second ESL command
-    deadline = time.monotonic() + timeout
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        frames = _Frames(sock, deadline)
-        if frames.next()[0].get("Content-Type") != "auth/request":
-            raise EslError("no auth request")
-        sock.sendall(f"auth {password}\n\n".encode())
-        if not frames.next()[0].get("Reply-Text", "").startswith("+OK"):
-            raise EslError("auth refused")
-        replies = []
-        for command in commands:
-            sock.sendall(f"api {command}\n\n".encode())
-            while True:
-                headers, body = frames.next()
-                if headers.get("Content-Type") == "api/response":
-                    replies.append(body)
-                    break
-        try:
-            sock.sendall(b"exit\n\n")
-        except OSError:
-            pass
-        return replies
-
-
-def flush_directory(users: Iterable[str], settings, timeout: float = 2.0) -> bool:
-    """Make FreeSWITCH forget its cached directory entries for these "name@domain"s (the next lookup
-    asks the app again). False, logged, when FreeSWITCH cannot be told: its copies then expire after
-    CACHEABLE_MS."""
-    commands = []
-    for user in users:
-        if not _NAME.match(user):
-            log.warning("not flushing %r: not a directory name", user)
-            continue
-        name, domain = user.split("@", 1)
-        commands.append(f"xml_flush_cache id {name} {domain}")
-    if not commands:
-        return True
-    if len(commands) > FLUSH_ALL_ABOVE:
-        # a company-wide change (caller IDs, pickup groups) touches every entry of the tenant: emptying
-        # the cache is one command, and the entries are fetched again as they are needed
-        commands = ["xml_flush_cache"]
-    try:
-        esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
-        return True
-    except (OSError, EslError) as exc:
-        log.warning("could not flush %d directory entries in FreeSWITCH: %s", len(commands), exc)
-        return False
-
-
-# --- which entries a transaction changed ----------------------------------------------------------------
-
-_CHANGED = "xml_curl.directory_changes"
-# tables whose rows change every entry of their tenant (caller IDs, pickup groups, blocking, domain)
-_TENANT_WIDE = frozenset({"tenant", "company_settings", "department", "phone_number", "pickup_group"})
-
-
-def _values(obj, key: str) -> set:
-    """The attribute's current value and, for an update, its value before."""
-    history = inspect(obj).attrs[key].history
-    values = set(history.added) | set(history.deleted) | set(history.unchanged)
-    return {value for value in values if value is not None} or ({getattr(obj, key)} - {None})
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _flush_context) -> None:
-    notes = None
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(getattr(obj, "__table__", None), "name", None)
-        tenant_id = obj.id if table == "tenant" else getattr(obj, "tenant_id", None)
-        if table is None or tenant_id is None:
-            continue
-        found = []
-        if table == "device":
-            found += [("name", tenant_id, name) for name in _values(obj, "sip_username")]
-            found += [("user", tenant_id, user_id) for user_id in _values(obj, "user_id")]
-        elif table == "pbx_user":
-            found += [("name", tenant_id, number) for number in _values(obj, "extension")]
-            found.append(("user", tenant_id, obj.id))
-        elif table == "voicemail_box":
-            found += [("name", tenant_id, number) for number in _values(obj, "extension")]
-            found += [("user", tenant_id, user_id) for user_id in _values(obj, "user_id")]
-        elif table in _TENANT_WIDE:
-            found.append(("tenant", tenant_id, None))
-        if found:
-            notes = session.info.setdefault(_CHANGED, set()) if notes is None else notes
-            notes.update(found)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
-
-
-def changed_sip_users(session: Session) -> list[str]:
-    """The "name@domain" directory entries the session's flushed changes affect, for flush_directory()
-    after the commit (call it before the session is closed; it reads the names it needs)."""
-    notes = session.info.get(_CHANGED) or set()
-    names: set[tuple[int, str]] = set()
-    with session.no_autoflush:
-        for kind, tenant_id, value in notes:
-            if kind == "name":
-                names.add((tenant_id, value))
-            elif kind == "user":
-                user = session.get(PbxUser, value)
-                if user is not None:
-                    names.add((tenant_id, user.extension))
-                names.update((tenant_id, d.sip_username) for d in
-                             session.exec(scoped(Device, tenant_id).where(Device.user_id == value)).all())
-            else:
-                names.update((tenant_id, d.sip_username) for d in session.exec(scoped(Device, tenant_id)).all())
-                names.update((tenant_id, u.extension) for u in session.exec(scoped(PbxUser, tenant_id)).all())
-                names.update((tenant_id, b.extension) for b in session.exec(scoped(VoicemailBox, tenant_id)).all()
-                             if b.extension)
-        domains = {}
-        for tenant_id in {tenant_id for tenant_id, _ in names}:
-            tenant = session.get(Tenant, tenant_id)
-            if tenant is not None:
-                domains[tenant_id] = tenant.sip_domain
-    return sorted(f"{name}@{domains[tenant_id]}" for tenant_id, name in names if tenant_id in domains)

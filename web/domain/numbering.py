@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from web.api.problems import field_problem
+from web.domain.problems import field_problem
 from web.models.internal_number import InternalNumber
 from web.validation import EXTENSION, FEATURE_CODE  # noqa: F401  (re-exported)
 

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from sqlmodel import Session
 
-from web.api.problems import Problem, field_problem
+from web.domain.problems import Problem, field_problem
 
 KINDS: dict[str, type] = {}  # kind -> table
 REFERRERS: list[type] = []  # tables whose rows have a references() method
@@ -70,7 +70,7 @@ def require(db: Session, tenant_id: int, kind: str, target_id, pointer: str) -> 
 
 def require_all(db: Session, tenant_id: int, row, prefix: str = "") -> None:
     """Check every id `row.references()` yields, and that every internal number it dials exists."""
-    from web import numbering
+    from web.domain import numbering
 
     for where, kind, target in row.references():
         if kind == "extension":

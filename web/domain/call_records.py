@@ -43,7 +43,7 @@ from callplan import outbound
 from web import clock
 from web.models.call_record import CallRate, CallRecord
 
-log = logging.getLogger("web.call_records")
+log = logging.getLogger("web.domain.call_records")
 
 ARRAY_PREFIX = "ARRAY::"
 ARRAY_SEPARATOR = "|:"

@@ -208,7 +208,7 @@ def render_fallbacks(fallbacks: list[TenantFallback]) -> str:
     """The fallback file for these tenants' fallbacks: an include fragment, one element per line."""
     document = Document("dialplan", description="fallback routing")
     holder = document.section
-    lines = ["<include>", "<!-- written by the app (web/fallback.py); changes here are overwritten -->"]
+    lines = ["<include>", "<!-- written by the app (web/domain/fallback.py); changes here are overwritten -->"]
     for fallback in fallbacks:
         lines.append(_line(_extension(document, holder, fallback)))
     boxes: dict[str, list[str]] = {}

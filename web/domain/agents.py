@@ -26,7 +26,7 @@ from web.models.live import AGENT_STATUSES, QueueAgent, SipRegistration
 from web.models.queue import CallQueue
 from web.scoping import scoped
 
-log = logging.getLogger("web.agents")
+log = logging.getLogger("web.domain.agents")
 
 AVAILABLE, ON_BREAK, LOGGED_OUT = AGENT_STATUSES[1], AGENT_STATUSES[2], AGENT_STATUSES[0]
 # the API's words -> mod_callcenter's own
@@ -158,7 +158,7 @@ def choose(db: Session, tenant_id: int, domain: str, user_id: int, word: str) ->
 def send(settings, commands: Iterable[str], timeout: float = ESL_TIMEOUT) -> bool:
     """Send commands to FreeSWITCH from the web app (blocking, bounded); False when it cannot be told
     or refuses (the database keeps the choice; the bridge applies it when it reconnects)."""
-    from web.xml_curl.directory import EslError, esl_api
+    from web.domain.switch import EslError, esl_api
 
     commands = list(commands)
     try:

@@ -46,12 +46,12 @@ from web.models.ring_group import RingGroup
 from web.models.ring_group_state import RingGroupState
 from web.models.schedule import HolidaySchedule, TimeSchedule
 from web.models.voicemail_box import VoicemailBox
-from web.references import Use
+from web.domain.references import Use
 from web.scoping import scoped
 
 log = logging.getLogger("web.callplans")
 
-PLAN_OWNER = "call_plan"  # owner_kind of a plan's internal numbers in web.numbering
+PLAN_OWNER = "call_plan"  # owner_kind of a plan's internal numbers in web.domain.numbering
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     )
 
 
-# --- who uses what (web.references EXTRA_FINDERS) ----------------------------------------------
+# --- who uses what (web.domain.references EXTRA_FINDERS) ----------------------------------------------
 
 # kinds a plan's steps can point at (see each callplan/nodes module's references()), plus public numbers
 # a plan answers on

@@ -6,14 +6,14 @@ import { api, ApiError, get } from "./api.js";
 import { language, t } from "./i18n.js";
 import { clearErrors, setAlert, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
+import { listView } from "./list.js";
 import { duration, failStart, showError, startPortal, status, when } from "./portal.js";
 
-const LIMIT = 50;
 const FILTERS = ["from", "to", "direction", "call_type", "missed", "number"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
-let offset = 0;
 let canDial = false;
+let list = null;
 
 function filters() {
   const form = $("filter-form");
@@ -28,7 +28,13 @@ function filters() {
 function fillFilters(params) {
   const form = $("filter-form");
   for (const name of FILTERS) form.elements[name].value = params.get(name) || "";
-  offset = Math.max(0, Number.parseInt(params.get("offset") || "0", 10) || 0);
+}
+
+/** The filters into the address (the list adds its page) and the CSV link. */
+function rememberFilters() {
+  const params = filters();
+  $("csv-link").href = `/api/call-records.csv${params.toString() ? `?${params}` : ""}`;
+  window.history.replaceState(null, "", `${window.location.pathname}${params.toString() ? `?${params}` : ""}`);
 }
 
 function money(value, currency) {
@@ -47,46 +53,42 @@ function dialButton(number) {
 }
 
 function numberCell(number, name) {
-  return el("td", {}, el("span", { class: "number", text: number || "—" }), dialButton(number),
+  return el("span", {}, el("span", { class: "number", text: number || "—" }), dialButton(number),
     name && name !== number ? el("span", { class: "hint block", text: name }) : null);
 }
 
 const word = (list, value, prefix) => t(`${prefix}${list.includes(value) ? value : "unknown"}`);
 
-function row(record) {
-  return el("tr", { "data-record": String(record.id), class: record.missed ? "missed" : null },
-    el("td", { text: when(record.started_at) }),
-    el("td", {}, el("span", { text: word(DIRECTIONS, record.direction, "ui.calls.dir.") }),
-      record.missed ? el("span", { class: "badge badge-warn block-badge", text: t("ui.calls.missed_badge") }) : null),
-    numberCell(record.caller_number, record.caller_name),
-    numberCell(record.dialled_number),
-    el("td", { text: record.answered_by || "—" }),
-    el("td", { text: duration(record.duration_seconds) }),
-    el("td", { text: word(TYPES, record.call_type, "ui.calls.type.") }),
-    el("td", { text: money(record.cost, record.currency) }),
-    el("td", {}, el("button", { type: "button", class: "btn btn-quiet", "data-detail": String(record.id), text: t("ui.calls.details"),
-      "aria-label": t("ui.calls.details_named", { time: when(record.started_at) }) })));
+function recordList() {
+  return listView({
+    id: "records",
+    source: { path: "/api/call-records", paging: "offset", params: () => Object.fromEntries(filters()) },
+    pageSize: 50,
+    pagerTexts: ["ui.calls.prev", "ui.calls.next"],
+    label: "ui.calls.records_heading",
+    empty: "ui.calls.empty",
+    name: (record) => when(record.started_at),
+    rowClass: (record) => (record.missed ? "missed" : null),
+    columns: [
+      { key: "started_at", label: "ui.calls.col_started", value: (record) => when(record.started_at) },
+      { key: "direction", label: "ui.calls.direction", value: (record) => el("span", {},
+        el("span", { text: word(DIRECTIONS, record.direction, "ui.calls.dir.") }),
+        record.missed ? el("span", { class: "badge badge-warn block-badge", text: t("ui.calls.missed_badge") }) : null) },
+      { key: "caller_number", label: "ui.calls.col_caller", value: (record) => numberCell(record.caller_number, record.caller_name) },
+      { key: "dialled_number", label: "ui.calls.col_dialled", value: (record) => numberCell(record.dialled_number) },
+      { key: "answered_by", label: "ui.calls.col_answered_by" },
+      { key: "duration_seconds", label: "ui.calls.col_duration", value: (record) => duration(record.duration_seconds) },
+      { key: "call_type", label: "ui.calls.call_type", value: (record) => word(TYPES, record.call_type, "ui.calls.type.") },
+      { key: "cost", label: "ui.calls.col_cost", value: (record) => money(record.cost, record.currency) },
+    ],
+    actions: [{ label: "ui.calls.details", named: (record) => t("ui.calls.details_named", { time: when(record.started_at) }),
+      run: (record) => showDetail(record.id).catch(showError) }],
+  });
 }
 
-async function load({ push = true } = {}) {
-  const params = filters();
-  $("csv-link").href = `/api/call-records.csv${params.toString() ? `?${params}` : ""}`;
-  params.set("limit", String(LIMIT));
-  params.set("offset", String(offset));
-  if (push) {
-    const shown = filters();
-    if (offset) shown.set("offset", String(offset));
-    window.history.replaceState(null, "", `${window.location.pathname}${shown.toString() ? `?${shown}` : ""}`);
-  }
-  const page = await get(`/api/call-records?${params}`);
-  $("records-body").replaceChildren(...page.items.map(row));
-  $("records-empty").hidden = page.items.length > 0;
-  $("records-table").hidden = page.items.length === 0;
-  $("records-total").textContent = page.total
-    ? t("ui.calls.total", { first: page.offset + 1, last: page.offset + page.items.length, total: page.total })
-    : t("ui.calls.total_none");
-  $("prev-page").disabled = page.offset === 0;
-  $("next-page").disabled = page.offset + page.items.length >= page.total;
+async function load({ first = false } = {}) {
+  rememberFilters();
+  await list.reload({ first });
 }
 
 function fact(label, value) {
@@ -143,9 +145,8 @@ function wire() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
-    offset = 0;
     try {
-      await load();
+      await load({ first: true });
     } catch (error) {
       showProblem(form, error);
     }
@@ -153,26 +154,13 @@ function wire() {
   form.addEventListener("reset", () => {
     window.setTimeout(() => form.requestSubmit(), 0);
   });
-  $("prev-page").addEventListener("click", () => {
-    offset = Math.max(0, offset - LIMIT);
-    load().catch(showError);
-  });
-  $("next-page").addEventListener("click", () => {
-    offset += LIMIT;
-    load().catch(showError);
-  });
-  $("records-body").addEventListener("click", (event) => {
-    const detail = event.target.closest("[data-detail]");
-    if (detail) {
-      showDetail(detail.dataset.detail).catch(showError);
-      return;
-    }
+  list.element.addEventListener("click", (event) => {
     const dialler = event.target.closest("[data-dial]");
     if (dialler) dial(dialler);
   });
   $("detail-close").addEventListener("click", () => {
     $("detail").hidden = true;
-    const opener = $("records-body").querySelector(`[data-detail="${$("detail").dataset.record}"]`);
+    const opener = list.element.querySelector(`tr[data-row="${$("detail").dataset.record}"] [data-action]`);
     if (opener) opener.focus();
   });
 }
@@ -191,15 +179,16 @@ async function hasPhone() {
 async function start() {
   const session = await startPortal();
   if (!session) return;
-  wire();
   fillFilters(new URLSearchParams(window.location.search));
   canDial = session.account.role !== "operator" && await hasPhone();
+  list = recordList();
+  $("records-panel").append(list.element);
+  wire();
   try {
-    await load({ push: false });
+    await load();
   } catch (error) {
     if (error instanceof ApiError && error.status === 422) showProblem($("filter-form"), error);
     else showError(error);
-    $("records-table").hidden = true;
   }
   document.body.dataset.ready = "true";
 }

@@ -40,7 +40,7 @@
 
 import { ApiError } from "./api.js";
 import { el, uid } from "./dom.js";
-import { has, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { describe } from "./schema.js";
 import { clearErrors, fieldErrorText, pointerToName, setAlert, setFieldError, whileBusy } from "./ui.js";
 
@@ -65,11 +65,6 @@ export function guardUnsaved(isDirty) {
 
 // ---- texts -------------------------------------------------------------------------------------------
 
-/** The text of `key`; a key missing from the catalogue is a fault of the screen, said on the console. */
-function text(key) {
-  if (!has(key)) console.error(`missing text: ${key}`);
-  return t(key);
-}
 
 // ---- widgets -----------------------------------------------------------------------------------------
 
@@ -130,7 +125,7 @@ async function optionsOf(field) {
   if (typeof spec.options === "function") return spec.options();
   if (Array.isArray(spec.options)) return spec.options;
   const values = schema.kind === "list" ? schema.items.enum : schema.enum;
-  return (values || []).map((value) => ({ value, label: spec.enumLabels ? text(`${spec.enumLabels}${value}`) : String(value) }));
+  return (values || []).map((value) => ({ value, label: spec.enumLabels ? t(`${spec.enumLabels}${value}`) : String(value) }));
 }
 
 async function selectWidget(field) {
@@ -199,8 +194,8 @@ async function drawField(formId, schemaField, spec, labels) {
   const helpId = spec.help ? `${id}-help` : null;
   const field = { name: schemaField.name, id, describedBy: helpId, spec, schema: schemaField };
   const widget = await widgetFor(field);
-  const label = text(spec.label || `${labels}${schemaField.name}`);
-  const help = spec.help ? el("p", { class: "hint", id: helpId, text: text(spec.help) }) : null;
+  const label = t(spec.label || `${labels}${schemaField.name}`);
+  const help = spec.help ? el("p", { class: "hint", id: helpId, text: t(spec.help) }) : null;
   let container;
   let control = widget.control;
   if (control === null) {

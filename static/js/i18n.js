@@ -36,8 +36,11 @@ export function has(key) {
   return Object.prototype.hasOwnProperty.call(messages, key);
 }
 
-/** The text of `key` with its {placeholders} filled from `params`. */
+/** The text of `key` with its {placeholders} filled from `params`. A key asked before the texts are in,
+ * or missing from them, is a fault of the page: said on the console (the browser tests fail on it). */
 export function t(key, params = {}) {
+  if (current === null) console.error(`text ${key} asked for before the texts were loaded`);
+  else if (!has(key)) console.error(`missing text: ${key}`);
   const text = has(key) ? messages[key] : key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }

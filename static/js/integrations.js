@@ -1,11 +1,13 @@
 // "/integrations" (admins): webhook subscriptions (the signing secret shown once, on create and on
-// rotate, with a copy button; "send test"), the delivery log with each message's tries and a retry, and
-// the company's call rates in a small table editor.
+// rotate, with a copy button; "send test"), the delivery log (the toolkit's list, older ones by cursor)
+// with each message's tries and a retry, and the company's call rates in a small table editor.
 
 import { api, ApiError, get, post } from "./api.js";
 import { setText, t } from "./i18n.js";
 import { clearErrors, setAlert, showProblem, whileBusy } from "./ui.js";
+import { confirmDelete } from "./confirm.js";
 import { $, el } from "./dom.js";
+import { listView } from "./list.js";
 import { confirmTwice, failStart, showError, startPortal, status, when } from "./portal.js";
 
 const EVENTS = ["missed_call", "voicemail", "call_ended", "agent_status", "test"];
@@ -15,7 +17,7 @@ let hooks = [];
 let rates = [];
 let editingHook = null;
 let editingRate = null;
-let olderThan = null;
+let deliveries = null; // the delivery log (list.js)
 
 const eventWord = (event) => (EVENTS.includes(event) ? t(`ui.integrations.event.${event}`) : event);
 
@@ -158,17 +160,11 @@ function wireHooks() {
         await loadDeliveries();
         $("deliveries-heading").scrollIntoView({ block: "start" });
       } else if (action === "delete") {
-        confirmTwice(button, t("ui.integrations.delete_confirm"), async () => {
-          try {
-            await api("DELETE", `/api/webhooks/${hook.id}`);
-            if (editingHook === hook.id) resetHookForm();
-            await loadHooks();
-            await loadDeliveries();
-            status(t("ui.integrations.deleted_hook", { url: hook.url }));
-          } catch (error) {
-            showError(error, $("hooks-alert"));
-          }
-        });
+        if (await confirmDelete({ name: hook.description || hook.url, path: `/api/webhooks/${hook.id}` })) {
+          if (editingHook === hook.id) resetHookForm();
+          await loadHooks();
+          await loadDeliveries();
+        }
       }
     } catch (error) {
       showError(error, $("hooks-alert"));
@@ -192,36 +188,56 @@ function stateBadge(value) {
   return el("span", { class: `badge delivery-${known ? value : "other"}`, text: known ? t(`ui.integrations.state.${value}`) : value });
 }
 
-function deliveryRow(delivery) {
+function deliveryTo(delivery) {
   const hook = hooks.find((item) => item.id === delivery.subscription_id);
   const to = delivery.channel === "webhook" ? (hook ? hook.url : "—") : delivery.recipients.join(", ");
-  return el("tr", { "data-delivery": String(delivery.id) },
-    el("td", { text: when(delivery.created_at) }),
-    el("td", { text: eventWord(delivery.event) }),
-    el("td", {}, el("span", { class: "hint block", text: t(`ui.integrations.channels.${delivery.channel === "webhook" ? "webhook" : "email"}`) }),
-      el("span", { class: "mono url", text: to })),
-    el("td", {}, stateBadge(delivery.status),
-      delivery.status === "pending" ? el("span", { class: "hint block", text: t("ui.integrations.next_try", { time: when(delivery.next_attempt_at) }) }) : null),
-    el("td", { text: String(delivery.attempts) }),
-    el("td", { class: "error-text", text: delivery.last_error || "" }),
-    el("td", { class: "row-actions" },
-      el("button", { type: "button", class: "btn btn-quiet", "data-detail": String(delivery.id), text: t("ui.integrations.details"),
-        "aria-label": t("ui.integrations.details_named", { id: delivery.id }) }),
-      el("button", { type: "button", class: "btn btn-quiet", "data-retry": String(delivery.id), text: t("ui.integrations.retry"),
-        "aria-label": t("ui.integrations.retry_named", { id: delivery.id }) })));
+  return el("span", {}, el("span", { class: "hint block", text: t(`ui.integrations.channels.${delivery.channel === "webhook" ? "webhook" : "email"}`) }),
+    el("span", { class: "mono url", text: to }));
 }
 
-async function loadDeliveries({ before = null } = {}) {
-  const params = deliveryFilters();
-  if (before) params.set("before_id", String(before));
-  const list = await get(`/api/deliveries${params.toString() ? `?${params}` : ""}`);
-  olderThan = list.length >= 100 ? list[list.length - 1].id : null;
-  $("deliveries-body").replaceChildren(...list.map(deliveryRow));
-  $("deliveries-empty").hidden = list.length > 0;
-  $("deliveries-table").hidden = list.length === 0;
-  $("deliveries-older").hidden = olderThan === null;
-  $("deliveries-newest").hidden = before === null;
+async function retry(delivery, button) {
+  setAlert($("deliveries-alert"), "");
+  button.disabled = true;
+  try {
+    await post(`/api/deliveries/${delivery.id}/retry`);
+    status(t("ui.integrations.retrying", { id: delivery.id }));
+    await deliveries.reload();
+    const detail = $("delivery-detail");
+    if (detail.dataset.delivery === String(delivery.id) && !detail.hidden) await showDelivery(delivery.id);
+  } catch (error) {
+    showError(error, $("deliveries-alert"));
+    button.disabled = false;
+  }
 }
+
+// the delivery log: the newest 100 first, "Older" for the ones before (?before_id=)
+function deliveryList() {
+  return listView({
+    id: "deliveries",
+    source: { path: "/api/deliveries", paging: "cursor", params: () => Object.fromEntries(deliveryFilters()) },
+    pageSize: 100,
+    urlState: false,
+    label: "ui.integrations.deliveries",
+    empty: "ui.integrations.no_deliveries",
+    name: (delivery) => String(delivery.id),
+    columns: [
+      { key: "created_at", label: "ui.integrations.created", value: (delivery) => when(delivery.created_at) },
+      { key: "event", label: "ui.integrations.event_col", value: (delivery) => eventWord(delivery.event) },
+      { key: "to", label: "ui.integrations.to", value: deliveryTo },
+      { key: "status", label: "ui.integrations.status", value: (delivery) => el("span", {}, stateBadge(delivery.status),
+        delivery.status === "pending" ? el("span", { class: "hint block", text: t("ui.integrations.next_try", { time: when(delivery.next_attempt_at) }) }) : null) },
+      { key: "attempts", label: "ui.integrations.tries" },
+      { key: "last_error", label: "ui.integrations.last_error", class: "error-text", value: (delivery) => delivery.last_error || "" },
+    ],
+    actions: [
+      { label: "ui.integrations.details", named: (delivery) => t("ui.integrations.details_named", { id: delivery.id }),
+        run: (delivery) => showDelivery(delivery.id).catch((error) => showError(error, $("deliveries-alert"))) },
+      { label: "ui.integrations.retry", named: (delivery) => t("ui.integrations.retry_named", { id: delivery.id }), run: retry },
+    ],
+  });
+}
+
+const loadDeliveries = () => deliveries.reload({ first: true });
 
 function fact(label, value) {
   return [el("dt", { text: label }), el("dd", { text: value === null || value === undefined || value === "" ? "—" : String(value) })];
@@ -263,28 +279,10 @@ function wireDeliveries() {
       showProblem(form, error);
     }
   });
-  $("deliveries-older").addEventListener("click", () => loadDeliveries({ before: olderThan }).catch((error) => showError(error, $("deliveries-alert"))));
-  $("deliveries-newest").addEventListener("click", () => loadDeliveries().catch((error) => showError(error, $("deliveries-alert"))));
-  $("deliveries-body").addEventListener("click", async (event) => {
-    setAlert($("deliveries-alert"), "");
-    const detail = event.target.closest("[data-detail]");
-    const retry = event.target.closest("[data-retry]");
-    try {
-      if (detail) await showDelivery(detail.dataset.detail);
-      else if (retry) {
-        retry.disabled = true;
-        await post(`/api/deliveries/${retry.dataset.retry}/retry`);
-        status(t("ui.integrations.retrying", { id: retry.dataset.retry }));
-        await loadDeliveries();
-        if ($("delivery-detail").dataset.delivery === retry.dataset.retry && !$("delivery-detail").hidden) await showDelivery(retry.dataset.retry);
-      }
-    } catch (error) {
-      showError(error, $("deliveries-alert"));
-      if (retry) retry.disabled = false;
-    }
-  });
   $("delivery-close").addEventListener("click", () => {
     $("delivery-detail").hidden = true;
+    const opener = deliveries.element.querySelector(`tr[data-row="${$("delivery-detail").dataset.delivery}"] [data-action]`);
+    if (opener) opener.focus();
   });
 }
 
@@ -353,7 +351,7 @@ function wireRates() {
     });
   });
   $("rate-cancel").addEventListener("click", resetRateForm);
-  $("rates-body").addEventListener("click", (event) => {
+  $("rates-body").addEventListener("click", async (event) => {
     const button = event.target.closest("[data-action]");
     if (!button) return;
     const rate = rates.find((item) => String(item.id) === button.closest("[data-rate]").dataset.rate);
@@ -374,16 +372,11 @@ function wireRates() {
       $("rate-cancel").hidden = false;
       form.elements.prefix.focus();
     } else if (button.dataset.action === "delete") {
-      confirmTwice(button, t("ui.integrations.delete_confirm"), async () => {
-        try {
-          await api("DELETE", `/api/call-rates/${rate.id}`);
-          if (editingRate === rate.id) resetRateForm();
-          await loadRates();
-          status(t("ui.integrations.rate_deleted"));
-        } catch (error) {
-          showError(error, $("rates-alert"));
-        }
-      });
+      const match = rate.prefix || t(`ui.calls.type.${TYPES.includes(rate.call_type) ? rate.call_type : "unknown"}`);
+      if (await confirmDelete({ name: match, path: `/api/call-rates/${rate.id}` })) {
+        if (editingRate === rate.id) resetRateForm();
+        await loadRates().catch((error) => showError(error, $("rates-alert")));
+      }
     }
   });
 }
@@ -393,6 +386,8 @@ function wireRates() {
 async function start() {
   const session = await startPortal();
   if (!session) return;
+  deliveries = deliveryList();
+  $("delivery-detail").before(deliveries.element);
   wireHooks();
   wireDeliveries();
   wireRates();

@@ -19,15 +19,21 @@
 //     sort: { key: "name", dir: "asc" },   // the first order
 //     pageSize: 25,
 //     actions: [{ label: "ui.kit.edit", named: "ui.kit.edit_named",   // button text; its aria-label {name}
-//                 run: (row, button) => ..., show: (row) => true, danger: false }],
+//                                                                      // (or named: (row) => text)
+//                 run: (row, button) => ..., show: (row) => true, danger: false },
+//               { label: "ui.plans.export", href: (row) => url, download: true }],   // a link instead
 //     empty: "ui.departments.empty",       // key: no rows at all
 //     emptyAction: element,                // shown with it (e.g. the "New department" button)
 //     filter: (row) => true,               // paging "all": rows the screen hides
 //     label: "ui.departments.title",       // key naming the table (its caption, for screen readers)
 //     urlState: true,                      // search, sort and page kept in the address (?q=&sort=-name&page=2)
+//     id: "records",                       // the list's element id
+//     pagerTexts: ["ui.calls.prev", "ui.calls.next"],   // keys of the two page buttons, when not Previous/Next
+//     rowClass: (row) => "missed" | null,  // a class for a row that should stand out
 //   });
 //   list.element     to put in the page
-//   list.reload()    fetch again (after a change); the focus stays on the same row's button when it can
+//   list.reload({ first })   fetch again (after a change; first: from the first page, when the screen's
+//                    own filters changed); the focus stays on the same row's button when it can
 //   list.rows()      the rows as last fetched
 //
 // Reading the list works with the keyboard alone: sort buttons in the column heads (aria-sort), the
@@ -52,7 +58,8 @@ function sortValue(column, row) {
 
 export function listView({
   source, columns, rowHeader = null, name = (row) => String(row.id), search = false, sort = null, pageSize = 25,
-  actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true,
+  actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true, id = null,
+  pagerTexts = null, rowClass = null,
 }) {
   const { path, paging = "all", params = () => ({}) } = typeof source === "string" ? { path: source } : source;
   const header = rowHeader || columns[0].key;
@@ -97,12 +104,11 @@ export function listView({
   const clear = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.kit.clear_search") });
   const noMatchText = el("p");
   const noMatch = el("div", { class: "empty-state list-no-match", hidden: true }, noMatchText, clear);
-  const previous = el("button", { type: "button", class: "btn btn-quiet", "data-page": "previous",
-    text: t(paging === "cursor" ? "ui.kit.newer" : "ui.kit.previous") });
-  const next = el("button", { type: "button", class: "btn btn-quiet", "data-page": "next",
-    text: t(paging === "cursor" ? "ui.kit.older" : "ui.kit.next") });
+  const [previousText, nextText] = pagerTexts || (paging === "cursor" ? ["ui.kit.newer", "ui.kit.older"] : ["ui.kit.previous", "ui.kit.next"]);
+  const previous = el("button", { type: "button", class: "btn btn-quiet", "data-page": "previous", text: t(previousText) });
+  const next = el("button", { type: "button", class: "btn btn-quiet", "data-page": "next", text: t(nextText) });
   const pager = el("nav", { class: "pager", "aria-label": t("ui.kit.pages") }, previous, next);
-  const element = el("div", { class: "list" }, tools, count, tableWrap, emptyState, noMatch, pager);
+  const element = el("div", { class: "list", id }, tools, count, tableWrap, emptyState, noMatch, pager);
 
   // ---- the rows ---------------------------------------------------------------------------------------
 
@@ -116,13 +122,15 @@ export function listView({
     if (actions.length) {
       const rowName = name(row);
       cells.push(el("td", {}, el("div", { class: "row-actions" }, ...actions.filter((action) => !action.show || action.show(row)).map((action, index) =>
-        el("button", {
-          type: "button", class: `btn btn-quiet${action.danger ? " btn-remove" : ""}`, "data-action": String(actions.indexOf(action)),
+        el(action.href ? "a" : "button", {
+          type: action.href ? null : "button", href: action.href ? action.href(row) : null, download: action.download ? "" : null,
+          class: `btn btn-quiet${action.danger ? " btn-remove" : ""}`, "data-action": action.href ? null : String(actions.indexOf(action)),
           "data-index": String(index), text: t(action.label),
-          "aria-label": action.named ? t(action.named, { name: rowName }) : `${t(action.label)}: ${rowName}`,
+          "aria-label": typeof action.named === "function" ? action.named(row)
+            : action.named ? t(action.named, { name: rowName }) : `${t(action.label)}: ${rowName}`,
         })))));
     }
-    return el("tr", { "data-row": String(row.id ?? "") }, ...cells);
+    return el("tr", { "data-row": String(row.id ?? ""), class: rowClass ? rowClass(row) : null }, ...cells);
   }
 
   function matches(row) {
@@ -229,8 +237,13 @@ export function listView({
     }
   }
 
-  /** Fetch and draw; the focus stays on the same row's same button, else moves somewhere sensible. */
-  async function reload() {
+  /** Fetch and draw; the focus stays on the same row's same button, else moves somewhere sensible.
+   * first: back to the first page (the screen's own filters changed). */
+  async function reload({ first = false } = {}) {
+    if (first) {
+      state.page = 1;
+      state.cursors = [];
+    }
     const focused = document.activeElement;
     const inRow = focused && body.contains(focused) ? {
       row: focused.closest("tr").dataset.row, index: focused.dataset.index,

@@ -7,6 +7,10 @@
 //     closed without saving. Any page can call it: the call-plan canvas opens "New ring group" over the
 //     plan and puts the saved group's id into the step.
 //
+//   formInSheet({ title, form, done }) -> Promise<answer | null>
+//     Any schemaForm (its options as `form`, without cancel/onSaved) in a sheet: resolves with what
+//     form.submit() answered (e.g. POST /api/plans/{id}/clone), null when closed; done(answer) after.
+//
 //   openSheet({ title, content, variant = "side" | "dialog", role = "dialog" | "alertdialog",
 //               canClose = async () => true, initialFocus, closeButton = true }) -> sheet
 //     The frame alone: sheet.body (append content), sheet.close(result), sheet.closed (a Promise of
@@ -125,31 +129,38 @@ export function askDiscard(sheet) {
   });
 }
 
+/** Any schemaForm (form.js) in a side sheet: resolves with what its submit() answered, or null when the
+ * sheet was closed without saving; `done(saved)` runs once the sheet has gone (say so in a toast). */
+export async function formInSheet({ title, form: options, done = () => {} }) {
+  let sheet = null;
+  const form = await schemaForm({
+    ...options,
+    cancel: () => sheet.requestClose(),
+    onSaved: (saved) => {
+      sheet.close(saved); // first: the page behind is inert (and silent) while the sheet is open
+      done(saved);
+    },
+  });
+  sheet = openSheet({ title, content: form.element, canClose: async () => !form.isDirty() || askDiscard(sheet) });
+  return sheet.closed;
+}
+
 export async function editInSheet(type, { id = null, value = null, initial = null } = {}) {
   let row = value;
   if (row === null && id !== null) row = await get(`${type.path}/${id}`);
   const editing = row !== null;
   const create = await bodySchema("POST", type.path);
   const editable = editing ? Object.keys((await bodySchema("PATCH", `${type.path}/{id}`)).properties || {}) : null;
-  const name = editing ? type.name(row) : "";
-  let sheet = null;
-  const form = await schemaForm({
-    ...(type.form || {}),
-    schema: create,
-    editable,
-    value: editing ? row : initial,
-    submitText: editing ? "ui.kit.save" : "ui.kit.add",
-    submit: (body) => (editing ? patch(`${type.path}/${row.id}`, body) : post(type.path, body)),
-    cancel: () => sheet.requestClose(),
-    onSaved: (saved) => {
-      sheet.close(saved); // first: the page behind is inert (and silent) while the sheet is open
-      toast(t(editing ? "ui.kit.saved" : "ui.kit.created", { name: type.name(saved) }));
+  return formInSheet({
+    title: editing ? t("ui.kit.edit_title", { name: type.name(row) }) : t(type.texts.new),
+    form: {
+      ...(type.form || {}),
+      schema: create,
+      editable,
+      value: editing ? row : initial,
+      submitText: editing ? "ui.kit.save" : "ui.kit.add",
+      submit: (body) => (editing ? patch(`${type.path}/${row.id}`, body) : post(type.path, body)),
     },
+    done: (saved) => toast(t(editing ? "ui.kit.saved" : "ui.kit.created", { name: type.name(saved) })),
   });
-  sheet = openSheet({
-    title: editing ? t("ui.kit.edit_title", { name }) : t(type.texts.new),
-    content: form.element,
-    canClose: async () => !form.isDirty() || askDiscard(sheet),
-  });
-  return sheet.closed;
 }

@@ -196,16 +196,16 @@ def test_call_records_filter_detail_steps_and_csv_link(bridge_server, browser, d
     page.goto(bridge_server.url("/calls"))
     page.wait_for_selector("body[data-ready=true]")
     expect(page.get_by_role("heading", level=1)).to_have_text("Call records")
-    rows = page.locator("#records-body tr")
+    rows = page.locator("#records tbody tr")
     expect(rows).to_have_count(2)
-    expect(page.locator("#records-total")).to_have_text("1–2 of 2")
+    expect(page.locator("#records .list-count")).to_have_text("1–2 of 2")
     shot(page, "all")
 
     page.get_by_label("Missed", exact=True).select_option("true")
     page.get_by_role("button", name="Show", exact=True).click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("+31612345001")
-    expect(page.locator("#records-total")).to_have_text("1–1 of 1")
+    expect(page.locator("#records .list-count")).to_have_text("1–1 of 1")
     query = parse_qs(urlsplit(page.locator("#csv-link").get_attribute("href")).query)
     assert urlsplit(page.locator("#csv-link").get_attribute("href")).path == "/api/call-records.csv"
     assert query == {"missed": ["true"]}
@@ -221,7 +221,7 @@ def test_call_records_filter_detail_steps_and_csv_link(bridge_server, browser, d
     expect(rows).to_have_count(2)
 
     # one record: the steps its call took, in order, named from the plan version
-    page.locator("#records-body tr", has_text="+31612345001").get_by_role("button", name=re.compile("^Details")).click()
+    page.locator("#records tbody tr", has_text="+31612345001").get_by_role("button", name=re.compile("^Details")).click()
     detail = page.locator("#detail")
     expect(detail).to_be_visible()
     expect(detail).to_contain_text("Not answered")
@@ -279,7 +279,7 @@ def test_webhook_secret_shown_once_test_delivery_and_rates(bridge_server, browse
     # send a test: it is in the delivery log, with no tries yet (no bridge runs here)
     row = page.locator("#hooks-body tr", has_text="crm.example.com")
     row.get_by_role("button", name="Send a test to CRM").click()
-    deliveries = page.locator("#deliveries-body tr")
+    deliveries = page.locator("#deliveries tbody tr")
     expect(deliveries).to_have_count(1)
     expect(deliveries.first).to_contain_text("Test")
     expect(deliveries.first).to_contain_text("Pending")
@@ -372,7 +372,7 @@ def test_click_to_dial_beside_numbers_for_a_user_with_a_phone(bridge_server, bro
     page = session.context.new_page()
     page.goto(bridge_server.url("/calls?number=345777"))
     page.wait_for_selector("body[data-ready=true]")
-    expect(page.locator("#records-body tr")).to_have_count(1)
+    expect(page.locator("#records tbody tr")).to_have_count(1)
     expect(page.locator("[data-dial]")).to_have_count(0)
     session.context.close()
 

@@ -466,14 +466,19 @@ def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_serve
 
     # Deleting the published plan with numbers is refused with the API's reason.
     reception.get_by_role("button", name="Reception verwijderen").click()
-    reception.get_by_role("button", name="Reception echt verwijderen?").click()
-    expect(page.locator("#page-alert")).to_contain_text("nummers")
+    question = page.get_by_role("alertdialog", name="“Reception” verwijderen?")
+    question.get_by_role("button", name="Verwijderen").click()
+    expect(question.get_by_role("alert")).to_contain_text("nummers")
     shot(page, "delete-refused")
+    question.get_by_role("button", name="Annuleren").click()
+    expect(reception).to_be_visible()
 
-    # Clone it, and the clone opens in the canvas, in Dutch.
+    # Clone it (the name asked in a side sheet), and the clone opens in the canvas, in Dutch.
     reception.get_by_role("button", name="Reception kopiëren").click()
-    reception.get_by_label("Naam van de kopie").fill("Receptie kopie")
-    reception.get_by_role("button", name="Kopie maken").click()
+    sheet = page.get_by_role("dialog", name="Reception kopiëren")
+    expect(sheet.get_by_label("Naam van de kopie")).to_have_value("Kopie van Reception")
+    sheet.get_by_label("Naam van de kopie").fill("Receptie kopie")
+    sheet.get_by_role("button", name="Kopie maken").click()
     page.wait_for_url(re.compile(r"/plans/\d+$"))
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#plan-name")).to_have_value("Receptie kopie")
@@ -491,8 +496,8 @@ def test_plan_list_clone_delete_refused_with_numbers_and_dutch_canvas(live_serve
     clone = page.locator("tr", has=page.get_by_role("link", name="Receptie kopie", exact=True))
     expect(clone).to_contain_text("Concept")
     clone.get_by_role("button", name="Receptie kopie verwijderen").click()
-    clone.get_by_role("button", name="Receptie kopie echt verwijderen?").click()
-    expect(page.locator("#page-status")).to_have_text("Receptie kopie is verwijderd.")
+    page.get_by_role("alertdialog").get_by_role("button", name="Verwijderen").click()
+    expect(page.locator(".toast")).to_contain_text("“Receptie kopie” verwijderd.")
     expect(page.get_by_role("link", name="Receptie kopie", exact=True)).to_have_count(0)
     watch.assert_clean()
     session.context.close()
@@ -611,7 +616,7 @@ def test_typed_texts_stay_text_and_a_plan_imports_from_a_json_file(live_server, 
     assert page.locator("#tree img, #tree svg, #tree b, #panel-step b").count() == 0
     page.goto(live_server.url("/plans"))
     expect(page.get_by_role("link", name=HOSTILE_NAME, exact=True)).to_be_visible()
-    assert page.locator("#plans-body img").count() == 0
+    assert page.locator("#plans-list tbody img").count() == 0
     assert dialogs == []
 
     # Import: the exported file of this plan comes back as a new plan, opened in the canvas.

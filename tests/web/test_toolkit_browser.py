@@ -62,6 +62,7 @@ def open_screen(session, server, path="/departments"):
     watch = ConsoleWatch(page)
     page.goto(server.url(path))
     page.wait_for_selector("body[data-ready=true]")
+    assert "ui." not in page.locator("body").inner_text(), "a text key shown instead of its text"
     return page, watch
 
 
@@ -269,6 +270,86 @@ def test_side_sheet_keyboard_focus_trap_escape_and_the_way_back(live_server, bro
     session.context.close()
 
 
+def seed(server, rows) -> None:
+    from web.domain import audit
+    from web.db import make_engine, session_scope
+
+    engine = make_engine(server.database_url)
+    try:
+        with session_scope(engine, audit.SYSTEM) as db:
+            db.add_all(rows)
+    finally:
+        engine.dispose()
+
+
+def demo_tenant_id(server) -> int:
+    from sqlmodel import select
+
+    from web.db import make_engine
+    from web.models import Tenant
+    from sqlmodel import Session
+
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as db:
+            return db.exec(select(Tenant.id).where(Tenant.name == "Demo Company")).one()
+    finally:
+        engine.dispose()
+
+
+def test_list_pages_by_offset_and_by_cursor_on_real_routes(live_server, browser):
+    """/calls pages {items, total} answers by offset; the integrations delivery log pages by before_id."""
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    from web.models.call_record import CallRecord
+    from web.models.notification import OutboxMessage
+
+    tenant = demo_tenant_id(live_server)
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
+    seed(live_server, [CallRecord(tenant_id=tenant, call_uuid=str(uuid.uuid4()), direction="inbound",
+                                  caller_number=f"+316123{n:05d}", dialled_number="+31201234567",
+                                  started_at=start + timedelta(minutes=n), ended_at=start + timedelta(minutes=n, seconds=30),
+                                  duration_seconds=30, call_type="mobile", sources=["cdr"]) for n in range(60)])
+    seed(live_server, [OutboxMessage(tenant_id=tenant, channel="email", event="missed_call", recipients=["desk@demo.example.com"],
+                                     idempotency_key=f"paging-{n}", dedupe_key=f"paging-{n}", payload={"n": n},
+                                     next_attempt_at=start) for n in range(130)])
+    session = session_as(browser, live_server, "toolkit-pages@demo.example.com")
+
+    page, watch = open_screen(session, live_server, "/calls?direction=inbound&from=2026-10-01&to=2026-10-01")
+    records = page.locator("#records")
+    expect(records.locator(".list-count")).to_have_text("1–50 of 60")
+    expect(records.locator("tbody tr")).to_have_count(50)
+    expect(records.locator("tbody tr").first).to_contain_text("+31612300059")  # newest first
+    records.get_by_role("button", name="Older").click()
+    expect(records.locator(".list-count")).to_have_text("51–60 of 60")
+    expect(records.locator("tbody tr").last).to_contain_text("+31612300000")
+    expect(records.get_by_role("button", name="Older")).to_be_disabled()
+    assert "page=2" in page.url and "direction=inbound" in page.url
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(records.locator(".list-count")).to_have_text("51–60 of 60")
+    # new filters start from the first page again
+    page.get_by_label("Number").fill("+3161230000")
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(records.locator(".list-count")).to_have_text("1–10 of 10")
+    assert "page=" not in page.url
+
+    page.goto(live_server.url("/integrations"))
+    page.wait_for_selector("body[data-ready=true]")
+    log = page.locator("#deliveries")
+    expect(log.locator("tbody tr")).to_have_count(100)
+    expect(log.get_by_role("button", name="Newer")).to_be_disabled()
+    log.get_by_role("button", name="Older").click()
+    expect(log.locator("tbody tr")).to_have_count(30)
+    expect(log.get_by_role("button", name="Older")).to_be_disabled()
+    expect(log.locator(".list-count")).to_have_text("30 shown")
+    log.get_by_role("button", name="Newer").click()
+    expect(log.locator("tbody tr")).to_have_count(100)
+    watch.assert_clean()
+    session.context.close()
+
+
 def test_refused_delete_lists_what_uses_it_and_a_free_one_goes(live_server, browser):
     shot = Screenshots("toolkit-delete")
     session = session_as(browser, live_server, "toolkit-delete@demo.example.com")
@@ -304,6 +385,31 @@ def test_refused_delete_lists_what_uses_it_and_a_free_one_goes(live_server, brow
     expect(page.get_by_text("Nothing matches “Temporary”.")).to_be_visible()
     expect(page.get_by_label("Search")).to_be_focused()  # its row went: the focus did not
 
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_refused_delete_links_to_the_plan_that_uses_it(live_server, browser):
+    shot = Screenshots("toolkit-used-by")
+    session = session_as(browser, live_server, "toolkit-plans@demo.example.com")
+    target = session.post("/api/plans", {"name": "Overflow desk", "steps": [{"id": "o1", "type": "hang_up"}]}, expect=201)["id"]
+    caller = session.post("/api/plans", {"name": "Front desk", "steps": [
+        {"id": "f1", "type": "transfer", "to": {"plan": target}}]}, expect=201)["id"]
+    page, watch = open_screen(session, live_server, "/plans")
+
+    rows(page).filter(has_text="Overflow desk").get_by_role("button", name="Delete Overflow desk").click()
+    question = page.get_by_role("alertdialog", name="Delete “Overflow desk”?")
+    question.get_by_role("button", name="Delete").click()
+    expect(question.get_by_role("alert")).to_have_text("This is still used by 1 other item(s); change those first.")
+    link = question.locator(".used-by").get_by_role("link", name="Front desk")
+    expect(link).to_have_attribute("href", f"/plans/{caller}")
+    expect(question.locator(".used-by li")).to_have_text(["Call plan: Front desk"])
+    expect(link).to_be_focused()
+    shot(page, "refused")
+    link.click()
+    page.wait_for_url(live_server.url(f"/plans/{caller}"))
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#plan-name")).to_have_value("Front desk")
     watch.assert_clean()
     session.context.close()
 

@@ -285,16 +285,19 @@ class SwitchProcess:
     def ready(self, sofia_status: str) -> bool:
         raise NotImplementedError
 
-    def start(self, timeout: float = 30) -> None:
-        for path in self.dirs.values():
-            path.mkdir(parents=True, exist_ok=True)
+    def launch(self) -> subprocess.Popen:
+        """Start the FreeSWITCH process, its output into `self.stdout`; a subclass may start it otherwise."""
         command = [FREESWITCH, "-nonat", "-nonatmap", "-nf", "-nc", *self.command()]
         for name, path in self.dirs.items():
             command += [f"-{name}", str(path)]
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout, stderr=subprocess.STDOUT,
+                                env=self.env(), start_new_session=True, preexec_fn=die_with_parent)
+
+    def start(self, timeout: float = 30) -> None:
+        for path in self.dirs.values():
+            path.mkdir(parents=True, exist_ok=True)
         self.stdout = open(self.base / "stdout.txt", "wb")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.stdout,
-                                        stderr=subprocess.STDOUT, env=self.env(), start_new_session=True,
-                                        preexec_fn=die_with_parent)
+        self.process = self.launch()
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

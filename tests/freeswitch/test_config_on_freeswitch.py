@@ -39,6 +39,7 @@ from web.models.company import CompanySettings
 from web.models.phone_number import PhoneNumber
 from web.models.tenant import Tenant
 from web.models.voicemail_box import VoicemailBox
+from web.settings import Settings
 from tests.freeswitch import harness
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +67,10 @@ XML_CURL_TIMEOUT = 1  # seconds; the production default is 2
 
 
 def config_files() -> list[Path]:
-    return sorted(path for path in CONFIG.rglob("*") if path.is_file())
+    """The configuration as committed: not the carrier gateway files an installation adds (they hold the
+    carrier's password, and git ignores them)."""
+    return sorted(path for path in CONFIG.rglob("*")
+                  if path.is_file() and not path.is_relative_to(CONFIG / "gateways"))
 
 
 def test_no_shared_default_password_anywhere():
@@ -101,6 +105,17 @@ def test_xml_curl_bindings_have_timeouts_and_credentials():
         assert params["gateway-credentials"].get("value") == "$${callplan_xml_curl_user}:$${callplan_xml_curl_password}"
         assert params["gateway-url"].get("value") == "$${callplan_app_url}/freeswitch/xml"
     assert set(sections) == {"dialplan", "directory", "configuration"}
+
+
+def test_freeswitch_and_the_app_default_to_the_same_folders():
+    """Run on this folder (`-conf <repo>/freeswitch`), FreeSWITCH's defaults for what it shares with the app
+    are the app's own: a message left or a record spooled is where the bridge looks, with nothing set."""
+    defaults = dict(re.findall(r'cmd="set" data="(callplan_\w+)=([^"]*)"', (CONFIG / "vars.xml").read_text()))
+    app = Settings.from_env({"CALLPLAN_SECRET_KEY": "x"})
+    for variable, setting in (("callplan_voicemail_dir", app.voicemail_dir), ("callplan_cdr_spool_dir", app.cdr_spool_dir),
+                              ("callplan_fallback_dialplan", app.fallback_dialplan)):
+        path = defaults[variable].replace("$${conf_dir}", str(CONFIG))
+        assert os.path.realpath(path) == os.path.realpath(setting), (variable, defaults[variable], setting)
 
 
 def test_event_socket_and_sip_default_to_loopback():

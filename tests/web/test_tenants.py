@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.helpers import login, make_account, make_tenant
 
 
@@ -72,3 +74,30 @@ def test_the_last_admin_cannot_be_demoted_blocked_or_deleted(client, db, setting
     second = client.post("/api/accounts", json={"email": "second@acme.test", "role": "admin", "send_welcome": False}).json()
     assert client.patch(f"/api/accounts/{second['id']}", json={"role": "reports"}).status_code == 200
     assert client.post("/api/accounts", json={"email": "op@acme.test", "role": "operator"}).status_code == 422
+
+
+def test_an_operator_made_by_the_command_gets_in_once_with_the_printed_password(client, app, db, settings):
+    from web.operator import make_operator
+
+    login_name, password = make_operator(app.state.engine, settings, " Ops@Platform.test ")
+    assert login_name == "ops@platform.test"
+    login(client, login_name, password, expect_stage="password")  # nothing else until an own password
+    changed = client.post("/api/auth/password", json={"current_password": password, "new_password": "my own passphrase"})
+    assert changed.status_code == 200 and changed.json()["stage"] == "full"
+    client.headers["x-csrf-token"] = changed.json()["csrf_token"]
+    assert client.get("/api/tenants").status_code == 200  # an operator's
+    client.post("/api/auth/logout")
+
+    _, again = make_operator(app.state.engine, settings, login_name)  # lost it: a new one-time password
+    assert client.post("/api/auth/login", json={"email": login_name, "password": "my own passphrase"}).status_code == 401
+    login(client, login_name, again, expect_stage="password")
+
+
+def test_the_operator_command_refuses_a_companys_account(app, db, settings):
+    from web.operator import make_operator
+
+    tenant = make_tenant(db)
+    make_account(db, settings, tenant.id, "boss@acme.test")
+    for address, said in (("boss@acme.test", "not an operator"), ("not an address", "e-mail address")):
+        with pytest.raises(ValueError, match=said):
+            make_operator(app.state.engine, settings, address)

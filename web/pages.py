@@ -50,6 +50,7 @@ PAGES: dict[str, Page] = {
     "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES, width="wide"),
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),
+    "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

@@ -17,8 +17,12 @@
 //               enumLabels: "ui.x.strategy.",  // enum option text = key prefix + value (else the value)
 //               placeholder, autocomplete, inputmode },
 //     },
-//     value: row,                 // the object edited (fields start from it); none: new (schema defaults)
-//     submit: (body, { changed, value }) => api(...),   // body: every field when new, only changes when not
+//     value: row,                 // the values the fields start from; none: the schema's defaults
+//     partial: true,              // an existing object (PATCH): only changed fields are sent, nothing at
+//                                 // all when nothing changed (onSaved(value) at once), and a required
+//                                 // field it does not show (a PIN) may stay empty; false (the default):
+//                                 // every field is sent (POST, also with `value` as a starting point)
+//     submit: (body, { changed, value }) => api(...),
 //     submitText: "ui.kit.save",  // key of the submit button
 //     cancel: () => {},           // optional: a Cancel button
 //     onSaved: (saved) => {},
@@ -189,7 +193,7 @@ function ordered(fields, overrides) {
   return [...withOrder, ...fields.filter((field) => !withOrder.includes(field))];
 }
 
-async function drawField(formId, schemaField, spec, labels) {
+async function drawField(formId, schemaField, spec, labels, required) {
   const id = `${formId}-${schemaField.name}`;
   const helpId = spec.help ? `${id}-help` : null;
   const field = { name: schemaField.name, id, describedBy: helpId, spec, schema: schemaField };
@@ -210,12 +214,12 @@ async function drawField(formId, schemaField, spec, labels) {
     container = el("div", { class: "field" }, el("label", { for: id, text: label }), help, widget.element);
   }
   if (helpId && control !== container) control.setAttribute("aria-describedby", helpId);
-  if (schemaField.required) {
+  if (required) {
     container.dataset.required = "";
     if (control !== container) control.setAttribute("aria-required", "true");
   }
   container.dataset.field = schemaField.name;
-  return { ...widget, name: schemaField.name, container, control, required: schemaField.required,
+  return { ...widget, name: schemaField.name, container, control, required,
     focus: widget.focus || (() => control.focus()) };
 }
 
@@ -223,7 +227,7 @@ const isEmpty = (value) => value === null || value === undefined || (typeof valu
   || (Array.isArray(value) && value.length === 0);
 
 export async function schemaForm({
-  schema, editable = null, labels = "", fields: overrides = {}, value = null, submit, submitText = "ui.kit.save",
+  schema, editable = null, labels = "", fields: overrides = {}, value = null, partial = false, submit, submitText = "ui.kit.save",
   cancel = null, onSaved = () => {},
 }) {
   const formId = uid("form");
@@ -240,7 +244,9 @@ export async function schemaForm({
       console.warn(`form: no widget for ${schemaField.name} (${schemaField.kind}); give it one in fields`);
       continue;
     }
-    drawn.push(await drawField(formId, schemaField, spec, labels));
+    // Changing an object, a field it does not show (a PIN) may stay empty: it is then not sent.
+    const required = schemaField.required && (!partial || (value && !isEmpty(value[schemaField.name])));
+    drawn.push(await drawField(formId, schemaField, spec, labels, required));
   }
 
   const alert = el("div", { class: "alert", role: "alert" });
@@ -291,14 +297,14 @@ export async function schemaForm({
     const current = values();
     const before = JSON.parse(saved);
     const changed = Object.keys(current).filter((name) => JSON.stringify(current[name]) !== JSON.stringify(before[name]));
-    if (value && changed.length === 0) {
+    if (partial && changed.length === 0) {
       onSaved(value); // nothing to send
       return;
     }
     const body = { ...fixed };
     for (const [name, fieldValue] of Object.entries(current)) {
       if (fieldValue === undefined) continue; // empty, not nullable: the API's default
-      if (!value || changed.includes(name)) body[name] = fieldValue;
+      if (!partial || changed.includes(name)) body[name] = fieldValue;
     }
     await whileBusy(element, async () => {
       try {

@@ -39,7 +39,7 @@ export const MENU = [
     { href: "/users", text: "ui.nav.users", roles: ["admin"], kind: "user" },
     { href: "/devices", text: "ui.nav.devices", roles: ["admin"], kind: "device" },
     { href: "/departments", text: "ui.nav.departments", roles: ["admin"], ready: true, kind: "department" },
-    { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], kind: "pickup_group" },
+    { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], ready: true, kind: "pickup_group" },
     { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], kind: "contact" },
   ] },
   { group: "ui.nav.group.company", entries: [

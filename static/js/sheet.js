@@ -158,6 +158,7 @@ export async function editInSheet(type, { id = null, value = null, initial = nul
       schema: create,
       editable,
       value: editing ? row : initial,
+      partial: editing,
       submitText: editing ? "ui.kit.save" : "ui.kit.add",
       submit: (body) => (editing ? patch(`${type.path}/${row.id}`, body) : post(type.path, body)),
     },

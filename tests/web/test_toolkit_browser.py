@@ -350,6 +350,121 @@ def test_list_pages_by_offset_and_by_cursor_on_real_routes(live_server, browser)
     session.context.close()
 
 
+def test_a_sheet_over_the_canvas_edits_any_object_and_hands_the_saved_one_back(live_server, browser):
+    """The call-plan canvas (or any page) opens a form for another kind of object in a side sheet and
+    gets the object the API saved: here a voicemail box, its form generated from POST /api/voicemail-boxes
+    (text, password, e-mail, checkbox, select and number widgets), with two real field errors."""
+    shot = Screenshots("toolkit-sheet-over-canvas")
+    session = session_as(browser, live_server, "toolkit-canvas@demo.example.com")
+    plan = next(plan for plan in session.get("/api/plans") if plan["name"] == "Reception")
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    page.goto(live_server.url(f"/plans/{plan['id']}"))
+    page.wait_for_selector("body[data-ready=true]")
+    page.locator("#save").focus()
+    page.evaluate("""async () => {
+      const { editInSheet } = await import("/static/js/sheet.js");
+      const box = (await import("/static/js/objects/voicemail_box.js")).default;
+      window.sheetDone = editInSheet(box).then((saved) => { window.savedBox = saved; });
+    }""")
+    sheet = page.get_by_role("dialog", name="New voicemail box")
+    expect(sheet).to_be_visible()
+    expect(sheet.locator(".field > label, .field-box label")).to_have_text([
+        "Name", "Internal number", "PIN", "Mail new messages to", "And a copy to", "Attach the recording to the mail",
+        "Delete a message once it is mailed", "Greeting", "Longest message (seconds)", "Messages kept at most"])
+    expect(sheet.get_by_label("Name")).to_be_focused()
+    expect(sheet.get_by_label("PIN")).to_have_attribute("type", "password")
+    expect(sheet.get_by_label("Mail new messages to")).to_have_attribute("type", "email")
+    expect(sheet.get_by_label("Attach the recording to the mail")).to_be_checked()  # the schema's default
+    expect(sheet.get_by_label("Messages kept at most")).to_have_value("100")
+    expect(sheet.get_by_label("Messages kept at most")).to_have_attribute("max", "1000")
+    expect(sheet.get_by_label("Greeting").locator("option").first).to_have_text("—")  # none: nullable
+
+    sheet.get_by_label("Name").fill("Night box")
+    sheet.get_by_label("Internal number").fill("997")
+    sheet.get_by_label("PIN").fill("12")
+    sheet.get_by_label("Messages kept at most").fill("5000")
+    sheet.get_by_label("Attach the recording to the mail").uncheck()
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        sheet.get_by_role("button", name="Add").click()
+    assert answer.value.status == 422
+    assert {error["pointer"] for error in answer.value.json()["errors"]} == {"/pin", "/max_messages"}
+    pin, most = sheet.get_by_label("PIN"), sheet.get_by_label("Messages kept at most")
+    expect(pin).to_be_focused()  # the first bad field in the form's order
+    expect(page.locator(f"#{pin.get_attribute('id')}-error")).to_have_text("Not in the form expected.")
+    expect(page.locator(f"#{most.get_attribute('id')}-error")).to_have_text("Too large.")
+    expect(most).to_have_attribute("aria-invalid", "true")
+    expect(sheet.get_by_label("Name")).not_to_have_attribute("aria-invalid", "true")
+    shot(page, "errors")
+
+    pin.fill("2468")
+    most.fill("50")
+    sheet.get_by_role("button", name="Add").click()
+    expect(sheet).to_be_hidden()
+    expect(page.locator("#save")).to_be_focused()  # back where the canvas was
+    page.wait_for_function("() => window.savedBox !== undefined")
+    saved = page.evaluate("window.savedBox")
+    assert saved["name"] == "Night box" and saved["extension"] == "997" and saved["id"] > 0
+    assert saved["attach_audio"] is False and saved["max_messages"] == 50 and "pin" not in saved
+    assert session.get(f"/api/voicemail-boxes/{saved['id']}")["max_messages"] == 50
+    expect(page.locator(".toast")).to_have_text(re.compile("“Night box” added."))
+    shot(page, "saved")
+
+    # edited in a sheet too: the PIN it does not show may stay empty, and only what changed is sent
+    page.evaluate("""async (id) => {
+      const { editInSheet } = await import("/static/js/sheet.js");
+      const box = (await import("/static/js/objects/voicemail_box.js")).default;
+      window.savedBox = undefined;
+      editInSheet(box, { id }).then((saved) => { window.savedBox = saved; });
+    }""", saved["id"])
+    sheet = page.get_by_role("dialog", name="Edit Night box")
+    expect(sheet.get_by_label("PIN")).to_have_value("")
+    expect(sheet.get_by_label("PIN")).not_to_have_attribute("aria-required", "true")
+    sheet.get_by_label("Longest message (seconds)").fill("300")
+    with page.expect_request(lambda request: request.method == "PATCH") as sent:
+        sheet.get_by_role("button", name="Save").click()
+    assert sent.value.post_data_json == {"max_message_s": 300}
+    page.wait_for_function("() => window.savedBox !== undefined")
+    assert page.evaluate("window.savedBox.max_message_s") == 300
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_pickup_groups_screen_chooses_members_with_checkboxes(live_server, browser):
+    shot = Screenshots("toolkit-pickup")
+    session = session_as(browser, live_server, "toolkit-pickup@demo.example.com")
+    users = {f"{user['first_name']} {user['last_name']}".strip(): user for user in session.get("/api/users")}
+    first, second = sorted(users)[:2]
+    page, watch = open_screen(session, live_server, "/pickup-groups")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pickup groups")
+    expect(page.get_by_role("navigation", name="Main menu").locator("[aria-current=page]")).to_have_text("Pickup groups")
+
+    page.locator(".page-head").get_by_role("button", name="New pickup group").click()
+    sheet = page.get_by_role("dialog", name="New pickup group")
+    members = sheet.get_by_role("group", name="Members")
+    expect(members.get_by_role("checkbox")).to_have_count(len(users))
+    sheet.get_by_label("Name").fill("Front office")
+    members.get_by_label(re.compile(f"^{first}")).check()
+    members.get_by_label(re.compile(f"^{second}")).check()
+    shot(page, "new")
+    with page.expect_request(lambda request: request.method == "POST") as sent:
+        sheet.get_by_role("button", name="Add").click()
+    assert sorted(sent.value.post_data_json["members"]) == sorted([users[first]["id"], users[second]["id"]])
+    row = rows(page).filter(has_text="Front office")
+    expect(row.locator("td").first).to_have_text("2")
+
+    row.get_by_role("button", name="Edit Front office").click()
+    sheet = page.get_by_role("dialog", name="Edit Front office")
+    expect(sheet.get_by_role("group", name="Members").get_by_label(re.compile(f"^{first}"))).to_be_checked()
+    sheet.get_by_role("group", name="Members").get_by_label(re.compile(f"^{first}")).uncheck()
+    with page.expect_request(lambda request: request.method == "PATCH") as sent:
+        sheet.get_by_role("button", name="Save").click()
+    assert sent.value.post_data_json == {"members": [users[second]["id"]]}
+    expect(row.locator("td").first).to_have_text("1")
+    watch.assert_clean()
+    session.context.close()
+
+
 def test_refused_delete_lists_what_uses_it_and_a_free_one_goes(live_server, browser):
     shot = Screenshots("toolkit-delete")
     session = session_as(browser, live_server, "toolkit-delete@demo.example.com")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
+LOOPBACK = ("127.0.0.0/8", "::1")
 
 
 def _int(env: dict, name: str, default: int) -> int:
@@ -62,7 +63,8 @@ class Settings:
     mail_from: str = "PBX <noreply@localhost>"
     xml_curl_user: str = "freeswitch"
     xml_curl_password: str = ""
-    xml_curl_allowed_addresses: tuple[str, ...] = ()
+    # where FreeSWITCH's fetches and CDR posts may come from (addresses or networks); loopback by default
+    xml_curl_allowed_addresses: tuple[str, ...] = LOOPBACK
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
@@ -112,7 +114,7 @@ class Settings:
             mail_from=env.get("CALLPLAN_MAIL_FROM", "PBX <noreply@localhost>"),
             xml_curl_user=env.get("CALLPLAN_XML_CURL_USER", "freeswitch"),
             xml_curl_password=env.get("CALLPLAN_XML_CURL_PASSWORD", ""),
-            xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES"),
+            xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES") or LOOPBACK,
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),

@@ -21,14 +21,13 @@ import gevent
 import gevent.socket
 import pytest
 from sqlmodel import select
-from starlette.testclient import TestClient
 
 from fs_bridge import brute_force, connection
 from fs_bridge.events import fixture_events, parse_plain
 from fs_bridge.live_feed import LiveFeed
 from fs_bridge.service import Bridge
 from tests.fs_bridge.esl_server import EslServer
-from tests.web.helpers import make_tenant
+from tests.web.helpers import make_tenant, switch_client
 from web import clock
 from web.app import create_app
 from web.db import session_scope
@@ -83,7 +82,7 @@ def rig(database_url, tmp_path, switch):
     class Rig:
         def __init__(self):
             self.app, self.settings, self.bridge, self.switch = app, settings, bridge, switch
-            self.xml = TestClient(app)
+            self.xml = switch_client(app)
             self._buffer = b""
 
         def send(self, *events):

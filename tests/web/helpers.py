@@ -106,3 +106,11 @@ def menu_entries() -> list[dict]:
         if line.strip().startswith("] },"):
             group = None
     return entries
+
+
+def switch_client(app):
+    """A TestClient calling from 127.0.0.1, as FreeSWITCH does (its endpoints answer loopback only unless
+    configured otherwise; a TestClient's own peer, "testclient", is no address)."""
+    from starlette.testclient import TestClient
+
+    return TestClient(app, client=("127.0.0.1", 50000))

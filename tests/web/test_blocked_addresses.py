@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from tests.conftest import fast_settings, free_port
 from tests.fs_bridge.esl_server import EslServer
 from tests.web.factories_live import make_block
-from tests.web.helpers import login, make_account, make_tenant
+from tests.web.helpers import login, make_account, make_tenant, switch_client
 from web import clock
 from web.app import create_app
 from web.db import session_scope
@@ -67,7 +67,7 @@ def rig(database_url, tmp_path, switch):
 
     def denied():
         auth = base64.b64encode(f"freeswitch:{XML_CURL_PASSWORD}".encode()).decode()
-        answered = TestClient(app).post("/freeswitch/xml", headers={
+        answered = switch_client(app).post("/freeswitch/xml", headers={
             "authorization": f"Basic {auth}", "content-type": "application/x-www-form-urlencoded"},
             content="hostname=vm&section=configuration&tag_name=configuration&key_name=name&key_value=acl.conf")
         listed = ET.fromstring(answered.text).find(

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from tests.conftest import fast_settings
 from tests.web.call_record_samples import (IVR_CALL, QUEUE_CALL, cdr_body, cdr_document, cdr_posts, cdr_xml,
                                            hangup_event)
-from tests.web.helpers import make_tenant
+from tests.web.helpers import make_tenant, switch_client
 from web.domain import call_records
 from web.models.call_record import CallRecord
 from web.xml_curl.cdr import PATH
@@ -42,7 +42,7 @@ def tenant(db):
 
 @pytest.fixture
 def fs(app):
-    client = TestClient(app)
+    client = switch_client(app)
 
     def post(body: str, uuid: str = IVR_CALL, **headers):
         return client.post(f"{PATH}?uuid=a_{uuid}", content=body, headers={**FORM, **basic(), **headers})
@@ -56,7 +56,7 @@ def records(db) -> list[CallRecord]:
 
 
 def test_credentials_are_required(app, fs, db):
-    client = TestClient(app)
+    client = switch_client(app)
     body = cdr_posts()[IVR_CALL]
     assert client.post(PATH, content=body, headers=FORM).status_code == 401
     assert client.post(PATH, content=body, headers={**FORM, **basic(password="wrong")}).status_code == 401

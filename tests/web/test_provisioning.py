@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from starlette.testclient import TestClient
 
-from tests.web.helpers import make_account, make_token
+from tests.web.helpers import PASSWORD, make_account, make_token
 from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from web import clock
 from web.models.device import Device
@@ -42,7 +42,7 @@ def add_device(admin, brand, user_id=None, mac=None, **fields) -> dict:
     model = BRANDS[brand][0]
     device = admin.create("/api/devices", name=f"{brand} phone", brand=brand, model=model,
                           mac=mac or MACS[brand], user_id=user_id, **fields)
-    shown = admin.client.get(f"/api/devices/{device['id']}/provisioning")
+    shown = admin.client.post(f"/api/devices/{device['id']}/provisioning", json={"password": PASSWORD})
     assert shown.status_code == 200, shown.text
     return {**device, "provisioning": shown.json()}
 
@@ -328,13 +328,13 @@ def test_the_admin_sees_the_address_and_credentials_and_the_reveal_is_audited(ad
 
 def test_a_device_without_mac_has_no_file_url_yet(admin):
     device = admin.create("/api/devices", name="Spare", brand="generic", model="Generic SIP phone")
-    shown = admin.client.get(f"/api/devices/{device['id']}/provisioning").json()
+    shown = admin.client.post(f"/api/devices/{device['id']}/provisioning", json={"password": PASSWORD}).json()
     assert shown["file_url"] is None and shown["mac"] is None and shown["password"]
 
 
 def test_a_new_provisioning_password_replaces_the_old_one(admin, phone):
     device = add_device(admin, "grandstream")
-    renewed = admin.client.post(f"/api/devices/{device['id']}/new-provisioning-password")
+    renewed = admin.client.post(f"/api/devices/{device['id']}/new-provisioning-password", json={"password": PASSWORD})
     assert renewed.status_code == 200 and renewed.json()["password"] != device["provisioning"]["password"]
     name = file_of("grandstream", device["mac"])
     assert fetch(phone, name, device).status_code == 404
@@ -347,10 +347,35 @@ def test_only_the_tenants_admin_sees_them(admin, other_admin, app, db, settings)
     device = add_device(admin, "yealink")
     user_account = make_account(db, settings, admin.tenant.id, "user@acme.test", role="user")
     as_user = TestClient(app, headers={"authorization": f"Bearer {make_token(db, user_account)}"})
+    confirm = {"password": PASSWORD}
     assert as_user.get(f"/api/devices/{device['id']}/provisioning").status_code == 403
-    assert as_user.post(f"/api/devices/{device['id']}/new-provisioning-password").status_code == 403
-    foreign = other_admin.client.get(f"/api/devices/{device['id']}/provisioning")
-    missing = other_admin.client.get("/api/devices/999999/provisioning")
-    assert foreign.status_code == missing.status_code == 404 and foreign.json() == missing.json()
-    assert other_admin.client.post(f"/api/devices/{device['id']}/new-provisioning-password").status_code == 404
+    assert as_user.post(f"/api/devices/{device['id']}/provisioning", json=confirm).status_code == 403
+    assert as_user.post(f"/api/devices/{device['id']}/new-provisioning-password", json=confirm).status_code == 403
+    for method in ("GET", "POST"):
+        foreign = other_admin.client.request(method, f"/api/devices/{device['id']}/provisioning", json=confirm)
+        missing = other_admin.client.request(method, "/api/devices/999999/provisioning", json=confirm)
+        assert foreign.status_code == missing.status_code == 404 and foreign.json() == missing.json()
+    assert other_admin.client.post(f"/api/devices/{device['id']}/new-provisioning-password", json=confirm).status_code == 404
     assert TestClient(app).get(f"/api/devices/{device['id']}/provisioning").status_code == 401
+
+
+def test_the_provisioning_password_takes_the_admins_own_password_like_the_sip_password(admin, phone):
+    """The file it opens holds the SIP password in clear: the view without the password shows only the
+    address, the password takes re-authentication (refusals audited), and so does a new one."""
+    device = admin.create("/api/devices", name="Desk", brand="yealink", model=BRANDS["yealink"][0], mac=MACS["yealink"])
+    url = f"/api/devices/{device['id']}/provisioning"
+    address = admin.client.get(url)
+    assert address.status_code == 200 and "password" not in address.json()
+    assert address.json()["username"] == device["sip_username"]
+    for body, pointer in (({}, "/password"), ({"password": ""}, "/password"), ({"password": "not mine"}, "/password")):
+        refused = admin.client.post(url, json=body)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == pointer, refused.text
+        renew = admin.client.post(f"{url.removesuffix('/provisioning')}/new-provisioning-password", json=body)
+        assert renew.status_code == 422 and "password" not in renew.json()
+    shown = admin.client.post(url, json={"password": PASSWORD})
+    assert shown.status_code == 200 and len(shown.json()["password"]) == 24
+    assert shown.headers["cache-control"] == "no-store"
+    actions = [e["action"] for e in admin.client.get("/api/audit").json() if e["object_type"] == "device"]
+    assert actions.count("device.reveal_provisioning_password_refused") == 1
+    assert actions.count("device.renew_provisioning_password_refused") == 1
+    assert actions.count("device.reveal_provisioning_password") == 1

@@ -18,9 +18,10 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from tests.conftest import fast_settings
-from tests.web.helpers import make_account, make_token
+from tests.web.helpers import make_account, make_token, switch_client
 from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from tests.web.routes import api_routes
+from web import clock
 from web.db import session_scope
 from web.demo import DEMO_DOMAIN, ensure_demo
 from web.models.device import Device
@@ -102,7 +103,7 @@ def fs(app):
     """FreeSWITCH's side: posts form bodies with the right credentials, parses every answer."""
 
     class Switch:
-        client = TestClient(app)
+        client = switch_client(app)
         engine = app.state.engine
 
         def post(self, body, **headers):
@@ -233,7 +234,7 @@ def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
 
 def test_credentials_are_required_and_refusals_say_nothing(app, fs, demo):
     body = encode(adapted(register_request(), DEMO_DOMAIN, demo[1].sip_username))
-    client = TestClient(app)
+    client = switch_client(app)
     for headers in ({}, basic(password="wrong"), basic(user="admin"), basic(password=""), {"authorization": "Bearer x"},
                     {"authorization": "Basic !!notbase64"}, basic(password=PASSWORD + "x")):
         refused = client.post(PATH, content=body, headers={**FORM, **headers})
@@ -247,7 +248,7 @@ def test_portal_logins_do_not_open_it(app, db, settings, demo):
     body = encode(adapted(register_request(), DEMO_DOMAIN, anna.sip_username))
     for role in ROLES:
         account = make_account(db, settings, None if role == "operator" else tenant.id, f"{role}@x.test", role=role)
-        client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, account)}"})
+        client = TestClient(app, client=("127.0.0.1", 50000), headers={"authorization": f"Bearer {make_token(db, account)}"})
         assert client.post(PATH, content=body, headers=FORM).status_code == 401
     route = next(r for r in app.routes if getattr(r, "path", None) == PATH)
     assert isinstance(route, XmlCurlRoute) and route not in api_routes(app)
@@ -258,7 +259,7 @@ def test_no_configured_password_refuses_everything(database_url, tmp_path):
     from web.app import create_app
 
     app = create_app(fast_settings(database_url, audio_dir=str(tmp_path)))  # xml_curl_password ""
-    client = TestClient(app)
+    client = switch_client(app)
     for password in ("", PASSWORD):
         assert client.post(PATH, content="section=dialplan", headers={**FORM, **basic(password=password)}).status_code == 401
     app.state.engine.dispose()
@@ -277,6 +278,42 @@ def test_source_addresses(database_url, tmp_path):
         if status == 403:  # before the credentials are even looked at, and nothing said
             assert answered.content == b"" and client.post(PATH, content=body, headers=FORM).status_code == 403
     app.state.engine.dispose()
+
+
+def test_only_loopback_may_ask_unless_configured(app, fs, demo):
+    from web.settings import Settings
+
+    assert Settings.from_env({"CALLPLAN_SECRET_KEY": "x"}).xml_curl_allowed_addresses == ("127.0.0.0/8", "::1")
+    assert Settings.from_env({"CALLPLAN_SECRET_KEY": "x", "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES": "10.0.0.0/8, 192.0.2.7"}
+                             ).xml_curl_allowed_addresses == ("10.0.0.0/8", "192.0.2.7")
+    body = "section=configuration&key_value=acl.conf"
+    for address, status in (("127.0.0.1", 200), ("127.3.4.5", 200), ("::1", 200), ("::ffff:127.0.0.1", 200),
+                            ("192.0.2.1", 403), ("10.0.0.1", 403), ("::ffff:192.0.2.1", 403), ("testclient", 403)):
+        answered = TestClient(app, client=(address, 40000)).post(PATH, content=body, headers={**FORM, **basic()})
+        assert answered.status_code == status, address
+
+
+def test_failed_credentials_are_throttled_per_address(app, fs, demo):
+    """A guesser gets FAILURES_BURST tries, then 429 before its credentials are even looked at (the right
+    ones too: they would tell it the guess was right), one more try every six seconds; another address,
+    FreeSWITCH's own, is not held up; the CDR route shares the count."""
+    from web.xml_curl import cdr
+    from web.xml_curl.endpoint import FAILURES_BURST, FAILURES_PER_MINUTE
+
+    body = "section=configuration&key_value=acl.conf"
+    guesser = TestClient(app, client=("127.0.0.9", 40000))
+    for n in range(FAILURES_BURST):
+        assert guesser.post(PATH, content=body, headers={**FORM, **basic(password=f"guess{n}")}).status_code == 401
+    for headers in (basic(password="guess again"), basic()):
+        throttled = guesser.post(PATH, content=body, headers={**FORM, **headers})
+        assert throttled.status_code == 429 and throttled.content == b"", throttled.text
+        assert int(throttled.headers["retry-after"]) == 60 // FAILURES_PER_MINUTE
+    assert guesser.post(cdr.PATH, content="x", headers={**FORM, **basic()}).status_code == 429
+    assert fs.post(body).status_code == 200  # 127.0.0.1 is another address
+    clock.advance(60 / FAILURES_PER_MINUTE)
+    assert guesser.post(PATH, content=body, headers={**FORM, **basic()}).status_code == 200
+    assert guesser.post(PATH, content=body, headers={**FORM, **basic(password="guess")}).status_code == 401
+    assert guesser.post(PATH, content=body, headers={**FORM, **basic()}).status_code == 429
 
 
 def test_errors_and_nonsense_answer_not_found(fs, demo, monkeypatch):
@@ -571,7 +608,7 @@ def test_two_databases_in_one_process_never_share_an_entry(_sqlite_template, tmp
         with session_scope(app.state.engine) as session:
             session.add(Tenant(name=name, sip_domain=f"{name}.pbx.test"))
         body = encode([("section", "dialplan"), ("Hunt-Context", f"{name}.pbx.test"), ("Hunt-Destination-Number", "")])
-        answers.append(TestClient(app).post(PATH, content=body, headers={**FORM, **basic()}).text)
+        answers.append(switch_client(app).post(PATH, content=body, headers={**FORM, **basic()}).text)
         app.state.engine.dispose()
     assert 'context name="a.pbx.test"' in answers[0] and 'context name="b.pbx.test"' in answers[1]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Optional
 
 from sqlmodel import select
 
@@ -135,7 +136,7 @@ def update_device(ctx, body: DeviceUpdate, id: int):
     return resource.update_row(ctx, body, id)
 
 
-def _audit(ctx, device: Device, action: str) -> None:
+def audit_reveal(ctx, device: Device, action: str) -> None:
     # Reading changes no row, so the flush listener would not see it: the entry is written here.
     actor = ctx.actor()
     ctx.db.add(AuditEntry(
@@ -145,21 +146,30 @@ def _audit(ctx, device: Device, action: str) -> None:
     ))
 
 
+def reauthenticated(ctx, device: Device, password: Optional[str], action: str):
+    """None when `password` is the caller's own (re-authentication before a device's secret is shown or
+    replaced); else the refusal to answer, with `action`_refused in the audit log. Answered, not raised:
+    the transaction must commit the refusal (audit) and the counted guess."""
+    if not password:
+        raise Problem(422, "invalid", errors=[{"pointer": "/password", "code": "missing",
+                                               "message": "enter your own password to reveal this secret"}])
+    if confirm_password(ctx, password):
+        return None
+    audit_reveal(ctx, device, f"{action}_refused")
+    return problem_response(field_problem(422, "wrong_password", "/password", "is not your password"), ctx.lang)
+
+
 def reveal_sip_password(ctx, body: RevealRequest, id: int):
     """Show a device's SIP password after confirming the admin's own password; audited."""
     device = resource.get(ctx, id)
-    if not body.password:
-        raise Problem(422, "invalid", errors=[{"pointer": "/password", "code": "missing",
-                                               "message": "enter your own password to reveal this secret"}])
-    if not confirm_password(ctx, body.password):
-        # Answered, not raised: the transaction must commit the refusal (audit).
-        _audit(ctx, device, "device.reveal_sip_password_refused")
-        return problem_response(field_problem(422, "wrong_password", "/password", "is not your password"), ctx.lang)
+    refused = reauthenticated(ctx, device, body.password, "device.reveal_sip_password")
+    if refused is not None:
+        return refused
     try:
         password = open_sealed(ctx.settings.secret_key, device.sip_password_sealed)
     except ValueError:
         raise Problem(409, "sip_password_unreadable")
-    _audit(ctx, device, "device.reveal_sip_password")
+    audit_reveal(ctx, device, "device.reveal_sip_password")
     return SipPasswordShown(sip_password=password)
 
 

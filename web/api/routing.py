@@ -61,6 +61,7 @@ class RequestContext:
     account: Any = None  # web.models.Account
     login_session: Any = None  # web.models.LoginSession, for cookie logins
     via_token: bool = False
+    api_token: Any = None  # web.models.ApiToken, for token logins
     cookies: list[tuple[str, dict]] = field(default_factory=list)
     deferred: list[Callable[[], Any]] = field(default_factory=list)
 

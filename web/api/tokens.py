@@ -1,4 +1,5 @@
-"""Personal API tokens for automation: shown once, stored hashed, revocable."""
+"""Personal API tokens for automation: shown once, stored hashed, revocable; made from a portal login
+only, and revoked all together when their owner's password changes (web.auth.sessions.end_all_sessions)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ def list_tokens(ctx):
 
 
 def create_token(ctx, body: ApiTokenCreate):
-    """A new token acting as the caller; its secret is in this answer and nowhere else."""
+    """A new token acting as the caller; its secret is in this answer and nowhere else. Only from a
+    portal login: a token cannot make tokens (a leaked one would otherwise outlive its own revocation
+    in the copies it made)."""
+    if ctx.via_token:
+        raise Problem(403, "token_cannot_create_tokens")
     raw = new_api_token()
     token = ApiToken(
         account_id=ctx.account.id,

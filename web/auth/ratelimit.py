@@ -44,8 +44,10 @@ def _wait(times: list, limit: int, now) -> int | None:
     return max(1, math.ceil((frees_at - now).total_seconds()))
 
 
-def retry_after(db: Session, email: str, source_ip: str) -> int | None:
-    """Seconds to wait before another try, or None when the caller may try now."""
+def retry_after(db: Session, email: str, source_ip: str, api_token_id: int | None = None) -> int | None:
+    """Seconds to wait before another try, or None when the caller may try now. Guesses made through an
+    API token count against that token only (PER_ACCOUNT of them): whoever holds a token cannot lock its
+    owner, or the owner's office address, out of the portal by failing to re-authenticate."""
     now = clock.now()
     since = now - WINDOW
     def failures(reasons, *conditions) -> list:
@@ -54,10 +56,13 @@ def retry_after(db: Session, email: str, source_ip: str) -> int | None:
         ).order_by(LoginAttempt.at)
         return list(db.exec(query).all())
 
+    if api_token_id is not None:
+        return _wait(failures(PASSWORD_GUESSES, LoginAttempt.api_token_id == api_token_id), PER_ACCOUNT, now)
+    by_login = LoginAttempt.api_token_id == None  # noqa: E711
     waits = [
-        _wait(failures(PASSWORD_GUESSES, LoginAttempt.email == email), PER_ACCOUNT, now),
-        _wait(failures(CODE_GUESSES, LoginAttempt.email == email), PER_ACCOUNT_CODES, now),
-        _wait(failures(PASSWORD_GUESSES + CODE_GUESSES, LoginAttempt.source_ip == source_ip), PER_ADDRESS, now),
+        _wait(failures(PASSWORD_GUESSES, LoginAttempt.email == email, by_login), PER_ACCOUNT, now),
+        _wait(failures(CODE_GUESSES, LoginAttempt.email == email, by_login), PER_ACCOUNT_CODES, now),
+        _wait(failures(PASSWORD_GUESSES + CODE_GUESSES, LoginAttempt.source_ip == source_ip, by_login), PER_ADDRESS, now),
     ]
     waits = [w for w in waits if w]
     return max(waits) if waits else None
@@ -73,8 +78,9 @@ def recent(db: Session, reason: str, *, email: str | None = None, source_ip: str
     return len(db.exec(query).all())
 
 
-def record(ctx, email: str, success: bool, reason: str, account=None) -> LoginAttempt:
+def record(ctx, email: str, success: bool, reason: str, account=None, api_token_id: int | None = None) -> LoginAttempt:
     attempt = LoginAttempt(
+        api_token_id=api_token_id,
         at=clock.now(),
         email=email[:254],
         account_id=account.id if account is not None else None,
@@ -117,14 +123,16 @@ def _count_towards_lockout(ctx, account: Account) -> Problem | None:
 
 
 def take_guess(ctx, email: str, reason: str, account: Account | None = None, *, lockout: bool = False,
-               also=None) -> LoginAttempt:
+               also=None, api_token_id: int | None = None) -> LoginAttempt:
     """Count a guess of a password or code before it is checked: recorded as the failure `reason` and
     committed (ending the request's transaction so far), or refused with 429 (403 when `lockout` and the
     account is locked) after recording why. `lockout` also counts the guess towards the account's
-    lockout; `also()` may count more under the same hold and answer a Problem to refuse the guess."""
-    hold(ctx.db, [f"email:{email}", f"address:{ctx.source_ip}"])
+    lockout; `also()` may count more under the same hold and answer a Problem to refuse the guess. A
+    guess through an API token (`api_token_id`) counts against the token alone."""
+    keys = [f"token:{api_token_id}"] if api_token_id is not None else [f"email:{email}", f"address:{ctx.source_ip}"]
+    hold(ctx.db, keys)
     refusal = None
-    wait = retry_after(ctx.db, email, ctx.source_ip)
+    wait = retry_after(ctx.db, email, ctx.source_ip, api_token_id)
     if wait:
         refusal, why = rate_limited(wait), "rate_limited"
     elif lockout and account is not None:
@@ -135,10 +143,10 @@ def take_guess(ctx, email: str, reason: str, account: Account | None = None, *, 
         why = reason
     if refusal is not None:
         if why != reason:
-            record(ctx, email, False, why, account)
+            record(ctx, email, False, why, account, api_token_id)
         ctx.db.commit()
         raise refusal
-    attempt = record(ctx, email, False, reason, account)
+    attempt = record(ctx, email, False, reason, account, api_token_id)
     ctx.db.commit()
     return attempt
 

@@ -42,7 +42,7 @@ def _from_token(ctx, raw: str) -> None:
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         token.last_used_at = now
         ctx.db.add(token)
-    ctx.account, ctx.via_token = account, True
+    ctx.account, ctx.via_token, ctx.api_token = account, True, token
 
 
 def _from_cookie(ctx, raw: str) -> None:
@@ -102,6 +102,12 @@ def end_session(ctx) -> None:
 
 
 def end_all_sessions(db, account_id: int) -> None:
-    """After a password change or reset: every other browser must log in again."""
+    """After a password change or reset: every other browser must log in again, and every API token of
+    the account stops working (a token is a password's stand-in; whoever changes a leaked password
+    expects what it let out to die with it)."""
     for session in db.exec(select(LoginSession).where(LoginSession.account_id == account_id)).all():
         db.delete(session)
+    now = clock.now()
+    for token in db.exec(select(ApiToken).where(ApiToken.account_id == account_id, ApiToken.revoked_at == None)).all():  # noqa: E711
+        token.revoked_at = now
+        db.add(token)

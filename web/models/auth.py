@@ -92,6 +92,8 @@ class LoginAttempt(TenantOwned, table=True):
     account_id: Optional[int] = Field(default=None, foreign_key="account.id", index=True, ondelete="SET NULL")
     source_ip: str = Field(index=True, max_length=64)
     user_agent: str = Field(default="", max_length=300)
+    # a re-authentication through an API token: counted against the token, not the account's logins
+    api_token_id: Optional[int] = Field(default=None, foreign_key="api_token.id", index=True, ondelete="CASCADE")
     success: bool
     reason: str  # password_ok, wrong_password, unknown_account, locked, blocked, rate_limited, code_ok, ...
 

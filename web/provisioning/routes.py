@@ -20,7 +20,6 @@ import base64
 import binascii
 import hmac
 import logging
-import math
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -32,12 +31,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from web import clock, i18n
-from web.api.devices import new_provisioning_password
+from web.api.devices import audit_reveal, new_provisioning_password, reauthenticated
 from web.api.problems import Problem, problem_response
 from web.api.routing import api, client_ip
+from web.auth.address_limiter import AddressLimiter
 from web.db import session_scope
-from web.models.audit import AuditEntry
-from web.models.device import Device, display_mac, normalise_mac
+from web.models.device import Device, RevealRequest, display_mac, normalise_mac
 from web.models.feature_code import DEFAULT_CODES, FeatureCode
 from web.models.pbx_user import PbxUser
 from web.models.tenant import Tenant
@@ -59,46 +58,7 @@ REALM = "provisioning"
 # password guesser gets 30 tries a minute at a 24-character random password.
 RATE_PER_MINUTE = 30
 BURST = 30
-MAX_ADDRESSES = 10_000  # bounds the limiter's memory when very many addresses call
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class AddressLimiter:
-    """A token bucket per source address, in this process's memory.
-
-    Not web.auth.ratelimit: that one counts failed logins of accounts in the login history, and a phone
-    is no account; writing a row per phone fetch would also make every boot of every phone a database
-    write. Memory per process is enough to slow a guesser: with N web processes the budget is N times
-    the rate, still far from enough for a random password. Time comes from web.clock so tests can move it.
-    It runs on the event loop only (never in the thread pool), so it needs no lock.
-    """
-
-    def __init__(self, per_minute: int = RATE_PER_MINUTE, burst: int = BURST, max_addresses: int = MAX_ADDRESSES):
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self.max_addresses = max_addresses
-        self.buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at)
-
-    def take(self, address: str) -> int | None:
-        """Spend one token; None if there was one, else the seconds until there is."""
-        now = clock.timestamp()
-        tokens, at = self.buckets.get(address, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - at) * self.rate)
-        if tokens < 1:
-            self.buckets[address] = (tokens, now)
-            return max(1, math.ceil((1 - tokens) / self.rate))
-        if address not in self.buckets and len(self.buckets) >= self.max_addresses:
-            self._forget_full(now)
-        self.buckets[address] = (tokens - 1, now)
-        return None
-
-    def _forget_full(self, now: float) -> None:
-        # A bucket that has refilled is the same as none; if all are busy, the oldest half goes.
-        refill = self.burst / self.rate
-        self.buckets = {a: (t, at) for a, (t, at) in self.buckets.items() if now - at < refill}
-        if len(self.buckets) >= self.max_addresses:
-            keep = sorted(self.buckets.items(), key=lambda item: item[1][1])[len(self.buckets) // 2:]
-            self.buckets = dict(keep)
 
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -206,7 +166,7 @@ class ProvisioningRoute(Route):
     credentials = "device"  # tests/web/test_permissions.py: not a page, it answers 401 without them
 
     def __init__(self):
-        self.limiter = AddressLimiter()  # one per app: tests get a fresh one with each app
+        self.limiter = AddressLimiter(RATE_PER_MINUTE, BURST)  # one per app: tests get a fresh one with each app
         super().__init__(PATH + "/{name}", self._endpoint, methods=["GET"], name="provision")
 
     async def _endpoint(self, request: Request) -> Response:
@@ -237,48 +197,62 @@ def file_routes() -> list[Route]:
 # --- the admin's view: what to enter in the phone ------------------------------------------------
 
 
-class DeviceProvisioning(BaseModel):
+class ProvisioningAddress(BaseModel):
     url: str  # the provisioning server to enter in the phone; it appends its own file name
     file_url: Optional[str]  # this device's first file (None until the device has a MAC)
     username: str
-    password: str
     mac: Optional[str]
+
+
+class DeviceProvisioning(ProvisioningAddress):
+    password: str
 
 
 def directory_url(settings) -> str:
     return f"{settings.public_base_url}{PATH}/"
 
 
-def _shown(ctx, device: Device, password: str) -> JSONResponse:
+def _address(ctx, device: Device) -> ProvisioningAddress:
     base = directory_url(ctx.settings)
-    shown = DeviceProvisioning(
-        url=base, file_url=base + file_name(device.brand, device.mac) if device.mac else None,
-        username=device.sip_username, password=password, mac=display_mac(device.mac),
-    )
+    return ProvisioningAddress(url=base, file_url=base + file_name(device.brand, device.mac) if device.mac else None,
+                               username=device.sip_username, mac=display_mac(device.mac))
+
+
+def _shown(ctx, device: Device, password: str) -> JSONResponse:
+    shown = DeviceProvisioning(**_address(ctx, device).model_dump(), password=password)
     return JSONResponse(shown.model_dump(mode="json"), headers=NO_STORE)  # a secret: kept out of caches
 
 
-def device_provisioning(ctx, id: int):
-    """The provisioning address and credentials to enter in a phone (seed 001 6.6.1); audited."""
+def provisioning_address(ctx, id: int):
+    """Where a phone fetches its configuration and the username it signs in with (seed 001 6.6.1); the
+    password takes the admin's own password again (POST)."""
+    return _address(ctx, get_owned(ctx.db, Device, ctx.tenant_id, id))
+
+
+def device_provisioning(ctx, body: RevealRequest, id: int):
+    """The provisioning address with its password, after confirming the admin's own password: the file
+    it opens holds the SIP password in clear, so it is guarded like revealing that; audited."""
     device = get_owned(ctx.db, Device, ctx.tenant_id, id)
+    refused = reauthenticated(ctx, device, body.password, "device.reveal_provisioning_password")
+    if refused is not None:
+        return refused
     try:
         password = open_sealed(ctx.settings.secret_key, device.provisioning_password_sealed)
     except ValueError:
         raise Problem(409, "provisioning_password_unreadable")
     # A read changes no row, so the flush listener would not log it: the reveal is written here.
-    actor = ctx.actor()
-    ctx.db.add(AuditEntry(
-        tenant_id=ctx.tenant_id, at=clock.now(), actor_account_id=actor.account_id, actor_email=actor.email,
-        source_ip=actor.source_ip, action="device.reveal_provisioning_password", object_type="device",
-        object_id=str(device.id), summary={"name": device.name, "sip_username": device.sip_username},
-    ))
+    audit_reveal(ctx, device, "device.reveal_provisioning_password")
     return _shown(ctx, device, password)
 
 
-def renew_provisioning_password(ctx, id: int):
+def renew_provisioning_password(ctx, body: RevealRequest, id: int):
     """Give a device a new generated provisioning password (a leaked one, an unreadable one); the phone
-    needs it entered too. The change is audited as a device update, the password redacted."""
+    needs it entered too. Shown once, after confirming the admin's own password (it opens the file with
+    the SIP password). The change is audited as a device update, the password redacted."""
     device = get_owned(ctx.db, Device, ctx.tenant_id, id)
+    refused = reauthenticated(ctx, device, body.password, "device.renew_provisioning_password")
+    if refused is not None:
+        return refused
     password = new_provisioning_password()
     device.provisioning_password_sealed = seal(ctx.settings.secret_key, password)
     ctx.db.add(device)
@@ -288,8 +262,10 @@ def renew_provisioning_password(ctx, id: int):
 
 _item = "/api/devices/{id:int}"
 api_routes = [
-    api("GET", f"{_item}/provisioning", device_provisioning, permission="pbx.manage",
+    api("GET", f"{_item}/provisioning", provisioning_address, permission="pbx.manage",
+        response=ProvisioningAddress, model=Device),
+    api("POST", f"{_item}/provisioning", device_provisioning, permission="secrets.reveal", body=RevealRequest,
         response=DeviceProvisioning, model=Device),
-    api("POST", f"{_item}/new-provisioning-password", renew_provisioning_password, permission="pbx.manage",
-        response=DeviceProvisioning, model=Device),
+    api("POST", f"{_item}/new-provisioning-password", renew_provisioning_password, permission="secrets.reveal",
+        body=RevealRequest, response=DeviceProvisioning, model=Device),
 ]

@@ -1,9 +1,9 @@
 """POST /freeswitch/xml: the one route mod_xml_curl calls.
 
 Not an API route: no portal sessions, no CSRF, no JSON. It has its own HTTP basic credentials
-(settings.xml_curl_user / xml_curl_password; none configured refuses everything) and optionally a list
-of source addresses. A caller from elsewhere gets 403, wrong or missing credentials 401, with empty
-bodies. Every other answer is text/xml: the section's document, or "not found" (FreeSWITCH then uses its
+(settings.xml_curl_user / xml_curl_password; none configured refuses everything) and a list of source
+addresses (loopback unless configured). A caller from elsewhere gets 403, wrong or missing credentials
+401, an address that failed them too often 429, with empty bodies. Every other answer is text/xml: the section's document, or "not found" (FreeSWITCH then uses its
 static XML) for anything unknown, unsupported or failing. Never a 500: an error is logged and answered
 "not found", because FreeSWITCH treats a failed fetch the same way but logs it less clearly.
 
@@ -31,6 +31,7 @@ from urllib.parse import unquote_plus
 
 from callplan.xml import not_found
 from web.api.routing import client_ip
+from web.auth.address_limiter import AddressLimiter
 from web.settings import Settings
 from web.xml_curl import cache, configuration, dialplan, directory
 
@@ -42,6 +43,10 @@ NOT_FOUND = not_found().encode()
 MEDIA_TYPE = "text/xml"
 SECTIONS = {"dialplan": dialplan, "directory": directory, "configuration": configuration}
 SECTION = ("section",)
+# Wrong credentials per source address: ten at once, then one every six seconds. FreeSWITCH itself never
+# fails them (a misconfigured one fails every fetch anyway), so only a guesser is slowed.
+FAILURES_PER_MINUTE = 10
+FAILURES_BURST = 10
 
 
 # --- who may ask --------------------------------------------------------------------------------------
@@ -59,12 +64,14 @@ def _networks(addresses: tuple[str, ...]) -> tuple:
 
 
 def address_allowed(address: str, settings: Settings) -> bool:
-    if not settings.xml_curl_allowed_addresses:
-        return True
+    """Whether FreeSWITCH may call from `address`: one of settings.xml_curl_allowed_addresses
+    (loopback unless CALLPLAN_XML_CURL_ALLOWED_ADDRESSES says otherwise)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # a dual-stack listener's view of an IPv4 caller
     return any(ip in network for network in _networks(settings.xml_curl_allowed_addresses))
 
 
@@ -92,10 +99,28 @@ def credentials_ok(header: str, settings: Settings) -> bool:
     return bool(colon) and user_ok and password_ok
 
 
+def failures(app) -> AddressLimiter:
+    """Failed credentials per source address, one limiter per app (both routes share it)."""
+    limiter = getattr(app.state, "xml_curl_failures", None)
+    if limiter is None:
+        limiter = app.state.xml_curl_failures = AddressLimiter(FAILURES_PER_MINUTE, FAILURES_BURST)
+    return limiter
+
+
 def refusal(request: Request, settings: Settings) -> Response | None:
-    if settings.xml_curl_allowed_addresses and not address_allowed(client_ip(request, settings), settings):
+    """Why FreeSWITCH's request is not answered (empty bodies), or None. An address that has failed the
+    credentials FAILURES_BURST times is refused (429) before they are looked at, until its budget refills
+    (FAILURES_PER_MINUTE): guessing the password is slowed to a crawl."""
+    address = client_ip(request, settings)
+    if not address_allowed(address, settings):
         return Response(status_code=403, media_type=MEDIA_TYPE)
+    limiter = failures(request.app)
+    wait = limiter.wait(address)
+    if wait:
+        return Response(status_code=429, media_type=MEDIA_TYPE, headers={"Retry-After": str(wait)})
     if not credentials_ok(request.headers.get("authorization", ""), settings):
+        limiter.take(address)
+        log.warning("xml_curl: wrong credentials from %s (%s)", address, request.url.path)
         return Response(status_code=401, media_type=MEDIA_TYPE,
                         headers={"WWW-Authenticate": 'Basic realm="freeswitch", charset="UTF-8"'})
     return None

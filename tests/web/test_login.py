@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from tests.web.helpers import PASSWORD, login, make_account, make_tenant, make_token
@@ -175,6 +176,37 @@ def test_short_new_password_is_refused_with_a_pointer(client, db, settings):
     response = client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/new_password"
+
+
+@pytest.mark.parametrize("weak, reason", [
+    ("password1234", "one of the most common passwords"), ("qwertyuiopasdf", "one of the most common passwords"),
+    ("anna@acme.test!", "your name or e-mail address"), ("zzzzzzzzzzzzzz", "repeats"), ("abcdefghijklmn", "sequence"),
+    ("Summer2024!", "one of the most common passwords"),
+])
+def test_a_guessable_new_password_is_refused_with_the_reason(client, db, settings, weak, reason):
+    _setup(db, settings)
+    login(client, "anna@acme.test")
+    response = client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": weak})
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/new_password", "weak_password") and reason in error["message"]
+    dutch = client.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": weak},
+                        headers={"accept-language": "nl"})
+    assert dutch.status_code == 422  # the account's own language (en here) decides, not the header
+    assert client.post("/api/auth/password", json={"current_password": PASSWORD,
+                                                   "new_password": "a quiet harbour at dawn"}).status_code == 200
+
+
+def test_a_guessable_password_does_not_spend_the_link_and_reads_in_the_pages_language(client, db, settings, mailbox):
+    _setup(db, settings)
+    client.post("/api/auth/password-reset", json={"email": "anna@acme.test"})
+    token = _link_token(mailbox.to("anna@acme.test")[0])
+    refused = client.post("/api/auth/password-reset/confirm", json={"token": token, "new_password": "iloveyou123"},
+                          headers={"accept-language": "nl"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/new_password"
+    assert "meest gebruikte wachtwoorden" in refused.json()["errors"][0]["message"]
+    assert client.post("/api/auth/password-reset/confirm", json={"token": token,
+                                                                  "new_password": "a quiet harbour at dawn"}).status_code == 204
 
 
 def test_writes_with_a_session_cookie_need_the_csrf_token(client, db, settings):

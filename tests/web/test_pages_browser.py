@@ -50,6 +50,13 @@ def test_first_login_password_change_authenticator_and_second_login(live_server,
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     expect(page.get_by_label("Current password")).to_be_hidden()  # the page remembers what was just typed
     expect(page.get_by_label("New password", exact=True)).to_be_focused()
+    # a common password is refused, and the page says why next to the field
+    page.get_by_label("New password", exact=True).fill("qwerty123456")
+    page.get_by_label("Repeat the new password").fill("qwerty123456")
+    page.get_by_role("button", name="Save password").click()
+    expect(page.locator("#np-new-error")).to_contain_text("one of the most common passwords")
+    expect(page.get_by_label("New password", exact=True)).to_have_attribute("aria-invalid", "true")
+    shot(page, "password-common")
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD + " typo")
     page.get_by_role("button", name="Save password").click()

@@ -14,7 +14,9 @@ from web.api.routing import ALL_STAGES, api
 from web.auth import links, ratelimit, sessions, totp
 from web.auth.passwords import hash_password, needs_rehash, verify_password
 from web.auth.reauth import confirm_password
+from web.auth.strength import weakness
 from web.auth.tokens import digest, normalise_recovery_code
+from web.i18n import t
 from web.models import Account, LoginSession, RecoveryCode, Tenant
 from web.models.account import AccountPublic
 from web.validation import Password
@@ -187,6 +189,14 @@ def me(ctx):
     return session_state(ctx)
 
 
+def _require_strong(ctx, password: str, account: Account) -> None:
+    """Refuse (422 on /new_password, saying why in the person's language) a password easy to guess."""
+    reason = weakness(password, (account.email, account.first_name, account.last_name,
+                                 f"{account.first_name} {account.last_name}"))
+    if reason is not None:
+        raise field_problem(422, "weak_password", "/new_password", t(ctx.lang, f"password.weak.{reason}"))
+
+
 def change_password(ctx, body: PasswordChange):
     """Change one's own password (also the forced change after a one-time password)."""
     account = ctx.account
@@ -194,6 +204,7 @@ def change_password(ctx, body: PasswordChange):
         return problem_response(field_problem(422, "wrong_password", "/current_password", "is not your current password"), ctx.lang)
     if body.new_password == body.current_password:
         raise field_problem(422, "password_unchanged", "/new_password", "must differ from the current password")
+    _require_strong(ctx, body.new_password, account)
     account.password_hash = hash_password(ctx.settings, body.new_password)
     account.must_change_password = False
     ctx.db.add(account)
@@ -220,7 +231,11 @@ def request_reset(ctx, body: ResetRequest):
 
 
 def confirm_reset(ctx, body: ResetConfirm):
-    """Set a new password with a reset or welcome link; the link works once."""
+    """Set a new password with a reset or welcome link; the link works once (not spent by a password
+    that is refused)."""
+    pending = links.usable(ctx, body.token)
+    if pending is not None:
+        _require_strong(ctx, body.new_password, ctx.db.get(Account, pending.account_id))
     link = links.redeem(ctx, body.token)
     if link is None:
         raise field_problem(400, "link_invalid", "/token", "this link has expired or was already used")

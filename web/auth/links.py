@@ -43,6 +43,14 @@ def issue(ctx, account: Account, purpose: str) -> None:
     ctx.after_commit(lambda: mail.send_mail(ctx.settings, account.email, subject, body))
 
 
+def usable(ctx, raw: str) -> OneTimeLink | None:
+    """The link behind `raw` if it is unused and unexpired, without spending it."""
+    link = ctx.db.exec(select(OneTimeLink).where(OneTimeLink.token_hash == tokens.digest(raw))).first()
+    if link is None or link.used_at is not None or link.expires_at <= clock.now():
+        return None
+    return link
+
+
 def redeem(ctx, raw: str) -> OneTimeLink | None:
     """The link behind `raw` if it is unused and unexpired, now marked used; else None. Spent in one
     conditional UPDATE: of many requests with one link, exactly one gets it."""

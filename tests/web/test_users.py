@@ -106,3 +106,63 @@ def test_only_admins_manage_users(app, db, settings, admin):
         client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, account)}"})
         assert client.get("/api/users").status_code == 403
         assert client.post("/api/users", json={"first_name": "X", "extension": "209"}).status_code == 403
+
+
+# --- forwarding loops ------------------------------------------------------------------------------------
+
+
+def _forward(admin, user_id, case, to, **rule):
+    return admin.client.patch(f"/api/users/{user_id}", json={"forwarding": {case: {"enabled": True, "to": to, **rule}}})
+
+
+def test_a_forwarding_loop_is_refused_on_the_field_that_closes_it(admin):
+    anna, bob = admin.user("201", first_name="Anna"), admin.user("202", first_name="Bob")
+    assert _forward(admin, anna["id"], "always", {"type": "user", "id": bob["id"]}).status_code == 200
+    closing = _forward(admin, bob["id"], "always", {"type": "extension", "number": "201"})
+    assert closing.status_code == 422, closing.text
+    [error] = closing.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/forwarding/always/to", "forwarding_loop")
+    assert "Bob (202) → Anna (201) → Bob (202)" in error["message"]
+    assert admin.client.get(f"/api/users/{bob['id']}").json()["forwarding"]["always"]["enabled"] is False
+    # on busy, on no answer, when unregistered: the same loop, only later
+    for case in ("busy", "no_answer", "unregistered"):
+        refused = _forward(admin, bob["id"], case, {"type": "user", "id": anna["id"]})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == f"/forwarding/{case}/to"
+    assert _forward(admin, anna["id"], "always", {"type": "user", "id": anna["id"]}).status_code == 422  # to itself
+
+
+def test_a_loop_through_a_ring_group_is_refused_and_a_way_out_is_not_a_loop(admin):
+    anna, bob = admin.user("201", first_name="Anna"), admin.user("202", first_name="Bob")
+    sales = admin.create("/api/ring-groups", name="Sales", extension="600", members=[{"type": "user", "id": bob["id"]}],
+                         forward_after={"type": "user", "id": anna["id"]})
+    closing = _forward(admin, anna["id"], "no_answer", {"type": "extension", "number": "600"}, after_s=20)
+    assert closing.status_code == 422 and closing.json()["errors"][0]["pointer"] == "/forwarding/no_answer/to"
+    assert "Anna (201) → Sales (600) → Anna (201)" in closing.json()["errors"][0]["message"]
+    # the other way round: the group's own field closes it
+    assert admin.client.patch(f"/api/ring-groups/{sales['id']}", json={"forward_after": None}).status_code == 200
+    assert _forward(admin, anna["id"], "no_answer", {"type": "ring_group", "id": sales["id"]}).status_code == 200
+    refused = admin.client.patch(f"/api/ring-groups/{sales['id']}", json={"forward_after": {"type": "extension", "number": "201"}})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/forward_after"
+    night = admin.client.patch(f"/api/ring-groups/{sales['id']}", json={"night_destination": {"type": "user", "id": anna["id"]}})
+    assert night.status_code == 422 and night.json()["errors"][0]["pointer"] == "/night_destination"
+    # members are rung, not forwarded to: Bob in the group and Bob forwarding to it is no loop
+    assert _forward(admin, bob["id"], "busy", {"type": "ring_group", "id": sales["id"]}).status_code == 200
+    # a chain that ends (outside number, voicemail, hang up) is fine, however long
+    assert admin.client.patch(f"/api/ring-groups/{sales['id']}", json={"forward_after": {"type": "external", "number": "+31201234567"}}).status_code == 200
+    # an always-forwarding user's other rules never run: they close no loop
+    assert _forward(admin, anna["id"], "always", {"type": "external", "number": "0612345678"}).status_code == 200
+    assert admin.client.patch(f"/api/ring-groups/{sales['id']}", json={"forward_after": {"type": "user", "id": anna["id"]}}).status_code == 200
+
+
+def test_a_stored_loop_is_named_on_the_next_change_of_its_members(admin, db):
+    from web.models.pbx_user import PbxUser
+
+    anna, bob = admin.user("201", first_name="Anna"), admin.user("202", first_name="Bob")
+    with db() as session:  # made before this check existed
+        for me, other in ((anna, bob), (bob, anna)):
+            row = session.get(PbxUser, me["id"])
+            row.forwarding = {"always": {"enabled": True, "to": {"type": "user", "id": other["id"]}}}
+            session.add(row)
+    renamed = admin.client.patch(f"/api/users/{anna['id']}", json={"first_name": "Annie"})
+    assert renamed.status_code == 422 and renamed.json()["errors"][0]["pointer"] == "/forwarding/always/to"
+    assert "Annie (201) → Bob (202) → Annie (201)" in renamed.json()["errors"][0]["message"]

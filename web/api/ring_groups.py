@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.domain import references
+from web.domain import forwarding_loops, references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models.ring_group import RingGroup, RingGroupCreate, RingGroupPublic, RingGroupUpdate
@@ -15,6 +15,7 @@ def _validate(ctx, group: RingGroup) -> None:
         if identity in seen:
             raise field_problem(422, "duplicate_member", f"/members/{index}", "this member is in the list twice")
         seen.add(identity)
+    forwarding_loops.refuse_loops(ctx.db, ctx.tenant_id, "ring_group", group)
 
 
 resource = Resource(

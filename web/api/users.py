@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import select
 
-from web.domain import references
+from web.domain import forwarding_loops, references
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models import Account
@@ -21,6 +21,7 @@ def _validate(ctx, user: PbxUser) -> None:
         account = ctx.db.exec(scoped(Account, ctx.tenant_id).where(Account.id == user.account_id)).first()
         if account is None:
             raise field_problem(422, "unknown_reference", "/account_id", "no portal account with this id in this company")
+    forwarding_loops.refuse_loops(ctx.db, ctx.tenant_id, "user", user)
 
 
 def personal_box(ctx, user: PbxUser) -> VoicemailBox | None:

@@ -122,7 +122,7 @@ def populate(url: str, secret_key: str) -> dict:
             plans.append({**t, "id": p + 1, "name": f"Plan {p}", "draft": document, "published_version": 1,
                           "active_diversions": [], "draft_updated_at": now, "created_at": now})
             versions.append({**t, "plan_id": p + 1, "version": 1, "document": document, "published_at": now})
-            dids.append({**t, "number": did, "label": f"Plan {p}", "destination": None})
+            dids.append({**t, "number": did, "label": f"Plan {p}", "destination": None, "assigned_at": now})
             numbers.append({**t, "number": str(5000 + p), "owner_kind": "call_plan", "owner_id": p + 1})
         add(CallPlanRecord, plans)
         add(CallPlanVersion, versions)

@@ -213,7 +213,7 @@ class BaseDialplan:
         gateway = f"sofia/gateway/{objects.gateway}"
         # $1 belongs to the condition it appears in, so the number is kept before the caller-ID check.
         keep = [("set", "cp_dialled=$1")]
-        send = [("${cp_outbound_cid}", r"^\+?[0-9]+$", [
+        send = [("${cp_outbound_cid}", r"^(\+?[0-9]+|" + outbound.ANONYMOUS + ")$", [
             ("set", "effective_caller_id_number=${cp_outbound_cid}"),
             ("set", "hangup_after_bridge=true"),
             ("bridge", f"{gateway}/${{cp_dialled}}"),

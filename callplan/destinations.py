@@ -3,13 +3,16 @@ after waiting", IVR key actions and receptions."""
 
 from __future__ import annotations
 
+from callplan.outbound import company_caller_id
+
 
 def leg(target: str, timeout: int | None, objects) -> str:
     """One bridge leg with its own variables: its ring time, and for calls out through the gateway the
     company number as caller ID. Per leg, so nothing sticks to the channel for later steps."""
     variables = [f"leg_timeout={int(timeout)}"] if timeout else []
-    if target.startswith("sofia/gateway/") and objects.company_number:
-        variables.append(f"origination_caller_id_number={objects.company_number}")
+    shown = company_caller_id(objects)
+    if target.startswith("sofia/gateway/") and shown:
+        variables.append(f"origination_caller_id_number={shown}")
     return (f"[{','.join(variables)}]" if variables else "") + target
 
 

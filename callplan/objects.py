@@ -155,7 +155,9 @@ class TenantObjects(_Info):
     timezone: Zone = "Europe/Amsterdam"
     audio_dir: Directory = "/var/lib/callplan/audio"
     gateway: Token = "default"  # sofia gateway for outbound calls
-    company_number: Optional[E164] = None
+    company_number: Optional[E164] = None  # as stored: callplan.outbound decides what calls show
+    # the numbers the company may show on calls out (its own and those verified for it); None: unchecked
+    caller_ids: Optional[frozenset[str]] = None
     company: CompanyInfo = Field(default_factory=CompanyInfo)
     departments: dict[int, DepartmentInfo] = Field(default_factory=dict)
     feature_codes: dict[str, str] = Field(default_factory=dict)  # function -> code (enabled ones)

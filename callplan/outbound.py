@@ -22,22 +22,41 @@ PREFIXES = {
 EMERGENCY = {"NL": ["112"], "BE": ["112", "100", "101"], "US": ["911"]}
 
 
+# What calls out show when the company's stored number is not one it may show: no number at all,
+# rather than refusing every call because of one old row.
+ANONYMOUS = "anonymous"
+
+
 @dataclass(frozen=True)
 class CallerId:
     number: str | None  # None: the company has no number to show (outbound refused with a reason)
     withheld: bool
 
 
+def may_show(objects, number: str | None) -> bool:
+    """Is `number` one the company may present: one it holds, or one the operator verified for it?"""
+    return bool(number) and (objects.caller_ids is None or number in objects.caller_ids)
+
+
+def company_caller_id(objects) -> str | None:
+    """The company number as calls out show it: ANONYMOUS when the stored one is not the company's to
+    show, None when it has none."""
+    number = objects.company_number
+    if not number:
+        return None
+    return number if may_show(objects, number) else ANONYMOUS
+
+
 def caller_id(user, objects) -> CallerId:
-    """The number a user's outbound calls show: own, department's or the company's (seed 000, 001 6.4.1)."""
-    company = objects.company_number
+    """The number a user's outbound calls show: own, department's or the company's (seed 000, 001 6.4.1);
+    a number the company may not show (an old row) gives way to the company number."""
     mode = getattr(user, "caller_id_mode", "company")
-    number = company
-    if mode == "own" and user.direct_number:
+    number = company_caller_id(objects)
+    if mode == "own" and may_show(objects, user.direct_number):
         number = user.direct_number
     elif mode == "department":
         department = objects.departments.get(user.department_id) if user.department_id is not None else None
-        if department is not None and department.caller_id_number:
+        if department is not None and may_show(objects, department.caller_id_number):
             number = department.caller_id_number
     return CallerId(number=number, withheld=bool(user.withhold_caller_id))
 

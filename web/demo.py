@@ -11,7 +11,7 @@ import secrets
 from sqlmodel import select
 
 from web import clock
-from web.domain import audit
+from web.domain import audit, numbers
 from web.auth.passwords import hash_password
 from web.auth.tokens import digest, new_api_token
 from web.db import session_scope
@@ -21,6 +21,8 @@ from web.settings import Settings
 DEMO_DOMAIN = "demo.pbx.localhost"
 DEMO_ADMIN = "admin@demo.example.com"
 OPERATOR = "operator@pbx.localhost"
+NUMBER_BLOCK = ("+31201234567", "+31201234569")  # first, last: assigned to the demo company
+NUMBER_LABELS = {"+31201234567": "Main number", "+31201234568": "Sales", "+31201234569": "Support"}
 
 STAFF = [
     # first, last, extension, department, phone model
@@ -76,6 +78,8 @@ def ensure_demo(app) -> list[tuple[str, str, str]]:
                         company_number="+31201234567")
         db.add(tenant)
         db.flush()
+        # the operator's part: the company's block of public numbers (its admin labels and routes them)
+        numbers.assign(db, tenant.id, numbers.expand(*NUMBER_BLOCK))
         for email, role, tenant_id, first, last in (
             (OPERATOR, "operator", None, "Platform", "Operator"),
             (DEMO_ADMIN, "admin", tenant.id, "Anna", "de Vries"),
@@ -111,9 +115,10 @@ def populate_company(app, token: str, admin_account_id: int) -> None:
 
         departments = {name: post("/api/departments", name=name, caller_id_number=number)["id"]
                        for name, number in (("Sales", "+31201234568"), ("Support", "+31201234569"))}
-        numbers = {label: post("/api/numbers", number=number, label=label)["id"]
-                   for number, label in (("+31201234567", "Main number"), ("+31201234568", "Sales"),
-                                         ("+31201234569", "Support"))}
+        numbers = {}
+        for row in client.get("/api/numbers").json():
+            label = NUMBER_LABELS[row["number"]]
+            numbers[label] = client.patch(f"/api/numbers/{row['id']}", json={"label": label}).json()["id"]
         users = {}
         for first, last, extension, department, (brand, model) in STAFF:
             user = post("/api/users", first_name=first, last_name=last, extension=extension, language="nl",

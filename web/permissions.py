@@ -22,6 +22,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "self": EVERYONE,
     # the platform: tenants and their first admins
     "tenants.manage": frozenset({"operator"}),
+    # public numbers and caller IDs as a platform resource: assigning numbers and blocks to companies,
+    # taking them back, verifying a company's own outside numbers as caller IDs (web/api/platform_numbers.py)
+    "numbers.assign": frozenset({"operator"}),
     # the tenant's own company record (name, time zone, 2FA policy)
     "tenant.read": STAFF,
     "tenant.write": frozenset({"admin"}),

@@ -35,6 +35,23 @@ def ensure_admin(database_url: str, email: str = CANVAS_ADMIN, password: str = C
         engine.dispose()
 
 
+def assign_number(database_url: str, number: str, label: str = "") -> None:
+    """The operator's part: a public number assigned to the demo company (its admin then routes it)."""
+    from sqlmodel import select
+
+    from web.db import make_engine, session_scope
+    from web.domain import audit, numbers
+    from web.models import Tenant
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine, audit.SYSTEM) as db:
+            (row,) = numbers.assign(db, db.exec(select(Tenant)).first().id, [number])
+            row.label = label
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class Session:
     context: object

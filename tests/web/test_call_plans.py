@@ -64,7 +64,7 @@ def world(admin, db, settings) -> World:
         holidays=admin.create("/api/holiday-schedules", name="Holidays", entries=[
             {"start_date": "2026-12-25", "end_date": "2026-12-26", "yearly": True}])["id"],
         audio=make_audio_file(db, settings, admin.tenant.id, name="Closed"),
-        did=admin.create("/api/numbers", number=MAIN)["id"],
+        did=admin.number(MAIN)["id"],
     )
 
 
@@ -426,10 +426,10 @@ def test_objects_a_plan_uses_cannot_be_deleted(kind, path, attribute, where, adm
     assert {"kind": "plan", "id": plan["id"], "name": "Uses all", "where": where} in body["used_by"]
 
 
-def test_a_public_number_a_plan_answers_cannot_be_deleted(admin, world):
+def test_a_public_number_a_plan_answers_cannot_be_taken_back(admin, world):
     plan = admin.create("/api/plans", **spec_plan(world))
-    body = problem(admin.client.delete(f"/api/numbers/{world.did}"), 409, "in_use")
-    assert body["used_by"] == [{"kind": "plan", "id": plan["id"], "name": "Reception", "where": "/numbers/0"}]
+    body = problem(admin.operator.client.delete(f"/api/platform/numbers/{world.did}"), 409, "in_use")
+    assert body["used_by"] == [{"kind": "plan", "id": plan["id"], "name": "Reception", "where": "/numbers/0", "number": MAIN}]
 
 
 # --- diversions -------------------------------------------------------------------------------------
@@ -505,13 +505,13 @@ def test_internal_numbers_are_claimed_when_published_and_released_when_dropped(a
 
 
 def test_public_numbers_must_be_the_companys_and_free(admin, other_admin, world):
-    foreign = other_admin.create("/api/numbers", number="+31209999999")["number"]
+    foreign = other_admin.number("+31209999999")["number"]
     plan = admin.create("/api/plans", name="Foreign", numbers=["200", foreign], steps=[{"id": "h", "type": "hang_up"}])
     body = problem(admin.client.post(f"/api/plans/{plan['id']}/publish"), 422, "did_not_owned")
     assert pointers(body) == ["/numbers/1"]
     assert not number_held(admin, "200")  # the refused publish claimed nothing
 
-    routed = admin.create("/api/numbers", number="+31201234568", destination={"type": "user", "id": world.anna})
+    routed = admin.number("+31201234568", destination={"type": "user", "id": world.anna})
     ok(admin.client.put(f"/api/plans/{plan['id']}/draft", json={"name": "Routed", "numbers": [routed["number"]],
                                                                  "steps": [{"id": "h", "type": "hang_up"}]}))
     body = problem(admin.client.post(f"/api/plans/{plan['id']}/publish"), 409, "did_assigned_elsewhere")
@@ -569,9 +569,10 @@ def test_snapshot_holds_the_companys_objects_and_reads_each_table_once(admin, wo
     publish(admin, caller["id"])
     for extension in range(210, 230):  # more rows must not mean more queries
         admin.user(str(extension), "Extra")
+    admin.number("+31201234568")
     department = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")["id"]
     ok(admin.client.patch(f"/api/users/{world.bram}", json={"department_id": department, "caller_id_mode": "department"}))
-    admin.create("/api/numbers", number="+31201234569")
+    admin.number("+31201234569")
     ok(admin.client.patch(f"/api/users/{world.anna}", json={"direct_number": "+31201234569", "withhold_caller_id": True}))
     ok(admin.client.patch("/api/company", json={"block_mobile": True, "release_pin": "4321"}))
     admin.create("/api/pickup-groups", name="Desk", members=[world.anna, world.bram])
@@ -588,7 +589,7 @@ def test_snapshot_holds_the_companys_objects_and_reads_each_table_once(admin, wo
             objects = snapshot(session, admin.tenant.id, settings)
     finally:
         event.remove(app.state.engine, "before_cursor_execute", count)
-    assert len(statements) <= 19  # one per table
+    assert len(statements) <= 20  # one per table
 
     assert objects.domain == "acme.pbx.test" and objects.timezone == "Europe/Amsterdam"
     assert objects.audio_dir == str(settings.audio_dir)
@@ -605,6 +606,7 @@ def test_snapshot_holds_the_companys_objects_and_reads_each_table_once(admin, wo
     anna, bram = objects.users[world.anna], objects.users[world.bram]
     assert anna.direct_number == "+31201234569" and anna.withhold_caller_id and anna.caller_id_mode == "company"
     assert bram.department_id == department and objects.departments[department].caller_id_number == "+31201234568"
+    assert objects.caller_ids == {MAIN, "+31201234568", "+31201234569"}  # the company's own numbers
     assert objects.company.block_mobile and objects.company.release_pin == "4321" and objects.company.country == "NL"
     assert objects.feature_codes["voicemail"] == "*97" and list(objects.pickup_groups.values()) == [[world.anna, world.bram]]
     with db() as session:
@@ -612,7 +614,7 @@ def test_snapshot_holds_the_companys_objects_and_reads_each_table_once(admin, wo
 
 
 def test_a_number_a_published_plan_answers_cannot_be_routed_elsewhere(admin):
-    number = admin.create("/api/numbers", number="+31205550188")
+    number = admin.number("+31205550188")
     plan = admin.create("/api/plans", name="Main")
     admin.client.put(f"/api/plans/{plan['id']}/draft", json={"name": "Main", "numbers": ["+31205550188"],
                                                               "steps": [{"id": "s1", "type": "hang_up"}]})

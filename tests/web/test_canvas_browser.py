@@ -22,6 +22,7 @@ from callplan.model import CallPlan  # noqa: E402
 from tests.web.browser_support import browser, live_server  # noqa: E402,F401  (fixtures)
 from tests.web.canvas_support import (  # noqa: E402
     all_step_ids,
+    assign_number,
     card,
     demo_objects,
     drag,
@@ -63,7 +64,7 @@ def test_build_the_spec_example_by_drag_and_drop_save_and_reload(live_server, br
     session = log_in(browser, live_server)
     objects = demo_objects(session)
     closed = ensure_audio(session, "Closed")
-    session.post("/api/numbers", {"number": "+31201234570", "label": "Reception 2"}, expect=201)
+    assign_number(live_server.database_url, "+31201234570", "Reception 2")
     page = session.context.new_page()
     watch = ConsoleWatch(page)
 

@@ -13,6 +13,7 @@ from tests.fs_bridge.agents_rig import switch_off
 from tests.fs_bridge.esl_server import EslServer
 from tests.web.helpers import make_account, make_tenant, make_token
 from web.models.pbx_user import PbxUser
+from web.models.phone_number import PhoneNumber
 
 ESL_PASSWORD = "esl-secret"
 DOMAIN = "acme.pbx.test"
@@ -46,6 +47,7 @@ def caller(app, db, settings):
     tenant = make_tenant(db, sip_domain=DOMAIN, company_number="+31201234567")
     account = make_account(db, settings, tenant.id, f"anna@{DOMAIN}", role="user")
     with db() as session:
+        session.add(PhoneNumber(tenant_id=tenant.id, number="+31201234567"))  # the company's own number
         user = PbxUser(tenant_id=tenant.id, first_name="Anna", last_name="de Vries, Sales", extension="201",
                        account_id=account.id)
         session.add(user)

@@ -33,6 +33,9 @@ def test_demo_company_is_complete_and_made_once(app, client, db):
     assert len(client.get("/api/phonebook").json()) == 5
     numbers = {n["label"]: n for n in client.get("/api/numbers").json()}
     assert numbers["Sales"]["destination"]["type"] == "ring_group"
+    caller_ids = client.get("/api/caller-ids").json()  # assigned to the company: every caller ID it shows is its own
+    assert [c["number"] for c in caller_ids["allowed"]] == ["+31201234567", "+31201234568", "+31201234569"]
+    assert caller_ids["problems"] == []
     company = client.get("/api/company").json()
     assert company["night_mode"] == "auto" and company["company_number"] == "+31201234567"
     assert state["tenant_name"] == "Demo Company"

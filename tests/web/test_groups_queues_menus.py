@@ -101,6 +101,7 @@ def test_company_settings(admin):
     company = admin.client.get("/api/company").json()
     assert company["company_name"] == "Acme" and company["night_mode"] == "off" and company["block_premium"] is True
     group = admin.create("/api/ring-groups", name="Night", extension="390")
+    admin.number("+31201234567")
     changed = admin.client.patch("/api/company", json={
         "company_name": "Acme BV", "company_number": "+31 20 123 4567", "night_mode": "on",
         "night_destination": {"type": "ring_group", "id": group["id"]}, "block_international": True,
@@ -116,6 +117,7 @@ def test_company_settings(admin):
 
 
 def test_departments(admin):
+    admin.operator.assign(admin.tenant.id, "+31201234500", "+31201234599")
     department = admin.create("/api/departments", name="Sales", caller_id_number="+31 20 123 4500")
     assert department["caller_id_number"] == "+31201234500"
     user = admin.user("201", department_id=department["id"], caller_id_mode="department")
@@ -127,7 +129,7 @@ def test_departments(admin):
 def test_fallback_routing_setting_writes_freeswitchs_static_dialplan(admin, settings):
     from pathlib import Path
 
-    admin.create("/api/numbers", number="+31205550170")
+    admin.number("+31205550170")
     box = admin.create("/api/voicemail-boxes", name="Company", extension="999", pin="1999")
     own = admin.client.patch("/api/company", json={"fallback": {"destination": {"type": "external", "number": "+31205550170"}}})
     assert own.status_code == 422 and own.json()["errors"][0]["pointer"] == "/fallback/destination/number"

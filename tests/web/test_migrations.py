@@ -89,3 +89,32 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_numbers_in_a_companys_table_become_assigned_to_it(empty_database):
+    """0014: existing numbers stay their company's (assigned now); a stored caller ID the company does not
+    hold and nobody else does becomes a verified caller ID of it; another company's number does not."""
+    from sqlalchemy import text
+
+    upgrade(empty_database, "0013")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO tenant (id, name, sip_domain, timezone, language, company_number, require_2fa, "
+                              "created_at, config_generation) VALUES "
+                              "(1, 'A', 'a.pbx.test', 'Europe/Amsterdam', 'nl', '+31612345678', false, '2026-01-01 00:00:00', 0), "
+                              "(2, 'B', 'b.pbx.test', 'Europe/Amsterdam', 'nl', '+31201234500', false, '2026-01-01 00:00:00', 0)"))
+            conn.execute(text("INSERT INTO phone_number (tenant_id, number, label, number_type, country) VALUES "
+                              "(1, '+31201234567', 'main', 'fixed_line', 'NL'), (2, '+31201234500', '', 'fixed_line', 'NL')"))
+            conn.execute(text("INSERT INTO department (tenant_id, name, caller_id_number) VALUES "
+                              "(1, 'Sales', '+31201234500'), (1, 'Support', '+31201234567'), (2, 'Old', '+31107654321')"))
+        upgrade(empty_database)
+        with engine.connect() as conn:
+            numbers = conn.execute(text("SELECT tenant_id, number, assigned_at FROM phone_number ORDER BY number")).all()
+            verified = conn.execute(text("SELECT tenant_id, number FROM verified_caller_id ORDER BY tenant_id")).all()
+    finally:
+        engine.dispose()
+    assert [(row[0], row[1]) for row in numbers] == [(2, "+31201234500"), (1, "+31201234567")]
+    assert all(row[2] is not None for row in numbers)
+    # A's mobile and B's old line are kept; A's department showing B's number is not
+    assert [tuple(row) for row in verified] == [(1, "+31612345678"), (2, "+31107654321")]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.web.helpers import login, make_account, make_tenant
+from web.models.phone_number import PhoneNumber
 
 
 def _operator(client, db, settings):
@@ -49,6 +50,10 @@ def test_admin_edits_own_company_but_not_its_sip_domain(client, db, settings):
     tenant = make_tenant(db)
     make_account(db, settings, tenant.id, "boss@acme.test")
     login(client, "boss@acme.test")
+    not_ours = client.patch("/api/tenant", json={"name": "Acme BV", "company_number": "+31 20 123 4567"})
+    assert not_ours.status_code == 422 and not_ours.json()["errors"][0]["pointer"] == "/company_number"
+    with db() as session:
+        session.add(PhoneNumber(tenant_id=tenant.id, number="+31201234567"))  # the operator assigns it
     changed = client.patch("/api/tenant", json={"name": "Acme BV", "company_number": "+31 20 123 4567"})
     assert changed.status_code == 200 and changed.json()["company_number"] == "+31201234567"
     refused = client.patch("/api/tenant", json={"sip_domain": "other.pbx.test"})

@@ -47,7 +47,7 @@ def test_bad_fields_are_named(admin):
 
 
 def test_direct_number_routes_a_public_number_to_the_user(admin):
-    number = admin.create("/api/numbers", number="+31 20 555 0101")
+    number = admin.number("+31 20 555 0101")
     user = admin.user("201", direct_number="+31205550101")
     assert user["direct_number"] == "+31205550101"
     assert admin.client.get(f"/api/numbers/{number['id']}").json()["destination"] == {"type": "user", "id": user["id"], "number": None}

@@ -361,6 +361,7 @@ def test_a_crafted_domain_never_returns_another_tenants_user(fs, admin, other_ad
 
 
 def test_directory_variables_and_dial_strings(fs, admin, db):
+    admin.number("+31201234568")
     department = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")
     anna = admin.user("201", "Anna", last_name="de Vries", department_id=department["id"], caller_id_mode="department",
                       withhold_caller_id=True)
@@ -478,7 +479,7 @@ def test_public_numbers_route_into_their_tenant(fs, demo, admin):
         assert not_found(fs.dialplan("public", nobody)), nobody
     # in the tenant's context the number is the plan's; numbers routed elsewhere and unrouted ones are
     # matched before the catch-all that would dial them out again
-    admin.create("/api/numbers", number="+3212345678")  # another tenant's number, unrouted
+    admin.number("+3212345678")  # another tenant's number, unrouted
     assert fs.dialplan("public", "+3212345678").find(".//action[@application='transfer']").get("data") \
         == f"+3212345678 XML {admin.tenant.sip_domain}"
     acme = fs.dialplan(admin.tenant.sip_domain, "")
@@ -492,9 +493,9 @@ def test_public_numbers_route_into_their_tenant(fs, demo, admin):
 
 def test_a_number_to_a_user_keeps_the_users_rules(fs, admin):
     anna = admin.user("201", "Anna")
-    admin.create("/api/numbers", number="+31201110000", destination={"type": "user", "id": anna["id"]})
+    admin.number("+31201110000", destination={"type": "user", "id": anna["id"]})
     group = admin.create("/api/ring-groups", name="No extension", members=[{"type": "user", "id": anna["id"]}])
-    admin.create("/api/numbers", number="+31201110001", destination={"type": "ring_group", "id": group["id"]})
+    admin.number("+31201110001", destination={"type": "ring_group", "id": group["id"]})
     root = fs.dialplan(admin.tenant.sip_domain, "")
     user = root.find(".//extension[@name='number_31201110000']/condition/action")
     assert (user.get("application"), user.get("data")) == ("transfer", f"201 XML {admin.tenant.sip_domain}")
@@ -659,3 +660,49 @@ def test_changing_a_device_tells_freeswitch_to_forget_its_cached_entry(app, db, 
         assert any(c.startswith("api xml_flush_cache id ") for c in server.commands)
     finally:
         server.close()
+
+
+def test_calls_out_never_show_a_number_the_company_does_not_hold(fs, admin, other_admin, db, settings, caplog):
+    from web.domain import fallback
+    from web.models.company import Department
+
+    admin.number("+31201234567")
+    admin.number("+31201234568")
+    foreign = other_admin.number("+31209999999")["number"]
+    assert admin.client.patch("/api/company", json={"company_number": "+31201234567"}).status_code == 200
+    sales = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")
+    anna = admin.user("201", "Anna", department_id=sales["id"], caller_id_mode="department",
+                      forwarding={"always": {"enabled": True, "to": {"type": "external", "number": "+31612345678"}}})
+    desk = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    domain = admin.tenant.sip_domain
+
+    def shown() -> str:
+        cache.invalidate()
+        return user_entry(fs.directory(domain, desk["sip_username"]))[2]["cp_outbound_cid"]
+
+    assert shown() == "+31201234568"
+    # rows from before numbers were assigned: another company's number as department and company caller ID
+    with db() as session:
+        session.get(Department, sales["id"]).caller_id_number = foreign
+    caplog.clear()
+    assert shown() == "+31201234567"  # the company number instead
+    assert f"department {sales['id']}/caller_id_number is {foreign}" in caplog.text
+    problems = admin.client.get("/api/caller-ids").json()["problems"]
+    assert problems == [{"kind": "department", "id": sales["id"], "name": "Sales", "where": "/caller_id_number",
+                         "number": foreign, "shown_instead": "+31201234567"}]
+    with db() as session:
+        session.get(Tenant, admin.tenant.id).company_number = foreign
+    assert shown() == "anonymous"  # withheld rather than refused: one bad row never stops the calls
+    assert [p["kind"] for p in admin.client.get("/api/caller-ids").json()["problems"]] == ["company", "department"]
+    context = fs.dialplan(domain, "0612345678")
+    send = context.find(".//extension[@name='outbound']/condition[@field='${cp_outbound_cid}']")
+    assert re.fullmatch(send.get("expression"), "anonymous") and not re.fullmatch(send.get("expression"), "Anonymous")
+    forwarded = fs.dialplan(domain, "201").find(".//extension[@name='user_201']")
+    assert "origination_caller_id_number=anonymous" in ET.tostring(forwarded, encoding="unicode")
+    whole = ET.tostring(fs.dialplan(domain, ""), encoding="unicode")
+    assert foreign not in whole
+    with db() as session:
+        tenant = session.get(Tenant, admin.tenant.id)
+        resolved = fallback.resolve(session, tenant, fallback.FallbackSettings(
+            destination={"type": "external", "number": "+31612345678"}), settings.audio_dir)
+    assert resolved.company_number == "anonymous"

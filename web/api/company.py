@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.domain import references
+from web.domain import numbers, references
 from web.domain.company import settings_row
 from web.api.problems import field_problem
 from web.api.routing import api
@@ -34,6 +34,7 @@ def update_company(ctx, body: CompanyUpdate):
     if "company_name" in changes:
         tenant.name = changes.pop("company_name") or tenant.name
     if "company_number" in changes:
+        numbers.require_caller_id(ctx.db, ctx.tenant_id, changes["company_number"], "/company_number")
         tenant.company_number = changes.pop("company_number")
     apply_update(row, body, mode="json", exclude=("company_name", "company_number"))
     references.require_all(ctx.db, ctx.tenant_id, row)

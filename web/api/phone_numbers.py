@@ -1,46 +1,49 @@
-"""Public numbers (DIDs): parsed and classified with phonenumbers, unique on the platform."""
+"""A company's public numbers (DIDs), as its admin sees them: the numbers the operator assigned to it
+(web/api/platform_numbers.py), each routed to one destination. The admin routes and labels them; it
+cannot make a number up or give one away (no POST, no DELETE here)."""
 
 from __future__ import annotations
 
-import phonenumbers
-from sqlmodel import select
-
-from web.domain import references
 from web.api.problems import field_problem
 from web.api.resources import Resource
-from web.models.phone_number import PhoneNumber, PhoneNumberCreate, PhoneNumberPublic, PhoneNumberUpdate
-
-_TYPES = {value: name.lower() for name, value in vars(phonenumbers.PhoneNumberType).items() if name.isupper()}
-
-
-def classify(number: str) -> tuple[str, str]:
-    """(number type, ISO country) of an E.164 number, e.g. ("fixed_line", "BE")."""
-    parsed = phonenumbers.parse(number, None)
-    return _TYPES.get(phonenumbers.number_type(parsed), "unknown"), phonenumbers.region_code_for_number(parsed) or ""
-
-
-def answered_by_plan(db, tenant_id: int, number: str) -> bool:
-    """Does a published call plan answer this number (it then cannot route elsewhere)?"""
-    from web.domain.callplan_snapshot import published_documents
-
-    return any(number in (version.document.get("numbers") or []) for version in published_documents(db, tenant_id).values())
+from web.api.routing import api
+from web.scoping import scoped
+from web.domain import numbers, references
+from web.domain.callplan_snapshot import answered_by_plan
+from web.models import Tenant
+from web.models.company import Department
+from web.models.phone_number import CallerIdChoice, CallerIdProblem, CallerIds, PhoneNumber, PhoneNumberPublic, PhoneNumberUpdate
 
 
 def _validate(ctx, row: PhoneNumber) -> None:
     if row.destination and answered_by_plan(ctx.db, ctx.tenant_id, row.number):
         raise field_problem(409, "did_assigned_elsewhere", "/destination", "a published call plan answers this number")
-    if row.id is None:
-        # Unique on the whole platform; the answer does not say which company has it.
-        if ctx.db.exec(select(PhoneNumber.id).where(PhoneNumber.number == row.number)).first() is not None:
-            raise field_problem(409, "did_taken", "/number", "this number is already on the platform")
-        row.number_type, row.country = classify(row.number)
 
 
 resource = Resource(
     kind="phone_number", label="public number", path="/api/numbers", table=PhoneNumber,
-    create_model=PhoneNumberCreate, update_model=PhoneNumberUpdate, public_model=PhoneNumberPublic,
+    create_model=PhoneNumberUpdate, update_model=PhoneNumberUpdate, public_model=PhoneNumberPublic,
     order_by="number", validate=_validate,
 )
 references.register_referrer(PhoneNumber)
 
-routes = resource.routes()
+
+def caller_ids(ctx):
+    """The numbers the company may show on calls out (its own, and those the operator verified), and the
+    stored caller IDs that are not among them: calls show the company number instead (or withheld)."""
+    allowed = numbers.allowed_caller_ids(ctx.db, ctx.tenant_id)
+    tenant = ctx.db.get(Tenant, ctx.tenant_id)
+    departments = ctx.db.exec(scoped(Department, ctx.tenant_id).order_by(Department.id)).all()
+    instead = tenant.company_number if tenant.company_number in allowed else None
+    problems = [
+        CallerIdProblem(kind=kind, id=row_id, name=name, where=where, number=number,
+                        shown_instead=None if kind == "company" else instead)
+        for kind, row_id, name, where, number in numbers.unshowable(tenant, departments, allowed)
+    ]
+    return CallerIds(allowed=[CallerIdChoice(number=number, source=source, label=label)
+                              for number, (source, label) in allowed.items()], problems=problems)
+
+
+routes = [route for route in resource.routes() if route.method in ("GET", "PATCH")] + [
+    api("GET", "/api/caller-ids", caller_ids, permission="pbx.manage", response=CallerIds),
+]

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, select
 from web.api.problems import Problem, field_problem
 from web.api.feature_codes import ensure_feature_codes
 from web.api.routing import api
+from web.domain import numbers
 from web.auth import links
 from web.models import Account, Tenant
 from web.models.tenant import TenantCreate, TenantPublic, TenantUpdate
@@ -60,6 +61,9 @@ def create_tenant(ctx, body: TenantCreate):
     tenant = Tenant(**body.model_dump(exclude={"admin_email", "admin_first_name", "admin_last_name"}))
     ctx.db.add(tenant)
     ctx.db.flush()
+    if tenant.company_number:
+        # the operator names the company's number: it is assigned to the company with it
+        numbers.assign(ctx.db, tenant.id, [tenant.company_number], "/company_number")
     admin = Account(
         tenant_id=tenant.id, email=admin_email, first_name=body.admin_first_name, last_name=body.admin_last_name,
         role="admin", language=tenant.language,
@@ -81,6 +85,8 @@ def update_tenant(ctx, body: TenantUpdate, id: int):
     tenant = _get(ctx, id)
     if body.sip_domain:
         _check_domain(ctx, body.sip_domain, tenant.id)
+    if body.company_number is not None:
+        numbers.require_caller_id(ctx.db, tenant.id, body.company_number, "/company_number")
     apply_update(tenant, body)
     ctx.db.add(tenant)
     return TenantPublic.model_validate(tenant, from_attributes=True)
@@ -94,6 +100,8 @@ def own_tenant(ctx):
 def update_own_tenant(ctx, body: TenantSettingsUpdate):
     """Change the own company's name, time zone, language, company number or 2FA requirement."""
     tenant = _get(ctx, ctx.tenant_id)
+    if body.company_number is not None:
+        numbers.require_caller_id(ctx.db, tenant.id, body.company_number, "/company_number")
     apply_update(tenant, body)
     ctx.db.add(tenant)
     return TenantPublic.model_validate(tenant, from_attributes=True)

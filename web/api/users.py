@@ -60,7 +60,7 @@ def _set_direct_number(ctx, user: PbxUser, values: dict) -> None:
     did = ctx.db.exec(scoped(PhoneNumber, ctx.tenant_id).where(PhoneNumber.number == wanted)).first()
     if did is None:
         raise field_problem(422, "did_not_owned", "/direct_number", "add this number to the company's numbers first")
-    from web.api.phone_numbers import answered_by_plan
+    from web.domain.callplan_snapshot import answered_by_plan
 
     taken = did.destination and not (did.destination.get("type") == "user" and did.destination.get("id") == user.id)
     if taken or answered_by_plan(ctx.db, ctx.tenant_id, did.number):

@@ -39,13 +39,14 @@ from web.models.feature_code import FeatureCode
 from web.models.internal_number import InternalNumber
 from web.models.ivr_menu import IvrMenu
 from web.models.pbx_user import PbxUser
-from web.models.phone_number import PhoneNumber
+from web.models.phone_number import PhoneNumber, VerifiedCallerId
 from web.models.pickup_group import PickupGroup
 from web.models.queue import CallQueue
 from web.models.ring_group import RingGroup
 from web.models.ring_group_state import RingGroupState
 from web.models.schedule import HolidaySchedule, TimeSchedule
 from web.models.voicemail_box import VoicemailBox
+from web.domain import numbers
 from web.domain.references import Use
 from web.scoping import scoped
 
@@ -79,6 +80,11 @@ def published_documents(db: Session, tenant_id: int) -> dict[int, CallPlanVersio
         .where(CallPlanRecord.published_version == CallPlanVersion.version)
     ).all()
     return {row.plan_id: row for row in rows}
+
+
+def answered_by_plan(db: Session, tenant_id: int, number: str) -> bool:
+    """Does a published call plan answer this number (it then cannot route elsewhere)?"""
+    return any(number in (version.document.get("numbers") or []) for version in published_documents(db, tenant_id).values())
 
 
 def transfers_to(document: dict) -> list[int]:
@@ -118,10 +124,10 @@ def _country(company_number: Optional[str]) -> str:
     return CompanyInfo().country
 
 
-def _users(db: Session, tenant_id: int, boxes: list) -> dict[int, UserInfo]:
+def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber]) -> dict[int, UserInfo]:
     personal_box = {box.user_id: box.id for box in boxes if box.user_id is not None}
     direct = {}  # user id -> the public number routed to the user
-    for did in _rows(db, PhoneNumber, tenant_id):
+    for did in held:
         if (did.destination or {}).get("type") == "user":
             direct.setdefault(did.destination.get("id"), did.number)
     return {u.id: UserInfo(id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(),
@@ -143,6 +149,18 @@ def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
     return plans
 
 
+def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedCallerId],
+               departments: list[Department]) -> frozenset[str]:
+    """The numbers the company may show on calls out. A stored caller ID that is not one of them (a row
+    from before numbers were assigned, a number taken back) is logged here; callplan.outbound shows the
+    company number instead, or withholds it, and GET /api/caller-ids shows the admin the row."""
+    allowed = frozenset([row.number for row in held] + [row.number for row in verified])
+    for kind, row_id, _, where, number in numbers.unshowable(tenant, departments, allowed):
+        log.warning("tenant %s: %s %s%s is %s, not a number the company holds or had verified; calls out "
+                    "do not show it", tenant.id, kind, row_id, where, number)
+    return allowed
+
+
 def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     tenant = db.get(Tenant, tenant_id)
     boxes = _rows(db, VoicemailBox, tenant_id)
@@ -150,6 +168,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     company = CompanyInfo.model_validate(settings_row.model_dump() if settings_row is not None else {})
     company.country = _country(tenant.company_number)
     states = _rows(db, RingGroupState, tenant_id)
+    held, departments = _rows(db, PhoneNumber, tenant_id), _rows(db, Department, tenant_id)
     extensions = {}
     for number in _rows(db, InternalNumber, tenant_id):
         kind = number.owner_kind
@@ -160,12 +179,13 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         timezone=tenant.timezone,
         audio_dir=str(settings.audio_dir),
         company_number=tenant.company_number,
+        caller_ids=caller_ids(tenant, held, _rows(db, VerifiedCallerId, tenant_id), departments),
         company=company,
         departments={d.id: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)
-                     for d in _rows(db, Department, tenant_id)},
+                     for d in departments},
         feature_codes={f.function: f.code for f in _rows(db, FeatureCode, tenant_id) if f.enabled and f.code},
         pickup_groups={g.id: list(g.members) for g in _rows(db, PickupGroup, tenant_id)},
-        users=_users(db, tenant_id, boxes),
+        users=_users(db, tenant_id, boxes, held),
         devices={d.id: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id)
                  for d in _rows(db, Device, tenant_id)},
         ring_groups={g.id: RingGroupInfo.model_validate(g.model_dump()) for g in _rows(db, RingGroup, tenant_id)},

@@ -15,7 +15,8 @@ from web.scoping import scoped
 
 _CHANGED = "xml_curl.directory_changes"
 # tables whose rows change every entry of their tenant (caller IDs, pickup groups, blocking, domain)
-_TENANT_WIDE = frozenset({"tenant", "company_settings", "department", "phone_number", "pickup_group"})
+_TENANT_WIDE = frozenset({"tenant", "company_settings", "department", "phone_number", "verified_caller_id",
+                          "pickup_group"})
 
 
 def _values(obj, key: str) -> set:

@@ -25,13 +25,16 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from callplan.objects import TenantObjects
+from callplan.outbound import company_caller_id
 from callplan.xml import Document, regex_literal, serialize
+from web.domain.numbers import allowed_caller_ids
 from web.models import Tenant
 from web.models.audio import AudioFile
 from web.models.company import AnnouncementFallback, CompanySettings, ExternalFallback, FallbackSettings  # noqa: F401
@@ -93,7 +96,10 @@ def resolve(db: Session, tenant: Tenant, setting: FallbackSettings, audio_dir: s
     numbers = tuple(sorted(row.number for row in db.exec(scoped(PhoneNumber, tenant.id)).all()))
     if not numbers:
         return None
-    base = dict(tenant_id=tenant.id, domain=tenant.sip_domain, numbers=numbers, company_number=tenant.company_number)
+    # what the company's calls out show (callplan.outbound): never a number it may not show
+    allowed = allowed_caller_ids(db, tenant.id)
+    shown = company_caller_id(SimpleNamespace(company_number=tenant.company_number, caller_ids=allowed))
+    base = dict(tenant_id=tenant.id, domain=tenant.sip_domain, numbers=numbers, company_number=shown)
     destination = setting.destination
     if isinstance(destination, ExternalFallback):
         if destination.number in numbers:

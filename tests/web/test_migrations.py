@@ -92,11 +92,11 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
 
 def test_numbers_in_a_companys_table_become_assigned_to_it(empty_database):
-    """0014: existing numbers stay their company's (assigned now); a stored caller ID the company does not
+    """0015: existing numbers stay their company's (assigned now); a stored caller ID the company does not
     hold and nobody else does becomes a verified caller ID of it; another company's number does not."""
     from sqlalchemy import text
 
-    upgrade(empty_database, "0013")
+    upgrade(empty_database, "0014")
     engine = make_engine(empty_database)
     try:
         with engine.begin() as conn:

@@ -6,8 +6,8 @@ does not hold and no other company holds either (a mobile, a ported-out line) be
 caller ID of that company, so no company's calls change at the upgrade; one naming another company's
 number is not carried over (calls show the company number instead, and the admin sees why).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 08:25:59.846802
 """
 from datetime import datetime, timezone
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0014'
-down_revision: Union[str, None] = '0013'
+revision: str = '0015'
+down_revision: Union[str, None] = '0014'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -104,6 +104,30 @@ def test_cp_tenant_id_wins_over_the_domain(fs, db, tenant):
     assert records(db)[0].tenant_id == other.id
 
 
+@pytest.mark.parametrize("source", ["cdr", "event"])
+def test_a_caller_cannot_file_a_call_under_a_company_by_naming_its_domain(fs, db, tenant, source):
+    """A carrier's (or anybody's) call to a number of nobody: the app routed it nowhere, so nothing the
+    app set names a company; the request URI and To host the caller wrote name the tenant's domain."""
+    forged = dict(sip_req_host=DOMAIN, sip_to_host=DOMAIN, sofia_profile_name="external")
+    if source == "cdr":
+        fs(cdr_body(cdr_document(IVR_CALL, set_vars=forged, drop=("domain_name",))))
+    else:
+        with db() as session:
+            call_records.store(session, call_records.from_event(hangup_event(IVR_CALL, set_vars=forged,
+                                                                             drop=("variable_domain_name",)).headers), "events")
+    [record] = records(db)
+    assert record.tenant_id is None
+
+
+def test_the_public_context_files_a_carriers_call_under_the_number_s_company(fs, db, tenant):
+    other = make_tenant(db, name="Other", sip_domain="other.pbx.test")
+    routed = dict(cp_tenant_id=str(tenant.id), sip_req_host=other.sip_domain, sip_to_host=other.sip_domain,
+                  sofia_profile_name="external")
+    fs(cdr_body(cdr_document(IVR_CALL, set_vars=routed, drop=("domain_name",))))
+    assert records(db)[0].tenant_id == tenant.id
+
+
+
 @pytest.mark.parametrize("order", ["cdr_then_event", "event_then_cdr"])
 def test_cdr_and_event_of_one_call_are_one_record_with_fields_merged(fs, db, tenant, order):
     # the event has no steps and no plan (say the bridge was restarted mid-call), the CDR has them;

@@ -373,7 +373,8 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
     domain = admin.tenant.sip_domain
     _, params, variables = user_entry(fs.directory(domain, desk["sip_username"]))
     assert variables == {
-        "user_context": domain, "effective_caller_id_name": "Anna de Vries", "effective_caller_id_number": "201",
+        "user_context": domain, "cp_tenant_id": str(admin.tenant.id),
+        "effective_caller_id_name": "Anna de Vries", "effective_caller_id_number": "201",
         "cp_user_id": str(anna["id"]), "cp_extension": "201", "cp_outbound_cid": "+31201234568", "cp_withhold": "true",
         "cp_pickup_group": str(group["id"]), "callgroup": f"pg{group['id']}", "toll_allow": "local,domestic,mobile,international",
     }
@@ -386,7 +387,8 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
     assert "${" not in variables["effective_caller_id_name"] and variables["cp_outbound_cid"] == ""
     # a phone of nobody registers, with the tenant's context and nothing else to go on
     _, params, variables = user_entry(fs.directory(domain, lobby["sip_username"]))
-    assert "a1-hash" in params and variables == {"user_context": domain, "effective_caller_id_name": "Lobby phone"}
+    assert "a1-hash" in params and variables == {"user_context": domain, "cp_tenant_id": str(admin.tenant.id),
+                                                 "effective_caller_id_name": "Lobby phone"}
     assert not_found(fs.directory(domain, "nobody"))
 
 
@@ -474,7 +476,8 @@ def test_public_numbers_route_into_their_tenant(fs, demo, admin):
         (condition,) = context.findall("extension/condition")
         assert re.fullmatch(condition.get("expression"), dialled)
         assert [(a.get("application"), a.get("data")) for a in condition] == [
-            ("set", f"domain_name={DEMO_DOMAIN}"), ("transfer", f"+31201234567 XML {DEMO_DOMAIN}")]
+            ("set", f"cp_tenant_id={demo[0].id}"), ("set", f"domain_name={DEMO_DOMAIN}"),
+            ("transfer", f"+31201234567 XML {DEMO_DOMAIN}")]
     for nobody in ("+31209999999", "0209999999", "200", "", "+31201234567' or 1=1"):
         assert not_found(fs.dialplan("public", nobody)), nobody
     # in the tenant's context the number is the plan's; numbers routed elsewhere and unrouted ones are

@@ -208,10 +208,14 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         facts.b_leg_of = var("originator") or other.get("uuid") or ""
     elif var("cc_side") == "agent" and var("cc_member_session_uuid"):
         facts.b_leg_of = var("cc_member_session_uuid")
+    # The company is what the app itself routed, never what the caller wrote: cp_tenant_id (the directory
+    # gives it to every phone, the public context and the fallback dialplan set it), the domain a phone
+    # authenticated in (domain_name; the public context sets it too), the contexts the app's dialplan and
+    # directory put the call in, the domain the app's dial string rang. Not sip_req_host or sip_to_host:
+    # any caller writes those, and a call to nobody's number would be filed under whoever they name.
     tenant = var("cp_tenant_id")
-    facts.tenant_id = int(tenant) if tenant and tenant.isdigit() else None
-    for candidate in (var("domain_name"), current.get("context"), original.get("context"), var("dialed_domain"),
-                      var("sip_req_host"), var("sip_to_host")):
+    facts.tenant_id = int(tenant) if tenant and tenant.isdigit() and len(tenant) <= 18 else None
+    for candidate in (var("domain_name"), current.get("context"), original.get("context"), var("dialed_domain")):
         if candidate and candidate not in facts.domains and candidate not in (PUBLIC_CONTEXT, "default"):
             facts.domains.append(candidate)
     facts.inbound = original.get("context") == PUBLIC_CONTEXT or current.get("context") == PUBLIC_CONTEXT \

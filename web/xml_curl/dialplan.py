@@ -100,11 +100,13 @@ def public_context(engine, dialled: str) -> Optional[str]:
     owner = cache.tenant_by_number(engine, number) if number else None
     if owner is None:
         return None
-    _, domain = owner
+    tenant_id, domain = owner
     document = Document("dialplan", description="public number")
     context = document.child(document.section, "context", name=PUBLIC)
     extension = document.child(context, "extension", name="public_number")
     condition = document.child(extension, "condition", field="destination_number", expression=exact(dialled))
+    # whose call this is, as the app routed it (call records and live calls read these, never SIP headers)
+    document.child(condition, "action", application="set", data=f"cp_tenant_id={int(tenant_id)}")
     document.child(condition, "action", application="set", data=f"domain_name={domain}")
     document.child(condition, "action", application="transfer", data=f"{number} XML {domain}")
     return document.to_string()

@@ -109,12 +109,15 @@ def voicemail_params(box: VoicemailBox) -> dict:
 def phone_variables(device: Device, objects: TenantObjects) -> dict:
     """Channel variables of a phone's calls: its tenant's context, and what the base dialplan reads."""
     user = objects.users.get(device.user_id) if device.user_id is not None else None
+    # cp_tenant_id: whose calls these are, for the call records (web.domain.call_records), from the app
     if user is None:  # a phone of nobody (a lobby phone) still registers and calls inside the company
-        return {"user_context": objects.domain, "effective_caller_id_name": literal(device.name)}
+        return {"user_context": objects.domain, "cp_tenant_id": str(device.tenant_id),
+                "effective_caller_id_name": literal(device.name)}
     groups = sorted(group for group, members in objects.pickup_groups.items() if user.id in members)
     shown = outbound.caller_id(user, objects)
     return {
         "user_context": objects.domain,
+        "cp_tenant_id": str(device.tenant_id),
         "effective_caller_id_name": literal(user.name or user.extension),
         "effective_caller_id_number": user.extension,
         "cp_user_id": str(user.id),

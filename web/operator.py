@@ -27,12 +27,13 @@ def make_operator(engine, settings: Settings, email: str) -> tuple[str, str]:
     email = _email(email)
     password = one_time_password()
     with session_scope(engine, audit.SYSTEM) as db:
-        account = db.exec(select(Account).where(Account.email == email)).first()
+        account = db.exec(select(Account).where(Account.email == email, Account.tenant_id.is_(None))).first()
+        company = db.exec(select(Account).where(Account.email == email, Account.tenant_id.is_not(None))).first()
+        if account is None and company is not None:
+            raise ValueError(f"{email} is an account of a company ({company.role}), not an operator")
         if account is None:
             account = Account(email=email, role="operator", tenant_id=None, first_name="Platform",
                               last_name="Operator", language="en")
-        elif account.role != "operator":
-            raise ValueError(f"{email} is an account of a company ({account.role}), not an operator")
         account.password_hash = hash_password(settings, password)
         account.must_change_password = True
         account.failed_logins, account.locked_at = 0, None

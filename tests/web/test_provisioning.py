@@ -235,6 +235,22 @@ def test_unknown_mac_wrong_or_foreign_credentials_look_the_same(admin, other_adm
         assert "www-authenticate" not in response.headers, why
 
 
+def test_two_companies_with_one_mac_each_get_their_own_file(admin, other_admin, phone, caplog):
+    ours, theirs = add_device(admin, "yealink"), add_device(other_admin, "yealink")
+    assert ours["mac"] == theirs["mac"]  # neither company could tell the other had it
+    name = file_of("yealink", ours["mac"])
+    for device, domain in ((ours, "acme.pbx.test"), (theirs, "other.pbx.test")):
+        response = fetch(phone, name, device)
+        assert response.status_code == 200, response.text
+        account = account_of("yealink", response.text)
+        assert account["registrar"] == domain and account["password"] == device["sip_password"]
+        by_mac = fetch(phone, name, auth=(ours["mac"].upper(), device["provisioning"]["password"]))
+        assert account_of("yealink", by_mac.text)["registrar"] == domain
+    mixed = fetch(phone, name, auth=(ours["provisioning"]["username"], theirs["provisioning"]["password"]))
+    assert mixed.status_code == 404
+    assert "wrong credentials, wrong credentials" in caplog.text  # both devices were checked
+
+
 def test_a_device_without_provisioning_credentials_is_not_served(admin, phone, db):
     device = add_device(admin, "yealink")
     with db() as session:

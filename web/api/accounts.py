@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
 from web.auth import links
@@ -14,8 +12,9 @@ from web.updates import apply_update
 
 
 def _email_taken(ctx, email: str) -> bool:
-    # E-mail is the login name, so it is unique on the whole platform; the answer says only "taken".
-    return ctx.db.exec(select(Account.id).where(Account.email == email)).first() is not None
+    # Within the company only: whether another company has an account with this address is not this
+    # company's to learn (logging in tells such accounts apart by their passwords: web/api/auth.py).
+    return ctx.db.exec(scoped(Account, ctx.tenant_id).where(Account.email == email)).first() is not None
 
 
 def _other_admins(ctx, account: Account) -> int:
@@ -33,7 +32,7 @@ def create_account(ctx, body: AccountCreate):
     if body.role == "operator":
         raise field_problem(422, "role_not_allowed", "/role", "platform operators are not created by tenants")
     if _email_taken(ctx, body.email):
-        raise field_problem(409, "email_taken", "/email", "another account already uses this address")
+        raise field_problem(409, "email_taken", "/email", "another account of this company already uses this address")
     account = Account(**body.model_dump(exclude={"send_welcome"}), tenant_id=ctx.tenant_id)
     ctx.db.add(account)
     ctx.db.flush()

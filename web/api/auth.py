@@ -102,7 +102,10 @@ def _complete(ctx, account: Account, stage: str) -> SessionState:
 def login(ctx, body: LoginRequest):
     """Log in with e-mail and password; the answer says whether a second factor is needed."""
     email = body.email.strip().lower()
-    account = ctx.db.exec(select(Account).where(Account.email == email)).first()
+    accounts = ctx.db.exec(select(Account).where(Account.email == email).order_by(Account.id)).all()
+    if len(accounts) > 1:
+        return _login_one_of(ctx, body, email, accounts)
+    account = accounts[0] if accounts else None
     # counted (and refused at the limits or when locked) before the password is tried
     attempt = ratelimit.take_guess(ctx, email, "wrong_password" if account else "unknown_account", account,
                                    lockout=True)
@@ -110,6 +113,39 @@ def login(ctx, body: LoginRequest):
         if account is not None:
             ratelimit.wrong_password(ctx, account)
         return problem_response(Problem(401, "wrong_credentials"), ctx.lang)
+    return _password_right(ctx, body, attempt, account)
+
+
+def _login_one_of(ctx, body: LoginRequest, email: str, accounts: list[Account]):
+    """One address, accounts in several companies (web/models/account.py): the password says which,
+    as two accounts of one address never share one. The guess counts towards each account's lockout
+    (it is a guess at each), and is taken back from the others when it was right for one of them."""
+    counted: list[Account] = []
+
+    def count_each():
+        for candidate in accounts:
+            if ratelimit.count_towards_lockout(ctx, candidate) is None:
+                counted.append(candidate)
+        if counted:
+            return None
+        locked = all(candidate.locked_at is not None for candidate in accounts)
+        return Problem(403, "account_locked") if locked else ratelimit.rate_limited(1)
+
+    attempt = ratelimit.take_guess(ctx, email, "wrong_password", None, also=count_each)
+    account = next((candidate for candidate in counted
+                    if verify_password(ctx.settings, candidate.password_hash, body.password)), None)
+    if account is None:
+        for candidate in counted:
+            ratelimit.wrong_password(ctx, candidate)
+        return problem_response(Problem(401, "wrong_credentials"), ctx.lang)
+    for candidate in counted:
+        if candidate is not account:
+            ratelimit.uncount(ctx, candidate)
+    attempt.account_id, attempt.tenant_id = account.id, account.tenant_id
+    return _password_right(ctx, body, attempt, account)
+
+
+def _password_right(ctx, body: LoginRequest, attempt, account: Account):
     if account.blocked:
         ratelimit.right_password(ctx, attempt, account, "blocked", success=False)
         return problem_response(Problem(403, "account_blocked"), ctx.lang)
@@ -197,6 +233,17 @@ def _require_strong(ctx, password: str, account: Account) -> None:
         raise field_problem(422, "weak_password", "/new_password", t(ctx.lang, f"password.weak.{reason}"))
 
 
+def _require_own(ctx, password: str, account: Account) -> None:
+    """Refuse (422 on /new_password) the password of another account of the same address: logging in
+    with the address tells the accounts apart by their passwords. Only the person holding the address
+    (logged in, or with a link mailed to it) gets this answer."""
+    others = ctx.db.exec(select(Account).where(Account.email == account.email, Account.id != account.id,
+                                               Account.password_hash.is_not(None))).all()
+    if any(verify_password(ctx.settings, other.password_hash, password) for other in others):
+        raise field_problem(422, "password_of_another_account", "/new_password",
+                            "your address has another account with this password; give each its own")
+
+
 def change_password(ctx, body: PasswordChange):
     """Change one's own password (also the forced change after a one-time password)."""
     account = ctx.account
@@ -205,6 +252,7 @@ def change_password(ctx, body: PasswordChange):
     if body.new_password == body.current_password:
         raise field_problem(422, "password_unchanged", "/new_password", "must differ from the current password")
     _require_strong(ctx, body.new_password, account)
+    _require_own(ctx, body.new_password, account)
     account.password_hash = hash_password(ctx.settings, body.new_password)
     account.must_change_password = False
     ctx.db.add(account)
@@ -222,11 +270,13 @@ def request_reset(ctx, body: ResetRequest):
     if ratelimit.recent(ctx.db, "reset_requested", source_ip=ctx.source_ip) >= ratelimit.PER_ADDRESS:
         raise Problem(429, "rate_limited", headers={"Retry-After": str(int(ratelimit.WINDOW.total_seconds()))},
                       params={"seconds": int(ratelimit.WINDOW.total_seconds())})
-    account = ctx.db.exec(select(Account).where(Account.email == email)).first()
+    # one link for each account of the address (accounts in several companies: each mail names its company)
+    accounts = ctx.db.exec(select(Account).where(Account.email == email).order_by(Account.id)).all()
     quiet = ratelimit.recent(ctx.db, "reset_requested", email=email) >= 3  # no mail bombing one inbox
-    ratelimit.record(ctx, email, False, "reset_requested", account)
-    if account is not None and not account.blocked and not quiet:
-        links.issue(ctx, account, "reset")
+    ratelimit.record(ctx, email, False, "reset_requested", accounts[0] if len(accounts) == 1 else None)
+    for account in accounts:
+        if not account.blocked and not quiet:
+            links.issue(ctx, account, "reset")
     return _accepted()
 
 
@@ -236,6 +286,7 @@ def confirm_reset(ctx, body: ResetConfirm):
     pending = links.usable(ctx, body.token)
     if pending is not None:
         _require_strong(ctx, body.new_password, ctx.db.get(Account, pending.account_id))
+        _require_own(ctx, body.new_password, ctx.db.get(Account, pending.account_id))
     link = links.redeem(ctx, body.token)
     if link is None:
         raise field_problem(400, "link_invalid", "/token", "this link has expired or was already used")

@@ -12,7 +12,6 @@ import secrets
 import string
 from typing import Optional
 
-from sqlmodel import select
 
 from web import clock
 from web.domain import references
@@ -81,13 +80,13 @@ def _validate(ctx, device: Device) -> None:
     if _username_taken(ctx, device.sip_username, device.id):
         raise field_problem(409, "sip_username_taken", "/sip_username", "another device of this company has this SIP username")
     if device.mac is not None:
-        # Platform-wide on purpose (provisioning looks phones up by MAC alone), so not through scoped():
-        # it only asks whether the address exists and says nothing about whose it is.
-        query = select(Device.id).where(Device.mac == device.mac)
+        # Within the company only: whether another company has a phone with this address is not this
+        # company's to learn (provisioning tells such phones apart by their credentials).
+        query = scoped(Device, ctx.tenant_id).where(Device.mac == device.mac)
         if device.id is not None:
             query = query.where(Device.id != device.id)
         if ctx.db.exec(query).first() is not None:
-            raise field_problem(409, "mac_taken", "/mac", "this MAC address is already registered on the platform")
+            raise field_problem(409, "mac_taken", "/mac", "another device of this company has this MAC address")
 
 
 def _set_sip_password(ctx, device: Device, values: dict) -> None:

@@ -56,8 +56,6 @@ def create_tenant(ctx, body: TenantCreate):
     except ValueError as exc:
         raise field_problem(422, "invalid", "/admin_email", str(exc))
     _check_domain(ctx, body.sip_domain)
-    if ctx.db.exec(select(Account.id).where(Account.email == admin_email)).first() is not None:
-        raise field_problem(409, "email_taken", "/admin_email", "another account already uses this address")
     tenant = Tenant(**body.model_dump(exclude={"admin_email", "admin_first_name", "admin_last_name"}))
     ctx.db.add(tenant)
     ctx.db.flush()

@@ -10,7 +10,7 @@ from sqlmodel import select
 from web import clock, mail
 from web.auth import tokens
 from web.i18n import t
-from web.models import Account, OneTimeLink
+from web.models import Account, OneTimeLink, Tenant
 
 LIFETIME = {"reset": timedelta(hours=1), "welcome": timedelta(days=7)}
 
@@ -39,7 +39,11 @@ def issue(ctx, account: Account, purpose: str) -> None:
     url = f"{ctx.settings.public_base_url}/set-password#token={raw}"
     lang = account.language
     subject = t(lang, f"mail.{purpose}.subject")
-    body = t(lang, f"mail.{purpose}.body", email=account.email, url=url, hours=int(LIFETIME[purpose].total_seconds() // 3600))
+    # the company names which account this is: one address may have an account in several
+    tenant = ctx.db.get(Tenant, account.tenant_id) if account.tenant_id is not None else None
+    company = tenant.name if tenant is not None else t(lang, "mail.platform")
+    body = t(lang, f"mail.{purpose}.body", email=account.email, company=company, url=url,
+             hours=int(LIFETIME[purpose].total_seconds() // 3600))
     ctx.after_commit(lambda: mail.send_mail(ctx.settings, account.email, subject, body))
 
 

@@ -109,7 +109,7 @@ def hold(db: Session, keys: list[str]) -> None:
                    .on_conflict_do_update(index_elements=["key"], set_={"touched_at": now}))
 
 
-def _count_towards_lockout(ctx, account: Account) -> Problem | None:
+def count_towards_lockout(ctx, account: Account) -> Problem | None:
     counted = ctx.db.execute(
         update(Account)
         .where(Account.id == account.id, Account.locked_at == None, Account.failed_logins < LOCKOUT_AFTER)  # noqa: E711
@@ -136,7 +136,7 @@ def take_guess(ctx, email: str, reason: str, account: Account | None = None, *, 
     if wait:
         refusal, why = rate_limited(wait), "rate_limited"
     elif lockout and account is not None:
-        refusal = _count_towards_lockout(ctx, account)
+        refusal = count_towards_lockout(ctx, account)
         why = "locked" if refusal is not None and refusal.status == 403 else "rate_limited"
     if refusal is None and also is not None:
         refusal = also()
@@ -162,6 +162,13 @@ def right_password(ctx, attempt: LoginAttempt, account: Account, reason: str = "
     """The password was right: the run of wrong ones is over."""
     settle(ctx, attempt, success, reason)
     ctx.db.execute(update(Account).where(Account.id == account.id).values(failed_logins=0))
+
+
+def uncount(ctx, account: Account) -> None:
+    """Take back a guess counted towards `account`'s lockout that turned out to be meant for another
+    account of the same address (the password was that one's)."""
+    ctx.db.execute(update(Account).where(Account.id == account.id, Account.failed_logins > 0)
+                   .values(failed_logins=Account.failed_logins - 1))
 
 
 def wrong_password(ctx, account: Account) -> None:

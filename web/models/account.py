@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import String
+from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from web.models.base import TenantOwned, created_at_field
@@ -14,7 +14,7 @@ from web.validation import Email, Language, PersonName
 
 
 class AccountBase(SQLModel):
-    email: Email = Field(sa_column_kwargs={"unique": True}, max_length=254)
+    email: Email = Field(index=True, max_length=254)
     first_name: PersonName = ""
     last_name: PersonName = ""
     role: Role = Field(default="user", sa_type=String(16))
@@ -25,6 +25,15 @@ class AccountBase(SQLModel):
 class Account(AccountBase, TenantOwned, table=True):
     # Secrets never reach the audit log's before/after summaries.
     __audit_redact__ = {"password_hash", "totp_secret", "totp_last_step"}
+    # An address is one account per company (and one among the operators), not one on the platform: a
+    # company must not learn that another company has an account with an address. A person with
+    # accounts in two companies logs in with the address and the password of the one meant; two
+    # accounts of one address never share a password (web/api/auth.py, _require_own).
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email", name="uq_account_tenant_email"),
+        Index("uq_account_operator_email", "email", unique=True,
+              sqlite_where=text("tenant_id IS NULL"), postgresql_where=text("tenant_id IS NULL")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     password_hash: Optional[str] = None  # None until the welcome link is used

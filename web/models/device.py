@@ -143,8 +143,10 @@ class Device(DeviceFields, TenantOwned, table=True):
     __audit_redact__ = {"sip_password_sealed", "provisioning_password_sealed"}
     __table_args__ = (
         UniqueConstraint("tenant_id", "sip_username", name="uq_device_tenant_sip_username"),
-        # provisioning finds the phone by MAC alone, before it knows the tenant: one on the platform
-        UniqueConstraint("mac", name="uq_device_mac"),
+        # one per company: a company must not learn that another has a phone with this address, so the
+        # same MAC may be a device of two companies; provisioning tells them apart by the phone's
+        # credentials (web/provisioning/routes.py)
+        UniqueConstraint("tenant_id", "mac", name="uq_device_tenant_mac"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -141,12 +141,14 @@ def serve_file(engine, settings, name: str, username: str, password: str, source
         return None
     mac, kinds = parsed
     with session_scope(engine) as db:
-        # By MAC alone, across tenants on purpose: the phone does not know its tenant (the MAC is unique
-        # on the platform); the credentials checked next are what tie the request to this one device.
-        device = db.exec(select(Device).where(Device.mac == mac)).first()
-        verdict = _credentials_match(settings, device, username, password)
-        if verdict != "ok":
-            log.warning("provisioning: refused %s for %s: %s", mac, source, verdict)
+        # By MAC, across tenants on purpose: the phone does not know its tenant. Two companies may each
+        # have a device with this MAC (neither learns of the other); the credentials are what tie the
+        # request to one device, and every candidate is checked, so the work does not say which matched.
+        candidates = db.exec(select(Device).where(Device.mac == mac).order_by(Device.id)).all() or [None]
+        verdicts = [(_credentials_match(settings, candidate, username, password), candidate) for candidate in candidates]
+        device = next((candidate for verdict, candidate in verdicts if verdict == "ok"), None)
+        if device is None:
+            log.warning("provisioning: refused %s for %s: %s", mac, source, ", ".join(verdict for verdict, _ in verdicts))
             return None
         kind = kinds.get(device.brand)
         if kind is None:

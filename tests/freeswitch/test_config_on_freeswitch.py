@@ -790,3 +790,152 @@ def test_app_hanging_fallback_to_announcement_and_voicemail(work, demo, server, 
     # The box is in the static directory only to take messages: nobody registers as it, whatever the
     # password. (Phones still register for a while: FreeSWITCH caches the app's directory answers.)
     assert register(work, fs, "999", domain, "guess") in ([403], [401]), fs.log_tail(40)
+
+
+PHONE_CALL = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- A registered phone's call out: INVITE, digest auth on the 407, and whatever the far end does. -->
+<scenario name="phone_call">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@{domain}>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="407" auth="true"/>
+  <send><![CDATA[
+      ACK sip:[service]@{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@{domain}>
+      Call-ID: [call_id]
+      CSeq: 2 INVITE
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      [authentication username={user} password={password}]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="BYE"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+</scenario>
+"""
+
+
+def phone_call(work: Path, fs: ProjectFreeSwitch, user: str, domain: str, password: str, number: str) -> str:
+    """A call out from the demo phone `user` (digest auth as a phone does); the SIP messages it saw."""
+    folder = work / f"call-{user}-{secrets.token_hex(3)}"
+    folder.mkdir()
+    scenario = folder / "phone_call.xml"
+    scenario.write_text(PHONE_CALL.format(user=user, domain=domain, password=password))
+    messages = folder / "messages.log"
+    command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
+               "-mi", HOST, "-mp", str(harness.free_ports(4)), "-nostdin", "-m", "1", "-s", number,
+               "-timeout", "30s", "-timeout_error", "-trace_msg", "-message_file", str(messages),
+               f"{HOST}:{fs_env(fs, 'CALLPLAN_INTERNAL_SIP_PORT')}"]
+    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=40,
+                   preexec_fn=harness.die_with_parent)
+    return messages.read_text(errors="replace") if messages.exists() else ""
+
+
+@needs_freeswitch
+def test_a_phone_calling_out_shows_only_a_number_the_company_holds(work, demo, server, fs, far_end):
+    """Old rows naming another company's number as caller ID reach FreeSWITCH as the company number, or as
+    anonymous when the company number itself is not the company's: never as the other's number."""
+    from web.db import session_scope
+    from web.models.company import Department
+    from web.models.device import Device
+    from web.models.pbx_user import PbxUser
+    from web.secretbox import open_sealed
+
+    server.start()
+    theirs = "+31209999999"
+    with session_scope(demo.engine) as db:
+        other = Tenant(name="Other", sip_domain="other.pbx.localhost")
+        db.add(other)
+        db.flush()
+        db.add(PhoneNumber(tenant_id=other.id, number=theirs))
+        sales = db.exec(select(Department).where(Department.name == "Sales")).one()
+        device, user = db.exec(select(Device, PbxUser).join(PbxUser, PbxUser.id == Device.user_id)
+                               .where(PbxUser.department_id == sales.id)).first()
+        assert user.caller_id_mode == "department"
+        sales.caller_id_number = theirs  # a row from before numbers were assigned
+        tenant = db.get(Tenant, device.tenant_id)
+        phone = (device.sip_username, tenant.sip_domain, open_sealed(demo.settings.secret_key, device.sip_password_sealed))
+    fs.api("xml_flush_cache")
+
+    def shown(number: str) -> str:
+        messages = phone_call(work, fs, *phone, number)
+        invites = [text for direction, text in harness.sip_messages(far_end.received())
+                   if direction == "received" and text.startswith(f"INVITE sip:{number}@")]
+        assert invites, f"{messages[-3000:]}\n{fs.log_tail(120)}"
+        return re.search(r"^From:.*<sip:([^@>]+)@", invites[-1], re.M | re.I).group(1)
+
+    try:
+        assert shown("0612000011") == "+31201234567"  # the company number instead of the department's row
+        with session_scope(demo.engine) as db:
+            db.get(Tenant, tenant.id).company_number = theirs
+        fs.api("xml_flush_cache")
+        assert shown("0612000012") == "anonymous"  # withheld, rather than refusing every call out
+    finally:  # the demo company as the other tests of this module know it
+        with session_scope(demo.engine) as db:
+            db.get(Tenant, tenant.id).company_number = MAIN_NUMBER
+            db.get(Department, sales.id).caller_id_number = "+31201234568"
+        fs.api("xml_flush_cache")

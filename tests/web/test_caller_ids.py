@@ -18,7 +18,9 @@ def answer(response) -> tuple[int, dict]:
 def places(admin):
     """Each place a company's admin names a caller ID: (name, send(number) -> response)."""
     department = admin.create("/api/departments", name="Support")
+    user = admin.user("201", caller_id_mode="own")
     return {
+        "user's own number": lambda number: admin.client.patch(f"/api/users/{user['id']}", json={"direct_number": number}),
         "company settings": lambda number: admin.client.patch("/api/company", json={"company_number": number}),
         "company record": lambda number: admin.client.patch("/api/tenant", json={"company_number": number}),
         "new department": lambda number: admin.client.post("/api/departments", json={"name": "Sales", "caller_id_number": number}),
@@ -26,13 +28,13 @@ def places(admin):
     }
 
 
-@pytest.mark.parametrize("place", ["company settings", "company record", "new department", "department"])
+@pytest.mark.parametrize("place", ["company settings", "company record", "new department", "department", "user's own number"])
 def test_a_caller_id_is_one_of_the_companys_numbers(admin, other_admin, places, place):
     admin.number(OURS)
     other_admin.number(THEIRS)
     send = places[place]
     theirs, nobodys = answer(send(THEIRS)), answer(send(NOBODYS))
-    assert theirs[0] == 422 and theirs[1]["errors"][0]["pointer"] in ("/company_number", "/caller_id_number")
+    assert theirs[0] == 422 and theirs[1]["errors"][0]["pointer"] in ("/company_number", "/caller_id_number", "/direct_number")
     assert theirs == (nobodys[0], {**nobodys[1]})  # another company's number answers like nobody's
     assert "Other" not in str(theirs)
     assert send(OURS).status_code in (200, 201)

@@ -16,6 +16,7 @@ SipUser = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")]
 Domain = Annotated[str, StringConstraints(max_length=253, pattern=r"^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$")]
 Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{5,14}$")]
+FeatureCode = Annotated[str, StringConstraints(pattern=r"^[*#][0-9*#]{1,5}$")]
 Directory = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,400}$")]
 
 
@@ -140,6 +141,11 @@ class DeviceInfo(_Info):
     user_id: Optional[int] = None
 
 
+class FeatureCodeInfo(_Info):
+    function: str
+    code: FeatureCode
+
+
 class PlanInfo(_Info):
     """Another plan of the tenant, as far as transfers and number checks need it."""
 
@@ -147,6 +153,19 @@ class PlanInfo(_Info):
     name: str
     numbers: list[str] = []
     transfers_to: list[int] = []  # plans its published version transfers to
+
+
+class Skipped(_Info):
+    """Something the snapshot left out because a stored value of it no longer validates (see
+    web.domain.stored_rows): an object, or one value of the company (`object_kept`). The validator names
+    it where a plan uses it; calls go on without it."""
+
+    kind: str  # as the validator's reference kinds ("user", "ring_group", ...), or "department", "device", "company" ...
+    id: Optional[int] = None
+    name: str = ""
+    pointer: str = ""  # the first field at fault, e.g. "/extension"
+    message: str = ""
+    object_kept: bool = False  # only that value was left out (a company setting falls back to its default)
 
 
 class TenantObjects(_Info):
@@ -160,7 +179,7 @@ class TenantObjects(_Info):
     caller_ids: Optional[frozenset[str]] = None
     company: CompanyInfo = Field(default_factory=CompanyInfo)
     departments: dict[int, DepartmentInfo] = Field(default_factory=dict)
-    feature_codes: dict[str, str] = Field(default_factory=dict)  # function -> code (enabled ones)
+    feature_codes: dict[str, FeatureCode] = Field(default_factory=dict)  # function -> code (enabled ones)
     pickup_groups: dict[int, list[int]] = Field(default_factory=dict)  # group id -> user ids
     users: dict[int, UserInfo] = Field(default_factory=dict)
     devices: dict[int, DeviceInfo] = Field(default_factory=dict)
@@ -177,6 +196,10 @@ class TenantObjects(_Info):
     # and member key ("user:5") -> epoch seconds its last call ended (uniform: the smallest is idle longest)
     last_answered: dict[int, int] = Field(default_factory=dict)
     idle_since: dict[str, float] = Field(default_factory=dict)
+    skipped: list[Skipped] = Field(default_factory=list)
+
+    def skipped_object(self, kind: str, ident) -> Optional[Skipped]:
+        return next((item for item in self.skipped if item.kind == kind and item.id == ident and not item.object_kept), None)
 
     def audio_path(self, audio_id: int) -> str:
         # The 16 kHz file: FreeSWITCH resamples it for narrowband calls.

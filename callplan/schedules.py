@@ -47,7 +47,7 @@ WEEK = 7 * DAY
 HORIZON_DAYS = 400
 MAX_CLOSURE_DAYS = 366  # a yearly closure must end before it starts again (see Holidays.contains)
 
-_TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
+_TIME = re.compile(r"^(?:([01][0-9]|2[0-3]):([0-5][0-9])|(24):(00))\Z")
 _UTC = timezone.utc
 
 

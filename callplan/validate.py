@@ -134,6 +134,11 @@ class _Validator:
             self.warn(None, "/steps", "empty_plan", "The plan has no steps and no active diversion: every call is hung up at once.")
         self._cycles()
         self._numbers()
+        for item in self.objects.skipped:
+            if item.object_kept:
+                self.warn(None, "", "company_value_invalid",
+                          f"The company's stored {item.pointer.lstrip('/')} is no longer valid ({item.message}); calls go on "
+                          "without it until it is corrected in the company settings.")
         return self.report
 
     # -- the tree ---------------------------------------------------------------------------------
@@ -227,6 +232,12 @@ class _Validator:
             if kind == "plan" and ident == self.plan_id:
                 continue  # this plan itself: a loop, reported by _cycles
             label = KINDS[kind][1]
+            left_out = self.objects.skipped_object(kind, ident)
+            if left_out is not None:
+                self.error(step.id, pointer + suffix, "object_invalid",
+                           f"The {_named(left_out, label, ident)} is left out of calls: its stored {left_out.pointer.lstrip('/')} "
+                           f"is no longer valid ({left_out.message}). Correct it on its own page.")
+                continue
             self.error(step.id, pointer + suffix, "unknown_reference",
                        f"The {label} {ident} does not exist (it may have been deleted): choose another.")
 

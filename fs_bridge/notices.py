@@ -235,7 +235,7 @@ def box_for(ctx, tenant_id: int, number: str):
                               VoicemailBox.tenant_id == tenant_id, VoicemailBox.kind == "personal")).first()
 
 
-_VM_ID = re.compile(r"^[A-Za-z0-9_.+-]{1,40}@[A-Za-z0-9.-]{1,253} [A-Za-z0-9-]{1,64}$")
+_VM_ID = re.compile(r"^[A-Za-z0-9_.+-]{1,40}@[A-Za-z0-9.-]{1,253} [A-Za-z0-9-]{1,64}\Z")
 
 
 def count_messages(folder: str) -> int:

@@ -208,7 +208,7 @@ def tick(ctx) -> None:
 
 _BLOCK = re.compile(r"<registration>(.*?)</registration>", re.S)
 _FIELD = re.compile(r"<([a-z-]+)>(.*?)</\1>", re.S)
-_EXPSECS = re.compile(r"expsecs\((-?\d+)\)")
+_EXPSECS = re.compile(r"expsecs\((-?[0-9]{1,18})\)")
 
 
 def parse_xmlstatus(text: str) -> list[dict]:

@@ -14,11 +14,12 @@ from typing import Iterator, Literal, Optional
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from web.validation import EXTENSION
+
 OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box")
 DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "extension", "external", "hang_up"]
 
-_EXTENSION = re.compile(r"^[0-9]{2,4}$")
-_DIALLED = re.compile(r"^\+?[0-9]{3,15}$")
+_DIALLED = re.compile(r"^\+?[0-9]{3,15}\Z")
 
 
 def external_number(value: str) -> str:
@@ -52,7 +53,7 @@ class Destination(BaseModel):
             if self.number is not None:
                 raise ValueError("give an id or a number, not both")
         elif self.type == "extension":
-            if not self.number or not _EXTENSION.match(self.number):
+            if not self.number or not EXTENSION.match(self.number):
                 raise ValueError("an extension destination needs a number of 2 to 4 digits")
         elif self.type == "external":
             self.number = external_number(self.number or "")

@@ -3,27 +3,17 @@ the addresses and POSTs to the tenant's webhooks; the call goes on at once."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from callplan.model import StepBase
+from callplan.text import email_address
 
 TYPE = "email"
 RINGS = False
 TERMINAL = False
-_EMAIL = re.compile(r"^[^@\s<>\"'\\,;:()\[\]]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
-
-
-def _email_address(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("must be an e-mail address such as name@example.com")
-    return value
-
-
-Address = Annotated[str, AfterValidator(_email_address)]
+Address = Annotated[str, AfterValidator(email_address)]
 
 
 class Step(StepBase):

@@ -37,8 +37,8 @@ from callplan.validate import validate
 from web import clock
 from web.domain import numbering, references
 from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
-from web.api.problems import Problem, field_problem, pointer as loc_pointer
-from web.api.routing import ApiRoute, api
+from web.api.problems import Problem, field_problem, from_validation_error
+from web.api.routing import ApiRoute, api, jsonable
 from web.api.schedules import _instant
 from web.domain.diversions import switch_diversion
 from web.domain.callplan_snapshot import (
@@ -64,40 +64,8 @@ if plan_uses not in references.EXTRA_FINDERS:
 # --- bodies: validated late, with pointers into the document ------------------------------------
 
 
-def document_pointer(data: Any, loc: tuple) -> str:
-    """A pydantic error location as a JSON pointer into `data`. Steps are a union told apart by `type`,
-    and pydantic puts that tag into the location ("/steps/0/queue/queue"); it is no field, so it is
-    dropped by walking the data alongside (once per object: a user step's tag and its `user` field
-    have the same name)."""
-    parts: list = []
-    current, tag_dropped = data, False
-    for part in loc:
-        if isinstance(current, dict) and not tag_dropped and current.get("type") == part:
-            tag_dropped = True
-            continue
-        if isinstance(part, str) and part.startswith(("function-", "literal[")):
-            continue
-        parts.append(part)
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
-            current = current[part]
-        else:
-            current = None
-        tag_dropped = False
-    return loc_pointer(parts)
-
-
 def document_problem(exc: ValidationError, data: Any) -> Problem:
-    errors = []
-    for error in exc.errors(include_url=False):
-        unknown = error["type"] == "extra_forbidden"  # the same words the router uses for unknown fields
-        errors.append({
-            "pointer": document_pointer(data, tuple(error["loc"])),
-            "code": "unknown_field" if unknown else error["type"],
-            "message": "is not a field of this object" if unknown else error.get("msg", "").removeprefix("Value error, "),
-        })
-    return Problem(422, "invalid", errors=errors)
+    return from_validation_error(exc, data=data)
 
 
 class LateBody:
@@ -442,8 +410,10 @@ def editor_bundle(ctx, id: int):
         objects[name] = resource.list_rows(ctx) if readable else []
     objects["plans"] = list_plans(ctx)
     report = _report(ctx, row, row.draft)
-    return _summaries(ctx, [row], EditorBundle, errors=_problems(report.errors), warnings=_problems(report.warnings),
-                      objects=EditorObjects(**objects))[0]
+    bundle = _summaries(ctx, [row], DraftSaved, errors=_problems(report.errors), warnings=_problems(report.warnings))[0]
+    # the lists exactly as their own routes answer them: an object stored with a value that no longer
+    # validates comes as it is, with its `problems` (shaped as EditorBundle says, not validated again)
+    return {**bundle.model_dump(mode="json"), "objects": jsonable(objects)}
 
 
 def save_draft(ctx, body: LateBody, id: int):

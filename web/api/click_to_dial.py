@@ -33,11 +33,11 @@ from web.scoping import scoped
 
 MAX_DIGITS = 32
 # digits, * and #; a + at the start, or after a * (the release PIN form "<pin>*+31...", base dialplan)
-NUMBER = re.compile(r"^\+?(?:[0-9*#]|(?<=\*)\+)+$")
+NUMBER = re.compile(r"^\+?(?:[0-9*#]|(?<=\*)\+)+\Z")
 # what people paste from an address book or a web page between the digits
 SEPARATORS = re.compile(r"[\s().\-/]")
 ANSWER_WITHIN_S = 30  # the user's phone rings this long
-_SAFE = re.compile(r"^[A-Za-z0-9+*#._@-]*$")  # every value that goes into the command line
+_SAFE = re.compile(r"^[A-Za-z0-9+*#._@-]*\Z")  # every value that goes into the command line
 
 
 class DialRequest(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.domain import numbers, references
+from web.domain import numbers, references, stored_rows
 from web.domain.company import settings_row
 from web.api.problems import field_problem
 from web.api.routing import api
@@ -13,12 +13,10 @@ from web.updates import apply_update
 
 
 def _public(tenant: Tenant, row: CompanySettings) -> CompanyPublic:
-    return CompanyPublic.model_validate({
-        **row.model_dump(exclude={"release_pin"}),
-        "company_name": tenant.name,
-        "company_number": tenant.company_number,
-        "release_pin_set": bool(row.release_pin),
-    })
+    # the PIN is checked with the rest but never shown: the answer says whether one is set
+    values = {**row.model_dump(), "company_name": tenant.name, "company_number": tenant.company_number,
+              "release_pin_set": bool(row.release_pin)}
+    return stored_rows.answer(CompanyPublic, values, *stored_rows.rules_for(CompanySettings))
 
 
 def get_company(ctx):

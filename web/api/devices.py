@@ -110,7 +110,7 @@ references.register_referrer(Device)
 
 
 def _with_password(device: Device, password: str) -> DeviceWithSipPassword:
-    fields = {name: getattr(device, name) for name in DevicePublic.model_fields}
+    fields = {name: getattr(device, name) for name in DevicePublic.model_fields if hasattr(device, name)}
     return DeviceWithSipPassword(**fields, sip_password=password)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from web.domain import numbering
+from web.domain import numbering, stored_rows
 from web.api.routing import api
 from web.models.feature_code import DEFAULT_CODES, FeatureCode, FeatureCodePublic, FeatureCodeUpdate
 from web.scoping import get_owned, scoped
@@ -30,7 +30,7 @@ def list_codes(ctx):
     """The company's feature codes."""
     ensure_feature_codes(ctx.db, ctx.tenant_id)
     rows = ctx.db.exec(scoped(FeatureCode, ctx.tenant_id).order_by(FeatureCode.id)).all()
-    return [FeatureCodePublic.model_validate(row, from_attributes=True) for row in rows]
+    return [stored_rows.answer(FeatureCodePublic, row, *stored_rows.rules_for(FeatureCode)) for row in rows]
 
 
 def update_code(ctx, body: FeatureCodeUpdate, id: int):
@@ -39,12 +39,12 @@ def update_code(ctx, body: FeatureCodeUpdate, id: int):
     apply_update(row, body)
     numbering.claim(ctx.db, ctx.tenant_id, row.code or None, "feature_code", row.id, "/code")
     ctx.db.add(row)
-    return FeatureCodePublic.model_validate(row, from_attributes=True)
+    return stored_rows.answer(FeatureCodePublic, row, *stored_rows.rules_for(FeatureCode))
 
 
 def get_code(ctx, id: int):
     """One feature code."""
-    return FeatureCodePublic.model_validate(get_owned(ctx.db, FeatureCode, ctx.tenant_id, id), from_attributes=True)
+    return stored_rows.answer(FeatureCodePublic, get_owned(ctx.db, FeatureCode, ctx.tenant_id, id), *stored_rows.rules_for(FeatureCode))
 
 
 routes = [

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from pydantic import BaseModel
 
-from web.domain import numbering, references
+from web.domain import numbering, references, stored_rows
 from web.api.routing import api
 from web.scoping import get_owned, scoped
 from web.updates import apply_update
@@ -53,10 +53,15 @@ class Resource:
 
     # -- the steps every object shares --------------------------------------------------------
 
+    def rules(self) -> tuple[type[BaseModel], ...]:
+        """The shapes a save is checked with: what a stored row is held to when it is read back."""
+        return stored_rows.rules_for(self.table) or (self.create_model, self.update_model)
+
     def public(self, ctx, row) -> BaseModel:
         if self.to_public is not None:
             return self.to_public(ctx, row)
-        return self.public_model.model_validate(row, from_attributes=True)
+        # a stored value that no longer validates is shown with `problems`, never a refusal to read it
+        return stored_rows.answer(self.public_model, row, *self.rules())
 
     def _check(self, ctx, row) -> None:
         # No autoflush while checking: a lookup must not write the half-changed row early (a unique

@@ -197,7 +197,7 @@ class ApiRoute(Route):
         try:
             return self.body_model.model_validate(data)
         except ValidationError as exc:
-            raise from_validation_error(exc)
+            raise from_validation_error(exc, data=data)
 
     def _run(self, request: Request, settings: Settings, lang: str, raw: bytes | None) -> Response:
         from web.auth.sessions import authenticate  # late: sessions imports the models

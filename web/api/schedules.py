@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from callplan import schedules as evaluation
 from web import clock, i18n
-from web.domain import references
+from web.domain import references, stored_rows
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.api.routing import api
@@ -37,7 +37,7 @@ from web.scoping import get_owned
 # ends of datetime's range
 _YEARS = range(1970, 2200)
 # "+02:00" typed into a URL unescaped arrives as " 02:00" (a "+" in a query string means a space)
-_SPACE_FOR_PLUS = re.compile(r"^(\d{4}-\d{2}-\d{2}T[\d:.,]+) (\d{2}(?::?\d{2})?)$")
+_SPACE_FOR_PLUS = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)\Z")
 _INSTANT_HINT = "must be an ISO 8601 instant with a UTC offset, such as 2026-03-30T08:30:00+02:00"
 
 
@@ -67,7 +67,12 @@ def warnings_for(ctx, periods: list) -> list[ScheduleWarning]:
 
 
 def _public(ctx, row: TimeSchedule) -> TimeSchedulePublic:
-    return TimeSchedulePublic(id=row.id, name=row.name, periods=row.periods, warnings=warnings_for(ctx, row.periods))
+    try:
+        warnings = warnings_for(ctx, row.periods)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        warnings = []  # periods stored in a shape that no longer validates: `problems` says so
+    return stored_rows.answer(TimeSchedulePublic, {"id": row.id, "name": row.name, "periods": row.periods, "warnings": warnings},
+                              *stored_rows.rules_for(TimeSchedule))
 
 
 weekly = Resource(

@@ -7,6 +7,7 @@ from typing import Optional
 from sqlmodel import Field, SQLModel, select
 
 from web.api.problems import Problem, field_problem
+from web.domain import stored_rows
 from web.api.feature_codes import ensure_feature_codes
 from web.api.routing import api
 from web.domain import numbers
@@ -42,17 +43,21 @@ def _get(ctx, tenant_id: int) -> Tenant:
     return tenant
 
 
+def _public(tenant: Tenant):
+    return stored_rows.answer(TenantPublic, tenant, *stored_rows.rules_for(Tenant))
+
+
 def list_tenants(ctx):
     """Every tenant on the platform."""
-    return [TenantPublic.model_validate(row, from_attributes=True) for row in ctx.db.exec(select(Tenant).order_by(Tenant.id)).all()]
+    return [_public(row) for row in ctx.db.exec(select(Tenant).order_by(Tenant.id)).all()]
 
 
 def create_tenant(ctx, body: TenantCreate):
     """Create a company and its first admin, who gets a welcome mail to choose a password."""
-    from web.validation import _email
+    from callplan.text import email_address
 
     try:
-        admin_email = _email(body.admin_email)
+        admin_email = email_address(body.admin_email)
     except ValueError as exc:
         raise field_problem(422, "invalid", "/admin_email", str(exc))
     _check_domain(ctx, body.sip_domain)
@@ -70,12 +75,12 @@ def create_tenant(ctx, body: TenantCreate):
     ctx.db.flush()
     ensure_feature_codes(ctx.db, tenant.id)  # *97, *98, ... from the first call on
     links.issue(ctx, admin, "welcome")
-    return TenantPublic.model_validate(tenant, from_attributes=True)
+    return _public(tenant)
 
 
 def get_tenant(ctx, id: int):
     """One tenant."""
-    return TenantPublic.model_validate(_get(ctx, id), from_attributes=True)
+    return _public(_get(ctx, id))
 
 
 def update_tenant(ctx, body: TenantUpdate, id: int):
@@ -87,12 +92,12 @@ def update_tenant(ctx, body: TenantUpdate, id: int):
         numbers.require_caller_id(ctx.db, tenant.id, body.company_number, "/company_number")
     apply_update(tenant, body)
     ctx.db.add(tenant)
-    return TenantPublic.model_validate(tenant, from_attributes=True)
+    return _public(tenant)
 
 
 def own_tenant(ctx):
     """The caller's own company."""
-    return TenantPublic.model_validate(_get(ctx, ctx.tenant_id), from_attributes=True)
+    return _public(_get(ctx, ctx.tenant_id))
 
 
 def update_own_tenant(ctx, body: TenantSettingsUpdate):
@@ -102,7 +107,7 @@ def update_own_tenant(ctx, body: TenantSettingsUpdate):
         numbers.require_caller_id(ctx.db, tenant.id, body.company_number, "/company_number")
     apply_update(tenant, body)
     ctx.db.add(tenant)
-    return TenantPublic.model_validate(tenant, from_attributes=True)
+    return _public(tenant)
 
 
 routes = [

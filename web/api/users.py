@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import select
 
-from web.domain import forwarding_loops, references
+from web.domain import forwarding_loops, references, stored_rows
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.models import Account
@@ -88,11 +88,11 @@ def _lookups(ctx) -> tuple[dict, dict]:
 
 def _public(ctx, user: PbxUser) -> PbxUserPublic:
     numbers, boxes = _lookups(ctx)
-    return PbxUserPublic.model_validate({
+    return stored_rows.answer(PbxUserPublic, {
         **user.model_dump(),
         "direct_number": numbers.get(user.id),
         "voicemail_box_id": boxes.get(user.id),
-    })
+    }, *stored_rows.rules_for(PbxUser))
 
 
 def _before_delete(ctx, user: PbxUser) -> None:

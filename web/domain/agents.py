@@ -37,7 +37,7 @@ API_WORDS = {word: key for key, word in STATUS_WORDS.items()}
 EXPIRY_GRACE = timedelta(seconds=60)
 ESL_TIMEOUT = 2.0  # a web request waits at most this long for FreeSWITCH
 
-_AGENT_NAME = re.compile(r"^u(\d{1,18})@([a-z0-9.-]{1,253})$")
+_AGENT_NAME = re.compile(r"^u([0-9]{1,18})@([a-z0-9.-]{1,253})\Z")
 
 
 def agent_name(user_id: int, domain: str) -> str:

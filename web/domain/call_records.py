@@ -51,7 +51,7 @@ PUBLIC_CONTEXT = "public"  # where carriers' calls arrive (freeswitch/sip_profil
 EXTERNAL_PROFILE = "external"
 MAX_INTERNAL_LENGTH = 6  # extensions are at most 4 digits; feature codes like *98 and *21201 stay internal
 DEFAULT_COUNTRY = "NL"
-_AGENT = re.compile(r"^u(\d+)@")  # mod_callcenter agent names: u<user id>@<domain> (web.xml_curl.configuration)
+_AGENT = re.compile(r"^u([0-9]{1,18})@")  # mod_callcenter agent names: u<user id>@<domain> (web.xml_curl.configuration)
 _DIGITS = re.compile(r"[\s\-./()]")
 
 

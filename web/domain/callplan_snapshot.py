@@ -20,12 +20,14 @@ from callplan.objects import (
     CompanyInfo,
     DepartmentInfo,
     DeviceInfo,
+    FeatureCodeInfo,
     HolidayInfo,
     IvrMenuInfo,
     PlanInfo,
     QueueInfo,
     RingGroupInfo,
     ScheduleInfo,
+    Skipped,
     TenantObjects,
     UserInfo,
     VoicemailBoxInfo,
@@ -47,7 +49,9 @@ from web.models.ring_group_state import RingGroupState
 from web.models.schedule import HolidaySchedule, TimeSchedule
 from web.models.voicemail_box import VoicemailBox
 from web.domain import numbers
+from web.domain.problems import from_validation_error
 from web.domain.references import Use
+from web.domain.stored_rows import row_problems
 from web.scoping import scoped
 
 log = logging.getLogger("web.callplans")
@@ -124,18 +128,85 @@ def _country(company_number: Optional[str]) -> str:
     return CompanyInfo().country
 
 
-def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber]) -> dict[int, UserInfo]:
+def _label(row) -> str:
+    for names in (("first_name", "last_name"), ("name",), ("sip_username",), ("number",), ("function",)):
+        values = [str(getattr(row, name, "") or "") for name in names]
+        if any(values):
+            return " ".join(v for v in values if v)[:100]
+    return ""
+
+
+class _Checker:
+    """Builds the snapshot's pieces row by row: a row that no longer validates (its stored values against
+    the API's rules, web.domain.stored_rows, or against what the engine needs, callplan.objects) is left
+    out, logged and listed, so one bad row never takes the company's directory or dialplan down."""
+
+    def __init__(self, tenant_id: int):
+        self.tenant_id = tenant_id
+        self.skipped: list[Skipped] = []
+
+    def skip(self, kind: str, row_id, name: str, found: list[dict], object_kept: bool = False) -> None:
+        first = found[0]
+        self.skipped.append(Skipped(kind=kind, id=row_id, name=name, pointer=first["pointer"],
+                                    message=first["message"], object_kept=object_kept))
+        log.warning("tenant %s: %s %s %s: stored %s no longer valid (%s)", self.tenant_id, kind, row_id,
+                    "kept without that value" if object_kept else "left out of calls", first["pointer"], first["message"])
+
+    def usable(self, kind: str, rows: list) -> list:
+        """The rows that still pass the API's rules."""
+        kept = []
+        for row in rows:
+            found = row_problems(row)
+            if found:
+                self.skip(kind, row.id, _label(row), found)
+            else:
+                kept.append(row)
+        return kept
+
+    def each(self, kind: str, rows: list, build) -> dict:
+        """id -> build(row) for every usable row the engine's own shape takes."""
+        built = {}
+        for row in self.usable(kind, rows):
+            try:
+                built[row.id] = build(row)
+            except ValidationError as exc:
+                self.skip(kind, row.id, _label(row), from_validation_error(exc).errors)
+        return built
+
+    def lenient(self, kind: str, model, data: dict, found: list[dict] = (), name: str = ""):
+        """`model` from `data` with each value at fault (in `found`, or refused by the model) left at the
+        field's default: a company setting cannot be left out the way an object can. A value still refused
+        that has no default fails the whole snapshot."""
+        data, errors = dict(data), list(found)
+
+        def droppable(error) -> Optional[str]:
+            field = error["pointer"].split("/")[1] if error["pointer"].startswith("/") else ""
+            known = model.model_fields.get(field)
+            return field if field in data and known is not None and not known.is_required() else None
+
+        while True:
+            for error in errors:
+                self.skip(kind, None, name, [error], object_kept=True)
+                data.pop(droppable(error) or "", None)
+            try:
+                return model.model_validate(data)
+            except ValidationError as exc:
+                errors = from_validation_error(exc).errors
+                if not any(droppable(error) for error in errors):
+                    raise
+
+
+def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], check: _Checker) -> dict[int, UserInfo]:
     personal_box = {box.user_id: box.id for box in boxes if box.user_id is not None}
     direct = {}  # user id -> the public number routed to the user
     for did in held:
         if (did.destination or {}).get("type") == "user":
             direct.setdefault(did.destination.get("id"), did.number)
-    return {u.id: UserInfo(id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(),
-                           forwarding=u.forwarding, anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd,
-                           voicemail_box_id=personal_box.get(u.id), caller_id_mode=u.caller_id_mode,
-                           withhold_caller_id=u.withhold_caller_id, department_id=u.department_id,
-                           direct_number=direct.get(u.id), night_mode=u.night_mode)
-            for u in _rows(db, PbxUser, tenant_id)}
+    return check.each("user", _rows(db, PbxUser, tenant_id), lambda u: UserInfo(
+        id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
+        anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
+        caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, department_id=u.department_id,
+        direct_number=direct.get(u.id), night_mode=u.night_mode))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
@@ -162,18 +233,22 @@ def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedC
 
 
 def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
+    check = _Checker(tenant_id)
     tenant = db.get(Tenant, tenant_id)
-    boxes = _rows(db, VoicemailBox, tenant_id)
+    boxes = check.usable("voicemail_box", _rows(db, VoicemailBox, tenant_id))
     settings_row = db.exec(scoped(CompanySettings, tenant_id)).first()
-    company = CompanyInfo.model_validate(settings_row.model_dump() if settings_row is not None else {})
-    company.country = _country(tenant.company_number)
+    company = check.lenient("company", CompanyInfo, settings_row.model_dump() if settings_row is not None else {},
+                            row_problems(settings_row) if settings_row is not None else [])
     states = _rows(db, RingGroupState, tenant_id)
-    held, departments = _rows(db, PhoneNumber, tenant_id), _rows(db, Department, tenant_id)
+    held = check.usable("phone_number", _rows(db, PhoneNumber, tenant_id))
+    departments = check.usable("department", _rows(db, Department, tenant_id))
     extensions = {}
     for number in _rows(db, InternalNumber, tenant_id):
         kind = number.owner_kind
         extensions[number.number] = f"{PLAN_OWNER}:{number.owner_id}" if kind == PLAN_OWNER else kind
-    return TenantObjects(
+    codes = check.each("feature_code", [f for f in _rows(db, FeatureCode, tenant_id) if f.enabled and f.code],
+                       lambda f: FeatureCodeInfo(function=f.function, code=f.code))
+    objects = check.lenient("company", TenantObjects, dict(
         tenant_id=tenant_id,
         domain=tenant.sip_domain,
         timezone=tenant.timezone,
@@ -181,25 +256,30 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         company_number=tenant.company_number,
         caller_ids=caller_ids(tenant, held, _rows(db, VerifiedCallerId, tenant_id), departments),
         company=company,
-        departments={d.id: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)
-                     for d in departments},
-        feature_codes={f.function: f.code for f in _rows(db, FeatureCode, tenant_id) if f.enabled and f.code},
-        pickup_groups={g.id: list(g.members) for g in _rows(db, PickupGroup, tenant_id)},
-        users=_users(db, tenant_id, boxes, held),
-        devices={d.id: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id)
-                 for d in _rows(db, Device, tenant_id)},
-        ring_groups={g.id: RingGroupInfo.model_validate(g.model_dump()) for g in _rows(db, RingGroup, tenant_id)},
-        queues={q.id: QueueInfo.model_validate(q.model_dump()) for q in _rows(db, CallQueue, tenant_id)},
-        ivr_menus={m.id: IvrMenuInfo.model_validate(m.model_dump()) for m in _rows(db, IvrMenu, tenant_id)},
-        voicemail_boxes={b.id: VoicemailBoxInfo.model_validate(b.model_dump()) for b in boxes},
-        schedules={s.id: ScheduleInfo(id=s.id, name=s.name, periods=s.periods) for s in _rows(db, TimeSchedule, tenant_id)},
-        holidays={h.id: HolidayInfo(id=h.id, name=h.name, entries=h.entries) for h in _rows(db, HolidaySchedule, tenant_id)},
-        audio={a.id: AudioInfo(id=a.id, name=a.name) for a in _rows(db, AudioFile, tenant_id)},
+        departments=check.each("department", departments,
+                               lambda d: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)),
+        feature_codes={code.function: code.code for code in codes.values()},
+        pickup_groups={g.id: list(g.members) for g in check.usable("pickup_group", _rows(db, PickupGroup, tenant_id))},
+        users=_users(db, tenant_id, boxes, held, check),
+        devices=check.each("device", _rows(db, Device, tenant_id),
+                           lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id)),
+        ring_groups=check.each("ring_group", _rows(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
+        queues=check.each("queue", _rows(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
+        ivr_menus=check.each("ivr_menu", _rows(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
+        voicemail_boxes=check.each("voicemail_box", boxes, lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
+        schedules=check.each("schedule", _rows(db, TimeSchedule, tenant_id),
+                             lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
+        holidays=check.each("holiday_schedule", _rows(db, HolidaySchedule, tenant_id),
+                            lambda h: HolidayInfo(id=h.id, name=h.name, entries=h.entries)),
+        audio=check.each("audio", _rows(db, AudioFile, tenant_id), lambda a: AudioInfo(id=a.id, name=a.name)),
         plans=_plans(db, tenant_id),
         extensions=extensions,
         last_answered={row.ring_group_id: row.last_answered_index for row in states if row.last_answered_index is not None},
         idle_since={key: at for row in states for key, at in row.last_call_at.items()},
-    )
+    ), row_problems(tenant), tenant.name)
+    objects.company.country = _country(objects.company_number)
+    objects.skipped = check.skipped
+    return objects
 
 
 # --- who uses what (web.domain.references EXTRA_FINDERS) ----------------------------------------------

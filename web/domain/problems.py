@@ -73,11 +73,42 @@ def _message(error: dict) -> str:
     return message.removeprefix("Value error, ")
 
 
-def from_validation_error(exc: ValidationError, prefix: tuple = ()) -> Problem:
-    errors = [
-        {"pointer": pointer(prefix + tuple(error["loc"])), "code": error["type"], "message": _message(error)}
-        for error in exc.errors(include_url=False)
-    ]
+def document_pointer(data: Any, loc: tuple) -> str:
+    """A pydantic error location as a JSON pointer into `data`. A union told apart by `type` (call-plan
+    steps, fallback destinations) puts that tag into the location ("/steps/0/queue/queue"); it is no
+    field, so it is dropped by walking the data alongside (once per object: a user step's tag and its
+    `user` field have the same name)."""
+    parts: list = []
+    current, tag_dropped = data, False
+    for part in loc:
+        if isinstance(current, dict) and not tag_dropped and current.get("type") == part:
+            tag_dropped = True
+            continue
+        if isinstance(part, str) and part.startswith(("function-", "literal[")):
+            continue
+        parts.append(part)
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            current = current[part]
+        else:
+            current = None
+        tag_dropped = False
+    return pointer(parts)
+
+
+def from_validation_error(exc: ValidationError, prefix: tuple = (), data: Any = None) -> Problem:
+    """422 naming every field at fault; with the `data` that was validated, union tags are left out of
+    the pointers. An unknown field is told in the router's words."""
+    errors = []
+    for error in exc.errors(include_url=False):
+        loc = prefix + tuple(error["loc"])
+        unknown = error["type"] == "extra_forbidden"
+        errors.append({
+            "pointer": document_pointer(data, loc) if data is not None else pointer(loc),
+            "code": "unknown_field" if unknown else error["type"],
+            "message": "is not a field of this object" if unknown else _message(error),
+        })
     return Problem(422, "invalid", errors=errors)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlmodel import Field
 
-from web.models.base import TenantOwned, created_at_field
+from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Name
 
 
@@ -56,7 +56,7 @@ class AudioUpdate(BaseModel):
     name: Optional[AudioName] = None
 
 
-class AudioPublic(BaseModel):
+class AudioPublic(Checked):
     id: int
     name: str
     original_filename: str

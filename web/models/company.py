@@ -9,7 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import Name, nullable_json_field
 from web.validation import E164, CompanyNumber
 
@@ -110,7 +110,7 @@ class CompanyUpdate(BaseModel):
     max_agents_on_break: Optional[int] = PField(default=None, ge=0, le=10000)  # null in the body: no limit
 
 
-class CompanyPublic(BaseModel):
+class CompanyPublic(Checked):
     company_name: str
     company_number: Optional[str]
     show_company_name: bool
@@ -148,5 +148,5 @@ class DepartmentUpdate(SQLModel):
     caller_id_number: Optional[CompanyNumber] = None
 
 
-class DepartmentPublic(DepartmentBase):
+class DepartmentPublic(DepartmentBase, Checked):
     id: int

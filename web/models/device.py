@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from web.models.base import TenantOwned, created_at_field
+from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Name
 
 Brand = Literal["yealink", "polycom", "snom", "grandstream", "cisco_spa", "panasonic", "generic"]
@@ -50,7 +50,7 @@ def catalogue_model(brand: str, model: str) -> str | None:
 _MAC = re.compile(
     r"^(?:[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}"  # 00:15:65:aa:bb:cc, 00-15-65-aa-bb-cc
     r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}"  # 0015.65aa.bbcc (Cisco)
-    r"|[0-9a-f]{12})$",  # 001565aabbcc
+    r"|[0-9a-f]{12})\Z",  # 001565aabbcc
     re.IGNORECASE,
 )
 
@@ -75,7 +75,7 @@ MacAddress = Annotated[str, PField(max_length=20), AfterValidator(normalise_mac)
 
 # --- SIP credentials ------------------------------------------------------------------------------
 
-_SIP_USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
+_SIP_USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}\Z")
 
 
 def _sip_username(value: str) -> str:
@@ -186,7 +186,7 @@ class DeviceUpdate(BaseModel):
     hot_desking: Optional[bool] = None
 
 
-class DevicePublic(DeviceFields):
+class DevicePublic(DeviceFields, Checked):
     """Never the SIP or provisioning password, nor their sealed forms."""
 
     id: int

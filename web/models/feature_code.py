@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 
 Function = Literal[
     "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
@@ -45,7 +45,7 @@ class FeatureCodeUpdate(BaseModel):
     enabled: Optional[bool] = None
 
 
-class FeatureCodePublic(SQLModel):
+class FeatureCodePublic(SQLModel, Checked):
     id: int
     function: Function
     code: str

@@ -14,7 +14,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import Extension, Name, json_field, nullable_json_field
 
 KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
@@ -133,7 +133,7 @@ class IvrMenuUpdate(BaseModel):
     _check_keys = field_validator("keys")(_keys)
 
 
-class IvrMenuPublic(IvrMenuFields):
+class IvrMenuPublic(IvrMenuFields, Checked):
     id: int
     keys: dict[str, KeyAction]
     reception: Optional[Destination]

@@ -10,7 +10,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references, external_number
-from web.models.base import TenantOwned, created_at_field
+from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Extension, Name, json_field
 from web.validation import Email, Language
 
@@ -145,7 +145,7 @@ class PbxUserUpdate(BaseModel):
     direct_number: Optional[str] = None
 
 
-class PbxUserPublic(PbxUserFields):
+class PbxUserPublic(PbxUserFields, Checked):
     id: int
     forwarding: Forwarding
     anywhere: Anywhere

@@ -18,7 +18,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references
-from web.models.base import TenantOwned, created_at_field
+from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import nullable_json_field
 from web.validation import E164
 
@@ -63,7 +63,7 @@ class PhoneNumberUpdate(BaseModel):
     destination: Optional[Destination] = None
 
 
-class PhoneNumberPublic(SQLModel):
+class PhoneNumberPublic(SQLModel, Checked):
     id: int
     number: str
     label: str

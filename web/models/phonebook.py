@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from web.destinations import external_number
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 
 # Bidi overrides/isolates can make a name display as something else ("Trojan source").
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -79,5 +79,5 @@ class ContactUpdate(BaseModel):
     note: Optional[Note] = None
 
 
-class ContactPublic(ContactFields):
+class ContactPublic(ContactFields, Checked):
     id: int

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 from pydantic import BaseModel, ConfigDict, Field as PField, StrictInt
 from sqlmodel import Field, SQLModel
 
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import json_field
 from web.models.phonebook import PlainName
 
@@ -45,6 +45,6 @@ class PickupGroupUpdate(BaseModel):
     members: Optional[list[MemberId]] = PField(default=None, max_length=MAX_MEMBERS)
 
 
-class PickupGroupPublic(PickupGroupFields):
+class PickupGroupPublic(PickupGroupFields, Checked):
     id: int
     members: list[int]

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import Extension, Name, json_field
 
 # Exactly mod_callcenter's names (src/mod/applications/mod_callcenter).
@@ -65,6 +65,6 @@ class QueueUpdate(BaseModel):
     tiers: Optional[list[Tier]] = None
 
 
-class QueuePublic(QueueFields):
+class QueuePublic(QueueFields, Checked):
     id: int
     tiers: list[Tier]

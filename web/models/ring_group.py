@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references, external_number
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import Extension, Name, json_field, nullable_json_field
 
 Strategy = Literal["simultaneous", "fixed_order", "circular", "uniform", "memory_hunt"]
@@ -86,7 +86,7 @@ class RingGroupUpdate(BaseModel):
     night_destination: Optional[Destination] = None
 
 
-class RingGroupPublic(RingGroupFields):
+class RingGroupPublic(RingGroupFields, Checked):
     id: int
     members: list[RingGroupMember]
     forward_after: Optional[Destination]

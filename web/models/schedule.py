@@ -36,13 +36,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, Str
 from sqlmodel import Field, SQLModel
 
 from callplan.schedules import MAX_CLOSURE_DAYS, parse_time
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import json_field
 
 MAX_PERIODS = 100
 MAX_ENTRIES = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -150,7 +150,7 @@ class ScheduleWarning(BaseModel):
     message: str  # in the caller's language
 
 
-class TimeSchedulePublic(TimeScheduleFields):
+class TimeSchedulePublic(TimeScheduleFields, Checked):
     id: int
     periods: list[Period]
     warnings: list[ScheduleWarning] = []
@@ -178,6 +178,6 @@ class HolidayScheduleUpdate(BaseModel):
     entries: Optional[list[HolidayEntry]] = PField(default=None, max_length=MAX_ENTRIES)
 
 
-class HolidaySchedulePublic(HolidayScheduleFields):
+class HolidaySchedulePublic(HolidayScheduleFields, Checked):
     id: int
     entries: list[HolidayEntry]

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from web.models.base import created_at_field
+from web.models.base import Checked, created_at_field
 from web.validation import CompanyNumber, Language, SipDomain, TimeZoneName
 
 
@@ -47,6 +47,6 @@ class TenantUpdate(SQLModel):
     require_2fa: Optional[bool] = None
 
 
-class TenantPublic(TenantBase):
+class TenantPublic(TenantBase, Checked):
     id: int
     created_at: datetime

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from web.models.base import TenantOwned
+from web.models.base import Checked, TenantOwned
 from web.models.fields import Extension, Name
 from web.validation import Email
 
@@ -63,7 +63,7 @@ class VoicemailBoxUpdate(BaseModel):
     pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
 
 
-class VoicemailBoxPublic(VoicemailBoxFields):
+class VoicemailBoxPublic(VoicemailBoxFields, Checked):
     id: int
     kind: Literal["personal", "company"]
     user_id: Optional[int]

@@ -121,7 +121,8 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["Ten
         objects = snapshot(db, tenant_id, settings)
         published = published_documents(db, tenant_id)
         active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
-        numbers = db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all()
+        left_out = {item.id for item in objects.skipped if item.kind == "phone_number"}
+        numbers = [n for n in db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all() if n.id not in left_out]
     base, valid_until = compile_base(objects, at)
     segments: list[Segment] = []
     answered: set[str] = set()
@@ -133,7 +134,12 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["Ten
             # for the other plans and the base dialplan.
             log.warning("call plan %s version %s no longer parses; left out of the dialplan", plan_id, version.version)
             continue
-        compilation = compile_plan(plan, plan_id, version.version, objects, at)
+        try:
+            compilation = compile_plan(plan, plan_id, version.version, objects, at)
+        except Exception:
+            # a plan that cannot be compiled (a bug, or objects that changed under it) costs only itself
+            log.exception("call plan %s version %s could not be compiled; left out of the dialplan", plan_id, version.version)
+            continue
         segments += compilation.segments
         answered.update(plan.numbers)
         valid_until = cache.earliest(valid_until, compilation.valid_until)

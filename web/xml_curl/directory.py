@@ -134,8 +134,10 @@ def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
     """Every name of the tenant's directory, as its finished document."""
     with session_scope(engine) as db:
         objects = snapshot(db, tenant_id, settings)
-        devices = db.exec(scoped(Device, tenant_id).order_by(Device.id)).all()
-        boxes = db.exec(scoped(VoicemailBox, tenant_id).order_by(VoicemailBox.id)).all()
+        # rows the snapshot left out (a stored value no longer valid) get no entry: the others still do
+        devices = [d for d in db.exec(scoped(Device, tenant_id).order_by(Device.id)).all() if d.id in objects.devices]
+        boxes = [b for b in db.exec(scoped(VoicemailBox, tenant_id).order_by(VoicemailBox.id)).all()
+                 if b.id in objects.voicemail_boxes]
     domain = objects.domain
     parts: dict[str, _Parts] = defaultdict(_Parts)
     phones_of = defaultdict(list)

@@ -17,14 +17,14 @@ from web.demo import one_time_password
 from web.domain import audit
 from web.models import Account
 from web.settings import Settings, get_settings
-from web.validation import _email
+from callplan.text import email_address
 
 
 def make_operator(engine, settings: Settings, email: str) -> tuple[str, str]:
     """Create the operator `email`, or give that operator a new one-time password (and lift a lockout
     after wrong passwords); returns (login, password). Raises ValueError for an address that is not one,
     or that a company's account uses."""
-    email = _email(email)
+    email = email_address(email)
     password = one_time_password()
     with session_scope(engine, audit.SYSTEM) as db:
         account = db.exec(select(Account).where(Account.email == email, Account.tenant_id.is_(None))).first()

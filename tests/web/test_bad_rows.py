@@ -90,6 +90,7 @@ def test_bad_rows_of_every_kind_the_calls_use(fs, admin, db, company):
     domain = admin.tenant.sip_domain
     box = admin.create("/api/voicemail-boxes", name="Sales box", extension="400", pin="1234")
     queue = admin.create("/api/queues", name="Support", extension="500")
+    admin.number("+31201234568")
     department = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")
     lobby = admin.create("/api/devices", name="Lobby")
     codes = admin.client.get("/api/feature-codes").json()

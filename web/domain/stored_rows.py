@@ -96,7 +96,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
     from web.models.feature_code import FeatureCode, FeatureCodeUpdate
     from web.models.ivr_menu import IvrMenu, IvrMenuCreate, IvrMenuUpdate
     from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserUpdate
-    from web.models.phone_number import PhoneNumber, PhoneNumberCreate, PhoneNumberUpdate
+    from web.models.phone_number import PhoneNumber, PhoneNumberUpdate
     from web.models.pickup_group import PickupGroup, PickupGroupCreate, PickupGroupUpdate
     from web.models.queue import CallQueue, QueueCreate, QueueUpdate
     from web.models.ring_group import RingGroup, RingGroupCreate, RingGroupUpdate
@@ -124,7 +124,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
         AudioFile: (AudioUpdate,),
         FeatureCode: (FeatureCodeUpdate,),
         PickupGroup: (PickupGroupCreate, PickupGroupUpdate),
-        PhoneNumber: (PhoneNumberCreate, PhoneNumberUpdate),
+        PhoneNumber: (PhoneNumberUpdate,),
         CompanySettings: (CompanyUpdate,),
         Tenant: (TenantUpdate,),
     }

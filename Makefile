@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# `make test`: test processes side by side (pytest-xdist); auto is one per core, 0 runs every test in one.
+TEST_WORKERS ?= auto
 
 .PHONY: run test setup migrate clean
 
@@ -27,8 +29,10 @@ migrate: setup
 run: setup
 	@$(BIN)/python -m web
 
+# -rs: every skipped test is listed with its reason. Tests are spread over the processes module by
+# module; the FreeSWITCH tests all run in one (tests/conftest.py says why).
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -rs -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -225,6 +225,35 @@ def db(app):
     return open_session
 
 
+# --- running side by side (`make test`: pytest-xdist) ------------------------------------------------
+
+FREESWITCH_TESTS = "tests/freeswitch/"
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, asked only when tests run side by side
+def pytest_xdist_make_scheduler(config, log):
+    """Each test process takes whole modules: a module's tests share its module-scoped fixtures (a live
+    server, a browser, a FreeSWITCH) and may build on each other. The FreeSWITCH tests (tests/freeswitch/)
+    are one unit, run one after another in one process: they make SIP calls with timeouts, and two
+    FreeSWITCH, their SIPp phones and bridges at once would be what a loaded machine cannot time well.
+    (A FreeSWITCH elsewhere, such as test_brute_force's, still finds its ports free: the harness's
+    switches check each RTP port before using it, and each process picks SIP ports from its own range.)
+    Everything else is apart already: each process has its own temporary folder and PostgreSQL
+    database, and every server a test starts listens on a free port.
+
+    Not xdist's `xdist_group` marks: with pytest 9.2 they group nothing (pytest-xdist issue 1386)."""
+    if config.getvalue("dist") != "load":  # the default with -n; another --dist chosen by hand wins
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return FREESWITCH_TESTS if module.startswith(FREESWITCH_TESTS) else module
+
+    return ByModule(config, log)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -86,13 +86,24 @@ def _free(port: int, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)) -> bool:
 _taken: set[int] = set()
 
 
+def _port_range() -> range:
+    """10000-16000, or this test process's own share of it when tests run side by side (pytest-xdist
+    names the process gw0, gw1, ...): two processes never pick the same port between checking it and
+    binding it."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    share = (16000 - 10000) // max(count, 1) // 4 * 4
+    return range(10000 + index * share, 10000 + (index + 1) * share, 4)
+
+
 def free_ports(count: int = 1) -> int:
     """The first of `count` consecutive ports free for UDP and TCP (SIP and SIPp media use both or a
     run of ports); never one handed out before in this process. Below FreeSWITCH's RTP range (16384 up)
     and below the kernel's ephemeral range (32768 up here): a port from that range, free when checked,
     can be taken a moment later by any process's outgoing connection before FreeSWITCH binds it."""
+    ports = _port_range()
     for _ in range(2000):
-        first = random.randrange(10000, 16000, 4)
+        first = random.choice(ports)
         run = range(first, first + count)
         if not _taken.intersection(run) and all(_free(port) for port in run):
             _taken.update(run)
@@ -380,8 +391,10 @@ class FreeSwitch(SwitchProcess):
         configuration = _sub(root, "section", name="configuration")
 
         switch = _sub(configuration, "configuration", name="switch.conf")
+        # the port allocator checks an RTP port is free before using it: other FreeSWITCH may run
         _params(switch, "settings", max_sessions=100, sessions_per_second=100, loglevel="debug",
-                rtp_start_port=20000, rtp_end_port=29998, dialplan_timestamps="false")
+                rtp_start_port=20000, rtp_end_port=29998, rtp_port_usage_robustness="true",
+                dialplan_timestamps="false")
 
         modules = _sub(_sub(configuration, "configuration", name="modules.conf"), "modules")
         for module in self.modules:

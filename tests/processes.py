@@ -10,6 +10,10 @@ from pathlib import Path
 
 from tests.conftest import free_port
 
+# How long a process a test starts (a bridge, the app) may take to get going, or to come back, on a
+# loaded machine: a limit on waiting for it, never a sleep, so a quick start costs nothing.
+STARTUP_SECONDS = 60
+
 
 def own_env(folder: Path) -> dict[str, str]:
     """CALLPLAN_* settings for a process a test starts: its files under `folder` and free ports, never the
@@ -49,7 +53,7 @@ class OutputWatch:
         with self._changed:
             return "".join(self._lines)
 
-    def wait_for(self, text: str, timeout: float = 30) -> bool:
+    def wait_for(self, text: str, timeout: float = STARTUP_SECONDS) -> bool:
         """True once a line holding `text` has come; False when the output ends or `timeout` seconds pass
         without one."""
 

@@ -22,6 +22,7 @@ from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixture
     MAIN_NUMBER, carrier_call, demo, expected_marks, far_end, fs, fs_env, needs_freeswitch, saturday_morning,
     server, work,
 )
+from tests.processes import STARTUP_SECONDS
 from web import clock
 from web.models.bridge_status import BridgeStatus
 from web.models.call_record import CallRecord
@@ -49,7 +50,7 @@ def bridge(demo, fs, mailbox, work):
             row = db.exec(select(BridgeStatus).where(BridgeStatus.esl_address == f"127.0.0.1:{fs.esl_port}")).first()
             return row is not None and row.connected
     try:
-        assert wait_for(connected, 30), (work / "bridge.log").read_text()
+        assert wait_for(connected, STARTUP_SECONDS), (work / "bridge.log").read_text()
         yield process
     finally:
         process.terminate()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fs_bridge.esl_server import EslServer
-from tests.processes import OutputWatch, own_env
+from tests.processes import STARTUP_SECONDS, OutputWatch, own_env
 from web.settings import REPO_ROOT
 
 
@@ -37,11 +37,11 @@ def test_bridge_waits_for_freeswitch_then_connects_and_subscribes(tmp_path, stop
     stop_later(bridge)
     output = OutputWatch(bridge)
     # however long a loaded machine takes to start it, the bridge says it found nobody and goes on trying
-    assert output.wait_for("not answering", timeout=60), output.text()
+    assert output.wait_for("not answering"), output.text()
     assert bridge.poll() is None, "the bridge must keep running while FreeSWITCH is away"
     server = EslServer(password="s3cret", port=port)  # FreeSWITCH comes up on the port the bridge tries
     try:
-        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), timeout=15)
+        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), STARTUP_SECONDS)
         subscription = next(c for c in server.commands if c.startswith("event plain"))
         assert "CHANNEL_HANGUP_COMPLETE" in subscription and "callcenter::info" in subscription
     finally:
@@ -55,9 +55,9 @@ def test_bridge_reconnects_and_resubscribes_after_a_drop(tmp_path, stop_later):
     try:
         bridge = _bridge(server.port, tmp_path)
         stop_later(bridge)
-        assert server.wait_for(lambda: server.auths == 1, timeout=15)
+        assert server.wait_for(lambda: server.auths == 1, STARTUP_SECONDS)
         server.drop_clients()
-        assert server.wait_for(lambda: server.auths == 2, timeout=15)
+        assert server.wait_for(lambda: server.auths == 2, STARTUP_SECONDS)
         assert server.wait_for(lambda: sum(c.startswith("event plain") for c in server.commands) == 2, timeout=5)
     finally:
         server.close()
@@ -68,7 +68,7 @@ def test_bridge_keeps_retrying_on_a_wrong_password(tmp_path, stop_later):
     try:
         bridge = _bridge(server.port, tmp_path)
         stop_later(bridge)
-        assert server.wait_for(lambda: sum(c.startswith("auth ") for c in server.commands) >= 2, timeout=15)
+        assert server.wait_for(lambda: sum(c.startswith("auth ") for c in server.commands) >= 2, STARTUP_SECONDS)
         assert server.auths == 0 and bridge.poll() is None
     finally:
         server.close()

@@ -24,7 +24,7 @@ from fs_bridge.service import Bridge
 from tests.conftest import free_port
 from tests.fs_bridge.esl_server import EslServer
 from tests.fs_bridge.notice_support import email_event, hangup_event, make_plan
-from tests.processes import own_env
+from tests.processes import STARTUP_SECONDS, own_env
 from tests.web.factories_webhooks import make_webhook
 from web import clock
 from web.db import make_engine
@@ -276,7 +276,7 @@ def test_hangup_to_webhook_post_through_the_bridge_process_is_quick(database_url
     process = subprocess.Popen([sys.executable, "-m", "fs_bridge"], cwd=REPO_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), timeout=15)
+        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), STARTUP_SECONDS)
         latencies = []
         for n in range(20):
             sent = time.monotonic()

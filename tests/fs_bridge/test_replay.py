@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from fs_bridge.events import parse_plain
 from tests.fs_bridge.conftest import fixture_texts, rewrite
 from tests.fs_bridge.esl_server import EslServer
+from tests.processes import STARTUP_SECONDS
 from web.models.bridge_status import BridgeStatus
 from web.models.call_record import CallRecord
 from web.settings import REPO_ROOT
@@ -66,14 +67,14 @@ def test_replayed_stream_with_a_drop_stores_each_call_once(app, settings, admin)
     server = EslServer(password=PASSWORD)
     bridge = _bridge(settings, server.port)
     try:
-        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), 20)
+        assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), STARTUP_SECONDS)
         half = len(texts) // 2
         for text in texts[:half]:
             server.push_event(text)
         # the first call ended in the first half
         assert server.wait_for(lambda: len(_records(engine)) >= 1, 20), bridge.poll()
         server.drop_clients()  # FreeSWITCH goes away mid-stream...
-        assert server.wait_for(lambda: server.auths == 2, timeout=20)  # ...the bridge comes back
+        assert server.wait_for(lambda: server.auths == 2, STARTUP_SECONDS)  # ...the bridge comes back
         assert server.wait_for(lambda: sum(c.startswith("event plain") for c in server.commands) == 2, 5)
         for text in texts:  # and the whole stream arrives again, hangups included
             server.push_event(text)

@@ -3,10 +3,16 @@
 FreeSWITCH fires CUSTOM sofia::register_failure for every REGISTER or INVITE it answers 403 (wrong
 password, unknown user or domain), with the source address in `network-ip` and the account tried in
 `to-user`@`to-host`. settings.brute_force_failures of them from one address within
-brute_force_window_s seconds block that address: a blocked_address row (the tenant whose domain it
-tried, when known, sees it; the operator sees all), a "blocked" notice on the live feed, and
-`reloadacl`, which makes FreeSWITCH fetch acl.conf from the app (web/xml_curl/acl.py, built from the
-same rows). tick() lifts expired blocks the same way.
+brute_force_window_s seconds block that address: one blocked_address row for every company whose SIP
+domain it tried in the window (tenant None for domains of nobody; each company's admin sees its own
+row, the operator all), a "blocked" notice on the live feed, and `reloadacl`, which makes FreeSWITCH
+fetch acl.conf from the app (web/xml_curl/acl.py, built from the same rows). tick() lifts expired
+blocks the same way.
+
+FreeSWITCH's list is one for the whole switch: it refuses an address while any of its rows is active.
+So a company lifting its own row cannot open the address for the others it guessed at, and a guesser
+that is also a company's admin cannot lift its own block by making its last guess at its own domain:
+every company it tried holds a row.
 
 The sliding window lives in the bridge's memory: a restart forgets half-counted guesses, which costs an
 attacker's next window at most; blocks themselves are rows and survive.
@@ -33,27 +39,35 @@ MAX_TRACKED = 100_000  # addresses counted at once; a flood of spoofed sources m
 
 
 class Windows:
-    """Failure times per address, oldest first."""
+    """Failures per address, oldest first: (time, company tried or None, account tried)."""
 
     def __init__(self):
         self.times: dict[str, deque] = {}
 
-    def add(self, address: str, at: float, window_s: float) -> int:
+    def add(self, address: str, at: float, window_s: float, tenant_id=None, tried: str = "") -> int:
         times = self.times.get(address)
         if times is None:
             if len(self.times) >= MAX_TRACKED:
                 self.prune(at, window_s)
             times = self.times[address] = deque()
-        times.append(at)
-        while times and times[0] <= at - window_s:
+        times.append((at, tenant_id, tried))
+        while times and times[0][0] <= at - window_s:
             times.popleft()
         return len(times)
+
+    def tried(self, address: str) -> dict:
+        """Company (or None) -> (failures, the last account tried) of the address's window."""
+        found: dict = {}
+        for _, tenant_id, tried in self.times.get(address, ()):
+            count, _ = found.get(tenant_id, (0, ""))
+            found[tenant_id] = (count + 1, tried)
+        return found
 
     def forget(self, address: str) -> None:
         self.times.pop(address, None)
 
     def prune(self, now: float, window_s: float) -> None:
-        for address in [a for a, times in self.times.items() if not times or times[-1] <= now - window_s]:
+        for address in [a for a, times in self.times.items() if not times or times[-1][0] <= now - window_s]:
             del self.times[address]
         if len(self.times) >= MAX_TRACKED:  # still full: everyone is recent; start over
             self.times.clear()
@@ -94,32 +108,36 @@ def on_register_failure(ctx, event) -> None:
         return
     settings = ctx.settings
     now = clock.now()
-    count = windows(ctx.bridge).add(address, now.timestamp(), settings.brute_force_window_s)
-    if count < settings.brute_force_failures:
-        return
     realm = (event.get("to-host") or "").lower()
     tried = f"{event.get('to-user') or ''}@{realm}"[:100]
-    row = ctx.db.exec(select(BlockedAddress).where(BlockedAddress.address == address)).first()
-    if row is not None and is_active(row, now):
-        # still blocked (FreeSWITCH refuses it and says so): keep count, nothing new to announce
-        row.failures += 1
-        row.last_user = tried
-        ctx.db.add(row)
+    tenant_id = ctx.tenant_id(realm)
+    count = windows(ctx.bridge).add(address, now.timestamp(), settings.brute_force_window_s, tenant_id, tried)
+    if count < settings.brute_force_failures:
         return
-    if row is None:
-        row = BlockedAddress(address=address)
-    row.tenant_id = ctx.tenant_id(realm)
-    row.failures = count
-    row.last_user = tried
-    row.blocked_at = now
-    row.expires_at = now + timedelta(seconds=settings.brute_force_block_s) if settings.brute_force_block_s > 0 else None
-    row.lifted_at = None
-    ctx.db.add(row)
+    rows = {row.tenant_id: row for row in ctx.db.exec(select(BlockedAddress).where(BlockedAddress.address == address)).all()}
+    if any(is_active(row, now) for row in rows.values()):
+        # still blocked (FreeSWITCH refuses it and says so): keep count, nothing new to announce
+        own = rows.get(tenant_id)
+        if own is not None and is_active(own, now):
+            own.failures += 1
+            own.last_user = tried
+            ctx.db.add(own)
+        return
+    expires = now + timedelta(seconds=settings.brute_force_block_s) if settings.brute_force_block_s > 0 else None
+    blocked = []
+    for tried_tenant, (failures, last_user) in sorted(windows(ctx.bridge).tried(address).items(),
+                                                       key=lambda item: (item[0] is None, item[0] or 0)):
+        row = rows.get(tried_tenant) or BlockedAddress(address=address, tenant_id=tried_tenant)
+        row.failures, row.last_user = failures, last_user
+        row.blocked_at, row.expires_at, row.lifted_at = now, expires, None
+        ctx.db.add(row)
+        blocked.append(row)
     ctx.db.flush()
     windows(ctx.bridge).forget(address)
     log.warning("blocked %s after %d failed registrations (last tried %s)", address, count, tried)
-    # to the tenant whose domain it tried; tenant None reaches only the operator (web.live)
-    ctx.publish(row.tenant_id, "blocked", public(row))
+    for row in blocked:
+        # to the tenant whose domain it tried; tenant None reaches only the operator (web.live)
+        ctx.publish(row.tenant_id, "blocked", public(row))
     reload_acl(ctx)
 
 

@@ -231,7 +231,10 @@ async function startBlocks() {
         await api("DELETE", `/api/blocked-addresses/${button.dataset.lift}`);
         if (block) state.blocks.set(block.id, { ...block, lifted_at: new Date().toISOString(), active: false });
         drawBlocks();
-        status(t("ui.livepage.lifted", { address: block ? block.address : "" }));
+        // a company lifts its own block only: another company's (or the platform's) may still hold the address
+        const after = (await get("/api/blocked-addresses")).find((row) => row.id === Number(button.dataset.lift));
+        const key = after && after.still_blocked ? "ui.livepage.lifted_still_blocked" : "ui.livepage.lifted";
+        status(t(key, { address: block ? block.address : "" }));
       } catch (error) {
         showError(error, $("blocked-alert"));
       }

@@ -215,6 +215,28 @@ def db_tenant(rig):
     return make_tenant(db_factory, name="Acme", sip_domain=DOMAIN).id
 
 
+def test_a_guesser_at_several_companies_is_blocked_for_each_of_them(rig, db_tenant):
+    """Its last guess at its own company's domain must not make the block that company's alone (its
+    admin could lift it and guess on at the others): every company it tried holds a row."""
+    own = make_tenant(lambda: session_scope(rig.app.state.engine), name="Mine", sip_domain="mine.pbx.test").id
+    rig.send(*[failure(realm=DOMAIN, user=f"10{n}") for n in range(3)], failure(realm="nobody.example"),
+             failure(realm="mine.pbx.test", user="200"))
+    blocks = {block.tenant_id: block for block in rig.blocks()}
+    assert set(blocks) == {db_tenant, own, None}
+    assert [(blocks[t].address, blocks[t].failures, blocks[t].last_user) for t in (db_tenant, own, None)] == [
+        (ATTACKER, 3, f"102@{DOMAIN}"), (ATTACKER, 1, "200@mine.pbx.test"), (ATTACKER, 1, "1001@nobody.example")]
+    assert rig.denied() == [f"{ATTACKER}/32"] and rig.reloads() == 1
+    notices = {rig.feed_line()["tenant_id"] for _ in range(3)}
+    assert notices == {db_tenant, own, None}  # each company is told of its own row
+
+    with session_scope(rig.app.state.engine) as db:  # the guesser's company lifts its row
+        db.get(BlockedAddress, blocks[own].id).lifted_at = clock.now()
+    assert rig.denied() == [f"{ATTACKER}/32"]  # the others still block it on the whole switch
+    rig.send(*[failure(realm=DOMAIN) for _ in range(5)])
+    assert {b.tenant_id: b.lifted_at is None for b in rig.blocks()} == {db_tenant: True, own: False, None: True}
+    assert rig.reloads() == 1
+
+
 # --- on a real FreeSWITCH --------------------------------------------------------------------------------
 # What the ACL design rests on, checked on the switch itself rather than believed from its source: the
 # acl.conf the app serves is a list FreeSWITCH loads and `reloadacl` re-reads, and a phone entry with

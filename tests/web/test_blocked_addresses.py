@@ -114,6 +114,34 @@ def test_lifting_a_block_is_audited_and_freeswitch_reloads_its_acl(rig):
     assert operator.delete("/api/blocked-addresses/999999").status_code == 404
 
 
+def test_a_company_lifts_its_own_block_of_an_address_not_the_others(rig):
+    """One address guessed at both A's and B's domains is blocked by both: B lifting its block opens
+    nothing while A's holds (B's list says so, not by whom); the operator's lift opens it for all."""
+    shared = "203.0.113.77"
+    mine = make_block(rig.db, rig.app.state.settings, rig.b.id, address=shared)
+    theirs = make_block(rig.db, rig.app.state.settings, rig.a.id, address=shared)
+    nobodys = make_block(rig.db, rig.app.state.settings, None, address=shared)
+    admin_b = rig.browser("admin@b.test")
+    assert shared + "/32" in rig.denied()
+    assert admin_b.delete(f"/api/blocked-addresses/{theirs}").status_code == 404  # A's is not B's to lift
+    assert admin_b.delete(f"/api/blocked-addresses/{mine}").status_code == 204
+    assert shared + "/32" in rig.denied()  # A (and the platform) still block it
+    listed = {row["id"]: row for row in admin_b.get("/api/blocked-addresses").json()}
+    assert listed[mine]["active"] is False and listed[mine]["still_blocked"] is True
+    assert set(listed) == {rig.blocks["b"], mine} and listed[mine]["tenant_name"] is None  # not who
+    admin_a = rig.browser("admin@a.test")
+    seen = {row["id"]: row for row in admin_a.get("/api/blocked-addresses").json()}
+    assert seen[theirs]["active"] is True and seen[theirs]["still_blocked"] is True  # the platform's row too
+    operator = rig.browser("operator@platform.test")
+    assert operator.delete(f"/api/blocked-addresses/{nobodys}").status_code == 204
+    assert shared + "/32" not in rig.denied()
+    with rig.db() as session:
+        rows = session.exec(select(BlockedAddress).where(BlockedAddress.address == shared)).all()
+        assert all(row.lifted_at is not None for row in rows) and len(rows) == 3
+        lifts = session.exec(select(AuditEntry).where(AuditEntry.action == "blocked_address.lift")).all()
+        assert sorted(entry.tenant_id or 0 for entry in lifts) == sorted([rig.b.id, rig.a.id, 0])
+
+
 def test_a_lift_stands_when_freeswitch_is_away(rig, database_url, tmp_path):
     app = create_app(fast_settings(database_url, audio_dir=str(tmp_path / "audio2"), esl_port=free_port(),
                                    esl_password=ESL_PASSWORD))

@@ -422,3 +422,31 @@ def test_operator_sees_blocks_of_every_tenant_as_they_happen_and_lifts_one(bridg
     Screenshots("bridge-operator")(page, "blocks")
     watch.assert_clean()
     session.context.close()
+
+
+def test_an_admin_lifts_the_companys_block_and_is_told_the_platform_still_blocks_it(bridge_server, browser, db, feed):
+    from web.models import Tenant
+    from web.models.live import BlockedAddress
+
+    tenant = db.tenant_id()
+    # (a domain after the demo's: Db.tenant_id() answers the first)
+    [other] = db.add(Tenant(name="Another company", sip_domain="zz-another.pbx.test"))
+    [mine, _] = db.add(*(BlockedAddress(tenant_id=owner, address="198.51.100.66", failures=6, last_user="201@x",
+                                        blocked_at=now(), expires_at=now() + timedelta(hours=1)) for owner in (tenant, other)))
+    session = session_as(browser, bridge_server, db, "blocks-admin@demo.example.com", "admin")
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    page.goto(bridge_server.url("/live"))
+    page.wait_for_selector("body[data-ready=true]")
+    blocks = page.locator("#blocked-body")
+    expect(blocks.locator(f'[data-block="{mine}"]')).to_contain_text("198.51.100.66")
+    expect(blocks).not_to_contain_text("Another company")  # the other company's block is not shown
+    feed.wait_for_client()  # the blocks websocket's first message redraws the table: lift after it
+    page.wait_for_timeout(300)
+    blocks.get_by_role("button", name="Lift the block of 198.51.100.66").click()
+    blocks.get_by_role("button", name="Really lift 198.51.100.66?").click()
+    expect(blocks.locator(f'[data-block="{mine}"]')).to_have_count(0)
+    expect(page.locator("#page-status")).to_contain_text("the platform still blocks the address")
+    Screenshots("bridge-admin-lift")(page, "still-blocked")
+    watch.assert_clean()
+    session.context.close()

@@ -72,12 +72,12 @@ class QueueAgent(TenantOwned, table=True):
 
 
 class BlockedAddress(TenantOwned, table=True):
-    """An address blocked in FreeSWITCH's ACL after too many failed registrations. tenant_id is the
-    tenant whose domain it tried (None when it tried no known domain): that tenant's admin sees it, the
-    operator sees all."""
+    """An address blocked in FreeSWITCH's ACL after too many failed registrations, once per tenant whose
+    domain it tried (tenant None: domains of nobody). That tenant's admin sees and lifts its row, the
+    operator all; FreeSWITCH refuses the address while any of its rows is active (web/xml_curl/acl.py)."""
 
     __tablename__ = "blocked_address"
-    __table_args__ = (UniqueConstraint("address"),)
+    __table_args__ = (UniqueConstraint("address", "tenant_id", name="uq_blocked_address_address_tenant"),)
     __audit__ = False
 
     id: Optional[int] = Field(default=None, primary_key=True)

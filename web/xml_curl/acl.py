@@ -52,8 +52,9 @@ def cidr(address: str) -> str:
 def build(engine, settings, now: Optional[datetime] = None) -> bytes:
     now = now or clock.now()
     with session_scope(engine) as db:
-        # every tenant's blocks: an address is blocked for the whole switch, whichever domain it tried
-        addresses = db.exec(select(BlockedAddress.address).where(active_condition(now))
+        # every tenant's blocks: an address is refused on the whole switch while any tenant (or the
+        # operator, for domains of nobody) still blocks it; one tenant's lift opens it only when none does
+        addresses = db.exec(select(BlockedAddress.address).where(active_condition(now)).distinct()
                             .order_by(BlockedAddress.address)).all()
     document = Document("configuration")
     conf = document.child(document.section, "configuration", name=FILE,

@@ -31,6 +31,7 @@
 //   form.isDirty()     anything changed since it was filled or saved
 //   form.values()      the current values, by field name
 //   form.focusFirst()  focus the first field
+//   form.release()     stop guarding it (a form that goes away with its sheet)
 //   form.showProblem(error)   an ApiError: each errors[] item beside the field its pointer names (the
 //                      first segment: /members/2 -> members), aria-invalid + aria-describedby on the
 //                      control, focus on the first bad field in the form's order; the rest in the alert
@@ -266,7 +267,7 @@ export async function schemaForm({
   const markSaved = () => {
     saved = JSON.stringify(values());
   };
-  guardUnsaved(() => element.isConnected && isDirty());
+  const release = guardUnsaved(() => element.isConnected && isDirty());
 
   function showProblem(error) {
     const problem = error instanceof ApiError ? error : new ApiError(0, { title: t("ui.common.error") });
@@ -324,6 +325,7 @@ export async function schemaForm({
     values,
     markSaved,
     showProblem,
+    release,
     focusFirst: () => (drawn[0] ? drawn[0].focus() : element.querySelector("button").focus()),
   };
 }

@@ -15,7 +15,8 @@
 //                 class: "mono" }],
 //     rowHeader: "name",                   // the column whose cell is the row's header (default: first)
 //     name: (row) => row.name,             // what a row is called (the actions' labels)
-//     search: ["name", "number"],          // fields searched (paging "all"); true: the server's q; false: none
+//     search: ["name", "number"],          // fields searched here (paging "all"); true: sent as ?q= and the
+//                                          // server searches (any paging: the phonebook, call records); false: none
 //     sort: { key: "name", dir: "asc" },   // the first order
 //     pageSize: 25,
 //     actions: [{ label: "ui.kit.edit", named: "ui.kit.edit_named",   // button text; its aria-label {name}
@@ -195,11 +196,11 @@ export function listView({
 
   async function fetchPage() {
     const query = new URLSearchParams(Object.entries(params()).filter(([, value]) => value !== null && value !== undefined && value !== ""));
+    if (search === true && state.q.trim()) query.set("q", state.q.trim()); // the server searches
     if (paging === "all") {
       state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
       return;
     }
-    if (search && state.q.trim()) query.set("q", state.q.trim());
     if (paging === "offset") {
       query.set("limit", String(pageSize));
       query.set("offset", String((state.page - 1) * pageSize));
@@ -259,6 +260,7 @@ export function listView({
   // ---- wiring -------------------------------------------------------------------------------------------
 
   let timer = 0;
+  const localSearch = paging === "all" && search !== true;
   if (searchInput) {
     searchInput.addEventListener("input", () => {
       window.clearTimeout(timer);
@@ -266,16 +268,16 @@ export function listView({
         state.q = searchInput.value;
         state.page = 1;
         state.cursors = [];
-        if (paging === "all") draw();
+        if (localSearch) draw();
         else reload().catch(console.warn);
-      }, paging === "all" ? 120 : 300);
+      }, localSearch ? 120 : 300);
     });
   }
   clear.addEventListener("click", () => {
     searchInput.value = "";
     state.q = "";
     state.page = 1;
-    if (paging === "all") draw();
+    if (localSearch) draw();
     else reload().catch(console.warn);
     searchInput.focus();
   });

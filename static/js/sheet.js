@@ -142,7 +142,7 @@ export async function formInSheet({ title, form: options, done = () => {} }) {
     },
   });
   sheet = openSheet({ title, content: form.element, canClose: async () => !form.isDirty() || askDiscard(sheet) });
-  return sheet.closed;
+  return sheet.closed.finally(form.release);
 }
 
 export async function editInSheet(type, { id = null, value = null, initial = null } = {}) {

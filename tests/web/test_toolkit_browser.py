@@ -346,6 +346,24 @@ def test_list_pages_by_offset_and_by_cursor_on_real_routes(live_server, browser)
     expect(log.locator(".list-count")).to_have_text("30 shown")
     log.get_by_role("button", name="Newer").click()
     expect(log.locator("tbody tr")).to_have_count(100)
+
+    # a whole array the server searches (?q=, as the phonebook does), sorted and paged here
+    session.post("/api/phonebook", {"name": "Zoë Zeeman", "number": "+31612999001"}, expect=201)
+    session.post("/api/phonebook", {"name": "Abe Aalders", "number": "+31612999002"}, expect=201)
+    page.evaluate('''async () => {
+      const { listView } = await import("/static/js/list.js");
+      const book = listView({ source: "/api/phonebook", search: true, urlState: false, id: "book",
+        columns: [{ key: "name", label: "ui.departments.name", sort: true }, { key: "number", label: "ui.departments.caller_id_number" }] });
+      document.getElementById("main").append(book.element);
+      await book.reload();
+    }''')
+    book = page.locator("#book")
+    expect(book.locator("tbody tr")).to_have_count(len(session.get("/api/phonebook")))
+    with page.expect_request(lambda request: "/api/phonebook?q=" in request.url) as asked:
+        book.get_by_label("Search").fill("ZEEMAN")
+    assert asked.value.url.endswith("/api/phonebook?q=ZEEMAN")
+    expect(book.locator("tbody tr")).to_have_count(1)
+    expect(book.locator("tbody tr")).to_contain_text("Zoë Zeeman")
     watch.assert_clean()
     session.context.close()
 

@@ -181,13 +181,13 @@ def test_form_errors_from_the_api_beside_their_field_and_the_unsaved_guard(live_
     expect(sheet.get_by_role("alert").first).to_have_text("Some fields are not valid.")
     shot(page, "field-error")
 
-    number.fill("+31201234599")
+    number.fill("+31201234567")
     sheet.get_by_role("button", name="Add").click()
     expect(sheet).to_be_hidden()
     expect(page.locator(".toast")).to_have_text(re.compile("“Finance” added."))
     expect(page.get_by_role("button", name="New department").first).to_be_focused()
     finance = rows(page).filter(has_text="Finance")
-    expect(finance).to_contain_text("+31201234599")
+    expect(finance).to_contain_text("+31201234567")
     shot(page, "created")
 
     # unsaved changes: Esc asks first; "Keep editing" keeps them, "Discard changes" drops them

@@ -20,7 +20,7 @@ from callplan.destinations import emit as emit_destination, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
-from callplan.xml import Document, exact, regex_literal
+from callplan.xml import context_document, exact, regex_literal
 
 AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
                                                    "ORIGINATOR_CANCEL"]}
@@ -29,10 +29,11 @@ CONFIRM_TONE = "tone_stream://%(200,0,800)"
 
 
 class BaseDialplan:
-    def __init__(self, objects: TenantObjects, at: datetime):
+    def __init__(self, objects: TenantObjects, at: datetime, *, rotation_at_fetch: bool = False):
         self.objects = objects
         self.at = at
-        self.compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False)
+        self.compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False,
+                                       rotation_at_fetch=rotation_at_fetch)
         self.extensions: list[tuple[str, list]] = []  # (name, [(field, expression, actions, anti_actions)])
         self.valid_until: Optional[datetime] = None
 
@@ -227,35 +228,23 @@ class BaseDialplan:
 
     # -- the document -------------------------------------------------------------------------
 
-    def build(self) -> str:
+    def records(self) -> list[tuple[str, list]]:
+        """Every extension, in order, as (name, [(field, expression, actions, anti_actions)]); once."""
         self.feature_codes()
         self.emergency()
         self.users()
         self.groups_queues_menus_boxes()
         self.outbound()
-        document = Document("dialplan", description="tenant base dialplan")
-        context = document.child(document.section, "context", name=self.objects.domain)
         # feature codes and emergency first, then every internal segment, then calls out
         head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency"))]
         tail = [e for e in self.extensions if e not in head]
-        for name, conditions in head:
-            self._write(document, context, name, conditions)
-        for segment in self.compilation.segments:
-            self._write(document, context, segment.name, [("destination_number", segment.match, segment.actions, [])])
-        for name, conditions in tail:
-            self._write(document, context, name, conditions)
+        segments = [(segment.name, [("destination_number", segment.match, segment.actions, [])])
+                    for segment in self.compilation.segments]
         self.valid_until = self.compilation.valid_until
-        return document.to_string()
+        return head + segments + tail
 
-    @staticmethod
-    def _write(document, context, name, conditions) -> None:
-        extension = document.child(context, "extension", name=name)
-        for field, expression, actions, anti_actions in conditions:
-            condition = document.child(extension, "condition", field=field, expression=expression)
-            for application, data in actions:
-                document.child(condition, "action", application=application, data=data)
-            for application, data in anti_actions:
-                document.child(condition, "anti-action", application=application, data=data)
+    def build(self) -> str:
+        return context_document(self.objects.domain, self.records(), description="tenant base dialplan")
 
 
 def compile_base(objects: TenantObjects, at: datetime) -> tuple[str, Optional[datetime]]:

@@ -18,9 +18,12 @@ def active_steps(plan: CallPlan) -> tuple[list, str]:
     return plan.steps, "plan"
 
 
-def compile_plan(plan: CallPlan, plan_id: int, version: int, objects: TenantObjects, at: datetime) -> Compilation:
-    """The plan as FreeSWITCH runs it at `at`; `.document()` is the XML, `.valid_until` how long it holds."""
-    compilation = Compilation(plan_id=plan_id, version=version, objects=objects, at=at)
+def compile_plan(plan: CallPlan, plan_id: int, version: int, objects: TenantObjects, at: datetime, *,
+                 rotation_at_fetch: bool = False) -> Compilation:
+    """The plan as FreeSWITCH runs it at `at`; `.document()` is the XML, `.valid_until` how long it holds
+    (see Compilation for `rotation_at_fetch`)."""
+    compilation = Compilation(plan_id=plan_id, version=version, objects=objects, at=at,
+                              rotation_at_fetch=rotation_at_fetch)
     entry = compilation.new_segment("entry")
     if plan.numbers:
         entry.match = exact(*plan.numbers, entry.name)

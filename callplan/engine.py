@@ -25,9 +25,10 @@ from callplan.xml import Document, dialplan
 class Segment:
     name: str  # the destination number that reaches it
     match: str  # the regular expression on destination_number
-    actions: list[tuple[str, str]] = field(default_factory=list)
+    # (application, data); data is a string, or with rotation_at_fetch a ring_group.Rotation
+    actions: list[tuple[str, object]] = field(default_factory=list)
 
-    def action(self, application: str, data: str = "") -> None:
+    def action(self, application: str, data: object = "") -> None:
         self.actions.append((application, data))
 
 
@@ -40,6 +41,9 @@ class Compilation:
     segments: list[Segment] = field(default_factory=list)
     valid_until: Optional[datetime] = None
     marks: bool = True  # off for the tenant's base dialplan, which is no plan
+    # Leave the order of rotating ring groups open (a ring_group.Rotation in place of the bridge's data),
+    # for whoever serves the document to fill in from the groups' state when FreeSWITCH fetches it.
+    rotation_at_fetch: bool = False
     decisions: dict = field(default_factory=dict)  # (schedule, holidays) -> open?, decided once per document
 
     # -- helpers for step modules -----------------------------------------------------------------

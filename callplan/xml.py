@@ -120,6 +120,62 @@ def dialplan(context: str, extensions, description: str | None = None) -> str:
     return "".join(parts)
 
 
+def attribute_text(value: str) -> str:
+    """A value as it stands between the quotes of an attribute: cleaned and escaped like every other."""
+    return _escape(clean(value))
+
+
+def extension_pieces(name: str, conditions) -> list:
+    """One <extension>, streamed as `dialplan()` streams them, from (field, expression, actions,
+    anti_actions) conditions. An action's data that is not a string (a value decided when the document
+    is served, such as a ring group's ring_group.Rotation) is left in the list as it is, between the text
+    up to `data="` and the text after it: the server renders it with attribute_text(). Adjacent text is
+    joined, so a list of one string is an extension with nothing left open."""
+    pieces: list = [_start("extension", (("name", name),), not conditions)]
+    for field, expression, actions, anti_actions in conditions:
+        empty = not actions and not anti_actions
+        pieces.append(_start("condition", (("field", field), ("expression", expression)), empty))
+        for tag, items in (("action", actions), ("anti-action", anti_actions)):
+            for application, data in items:
+                if data is None or isinstance(data, str):
+                    pieces.append(_start(tag, (("application", application), ("data", data)), True))
+                else:
+                    pieces += [f'<{tag} application="{attribute_text(application)}" data="', data, '" />']
+        if not empty:
+            pieces.append("</condition>")
+    if conditions:
+        pieces.append("</extension>")
+    joined: list = []
+    for piece in pieces:
+        if isinstance(piece, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return joined
+
+
+def context_head(context: str, description: str | None = None) -> tuple[str, str]:
+    """The text before and after a context's extensions (a context with at least one)."""
+    return (_start("document", (("type", "freeswitch/xml"),), False)
+            + _start("section", (("name", "dialplan"), ("description", description or None)), False)
+            + _start("context", (("name", context),), False)), "</context></section></document>"
+
+
+def context_document(context: str, extensions, description: str | None = None) -> str:
+    """A dialplan document of one context from (name, conditions) extensions whose data are all strings:
+    the text the Document tree builder gives (tests compare), streamed."""
+    extensions = list(extensions)
+    if not extensions:
+        return dialplan(context, (), description or None)
+    head, tail = context_head(context, description)
+    body = []
+    for name, conditions in extensions:
+        pieces = extension_pieces(name, conditions)
+        assert len(pieces) == 1, f"extension {name} has a value left open"
+        body.append(pieces[0])
+    return head + "".join(body) + tail
+
+
 def not_found() -> str:
     """The answer that makes FreeSWITCH fall back to its static XML (fixtures README)."""
     document = Document("result")

@@ -52,8 +52,7 @@ def main() -> int:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda number, _: stopping.append(number))
     children = {
-        "web app": subprocess.Popen([sys.executable, "-m", "uvicorn", "web.app:app", "--host", host, "--port",
-                                     str(port), "--no-access-log", "--log-level", "warning"]),
+        "web app": subprocess.Popen(web_command(host, port)),
         "bridge": subprocess.Popen([sys.executable, "-m", "fs_bridge"]),
     }
     try:
@@ -64,6 +63,12 @@ def main() -> int:
     finally:
         stop(children)
     return fail(f"{problem}; everything is stopped (the messages above say why).") if problem else 0
+
+
+def web_command(host: str, port: int) -> list[str]:
+    """How the web app is served (also by bench/switch_load.py, which measures it as `make run` runs it)."""
+    return [sys.executable, "-m", "uvicorn", "web.app:app", "--host", host, "--port", str(port), "--no-access-log",
+            "--log-level", "warning"]
 
 
 def fail(message: str) -> int:

@@ -65,6 +65,9 @@ class Settings:
     xml_curl_password: str = ""
     # where FreeSWITCH's fetches and CDR posts may come from (addresses or networks); loopback by default
     xml_curl_allowed_addresses: tuple[str, ...] = LOOPBACK
+    # FreeSWITCH's mod_xml_curl timeout (the same CALLPLAN_XML_CURL_TIMEOUT, freeswitch/vars.xml): a fetch
+    # answered later than this went to the fallback routing; the endpoint warns when one comes near it
+    xml_curl_timeout_s: int = 2
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
@@ -115,6 +118,7 @@ class Settings:
             xml_curl_user=env.get("CALLPLAN_XML_CURL_USER", "freeswitch"),
             xml_curl_password=env.get("CALLPLAN_XML_CURL_PASSWORD", ""),
             xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES") or LOOPBACK,
+            xml_curl_timeout_s=_int(env, "CALLPLAN_XML_CURL_TIMEOUT", 2),
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),

@@ -4,12 +4,17 @@
 Strategies (seed 001 6.7.3): simultaneous rings all; fixed_order one after the other from the top;
 circular likewise but starting after the member who took the group's last call; uniform starts with the
 member idle longest; memory_hunt rings one more member each round. Circular and uniform need to know
-who answered before: the bridge keeps that (ring_group_state, updated from real call outcomes) and the
-snapshot carries it in (`last_answered`, `idle_since`), so the order survives restarts."""
+who answered before: the bridge keeps that (ring_group_state, updated from real call outcomes), so the
+order survives restarts. It changes with every answered call, so the dialplan the app serves leaves the
+order open (a `Rotation`, when the compilation asks for `rotation_at_fetch`) and puts it in when
+FreeSWITCH fetches it, from the state as it is then; a compiled dialplan never goes stale because
+someone answered. Without `rotation_at_fetch` (the simulator, previews, tests) the snapshot's
+`last_answered` and `idle_since` decide it at once, through the same `order()`."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, Mapping, Optional
 
 from callplan import destinations
 from callplan.destinations import leg
@@ -18,6 +23,7 @@ from callplan.model import StepBase
 TYPE = "ring_group"
 RINGS = True
 TERMINAL = False
+ROTATING = frozenset({"circular", "uniform"})  # strategies whose order depends on who answered before
 
 
 class Step(StepBase):
@@ -42,40 +48,86 @@ def member_key(member: dict) -> str:
     return f"{member.get('type')}:{member.get('id') or member.get('number')}"
 
 
+def order(items: list, keys: list[str], strategy: str, last_answered: Optional[int],
+          idle_since: Mapping[str, float]) -> list:
+    """`items` (one per member, in the group's order; `keys` their member keys) in the order a call rings
+    them: circular starts after the member who took the last call, uniform with the one idle longest."""
+    if strategy == "circular" and items and last_answered is not None:
+        start = (last_answered + 1) % len(items)
+        return items[start:] + items[:start]
+    if strategy == "uniform":
+        # longest idle first; members never seen are the most idle of all (a stable sort: ties keep order)
+        ranked = sorted(range(len(items)), key=lambda index: idle_since.get(keys[index], float("-inf")))
+        return [items[index] for index in ranked]
+    return list(items)
+
+
 def ordered_members(group, objects) -> list[dict]:
     members = list(group.members)
-    if group.strategy == "circular" and members:
-        last = objects.last_answered.get(group.id)
-        if last is not None:
-            start = (last + 1) % len(members)
-            members = members[start:] + members[:start]
-    elif group.strategy == "uniform":
-        # longest idle first; members never seen are the most idle of all
-        members.sort(key=lambda m: objects.idle_since.get(member_key(m), float("-inf")))
-    return members
+    return order(members, [member_key(m) for m in members], group.strategy, objects.last_answered.get(group.id),
+                 objects.idle_since)
+
+
+def _prefix(group) -> str:
+    return "{fail_on_single_reject=USER_BUSY}" if group.busy_members == "busy_tone" else ""
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A rotating group's bridge with its order left open: every member's leg, rendered, in the group's
+    own order; `dial_string` puts them in the order the group's state gives at the moment of asking."""
+
+    group: int
+    strategy: str
+    prefix: str
+    keys: tuple[str, ...]  # member keys, in the group's order
+    legs: tuple[Optional[str], ...]  # each member's bridge leg (None: it rings nothing, a deleted user)
+
+    def dial_string(self, last_answered: Optional[int], idle_since: Mapping[str, float]) -> str:
+        legs = [leg for leg in order(list(self.legs), list(self.keys), self.strategy, last_answered, idle_since) if leg]
+        return self.prefix + "|".join(legs) if legs else ""
+
+    @property
+    def rings(self) -> bool:
+        return any(self.legs)
+
+
+def rotation(group, objects) -> Rotation:
+    legs = []
+    for member in group.members:
+        target = member_target(member, objects)
+        legs.append(leg(target, member.get("ring_time_s") or group.member_ring_time_s, objects) if target else None)
+    return Rotation(group.id, group.strategy, _prefix(group), tuple(member_key(m) for m in group.members), tuple(legs))
 
 
 def dial_string(group, objects) -> str:
-    legs = [(member_target(m, objects), m.get("ring_time_s") or group.member_ring_time_s) for m in ordered_members(group, objects)]
+    if group.strategy in ROTATING:
+        return rotation(group, objects).dial_string(objects.last_answered.get(group.id), objects.idle_since)
+    legs = [(member_target(m, objects), m.get("ring_time_s") or group.member_ring_time_s) for m in group.members]
     legs = [(target, seconds) for target, seconds in legs if target]
     if not legs:
         return ""
-    prefix = "{fail_on_single_reject=USER_BUSY}" if group.busy_members == "busy_tone" else ""
+    prefix = _prefix(group)
     if group.strategy == "simultaneous":
         return prefix + ",".join(leg(t, min(s, group.total_timeout_s), objects) for t, s in legs)
     if group.strategy == "memory_hunt":
         rounds = [",".join(leg(t, s, objects) for t, s in legs[: n + 1]) for n in range(len(legs))]
         return prefix + "|".join(rounds)
-    return prefix + "|".join(leg(t, s, objects) for t, s in legs)  # fixed_order, circular, uniform
+    return prefix + "|".join(leg(t, s, objects) for t, s in legs)  # fixed_order
 
 
 def compile(step: Step, segment, compilation) -> bool:
     group = compilation.objects.ring_groups.get(step.group)
     if group is None:
         return False
-    target = dial_string(group, compilation.objects)
-    if target:
-        segment.action("bridge", target)
+    if group.strategy in ROTATING and compilation.rotation_at_fetch:
+        turn = rotation(group, compilation.objects)
+        if turn.rings:
+            segment.action("bridge", turn)
+    else:
+        target = dial_string(group, compilation.objects)
+        if target:
+            segment.action("bridge", target)
     return destinations.emit(group.forward_after, segment, compilation)
 
 

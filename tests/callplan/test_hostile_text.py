@@ -331,3 +331,24 @@ def test_the_fast_serializer_writes_what_elementtree_writes(value):
     document.child(extension, "action", application="hangup")
     assert serialize(document.root) == ET.tostring(document.root, encoding="unicode")
     assert ET.fromstring(serialize(document.root)).find(".//action").get("data") == clean(value)
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=IDS)
+def test_the_streamed_context_writes_what_elementtree_writes(value):
+    """callplan.xml.context_document (the base dialplan, the tenant context) against the tree builder,
+    with the value in every attribute it writes, anti-actions and an empty condition included."""
+    from callplan.xml import Document, context_document
+
+    conditions = [("destination_number", value, [("set", value), ("hangup", "")], []),
+                  (value, "^x$", [], [("respond", value)]), ("${x}", value, [], [])]
+    document = Document("dialplan", description=value)
+    context = document.child(document.section, "context", name=value)
+    extension = document.child(context, "extension", name=value)
+    for field, expression, actions, anti_actions in conditions:
+        condition = document.child(extension, "condition", field=field, expression=expression)
+        for tag, items in (("action", actions), ("anti-action", anti_actions)):
+            for application, data in items:
+                document.child(condition, tag, application=application, data=data)
+    document.child(context, "extension", name="empty")
+    streamed = context_document(value, [(value, conditions), ("empty", [])], description=value)
+    assert streamed == document.to_string()

@@ -11,6 +11,7 @@ import ctypes
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -563,3 +564,102 @@ def call(base: Path, fs: FreeSwitch, number: str, caller: str, *, caller_name: s
                              timeout=timeout + 10, preexec_fn=die_with_parent)
     text = messages.read_text(errors="replace") if messages.exists() else ""
     return UacResult(process.returncode, text, (process.stdout + process.stderr).decode(errors="replace")[-3000:])
+
+
+# -- the project's own configuration (freeswitch/) -----------------------------------------------------
+
+PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "freeswitch"
+# FreeSWITCH's phrase macros, wherever its build or package installed them (the configuration includes
+# them; mod_voicemail needs them)
+FS_LANG_DIR = str(next((path for path in (
+    *([Path(FREESWITCH).resolve().parents[1] / "etc/freeswitch/lang"] if FREESWITCH else []),
+    Path("/etc/freeswitch/lang"), Path("/usr/share/freeswitch/lang")) if path.is_dir()), "/etc/freeswitch/lang"))
+
+
+class ProjectFreeSwitch(SwitchProcess):
+    """FreeSWITCH on a copy of the repository's freeswitch/ folder, configured only by environment."""
+
+    def __init__(self, base: Path, env: dict[str, str]):
+        self.conf = base / "conf"  # a copy: a caller may change it before start()
+        shutil.copytree(PROJECT_CONFIG, self.conf)
+        self.settings = env
+        super().__init__(base, int(env["CALLPLAN_ESL_PORT"]), env["CALLPLAN_ESL_PASSWORD"],
+                         {name: base / name for name in ("log", "db", "run", "temp", "storage", "cache", "sounds",
+                                                         "recordings")})
+
+    def command(self) -> list[str]:
+        return ["-conf", str(self.conf)]
+
+    def env(self) -> dict[str, str]:
+        # Nothing of the developer's own CALLPLAN_* settings leaks in: only what the test sets.
+        return {key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")} | self.settings
+
+    def ready(self, sofia_status: str) -> bool:
+        return len(re.findall(r"^\s*(internal|external)\s+profile\s.*RUNNING", sofia_status, re.M)) == 2
+
+    def start(self, timeout: float = 40) -> None:
+        super().start(timeout)
+
+
+REGISTER = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="register">
+  <send retrans="500"><![CDATA[
+      REGISTER sip:{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{domain}>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Expires: 120
+      User-Agent: SIPp-callplan-test
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+      REGISTER sip:{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{domain}>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      [authentication username={user} password={password}]
+      Max-Forwards: 70
+      Expires: 120
+      User-Agent: SIPp-callplan-test
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200" optional="true" next="done"/>
+  <recv response="401" optional="true" next="done"/>
+  <recv response="403" next="done"/>
+  <label id="done"/>
+</scenario>
+"""
+
+
+def register(work: Path, fs: "ProjectFreeSwitch", user: str, domain: str, password: str, *, expires: int = 120,
+             call_id: Optional[str] = None, contact_port: Optional[int] = None) -> list[int]:
+    """One REGISTER with digest auth from a SIPp phone (this Expires, this Call-ID if given, the phone's
+    Contact at `contact_port` (a SIPp UAS) if given); the status codes of the authenticated try."""
+    folder = work / f"register-{user}-{secrets.token_hex(3)}"
+    folder.mkdir()
+    scenario = folder / "register.xml"
+    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
+    if contact_port is not None:
+        text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
+    scenario.write_text(text)
+    messages = folder / "messages.log"
+    command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(free_ports()),
+               "-ci", HOST, "-cp", str(free_ports()), *(["-cid_str", call_id] if call_id else []),
+               "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(messages),
+               f"{HOST}:{fs.settings['CALLPLAN_INTERNAL_SIP_PORT']}"]
+    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                   preexec_fn=die_with_parent)
+    log = messages.read_text(errors="replace") if messages.exists() else ""
+    return [int(text.split()[1]) for direction, text in sip_messages(log)
+            if direction == "received" and text.startswith("SIP/2.0 ")
+            and re.search(r"^CSeq:\s*2 REGISTER", text, re.M | re.I)]

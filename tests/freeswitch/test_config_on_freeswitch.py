@@ -41,15 +41,13 @@ from web.models.tenant import Tenant
 from web.models.voicemail_box import VoicemailBox
 from web.settings import Settings
 from tests.freeswitch import harness
+from tests.freeswitch.harness import ProjectFreeSwitch, register  # noqa: F401  (other modules import them from here)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "freeswitch"
 HOST = harness.HOST
 FREESWITCH, SIPP = shutil.which("freeswitch"), shutil.which("sipp")
-# FreeSWITCH's phrase macros, wherever its build or package installed them (mod_voicemail needs them)
-FS_LANG_DIR = str(next((path for path in (
-    *([Path(FREESWITCH).resolve().parents[1] / "etc/freeswitch/lang"] if FREESWITCH else []),
-    Path("/etc/freeswitch/lang"), Path("/usr/share/freeswitch/lang")) if path.is_dir()), "/etc/freeswitch/lang"))
+FS_LANG_DIR = harness.FS_LANG_DIR
 MISSING = ", ".join(name for name, path in (("freeswitch", FREESWITCH), ("sipp", SIPP)) if path is None)
 
 
@@ -160,7 +158,10 @@ def test_fallback_external_number(db, tmp_path):
     extensions = [ET.fromstring(line) for line in kept if line.startswith("<extension")]
     assert len(extensions) == 1 and not [line for line in kept if line.startswith("<domain")]
     condition = extensions[0].find("condition")
-    pattern = re.compile(condition.get("expression"))
+    # the dialled number, or (a later fetch in the company's context failing) the carrier's request URI
+    assert condition.get("regex") == "any"
+    assert [r.get("field") for r in condition.findall("regex")] == ["destination_number", "${sip_req_user}"]
+    (pattern,) = {re.compile(r.get("expression")) for r in condition.findall("regex")}
     for dialled in ("+31201234567", "0031201234567", "31201234568"):
         assert pattern.fullmatch(dialled), dialled
     for dialled in ("+31301234567", "+312012345671", "1+31201234567"):
@@ -291,31 +292,6 @@ class AppServer:
             assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
-class ProjectFreeSwitch(harness.SwitchProcess):
-    """FreeSWITCH on a copy of the repository's freeswitch/ folder, configured only by environment."""
-
-    def __init__(self, base: Path, env: dict[str, str]):
-        self.conf = base / "conf"
-        shutil.copytree(CONFIG, self.conf)
-        self.settings = env
-        super().__init__(base, int(env["CALLPLAN_ESL_PORT"]), env["CALLPLAN_ESL_PASSWORD"],
-                         {name: base / name for name in ("log", "db", "run", "temp", "storage", "cache", "sounds",
-                                                         "recordings")})
-
-    def command(self) -> list[str]:
-        return ["-conf", str(self.conf)]
-
-    def env(self) -> dict[str, str]:
-        # Nothing of the developer's own CALLPLAN_* settings leaks in: only what the test sets.
-        return {key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")} | self.settings
-
-    def ready(self, sofia_status: str) -> bool:
-        return len(re.findall(r"^\s*(internal|external)\s+profile\s.*RUNNING", sofia_status, re.M)) == 2
-
-    def start(self, timeout: float = 40) -> None:
-        super().start(timeout)
-
-
 def listening_addresses(port: int, table: str) -> set[str]:
     """Local IPv4 addresses a socket on `port` is bound to, from /proc/net/<table> (tcp: listening only)."""
     found = set()
@@ -363,7 +339,8 @@ def demo(work):
     url = f"sqlite:///{work / 'app.sqlite3'}"
     upgrade(url)
     settings = fast_settings(url, audio_dir=str(work / "audio"), xml_curl_user="freeswitch",
-                             xml_curl_password=secrets.token_hex(16), public_base_url="http://127.0.0.1")
+                             xml_curl_password=secrets.token_hex(16), public_base_url="http://127.0.0.1",
+                             xml_curl_timeout_s=XML_CURL_TIMEOUT)
     app = create_app(settings)
     ensure_demo(app)
     yield SimpleNamespace(app=app, settings=settings, engine=app.state.engine)
@@ -400,6 +377,7 @@ def fs(work, demo, server, far_end):
         "CALLPLAN_XML_CURL_USER": demo.settings.xml_curl_user,
         "CALLPLAN_XML_CURL_PASSWORD": demo.settings.xml_curl_password,
         "CALLPLAN_XML_CURL_TIMEOUT": str(XML_CURL_TIMEOUT),
+        "CALLPLAN_FS_LOG_LEVEL": "debug",  # tests read the log's debug lines (files played, conditions)
         "CALLPLAN_ESL_PORT": str(harness.free_ports()),
         "CALLPLAN_ESL_PASSWORD": secrets.token_hex(16),
         "CALLPLAN_INTERNAL_SIP_PORT": str(harness.free_ports()),
@@ -424,70 +402,6 @@ def fs_env(fs: ProjectFreeSwitch, name: str) -> str:
 
 
 # -- SIPp ---------------------------------------------------------------------------------------------
-
-
-REGISTER = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="register">
-  <send retrans="500"><![CDATA[
-      REGISTER sip:{domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{user}@{domain}>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Expires: 120
-      User-Agent: SIPp-callplan-test
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-      REGISTER sip:{domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{user}@{domain}>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      [authentication username={user} password={password}]
-      Max-Forwards: 70
-      Expires: 120
-      User-Agent: SIPp-callplan-test
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200" optional="true" next="done"/>
-  <recv response="401" optional="true" next="done"/>
-  <recv response="403" next="done"/>
-  <label id="done"/>
-</scenario>
-"""
-
-
-def register(work: Path, fs: ProjectFreeSwitch, user: str, domain: str, password: str, *, expires: int = 120,
-             call_id: Optional[str] = None, contact_port: Optional[int] = None) -> list[int]:
-    """One REGISTER with digest auth from a SIPp phone (this Expires, this Call-ID if given, the phone's
-    Contact at `contact_port` (a SIPp UAS) if given); the status codes of the authenticated try."""
-    folder = work / f"register-{user}-{secrets.token_hex(3)}"
-    folder.mkdir()
-    scenario = folder / "register.xml"
-    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
-    if contact_port is not None:
-        text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
-    scenario.write_text(text)
-    messages = folder / "messages.log"
-    command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
-               "-ci", HOST, "-cp", str(harness.free_ports()), *(["-cid_str", call_id] if call_id else []),
-               "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(messages),
-               f"{HOST}:{fs_env(fs, 'CALLPLAN_INTERNAL_SIP_PORT')}"]
-    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
-                   preexec_fn=harness.die_with_parent)
-    log = messages.read_text(errors="replace") if messages.exists() else ""
-    return [int(text.split()[1]) for direction, text in harness.sip_messages(log)
-            if direction == "received" and text.startswith("SIP/2.0 ")
-            and re.search(r"^CSeq:\s*2 REGISTER", text, re.M | re.I)]
 
 
 def carrier_call(work: Path, fs: ProjectFreeSwitch, caller: str, number: str = MAIN_NUMBER) -> harness.UacResult:

@@ -582,6 +582,77 @@ def test_what_bumps_the_generation(admin, other_admin, db, settings):
     assert generation(db, tenant_id) > start + 1 and generation(db, other_admin.tenant.id) == other_start
 
 
+def test_answered_ring_group_calls_reorder_the_dialplan_without_a_rebuild(fs, admin, db):
+    """Who took a group's last call changes with every call: it is read when FreeSWITCH fetches, so the
+    generation stays and the tenant's dialplan is not built again (#20)."""
+    from web.models.ring_group import RingGroup
+    from web.models.ring_group_state import RingGroupState, record_answer
+
+    tenant_id, domain = admin.tenant.id, admin.tenant.sip_domain
+    users = {extension: admin.user(extension, name)["id"] for extension, name in
+             (("201", "Anna"), ("202", "Bram"), ("203", "Carla"), ("204", "Dave"))}
+
+    def group(extension, strategy, members):
+        return admin.create("/api/ring-groups", name=f"Group {extension}", extension=extension, strategy=strategy,
+                            members=[{"type": "user", "id": users[member]} for member in members])["id"]
+
+    circular = group("300", "circular", ["201", "202", "203"])
+    uniform = group("301", "uniform", ["201", "202", "203"])
+    simultaneous = group("302", "simultaneous", ["204"])
+
+    def order(extension) -> list[str]:
+        part = fs.dialplan(domain, extension).find(f".//extension[@name='group_{extension}']")
+        (bridge,) = [a.get("data") for a in part.iter("action") if a.get("application") == "bridge"]
+        return re.findall(r"user/(\d+)@", bridge)
+
+    def answered(group_id, extension, at):
+        with db() as session:
+            record_answer(session, tenant_id, session.get(RingGroup, group_id), f"user:{users[extension]}", at)
+
+    assert order("300") == order("301") == ["201", "202", "203"]
+    start, builds = generation(db, tenant_id), cache.of(fs.engine).dialplans.builds
+    answered(circular, "202", 1_000)
+    assert order("300") == ["203", "201", "202"]  # after Bram, who took the last call
+    assert order("301") == ["201", "203", "202"]  # Bram has been idle the shortest
+    answered(circular, "203", 2_000)
+    answered(uniform, "201", 3_000)
+    assert order("300") == ["201", "202", "203"] and order("301") == ["202", "203", "201"]
+    answered(simultaneous, "204", 4_000)  # no group reads this: nothing is written
+    with db() as session:
+        assert {row.ring_group_id for row in session.exec(select(RingGroupState))} == {circular, uniform}
+    assert generation(db, tenant_id) == start
+    assert cache.of(fs.engine).dialplans.builds == builds
+
+
+def test_answers_near_freeswitchs_timeout_are_logged(fs, admin, app, monkeypatch, caplog):
+    import dataclasses
+    import time
+
+    from web.xml_curl import dialplan
+
+    app.state.settings = dataclasses.replace(app.state.settings, xml_curl_timeout_s=1)
+    build, delay = dialplan.tenant_context, [0.0]
+
+    def slow(*args, **kwargs):
+        time.sleep(delay[0])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(dialplan, "tenant_context", slow)
+    domain = admin.tenant.sip_domain
+    fs.dialplan(domain, "201")  # quick: nothing said
+    assert not [r for r in caplog.records if r.name == "web.xml_curl"]
+    for seconds, level, words in ((0.6, "WARNING", "near FreeSWITCH's 1 s timeout"),
+                                  (1.05, "ERROR", "past FreeSWITCH's 1 s timeout")):
+        caplog.clear()
+        cache.invalidate()
+        delay[0] = seconds
+        fs.dialplan(domain, "201")
+        (record,) = [r for r in caplog.records if r.name == "web.xml_curl"]
+        assert record.levelname == level and words in record.getMessage()
+        assert "building the document" in record.getMessage()
+        assert f"Hunt-Context={domain}" in record.getMessage() and "Hunt-Destination-Number=201" in record.getMessage()
+
+
 def test_a_schedule_bound_document_expires(fs, admin, db):
     from web import clock
 

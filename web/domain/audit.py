@@ -109,16 +109,19 @@ def _record_changes(session: Session, _flush_context) -> None:
         session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
-# Tables FreeSWITCH's documents never read: changing them (a login, a token used) must not throw away
-# every process's compiled dialplans. Everything else with a tenant counts, audited or not (ring-group
-# state is call traffic, but the dialplan's circular order reads it).
+# Tables no cached document is built from: changing them (a login, a token used, a call) must not throw
+# away every process's compiled dialplans. Everything else with a tenant counts, audited or not. Runtime
+# state changes with every call and is read when FreeSWITCH fetches, never built into a document: a
+# change per call that bumped the generation would rebuild the whole company at every fetch (#20).
 NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt", "one_time_link",
                         "recovery_code", "audit_entry",
                         # the bridge's traffic and what it owes: calls, registrations, agents' status,
                         # blocked addresses, the outbox (documents that show these, such as
-                        # callcenter.conf or acl.conf, are built uncached or keyed on their own)
+                        # callcenter.conf or acl.conf, are built uncached or keyed on their own), and who
+                        # took each ring group's last call (web.xml_curl.dialplan.rotation_state)
                         "call_record", "call_rate", "active_call", "sip_registration", "queue_agent",
-                        "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt"})
+                        "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt",
+                        "ring_group_state"})
 # Columns written by call traffic that no document reads: the bridge's registration state of devices.
 VOLATILE = {"device": frozenset({"registered", "registration_contact", "registration_user_agent",
                                  "registration_expires_at", "registration_source_ip"})}

@@ -275,11 +275,21 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         plans=_plans(db, tenant_id),
         extensions=extensions,
         last_answered={row.ring_group_id: row.last_answered_index for row in states if row.last_answered_index is not None},
-        idle_since={key: at for row in states for key, at in row.last_call_at.items()},
+        idle_since=_idle_since(states),
     ), row_problems(tenant), tenant.name)
     objects.company.country = _country(objects.company_number)
     objects.skipped = check.skipped
     return objects
+
+
+def _idle_since(states) -> dict[str, float]:
+    """A member's last answered call in any group (web.xml_curl.dialplan.rotation_state reads it the same way)."""
+    found: dict[str, float] = {}
+    for row in states:
+        for key, at in row.last_call_at.items():
+            if at > found.get(key, float("-inf")):
+                found[key] = at
+    return found
 
 
 # --- who uses what (web.domain.references EXTRA_FINDERS) ----------------------------------------------

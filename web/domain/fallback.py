@@ -1,12 +1,23 @@
 """Fallback routing (seed 003 "Notfall-Routing"): where a tenant's public numbers go when the app does
 not answer FreeSWITCH's dialplan fetch (down, slow past the mod_xml_curl timeout, erroring).
 
-FreeSWITCH then reads its static dialplan, which includes the file written here
-(freeswitch/dialplan/public.xml, path in CALLPLAN_FALLBACK_DIALPLAN): for every tenant with a fallback
-setting, one extension of the `public` context that matches the tenant's numbers and sends the call to
-an external number through the gateway, or plays an announcement and/or takes a message in a voicemail
-box. mod_voicemail only records into a box it finds in the directory, which is just as unreachable, so
-the file also carries a directory `<domain>` per tenant with those boxes (they can neither register nor
+FreeSWITCH then reads its static dialplan, which includes the file written here (path in
+CALLPLAN_FALLBACK_DIALPLAN): for every tenant with a fallback setting, one extension that matches the
+tenant's numbers and sends the call to an external number through the gateway, or plays an announcement
+and/or takes a message in a voicemail box. It is included twice in the dialplan:
+
+- in the `public` context (freeswitch/dialplan/public.xml), for the first fetch of a carrier's call;
+- in the `global` context (freeswitch/dialplan/global.xml), for every later one. The app answers the
+  public fetch by sending the call into its company's context (the company's SIP domain); when the fetch
+  of that context fails or times out, mod_dialplan_xml finds no such context in the static dialplan and
+  hunts `global` instead (mod_dialplan_xml.c, dialplan_hunt). The number is then E.164 (as the app
+  transfers it), or, after a transfer inside the company's plan, still the carrier's request URI
+  (`${sip_req_user}`): the extension matches either, so a call whose company context cannot be fetched,
+  at any point, ends in that company's fallback routing, and one of a company without it in a 480
+  (never "context not found", which the carrier gets as 404: "this number does not exist").
+
+mod_voicemail only records into a box it finds in the directory, which is just as unreachable, so the
+file also carries a directory `<domain>` per tenant with those boxes (they can neither register nor
 call). The same file is included in the dialplan and in the directory section; each section reads only
 its own elements.
 
@@ -48,6 +59,7 @@ log = logging.getLogger(__name__)
 # The gateway the call plans send calls out through (callplan/objects.py); the fallback uses the same.
 GATEWAY = TenantObjects.model_fields["gateway"].default
 RING_SECONDS = 60  # how long the external fallback number may ring
+FIELDS = ("destination_number", "${sip_req_user}")  # what a fallback extension matches the numbers on
 VOICEMAIL_PROFILE = "default"  # freeswitch/autoload_configs/voicemail.conf.xml
 
 
@@ -154,8 +166,11 @@ def number_expression(numbers) -> str:
 
 def _extension(document: Document, parent: ET.Element, fallback: TenantFallback) -> ET.Element:
     extension = document.child(parent, "extension", name=f"fallback_t{int(fallback.tenant_id)}")
-    condition = document.child(extension, "condition", field="destination_number",
-                               expression=number_expression(fallback.numbers))
+    # either field matching is enough (regex="any"): the number dialled, or the carrier's request URI
+    # after a transfer inside the company's plan (see the module's docstring)
+    condition = document.child(extension, "condition", regex="any")
+    for field in FIELDS:
+        document.child(condition, "regex", field=field, expression=number_expression(fallback.numbers))
 
     def action(application: str, data: Optional[str] = None) -> None:
         document.child(condition, "action", application=application, data=data)

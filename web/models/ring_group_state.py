@@ -1,8 +1,10 @@
 """Who took a ring group's calls: what the circular and uniform strategies need to know (seed 001 6.7.3).
 
 Kept in the database so the order survives restarts of the app and of FreeSWITCH, and written from real
-call outcomes: the bridge calls `record_answer` when a member answers a group's call. The dialplan
-snapshot reads it into TenantObjects.last_answered / idle_since."""
+call outcomes: the bridge calls `record_answer` when a member answers a group's call. Call traffic, not
+configuration: no document is built from it (web.domain.audit.NOT_CONFIG); the dialplan endpoint reads it
+when FreeSWITCH fetches a number that reaches a rotating group (web.xml_curl.dialplan.rotation_state),
+the snapshot reads it into TenantObjects.last_answered / idle_since for the simulator."""
 
 from __future__ import annotations
 
@@ -26,13 +28,22 @@ class RingGroupState(TenantOwned, table=True):
 
 
 def record_answer(db: Session, tenant_id: int, group, member_key: str, at_epoch: float) -> None:
-    """A member of `group` answered one of its calls at `at_epoch`."""
+    """A member of `group` answered one of its calls at `at_epoch`. Written only when some group reads
+    it: this group's own rotation (circular), or how long the member has been idle for a uniform group
+    it belongs to (counted over the calls of all groups); a simultaneous group's call usually writes
+    nothing."""
+    from callplan.nodes.ring_group import member_key as key_of
+    from web.models.ring_group import RingGroup
     from web.scoping import scoped
 
+    if group.strategy != "circular":
+        uniform = db.exec(scoped(RingGroup, tenant_id).where(RingGroup.strategy == "uniform")).all()
+        if not any(member_key == key_of(member) for other in uniform for member in other.members):
+            return
     state = db.exec(scoped(RingGroupState, tenant_id).where(RingGroupState.ring_group_id == group.id)).first()
     if state is None:
         state = RingGroupState(tenant_id=tenant_id, ring_group_id=group.id)
-    keys = [f"{m.get('type')}:{m.get('id') or m.get('number')}" for m in group.members]
+    keys = [key_of(m) for m in group.members]
     if member_key in keys:
         state.last_answered_index = keys.index(member_key)
     state.last_call_at = {**state.last_call_at, member_key: at_epoch}

@@ -1,6 +1,7 @@
 """Per-process caches of what FreeSWITCH fetches, and the one cheap query each fetch makes.
 
-Every change to a tenant's rows bumps `tenant.config_generation` in the same transaction (web.domain.audit),
+Every change to a tenant's configuration bumps `tenant.config_generation` in the same transaction
+(web.domain.audit; call traffic such as ring-group rotation, registrations and agents' status does not),
 so a fetch asks the database for the tenant's current generation (one indexed row) and serves the
 document built for that generation if it has one; otherwise it builds it once. Nothing has to tell the
 other processes: they see the new generation on their next fetch. A document that depends on the time
@@ -146,6 +147,8 @@ _TENANT_BY_DOMAIN = "SELECT id, config_generation FROM tenant WHERE sip_domain =
 _TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain FROM phone_number"
                      " JOIN tenant ON tenant.id = phone_number.tenant_id WHERE phone_number.number = ?")
 _ALL_TENANTS = "SELECT id, config_generation FROM tenant ORDER BY id"
+_RING_GROUP_STATES = ("SELECT ring_group_id, last_answered_index, last_call_at FROM ring_group_state"
+                      " WHERE tenant_id = ?")
 
 
 class _Readers:
@@ -244,3 +247,9 @@ def tenant_by_number(engine, number: str) -> Optional[tuple[int, str]]:
 def all_generations(engine) -> tuple[tuple[int, int], ...]:
     """Every tenant's (id, generation): the key of documents made for all tenants (callcenter.conf)."""
     return tuple((row[0], row[1]) for row in _rows(engine, _ALL_TENANTS))
+
+
+def ring_group_states(engine, tenant_id: int) -> list[tuple]:
+    """(ring group id, last answered index, last_call_at as stored: JSON text or already decoded) of
+    every group of the tenant that has a state: call traffic, read per fetch, never cached."""
+    return _rows(engine, _RING_GROUP_STATES, (tenant_id,))

@@ -22,25 +22,32 @@ extensions in order and one whose first condition fails adds nothing and does no
 extension here has anti-actions, "break", "regex" or time attributes on its first condition; one that
 had would always be sent), and no extension sets "continue". The number is matched with Python's re
 on patterns made by callplan.xml (literal alternatives, a literal prefix, a few character classes),
-where it agrees with FreeSWITCH's PCRE; a pattern it cannot read is always sent."""
+where it agrees with FreeSWITCH's PCRE; a pattern it cannot read is always sent.
+
+What changes with every call stays out of the cached document: a circular or uniform ring group is
+ordered by who took its last calls, so its bridge is kept open (callplan.nodes.ring_group.Rotation) and
+filled in per fetch from ring_group_state (`rotation_state`, one query, only for numbers that reach such
+a group). Answered calls therefore never bump the configuration generation (web.domain.audit.NOT_CONFIG)
+and never cost a rebuild."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Callable, Optional
 
 from pydantic import ValidationError
 
-from callplan.base_dialplan import compile_base
+from callplan.base_dialplan import BaseDialplan
 from callplan.compiler import compile_plan
 from callplan.destinations import emit, extension_of
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
-from callplan.xml import Document, exact, serialize
+from callplan.xml import Document, attribute_text, context_head, exact, extension_pieces
 from web import clock
 from web.domain.callplan_snapshot import published_documents, snapshot, with_diversions
 from web.db import session_scope
@@ -89,7 +96,20 @@ def answer(engine, settings, fields: dict) -> Optional[str | bytes]:
     tenant_id, generation = tenant
     dialplan = cache.of(engine).dialplans.get(
         tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now()))
-    return dialplan.for_number(destination_of(fields))
+    return dialplan.for_number(destination_of(fields), lambda: rotation_state(engine, tenant_id))
+
+
+def rotation_state(engine, tenant_id: int) -> RotationState:
+    """ring_group_state as it is now (one indexed query; asked only for numbers that reach a rotating
+    group). A member's idle time counts its last answered call in any group."""
+    last_answered, idle_since = {}, {}
+    for group_id, index, calls in cache.ring_group_states(engine, tenant_id):
+        if index is not None:
+            last_answered[group_id] = index
+        for key, at in (json.loads(calls) if isinstance(calls, str) else calls or {}).items():
+            if at > idle_since.get(key, float("-inf")):
+                idle_since[key] = at
+    return RotationState(last_answered, idle_since)
 
 
 # --- public ----------------------------------------------------------------------------------------
@@ -116,14 +136,17 @@ def public_context(engine, dialled: str) -> Optional[str]:
 
 
 def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["TenantDialplan", Optional[datetime]]:
-    """The tenant's whole context at `at`, and until when it holds."""
+    """The tenant's whole context at `at`, and until when it holds. Rotating ring groups are left open
+    (rotation_at_fetch): their order is put in per fetch, so answered calls never rebuild this."""
     with session_scope(engine) as db:
         objects = snapshot(db, tenant_id, settings)
         published = published_documents(db, tenant_id)
         active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
         left_out = {item.id for item in objects.skipped if item.kind == "phone_number"}
         numbers = [n for n in db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all() if n.id not in left_out]
-    base, valid_until = compile_base(objects, at)
+    base = BaseDialplan(objects, at, rotation_at_fetch=True)
+    base_extensions = base.records()
+    valid_until = base.valid_until
     segments: list[Segment] = []
     answered: set[str] = set()
     for plan_id, version in sorted(published.items()):
@@ -135,7 +158,7 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["Ten
             log.warning("call plan %s version %s no longer parses; left out of the dialplan", plan_id, version.version)
             continue
         try:
-            compilation = compile_plan(plan, plan_id, version.version, objects, at)
+            compilation = compile_plan(plan, plan_id, version.version, objects, at, rotation_at_fetch=True)
         except Exception:
             # a plan that cannot be compiled (a bug, or objects that changed under it) costs only itself
             log.exception("call plan %s version %s could not be compiled; left out of the dialplan", plan_id, version.version)
@@ -144,23 +167,15 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["Ten
         answered.update(plan.numbers)
         valid_until = cache.earliest(valid_until, compilation.valid_until)
     segments += public_numbers([n for n in numbers if n.number not in answered], objects, at)
-
-    document = Document("dialplan", description="tenant context: call plans, public numbers, base dialplan")
-    context = document.child(document.section, "context", name=objects.domain)
-    for segment in segments:
-        extension = document.child(context, "extension", name=segment.name)
-        condition = document.child(extension, "condition", field="destination_number", expression=segment.match)
-        for application, data in segment.actions:
-            document.child(condition, "action", application=application, data=data)
+    extensions = [(segment.name, [("destination_number", segment.match, segment.actions, [])]) for segment in segments]
     # The base dialplan's extensions have conditions of their own (calls out check the caller ID with a
-    # second condition and anti-actions): they are taken over element by element.
-    context.extend(list(ET.fromstring(base).find("section/context")))
-    return TenantDialplan(document.to_string(), list(context)), valid_until
+    # second condition and anti-actions).
+    return TenantDialplan(objects.domain, extensions + base_extensions), valid_until
 
 
 def public_numbers(numbers: list[PhoneNumber], objects: TenantObjects, at: datetime) -> list[Segment]:
     """One segment per public number no published plan answers: its stored destination, or refused."""
-    compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False)
+    compilation = Compilation(plan_id=0, version=0, objects=objects, at=at, marks=False, rotation_at_fetch=True)
     for did in numbers:
         segment = Segment(f"number_{did.number.lstrip('+')}", exact(did.number))
         compilation.segments.append(segment)
@@ -241,26 +256,37 @@ def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
         i += 1
 
 
-class TenantDialplan:
-    """A tenant's whole context, and an index from a dialled number to the extensions it can run."""
+@dataclass(frozen=True)
+class RotationState:
+    """What rotating ring groups are ordered by, as ring_group_state holds it when a fetch is answered."""
 
-    def __init__(self, whole: str, extensions: list[ET.Element]):
-        parts = [serialize(extension) for extension in extensions]
-        tail = "</context></section></document>"
-        head = whole[:len(whole) - len(tail) - sum(map(len, parts))]
-        assert parts and head + "".join(parts) + tail == whole  # the parts are exactly the whole
-        self.whole = whole.encode()
+    last_answered: dict[int, int]  # group id -> index of the member who took its last call
+    idle_since: dict[str, float]  # member key -> epoch seconds of its last answered call, any group
+
+
+NO_ROTATION = RotationState({}, {})
+DESCRIPTION = "tenant context: call plans, public numbers, base dialplan"
+
+
+class TenantDialplan:
+    """A tenant's whole context, and an index from a dialled number to the extensions it can run.
+
+    Each extension is kept as its finished bytes, or, when it holds a value decided per fetch (a rotating
+    ring group's order), as its pieces: bytes with those values between them."""
+
+    def __init__(self, domain: str, extensions: list[tuple[str, list]]):
+        head, tail = context_head(domain, DESCRIPTION)
         self.head, self.tail = head.encode(), tail.encode()
-        self.parts = [part.encode() for part in parts]
+        self.parts: list[bytes | tuple] = []
         self.exact: dict[str, list[int]] = {}
         self.prefixes: list[tuple[int, str]] = []
         self.patterns: list[tuple[int, Optional[re.Pattern]]] = []  # None: sent for every number
-        for index, extension in enumerate(extensions):
-            condition = extension.find("condition")
-            expression = condition.get("expression", "") if condition is not None else ""
-            plain = (condition is not None and set(condition.attrib) == {"field", "expression"}
-                     and condition.get("field") == "destination_number" and condition.find("anti-action") is None
-                     and set(extension.attrib) == {"name"})
+        for index, (name, conditions) in enumerate(extensions):
+            pieces = extension_pieces(name, conditions)
+            self.parts.append(pieces[0].encode() if len(pieces) == 1 else
+                              tuple(piece.encode() if isinstance(piece, str) else piece for piece in pieces))
+            field, expression, _, anti_actions = conditions[0] if conditions else ("", "", [], [])
+            plain = field == "destination_number" and not anti_actions
             shape = literal_shape(expression) if plain else None
             if shape is not None and shape[0] == "exact":
                 for number in shape[1]:
@@ -272,7 +298,13 @@ class TenantDialplan:
                     self.patterns.append((index, re.compile(expression) if plain else None))
                 except re.error:
                     self.patterns.append((index, None))
-        self._answers: dict[str, bytes] = {}
+        self.everything = list(range(len(self.parts)))
+        self._answers: dict[str, bytes | list] = {}
+
+    @property
+    def whole(self) -> bytes:
+        """The whole context, rotating groups in their own order (tests, benches)."""
+        return self.render(self.everything, NO_ROTATION)
 
     def matching(self, number: str) -> list[int]:
         found = set(self.exact.get(number, ()))
@@ -280,14 +312,39 @@ class TenantDialplan:
         found.update(index for index, pattern in self.patterns if pattern is None or pattern.search(number))
         return sorted(found)
 
-    def for_number(self, number: str) -> bytes:
+    def render(self, indices: list[int], state: RotationState | Callable[[], RotationState]) -> bytes:
+        """The document of these extensions; `state` (or what calling it gives, asked once and only when
+        a chosen extension has a rotating group) orders the rotating groups."""
+        out = [self.head]
+        for index in indices:
+            part = self.parts[index]
+            if isinstance(part, bytes):
+                out.append(part)
+                continue
+            for piece in part:
+                if isinstance(piece, bytes):
+                    out.append(piece)
+                    continue
+                if callable(state):
+                    state = state()
+                order = piece.dial_string(state.last_answered.get(piece.group), state.idle_since)
+                out.append(attribute_text(order).encode())
+        out.append(self.tail)
+        return b"".join(out)
+
+    def for_number(self, number: str, state: RotationState | Callable[[], RotationState] = NO_ROTATION) -> bytes:
         """The document FreeSWITCH gets when routing `number` (the whole context without a number)."""
         if not number or not number.isprintable():
-            return self.whole  # (a SIP number never holds control characters; the whole is always right)
+            # (a SIP number never holds control characters; the whole is always right)
+            return self.render(self.everything, state)
         answer = self._answers.get(number)
         if answer is None:
-            answer = self.head + b"".join(self.parts[index] for index in self.matching(number)) + self.tail
+            indices = self.matching(number)
+            if all(isinstance(self.parts[index], bytes) for index in indices):
+                answer = self.render(indices, NO_ROTATION)
+            else:
+                answer = indices  # rendered at every fetch: the rotation moves with each answered call
             if len(self._answers) >= ANSWERS_KEPT:
                 self._answers = {}
             self._answers[number] = answer
-        return answer
+        return answer if isinstance(answer, bytes) else self.render(answer, state)

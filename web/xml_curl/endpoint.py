@@ -12,7 +12,12 @@ common path is short: the few form fields it needs are found in the raw body wit
 channel (a dialplan request carries ~200 variables), and a cached document costs one indexed query,
 made right on the event loop (~20 µs on SQLite; a hop to a worker thread would cost four times that).
 Only building a document (compiling a tenant's plans, tens to hundreds of milliseconds) goes to a
-worker thread."""
+worker thread.
+
+FreeSWITCH waits CALLPLAN_XML_CURL_TIMEOUT seconds for an answer and then routes the call by its static
+files (fallback routing). An answer that took half of that or more is logged as a warning, naming the
+section, what was asked and whether a document had to be built; one that took longer than the timeout
+was not used, and is logged as an error."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import binascii
 import hmac
 import ipaddress
 import logging
+import time
 from functools import lru_cache
 
 from starlette.concurrency import run_in_threadpool
@@ -177,11 +183,31 @@ def answer(engine, settings: Settings, body: bytes) -> str | bytes:
     return section.answer(engine, settings, form_fields(body, section.FIELDS)) or NOT_FOUND
 
 
+SLOW_SHARE = 0.5  # of FreeSWITCH's timeout: an answer slower than this is logged
+WHAT = ("section", "Hunt-Context", "Hunt-Destination-Number", "domain", "user", "action", "key_value")
+
+
+def report_slow(settings: Settings, body: bytes, seconds: float, built: bool) -> None:
+    """Warn when an answer came near FreeSWITCH's timeout (see the module's docstring)."""
+    timeout = settings.xml_curl_timeout_s
+    if seconds < SLOW_SHARE * timeout:
+        return
+    asked = ", ".join(f"{name}={value}" for name, value in form_fields(body, WHAT).items() if value)
+    work = "building the document" if built else "answering from the cache"
+    if seconds >= timeout:
+        log.error("xml_curl: %s took %.2f s, past FreeSWITCH's %s s timeout: it used its static files (fallback "
+                  "routing) instead (%s)", work, seconds, timeout, asked)
+    else:
+        log.warning("xml_curl: %s took %.2f s, near FreeSWITCH's %s s timeout, after which calls take the "
+                    "fallback routing (%s)", work, seconds, timeout, asked)
+
+
 async def xml_curl(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     refused = refusal(request, settings)
     if refused is not None:
         return refused
+    started, built = time.perf_counter(), False
     try:
         body = await read_limited(request)
         if body is None:
@@ -191,7 +217,9 @@ async def xml_curl(request: Request) -> Response:
             with cache.no_build():
                 document = answer(engine, settings, body)
         except cache.Miss:
+            built = True
             document = await run_in_threadpool(answer, engine, settings, body)
+        report_slow(settings, body, time.perf_counter() - started, built)
     except Exception:
         log.exception("xml_curl: answering not found after an error")
         document = NOT_FOUND

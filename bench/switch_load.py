@@ -1,0 +1,653 @@
+"""End to end on a real FreeSWITCH: what the app costs the switch.
+
+    .venv/bin/python bench/switch_load.py                    # both set-ups, one after the other
+    .venv/bin/python bench/switch_load.py --setups app       # only some
+    .venv/bin/python bench/switch_load.py --postgres         # the app on PostgreSQL (127.0.0.1:5432)
+
+A carrier (SIPp) calls a number of the demo company whose published plan is an always-open time
+condition -> a ring group (simultaneous) of one user, whose phone (a SIPp UAS, registered with the
+device's own password) answers at once; the carrier hangs up after one second; no RTP is sent. Every
+set-up runs the repository's freeswitch/ folder as shipped, with the environment a deployment sets:
+
+  static  the dialplan and the directory the app served for these calls, written to files; no
+          mod_xml_curl, no mod_xml_cdr, no bridge: the switch alone
+  app     the app as `make run` serves it (mod_xml_curl fetches, CDR posts) and the bridge on the
+          event socket
+
+For each set-up: the highest rate of --rates with no failed call (each tried for --seconds), and at
+--latency-rate calls/s the median and p99 INVITE -> 200 and the CPU of every process. Targets: the
+app's clean rate >= 0.9 x the static one; its median INVITE -> 200 at most 3 ms above the static one.
+
+A set-up is a class with start(world), processes() and stop(), listed in SETUPS: another (the app with
+a constant answer, Kamailio in front of two switches) is one class more."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.xml_curl import cpu_seconds, pct  # noqa: E402
+from tests.freeswitch import harness  # noqa: E402
+
+HOST = harness.HOST
+DID = "+31201239999"
+EXTENSION, GROUP_EXTENSION = "260", "360"
+TARGET_RATE_RATIO, TARGET_ADDED_MEDIAN_MS = 0.9, 3.0
+
+CARRIER = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- A carrier's call: INVITE (the response time runs from here to the 200), ACK, one second, BYE. -->
+<scenario name="carrier">
+  <send retrans="500" start_rtd="1"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Carrier" <sip:0612[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:carrier@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=carrier 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 8 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="1" rrs="true"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Carrier" <sip:0612[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: <sip:carrier@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <pause milliseconds="1000"/>
+  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Carrier" <sip:0612[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: <sip:carrier@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+PHONE = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- A phone that answers every call at once and waits for the other side to hang up. -->
+<scenario name="phone">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+  ]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+</scenario>
+"""
+
+
+# --- the company ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The database with the demo company and the bench's plan, and what the set-ups share."""
+
+    workdir: Path
+    url: str
+    settings: object
+    domain: str
+    device: str  # the phone's SIP user name ...
+    password: str  # ... and password
+    phone_port: int = 0
+
+
+def make_world(workdir: Path, url: str) -> World:
+    """The demo company (as `make run` makes it) plus, through the same API: an always-open schedule,
+    a user with a phone, a simultaneous ring group of that user, a public number and a published plan
+    on it: time condition (always open) -> the ring group."""
+    from starlette.testclient import TestClient
+    from sqlmodel import select
+
+    from web import clock
+    from web.app import create_app
+    from web.auth.tokens import digest, new_api_token
+    from web.db import session_scope
+    from web.demo import DEMO_ADMIN, ensure_demo
+    from web.domain import audit
+    from web.migrate import upgrade
+    from web.models import Account, ApiToken, Tenant
+    from web.settings import Settings
+
+    upgrade(url)
+    settings = Settings(database_url=url, secret_key=secrets.token_hex(16), xml_curl_user="freeswitch",
+                        xml_curl_password=secrets.token_hex(16), audio_dir=str(workdir / "audio"),
+                        fallback_dialplan=str(workdir / "fallback_dialplan.xml"), public_base_url="http://127.0.0.1",
+                        argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
+    app = create_app(settings)
+    ensure_demo(app)
+    with session_scope(app.state.engine, audit.SYSTEM) as db:
+        admin = db.exec(select(Account).where(Account.email == DEMO_ADMIN)).one()
+        tenant = db.get(Tenant, admin.tenant_id)
+        domain = tenant.sip_domain
+        raw = new_api_token()
+        db.add(ApiToken(account_id=admin.id, tenant_id=tenant.id, name="bench", prefix=raw[:10], token_hash=digest(raw)))
+    with TestClient(app, base_url=settings.public_base_url, headers={"authorization": f"Bearer {raw}"}) as client:
+        def post(path, **body):
+            response = client.post(path, json=body)
+            assert response.status_code in (200, 201), (path, response.status_code, response.text)
+            return response.json()
+
+        always = post("/api/schedules", name="Always", periods=[
+            {"from_day": "mon", "from_time": "00:00", "to_day": "sun", "to_time": "24:00"}])
+        user = post("/api/users", first_name="Load", last_name="Test", extension=EXTENSION, language="en")
+        device = post("/api/devices", name="Load phone", brand="yealink", model="T54W", user_id=user["id"])
+        group = post("/api/ring-groups", name="Load", extension=GROUP_EXTENSION, strategy="simultaneous",
+                     members=[{"type": "user", "id": user["id"]}])
+        post("/api/numbers", number=DID, label="Load")
+        plan = post("/api/plans", name="Load", numbers=[DID], steps=[
+            {"id": "s1", "type": "time_condition", "schedule": always["id"],
+             "then": [{"id": "s2", "type": "ring_group", "group": group["id"]}]}])
+        post(f"/api/plans/{plan['id']}/publish", note="bench")
+    with session_scope(app.state.engine, audit.SYSTEM) as db:
+        for token in db.exec(select(ApiToken).where(ApiToken.name == "bench")).all():
+            token.revoked_at = clock.now()
+    app.state.engine.dispose()
+    return World(workdir, url, settings, domain, device["sip_username"], device["sip_password"])
+
+
+def served(world: World) -> tuple[ET.Element, ET.Element, ET.Element]:
+    """What the app answers FreeSWITCH for these calls: the public context for the number, the company's
+    context for it, and the directory entries of the phone and of the user it rings."""
+    from web.db import make_engine
+    from web.xml_curl import cache, endpoint
+
+    engine = make_engine(world.url)
+    try:
+        def ask(**fields) -> ET.Element:
+            document = endpoint.answer(engine, world.settings, urlencode(fields).encode())
+            root = ET.fromstring(document)
+            assert root.find("section").get("name") != "result", (fields, document[:300])
+            return root.find("section")[0]
+
+        public = ask(section="dialplan", **{"Hunt-Context": "public", "Hunt-Destination-Number": DID})
+        company = ask(section="dialplan", **{"Hunt-Context": world.domain, "Hunt-Destination-Number": DID})
+        domain = ask(section="directory", domain=world.domain, user=world.device, key="id", action="sip_auth",
+                     sip_auth_realm=world.domain, sip_auth_username=world.device)
+        member = ask(section="directory", domain=world.domain, user=EXTENSION, key="id", action="user_call")
+        domain.extend(member.findall("user"))
+        return public, company, domain
+    finally:
+        cache.invalidate()
+        engine.dispose()
+
+
+# --- the set-ups ------------------------------------------------------------------------------------------
+
+
+def switch_env(world: World, **more: str) -> dict[str, str]:
+    """The environment a deployment gives FreeSWITCH (freeswitch/README.md)."""
+    folder = world.workdir
+    (folder / "gateways").mkdir(exist_ok=True)
+    return {
+        "CALLPLAN_XML_CURL_USER": world.settings.xml_curl_user,
+        "CALLPLAN_XML_CURL_PASSWORD": world.settings.xml_curl_password,
+        "CALLPLAN_ESL_PORT": str(harness.free_ports()),
+        "CALLPLAN_ESL_PASSWORD": secrets.token_hex(16),
+        "CALLPLAN_INTERNAL_SIP_PORT": str(harness.free_ports()),
+        "CALLPLAN_EXTERNAL_SIP_PORT": str(harness.free_ports()),
+        "CALLPLAN_RTP_START_PORT": "20000", "CALLPLAN_RTP_END_PORT": "29998",
+        "CALLPLAN_FALLBACK_DIALPLAN": world.settings.fallback_dialplan,
+        "CALLPLAN_GATEWAYS_DIR": str(folder / "gateways"),
+        "CALLPLAN_VOICEMAIL_DIR": str(folder / "voicemail"),
+        "CALLPLAN_CDR_SPOOL_DIR": str(folder / "cdr-spool"),
+        "CALLPLAN_FS_LANG_DIR": harness.FS_LANG_DIR,
+        **more,
+    }
+
+
+def family(pid: int) -> list[int]:
+    """A process and all its descendants (uvicorn's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+class SetUp:
+    name = ""
+    description = ""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.fs: Optional[harness.ProjectFreeSwitch] = None
+        self.folder = world.workdir / self.name
+        self.folder.mkdir()
+
+    def start(self) -> harness.ProjectFreeSwitch:
+        raise NotImplementedError
+
+    def processes(self) -> dict[str, list[int]]:
+        """name -> pids whose CPU counts for it"""
+        return {"FreeSWITCH": [self.fs.process.pid]}
+
+    def stop(self) -> None:
+        if self.fs is not None:
+            self.fs.stop()
+
+    def generation(self) -> Optional[int]:
+        return None
+
+
+class StaticXml(SetUp):
+    name = "static"
+    description = "static XML: what the app served, from files; no app, no CDR posts"
+
+    def start(self) -> harness.ProjectFreeSwitch:
+        public, company, domain = served(self.world)
+        fs = harness.ProjectFreeSwitch(self.folder / "fs", switch_env(self.world, CALLPLAN_APP_URL="http://127.0.0.1:9"))
+        modules = fs.conf / "autoload_configs" / "modules.conf.xml"
+        text = modules.read_text()
+        for module in ("mod_xml_curl", "mod_xml_cdr"):
+            assert f'<load module="{module}"/>' in text
+            text = text.replace(f'<load module="{module}"/>', "")
+        modules.write_text(text)
+        # The number's public extension first in the public context, as the app answered it; the
+        # company's context and directory as files of their own (one element per line: FreeSWITCH's
+        # pre-processor drops lines holding <include>).
+        public_file = fs.conf / "dialplan" / "public.xml"
+        text = public_file.read_text()
+        opening = '<context name="public">'
+        public_file.write_text(text.replace(opening, opening + "\n" + "\n".join(
+            ET.tostring(extension, encoding="unicode") for extension in public.findall("extension")), 1))
+        (fs.conf / "dialplan" / "company.xml").write_text(
+            "<include>\n" + ET.tostring(company, encoding="unicode") + "\n</include>\n")
+        (fs.conf / "directory" / "company.xml").write_text(
+            "<include>\n" + ET.tostring(domain, encoding="unicode") + "\n</include>\n")
+        self.fs = fs
+        fs.start()
+        return fs
+
+
+class App(SetUp):
+    name = "app"
+    description = "the app: mod_xml_curl, CDR posts, the bridge"
+
+    def __init__(self, world: World):
+        super().__init__(world)
+        self.web = self.bridge = None
+        self.logs: list = []
+
+    def env(self, fs_settings: dict[str, str]) -> dict[str, str]:
+        world = self.world
+        return {**{key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")},
+                "CALLPLAN_DATABASE_URL": world.url, "CALLPLAN_SECRET_KEY": world.settings.secret_key,
+                "CALLPLAN_XML_CURL_USER": world.settings.xml_curl_user,
+                "CALLPLAN_XML_CURL_PASSWORD": world.settings.xml_curl_password,
+                "CALLPLAN_XML_CURL_TIMEOUT": fs_settings["CALLPLAN_XML_CURL_TIMEOUT"],
+                "CALLPLAN_ESL_HOST": HOST, "CALLPLAN_ESL_PORT": fs_settings["CALLPLAN_ESL_PORT"],
+                "CALLPLAN_ESL_PASSWORD": fs_settings["CALLPLAN_ESL_PASSWORD"],
+                "CALLPLAN_BRIDGE_FEED_PORT": str(harness.free_ports()),
+                "CALLPLAN_AUDIO_DIR": world.settings.audio_dir,
+                "CALLPLAN_FALLBACK_DIALPLAN": world.settings.fallback_dialplan,
+                "CALLPLAN_VOICEMAIL_DIR": fs_settings["CALLPLAN_VOICEMAIL_DIR"],
+                "CALLPLAN_CDR_SPOOL_DIR": fs_settings["CALLPLAN_CDR_SPOOL_DIR"],
+                "PYTHONUNBUFFERED": "1"}
+
+    def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "ab")
+        self.logs.append(log)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=harness.die_with_parent)
+
+    def start(self) -> harness.ProjectFreeSwitch:
+        from web.__main__ import answers, web_command
+
+        port = harness.free_ports()
+        settings = switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2")
+        env = self.env(settings)
+        self.web = self._spawn(web_command(HOST, port), env, "web")
+        if not harness.wait_for(lambda: self.web.poll() is not None or answers(f"http://{HOST}:{port}/api/health"), 60) \
+                or self.web.poll() is not None:
+            raise RuntimeError(f"the web app did not start: {(self.folder / 'web.log').read_text()[-3000:]}")
+        self.fs = harness.ProjectFreeSwitch(self.folder / "fs", settings)
+        self.fs.start()
+        self.bridge = self._spawn([sys.executable, "-m", "fs_bridge"], env, "bridge")
+        if not harness.wait_for(self._bridge_connected, 30):
+            raise RuntimeError(f"the bridge did not connect: {(self.folder / 'bridge.log').read_text()[-3000:]}")
+        return self.fs
+
+    def _bridge_connected(self) -> bool:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.world.url)
+        try:
+            with engine.connect() as connection:
+                return bool(connection.execute(text("SELECT connected FROM bridge_status WHERE esl_address = :address"),
+                                               {"address": f"{HOST}:{self.fs.esl_port}"}).scalar())
+        finally:
+            engine.dispose()
+
+    def generation(self) -> Optional[int]:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.world.url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT config_generation FROM tenant WHERE sip_domain = :d"),
+                                          {"d": self.world.domain}).scalar()
+        finally:
+            engine.dispose()
+
+    def processes(self) -> dict[str, list[int]]:
+        return {**super().processes(), "app": family(self.web.pid), "bridge": family(self.bridge.pid)}
+
+    def stop(self) -> None:
+        for process in (self.bridge, self.web):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        super().stop()
+        for log in self.logs:
+            log.close()
+
+
+SETUPS = {setup.name: setup for setup in (StaticXml, App)}
+
+
+# --- the load ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    rate: float
+    calls: int
+    succeeded: int = 0
+    failed: int = 0
+    rtts_ms: list[float] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # process -> % of one core during the run
+    seconds: float = 0.0
+
+    @property
+    def clean(self) -> bool:
+        return self.failed == 0 and self.succeeded == self.calls
+
+
+def start_phone(world: World) -> subprocess.Popen:
+    scenario = world.workdir / "phone.xml"
+    scenario.write_text(PHONE)
+    world.phone_port = harness.free_ports()
+    log = open(world.workdir / "phone.out", "wb")
+    return subprocess.Popen(
+        [harness.SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(world.phone_port),
+         "-mi", HOST, "-mp", str(harness.free_ports(4)), "-ci", HOST, "-cp", str(harness.free_ports()), "-nostdin",
+         "-max_recv_loops", "10000", "-max_sched_loops", "10000"],
+        cwd=world.workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=harness.die_with_parent)
+
+
+def idle(fs: harness.ProjectFreeSwitch, timeout: float = 60) -> bool:
+    return bool(harness.wait_for(lambda: fs.api("show channels count").strip().startswith("0 total"), timeout, 0.5))
+
+
+def stat_counts(path: Path) -> tuple[int, int]:
+    """(successful, failed) calls from SIPp's statistics file, its last line."""
+    with path.open() as stream:
+        rows = list(csv.reader(stream, delimiter=";"))
+    header, last = rows[0], rows[-1]
+    return int(last[header.index("SuccessfulCall(C)")]), int(last[header.index("FailedCall(C)")])
+
+
+def carrier_run(setup: SetUp, rate: float, seconds: float, number: int) -> Run:
+    """`rate` calls/s for `seconds` from a SIPp carrier; every call's INVITE -> 200 and the CPU used."""
+    fs = setup.fs
+    folder = setup.folder / f"run{number}-{rate:g}"
+    folder.mkdir()
+    scenario = folder / "carrier.xml"
+    scenario.write_text(CARRIER)
+    calls = max(1, int(rate * seconds))
+    command = [harness.SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(harness.free_ports()),
+               "-mi", HOST, "-mp", str(harness.free_ports(4)), "-ci", HOST, "-cp", str(harness.free_ports()),
+               "-nostdin", "-s", DID, "-r", f"{rate:g}", "-m", str(calls), "-l", str(max(50, int(rate * 10))),
+               "-trace_stat", "-stf", str(folder / "stat.csv"), "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
+               "-recv_timeout", "15000", "-timeout", f"{int(seconds) + 60}s", "-max_recv_loops", "10000",
+               "-max_sched_loops", "10000", f"{HOST}:{fs.settings['CALLPLAN_EXTERNAL_SIP_PORT']}"]
+    pids = setup.processes()
+    before = {name: sum(cpu_seconds(pid) for pid in group) for name, group in pids.items()}
+    started = time.perf_counter()
+    subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=seconds + 120,
+                   preexec_fn=harness.die_with_parent)
+    wall = time.perf_counter() - started
+    after = {name: sum(cpu_seconds(pid) for pid in group if Path(f"/proc/{pid}").exists()) for name, group in pids.items()}
+    run = Run(rate, calls, seconds=wall, cpu={name: (after[name] - before[name]) / wall * 100 for name in pids})
+    try:
+        run.succeeded, run.failed = stat_counts(folder / "stat.csv")
+    except (OSError, ValueError, IndexError):
+        run.failed = calls
+    for path in folder.glob("*_rtt.csv"):
+        with path.open() as stream:
+            for row in csv.reader(stream, delimiter=";"):
+                try:
+                    run.rtts_ms.append(float(row[1]))
+                except (ValueError, IndexError):
+                    pass  # the header
+    return run
+
+
+@dataclass
+class Figures:
+    setup: SetUp
+    clean_rate: Optional[float] = None
+    first_failing: Optional[Run] = None
+    latency: Optional[Run] = None
+    generations: tuple[Optional[int], Optional[int]] = (None, None)
+    answered: int = 0
+
+
+def measure(setup: SetUp, args) -> Figures:
+    figures = Figures(setup)
+    print(f"\n== {setup.name}: {setup.description}", flush=True)
+    fs = setup.start()
+    try:
+        status = harness.register(setup.folder, fs, setup.world.device, setup.world.domain, setup.world.password,
+                                  expires=3600, contact_port=setup.world.phone_port)
+        assert status == [200], f"the phone did not register: {status}\n{fs.log_tail(60)}"
+        number = 0
+        warm = carrier_run(setup, 2, 3, number)  # first fetches build the caches; not counted
+        if not warm.clean:
+            raise RuntimeError(f"warm-up calls failed ({warm.failed} of {warm.calls}):\n{fs.log_tail(80)}")
+        idle(fs)
+        figures.generations = (setup.generation(), None)
+        number += 1
+        figures.latency = carrier_run(setup, args.latency_rate, args.latency_seconds, number)
+        figures.answered += figures.latency.succeeded
+        print(f"   {args.latency_rate:g} calls/s for {args.latency_seconds:g} s: {figures.latency.succeeded} answered, "
+              f"{figures.latency.failed} failed; INVITE->200 median {pct(figures.latency.rtts_ms, 0.5):.1f} ms, "
+              f"p99 {pct(figures.latency.rtts_ms, 0.99):.1f} ms", flush=True)
+        for rate in args.rates:
+            if not idle(fs):
+                print("   calls still up after a minute; stopping the search", flush=True)
+                break
+            number += 1
+            run = carrier_run(setup, rate, args.seconds, number)
+            figures.answered += run.succeeded
+            print(f"   {rate:g} calls/s for {args.seconds:g} s: {run.succeeded} answered, {run.failed} failed "
+                  f"(INVITE->200 p99 {pct(run.rtts_ms, 0.99):.0f} ms)", flush=True)
+            if not run.clean:
+                figures.first_failing = run
+                break
+            figures.clean_rate = rate
+        idle(fs)
+        figures.generations = (figures.generations[0], setup.generation())
+    finally:
+        setup.stop()
+    return figures
+
+
+def report(results: list[Figures], args) -> bool:
+    print(f"\n{'set-up':<8} {'clean rate':>12} {'median ms':>10} {'p99 ms':>8}   CPU at {args.latency_rate:g} calls/s "
+          "(% of one core)")
+    for figures in results:
+        latency = figures.latency
+        clean = f"{figures.clean_rate:g}/s" if figures.clean_rate else f"< {args.rates[0]:g}/s"
+        if figures.first_failing is None and figures.clean_rate:
+            clean = f">= {figures.clean_rate:g}/s"
+        cpu = " + ".join(f"{name} {share:.0f} %" for name, share in latency.cpu.items())
+        print(f"{figures.setup.name:<8} {clean:>12} {pct(latency.rtts_ms, 0.5):>10.1f} {pct(latency.rtts_ms, 0.99):>8.1f}   "
+              f"{cpu}")
+        first, last = figures.generations
+        if first is not None:
+            print(f"{'':<8} configuration generation {first} -> {last} over {figures.answered} answered calls")
+    by_name = {figures.setup.name: figures for figures in results}
+    ok = True
+    if "static" in by_name and "app" in by_name:
+        static, app = by_name["static"], by_name["app"]
+        if static.clean_rate and app.clean_rate is not None:
+            ratio = app.clean_rate / static.clean_rate
+            verdict = "ok" if ratio >= TARGET_RATE_RATIO else "MISSED"
+            print(f"app clean rate / static: {ratio:.2f} (target >= {TARGET_RATE_RATIO}: {verdict})")
+            ok = ok and ratio >= TARGET_RATE_RATIO
+        added = pct(app.latency.rtts_ms, 0.5) - pct(static.latency.rtts_ms, 0.5)
+        verdict = "ok" if added <= TARGET_ADDED_MEDIAN_MS else "MISSED"
+        print(f"added median INVITE->200 at {args.latency_rate:g} calls/s: {added:+.1f} ms "
+              f"(target <= {TARGET_ADDED_MEDIAN_MS:g}: {verdict})")
+        ok = ok and added <= TARGET_ADDED_MEDIAN_MS
+    return ok
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--setups", default=",".join(SETUPS), help=f"comma-separated, of {', '.join(SETUPS)}")
+    parser.add_argument("--rates", default="15,20,25,30,40,50,60,70,80,100,120,150",
+                        help="calls/s tried in this order until one has a failed call")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is tried")
+    parser.add_argument("--latency-rate", type=float, default=10.0)
+    parser.add_argument("--latency-seconds", type=float, default=20.0)
+    parser.add_argument("--postgres", action="store_true", help="the app on a throw-away database on 127.0.0.1:5432")
+    parser.add_argument("--keep", action="store_true", help="keep the working folder (logs) and print it")
+    args = parser.parse_args(argv)
+    args.rates = [float(rate) for rate in args.rates.split(",")]
+    missing = harness.missing_tools()
+    if missing:
+        print(f"needs FreeSWITCH and SIPp: {missing}")
+        return 2
+    names = [name.strip() for name in args.setups.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SETUPS]
+    if unknown:
+        parser.error(f"unknown set-up(s): {', '.join(unknown)}")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-switch-load-"))
+    pg_name = None
+    phone = None
+    try:
+        if args.postgres:
+            import psycopg
+
+            pg_name = f"callplan_bench_{os.getpid()}"
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{pg_name}"')
+            url = f"postgresql://postgres@127.0.0.1:5432/{pg_name}"
+        else:
+            url = f"sqlite:///{workdir / 'callplan.sqlite3'}"
+        print(f"load now: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+              f"({os.cpu_count()} CPUs; FreeSWITCH, SIPp, the app and the bridge share them)")
+        from web.__main__ import quiet_setup
+
+        with quiet_setup():  # the demo's own requests, its cache flushes with no FreeSWITCH to take them
+            world = make_world(workdir, url)
+        phone = start_phone(world)
+        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; the demo company and a plan on {DID}: "
+              f"time condition (always open) -> ring group (simultaneous) -> one phone answering at once; "
+              f"1-second calls, no RTP")
+        results = [measure(SETUPS[name](world), args) for name in names]
+        ok = report(results, args)
+        print(f"load at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        return 0 if ok else 1
+    finally:
+        if phone is not None:
+            phone.terminate()
+            phone.wait(timeout=10)
+        if args.keep:
+            print(f"working folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,13 +9,21 @@ web.domain.call_records.collect_spool). So:
 - 400 with a reason for a body that is no CDR (retrying cannot help; FreeSWITCH spools it for a person);
 - 413 for a body far larger than any call record;
 - 503 when the database cannot take it now (FreeSWITCH retries, then spools: nothing is lost).
-Never a 500."""
+Never a 500.
+
+Records are stored one at a time per process, in a worker thread of their own: the
+dialplan and directory fetches of the calls now being set up are answered on the event loop, and every
+runnable thread takes its turn at the interpreter with it. Twenty record writes waiting together for the
+database (on SQLite the bridge holds its write lock while it stores a batch of events) would leave the
+fetches a twentieth of the process, which is how a busy switch's new calls came to wait half a second
+for their dialplan (#20). A record waits instead; FreeSWITCH allows it 10 s, then tries again."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -29,6 +37,10 @@ log = logging.getLogger("web.xml_curl.cdr")
 PATH = "/freeswitch/cdr"
 # A record is 15-30 kB; long calls with many transfers and hundreds of variables stay far below this.
 MAX_BODY_BYTES = 4_000_000
+
+
+# The one thread that stores records (a plain executor: usable from any event loop, as tests run several)
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdr-writer")
 
 
 def _store(engine, body: bytes, content_type: str) -> bool:
@@ -46,7 +58,8 @@ async def post_cdr(request: Request) -> Response:
     if body is None:
         return PlainTextResponse("too large for a call record\n", status_code=413)
     try:
-        created = await run_in_threadpool(_store, request.app.state.engine, body, request.headers.get("content-type", ""))
+        created = await asyncio.get_running_loop().run_in_executor(
+            _WRITER, _store, request.app.state.engine, body, request.headers.get("content-type", ""))
     except NotACdr as exc:
         log.warning("refused a CDR post (uuid=%s): %s", request.query_params.get("uuid", "?"), exc)
         return PlainTextResponse(f"not a call record: {exc}\n", status_code=400)

@@ -28,6 +28,25 @@ RING_SECONDS = 5  # one ring cycle, for "rings before voicemail"
 CONFIRM_TONE = "tone_stream://%(200,0,800)"
 
 
+def company_night(objects: TenantObjects, at: datetime) -> tuple[bool, Optional[datetime]]:
+    """The company's night switch at `at` (seed 001 6.4.4): on, off, or automatic, when it is night
+    outside the night schedule's periods and inside its holiday closures; with the moment that answer
+    next changes (None: only when someone changes a setting). An automatic switch without a schedule is
+    never night; one whose schedule was left out of the snapshot (it no longer validates) always is,
+    as for a schedule without periods. The portal's night status (web/domain/night.py) asks this too,
+    so what it shows is what the dialplan does."""
+    company = objects.company
+    if company.night_mode == "on":
+        return True, None
+    if company.night_mode != "auto" or company.night_schedule_id is None:
+        return False, None
+    weekly = objects.schedules.get(company.night_schedule_id)
+    holidays = objects.holidays.get(company.night_holiday_schedule_id) if company.night_holiday_schedule_id else None
+    periods, entries = (weekly.periods if weekly else []), (holidays.entries if holidays else None)
+    return (not schedules.is_open(periods, entries, at, objects.timezone),
+            schedules.next_transition(periods, entries, at, objects.timezone))
+
+
 class BaseDialplan:
     def __init__(self, objects: TenantObjects, at: datetime, *, rotation_at_fetch: bool = False):
         self.objects = objects
@@ -56,16 +75,9 @@ class BaseDialplan:
             return False
         if behaviour == "on":
             return True
-        company = self.objects.company
-        if company.night_mode == "on":
-            return True
-        if company.night_mode != "auto" or company.night_schedule_id is None:
-            return False
-        weekly = self.objects.schedules.get(company.night_schedule_id)
-        holidays = self.objects.holidays.get(company.night_holiday_schedule_id) if company.night_holiday_schedule_id else None
-        periods, entries = (weekly.periods if weekly else []), (holidays.entries if holidays else None)
-        self.compilation.decision_holds_until(schedules.next_transition(periods, entries, self.at, self.objects.timezone))
-        return not schedules.is_open(periods, entries, self.at, self.objects.timezone)
+        night, holds_until = company_night(self.objects, self.at)
+        self.compilation.decision_holds_until(holds_until)
+        return night
 
     def night_route(self, segment: Segment, behaviour: str, own_destination: Optional[dict]) -> bool:
         destination = own_destination or self.objects.company.night_destination

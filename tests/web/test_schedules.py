@@ -256,3 +256,101 @@ def test_another_tenants_schedules_are_invisible(admin, other, db, settings):
     assert pointers(admin.client.get(f"/api/schedules/{own}/check", params={"holiday_schedule_id": "1 OR 1=1"})) == ["/holiday_schedule_id"]
     # and the other tenant still has its rows
     assert other.client.get(f"/api/schedules/{foreign_schedule}").status_code == 200
+
+
+# -- preview (the week grid's unsaved periods), at a fixed clock ---------------------------------------
+
+
+def at_clock(moment: str) -> None:
+    """Move the app's clock (web/clock.py) so that now is `moment` (an ISO instant with its offset)."""
+    from datetime import datetime
+
+    from web import clock
+
+    clock.advance((datetime.fromisoformat(moment) - clock.now()).total_seconds())
+
+
+def test_preview_answers_open_now_the_next_change_and_warnings_for_unsaved_periods(admin):
+    # Saturday 28 March 2026, noon in Amsterdam; summer time starts in the night to Sunday
+    at_clock("2026-03-28T12:00:00+01:00")
+    answer = admin.client.post("/api/schedules/preview", json={"periods": OFFICE[:4]})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["open"] is False and found["timezone"] == "Europe/Amsterdam"
+    assert found["at"].startswith("2026-03-28T12:00") and found["at"].endswith("+01:00")
+    # Monday 08:00 is already summer time: 06:00 UTC, not 07:00
+    assert found["next_change"] == "2026-03-30T06:00:00Z"
+    assert [(w["pointer"], w["code"]) for w in found["warnings"]] == [("/periods", "closed_weekday")]
+    assert "Friday" in found["warnings"][0]["message"]
+    # nothing was stored
+    assert admin.client.get("/api/schedules").json() == []
+
+
+def test_preview_across_the_autumn_change_and_with_holidays(admin):
+    holidays_id = admin.create("/api/holiday-schedules", name="Closed", entries=[
+        {"start_date": "2026-10-26", "description": "Staff day"}])["id"]
+    # Friday 23 October 2026, 16:00 (summer time): open until 17:00, 15:00 UTC
+    at_clock("2026-10-23T16:00:00+02:00")
+    found = admin.client.post("/api/schedules/preview", json={"periods": OFFICE}).json()
+    assert found["open"] is True and found["next_change"] == "2026-10-23T15:00:00Z"
+    # Saturday: closed; winter time from Sunday, so Monday 08:00 is 07:00 UTC ... unless Monday is a holiday
+    at_clock("2026-10-24T10:00:00+02:00")
+    assert admin.client.post("/api/schedules/preview", json={"periods": OFFICE}).json()["next_change"] == "2026-10-26T07:00:00Z"
+    with_day_off = admin.client.post("/api/schedules/preview", json={"periods": OFFICE, "holiday_schedule_id": holidays_id}).json()
+    assert with_day_off["open"] is False and with_day_off["next_change"] == "2026-10-27T07:00:00Z"
+
+
+def test_preview_refuses_bad_periods_and_foreign_holidays_with_pointers(admin, other, db, settings):
+    bad = admin.client.post("/api/schedules/preview", json={"periods": [
+        {"from_day": "mon", "from_time": "08:00", "to_day": "mon", "to_time": "17:00"},
+        {"from_day": "tue", "from_time": "24:00", "to_day": "tue", "to_time": "25:00"}]})
+    assert pointers(bad) == ["/periods/1/from_time", "/periods/1/to_time"]
+    foreign = holiday_schedule(db, settings, other.tenant.id, other.account)
+    refused = admin.client.post("/api/schedules/preview", json={"periods": OFFICE, "holiday_schedule_id": foreign})
+    assert pointers(refused) == ["/holiday_schedule_id"]
+
+
+# -- public holidays to import --------------------------------------------------------------------------
+
+
+def test_public_holidays_of_the_netherlands_from_today_in_the_callers_language(admin, db):
+    at_clock("2026-06-01T10:00:00+02:00")
+    answer = admin.client.get("/api/public-holidays", params={"country": "NL", "years": 2})
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["country"] == "NL" and found["subdivision"] is None
+    dates = [item["date"] for item in found["items"]]
+    assert dates == sorted(dates) and dates[0] == "2026-12-25" and dates[-1] == "2027-12-26"
+    assert {"2027-03-26", "2027-03-28", "2027-03-29", "2027-04-27", "2027-05-06", "2027-05-17"} <= set(dates)  # Easter 2027: 28 March
+    assert {"date": "2027-04-27", "name": "King's Day"} in found["items"]
+    with db() as session:
+        account = session.get(Account, admin.account.id)
+        account.language = "nl"
+    dutch = admin.client.get("/api/public-holidays", params={"country": "nl", "years": 1}).json()
+    assert dutch["items"] == [{"date": "2026-12-25", "name": "Eerste kerstdag"}, {"date": "2026-12-26", "name": "Tweede kerstdag"}]
+
+
+@pytest.mark.parametrize("country, subdivision, expected", [
+    ("BE", None, "2027-07-21"), ("DE", "BY", "2027-01-06"), ("FR", None, "2027-07-14"), ("GB", "SCT", "2027-01-04"),
+])
+def test_public_holidays_of_other_countries_and_regions(admin, country, subdivision, expected):
+    at_clock("2026-06-01T10:00:00+02:00")
+    params = {"country": country, "years": 2} | ({"subdivision": subdivision} if subdivision else {})
+    found = admin.client.get("/api/public-holidays", params=params).json()
+    assert expected in [item["date"] for item in found["items"]], found
+
+
+@pytest.mark.parametrize("params, pointer", [
+    ({}, "/country"), ({"country": "XX"}, "/country"), ({"country": "NL", "years": 6}, "/years"),
+    ({"country": "NL", "years": "0"}, "/years"), ({"country": "NL", "years": "2x"}, "/years"),
+    ({"country": "DE", "subdivision": "ZZ"}, "/subdivision"),
+])
+def test_public_holidays_refuse_bad_questions_with_pointers(admin, params, pointer):
+    assert pointers(admin.client.get("/api/public-holidays", params=params)) == [pointer]
+
+
+def test_countries_to_import_from(admin):
+    countries = {row["code"]: row for row in admin.client.get("/api/public-holidays/countries").json()}
+    assert {"NL", "BE", "DE", "FR", "GB"} <= set(countries) and len(countries) > 100
+    assert {"code": "SCT", "name": "Scotland"} in countries["GB"]["subdivisions"]
+    assert {"code": "BY", "name": "Bayern"} in countries["DE"]["subdivisions"]

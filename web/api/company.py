@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from web.domain import numbers, references, stored_rows
+from datetime import datetime
+from typing import Optional
+
+from pydantic import BaseModel
+
+from web import clock
+from web.domain import night, numbers, references, stored_rows
 from web.domain.company import settings_row
 from web.api.problems import field_problem
 from web.api.routing import api
@@ -10,6 +16,22 @@ from web.models import Tenant
 from web.models.company import CompanyPublic, CompanySettings, CompanyUpdate
 from web.scoping import scoped
 from web.updates import apply_update
+
+
+class NightDestination(BaseModel):
+    type: str
+    id: Optional[int] = None
+    number: Optional[str] = None
+    name: Optional[str] = None  # what it points at, by name (None: gone)
+
+
+class NightStatus(BaseModel):
+    mode: str  # off | on | auto
+    night: bool  # it is night now: calls that follow the company go to the destination (when one is set)
+    at: datetime  # now, in the company's zone
+    next_change: Optional[datetime]  # when `night` flips by the schedule (auto only); null: only by hand
+    timezone: str
+    destination: Optional[NightDestination]
 
 
 def _public(tenant: Tenant, row: CompanySettings) -> CompanyPublic:
@@ -78,9 +100,17 @@ def write_fallback(app) -> bool:
     return changed
 
 
+def night_status(ctx):
+    """Is it night now by the company's night switch, until when, and where calls go (the dialplan's own rule)."""
+    found = night.state(ctx.db, ctx.tenant_id, ctx.settings, clock.now())
+    return NightStatus(mode=found.mode, night=found.night, at=found.at, next_change=found.next_change,
+                       timezone=found.timezone, destination=found.destination)
+
+
 references.register_referrer(CompanySettings)
 
 routes = [
     api("GET", "/api/company", get_company, permission="pbx.manage", response=CompanyPublic),
+    api("GET", "/api/company/night", night_status, permission="pbx.manage", response=NightStatus),
     api("PATCH", "/api/company", update_company, permission="pbx.manage", body=CompanyUpdate, response=CompanyPublic),
 ]

@@ -1,5 +1,7 @@
-"""Time schedules (/api/schedules) and holiday schedules (/api/holiday-schedules), plus two questions
-about a time schedule: what looks wrong with it (lint) and is the company open at a moment (check).
+"""Time schedules (/api/schedules) and holiday schedules (/api/holiday-schedules), plus questions about
+a time schedule: what looks wrong with it (lint), is the company open at a moment (check), and both for
+periods not saved yet (preview: the portal's week grid asks while the admin draws); and a country's
+public holidays to import into a holiday schedule (/api/public-holidays).
 
 Two Resources in one module: the two kinds only make sense together (the night switch and IVR menus
 take one of each), and the check endpoint evaluates them together.
@@ -11,20 +13,22 @@ import re
 from datetime import datetime
 from typing import Optional
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field as PField
 
 from callplan import schedules as evaluation
 from web import clock, i18n
-from web.domain import references, stored_rows
+from web.domain import public_holidays, references, stored_rows
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.api.routing import api
 from web.models import Tenant
 from web.models.schedule import (
+    MAX_PERIODS,
     HolidaySchedule,
     HolidayScheduleCreate,
     HolidaySchedulePublic,
     HolidayScheduleUpdate,
+    Period,
     ScheduleWarning,
     TimeSchedule,
     TimeScheduleCreate,
@@ -52,6 +56,39 @@ class ScheduleCheck(BaseModel):
     at: datetime  # the moment asked about, in the company's time zone
     next_change: Optional[datetime]  # when `open` flips next (within 400 days), else null
     timezone: str
+
+
+class SchedulePreview(BaseModel):
+    """Periods as the portal's form has them now, and optionally a holiday schedule to count."""
+
+    model_config = ConfigDict(extra="forbid")
+    periods: list[Period] = PField(default_factory=list, max_length=MAX_PERIODS)
+    holiday_schedule_id: Optional[int] = None
+
+
+class PreviewResult(ScheduleCheck):
+    warnings: list[ScheduleWarning]
+
+
+class PublicHolidayItem(BaseModel):
+    date: str
+    name: str
+
+
+class PublicHolidays(BaseModel):
+    country: str
+    subdivision: Optional[str]
+    items: list[PublicHolidayItem]
+
+
+class Subdivision(BaseModel):
+    code: str
+    name: str
+
+
+class HolidayCountry(BaseModel):
+    code: str
+    subdivisions: list[Subdivision]
 
 
 def warnings_for(ctx, periods: list) -> list[ScheduleWarning]:
@@ -132,16 +169,11 @@ def _holiday_entries(ctx, raw: Optional[str]) -> Optional[list]:
     return get_owned(ctx.db, HolidaySchedule, ctx.tenant_id, int(raw)).entries
 
 
-def check_schedule(ctx, id: int):
-    """Open or closed at ?at=<ISO instant> (default now), with ?holiday_schedule_id=, in the company's zone."""
-    row = weekly.get(ctx, id)
-    query = ctx.request.query_params
-    at = _instant(query.get("at"))
-    entries = _holiday_entries(ctx, query.get("holiday_schedule_id"))
+def _check(ctx, periods: list, entries: Optional[list], at: datetime) -> dict:
     zone = ctx.db.get(Tenant, ctx.tenant_id).timezone
-    compiled_weekly = evaluation.compile_weekly(row.periods)
+    compiled_weekly = evaluation.compile_weekly(periods)
     compiled_holidays = evaluation.compile_holidays(entries) if entries is not None else None
-    return ScheduleCheck(
+    return dict(
         open=evaluation.is_open(compiled_weekly, compiled_holidays, at, zone),
         in_schedule=evaluation.in_weekly(compiled_weekly, at, zone),
         in_holiday=evaluation.in_holiday(compiled_holidays, at, zone),
@@ -151,9 +183,65 @@ def check_schedule(ctx, id: int):
     )
 
 
+def check_schedule(ctx, id: int):
+    """Open or closed at ?at=<ISO instant> (default now), with ?holiday_schedule_id=, in the company's zone."""
+    row = weekly.get(ctx, id)
+    query = ctx.request.query_params
+    at = _instant(query.get("at"))
+    entries = _holiday_entries(ctx, query.get("holiday_schedule_id"))
+    return ScheduleCheck(**_check(ctx, row.periods, entries, at))
+
+
+def preview_schedule(ctx, body: SchedulePreview):
+    """Open now, the next change and the warnings of periods not saved yet (the week grid asks while
+    the admin draws, so the time zone and DST rules stay here, in callplan.schedules)."""
+    entries = None
+    if body.holiday_schedule_id is not None:
+        entries = _holiday_entries(ctx, str(body.holiday_schedule_id))
+    periods = [period.model_dump() for period in body.periods]
+    return PreviewResult(**_check(ctx, periods, entries, clock.now()), warnings=warnings_for(ctx, periods))
+
+
+def _today(ctx):
+    zone = ctx.db.get(Tenant, ctx.tenant_id).timezone
+    return evaluation.local_time(clock.now(), zone).date()
+
+
+def list_public_holidays(ctx):
+    """?country=NL (&subdivision=, &years=1..5, default 3): the country's public holidays from today to
+    the end of the last of those years, named in the caller's language where the library can."""
+    query = ctx.request.query_params
+    country = (query.get("country") or "").upper()
+    known = public_holidays.countries()
+    if country not in known:
+        raise field_problem(422, "invalid", "/country", "must be a country code the holiday library knows, such as NL")
+    subdivision = query.get("subdivision") or None
+    if subdivision is not None and subdivision not in known[country]:
+        raise field_problem(422, "invalid", "/subdivision", f"must be one of the regions of {country}")
+    raw_years = query.get("years") or "3"
+    years = int(raw_years) if raw_years.isascii() and raw_years.isdigit() and len(raw_years) <= 2 else 0
+    if not 1 <= years <= public_holidays.MAX_YEARS:
+        raise field_problem(422, "invalid", "/years", f"must be 1 to {public_holidays.MAX_YEARS}")
+    items = public_holidays.upcoming(country, subdivision, years, _today(ctx), ctx.lang)
+    return PublicHolidays(country=country, subdivision=subdivision,
+                          items=[PublicHolidayItem(date=item.date, name=item.name) for item in items])
+
+
+def list_holiday_countries(ctx):
+    """The countries (and their regions) whose public holidays can be imported."""
+    return [HolidayCountry(code=code, subdivisions=[Subdivision(code=sub, name=public_holidays.subdivision_names(code).get(sub, sub))
+                                                    for sub in subdivisions])
+            for code, subdivisions in public_holidays.countries().items()]
+
+
 routes = weekly.routes() + holidays.routes() + [
     api("GET", "/api/schedules/{id:int}/lint", lint_schedule, permission="pbx.manage", response=LintResult,
         model=TimeSchedule),
     api("GET", "/api/schedules/{id:int}/check", check_schedule, permission="pbx.manage", response=ScheduleCheck,
         model=TimeSchedule),
+    api("POST", "/api/schedules/preview", preview_schedule, permission="pbx.manage", body=SchedulePreview,
+        response=PreviewResult),
+    api("GET", "/api/public-holidays", list_public_holidays, permission="pbx.manage", response=PublicHolidays),
+    api("GET", "/api/public-holidays/countries", list_holiday_countries, permission="pbx.manage",
+        response=list[HolidayCountry]),
 ]

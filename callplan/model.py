@@ -5,20 +5,14 @@ IVR menus) refer to `Steps`, which is resolved once every node module is registe
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from callplan.text import plain_text
+
 STEP_ID = r"^[A-Za-z0-9_-]{1,40}$"
 StepId = Annotated[str, StringConstraints(pattern=STEP_ID)]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("may not contain control characters")
-    return value
 
 
 class StepBase(BaseModel):
@@ -28,7 +22,7 @@ class StepBase(BaseModel):
     id: StepId
     label: str = Field(default="", max_length=200)
 
-    _printable_label = field_validator("label")(printable)
+    _printable_label = field_validator("label")(plain_text)
 
     # Overridden by step types that hold nested steps: (JSON pointer suffix, list) pairs.
     def branches(self) -> list[tuple[str, list]]:
@@ -45,7 +39,7 @@ class Diversion(BaseModel):
     active: bool = False
     steps: "Steps" = []
 
-    _printable_name = field_validator("name")(printable)
+    _printable_name = field_validator("name")(plain_text)
 
 
 PlanNumber = Annotated[str, StringConstraints(pattern=r"^(\+[1-9][0-9]{6,14}|[0-9]{2,4})$")]
@@ -58,7 +52,7 @@ class CallPlan(BaseModel):
     diversions: list[Diversion] = Field(default=[], max_length=20)
     steps: "Steps" = []
 
-    _printable_name = field_validator("name")(printable)
+    _printable_name = field_validator("name")(plain_text)
 
     def walk(self) -> Iterator[tuple[str, Any]]:
         """Every step with its JSON pointer, depth first, in order."""

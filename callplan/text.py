@@ -15,15 +15,24 @@ _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 CONTROL_MESSAGE = "may not contain control characters"
 
 
-def plain_text(value: str, allow: str = "") -> str:
-    """`value` unchanged, or ValueError when it holds a control character other than those in `allow`
-    (a note may keep "\\n\\t")."""
+def _refuse(value: str, allow: str) -> str:
     found = _CONTROL.search(value)
     while found is not None:
         if found.group() not in allow:
             raise ValueError(CONTROL_MESSAGE)
         found = _CONTROL.search(value, found.end())
     return value
+
+
+def plain_text(value: str) -> str:
+    """A line of text (a name, a label, what a phone shows): `value` unchanged, or ValueError when it holds
+    any control character."""
+    return _refuse(value, "")
+
+
+def plain_block(value: str) -> str:
+    """Text of several lines (a note): as plain_text, but line feeds and tabs may stay."""
+    return _refuse(value, "\n\t")
 
 
 def without_controls(value: str) -> str:

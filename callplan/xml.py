@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-# XML 1.0 cannot carry these at all, escaped or not: they are dropped (NUL, most C0 controls, U+FFFE/F,
-# lone surrogates).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+from callplan.text import CONTROL_CLASS
+
+# Dropped from every attribute: what XML 1.0 cannot carry at all (NUL, most C0 controls, U+FFFE/F, lone
+# surrogates), and every other control character of callplan.text (CR, LF, tab, C1, U+2028/9, the bidi
+# overrides): no value FreeSWITCH reads (a caller-ID name, a number, an application's arguments) has a
+# use for them, and a phone shows a bidi override as a name reading backwards.
+_NOT_XML = re.compile(f"[{CONTROL_CLASS}\ufffe\uffff]")
 # PCRE metacharacters, for regular expressions that must match a number or name literally.
 _PCRE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\^$.|?*+()[]{}/-"})
 
@@ -21,7 +25,7 @@ _PREPROCESSOR = re.compile("x-pre-process", re.IGNORECASE)
 
 
 def clean(text: str) -> str:
-    """Text XML can carry: characters XML 1.0 forbids are dropped, and the word FreeSWITCH's line-based
+    """Text for an attribute: control characters are dropped, and the word FreeSWITCH's line-based
     pre-processor acts on is broken (it drops any line containing it, and our documents are one line)."""
     text = str(text)
     if text.isascii() and text.isprintable():  # the common case, and much cheaper than the regex

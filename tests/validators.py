@@ -73,6 +73,7 @@ class StringField:
     rule: str  # what makes it checked: "pattern", "validator", "literal"
     pattern: Optional[str] = None
     examples: tuple = ()
+    multiline: bool = False  # a text of several lines (json_schema_extra "x-multiline"): "\n" and "\t" may stay
 
     @property
     def pointer(self) -> str:
@@ -117,6 +118,14 @@ def _examples(field: FieldInfo) -> list:
     return found
 
 
+def _multiline(field: FieldInfo) -> bool:
+    for item in [field, *_metadata(field)]:
+        extra = getattr(item, "json_schema_extra", None)
+        if isinstance(extra, dict) and extra.get("x-multiline"):
+            return True
+    return False
+
+
 def _pattern(field: FieldInfo) -> Optional[str]:
     for item in _metadata(field):
         pattern = getattr(item, "pattern", None)
@@ -158,12 +167,10 @@ CANDIDATES = ("Front desk", "201", "+31201234567", "+31612345678", "name@example
               "https://hooks.example.com/pbx", "*97", "1234", "EUR", "+31", "s1", "en")
 
 
+@lru_cache(maxsize=None)
 def string_fields(model: type[BaseModel]) -> list[StringField]:
     """Every checked string field reachable from `model` (nested models and list items included), each
     model's fields once, at the shallowest place it occurs (breadth first)."""
-    from hypothesis import find, strategies as st
-    from hypothesis.errors import NoSuchExample
-
     found: list[StringField] = []
     seen: set = set()
     queue = [(model, (), {})]
@@ -190,21 +197,19 @@ def string_fields(model: type[BaseModel]) -> list[StringField]:
                     pattern = _pattern(field)
                     examples = _examples(field)
                     if pattern is not None:
-                        try:
-                            valid = examples[0] if examples else find(st.from_regex(pattern, fullmatch=True), lambda _: True)
-                        except NoSuchExample:  # pragma: no cover
-                            valid = None
-                        found.append(StringField(current, path, tags, valid, "pattern", pattern, tuple(examples)))
+                        found.append(StringField(current, path, tags, examples[0] if examples else None, "pattern",
+                                                 pattern, tuple(examples)))
                     elif _has_function_validator(current, name, field):
                         found.append(StringField(current, path, tags, examples[0] if examples else None, "validator",
-                                                 None, tuple(examples)))
+                                                 None, tuple(examples), _multiline(field)))
                 elif origin is typing.Literal and _literal_values(alt) and (name, _literal_values(alt)[0]) != tag:
                     found.append(StringField(current, path, tags, _literal_values(alt)[0], "literal"))
     return found
 
 
-def nested(field: StringField, value: Any) -> dict:
-    """The smallest document that puts `value` at the field's place, with the union tags on the way."""
+def nested(field: StringField, value: Any, context: Optional[dict] = None) -> dict:
+    """The smallest document that puts `value` at the field's place, with the union tags on the way and
+    `context` (sibling fields the check depends on, such as a destination's type) beside it."""
 
     def build(index: int):
         if index == len(field.path):
@@ -213,7 +218,21 @@ def nested(field: StringField, value: Any) -> dict:
         if isinstance(part, int):
             return [build(index + 1)]
         node = dict(field.tags.get(field.path[:index], {}))
+        if index == len(field.path) - 1:
+            node.update(context or {})
         node[part] = build(index + 1)
         return node
 
     return build(0)
+
+
+def contexts(field: StringField) -> list[dict]:
+    """Sibling values under which the field's check may differ: each value of a `type` its model has
+    (a destination's number is an extension's or an outside number)."""
+    kind = field.model.model_fields.get("type")
+    values = _literal_values(kind.annotation) if kind is not None else []
+    return [{"type": value} for value in values] if len(values) > 1 else [{}]
+
+
+def attribute(field: StringField) -> str:
+    return next(name for name, info in field.model.model_fields.items() if (info.alias or name) == field.path[-1])

@@ -7,6 +7,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 import importlib
 import pkgutil
@@ -35,7 +36,19 @@ async def _not_found(request: Request, exc) -> JSONResponse:
     lang = i18n.negotiate(request.headers.get("accept-language"))
     status = getattr(exc, "status_code", 404)
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
-    return problem_response(Problem(status, code), lang)
+    headers = {"Allow": _allowed(request)} if status == 405 else {}
+    return problem_response(Problem(status, code, headers=headers), lang)
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path has (RFC 9110): each API route is one method, and Starlette names only
+    those of the first route whose path matched."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 async def _internal(request: Request, exc) -> JSONResponse:

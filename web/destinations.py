@@ -12,7 +12,7 @@ import re
 from typing import Iterator, Literal, Optional
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from web.validation import EXTENSION
 
@@ -45,6 +45,17 @@ class Destination(BaseModel):
     id: Optional[int] = None
     number: Optional[str] = None
 
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        # checked here rather than with the whole shape, so a refusal names /number
+        kind = info.data.get("type")
+        if value is None or kind not in ("extension", "external"):
+            return value
+        if kind == "extension" and not EXTENSION.match(value):
+            raise ValueError("an extension destination needs a number of 2 to 4 digits")
+        return external_number(value) if kind == "external" else value
+
     @model_validator(mode="after")
     def _shape(self) -> "Destination":
         if self.type in OBJECT_TYPES:
@@ -53,10 +64,11 @@ class Destination(BaseModel):
             if self.number is not None:
                 raise ValueError("give an id or a number, not both")
         elif self.type == "extension":
-            if not self.number or not EXTENSION.match(self.number):
+            if not self.number:
                 raise ValueError("an extension destination needs a number of 2 to 4 digits")
         elif self.type == "external":
-            self.number = external_number(self.number or "")
+            if not self.number:
+                raise ValueError("must be a phone number: digits, optionally starting with +")
         else:  # hang_up
             if self.id is not None or self.number is not None:
                 raise ValueError("hang up takes no id or number")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 import phonenumbers
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from callplan.text import email_address
+from callplan.text import email_address, plain_block, plain_text
 
 LANGUAGES = ("en", "nl")
 Language = Literal["en", "nl"]
@@ -59,6 +60,28 @@ TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 CompanyNumber = Annotated[str, AfterValidator(_e164)]
 E164 = CompanyNumber
 Email = Annotated[str, AfterValidator(email_address)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Text that reaches a phone's screen, a caller-ID name, FreeSWITCH's XML or a mail: no control character
+# (CR, LF, NUL, the bidi overrides, U+2028/9 ...: callplan.text, the one definition).
+DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(plain_text)]
+PersonName = DisplayText
+CompanyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(plain_text)]
+# several lines (a contact's note): line feeds and tabs may stay, no other control character
+Note = Annotated[str, StringConstraints(max_length=500), AfterValidator(plain_block), Field(json_schema_extra={"x-multiline": True})]
+# Moments the app reasons about (simulations, filters, schedule checks): far from the ends of datetime's
+# range and the databases', where converting between zones or adding a day overflows.
+YEARS = range(1970, 2200)
+
+
+def _instant(value: datetime) -> datetime:
+    if value.year not in YEARS:
+        raise ValueError(f"must be a moment from {YEARS[0]} to {YEARS[-1]}")
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"must be a moment from {YEARS[0]} to {YEARS[-1]}") from None
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
 # Passwords: long rather than clever (NIST 800-63B); argon2 takes the rest.
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]

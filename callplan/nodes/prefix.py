@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from callplan.model import StepBase, printable
+from callplan.model import StepBase
+from callplan.text import plain_text
 from callplan.xml import literal
 
 TYPE = "prefix"
@@ -18,7 +19,7 @@ class Step(StepBase):
     type: Literal["prefix"]
     text: str = Field(min_length=1, max_length=40)
 
-    _printable_text = field_validator("text")(printable)
+    _printable_text = field_validator("text")(plain_text)
 
 
 def compile(step: Step, segment, compilation) -> bool:

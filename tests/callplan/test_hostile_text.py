@@ -1,5 +1,6 @@
 """Hostile text through every text field the plan models have and every object field the engine sees:
-either pydantic refuses the value, or the compiled XML is well formed, carries no control characters,
+either pydantic refuses the value, or the compiled XML is well formed, carries no control characters
+(nor U+2028/9 or bidi overrides),
 passes no FreeSWITCH expansion the user typed (`${...}`, `$${...}`) into any action, keeps the
 space-separated arguments of transfer / voicemail / play_and_get_digits intact, and keeps every bridge
 leg a plain dial string."""
@@ -87,6 +88,15 @@ def base_plan() -> dict:
             "diversions": [{"id": "d1", "name": "Duty mobile", "steps": [{"id": "s12", "type": "hang_up"}]}]}
 
 
+# What no attribute may carry (#11 item 6): control characters (CR, LF, tab, NUL ...), the line and
+# paragraph separators, and the bidi overrides and isolates, which make a name on a phone read backwards.
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI
+
+
 def problems(document: str) -> list[str]:
     """What is wrong with a compiled document, in words; [] when FreeSWITCH may have it."""
     found = []
@@ -98,7 +108,7 @@ def problems(document: str) -> list[str]:
         return found + [f"not well-formed: {exc}"]
     for element in root.iter():
         for name, value in element.attrib.items():
-            controls = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) == "Cc"})
+            controls = sorted({f"U+{ord(c):04X}" for c in value if is_control(c)})
             if controls:
                 found.append(f"<{element.tag} {name}> carries control characters {controls}")
     for action in root.iter("action"):
@@ -352,3 +362,19 @@ def test_the_streamed_context_writes_what_elementtree_writes(value):
     document.child(context, "extension", name="empty")
     streamed = context_document(value, [(value, conditions), ("empty", [])], description=value)
     assert streamed == document.to_string()
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=IDS)
+def test_no_attribute_the_builder_writes_carries_a_control_character(value):
+    """callplan.xml drops control characters, U+2028/9 and the bidi overrides from any attribute it
+    writes, through the tree builder and the streaming one alike (#11 item 6): whatever a stored name or
+    a future field holds, no caller-ID name or display text on a phone reads backwards or breaks a line."""
+    from callplan.xml import Document, context_document, dialplan
+
+    document = Document("directory", description=value)
+    user = document.child(document.child(document.section, "domain", name=value), "user", id=value)
+    document.child(document.child(user, "variables"), "variable", name="effective_caller_id_name", value=value)
+    streamed = dialplan(value, [(value, value, [("set", value), ("log", value)])], description=value)
+    context = context_document(value, [(value, [(value, value, [("set", value)], [("respond", value)])])], description=value)
+    for text in (document.to_string(), streamed, context):  # (expansions are literal()'s part, not the builder's)
+        assert [found for found in problems(text) if "control characters" in found or "well-formed" in found] == []

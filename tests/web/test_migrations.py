@@ -118,3 +118,38 @@ def test_numbers_in_a_companys_table_become_assigned_to_it(empty_database):
     assert all(row[2] is not None for row in numbers)
     # A's mobile and B's old line are kept; A's department showing B's number is not
     assert [tuple(row) for row in verified] == [(1, "+31612345678"), (2, "+31107654321")]
+
+
+def test_names_lose_their_control_characters(empty_database):
+    """0018: a name saved before names refused control characters keeps its text without them (else the
+    user would now be left out of calls as a row that no longer validates); plan documents too."""
+    import json
+
+    from sqlalchemy import text
+
+    upgrade(empty_database, "0017")
+    engine = make_engine(empty_database)
+    document = {"name": "Recep\u202etion", "steps": [{"id": "s1", "type": "prefix", "text": "Sales\u2028 ", "label": "a\tb"}]}
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO tenant (id, name, sip_domain, timezone, language, require_2fa, created_at, "
+                              "config_generation) VALUES (1, 'Acme\u2066', 'a.pbx.test', 'Europe/Amsterdam', 'nl', false, "
+                              "'2026-01-01 00:00:00', 0)"))
+            conn.execute(text("INSERT INTO pbx_user (tenant_id, first_name, last_name, extension, caller_id_mode, "
+                              "withhold_caller_id, call_waiting, language, dnd, hot_desking, night_mode, forwarding, "
+                              "anywhere, voicemail, agent, created_at) VALUES (1, :first, :last, '201', 'company', false, "
+                              "true, 'nl', false, false, 'follow', '{}', '{}', '{}', '{}', '2026-01-01 00:00:00')"),
+                         {"first": "An\rna", "last": "\n"})
+            conn.execute(text("INSERT INTO call_plan (tenant_id, name, draft, active_diversions, draft_updated_at, created_at) "
+                              "VALUES (1, 'Plan\x1b', :draft, '[]', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+                         {"draft": json.dumps(document)})
+        upgrade(empty_database)
+        with engine.connect() as conn:
+            user = conn.execute(text("SELECT first_name, last_name FROM pbx_user")).one()
+            tenant = conn.execute(text("SELECT name FROM tenant")).scalar_one()
+            name, draft = conn.execute(text("SELECT name, draft FROM call_plan")).one()
+    finally:
+        engine.dispose()
+    assert tuple(user) == ("Anna", "") and tenant == "Acme" and name == "Plan"
+    draft = json.loads(draft) if isinstance(draft, str) else draft
+    assert draft["name"] == "Reception" and draft["steps"][0]["text"] == "Sales " and draft["steps"][0]["label"] == "ab"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from web.api.params import MAX_ID, int_param
 from web.api.routing import api
 from web.models import AuditEntry, LoginAttempt
 from web.models.audit import AuditEntryPublic, LoginAttemptPublic
@@ -15,14 +16,14 @@ PAGE = 100
 def _query(ctx, model, order_column):
     if ctx.role == "operator":
         query = select(model)
-        tenant = ctx.request.query_params.get("tenant_id")
-        if tenant and tenant.isdigit():
-            query = query.where(model.tenant_id == int(tenant))
+        tenant = int_param(ctx.request.query_params, "tenant_id", None, 1, MAX_ID)
+        if tenant is not None:
+            query = query.where(model.tenant_id == tenant)
     else:
         query = scoped(model, ctx.tenant_id)
-    before = ctx.request.query_params.get("before_id")
-    if before and before.isdigit():
-        query = query.where(model.id < int(before))
+    before = int_param(ctx.request.query_params, "before_id", None, 1, MAX_ID)
+    if before is not None:
+        query = query.where(model.id < before)
     return query.order_by(order_column.desc()).limit(PAGE)
 
 

@@ -27,17 +27,19 @@ import re
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from starlette.responses import Response
 
 from callplan.compiler import compile_plan
-from callplan.model import CallPlan, StepId, printable
+from callplan.model import CallPlan, StepId
 from callplan.simulator import simulate_plan
+from callplan.text import plain_text
 from callplan.validate import validate
 from web import clock
 from web.domain import numbering, references
 from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
 from web.api.problems import Problem, field_problem, from_validation_error
+from web.api import json_body
 from web.api.routing import ApiRoute, api, jsonable
 from web.api.schedules import _instant
 from web.domain.diversions import switch_diversion
@@ -55,6 +57,7 @@ from web.models.internal_number import InternalNumber
 from web.models.phone_number import PhoneNumber
 from web.permissions import allowed
 from web.scoping import get_owned, scoped
+from web.validation import Instant
 
 references.register_kind("plan", CallPlanRecord)
 if plan_uses not in references.EXTRA_FINDERS:
@@ -88,10 +91,7 @@ class PlanRoute(ApiRoute):
     pointers would carry pydantic's union tags. `body_model` still describes the body in OpenAPI."""
 
     def _parse_body(self, raw: bytes) -> LateBody:
-        try:
-            data = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise Problem(400, "malformed_json", pointer="")
+        data = json_body.parse(raw)
         if not isinstance(data, dict):
             raise Problem(422, "invalid", errors=[{"pointer": "", "code": "object_type", "message": "must be a JSON object"}])
         return LateBody(data, self.body_model)
@@ -101,7 +101,7 @@ class PublishRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str = Field(default="", max_length=500)
 
-    _printable_note = field_validator("note")(printable)
+    _printable_note = field_validator("note")(plain_text)
 
 
 class RollbackRequest(BaseModel):
@@ -113,14 +113,14 @@ class CloneRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
 
-    _printable_name = field_validator("name")(printable)
+    _printable_name = field_validator("name")(plain_text)
 
 
 class SimulateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     number: Optional[str] = Field(default=None, max_length=16)  # the number dialled; one of the plan's
     caller: str = Field(default="", max_length=100)  # the caller's name as the phones would show it
-    at: Optional[AwareDatetime] = None  # default: now
+    at: Optional[Instant] = None  # default: now
     keys: list[Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", ""]] = Field(default=[], max_length=50)
     answers: list[StepId] = Field(default=[], max_length=200)  # ringing steps that answer
     version: Literal["draft", "published"] = "draft"

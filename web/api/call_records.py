@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_
 from starlette.responses import Response
 
+from web.api.params import int_param, moment_param
 from web.api.problems import field_problem
 from web.api.routing import api
 from web.domain.call_records import read_steps, steps_by_id
@@ -80,30 +81,6 @@ class CallRecordDetail(CallRecordPublic):
     sources: list[str]
 
 
-# --- filters -----------------------------------------------------------------------------------------
-
-
-def _moment(raw: str, pointer: str, zone: ZoneInfo, end: bool) -> datetime:
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            local = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)
-            return local
-        value = datetime.fromisoformat(text.replace(" ", "+") if text.count(" ") == 1 and "T" in text else text)
-    except ValueError:
-        raise field_problem(422, "invalid_filter", pointer, "must be a date (2026-11-21) or an ISO 8601 instant")
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-
-
-def _int_param(query, name: str, default: Optional[int], low: int, high: int) -> Optional[int]:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
-        raise field_problem(422, "invalid_filter", f"/{name}", f"must be a whole number from {low} to {high}")
-    return int(raw)
-
 
 def _filtered(ctx):
     """The tenant's records as the query string filters them (no order, no page)."""
@@ -112,10 +89,10 @@ def _filtered(ctx):
     tenant = ctx.db.get(Tenant, ctx.tenant_id)
     zone = ZoneInfo(tenant.timezone) if tenant is not None else ZoneInfo("UTC")
     if query.get("from"):
-        statement = statement.where(CallRecord.started_at >= _moment(query["from"], "/from", zone, end=False))
+        statement = statement.where(CallRecord.started_at >= moment_param(query["from"], "/from", zone, end=False))
     if query.get("to"):
         # a bare date includes its whole day; an instant is the exclusive end
-        statement = statement.where(CallRecord.started_at < _moment(query["to"], "/to", zone, end=True))
+        statement = statement.where(CallRecord.started_at < moment_param(query["to"], "/to", zone, end=True))
     direction = query.get("direction")
     if direction:
         if direction not in DIRECTIONS:
@@ -139,7 +116,7 @@ def _filtered(ctx):
         statement = statement.where(or_(CallRecord.caller_number.like(pattern, escape="\\"),
                                         CallRecord.dialled_number.like(pattern, escape="\\"),
                                         CallRecord.callee_number.like(pattern, escape="\\")))
-    user_id = _int_param(query, "user_id", None, 1, 2**62)
+    user_id = int_param(query, "user_id", None, 1, 2**62)
     if user_id is not None:
         statement = statement.where(CallRecord.answered_by_user_id == user_id)
     return statement
@@ -155,8 +132,8 @@ def _newest_first(statement):
 def list_call_records(ctx):
     """The company's call records, newest first, filtered, a page at a time with the total."""
     query = ctx.request.query_params
-    limit = _int_param(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _int_param(query, "offset", 0, 0, 10**9)
+    limit = int_param(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = int_param(query, "offset", 0, 0, 10**9)
     statement = _filtered(ctx)
     total = ctx.db.exec(statement.with_only_columns(func.count()).order_by(None)).one()
     rows = ctx.db.exec(_newest_first(statement).limit(limit).offset(offset)).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from web.api.call_records import _int_param as int_param
+from web.api.params import int_param
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
 from web.domain import numbers

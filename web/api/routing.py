@@ -12,7 +12,6 @@ plumbing.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from starlette.routing import Route
 
 from web import i18n
 from web.domain import audit
+from web.api import json_body, params
 from web.api.problems import Problem, from_validation_error, problem_response
 from web.db import session_scope
 from web.permissions import PERMISSIONS, TENANT_SCOPED, allowed
@@ -182,10 +182,7 @@ class ApiRoute(Route):
 
     def _parse_body(self, raw: bytes) -> BaseModel:
         """The body as the route's model; refused with pointers to every field at fault."""
-        try:
-            data = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise Problem(400, "malformed_json", pointer="")
+        data = json_body.parse(raw)
         if not isinstance(data, dict):
             raise Problem(422, "invalid", errors=[{"pointer": "", "code": "object_type", "message": "must be a JSON object"}])
         unknown = sorted(set(data) - set(self.body_model.model_fields))
@@ -217,6 +214,7 @@ class ApiRoute(Route):
                     ctx.lang = i18n.negotiate(None, ctx.account.language)
                     lang = ctx.lang
                 self._check_access(ctx)  # before the body: strangers learn nothing about its shape
+                params.check(request.path_params, request.query_params)
                 body = self._parse_body(raw) if raw is not None else None
                 db.info["actor"] = ctx.actor()
                 args = (ctx, body) if self.body_model is not None else (ctx,)

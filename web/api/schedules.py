@@ -36,10 +36,8 @@ from web.models.schedule import (
     TimeScheduleUpdate,
 )
 from web.scoping import get_owned
+from web.validation import YEARS
 
-# the check endpoint evaluates from 1970 on, and next_change looks 400 days ahead: keep far from the
-# ends of datetime's range
-_YEARS = range(1970, 2200)
 # "+02:00" typed into a URL unescaped arrives as " 02:00" (a "+" in a query string means a space)
 _SPACE_FOR_PLUS = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)\Z")
 _INSTANT_HINT = "must be an ISO 8601 instant with a UTC offset, such as 2026-03-30T08:30:00+02:00"
@@ -154,7 +152,7 @@ def _instant(raw: Optional[str]) -> datetime:
             value = datetime.fromisoformat(text)
         except ValueError:
             value = None
-    if value is None or value.utcoffset() is None or value.year not in _YEARS:
+    if value is None or value.utcoffset() is None or value.year not in YEARS:
         # a moment without an offset is ambiguous around DST changes: refuse rather than guess
         raise field_problem(422, "invalid_instant", "/at", _INSTANT_HINT)
     return value

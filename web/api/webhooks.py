@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from web import clock
 from web.api.problems import Problem, field_problem
+from web.api.params import MAX_ID, int_param
 from web.api.routing import api
 from web.domain.webhook_targets import check_url
 from web.models.notification import (OUTBOX_STATES, WEBHOOK_EVENTS, DeliveryAttempt, OutboxMessage,
@@ -255,12 +256,9 @@ def list_deliveries(ctx):
     if channel is not None:
         query = query.where(OutboxMessage.channel == channel[:16])
     for name, column in (("subscription_id", OutboxMessage.subscription_id), ("before_id", OutboxMessage.id)):
-        value = params.get(name)
-        if value is None:
-            continue
-        if not value.isdigit() or len(value) > 18:
-            raise Problem(422, "invalid", pointer=f"/{name}", detail="must be a whole number")
-        query = query.where(column == int(value)) if name == "subscription_id" else query.where(column < int(value))
+        value = int_param(params, name, None, 0, MAX_ID)
+        if value is not None:
+            query = query.where(column == value) if name == "subscription_id" else query.where(column < value)
     rows = ctx.db.exec(query.order_by(OutboxMessage.id.desc()).limit(PAGE)).all()
     return [_delivery(row) for row in rows]
 

@@ -6,26 +6,17 @@ about the upload. Only `name` is ever changed through the API.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field
 
 from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Name
 
 
-def _printable(value: str) -> str:
-    # Control, format (bidi overrides), private-use and unassigned characters have no place in a label
-    # that is shown in lists and may be written into FreeSWITCH configuration.
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError("may not contain control or invisible characters")
-    return value
-
-
-AudioName = Annotated[Name, AfterValidator(_printable)]
+AudioName = Name
 
 
 class AudioFile(TenantOwned, table=True):

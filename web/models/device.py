@@ -119,13 +119,7 @@ def _sip_password(value: str) -> str:
 SipPassword = Annotated[str, PField(max_length=1024), AfterValidator(_sip_password)]
 
 
-def _printable(value: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError("may not contain control characters")
-    return value
-
-
-DeviceName = Annotated[Name, AfterValidator(_printable)]
+DeviceName = Name
 
 # --- the table and its shapes -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import JSON, Column
 from sqlmodel import Field
 
+from callplan.text import plain_text
 from web.validation import EXTENSION
 
 
@@ -27,6 +28,7 @@ def _extension(value: str) -> str:
 
 
 Extension = Annotated[str, AfterValidator(_extension)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# the name of an object: shown in lists, on phones (ring groups, queues), in FreeSWITCH's XML
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(plain_text)]
 Text = Annotated[str, StringConstraints(max_length=500)]
 Seconds = Annotated[int, "seconds"]

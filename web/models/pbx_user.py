@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from web.destinations import Destination, destination_references, external_number
 from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Extension, Name, json_field
-from web.validation import Email, Language
+from web.validation import Email, Language, PersonName
 
 CallerIdMode = Literal["company", "own", "department"]
 NightBehaviour = Literal["follow", "on", "off"]
@@ -79,7 +79,7 @@ class AgentSettings(BaseModel):
 
 class PbxUserFields(SQLModel):
     first_name: Name = Field(max_length=100)
-    last_name: str = Field(default="", max_length=100)
+    last_name: PersonName = Field(default="", max_length=100)
     email: Optional[Email] = Field(default=None, max_length=254)
     extension: Extension = Field(max_length=4)
     caller_id_mode: CallerIdMode = Field(default="company", sa_type=String(16))
@@ -126,7 +126,7 @@ class PbxUserCreate(PbxUserFields):
 class PbxUserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     first_name: Optional[Name] = None
-    last_name: Optional[str] = PField(default=None, max_length=100)
+    last_name: Optional[PersonName] = None
     email: Optional[Email] = None
     extension: Optional[Extension] = None
     caller_id_mode: Optional[CallerIdMode] = None

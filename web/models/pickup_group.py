@@ -13,14 +13,14 @@ from sqlmodel import Field, SQLModel
 
 from web.models.base import Checked, TenantOwned
 from web.models.fields import json_field
-from web.models.phonebook import PlainName
+from web.models.fields import Name
 
 MAX_MEMBERS = 500
 MemberId = Annotated[StrictInt, PField(gt=0)]  # strict: true/"5" are not user ids
 
 
 class PickupGroupFields(SQLModel):
-    name: PlainName = Field(max_length=100)
+    name: Name = Field(max_length=100)
 
 
 class PickupGroup(PickupGroupFields, TenantOwned, table=True):
@@ -41,7 +41,7 @@ class PickupGroupCreate(PickupGroupFields):
 
 class PickupGroupUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Optional[PlainName] = None
+    name: Optional[Name] = None
     members: Optional[list[MemberId]] = PField(default=None, max_length=MAX_MEMBERS)
 
 

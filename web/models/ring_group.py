@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references, external_number
 from web.models.base import Checked, TenantOwned
+from web.validation import DisplayText
 from web.models.fields import Extension, Name, json_field, nullable_json_field
 
 Strategy = Literal["simultaneous", "fixed_order", "circular", "uniform", "memory_hunt"]
@@ -39,7 +40,7 @@ class RingGroupMember(BaseModel):
 
 class RingGroupFields(SQLModel):
     name: Name = Field(max_length=100)
-    display_name: str = Field(default="", max_length=100)  # shown on the phones that ring
+    display_name: DisplayText = Field(default="", max_length=100)  # shown on the phones that ring
     extension: Optional[Extension] = Field(default=None, max_length=4)
     strategy: Strategy = Field(default="simultaneous", sa_type=String(16))
     member_ring_time_s: int = Field(default=20, ge=5, le=300)
@@ -74,7 +75,7 @@ class RingGroupCreate(RingGroupFields):
 class RingGroupUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Optional[Name] = None
-    display_name: Optional[str] = PField(default=None, max_length=100)
+    display_name: Optional[DisplayText] = None
     extension: Optional[Extension] = None
     strategy: Optional[Strategy] = None
     member_ring_time_s: Optional[int] = PField(default=None, ge=5, le=300)

@@ -36,22 +36,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, Str
 from sqlmodel import Field, SQLModel
 
 from callplan.schedules import MAX_CLOSURE_DAYS, parse_time
+from callplan.text import plain_text
 from web.models.base import Checked, TenantOwned
-from web.models.fields import json_field
+from web.models.fields import Name, json_field
 
 MAX_PERIODS = 100
 MAX_ENTRIES = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def _printable(value: str) -> str:
-    # names and descriptions end up in FreeSWITCH XML and in the portal: control characters never belong
-    if _CONTROL.search(value):
-        raise ValueError("may not contain control characters")
-    return value
 
 
 def _start_time(value: str) -> str:
@@ -77,8 +70,8 @@ def _iso_date(value: str) -> str:
 StartTime = Annotated[str, StringConstraints(max_length=5), AfterValidator(_start_time)]
 EndTime = Annotated[str, StringConstraints(max_length=5), AfterValidator(_end_time)]
 IsoDate = Annotated[str, StringConstraints(max_length=10), AfterValidator(_iso_date)]
-ScheduleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_printable)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_printable)]
+ScheduleName = Name
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(plain_text)]
 
 
 class Period(BaseModel):

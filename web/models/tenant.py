@@ -9,11 +9,11 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from web.models.base import Checked, created_at_field
-from web.validation import CompanyNumber, Language, SipDomain, TimeZoneName
+from web.validation import CompanyName, CompanyNumber, Language, PersonName, SipDomain, TimeZoneName
 
 
 class TenantBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: CompanyName = Field(min_length=1, max_length=200)
     sip_domain: SipDomain = Field(sa_column_kwargs={"unique": True})
     timezone: TimeZoneName = "Europe/Amsterdam"
     language: Language = Field(default="nl", sa_type=String(8))
@@ -34,12 +34,12 @@ class TenantCreate(TenantBase):
     """What an operator sends to create a tenant; the first admin gets a welcome mail."""
 
     admin_email: str = Field(max_length=254)
-    admin_first_name: str = Field(default="", max_length=100)
-    admin_last_name: str = Field(default="", max_length=100)
+    admin_first_name: PersonName = Field(default="", max_length=100)
+    admin_last_name: PersonName = Field(default="", max_length=100)
 
 
 class TenantUpdate(SQLModel):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    name: Optional[CompanyName] = Field(default=None, min_length=1, max_length=200)
     sip_domain: Optional[SipDomain] = None
     timezone: Optional[TimeZoneName] = None
     language: Optional[Language] = None

@@ -6,7 +6,7 @@ file's format BEFORE it is substituted (substitution never re-reads what it inse
 - line files (Yealink .cfg, the generic profile): newlines and other control characters become spaces,
   so a value can never start a line of its own (a name "x\\naccount.1.password = y" stays one value).
 In both, characters XML or a phone's line parser cannot carry (controls, U+2028/2029, lone surrogates)
-are replaced, not dropped, so what was there stays visible to whoever reads the file.
+and the bidi overrides are replaced, not dropped, so what was there stays visible to whoever reads the file.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from callplan.text import CONTROL_CLASS
 from web.provisioning.timezones import Change, ZoneRule, hours_offset, posix
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -31,7 +32,7 @@ LANGUAGES = {
     "generic": {"nl": "nl", "en": "en"},
 }
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile(f"[{CONTROL_CLASS}\ufffe\uffff]")
 _XML_QUOTES = {'"': "&quot;", "'": "&apos;"}
 
 

@@ -175,7 +175,7 @@ def make_world(workdir: Path, url: str) -> World:
     from web.auth.tokens import digest, new_api_token
     from web.db import session_scope
     from web.demo import DEMO_ADMIN, ensure_demo
-    from web.domain import audit
+    from web.domain import audit, numbers
     from web.migrate import upgrade
     from web.models import Account, ApiToken, Tenant
     from web.settings import Settings
@@ -193,6 +193,8 @@ def make_world(workdir: Path, url: str) -> World:
         domain = tenant.sip_domain
         raw = new_api_token()
         db.add(ApiToken(account_id=admin.id, tenant_id=tenant.id, name="bench", prefix=raw[:10], token_hash=digest(raw)))
+        (number,) = numbers.assign(db, tenant.id, [DID])  # the operator's part: the number is the company's
+        number.label = "Load"
     with TestClient(app, base_url=settings.public_base_url, headers={"authorization": f"Bearer {raw}"}) as client:
         def post(path, **body):
             response = client.post(path, json=body)
@@ -205,7 +207,6 @@ def make_world(workdir: Path, url: str) -> World:
         device = post("/api/devices", name="Load phone", brand="yealink", model="T54W", user_id=user["id"])
         group = post("/api/ring-groups", name="Load", extension=GROUP_EXTENSION, strategy="simultaneous",
                      members=[{"type": "user", "id": user["id"]}])
-        post("/api/numbers", number=DID, label="Load")
         plan = post("/api/plans", name="Load", numbers=[DID], steps=[
             {"id": "s1", "type": "time_condition", "schedule": always["id"],
              "then": [{"id": "s2", "type": "ring_group", "group": group["id"]}]}])

@@ -26,6 +26,7 @@ def _user(db, settings, tenant_id, owner) -> int:
 
 
 def _number(db, settings, tenant_id, owner) -> int:
+    # a public number as the operator assigns it (web.domain.numbers.assign makes the same row)
     return _row(db, PhoneNumber(tenant_id=tenant_id, number=f"+3120555{tenant_id:04d}"))
 
 

@@ -104,13 +104,6 @@ def assign(db: Session, tenant_id: int, numbers: list[str], pointer: str = "/fir
     return rows
 
 
-def is_routed(db: Session, row: PhoneNumber) -> bool:
-    """Does the number take calls: routed to a destination, or answered by a published plan?"""
-    from web.domain.callplan_snapshot import answered_by_plan
-
-    return bool(row.destination) or answered_by_plan(db, row.tenant_id, row.number)
-
-
 def uses(db: Session, row: PhoneNumber) -> list[Use]:
     """What breaks if the company no longer held this number: where it routes, plans answering it, and
     caller IDs showing it (unless the operator verified it for the company as well)."""

@@ -29,10 +29,12 @@ def test_ids_of_2_to_the_63_and_above_in_the_path(admin, ident):
                          ("GET", f"/api/plans/{ident}"), ("GET", f"/api/call-records/{ident}")):
         assert refused(admin.client.request(method, path)) == {"/id": "out_of_range"}, path
     assert refused(admin.client.patch(f"/api/users/{ident}", json={"first_name": "X"})) == {"/id": "out_of_range"}
-    assert admin.client.get(f"/api/users/{2**63 - 1}").status_code == 404  # the largest id there can be: none such
+    assert admin.client.get(f"/api/users/{2**31 - 1}").status_code == 404  # the largest id there can be: none such
+    # past the 32-bit INTEGER ids of PostgreSQL too
+    assert refused(admin.client.get(f"/api/users/{2**31}")) == {"/id": "out_of_range"}
 
 
-@pytest.mark.parametrize("ident", [2**63, -(2**63) - 1, 10**40])
+@pytest.mark.parametrize("ident", [2**31, 2**63, -(2**63) - 1, 10**40])
 def test_ids_of_2_to_the_63_and_above_in_the_body(admin, ident):
     assert refused(admin.client.post("/api/users", json={"first_name": "A", "extension": "201", "department_id": ident})) \
         == {"/department_id": "out_of_range"}

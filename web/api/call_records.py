@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_
 from starlette.responses import Response
 
-from web.api.params import int_param, moment_param
+from web.api.params import MAX_ID, int_param, moment_param
 from web.api.problems import field_problem
 from web.api.routing import api
 from web.domain.call_records import read_steps, steps_by_id
@@ -116,7 +116,7 @@ def _filtered(ctx):
         statement = statement.where(or_(CallRecord.caller_number.like(pattern, escape="\\"),
                                         CallRecord.dialled_number.like(pattern, escape="\\"),
                                         CallRecord.callee_number.like(pattern, escape="\\")))
-    user_id = int_param(query, "user_id", None, 1, 2**62)
+    user_id = int_param(query, "user_id", None, 1, MAX_ID)
     if user_id is not None:
         statement = statement.where(CallRecord.answered_by_user_id == user_id)
     return statement

@@ -4,7 +4,8 @@ naming the place (a JSON pointer) when it holds what no model, database or seria
 - nesting deeper than MAX_DEPTH: Python's parser, pydantic and the serializers recurse, and a body of
   100,000 "[" would end in a RecursionError (a 500). A call plan ten levels deep (the validator's limit)
   is about 35 levels of JSON, so 64 leaves room for drafts the validator then explains;
-- an integer outside 64 bits: no database column holds it (SQLite cannot even bind it);
+- an integer no column of ours holds: ids and counts are INTEGER columns, 32 bits on PostgreSQL
+  (an id of 2^31 there fails inside the query, one of 2^63 cannot even be bound on SQLite);
 - a NUL or a lone surrogate in any text or key: PostgreSQL refuses NUL in text, and neither encodes as
   UTF-8; no field has a use for them;
 - NaN and Infinity, which JSON does not have (Python's parser takes them)."""
@@ -19,7 +20,7 @@ from web.domain.problems import Problem, pointer
 
 MAX_DEPTH = 64
 MAX_ERRORS = 20
-INT64 = 2**63
+INT32 = 2**31
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -76,9 +77,9 @@ def problems(data: Any) -> list[dict]:
                 found.append({"pointer": pointer(path), "code": "bad_character",
                               "message": "may not hold NUL or a lone surrogate"})
         elif isinstance(value, int) and not isinstance(value, bool):
-            if not -INT64 <= value < INT64:
+            if not -INT32 <= value < INT32:
                 found.append({"pointer": pointer(path), "code": "out_of_range",
-                              "message": f"must be between {-INT64} and {INT64 - 1}"})
+                              "message": f"must be between {-INT32} and {INT32 - 1}"})
     return sorted(found, key=lambda error: error["pointer"])
 
 

@@ -1,5 +1,5 @@
 """Path and query-string parameters, read one way everywhere: a value the database or datetime cannot
-hold (an id of 2^63, a NUL, the year 1 or 9999) is a 422 naming the parameter ("/id", "/from"), never
+hold (an id past the 32-bit INTEGER columns, a NUL, the year 1 or 9999) is a 422 naming the parameter ("/id", "/from"), never
 a 500 from deep inside a query."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Optional
 from web.domain.problems import Problem, field_problem
 from web.validation import YEARS
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 _BAD = ("\x00",)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from web.api.params import int_param
+from web.api.params import MAX_ID, int_param
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
 from web.domain import numbers
@@ -34,7 +34,7 @@ def _answered(ctx, tenant_ids) -> set[tuple[int, str]]:
 
 
 def _tenant_filter(ctx):
-    tenant_id = int_param(ctx.request.query_params, "tenant_id", None, 1, 2**62)
+    tenant_id = int_param(ctx.request.query_params, "tenant_id", None, 1, MAX_ID)
     if tenant_id is not None:
         numbers.require_tenant(ctx.db, tenant_id)
     return tenant_id

@@ -9,8 +9,13 @@ from callplan.outbound import company_caller_id
 def leg(target: str, timeout: int | None, objects) -> str:
     """One bridge leg with its own variables: its ring time, and for calls out through the gateway the
     company number as caller ID. Per leg, so nothing sticks to the channel for later steps."""
+    return render_leg(target, timeout, company_caller_id(objects))
+
+
+def render_leg(target: str, timeout: int | None, shown: str | None) -> str:
+    """`leg` with the company's caller ID already looked up (`shown`), for legs rendered when FreeSWITCH
+    fetches them (a rotating ring group's)."""
     variables = [f"leg_timeout={int(timeout)}"] if timeout else []
-    shown = company_caller_id(objects)
     if target.startswith("sofia/gateway/") and shown:
         variables.append(f"origination_caller_id_number={shown}")
     return (f"[{','.join(variables)}]" if variables else "") + target

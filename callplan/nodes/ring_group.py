@@ -3,7 +3,8 @@
 
 Strategies (seed 001 6.7.3): simultaneous rings all; fixed_order one after the other from the top;
 circular likewise but starting after the member who took the group's last call; uniform starts with the
-member idle longest; memory_hunt rings one more member each round. Circular and uniform need to know
+member idle longest; memory_hunt rings one more member each round. No member rings past the group's total ring time
+(total_timeout_s): members and rounds whose turn would come later are left out. Circular and uniform need to know
 who answered before: the bridge keeps that (ring_group_state, updated from real call outcomes), so the
 order survives restarts. It changes with every answered call, so the dialplan the app serves leaves the
 order open (a `Rotation`, when the compilation asks for `rotation_at_fetch`) and puts it in when
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from typing import Literal, Mapping, Optional
 
 from callplan import destinations
-from callplan.destinations import leg
+from callplan.destinations import leg, render_leg
+from callplan.outbound import company_caller_id
 from callplan.model import StepBase
 
 TYPE = "ring_group"
@@ -72,20 +74,61 @@ def _prefix(group) -> str:
     return "{fail_on_single_reject=USER_BUSY}" if group.busy_members == "busy_tone" else ""
 
 
+def within(legs: list[tuple[str, int]], total: int) -> list[tuple[str, int]]:
+    """Members rung one after the other (fixed order, circular, uniform), as (target, seconds): those whose
+    turn starts within the group's total ring time, the last cut short so the group stops ringing then.
+    (A busy or unregistered member takes no time, so the group may reach further members than this
+    assumes; it never rings longer.)"""
+    kept, left = [], total
+    for target, seconds in legs:
+        if left <= 0:
+            break
+        kept.append((target, min(seconds, left)))
+        left -= seconds
+    return kept
+
+
+def hunt_rounds(legs: list[tuple[str, int]], total: int) -> list[list[tuple[str, int]]]:
+    """Memory hunt: round n rings the first n members at once, each for its own ring time (a round lasts as
+    long as its longest); rounds that would start after the total ring time are left out, the last one cut
+    short."""
+    rounds, left = [], total
+    for count in range(1, len(legs) + 1):
+        if left <= 0:
+            break
+        members = legs[:count]
+        rounds.append([(target, min(seconds, left)) for target, seconds in members])
+        left -= max(seconds for _, seconds in members)
+    return rounds
+
+
+def _legs(group, objects) -> list[Optional[tuple[str, int]]]:
+    """Each member's bridge target and ring time, in the group's order (None: it rings nothing, a deleted user)."""
+    legs = []
+    for member in group.members:
+        target = member_target(member, objects)
+        legs.append((target, member.get("ring_time_s") or group.member_ring_time_s) if target else None)
+    return legs
+
+
 @dataclass(frozen=True)
 class Rotation:
-    """A rotating group's bridge with its order left open: every member's leg, rendered, in the group's
-    own order; `dial_string` puts them in the order the group's state gives at the moment of asking."""
+    """A rotating group's bridge with its order left open: every member's target and ring time, in the
+    group's own order; `dial_string` puts them in the order the group's state gives at the moment of
+    asking, and keeps to the group's total ring time in that order."""
 
     group: int
     strategy: str
     prefix: str
     keys: tuple[str, ...]  # member keys, in the group's order
-    legs: tuple[Optional[str], ...]  # each member's bridge leg (None: it rings nothing, a deleted user)
+    legs: tuple[Optional[tuple[str, int]], ...]  # each member's (target, seconds); None: it rings nothing
+    total_s: int = 60
+    shown: Optional[str] = None  # the company's caller ID on legs out through the gateway
 
     def dial_string(self, last_answered: Optional[int], idle_since: Mapping[str, float]) -> str:
-        legs = [leg for leg in order(list(self.legs), list(self.keys), self.strategy, last_answered, idle_since) if leg]
-        return self.prefix + "|".join(legs) if legs else ""
+        ordered = [leg for leg in order(list(self.legs), list(self.keys), self.strategy, last_answered, idle_since) if leg]
+        legs = within(ordered, self.total_s)
+        return self.prefix + "|".join(render_leg(target, seconds, self.shown) for target, seconds in legs) if legs else ""
 
     @property
     def rings(self) -> bool:
@@ -93,27 +136,25 @@ class Rotation:
 
 
 def rotation(group, objects) -> Rotation:
-    legs = []
-    for member in group.members:
-        target = member_target(member, objects)
-        legs.append(leg(target, member.get("ring_time_s") or group.member_ring_time_s, objects) if target else None)
-    return Rotation(group.id, group.strategy, _prefix(group), tuple(member_key(m) for m in group.members), tuple(legs))
+    return Rotation(group.id, group.strategy, _prefix(group), tuple(member_key(m) for m in group.members),
+                    tuple(_legs(group, objects)), group.total_timeout_s, company_caller_id(objects))
 
 
 def dial_string(group, objects) -> str:
+    """The bridge's data: the members in the strategy's order and rounds, none ringing past the group's
+    total ring time."""
     if group.strategy in ROTATING:
         return rotation(group, objects).dial_string(objects.last_answered.get(group.id), objects.idle_since)
-    legs = [(member_target(m, objects), m.get("ring_time_s") or group.member_ring_time_s) for m in group.members]
-    legs = [(target, seconds) for target, seconds in legs if target]
+    legs = [item for item in _legs(group, objects) if item]
     if not legs:
         return ""
     prefix = _prefix(group)
     if group.strategy == "simultaneous":
         return prefix + ",".join(leg(t, min(s, group.total_timeout_s), objects) for t, s in legs)
     if group.strategy == "memory_hunt":
-        rounds = [",".join(leg(t, s, objects) for t, s in legs[: n + 1]) for n in range(len(legs))]
-        return prefix + "|".join(rounds)
-    return prefix + "|".join(leg(t, s, objects) for t, s in legs)  # fixed_order
+        rounds = hunt_rounds(legs, group.total_timeout_s)
+        return prefix + "|".join(",".join(leg(t, s, objects) for t, s in members) for members in rounds)
+    return prefix + "|".join(leg(t, s, objects) for t, s in within(legs, group.total_timeout_s))  # fixed_order
 
 
 def compile(step: Step, segment, compilation) -> bool:

@@ -138,11 +138,11 @@ class BaseDialplan:
             always = (forwarding.get("always") or {})
             after = f"user_{user.extension}_after"
             if always.get("enabled") and always.get("to"):
-                if not emit_destination(always["to"], segment, self.compilation):
+                if not self._forward(segment, user, always["to"], "unavailable"):
                     segment.action("hangup", "NO_ANSWER")
                 continue
             if box and vm.get("when") == "always":
-                self._voicemail(segment, user, vm)
+                self._voicemail(segment, user, vm, "unavailable")
                 continue
             if user.dnd:
                 segment.action("transfer", f"{after}_USER_BUSY XML {domain}")
@@ -166,28 +166,44 @@ class BaseDialplan:
     def _after(self, segment: Segment, user, case: str) -> None:
         forwarding, vm = user.forwarding or {}, user.voicemail or {}
         rule = forwarding.get(case) or {}
+        greeting = "busy" if case == "busy" else "unavailable"
         if rule.get("enabled") and rule.get("to"):
-            if emit_destination(rule["to"], segment, self.compilation):
+            if self._forward(segment, user, rule["to"], greeting):
                 return
         box = bool(vm.get("enabled")) and user.voicemail_box_id is not None
         wanted = {"busy": ("busy", "busy_or_no_answer"), "no_answer": ("no_answer", "busy_or_no_answer"),
                   "unregistered": ("no_answer", "busy_or_no_answer")}[case]
         if box and vm.get("when") in wanted:
-            self._voicemail(segment, user, vm)
+            self._voicemail(segment, user, vm, greeting)
         else:
             segment.action("hangup", "USER_BUSY" if case == "busy" else "NO_ANSWER")
 
-    def _voicemail(self, segment: Segment, user, vm: dict) -> None:
+    def _forward(self, segment: Segment, user, to: dict, greeting: str) -> bool:
+        """A forwarding of the user's: to the user's own box it is the user's voicemail (with the greeting
+        of the case: busy or unavailable), anywhere else the destination's own way."""
+        if to.get("type") == "voicemail_box" and to.get("id") is not None and to.get("id") == user.voicemail_box_id:
+            self._voicemail(segment, user, user.voicemail or {}, greeting)
+            return True
+        return emit_destination(to, segment, self.compilation)
+
+    def _voicemail(self, segment: Segment, user, vm: dict, greeting: str) -> None:
+        """The user's box takes the call, with the user's greeting for the case ("busy" or "unavailable";
+        none: the box's own greeting, else mod_voicemail's)."""
         objects = self.objects
+        chosen = vm.get(f"{greeting}_greeting_audio_id")
+        if chosen is None:
+            box = objects.voicemail_boxes.get(user.voicemail_box_id)
+            chosen = box.greeting_audio_id if box is not None else None
         segment.action("answer")
         if vm.get("announce_only"):
-            greeting = vm.get("unavailable_greeting_audio_id")
-            if greeting is not None:
-                segment.action("playback", objects.audio_path(greeting))
+            if chosen is not None:
+                segment.action("playback", objects.audio_path(chosen))
             if vm.get("after_announcement") == "forward" and emit_destination(vm.get("forward_to"), segment, self.compilation):
                 return
             segment.action("hangup", "NORMAL_CLEARING")
             return
+        if chosen is not None:
+            segment.action("set", f"voicemail_greeting_path={objects.audio_path(chosen)}")
         segment.action("voicemail", f"default {objects.domain} {user.extension}")
         segment.action("hangup", "NORMAL_CLEARING")
 

@@ -55,6 +55,15 @@ def extension_of(destination: dict | None, objects) -> str | None:
     return None
 
 
+def personal_box(destination: dict | None, objects):
+    """The box a destination names when it is a user's personal box (no number of its own: it is
+    reached by its user's extension, which would ring the user instead), else None."""
+    if not destination or destination.get("type") != "voicemail_box":
+        return None
+    box = objects.voicemail_boxes.get(destination.get("id"))
+    return box if box is not None and not box.extension and box.user_id in objects.users else None
+
+
 def emit(destination: dict | None, segment, compilation) -> bool:
     """Send the call there. True when that ends the call's journey here (transfer, hang up)."""
     objects = compilation.objects
@@ -67,6 +76,15 @@ def emit(destination: dict | None, segment, compilation) -> bool:
     if target:
         segment.action("bridge", leg(target, None, objects))
         return False
+    box = personal_box(destination, objects)
+    if box is not None:
+        # straight into the box: "forward to Anna's voicemail" must not ring Anna
+        segment.action("answer")
+        if box.greeting_audio_id is not None:
+            segment.action("set", f"voicemail_greeting_path={objects.audio_path(box.greeting_audio_id)}")
+        segment.action("voicemail", f"default {objects.domain} {objects.users[box.user_id].extension}")
+        segment.action("hangup", "NORMAL_CLEARING")
+        return True
     extension = extension_of(destination, objects)
     if extension:
         segment.action("transfer", f"{extension} XML {objects.domain}")
@@ -83,6 +101,10 @@ def simulate(destination: dict | None, simulation, step) -> bool:
         return True
     if ring_target(destination, simulation.objects):
         return simulation.answered(step)
+    box = personal_box(destination, simulation.objects)
+    if box is not None:
+        simulation.outcome = f"voicemail:{simulation.objects.users[box.user_id].extension}"
+        return True
     extension = extension_of(destination, simulation.objects)
     if extension:
         simulation.outcome = f"transferred:{extension}"

@@ -78,6 +78,41 @@ def test_a_user_rings_then_voicemail_by_why_nobody_answered():
     assert route(document, "user_201_after_USER_NOT_REGISTERED") == "user_201_after_other"
 
 
+def test_forwarding_to_the_users_own_voicemail_takes_the_message_without_ringing_the_user_again():
+    """The portal's "no answer: voicemail" is a forwarding to the user's own box: straight into it, with
+    the greeting of the case; a colleague's box the same way (its own greeting), never a transfer to
+    that colleague's extension (which would ring the colleague)."""
+    own_box = {"type": "voicemail_box", "id": 5}
+    users = {1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5,
+                         forwarding={"no_answer": {"enabled": True, "to": own_box, "after_s": 15},
+                                     "busy": {"enabled": True, "to": {"type": "voicemail_box", "id": 6}}},
+                         voicemail={"enabled": False, "unavailable_greeting_audio_id": 41, "busy_greeting_audio_id": 42}),
+             2: UserInfo(id=2, extension="202", name="Bob", voicemail_box_id=6)}
+    boxes = {5: VoicemailBoxInfo(id=5, user_id=1), 6: VoicemailBoxInfo(id=6, user_id=2, greeting_audio_id=43)}
+    document, _ = compile_base(objects(users=users, voicemail_boxes=boxes, audio_dir="/audio"), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert ("set", "call_timeout=15") in actions(ext["user_201"])
+    assert actions(ext["user_201_after_no_answer"]) == [
+        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/41.wav"),
+        ("voicemail", "default acme.pbx.test 201"), ("hangup", "NORMAL_CLEARING")]
+    assert actions(ext["user_201_after_busy"]) == [
+        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/43.wav"),
+        ("voicemail", "default acme.pbx.test 202"), ("hangup", "NORMAL_CLEARING")]
+    # voicemail itself switched off: when nobody is registered the call is not taken
+    assert ("voicemail", "default acme.pbx.test 201") not in actions(ext["user_201_after_other"])
+
+
+def test_voicemail_greetings_by_why_nobody_answered():
+    users = {1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5, voicemail={
+        "enabled": True, "when": "busy_or_no_answer", "busy_greeting_audio_id": 42})}
+    boxes = {5: VoicemailBoxInfo(id=5, user_id=1, greeting_audio_id=40)}
+    document, _ = compile_base(objects(users=users, voicemail_boxes=boxes, audio_dir="/audio"), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert ("set", "voicemail_greeting_path=/audio/1/16000/42.wav") in actions(ext["user_201_after_busy"])
+    # no greeting of the user's own for this case: the box's
+    assert ("set", "voicemail_greeting_path=/audio/1/16000/40.wav") in actions(ext["user_201_after_no_answer"])
+
+
 def test_dnd_and_unconditional_forwarding():
     users = {1: UserInfo(id=1, extension="201", name="Anna", dnd=True),
              2: UserInfo(id=2, extension="202", name="Bob", forwarding={"always": {"enabled": True, "to": {"type": "extension", "number": "201"}}})}

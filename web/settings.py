@@ -92,6 +92,8 @@ class Settings:
     fallback_dialplan: str = str(VAR_DIR / "fallback_dialplan.xml")
     # where phones send SIP (provisioning files); empty: the host of public_base_url
     sip_server: str = ""
+    # the port phones register at: FreeSWITCH's internal profile (freeswitch/vars.xml reads the same variable)
+    sip_port: int = 5060
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -133,6 +135,7 @@ class Settings:
             webhook_allow_private=_bool(env, "CALLPLAN_WEBHOOK_ALLOW_PRIVATE", False),
             audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
             sip_server=env.get("CALLPLAN_SIP_SERVER", ""),
+            sip_port=_int(env, "CALLPLAN_INTERNAL_SIP_PORT", 5060),
             fallback_dialplan=env.get("CALLPLAN_FALLBACK_DIALPLAN") or str(VAR_DIR / "fallback_dialplan.xml"),
             argon2_time_cost=_int(env, "CALLPLAN_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "CALLPLAN_ARGON2_MEMORY_KIB", 65536),

@@ -395,3 +395,19 @@ def test_the_provisioning_password_takes_the_admins_own_password_like_the_sip_pa
     assert actions.count("device.reveal_provisioning_password_refused") == 1
     assert actions.count("device.renew_provisioning_password_refused") == 1
     assert actions.count("device.reveal_provisioning_password") == 1
+
+
+def test_the_registration_settings_a_person_types_into_a_phone(admin, app, phone):
+    """What the devices screen shows beside a phone set up by hand: the company's domain, the server and
+    the port FreeSWITCH's internal profile listens at (CALLPLAN_INTERNAL_SIP_PORT, as freeswitch/vars.xml
+    reads it), which the provisioning files carry too."""
+    import dataclasses
+
+    assert admin.client.get("/api/devices/sip-settings").json() == {
+        "domain": "acme.pbx.test", "server": "testserver", "port": 5060, "transports": ["udp", "tcp"],
+        "provisioning_url": "http://testserver/provision/"}
+    app.state.settings = dataclasses.replace(app.state.settings, sip_server="sip.example.net", sip_port=5070)
+    shown = admin.client.get("/api/devices/sip-settings").json()
+    assert (shown["server"], shown["port"]) == ("sip.example.net", 5070)
+    device = add_device(admin, "generic")
+    assert settings_of("generic", fetch(phone, file_of("generic", device["mac"]), device).text)["sip_port"] == "5070"

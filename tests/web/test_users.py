@@ -166,3 +166,82 @@ def test_a_stored_loop_is_named_on_the_next_change_of_its_members(admin, db):
     renamed = admin.client.patch(f"/api/users/{anna['id']}", json={"first_name": "Annie"})
     assert renamed.status_code == 422 and renamed.json()["errors"][0]["pointer"] == "/forwarding/always/to"
     assert "Annie (201) → Bob (202) → Annie (201)" in renamed.json()["errors"][0]["message"]
+
+
+def test_the_next_free_extension_fills_the_users_run(admin):
+    suggest = lambda kind="user": admin.client.get("/api/extensions/next-free", params={"kind": kind}).json()["extension"]  # noqa: E731
+    assert suggest() == "201"  # a company without users
+    for extension in ("201", "202", "204"):
+        admin.user(extension, first_name=f"U{extension}")
+    assert suggest() == "203"
+    admin.create("/api/ring-groups", name="Sales", extension="203")  # taken by something else
+    assert suggest() == "205"
+    assert suggest("ring_group") == "205"  # from its own lowest number, 203
+    assert suggest("queue") == "400"
+    bad = admin.client.get("/api/extensions/next-free", params={"kind": "plan\n"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/kind"
+
+
+def test_the_next_free_extension_never_suggests_an_emergency_number(other_admin):
+    for extension in ("110", "111"):
+        other_admin.user(extension, first_name=f"U{extension}")
+    assert other_admin.client.get("/api/extensions/next-free").json() == {"extension": "113"}
+
+
+def test_free_numbers_are_those_nothing_answers(admin):
+    admin.operator.assign(admin.tenant.id, "+31205550100", "+31205550103")
+    anna = admin.user("201", direct_number="+31205550101")
+    numbers = {row["number"]: row for row in admin.client.get("/api/numbers").json()}
+    admin.client.patch(f"/api/numbers/{numbers['+31205550102']['id']}", json={"destination": {"type": "hang_up"}})
+    free = admin.client.get("/api/numbers/free").json()
+    assert [row["number"] for row in free] == ["+31205550100", "+31205550103"]
+    # a published plan on a number takes it too
+    plan = admin.create("/api/plans", name="Reception", numbers=["+31205550103"],
+                        steps=[{"id": "s1", "type": "user", "user": anna["id"]}])
+    published = admin.client.post(f"/api/plans/{plan['id']}/publish", json={})
+    assert published.status_code == 200, published.text
+    assert [row["number"] for row in admin.client.get("/api/numbers/free").json()] == ["+31205550100"]
+
+
+def test_a_user_gets_a_portal_login(admin, mailbox):
+    anna = admin.user("201", last_name="de Vries", email="anna@acme.test", language="nl")
+    given = admin.client.post(f"/api/users/{anna['id']}/portal-account", json={"role": "agent"})
+    assert given.status_code == 201, given.text
+    account = given.json()
+    assert (account["email"], account["role"], account["first_name"], account["last_name"], account["language"]) == (
+        "anna@acme.test", "agent", "Anna", "de Vries", "nl")
+    assert admin.client.get(f"/api/users/{anna['id']}").json()["account_id"] == account["id"]
+    (welcome,) = mailbox.to("anna@acme.test")
+    assert "/set-password" in welcome.get_body(("plain",)).get_content()
+    again = admin.client.post(f"/api/users/{anna['id']}/portal-account", json={})
+    assert again.status_code == 409 and again.json()["code"] == "portal_account_exists"
+
+    # without an address of its own: the one sent, which the user then gets too
+    bob = admin.user("202", first_name="Bob")
+    missing = admin.client.post(f"/api/users/{bob['id']}/portal-account", json={"send_welcome": False})
+    assert missing.status_code == 422 and missing.json()["errors"][0] == {
+        "pointer": "/email", "code": "missing", "message": "the user has no e-mail address: enter the one to log in with"}
+    taken = admin.client.post(f"/api/users/{bob['id']}/portal-account", json={"email": "boss@acme.test"})
+    assert taken.status_code == 409 and taken.json()["errors"][0]["pointer"] == "/email"
+    made = admin.client.post(f"/api/users/{bob['id']}/portal-account", json={"email": "bob@acme.test", "send_welcome": False})
+    assert made.status_code == 201 and admin.client.get(f"/api/users/{bob['id']}").json()["email"] == "bob@acme.test"
+    assert mailbox.to("bob@acme.test") == []
+
+    # one login belongs to one user
+    linked = admin.client.patch(f"/api/users/{bob['id']}", json={"account_id": account["id"]})
+    assert linked.status_code == 409 and linked.json()["errors"][0]["pointer"] == "/account_id"
+    assert "Anna de Vries (201)" in linked.json()["errors"][0]["message"]
+
+    # deleting the login leaves the user, unlinked, and still editable
+    assert admin.client.delete(f"/api/accounts/{account['id']}").status_code == 204
+    assert admin.client.get(f"/api/users/{anna['id']}").json()["account_id"] is None
+    assert admin.client.patch(f"/api/users/{anna['id']}", json={"dnd": True}).status_code == 200
+
+
+def test_portal_logins_of_another_company_are_not_reachable(admin, other_admin):
+    anna = admin.user("201", email="anna@acme.test")
+    foreign = other_admin.client.post(f"/api/users/{anna['id']}/portal-account", json={})
+    assert foreign.status_code == 404
+    other_account = other_admin.client.get("/api/accounts").json()[0]
+    refused = admin.client.patch(f"/api/users/{anna['id']}", json={"account_id": other_account["id"]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/account_id"

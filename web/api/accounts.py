@@ -61,9 +61,16 @@ def update_account(ctx, body: AccountUpdate, id: int):
 
 def delete_account(ctx, id: int):
     """Delete an account for good (block it instead to keep its history readable by name)."""
+    from web.models.pbx_user import PbxUser
+
     account = get_owned(ctx.db, Account, ctx.tenant_id, id)
     if account.role == "admin" and _other_admins(ctx, account) == 0:
         raise Problem(409, "last_admin")
+    # the user it was the login of stays, without a login (else every later save of it would fail on
+    # an account that no longer exists)
+    for user in ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.account_id == account.id)).all():
+        user.account_id = None
+        ctx.db.add(user)
     ctx.db.delete(account)
     return None
 

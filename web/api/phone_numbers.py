@@ -9,7 +9,7 @@ from web.api.resources import Resource
 from web.api.routing import api
 from web.scoping import scoped
 from web.domain import numbers, references
-from web.domain.callplan_snapshot import answered_by_plan
+from web.domain.callplan_snapshot import answered_by_plan, numbers_answered_by_plans
 from web.models import Tenant
 from web.models.company import Department
 from web.models.phone_number import CallerIdChoice, CallerIdProblem, CallerIds, PhoneNumber, PhoneNumberPublic, PhoneNumberUpdate
@@ -44,6 +44,16 @@ def caller_ids(ctx):
                               for number, (source, label) in allowed.items()], problems=problems)
 
 
+def free_numbers(ctx):
+    """The company's numbers that nothing answers yet: not routed, and no published call plan on them
+    (what a new user's direct number, a ring group or a plan can be given)."""
+    planned = numbers_answered_by_plans(ctx.db, ctx.tenant_id)
+    # in Python: a JSON column's "no destination" may be SQL NULL or JSON null
+    rows = ctx.db.exec(scoped(PhoneNumber, ctx.tenant_id).order_by(PhoneNumber.number)).all()
+    return [resource.public(ctx, row) for row in rows if not row.destination and row.number not in planned]
+
+
 routes = [route for route in resource.routes() if route.method in ("GET", "PATCH")] + [
+    api("GET", "/api/numbers/free", free_numbers, permission="pbx.manage", response=list[PhoneNumberPublic]),
     api("GET", "/api/caller-ids", caller_ids, permission="pbx.manage", response=CallerIds),
 ]

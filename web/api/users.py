@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import select
+from pydantic import ValidationError
 
 from web.domain import forwarding_loops, references, stored_rows
-from web.api.problems import field_problem
+from web.api import accounts
+from web.api.problems import Problem, field_problem
 from web.api.resources import Resource
+from web.api.routing import api
 from web.models import Account
-from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserPublic, PbxUserUpdate
+from web.models.account import AccountCreate, AccountPublic
+from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserPublic, PbxUserUpdate, PortalAccountRequest
 from web.models.phone_number import PhoneNumber
 from web.models.voicemail_box import VoicemailBox
 from web.scoping import scoped
@@ -21,6 +24,11 @@ def _validate(ctx, user: PbxUser) -> None:
         account = ctx.db.exec(scoped(Account, ctx.tenant_id).where(Account.id == user.account_id)).first()
         if account is None:
             raise field_problem(422, "unknown_reference", "/account_id", "no portal account with this id in this company")
+        # one person, one login: the portal's own pages (my phone, the agent panel) find the user by it
+        other = ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.account_id == user.account_id, PbxUser.id != user.id)).first()
+        if other is not None:
+            raise field_problem(409, "account_linked_elsewhere", "/account_id",
+                                f"this portal account belongs to {other.first_name} {other.last_name} ({other.extension})".replace("  ", " "))
     forwarding_loops.refuse_loops(ctx.db, ctx.tenant_id, "user", user)
 
 
@@ -109,4 +117,30 @@ resource = Resource(
 )
 references.register_referrer(PbxUser)
 
-routes = resource.routes()
+def give_portal_account(ctx, body: PortalAccountRequest, id: int):
+    """Give a user a portal login: a new account with the user's name, language and e-mail address (or
+    the one sent), in the role sent, linked to the user; with send_welcome a mail to choose a password."""
+    user = resource.get(ctx, id)
+    if user.account_id is not None and ctx.db.exec(scoped(Account, ctx.tenant_id).where(Account.id == user.account_id)).first():
+        raise Problem(409, "portal_account_exists")
+    email = body.email or user.email
+    if not email:
+        raise Problem(422, "invalid", errors=[{"pointer": "/email", "code": "missing",
+                                               "message": "the user has no e-mail address: enter the one to log in with"}])
+    try:
+        wanted = AccountCreate(email=email, first_name=user.first_name, last_name=user.last_name, role=body.role,
+                               language=user.language, send_welcome=body.send_welcome)
+    except ValidationError:
+        raise field_problem(422, "invalid", "/email", "the user's stored e-mail address is not valid: enter another")
+    account = accounts.create_account(ctx, wanted)
+    user.account_id = account.id
+    if not user.email:
+        user.email = account.email
+    ctx.db.add(user)
+    return account
+
+
+routes = resource.routes() + [
+    api("POST", "/api/users/{id:int}/portal-account", give_portal_account, permission="accounts.manage",
+        body=PortalAccountRequest, response=AccountPublic, status=201, model=PbxUser),
+]

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from web.destinations import Destination, destination_references, external_number
 from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Extension, Name, json_field
+from web.permissions import Role
 from web.validation import Email, Language, PersonName
 
 CallerIdMode = Literal["company", "own", "department"]
@@ -153,3 +154,12 @@ class PbxUserPublic(PbxUserFields, Checked):
     agent: AgentSettings
     direct_number: Optional[str] = None
     voicemail_box_id: Optional[int] = None
+
+
+class PortalAccountRequest(BaseModel):
+    """A portal login for a user (POST /api/users/{id}/portal-account)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role = "user"
+    email: Optional[Email] = None  # None: the user's own address
+    send_welcome: bool = True

@@ -50,7 +50,6 @@ log = logging.getLogger("web.provisioning")
 PATH = "/provision"
 # Where phones send SIP. None: the host of settings.public_base_url (FreeSWITCH and the web app on one
 # name); CALLPLAN_SIP_SERVER says otherwise when they live apart.
-SIP_PORT = 5060  # FreeSWITCH's internal profile
 NTP_SERVER = "pool.ntp.org"
 REALM = "provisioning"
 # 30 requests a minute per source address, with a burst of as many: a phone needs 2 to 4 (challenge,
@@ -126,7 +125,7 @@ def _profile(db, settings, device: Device) -> PhoneProfile | None:
     display_name = f"{user.first_name} {user.last_name}".strip() if user else device.name
     return PhoneProfile(
         mac=device.mac, brand=device.brand, registrar=tenant.sip_domain, sip_server=sip_server(settings),
-        sip_port=SIP_PORT, sip_username=device.sip_username, sip_password=sip_password,
+        sip_port=settings.sip_port, sip_username=device.sip_username, sip_password=sip_password,
         display_name=display_name or device.name, label=user.extension if user else device.name,
         voicemail=voicemail or "", timezone=tenant.timezone, zone=zone_rule(tenant.timezone, clock.now().year),
         language=(user.language if user else tenant.language), ntp_server=NTP_SERVER,
@@ -262,8 +261,26 @@ def renew_provisioning_password(ctx, body: RevealRequest, id: int):
     return _shown(ctx, device, password)
 
 
+class RegistrationSettings(BaseModel):
+    """What a person types into a phone or softphone set up by hand (seed 001 6.6.2, 6.6.3)."""
+
+    domain: str  # the company's SIP domain: the registrar / realm, and the part after @ of the username
+    server: str  # where the SIP packets go (outbound proxy), when it is not the domain itself
+    port: int
+    transports: list[str]  # FreeSWITCH's internal profile listens on both
+    provisioning_url: str  # for phones that fetch their file (with a device's own username and password)
+
+
+def registration_settings(ctx):
+    """The company's SIP domain, the server and port phones register at, and the provisioning address."""
+    tenant = ctx.db.get(Tenant, ctx.tenant_id)
+    return RegistrationSettings(domain=tenant.sip_domain, server=sip_server(ctx.settings), port=ctx.settings.sip_port,
+                                transports=["udp", "tcp"], provisioning_url=directory_url(ctx.settings))
+
+
 _item = "/api/devices/{id:int}"
 api_routes = [
+    api("GET", "/api/devices/sip-settings", registration_settings, permission="pbx.manage", response=RegistrationSettings),
     api("GET", f"{_item}/provisioning", provisioning_address, permission="pbx.manage",
         response=ProvisioningAddress, model=Device),
     api("POST", f"{_item}/provisioning", device_provisioning, permission="secrets.reveal", body=RevealRequest,

@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.xml_curl import cpu_seconds, pct  # noqa: E402
+from bench.xml_curl import cpu_seconds, family, pct  # noqa: E402
 from tests.freeswitch import harness  # noqa: E402
 
 HOST = harness.HOST
@@ -266,20 +266,6 @@ def switch_env(world: World, **more: str) -> dict[str, str]:
         "CALLPLAN_FS_LANG_DIR": harness.FS_LANG_DIR,
         **more,
     }
-
-
-def family(pid: int) -> list[int]:
-    """A process and all its descendants (uvicorn's workers)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                todo += [int(child) for child in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return found
 
 
 class SetUp:

@@ -171,8 +171,9 @@ def request_bytes(path: str, body: bytes) -> bytes:
 # --- the server -----------------------------------------------------------------------------------------
 
 
-def serve(url: str, port: int, audio_dir: str) -> None:
-    import uvicorn
+def bench_app():
+    """The app as the bench serves it (uvicorn's factory, in every worker): the real app, plus a bare
+    route that answers a constant document (written to a file by /remember, so every worker has it)."""
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -180,23 +181,50 @@ def serve(url: str, port: int, audio_dir: str) -> None:
     from web.app import create_app
     from web.settings import Settings
 
-    settings = Settings(database_url=url, secret_key="bench-secret-key", audio_dir=audio_dir,
+    url, workdir = os.environ["BENCH_DATABASE_URL"], Path(os.environ["BENCH_WORKDIR"])
+    settings = Settings(database_url=url, secret_key="bench-secret-key", audio_dir=str(workdir),
                         xml_curl_user=CREDENTIALS[0], xml_curl_password=CREDENTIALS[1])
     app = create_app(settings)
     constants: dict[str, bytes] = {}
 
     async def bare(request: Request) -> Response:
         await request.body()
-        return Response(constants.get(request.path_params["kind"], b"<document/>"), media_type="text/xml")
+        kind = request.path_params["kind"]
+        if kind not in constants:
+            path = workdir / f"constant-{kind}.xml"
+            constants[kind] = path.read_bytes() if path.exists() else b"<document/>"
+        return Response(constants[kind], media_type="text/xml")
 
     async def remember(request: Request) -> Response:
-        constants[request.path_params["kind"]] = await request.body()
+        (workdir / f"constant-{request.path_params['kind']}.xml").write_bytes(await request.body())
         return Response(b"")
 
     # first, as the app puts its own /freeswitch/xml first: both are matched without walking the API
     app.router.routes.insert(0, Route("/bare/{kind}", bare, methods=["POST"]))
     app.router.routes.append(Route("/remember/{kind}", remember, methods=["POST"]))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def serve(url: str, port: int, workdir: str, http: str, loop: str, workers: int) -> None:
+    import uvicorn
+
+    os.environ.update(BENCH_DATABASE_URL=url, BENCH_WORKDIR=workdir)
+    uvicorn.run("bench.xml_curl:bench_app", factory=True, host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, http=http, loop=loop, workers=workers)
+
+
+def family(pid: int) -> list[int]:
+    """A process and all its descendants (uvicorn's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
 
 
 # --- the load -------------------------------------------------------------------------------------------
@@ -279,22 +307,29 @@ def pct(samples: list[float], fraction: float) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU time a process has used so far (Linux /proc); 0 for one that is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    return sum(cpu_seconds(each) for each in family(pid))
 
 
 def run_load(port, path, bodies_for_kind, mode, amount, seconds, workdir, server_pid=None) -> dict:
     body_file = Path(workdir) / "bodies.json"
     body_file.write_text(json.dumps({"bodies": [b.decode("latin-1") for b in bodies_for_kind]}))
-    before = cpu_seconds(server_pid) if server_pid else 0.0
+    before = server_cpu(server_pid) if server_pid else 0.0
     result = subprocess.run([sys.executable, __file__, "load", str(port), path, str(body_file), mode, str(amount),
                              str(seconds)], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"load generator failed: {result.stderr[-2000:]}")
     answer = json.loads(result.stdout)
     if server_pid and answer.get("done"):
-        answer["server_us"] = (cpu_seconds(server_pid) - before) / answer["done"] * 1e6
+        answer["server_us"] = (server_cpu(server_pid) - before) / answer["done"] * 1e6
     return answer
 
 
@@ -317,7 +352,16 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="closed-loop runs per route (the median counts)")
     # mod_xml_curl fetches from many FreeSWITCH threads at once (every call and registration)
     parser.add_argument("--concurrency", type=int, default=32)
+    # how `make run` serves the app (web.__main__.web_command); --http h11 --loop asyncio --workers 1 is
+    # uvicorn without its extras, one process: the floor before #20
+    parser.add_argument("--http", default="httptools", choices=("httptools", "h11"))
+    parser.add_argument("--loop", default="uvloop", choices=("uvloop", "asyncio"))
+    parser.add_argument("--workers", type=int, default=None, help="default: as make run (CALLPLAN_WEB_WORKERS)")
     args = parser.parse_args(argv)
+    if args.workers is None:
+        from web.__main__ import workers
+
+        args.workers = workers()
 
     from web.migrate import upgrade
 
@@ -337,17 +381,14 @@ def main(argv=None) -> int:
         upgrade(url)
         started = time.perf_counter()
         populate(url, "bench-secret-key")
-        import importlib.util
-
-        http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-        print(f"server: uvicorn ({http}, {loop}), one process; "
+        print(f"server: uvicorn ({args.http}, {args.loop}), {args.workers} worker process(es); "
               f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; tenant of {USERS} users + phones + boxes, "
               f"{GROUPS} groups, {QUEUES} queues, {PLANS} published plans made in {time.perf_counter() - started:.1f} s")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = subprocess.Popen([sys.executable, __file__, "serve", url, str(port), workdir])
+        server = subprocess.Popen([sys.executable, __file__, "serve", url, str(port), workdir, args.http, args.loop,
+                                   str(args.workers)], cwd=ROOT)
         deadline = time.time() + 30
         while True:
             try:
@@ -366,6 +407,8 @@ def main(argv=None) -> int:
             fetch(port, f"/remember/{kind}", document)  # the bare route answers this same document
             print(f"{kind}: first fetch (cold cache, builds the tenant's {kind}) {cold:.0f} ms; "
                   f"answer {len(document):,} bytes")
+            if args.workers > 1:  # every worker has caches of its own: warm them all before measuring
+                run_load(port, "/freeswitch/xml", payloads, "closed", args.concurrency, 3.0, workdir)
         ok = True
         print(f"\n{'kind':<10} {'route':<6} {'open loop':>16} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}   "
               f"{'closed loop':>8} {'req/s':>7} {'server µs/req':>13}")
@@ -421,7 +464,7 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]))
     elif len(sys.argv) > 1 and sys.argv[1] == "load":
         load(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]), float(sys.argv[7]))
     else:

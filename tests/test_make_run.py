@@ -107,3 +107,20 @@ def test_the_bridge_stopping_stops_everything_non_zero(tmp_path, stop_later):
     assert "The bridge stopped (exit status -9)" in output.rest(), output.text()
     with pytest.raises(ProcessLookupError):  # the web app was stopped and reaped
         os.kill(web, 0)
+
+
+def test_the_web_app_is_served_with_the_fast_parser_loop_and_workers(monkeypatch):
+    """#20: uvicorn with httptools and uvloop (uvicorn[standard]) and several processes where there are
+    CPUs for them; CALLPLAN_WEB_WORKERS chooses."""
+    import importlib.util
+
+    from web.__main__ import web_command, workers
+
+    assert importlib.util.find_spec("httptools") and importlib.util.find_spec("uvloop")
+    command = web_command("127.0.0.1", 8000, {"CALLPLAN_WEB_WORKERS": "3"})
+    assert command[command.index("--http") + 1] == "httptools" and command[command.index("--loop") + 1] == "uvloop"
+    assert command[command.index("--workers") + 1] == "3"
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert workers({}) == 4 and workers({"CALLPLAN_WEB_WORKERS": "0"}) == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert workers({}) == 1

@@ -65,10 +65,19 @@ def main() -> int:
     return fail(f"{problem}; everything is stopped (the messages above say why).") if problem else 0
 
 
-def web_command(host: str, port: int) -> list[str]:
-    """How the web app is served (also by bench/switch_load.py, which measures it as `make run` runs it)."""
+def workers(env=None) -> int:
+    """Web processes: CALLPLAN_WEB_WORKERS, else one per CPU up to four. Every request (FreeSWITCH's
+    fetches most of all) is short, CPU-bound Python: one process uses one core at most, and a second lets
+    a fetch run while the first stores a call record (bench/xml_curl.py, bench/switch_load.py)."""
+    value = (os.environ if env is None else env).get("CALLPLAN_WEB_WORKERS", "")
+    return max(1, int(value)) if value.strip() else max(1, min(os.cpu_count() or 1, 4))
+
+
+def web_command(host: str, port: int, env=None) -> list[str]:
+    """How the web app is served (also by bench/switch_load.py, which measures it as `make run` runs it):
+    uvicorn with its fast parser and loop (httptools, uvloop: uvicorn[standard]), several workers."""
     return [sys.executable, "-m", "uvicorn", "web.app:app", "--host", host, "--port", str(port), "--no-access-log",
-            "--log-level", "warning"]
+            "--log-level", "warning", "--http", "httptools", "--loop", "uvloop", "--workers", str(workers(env))]
 
 
 def fail(message: str) -> int:

@@ -6,7 +6,10 @@
 The plans are trees of IVR menus (every key branch is a dialplan segment of its own, so every step in
 them is compiled), with time conditions, ring groups, users, queues, transfers, prefixes, e-mails,
 announcements and voicemail in the branches, against the test suite's fixture tenant. Targets:
-1,000 steps in 20 ms or less, 10,000 in 200 ms or less (validate + compile + serialize)."""
+1,000 steps in 20 ms or less, 10,000 in 200 ms or less (validate + compile + serialize); #20 asks 10 ms
+for the 1,000. Then a 200-plan company's whole dialplan as the endpoint builds it (web.xml_curl.dialplan):
+cold, after one publish (one plan compiled, the rest cached per version), unchanged; target: cold in
+100 ms or less."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ except ImportError:  # written by another piece of work; the bench runs without 
     validate = None
 
 SIZES = {1_000: 30, 10_000: 10}  # steps -> timed runs
-TARGET_MS = {1_000: 20, 10_000: 200}
+TARGET_MS = {1_000: 10, 10_000: 200}  # 1,000 steps: #20
 
 
 def build_plan(total: int, seed: int = 4) -> CallPlan:
@@ -114,9 +117,82 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+COMPANY_TARGET_MS = 100  # a 200-plan company's whole dialplan, nothing compiled yet (#20)
+
+
+def company(args) -> bool:
+    """The tenant of bench/xml_curl.py (1,000 users with phones and boxes, 20 groups, 5 queues, 200
+    published plans) on a throw-away SQLite: its whole dialplan built cold (no plan version compiled
+    yet: a new process), after one plan is published (that one plan compiled), and again with nothing
+    changed (every version from the cache, as when a time decision or a generation moves)."""
+    import shutil
+    import tempfile
+
+    from bench.xml_curl import populate
+    from web import clock
+    from web.db import make_engine
+    from web.migrate import upgrade
+    from web.models.call_plan import CallPlanVersion
+    from web.settings import Settings
+    from web.xml_curl import cache, dialplan
+
+    folder = tempfile.mkdtemp(prefix="bench-compile-")
+    url = f"sqlite:///{folder}/company.sqlite3"
+    try:
+        upgrade(url)
+        tenant_id = populate(url, "bench-secret-key")["tenant_id"]
+        engine = make_engine(url)
+        settings = Settings(database_url=url, secret_key="bench-secret-key", audio_dir=folder)
+        plans = cache.of(engine).plans
+
+        def build() -> tuple[float, float]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            generation = cache.tenant_by_domain(engine, "bench.pbx.test")[1]  # as the endpoint asks it
+            dialplan.tenant_context(engine, settings, tenant_id, clock.now(), generation)
+            return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+        def publish(version: int) -> None:
+            from sqlalchemy import insert, select, update
+            from web.models import Tenant
+            from web.models.call_plan import CallPlanRecord
+
+            with engine.begin() as conn:
+                document = conn.execute(select(CallPlanVersion.document).where(CallPlanVersion.plan_id == 1)
+                                        .order_by(CallPlanVersion.version.desc())).first()[0]
+                conn.execute(insert(CallPlanVersion.__table__).values(
+                    tenant_id=tenant_id, plan_id=1, version=version, document=document, published_at=clock.now()))
+                conn.execute(update(CallPlanRecord.__table__).where(CallPlanRecord.id == 1).values(published_version=version))
+                conn.execute(update(Tenant.__table__).where(Tenant.id == tenant_id)
+                             .values(config_generation=Tenant.__table__.c.config_generation + 1))  # as the ORM does
+
+        build()  # imports, the database's own caches
+        rows = {"cold (nothing compiled)": [], "after publishing one plan": [], "nothing changed": []}
+        # "nothing changed": the generation is the same (a rebuild because a time decision came due)
+        for run in range(args.company_runs):
+            plans.clear()  # a new process: nothing compiled, nothing read
+            rows["cold (nothing compiled)"].append(build())
+            publish(run + 2)
+            rows["after publishing one plan"].append(build())
+            rows["nothing changed"].append(build())
+        print(f"\n200-plan company (1,000 users, phones, boxes): its whole dialplan, {args.company_runs} runs")
+        print(f"{'':<28} {'median ms':>9} {'CPU ms':>7}  target")
+        cold = statistics.median(cpu for _, cpu in rows["cold (nothing compiled)"])
+        for label, samples in rows.items():
+            wall, cpu = statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+            verdict = ""
+            if label.startswith("cold"):
+                verdict = f"<= {COMPANY_TARGET_MS} ms (CPU): {'ok' if cpu <= COMPANY_TARGET_MS else 'MISSED'}"
+            print(f"{label:<28} {wall:>9.1f} {cpu:>7.1f}  {verdict}")
+        engine.dispose()
+        return cold <= COMPANY_TARGET_MS
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", action="store_true", help="profile the 10,000-step run with cProfile")
+    parser.add_argument("--company-runs", type=int, default=5, help="runs of the 200-plan company's dialplan")
     args = parser.parse_args(argv)
     objects = fx.objects()
     print(f"validate: {'callplan.validate.validate' if validate else 'not present (compile only)'}; "
@@ -141,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok = ok and median <= TARGET_MS[size]
             print(f"{steps:>7} {segments:>8} {runs:>4}  {part:<8} {median:>9.2f} {p95:>8.2f} {cpu:>7.2f} "
                   f"{median * 1000 / steps:>13.2f}  {verdict}")
+    ok = company(args) and ok
     if args.profile:
         plan = build_plan(10_000)
         profiler = cProfile.Profile()

@@ -40,6 +40,16 @@ def _holds_until(step: Step, objects, at):
     return schedules.next_transition(weekly.periods if weekly else [], holidays.entries if holidays else None, at, objects.timezone)
 
 
+def decide(key: tuple, objects, at) -> tuple[bool, object]:
+    """(open?, until when that holds) for a (schedule, holidays) pair at `at`: what compile() decides, so
+    a plan compiled earlier can be reused while every pair it decided still comes out the same."""
+    weekly = objects.schedules.get(key[0])
+    holidays = objects.holidays.get(key[1]) if key[1] is not None else None
+    periods, entries = (weekly.periods if weekly else []), (holidays.entries if holidays else None)
+    return (schedules.is_open(periods, entries, at, objects.timezone),
+            schedules.next_transition(periods, entries, at, objects.timezone))
+
+
 def compile(step: Step, segment, compilation) -> bool:
     key = (step.schedule, step.holidays)
     if key not in compilation.decisions:  # many conditions share a schedule: decide each pair once

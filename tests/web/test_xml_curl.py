@@ -657,6 +657,39 @@ def test_answers_near_freeswitchs_timeout_are_logged(fs, admin, app, monkeypatch
     assert "section=directory" in caplog.records[-1].getMessage() and "user=201" in caplog.records[-1].getMessage()
 
 
+def test_a_publish_compiles_that_plan_only_and_time_reuses_compiled_versions(fs, admin, monkeypatch):
+    """Compiled segments are kept per published version (#20): a publish compiles the one plan again,
+    and a time condition flipping and flipping back reuses what was compiled for each side."""
+    from web import clock
+    from web.xml_curl import dialplan
+
+    compiled = []
+    compile_plan = dialplan.compile_plan
+    monkeypatch.setattr(dialplan, "compile_plan", lambda plan, plan_id, *args, **kwargs: (
+        compiled.append(plan_id), compile_plan(plan, plan_id, *args, **kwargs))[1])
+    office = admin.create("/api/schedules", name="Office", periods=[
+        {"from_day": day, "from_time": "08:00", "to_day": day, "to_time": "18:00"} for day in
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun")])
+    plans = [plan_on(admin, str(250 + n), steps=[{"id": "s1", "type": "time_condition", "schedule": office["id"],
+                                                  "then": [{"id": "s2", "type": "hang_up"}]}])
+             for n in range(3)]
+    domain = admin.tenant.sip_domain
+    fs.dialplan(domain, "250")
+    assert sorted(compiled) == sorted(p["id"] for p in plans)
+    compiled.clear()
+    assert admin.client.post(f"/api/plans/{plans[1]['id']}/publish", json={}).status_code == 200
+    fs.dialplan(domain, "250")
+    assert compiled == [plans[1]["id"]]  # the others came from the cache
+    # the document holds until the office opens or closes; then it is assembled again, and each side of
+    # the decision is compiled once
+    compiled.clear()
+    for _ in range(4):
+        entry = cache.of(fs.engine).dialplans._entries[admin.tenant.id]
+        clock.advance((entry.valid_until - clock.now()).total_seconds() + 1)
+        fs.dialplan(domain, "250")
+    assert sorted(compiled) == sorted(p["id"] for p in plans)  # the other side, once per plan
+
+
 def test_a_schedule_bound_document_expires(fs, admin, db):
     from web import clock
 

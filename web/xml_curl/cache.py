@@ -105,10 +105,13 @@ class Caches:
         self.dialplans = GenerationCache("dialplan")
         self.directories = GenerationCache("directory")
         self.callcenter = GenerationCache("callcenter")
+        # compiled plan versions (web.xml_curl.dialplan.compiled): a publish recompiles one plan
+        self.plans: dict = {}
 
     def clear(self) -> None:
         for cache in (self.dialplans, self.directories, self.callcenter):
             cache.clear()
+        self.plans.clear()
 
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

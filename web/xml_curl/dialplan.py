@@ -32,6 +32,7 @@ and never cost a rebuild."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -45,7 +46,8 @@ from callplan.base_dialplan import BaseDialplan
 from callplan.compiler import compile_plan
 from callplan.destinations import emit, extension_of
 from callplan.engine import Compilation, Segment
-from callplan.nodes import ivr, queue, ring_group, voicemail
+from callplan.model import CallPlan
+from callplan.nodes import ivr, queue, ring_group, time_condition, voicemail
 from callplan.objects import TenantObjects
 from callplan.xml import Document, attribute_text, context_head, exact, extension_pieces
 from web import clock
@@ -95,7 +97,7 @@ def answer(engine, settings, fields: dict) -> Optional[str | bytes]:
         return None
     tenant_id, generation = tenant
     dialplan = cache.of(engine).dialplans.get(
-        tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now()))
+        tenant_id, generation, lambda: tenant_context(engine, settings, tenant_id, clock.now(), generation))
     return dialplan.for_number(destination_of(fields), lambda: rotation_state(engine, tenant_id))
 
 
@@ -135,42 +137,112 @@ def public_context(engine, dialled: str) -> Optional[str]:
 # --- a tenant's context -----------------------------------------------------------------------------
 
 
-def tenant_context(engine, settings, tenant_id: int, at: datetime) -> tuple["TenantDialplan", Optional[datetime]]:
+def tenant_context(engine, settings, tenant_id: int, at: datetime,
+                   generation=None) -> tuple["TenantDialplan", Optional[datetime]]:
     """The tenant's whole context at `at`, and until when it holds. Rotating ring groups are left open
-    (rotation_at_fetch): their order is put in per fetch, so answered calls never rebuild this."""
-    with session_scope(engine) as db:
-        objects = snapshot(db, tenant_id, settings)
-        published = published_documents(db, tenant_id)
-        active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
-        left_out = {item.id for item in objects.skipped if item.kind == "phone_number"}
-        numbers = [n for n in db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all() if n.id not in left_out]
-    base = BaseDialplan(objects, at, rotation_at_fetch=True)
-    base_extensions = base.records()
-    valid_until = base.valid_until
-    segments: list[Segment] = []
+    (rotation_at_fetch): their order is put in per fetch, so answered calls never rebuild this. Each
+    published plan version is compiled once (`compiled_plan`): a publish compiles that plan again, the
+    others come from the cache. What was read for a generation is kept with it (`generation` given): a
+    rebuild because the time moved on reads nothing again."""
+    store = cache.of(engine).plans
+    reads = store.get(("reads", tenant_id)) if generation is not None else None
+    if reads is None or reads[0] != generation:
+        with session_scope(engine) as db:
+            objects = snapshot(db, tenant_id, settings)
+            published = published_documents(db, tenant_id)
+            active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
+            left_out = {item.id for item in objects.skipped if item.kind == "phone_number"}
+            numbers = [n for n in db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all()
+                       if n.id not in left_out]
+        reads = (generation, objects, published, active, numbers, objects_fingerprint(objects))
+        if generation is not None:
+            store[("reads", tenant_id)] = reads
+    _, objects, published, active, numbers, fingerprint = reads
+    decided = {}
+    base_extensions, valid_until = base_dialplan(store, tenant_id, fingerprint, objects, at)
+    extensions: list[Extension] = []
     answered: set[str] = set()
     for plan_id, version in sorted(published.items()):
+        diversions = active.get(plan_id, [])
+        key = (tenant_id, plan_id, version.version, json.dumps(diversions, sort_keys=True, default=str), fingerprint)
         try:
-            plan = with_diversions(version.document, active.get(plan_id, []))
+            plan, until = compiled_plan(store, key, lambda: with_diversions(version.document, diversions), objects, at,
+                                        decided)
         except ValidationError:
             # Stored versions were valid when published; one that no longer parses is skipped, not fatal
             # for the other plans and the base dialplan.
             log.warning("call plan %s version %s no longer parses; left out of the dialplan", plan_id, version.version)
             continue
-        try:
-            compilation = compile_plan(plan, plan_id, version.version, objects, at, rotation_at_fetch=True)
         except Exception:
             # a plan that cannot be compiled (a bug, or objects that changed under it) costs only itself
             log.exception("call plan %s version %s could not be compiled; left out of the dialplan", plan_id, version.version)
             continue
-        segments += compilation.segments
+        extensions += plan.extensions
         answered.update(plan.numbers)
-        valid_until = cache.earliest(valid_until, compilation.valid_until)
-    segments += public_numbers([n for n in numbers if n.number not in answered], objects, at)
-    extensions = [(segment.name, [("destination_number", segment.match, segment.actions, [])]) for segment in segments]
+        valid_until = cache.earliest(valid_until, until)
+    extensions += [Extension(segment.name, [("destination_number", segment.match, segment.actions, [])])
+                   for segment in public_numbers([n for n in numbers if n.number not in answered], objects, at)]
     # The base dialplan's extensions have conditions of their own (calls out check the caller ID with a
     # second condition and anti-actions).
     return TenantDialplan(objects.domain, extensions + base_extensions), valid_until
+
+
+# --- compiled once per published version -------------------------------------------------------------
+
+PLANS_KEPT = 20_000  # compiled plan versions kept per process; then the cache starts again
+VARIANTS_KEPT = 4  # per version: one per combination of time decisions met (open, closed, lunch, ...)
+
+
+@dataclass
+class CompiledPlan:
+    extensions: list["Extension"]
+    numbers: list[str]
+    decisions: dict  # (schedule, holidays) -> open?, as the compilation decided them
+
+
+def base_dialplan(store: dict, tenant_id: int, fingerprint: bytes, objects: TenantObjects,
+                  at: datetime) -> tuple[list["Extension"], Optional[datetime]]:
+    """The tenant's base dialplan, kept beside its plans: it depends on the objects alone, and on the
+    time only until its next night-mode change, so a publish reuses it."""
+    key = ("base", tenant_id, fingerprint)
+    kept = store.get(key)
+    if kept is not None and kept[2] <= at and (kept[1] is None or at < kept[1]):
+        return kept[0], kept[1]
+    base = BaseDialplan(objects, at, rotation_at_fetch=True)
+    extensions = [Extension(name, conditions) for name, conditions in base.records()]
+    if len(store) >= PLANS_KEPT:
+        store.clear()
+    store[key] = (extensions, base.valid_until, at)
+    return extensions, base.valid_until
+
+
+def objects_fingerprint(objects: TenantObjects) -> bytes:
+    """What a plan's compilation can read of the tenant, as one digest: a compiled version is reused only
+    for the same objects. (Rotation state is left out: it is put in per fetch.)"""
+    dumped = objects.model_dump_json(exclude={"last_answered", "idle_since"})
+    return hashlib.blake2b(dumped.encode(), digest_size=16).digest()
+
+
+def compiled_plan(store: dict, key: tuple, parse: Callable[[], CallPlan], objects: TenantObjects, at: datetime,
+                  decided: dict) -> tuple[CompiledPlan, Optional[datetime]]:
+    """The plan version compiled for `at`, and until when that holds. A compilation depends on the time
+    only through the time conditions it decided: one compiled before is reused when each of its
+    (schedule, holidays) pairs comes out the same at `at` (`decided` keeps each pair's verdict for the
+    whole build); otherwise it is compiled (once more: the variants are kept side by side)."""
+    variants = store.get(key, ())
+    for variant in variants:
+        verdicts = [decided.setdefault(pair, time_condition.decide(pair, objects, at)) for pair in variant.decisions]
+        if all(verdict[0] == variant.decisions[pair] for pair, verdict in zip(variant.decisions, verdicts)):
+            return variant, cache.earliest(*(verdict[1] for verdict in verdicts))
+    plan_id, version = key[1], key[2]
+    plan = parse()
+    compilation = compile_plan(plan, plan_id, version, objects, at, rotation_at_fetch=True)
+    variant = CompiledPlan([Extension(segment.name, [("destination_number", segment.match, segment.actions, [])])
+                            for segment in compilation.segments], list(plan.numbers), dict(compilation.decisions))
+    if len(store) >= PLANS_KEPT:
+        store.clear()
+    store[key] = [*variants, variant][-VARIANTS_KEPT:]
+    return variant, compilation.valid_until
 
 
 def public_numbers(numbers: list[PhoneNumber], objects: TenantObjects, at: datetime) -> list[Segment]:
@@ -212,48 +284,46 @@ def _route(destination: Optional[dict], segment: Segment, compilation: Compilati
 
 # --- the part of the context a number can run --------------------------------------------------------
 
-_METACHARACTERS = set("^$.|?*+()[]{}\\")
 ANSWERS_KEPT = 4096  # numbers whose part is kept per tenant; then the memo starts again
 
+# A literal in a PCRE pattern as callplan.xml writes them: no metacharacter, or one escaped by a backslash
+# (a backslash before a letter or digit is a class such as \\d: not a literal).
+_LITERAL = r"(?:[^\\^$.|?*+()\[\]{}]|\\[^0-9A-Za-z])*"
+_EXACT = re.compile(rf"\^({_LITERAL})\$")
+_PREFIX = re.compile(rf"\^({_LITERAL})\.\*\$")
+_ALTERNATIVES = re.compile(rf"\^({_LITERAL})\(({_LITERAL}(?:\|{_LITERAL})*)\)\$")
+_ESCAPED_OR_BAR = re.compile(r"\\.|\|")
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z])")
 
-def _literal(text: str, start: int) -> tuple[str, int]:
-    """The literal text at `start` (backslash-escaped punctuation included) and where it stops."""
-    out, i = [], start
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and not text[i + 1].isalnum():
-            out.append(text[i + 1])
-            i += 2
-        elif char in _METACHARACTERS:
-            break
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out), i
+
+def _text(literal: str) -> str:
+    return _ESCAPED.sub(r"\1", literal) if "\\" in literal else literal
+
+
+def _alternatives(inner: str) -> list[str]:
+    found, start = [], 0
+    for match in _ESCAPED_OR_BAR.finditer(inner):
+        if match.group() == "|":
+            found.append(_text(inner[start:match.start()]))
+            start = match.end()
+    return found + [_text(inner[start:])]
 
 
 def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
     """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
-    None for any other pattern."""
-    if not (expression.startswith("^") and expression.endswith("$")):
-        return None
-    body = expression[1:-1]
-    head, i = _literal(body, 0)
-    if i == len(body):
-        return "exact", [head]
-    if body[i:] == ".*":
-        return "prefix", [head]
-    if body[i] != "(" or not body.endswith(")"):
-        return None
-    alternatives, i, inner_end = [], i + 1, len(body) - 1
-    while True:
-        text, i = _literal(body, i)
-        alternatives.append(head + text)
-        if i == inner_end:
-            return "exact", alternatives
-        if body[i] != "|":
-            return None
-        i += 1
+    None for any other pattern. (Regular expressions, not a loop over characters: a company of a thousand
+    users has some five thousand extensions to index.)"""
+    match = _EXACT.fullmatch(expression)
+    if match:
+        return "exact", [_text(match.group(1))]
+    match = _PREFIX.fullmatch(expression)
+    if match:
+        return "prefix", [_text(match.group(1))]
+    match = _ALTERNATIVES.fullmatch(expression)
+    if match:
+        head = _text(match.group(1))
+        return "exact", [head + alternative for alternative in _alternatives(match.group(2))]
+    return None
 
 
 @dataclass(frozen=True)
@@ -268,36 +338,65 @@ NO_ROTATION = RotationState({}, {})
 DESCRIPTION = "tenant context: call plans, public numbers, base dialplan"
 
 
+class Extension:
+    """One extension of a tenant's context: its conditions, and, made when first asked and kept with a
+    compiled plan, its text (bytes, or pieces around values decided per fetch) and how a number finds it."""
+
+    __slots__ = ("name", "conditions", "_part", "_shape")
+
+    def __init__(self, name: str, conditions: list):
+        self.name, self.conditions = name, conditions
+        self._part = self._shape = None
+
+    @property
+    def part(self) -> bytes | tuple:
+        if self._part is None:
+            pieces = extension_pieces(self.name, self.conditions)
+            self._part = pieces[0].encode() if len(pieces) == 1 else \
+                tuple(piece.encode() if isinstance(piece, str) else piece for piece in pieces)
+        return self._part
+
+    @property
+    def shape(self) -> tuple:
+        """("exact", numbers), ("prefix", [text]), ("pattern", compiled) or ("always", None)."""
+        if self._shape is None:
+            field, expression, _, anti_actions = self.conditions[0] if self.conditions else ("", "", [], [])
+            plain = field == "destination_number" and not anti_actions
+            shape = literal_shape(expression) if plain else None
+            if shape is None:
+                try:
+                    shape = ("pattern", re.compile(expression)) if plain else ("always", None)
+                except re.error:
+                    shape = ("always", None)
+            self._shape = shape
+        return self._shape
+
+
 class TenantDialplan:
     """A tenant's whole context, and an index from a dialled number to the extensions it can run.
 
     Each extension is kept as its finished bytes, or, when it holds a value decided per fetch (a rotating
     ring group's order), as its pieces: bytes with those values between them."""
 
-    def __init__(self, domain: str, extensions: list[tuple[str, list]]):
+    def __init__(self, domain: str, extensions: list[Extension | tuple[str, list]]):
         head, tail = context_head(domain, DESCRIPTION)
         self.head, self.tail = head.encode(), tail.encode()
         self.parts: list[bytes | tuple] = []
         self.exact: dict[str, list[int]] = {}
         self.prefixes: list[tuple[int, str]] = []
         self.patterns: list[tuple[int, Optional[re.Pattern]]] = []  # None: sent for every number
-        for index, (name, conditions) in enumerate(extensions):
-            pieces = extension_pieces(name, conditions)
-            self.parts.append(pieces[0].encode() if len(pieces) == 1 else
-                              tuple(piece.encode() if isinstance(piece, str) else piece for piece in pieces))
-            field, expression, _, anti_actions = conditions[0] if conditions else ("", "", [], [])
-            plain = field == "destination_number" and not anti_actions
-            shape = literal_shape(expression) if plain else None
-            if shape is not None and shape[0] == "exact":
-                for number in shape[1]:
+        for index, extension in enumerate(extensions):
+            if not isinstance(extension, Extension):
+                extension = Extension(*extension)
+            self.parts.append(extension.part)
+            kind, value = extension.shape
+            if kind == "exact":
+                for number in value:
                     self.exact.setdefault(number, []).append(index)
-            elif shape is not None:
-                self.prefixes.append((index, shape[1][0]))
+            elif kind == "prefix":
+                self.prefixes.append((index, value[0]))
             else:
-                try:
-                    self.patterns.append((index, re.compile(expression) if plain else None))
-                except re.error:
-                    self.patterns.append((index, None))
+                self.patterns.append((index, value))
         self.everything = list(range(len(self.parts)))
         self._answers: dict[str, bytes | list] = {}
 

@@ -38,7 +38,7 @@ BRIDGE_STYLES = ("portal-calls.css",)
 
 # path -> the page
 PAGES: dict[str, Page] = {
-    "/": Page("shell.js", "ui.nav.home"),
+    "/": Page("shell.js", "ui.nav.home", styles=("schedules.css",)),
     "/account/security": Page("security.js", "ui.security.title", "security.html", width="narrow"),
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
@@ -51,6 +51,7 @@ PAGES: dict[str, Page] = {
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
+    "/schedules": Page("schedules.js", "ui.schedules.title", styles=("schedules.css",), width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

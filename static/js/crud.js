@@ -12,6 +12,10 @@
 //     shape), between Edit and Delete. intro: a key of a line under the title.
 //   An address with ?edit=<id> opens that object's sheet at once (objectHref in layout.js links here).
 //   The page's <body> gets data-ready="true" once the list is drawn.
+//
+//   crudList(type, { actions, changed }) -> { list, edit(options), newButton() }
+//     The same list with its New / Edit / Delete, for a screen that shows several (the schedules screen);
+//     changed(saved | null) runs after each save or delete.
 
 import { ApiError } from "./api.js";
 import { $, el } from "./dom.js";
@@ -31,14 +35,18 @@ export function crudScreen(type, { actions = [], intro = null } = {}) {
   return start(type, actions, intro).catch(failStart);
 }
 
-async function start(type, extraActions, intro) {
-  const session = await startPortal();
-  if (!session) return null;
+/** The list of one kind of object with its "New …" button and its Edit / Delete actions, for a screen
+ * that shows more than one list (the schedules screen): { list, edit(options), newButton() }.
+ * changed(saved) runs after each save or delete. */
+export function crudList(type, { actions: extraActions = [], changed = () => {} } = {}) {
   let list = null;
   const edit = async (options) => {
     try {
       const saved = await editInSheet(type, options);
-      if (saved) await list.reload();
+      if (saved) {
+        await list.reload();
+        await changed(saved);
+      }
       return saved;
     } catch (error) {
       problemToast(error);
@@ -63,11 +71,21 @@ async function start(type, extraActions, intro) {
       {
         label: "ui.kit.delete", named: "ui.kit.delete_named", danger: true,
         run: async (row) => {
-          if (await confirmDelete({ name: type.name(row), path: `${type.path}/${row.id}` })) await list.reload();
+          if (await confirmDelete({ name: type.name(row), path: `${type.path}/${row.id}` })) {
+            await list.reload();
+            await changed(null);
+          }
         },
       },
     ],
   });
+  return { list, edit, newButton };
+}
+
+async function start(type, extraActions, intro) {
+  const session = await startPortal();
+  if (!session) return null;
+  const { list, edit, newButton } = crudList(type, { actions: extraActions });
   $("main").append(
     el("div", { class: "page-head" }, el("h1", { text: t(type.texts.title) }), newButton()),
     intro ? el("p", { class: "lead", text: t(intro) }) : null,

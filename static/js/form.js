@@ -38,7 +38,10 @@
 //
 // A custom widget gets field = { name, id, describedBy, spec (the override), schema (schema.js field) }
 // and returns { element: what goes under the label, control: what takes the focus and aria-invalid,
-// get(), set(value) }. Fields of kind "object"/"objects" are left out unless they have a widget.
+// get(), set(value), and optionally placeError(item, text) -> control | null: put an error whose pointer
+// goes deeper (/periods/2/to_time) beside its own input (ui.js setFieldError) and answer that input, or
+// null to have it shown for the whole field }. Fields of kind "object"/"objects" are left out unless
+// they have a widget.
 //
 // guardUnsaved(isDirty) -> stop(): the browser asks before leaving the page while isDirty() is true.
 // Every schemaForm on the page is guarded this way while it is in the document.
@@ -271,16 +274,20 @@ export async function schemaForm({
 
   function showProblem(error) {
     const problem = error instanceof ApiError ? error : new ApiError(0, { title: t("ui.common.error") });
-    const bad = new Set();
+    const bad = new Map(); // field -> the control inside it that a deeper pointer named (or null)
     const unplaced = [];
     for (const item of problem.errors) {
       const field = drawn.find((f) => f.name === pointerToName(item.pointer));
-      if (field && setFieldError(element, field.control, fieldErrorText(item))) bad.add(field);
-      else if (item.message) unplaced.push(fieldErrorText(item));
+      const placed = field && field.placeError ? field.placeError(item, fieldErrorText(item)) : null;
+      if (placed) {
+        if (!bad.get(field)) bad.set(field, placed);
+      } else if (field && setFieldError(element, field.control, fieldErrorText(item))) {
+        if (!bad.has(field)) bad.set(field, null);
+      } else if (item.message) unplaced.push(fieldErrorText(item));
     }
     setAlert(alert, [problem.title, ...unplaced].join(" "));
     const first = drawn.find((field) => bad.has(field));
-    if (first) first.focus();
+    if (first) (bad.get(first) || first).focus();
   }
 
   function checkRequired() {

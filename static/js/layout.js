@@ -14,7 +14,8 @@
 //   ready  the page exists. Entries without it are screens still to come: never drawn (no dead links);
 //          set it in the same commit as the page's route in web/pages.py (a test checks the two agree);
 //   kind   objects of this kind (web/domain/references.py) are edited on this page: a link to one is
-//          `${href}?edit=<id>` (crud.js opens it), or `item` with {id} filled in.
+//          `${href}?edit=<id>` (crud.js opens it), or `item` with {id} filled in;
+//   also   more kinds edited on the same page, each with its address ({ holiday_schedule: "/schedules?holidays={id}" }).
 // The menu is a sidebar on wide screens and folds behind a "Menu" button on narrow ones (and on pages
 // that want all the width: <body data-menu="folded">); Esc closes it and gives the focus back.
 
@@ -31,7 +32,7 @@ export const MENU = [
     { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], kind: "ring_group" },
     { href: "/queues", text: "ui.nav.queues", roles: ["admin"], kind: "queue" },
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], kind: "ivr_menu" },
-    { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], kind: "schedule" },
+    { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },
     { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], kind: "voicemail_box" },
     { href: "/audio", text: "ui.nav.audio", roles: ["admin"], kind: "audio" },
   ] },
@@ -71,8 +72,9 @@ let role = null;
 const mayOpen = (entry) => entry.ready && (entry.roles === undefined || entry.roles.includes(role));
 
 export function objectHref(kind, id) {
-  const entry = entries().find((candidate) => candidate.kind === kind && mayOpen(candidate));
+  const entry = entries().find((candidate) => (candidate.kind === kind || (candidate.also && kind in candidate.also)) && mayOpen(candidate));
   if (!entry) return null;
+  if (entry.kind !== kind) return entry.also[kind].replace("{id}", encodeURIComponent(id));
   return entry.item ? entry.item.replace("{id}", encodeURIComponent(id)) : `${entry.href}?edit=${encodeURIComponent(id)}`;
 }
 

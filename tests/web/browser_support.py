@@ -166,8 +166,37 @@ class Screenshots:
         self.prefix = prefix
         self.count = 0
 
-    def __call__(self, page, name: str) -> Path:
+    def __call__(self, page, name: str, full_page: bool = True) -> Path:
+        """full_page=False: the window only (a side sheet or dialog covers just that)."""
         self.count += 1
         path = ARTIFACTS / f"{self.prefix}-{self.count:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+@contextmanager
+def in_process_server(prefix: str = "callplan-browser-"):
+    """Like running_server, but uvicorn serves the app in a thread of the test process, so a test moves the
+    server's clock with web.clock (what "now" is for schedules, night mode, expiry) as API tests do."""
+    from tests.web.concurrency import serving
+    from web import demo
+    from web.app import create_app
+    from web.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'portal.sqlite3'}"
+        upgrade(url)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        settings = fast_settings(url, public_base_url=base_url, audio_dir=str(folder / "audio"),
+                                 fallback_dialplan=str(folder / "fallback_dialplan.xml"), voicemail_dir=str(folder / "voicemail"),
+                                 cdr_spool_dir=str(folder / "cdr-spool"), esl_port=free_port(), bridge_feed_port=free_port())
+        app = create_app(settings)
+        made = demo.ensure_demo(app)
+        try:
+            with serving(app, port=port) as served:
+                assert served == base_url
+                yield LiveServer(base_url, url, folder / "uvicorn.log", {role: (email, password) for role, email, password in made})
+        finally:
+            app.state.engine.dispose()

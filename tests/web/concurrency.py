@@ -17,9 +17,9 @@ from tests.conftest import free_port
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """The app on a free loopback port for the length of the block; yields its base URL."""
-    port = free_port()
+def serving(app, port: int | None = None) -> Iterator[str]:
+    """The app on a loopback port (a free one unless given) for the length of the block; yields its base URL."""
+    port = port or free_port()
     # connections are opened before the race and wait for it: keep them however slow the arranging is
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, timeout_keep_alive=300))

@@ -350,7 +350,9 @@ def test_public_holidays_refuse_bad_questions_with_pointers(admin, params, point
 
 
 def test_countries_to_import_from(admin):
-    countries = {row["code"]: row for row in admin.client.get("/api/public-holidays/countries").json()}
+    answer = admin.client.get("/api/public-holidays/countries").json()
+    assert answer["company_country"] == "NL"  # a company without a number: the default
+    countries = {row["code"]: row for row in answer["countries"]}
     assert {"NL", "BE", "DE", "FR", "GB"} <= set(countries) and len(countries) > 100
     assert {"code": "SCT", "name": "Scotland"} in countries["GB"]["subdivisions"]
     assert {"code": "BY", "name": "Bayern"} in countries["DE"]["subdivisions"]

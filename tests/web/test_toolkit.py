@@ -19,11 +19,13 @@ STATIC = REPO_ROOT / "static"
 JS = STATIC / "js"
 TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "toast.js", "schema.js", "form.js",
            "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
-SCREENS = ["departments.js", "pickup-groups.js", *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
+SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
+           "destination.js", *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
 # the permission of each existing page's API: its menu entry is shown to exactly those roles
-PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/calls": "calls.read",
+PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/schedules": "pbx.manage",
+                    "/calls": "calls.read",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
 
 
@@ -82,7 +84,15 @@ def test_menu_kinds_are_the_kinds_used_by_names(app):
 def toolkit_families(app) -> dict[str, set[str]]:
     from web.domain import references
 
-    return {"ui.kit.kind.": set(references.KINDS) | {"company_settings"}}
+    from typing import get_args
+
+    from web.destinations import OBJECT_TYPES, DestinationType
+    from web.models.company import NightMode
+
+    modes = set(get_args(NightMode))
+    return {"ui.kit.kind.": set(references.KINDS) | {"company_settings"},
+            "ui.destination.type.": set(get_args(DestinationType)) - set(OBJECT_TYPES),  # objects: their kind's name
+            "ui.night.mode.": modes, "ui.night.mode_help.": modes}
 
 
 def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(app):
@@ -102,7 +112,7 @@ def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(a
         assert key in wanted
 
 
-@pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json"])
+@pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json"])
 def test_toolkit_catalogues_have_both_languages_alike(name):
     own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
     assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])

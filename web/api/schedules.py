@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from callplan import schedules as evaluation
 from web import clock, i18n
 from web.domain import public_holidays, references, stored_rows
+from web.domain.call_records import tenant_country
 from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.api.routing import api
@@ -87,6 +88,11 @@ class Subdivision(BaseModel):
 class HolidayCountry(BaseModel):
     code: str
     subdivisions: list[Subdivision]
+
+
+class HolidayCountries(BaseModel):
+    company_country: str  # of the company's number: the import's first choice
+    countries: list[HolidayCountry]
 
 
 def warnings_for(ctx, periods: list) -> list[ScheduleWarning]:
@@ -227,9 +233,10 @@ def list_public_holidays(ctx):
 
 def list_holiday_countries(ctx):
     """The countries (and their regions) whose public holidays can be imported."""
-    return [HolidayCountry(code=code, subdivisions=[Subdivision(code=sub, name=public_holidays.subdivision_names(code).get(sub, sub))
-                                                    for sub in subdivisions])
-            for code, subdivisions in public_holidays.countries().items()]
+    countries = [HolidayCountry(code=code, subdivisions=[Subdivision(code=sub, name=public_holidays.subdivision_names(code).get(sub, sub))
+                                                         for sub in subdivisions])
+                 for code, subdivisions in public_holidays.countries().items()]
+    return HolidayCountries(company_country=tenant_country(ctx.db, ctx.tenant_id), countries=countries)
 
 
 routes = weekly.routes() + holidays.routes() + [
@@ -241,5 +248,5 @@ routes = weekly.routes() + holidays.routes() + [
         response=PreviewResult),
     api("GET", "/api/public-holidays", list_public_holidays, permission="pbx.manage", response=PublicHolidays),
     api("GET", "/api/public-holidays/countries", list_holiday_countries, permission="pbx.manage",
-        response=list[HolidayCountry]),
+        response=HolidayCountries),
 ]

@@ -33,6 +33,7 @@ from datetime import date
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field as PField, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from callplan.schedules import MAX_CLOSURE_DAYS, parse_time
@@ -47,13 +48,23 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+# Refusals carry codes of their own (the portal says each in the admin's language: ui.field.<code>).
+
+
 def _start_time(value: str) -> str:
-    parse_time(value, end=False)
+    try:
+        parse_time(value, end=False)
+    except ValueError as error:
+        code = "start_at_24" if value == "24:00" else "time_format"
+        raise PydanticCustomError(code, str(error)) from None
     return value
 
 
 def _end_time(value: str) -> str:
-    parse_time(value)
+    try:
+        parse_time(value)
+    except ValueError as error:
+        raise PydanticCustomError("time_format", str(error)) from None
     return value
 
 
@@ -63,7 +74,7 @@ def _iso_date(value: str) -> str:
     except ValueError:
         parsed = None
     if parsed is None or not 2000 <= parsed.year <= 2199:
-        raise ValueError("must be a date YYYY-MM-DD between 2000 and 2199")
+        raise PydanticCustomError("date_format", "must be a date YYYY-MM-DD between 2000 and 2199")
     return value
 
 
@@ -99,9 +110,9 @@ class HolidayEntry(BaseModel):
         if value is not None and start is not None:
             days = (date.fromisoformat(value) - date.fromisoformat(start)).days
             if days < 0:
-                raise ValueError("must not be before start_date")
+                raise PydanticCustomError("end_date_before_start", "must not be before start_date")
             if days > MAX_CLOSURE_DAYS:
-                raise ValueError(f"must be at most {MAX_CLOSURE_DAYS} days after start_date")
+                raise PydanticCustomError("closure_too_long", f"must be at most {MAX_CLOSURE_DAYS} days after start_date")
         return value
 
     @field_validator("to_time")
@@ -111,7 +122,7 @@ class HolidayEntry(BaseModel):
         earlier_valid = {"start_date", "end_date", "from_time"} <= set(info.data)  # else that field is at fault
         if value is not None and earlier_valid and start == end:
             if parse_time(value) <= parse_time(info.data.get("from_time") or "00:00", end=False):
-                raise ValueError("must be later than from_time on a single day")
+                raise PydanticCustomError("end_time_before_start", "must be later than from_time on a single day")
         return value
 
 

@@ -52,6 +52,7 @@ PAGES: dict[str, Page] = {
     "/departments": Page("departments.js", "ui.departments.title"),
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
     "/schedules": Page("schedules.js", "ui.schedules.title", styles=("schedules.css",), width="wide"),
+    "/ivr-menus": Page("ivr-menus.js", "ui.ivr.title", styles=("ivr.css",), width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

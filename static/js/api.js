@@ -1,5 +1,6 @@
 // A small fetch wrapper for the JSON API: same-origin cookies, the CSRF token on every write, and
-// problem documents (application/problem+json) turned into ApiError.
+// problem documents (application/problem+json) turned into ApiError. A FormData body is sent as
+// multipart/form-data (post("/api/audio", form)), any other body as JSON.
 
 import { t } from "./i18n.js";
 
@@ -25,7 +26,9 @@ export function setCsrfToken(token) {
 export async function api(method, path, body) {
   const headers = { Accept: "application/json, application/problem+json" };
   const init = { method, headers, credentials: "same-origin", cache: "no-store" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart (an audio upload): the browser writes its Content-Type and boundary
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -61,7 +61,11 @@ def test_ivr_menu_with_keys_reception_and_after_hours(admin):
     }, reception={"type": "extension", "number": "201"})
     assert set(menu["keys"]) == {"0", "1", "2", "8", "9", "#", "*"}
     missing = admin.client.post("/api/ivr-menus", json={"name": "X", "keys": {"1": {"action": "forward"}}})
-    assert missing.status_code == 422 and missing.json()["errors"][0]["pointer"] == "/keys/1"
+    # the refusal names the missing part, with a code of its own the portal says in the admin's language
+    assert missing.status_code == 422 and missing.json()["errors"][0]["pointer"] == "/keys/1/destination"
+    assert missing.json()["errors"][0]["code"] == "destination_required"
+    silent = admin.client.post("/api/ivr-menus", json={"name": "X", "keys": {"4": {"action": "play_message"}}})
+    assert silent.status_code == 422 and [(e["pointer"], e["code"]) for e in silent.json()["errors"]] == [("/keys/4/audio_id", "audio_required")]
     no_audio = admin.client.post("/api/ivr-menus", json={"name": "X", "keys": {"3": {"action": "play_message", "audio_id": 999}}})
     assert no_audio.status_code == 422 and no_audio.json()["errors"][0]["pointer"] == "/keys/3/audio_id"
     no_schedule = admin.client.patch(f"/api/ivr-menus/{menu['id']}", json={"after_hours": {"schedule_id": 999, "keys": {}}})

@@ -20,11 +20,11 @@ JS = STATIC / "js"
 TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "toast.js", "schema.js", "form.js",
            "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
-           "destination.js", *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
+           "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
 # the permission of each existing page's API: its menu entry is shown to exactly those roles
-PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/schedules": "pbx.manage",
+PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/schedules": "pbx.manage", "/ivr-menus": "pbx.manage",
                     "/calls": "calls.read",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
 
@@ -89,10 +89,17 @@ def toolkit_families(app) -> dict[str, set[str]]:
     from web.destinations import OBJECT_TYPES, DestinationType
     from web.models.company import NightMode
 
+    from web.models.ivr_menu import IvrMenuFields, KeyActionType
+
     modes = set(get_args(NightMode))
+    key_actions = set(get_args(KeyActionType)) | {"none"}  # none: a key that does nothing
+    menu_fields = IvrMenuFields.model_fields
     return {"ui.kit.kind.": set(references.KINDS) | {"company_settings"},
             "ui.destination.type.": set(get_args(DestinationType)) - set(OBJECT_TYPES),  # objects: their kind's name
-            "ui.night.mode.": modes, "ui.night.mode_help.": modes}
+            "ui.night.mode.": modes, "ui.night.mode_help.": modes,
+            "ui.ivr.action.": key_actions, "ui.ivr.action_help.": key_actions, "ui.ivr.action_short.": key_actions,
+            "ui.ivr.name_order.": set(get_args(menu_fields["dial_by_name_order"].annotation)),
+            "ui.ivr.night.": set(get_args(menu_fields["night_mode"].annotation))}
 
 
 def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(app):
@@ -112,7 +119,7 @@ def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(a
         assert key in wanted
 
 
-@pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json"])
+@pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json", "ivr_menus.json"])
 def test_toolkit_catalogues_have_both_languages_alike(name):
     own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
     assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])

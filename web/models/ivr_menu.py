@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field as PField, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -34,17 +35,26 @@ NEEDS_DESTINATION = ("forward_announced", "forward")
 class KeyAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: KeyActionType
-    destination: Optional[Destination] = None
-    audio_id: Optional[int] = None  # play_message
+    # Checked per field (validate_default: also when left out), so a refusal points at the field that is
+    # missing (/keys/1/destination) with a code of its own the portal says in the admin's language.
+    destination: Optional[Destination] = PField(default=None, validate_default=True)
+    audio_id: Optional[int] = PField(default=None, validate_default=True)  # play_message
     description: str = PField(default="", max_length=100)
 
-    @model_validator(mode="after")
-    def _shape(self):
-        if self.action in NEEDS_DESTINATION and self.destination is None:
-            raise ValueError(f"{self.action} needs a destination")
-        if self.action == "play_message" and self.audio_id is None:
-            raise ValueError("play_message needs an audio_id")
-        return self
+    @field_validator("destination")
+    @classmethod
+    def _destination_when_forwarding(cls, value, info: ValidationInfo):
+        action = info.data.get("action")
+        if value is None and action in NEEDS_DESTINATION:
+            raise PydanticCustomError("destination_required", f"{action} needs a destination")
+        return value
+
+    @field_validator("audio_id")
+    @classmethod
+    def _audio_when_playing(cls, value, info: ValidationInfo):
+        if value is None and info.data.get("action") == "play_message":
+            raise PydanticCustomError("audio_required", "play_message needs an audio_id")
+        return value
 
 
 def _keys(value: dict) -> dict:

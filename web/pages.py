@@ -53,6 +53,9 @@ PAGES: dict[str, Page] = {
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
     "/schedules": Page("schedules.js", "ui.schedules.title", styles=("schedules.css",), width="wide"),
     "/ivr-menus": Page("ivr-menus.js", "ui.ivr.title", styles=("ivr.css",), width="wide"),
+    "/users": Page("users.js", "ui.users.title", styles=("people.css",), width="wide"),
+    # any id: the page itself sends a wrong one back to the list
+    "/users/{id}": Page("user-page.js", "ui.users.title", styles=("people.css",), width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

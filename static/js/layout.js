@@ -37,7 +37,7 @@ export const MENU = [
     { href: "/audio", text: "ui.nav.audio", roles: ["admin"], kind: "audio" },
   ] },
   { group: "ui.nav.group.people", entries: [
-    { href: "/users", text: "ui.nav.users", roles: ["admin"], kind: "user" },
+    { href: "/users", text: "ui.nav.users", roles: ["admin"], ready: true, kind: "user", item: "/users/{id}" },
     { href: "/devices", text: "ui.nav.devices", roles: ["admin"], kind: "device" },
     { href: "/departments", text: "ui.nav.departments", roles: ["admin"], ready: true, kind: "department" },
     { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], ready: true, kind: "pickup_group" },

@@ -15,7 +15,8 @@
 //                 class: "mono" }],
 //     rowHeader: "name",                   // the column whose cell is the row's header (default: first)
 //     name: (row) => row.name,             // what a row is called (the actions' labels)
-//     search: ["name", "number"],          // fields searched here (paging "all"); true: sent as ?q= and the
+//     search: ["name", "number"],          // fields searched here (paging "all"; a function (row) => text
+//                                          // searches what it answers: a joined-in name); true: sent as ?q= and the
 //                                          // server searches (any paging: the phonebook, call records); false: none
 //     sort: { key: "name", dir: "asc" },   // the first order
 //     pageSize: 25,
@@ -138,7 +139,7 @@ export function listView({
     if (filter && !filter(row)) return false;
     if (!state.q || !Array.isArray(search)) return true;
     const wanted = fold(state.q.trim());
-    return search.some((field) => fold(row[field]).includes(wanted));
+    return search.some((field) => fold(typeof field === "function" ? field(row) : row[field]).includes(wanted));
   }
 
   function sorted(rows) {

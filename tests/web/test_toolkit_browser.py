@@ -501,9 +501,11 @@ def test_refused_delete_lists_what_uses_it_and_a_free_one_goes(live_server, brow
     expect(used).to_have_count(len(members))
     for member in members:
         expect(used.filter(has_text=f"User: {member}")).to_have_count(1)
-    # the users' screen does not exist yet: their names are plain text, no dead links
-    expect(question.locator(".used-by a")).to_have_count(0)
-    expect(question.get_by_role("button", name="Close")).to_be_focused()
+    # each user links to the user's own page (/users/<id>), the first one has the focus
+    links = question.locator(".used-by a")
+    expect(links).to_have_count(len(members))
+    assert all(re.fullmatch(r"/users/\d+", href) for href in links.evaluate_all("(all) => all.map((a) => a.getAttribute('href'))"))
+    expect(links.first).to_be_focused()
     shot(page, "refused")
     question.get_by_role("button", name="Close").click()
     expect(rows(page).filter(has_text="Sales")).to_have_count(1)

@@ -12,7 +12,7 @@ from tests.conftest import free_port
 
 # How long a process a test starts (a bridge, the app) may take to get going, or to come back, on a
 # loaded machine: a limit on waiting for it, never a sleep, so a quick start costs nothing.
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180  # waits for output, not a measure: a loaded machine starts slowly
 
 
 def own_env(folder: Path) -> dict[str, str]:

@@ -67,7 +67,7 @@ def test_python_m_web_serves_the_demo_says_the_logins_last_and_stops_on_ctrl_c(t
     before_box = text[:text.index("+---")]
     assert not [line for line in before_box.splitlines() if any(noise in line for noise in NOISE)], before_box
     assert len(before_box.splitlines()) < 10, before_box  # a few lines of the bridge starting, no more
-    assert output.wait_for("not answering", timeout=60), output.text()  # the bridge runs, waiting for FreeSWITCH
+    assert output.wait_for("not answering", timeout=180), output.text()  # the bridge runs, waiting for FreeSWITCH
 
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     assert process.wait(timeout=20) == 0, output.text()
@@ -76,7 +76,7 @@ def test_python_m_web_serves_the_demo_says_the_logins_last_and_stops_on_ctrl_c(t
 
     again, output = start(tmp_path, CALLPLAN_PORT=str(free_port()))  # the same database: no new accounts
     stop_later(again)
-    assert output.wait_for("accounts of the first run", timeout=60), output.text()
+    assert output.wait_for("accounts of the first run", timeout=180), output.text()
     assert "password: " not in output.text()
     os.killpg(again.pid, signal.SIGINT)
     assert again.wait(timeout=20) == 0, output.text()

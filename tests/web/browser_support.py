@@ -31,7 +31,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90  # a wait, not a measure: on a loaded machine uvicorn takes a while to start
 
 
 def missing_browser_reason() -> str | None:

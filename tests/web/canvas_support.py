@@ -5,6 +5,7 @@ drag and drop with real mouse moves (the canvas listens to pointer events, as fo
 from __future__ import annotations
 
 import io
+import time
 import wave
 from dataclasses import dataclass
 
@@ -130,16 +131,32 @@ def drag(page, source, target, *, where: str = "top", steps: int = 8) -> None:
     """Press on `source`, move in small steps, release over `target` ("top"/"bottom" half or "middle")."""
     settle(page)
     # The target mid-window, away from the edges where the canvas scrolls by itself during a drag.
-    target.evaluate("element => element.scrollIntoView({block: 'center'})")
-    source.scroll_into_view_if_needed()
-    box = source.bounding_box()
-    goal = target.bounding_box()
+    goal = box_of(page, target, block="center")
+    box = box_of(page, source, block="nearest")
+    goal = box_of(page, target, block=None) or goal
     page.mouse.move(box["x"] + min(20, box["width"] / 2), box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + 30, box["y"] + box["height"] / 2 + 10, steps=3)
     y = {"top": goal["y"] + 3, "bottom": goal["y"] + goal["height"] - 3, "middle": goal["y"] + goal["height"] / 2}[where]
     page.mouse.move(goal["x"] + min(40, goal["width"] / 2), y, steps=steps)
     page.mouse.up()
+
+
+def box_of(page, locator, *, block: str | None, seconds: float = 20) -> dict:
+    """Where `locator` is on screen, scrolled into view first (`block`) without Playwright's wait for a
+    "stable" element: on a loaded machine a redraw after validation can keep replacing it for a while, so
+    ask again until it has a box, as a person waits for the page to stop moving."""
+    locator.wait_for(state="visible", timeout=seconds * 1000)
+    deadline = time.monotonic() + seconds
+    while True:
+        if block is not None:
+            locator.evaluate(f"element => element.scrollIntoView({{block: '{block}'}})")
+        box = locator.bounding_box()
+        if box and box["width"] > 0 and box["height"] > 0:
+            return box
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{locator} has no place on screen")
+        page.wait_for_timeout(100)
 
 
 def settle(page) -> None:

@@ -56,6 +56,7 @@ PAGES: dict[str, Page] = {
     "/users": Page("users.js", "ui.users.title", styles=("people.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
     "/users/{id}": Page("user-page.js", "ui.users.title", styles=("people.css",), width="wide"),
+    "/devices": Page("devices.js", "ui.devices.title", styles=("people.css",), width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

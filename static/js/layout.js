@@ -38,7 +38,7 @@ export const MENU = [
   ] },
   { group: "ui.nav.group.people", entries: [
     { href: "/users", text: "ui.nav.users", roles: ["admin"], ready: true, kind: "user", item: "/users/{id}" },
-    { href: "/devices", text: "ui.nav.devices", roles: ["admin"], kind: "device" },
+    { href: "/devices", text: "ui.nav.devices", roles: ["admin"], ready: true, kind: "device" },
     { href: "/departments", text: "ui.nav.departments", roles: ["admin"], ready: true, kind: "department" },
     { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], ready: true, kind: "pickup_group" },
     { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], kind: "contact" },

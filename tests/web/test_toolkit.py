@@ -20,13 +20,13 @@ JS = STATIC / "js"
 TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "toast.js", "schema.js", "form.js",
            "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
-           "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js",
+           "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
 # the permission of each existing page's API: its menu entry is shown to exactly those roles
 PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/schedules": "pbx.manage", "/ivr-menus": "pbx.manage",
-                    "/users": "pbx.manage",
+                    "/users": "pbx.manage", "/devices": "pbx.manage",
                     "/calls": "calls.read",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
 

@@ -29,7 +29,7 @@ export const MENU = [
   { group: "ui.nav.group.calls", entries: [
     { href: "/plans", text: "ui.nav.plans", roles: ["admin"], ready: true, kind: "plan", item: "/plans/{id}" },
     { href: "/numbers", text: "ui.nav.numbers", roles: ["admin"], kind: "phone_number" },
-    { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], kind: "ring_group" },
+    { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], ready: true, kind: "ring_group" },
     { href: "/queues", text: "ui.nav.queues", roles: ["admin"], kind: "queue" },
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], ready: true, kind: "ivr_menu" },
     { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from tests.web.factories_audio import make_audio_file
 from tests.web.pbx import Admin, admin, other_admin  # noqa: F401  (fixtures)
-from web.api.call_plans import document_diff
+from callplan.diff import document_diff
 from web.domain.callplan_snapshot import snapshot
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
 from web.models.internal_number import InternalNumber

@@ -36,7 +36,8 @@ from callplan.simulator import simulate_plan
 from callplan.text import plain_text
 from callplan.validate import validate
 from web import clock
-from web.domain import numbering, references
+from callplan.diff import document_diff
+from web.domain import plans, references
 from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
 from web.api.problems import Problem, field_problem, from_validation_error
 from web.api import json_body
@@ -44,7 +45,6 @@ from web.api.routing import ApiRoute, api, jsonable
 from web.api.schedules import _instant
 from web.domain.diversions import switch_diversion
 from web.domain.callplan_snapshot import (
-    PLAN_OWNER,
     normalised,
     plan_uses,
     published_documents,
@@ -53,8 +53,6 @@ from web.domain.callplan_snapshot import (
 )
 from web.models import Account
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
-from web.models.internal_number import InternalNumber
-from web.models.phone_number import PhoneNumber
 from web.permissions import allowed
 from web.scoping import get_owned, scoped
 from web.validation import Instant
@@ -312,52 +310,6 @@ def _version_info(ctx, version: CallPlanVersion, model=VersionInfo, emails=None)
     return model(**fields)
 
 
-# --- numbers ------------------------------------------------------------------------------------------
-
-
-def _check_public_numbers(ctx, row: CallPlanRecord, numbers: list[str]) -> None:
-    public = [(index, number) for index, number in enumerate(numbers) if number.startswith("+")]
-    if not public:
-        return
-    dids = {did.number: did for did in ctx.db.exec(
-        scoped(PhoneNumber, ctx.tenant_id).where(PhoneNumber.number.in_([n for _, n in public]))).all()}
-    answered_by_others = {number for plan_id, version in published_documents(ctx.db, ctx.tenant_id).items()
-                          if plan_id != row.id for number in version.document.get("numbers") or []}
-    for index, number in public:
-        did = dids.get(number)
-        where = f"/numbers/{index}"
-        if did is None:
-            raise field_problem(422, "did_not_owned", where, f"{number} is not one of the company's public numbers")
-        if did.destination or number in answered_by_others:
-            raise field_problem(409, "did_assigned_elsewhere", where, f"{number} already routes somewhere else")
-
-
-def _claim_internal_numbers(ctx, row: CallPlanRecord, numbers: list[str]) -> None:
-    """Make exactly the plan's internal numbers its own in the one namespace (several per plan, so not
-    web.domain.numbering.claim, which keeps one per owner); a number something still dials is not let go."""
-    wanted: dict[str, int] = {}
-    for index, number in enumerate(numbers):
-        if not number.startswith("+"):
-            wanted.setdefault(number, index)
-    held = ctx.db.exec(scoped(InternalNumber, ctx.tenant_id).where(
-        InternalNumber.owner_kind == PLAN_OWNER, InternalNumber.owner_id == row.id)).all()
-    for claim in held:
-        if claim.number not in wanted:
-            references.refuse_if_used(ctx.db, ctx.tenant_id, "extension", claim.number, ignore=[("plan", row.id)])
-            ctx.db.delete(claim)
-    ctx.db.flush()
-    have = {claim.number for claim in held}
-    for number, index in wanted.items():
-        if number in have:
-            continue
-        taken = numbering.holder(ctx.db, ctx.tenant_id, number)
-        if taken is not None:
-            owner = "call plan" if taken.owner_kind == PLAN_OWNER else taken.owner_kind.replace("_", " ")
-            raise field_problem(409, "number_taken", f"/numbers/{index}", f"{number} is already used by a {owner}")
-        ctx.db.add(InternalNumber(tenant_id=ctx.tenant_id, number=number, owner_kind=PLAN_OWNER, owner_id=row.id))
-        ctx.db.flush()
-
-
 # --- handlers ---------------------------------------------------------------------------------------
 
 
@@ -443,17 +395,7 @@ def _publish(ctx, row: CallPlanRecord, note: str) -> PublishResult:
     if report.errors:
         raise Problem(422, "plan_invalid", errors=[item.as_dict() for item in report.errors],
                       params={"count": len(report.errors)})
-    numbers = list(row.draft.get("numbers") or [])
-    _check_public_numbers(ctx, row, numbers)
-    _claim_internal_numbers(ctx, row, numbers)
-    version = CallPlanVersion(tenant_id=ctx.tenant_id, plan_id=row.id, version=(row.published_version or 0) + 1,
-                              document=row.draft, published_at=clock.now(), published_by=ctx.account.id, note=note)
-    ctx.db.add(version)
-    ids = {diversion.get("id") for diversion in row.draft.get("diversions") or []}
-    row.published_version = version.version
-    row.active_diversions = [ident for ident in row.active_diversions if ident in ids]
-    ctx.db.add(row)
-    ctx.db.flush()
+    version = plans.publish(ctx.db, ctx.tenant_id, row, published_by=ctx.account.id, note=note)
     return PublishResult(plan=_summaries(ctx, [row])[0], version=_version_info(ctx, version),
                          warnings=_problems(report.warnings))
 
@@ -537,7 +479,7 @@ def delete_plan(ctx, id: int):
     if numbers:
         raise Problem(409, "plan_has_numbers", extra={"numbers": numbers})
     references.refuse_if_used(ctx.db, ctx.tenant_id, "plan", row.id, ignore=[("plan", row.id)])
-    _claim_internal_numbers(ctx, row, [])
+    plans.claim_internal_numbers(ctx.db, ctx.tenant_id, row, [])
     # Through the ORM, so the audit log keeps each version (the foreign key would cascade too).
     for old in ctx.db.exec(scoped(CallPlanVersion, ctx.tenant_id).where(CallPlanVersion.plan_id == row.id)).all():
         ctx.db.delete(old)
@@ -589,109 +531,6 @@ def diversion_on(ctx, id: int, diversion_id: str):
 def diversion_off(ctx, id: int, diversion_id: str):
     """Switch a diversion off."""
     return _switch(ctx, id, diversion_id, False)
-
-
-# --- the diff -------------------------------------------------------------------------------------
-
-
-def _escape(key) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
-
-
-def _keyed(items: list) -> bool:
-    """A list of objects with unique string ids (steps, diversions): compared by id, not position."""
-    ids = [item.get("id") if isinstance(item, dict) else None for item in items]
-    return all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids)
-
-
-def _lcs(a: list, b: list) -> set:
-    """The items of the longest common subsequence: those that kept their order."""
-    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) - 1, -1, -1):
-        for j in range(len(b) - 1, -1, -1):
-            table[i][j] = table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
-    kept, i, j = set(), 0, 0
-    while i < len(a) and j < len(b):
-        if a[i] == b[j]:
-            kept.add(a[i])
-            i, j = i + 1, j + 1
-        elif table[i + 1][j] >= table[i][j + 1]:
-            i += 1
-        else:
-            j += 1
-    return kept
-
-
-def _diff(old, new, old_path: str, new_path: str, out: list) -> None:
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [key for key in new if key not in old]:
-            sub_old, sub_new = f"{old_path}/{_escape(key)}", f"{new_path}/{_escape(key)}"
-            if key not in new:
-                out.append({"op": "remove", "path": sub_old, "old": old[key]})
-            elif key not in old:
-                out.append({"op": "add", "path": sub_new, "value": new[key]})
-            else:
-                _diff(old[key], new[key], sub_old, sub_new, out)
-    elif isinstance(old, list) and isinstance(new, list):
-        if _keyed(old) and _keyed(new):
-            _diff_keyed(old, new, old_path, new_path, out)
-            return
-        for index in range(min(len(old), len(new))):
-            _diff(old[index], new[index], f"{old_path}/{index}", f"{new_path}/{index}", out)
-        out.extend({"op": "remove", "path": f"{old_path}/{i}", "old": old[i]} for i in range(len(new), len(old)))
-        out.extend({"op": "add", "path": f"{new_path}/{i}", "value": new[i]} for i in range(len(old), len(new)))
-    elif old != new or type(old) is not type(new):
-        out.append({"op": "replace", "path": new_path, "old": old, "value": new})
-
-
-def _diff_keyed(old: list, new: list, old_path: str, new_path: str, out: list) -> None:
-    old_index = {item["id"]: index for index, item in enumerate(old)}
-    new_ids = {item["id"] for item in new}
-    kept_order = _lcs([item["id"] for item in old if item["id"] in new_ids],
-                      [item["id"] for item in new if item["id"] in old_index])
-    for index, item in enumerate(old):
-        if item["id"] not in new_ids:
-            out.append({"op": "remove", "path": f"{old_path}/{index}", "old": item})
-    for index, item in enumerate(new):
-        if item["id"] not in old_index:
-            out.append({"op": "add", "path": f"{new_path}/{index}", "value": item})
-            continue
-        before = old_index[item["id"]]
-        if item["id"] not in kept_order:
-            out.append({"op": "move", "from": f"{old_path}/{before}", "path": f"{new_path}/{index}"})
-        _diff(old[before], item, f"{old_path}/{before}", f"{new_path}/{index}", out)
-
-
-def _step_id(value) -> Optional[str]:
-    return value.get("id") if isinstance(value, dict) and "type" in value and isinstance(value.get("id"), str) else None
-
-
-def document_diff(old: dict, new: dict) -> list[dict]:
-    """The changes from `old` to `new`, in document order, deterministic:
-
-        {"op": "add", "path": <in new>, "value": ...}
-        {"op": "remove", "path": <in old>, "old": ...}
-        {"op": "replace", "path": <in new>, "old": ..., "value": ...}
-        {"op": "move", "from": <in old>, "path": <in new>}   followed by the moved item's own changes
-
-    Lists of objects with ids (steps, diversions) are compared by id: a step that changed place shows as
-    a move (only the steps that left the common order, not every step after an insertion), also into
-    another branch, and then what changed inside it. `from`, as in JSON Patch (RFC 6902), is a pointer;
-    the result is for reading, not for applying as a patch (paths name places in either document)."""
-    changes: list[dict] = []
-    _diff(old, new, "", "", changes)
-    # A step removed from one list and added to another is a move between branches.
-    while True:
-        removed = {(_step_id(c["old"])): n for n, c in enumerate(changes) if c["op"] == "remove" and _step_id(c["old"])}
-        pair = next(((removed[_step_id(c["value"])], n) for n, c in enumerate(changes)
-                     if c["op"] == "add" and _step_id(c["value"]) in removed), None)
-        if pair is None:
-            return changes
-        gone, came = changes[pair[0]], changes[pair[1]]
-        inner: list[dict] = [{"op": "move", "from": gone["path"], "path": came["path"]}]
-        _diff(gone["old"], came["value"], gone["path"], came["path"], inner)
-        changes[pair[1]:pair[1] + 1] = inner
-        del changes[pair[0]]
 
 
 # --- routes ------------------------------------------------------------------------------------------

@@ -48,3 +48,12 @@ def email_address(value: str) -> str:
     if len(value) > 254 or not _EMAIL.match(value) or _CONTROL.search(value):
         raise ValueError("must be an e-mail address such as name@example.com")
     return value
+
+
+def fit(value: str, limit: int) -> str:
+    """`value` cut to at most `limit` characters for a field it is derived into (a personal box named
+    after its user's first and last names, 100 characters each): the cut ends in "…"."""
+    value = value.strip()
+    if len(value) <= limit:
+        return value
+    return value[:limit - 1].rstrip() + "…"

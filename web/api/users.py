@@ -6,6 +6,7 @@ import secrets
 
 from pydantic import ValidationError
 
+from callplan.text import fit
 from web.domain import forwarding_loops, references, stored_rows
 from web.api import accounts
 from web.api.problems import Problem, field_problem
@@ -15,7 +16,7 @@ from web.models import Account
 from web.models.account import AccountCreate, AccountPublic
 from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserPublic, PbxUserUpdate, PortalAccountRequest
 from web.models.phone_number import PhoneNumber
-from web.models.voicemail_box import VoicemailBox
+from web.models.voicemail_box import BOX_NAME_LENGTH, VoicemailBox
 from web.scoping import scoped
 
 
@@ -39,7 +40,8 @@ def personal_box(ctx, user: PbxUser) -> VoicemailBox | None:
 def _create_personal_box(ctx, user: PbxUser) -> None:
     # The PIN is random until the admin or the user sets one; nobody can guess into a new box.
     ctx.db.add(VoicemailBox(
-        tenant_id=ctx.tenant_id, kind="personal", user_id=user.id, name=f"{user.first_name} {user.last_name}".strip(),
+        tenant_id=ctx.tenant_id, kind="personal", user_id=user.id,
+        name=fit(f"{user.first_name} {user.last_name}", BOX_NAME_LENGTH),  # two names of 100 fit in one of 100
         email=user.email, pin=f"{secrets.randbelow(10**6):06d}",
     ))
     ctx.db.flush()

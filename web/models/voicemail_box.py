@@ -15,8 +15,11 @@ from web.validation import Email
 Pin = PField(pattern=r"^[0-9]{4,8}$")
 
 
+BOX_NAME_LENGTH = 100
+
+
 class VoicemailBoxFields(SQLModel):
-    name: Name = Field(max_length=100)
+    name: Name = Field(max_length=BOX_NAME_LENGTH)
     email: Optional[Email] = Field(default=None, max_length=254)  # new messages are mailed here
     copy_email: Optional[Email] = Field(default=None, max_length=254)
     attach_audio: bool = True

@@ -47,6 +47,9 @@ def company_night(objects: TenantObjects, at: datetime) -> tuple[bool, Optional[
             schedules.next_transition(periods, entries, at, objects.timezone))
 
 
+NOT_IN_USE = "UNALLOCATED_NUMBER"  # Q.850 cause 1, "number not in use"; SIP 404 to the phone
+
+
 class BaseDialplan:
     def __init__(self, objects: TenantObjects, at: datetime, *, rotation_at_fetch: bool = False):
         self.objects = objects
@@ -247,12 +250,21 @@ class BaseDialplan:
             ("set", "hangup_after_bridge=true"),
             ("bridge", f"{gateway}/${{cp_dialled}}"),
         ], [("respond", "403 No outbound number: set the company number")])]
+        # A number that is no extension here and no number in the company's country (a short 203) is
+        # not in use: FreeSWITCH answers 404 / UNALLOCATED_NUMBER, and the carrier never sees it.
+        dialable = outbound.dialable_pattern(company.country)
+
+        def checked(pin: str = "") -> list:
+            if dialable is None:
+                return send
+            return [("destination_number", "^" + pin + dialable[1:], [], [("hangup", NOT_IN_USE)]), *send]
+
         if company.release_pin:
-            self.extension("outbound_released", "^" + regex_literal(company.release_pin) + r"\*(\+?[0-9]{3,15})$", keep,
-                           then=send)
+            pin = regex_literal(company.release_pin) + r"\*"
+            self.extension("outbound_released", "^" + pin + r"(\+?[0-9]{3,15})$", keep, then=checked(pin))
         for category, pattern in outbound.blocked_patterns(company, company.country):
             self.extension(f"blocked_{category}", pattern, [("respond", f"403 Blocked by company policy: {category}")])
-        self.extension("outbound", r"^(\+?[0-9]{3,15})$", keep, then=send)
+        self.extension("outbound", r"^(\+?[0-9]{3,15})$", keep, then=checked())
 
     # -- the document -------------------------------------------------------------------------
 

@@ -94,6 +94,43 @@ def _blocked_patterns(block_premium: bool, block_mobile: bool, block_internation
     return rules
 
 
+INTERNATIONAL = r"[1-9][0-9]{6,14}"  # a country code and a number: E.164 has at most 15 digits
+
+
+@lru_cache(maxsize=64)
+def dialable_pattern(country: str) -> str | None:
+    """A PCRE that matches the whole of every number a phone may dial out in `country`: E.164 with "+",
+    the country's international prefix and a number, the national prefix and a national number of the
+    country's own plan (one of 3 to 6 digits also without it), its short numbers (emergency, 14xxx ...), from phonenumbers' metadata. Anything
+    else (a short number like 203 that is no extension of the company) is no number at all, and ends in
+    "number not in use" instead of at the carrier. None when phonenumbers does not know the country:
+    then every number of 3 to 15 digits goes out, as before."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region(country)
+    if metadata is None:
+        return None
+    forms = [r"\+" + INTERNATIONAL]
+    prefix = metadata.international_prefix or "00"
+    if re.fullmatch(r"[0-9]+", prefix):
+        forms.append(prefix + INTERNATIONAL)
+    national = metadata.general_desc.national_number_pattern if metadata.general_desc else None
+    if national:
+        trunk = metadata.national_prefix or ""
+        # a prefix that is the country code itself (the NANP's 1) may be left out; 0 may not
+        trunk = f"(?:{trunk})?" if trunk and trunk == str(phonenumbers.country_code_for_region(country)) else trunk
+        forms.append(f"{trunk}(?:{national})")
+        if trunk:
+            # national numbers of a few digits are dialled as they are (the Dutch 14 + area code)
+            forms.append(f"(?=[0-9]{{3,6}}$)(?:{national})")
+    short = PhoneMetadata.short_metadata_for_region(country)
+    if short is not None and short.short_code is not None and short.short_code.national_number_pattern:
+        forms.append(f"(?:{short.short_code.national_number_pattern})")
+    forms += [re.escape(number) for number in emergency_numbers(country)]
+    return "^(?:" + "|".join(forms) + ")$"
+
+
 def emergency_numbers(country: str) -> list[str]:
     return EMERGENCY.get(country, ["112"])
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Annotated, Optional
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # The web validates all of these when they are written; the engine checks again what it writes into
 # dialplan data, so a snapshot built some other way can never smuggle "1,evil" or "${...}" into a bridge.
@@ -63,9 +63,23 @@ class CompanyInfo(_Info):
     night_destination: Optional[dict] = None
     block_international: bool = False
     block_mobile: bool = False
-    block_premium: bool = True
+    block_premium: bool = True  # all of the ranges below (the company settings' shortcut)
+    block_premium_0900: bool = True
+    block_premium_0906: bool = True
+    block_premium_0909: bool = True
+    block_premium_090x: bool = True  # Belgium's other 090x ranges
     release_pin: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]] = None
     country: str = "NL"  # ISO code the company number belongs to: what "international" means
+
+    @model_validator(mode="before")
+    @classmethod
+    def _premium_shortcut(cls, data):
+        """Only the shortcut given (a settings row from before the ranges were separate): every range
+        follows it."""
+        ranges = ("block_premium_0900", "block_premium_0906", "block_premium_0909", "block_premium_090x")
+        if isinstance(data, dict) and "block_premium" in data and not any(name in data for name in ranges):
+            data = {**data, **{name: data["block_premium"] for name in ranges}}
+        return data
 
 
 class DepartmentInfo(_Info):

@@ -16,8 +16,13 @@ COUNTRY_CODES = {"NL": "31", "BE": "32", "DE": "49", "FR": "33", "LU": "352", "G
 PREFIXES = {
     ("mobile", "NL"): ["6"],
     ("mobile", "BE"): ["4"],
-    ("premium", "NL"): ["900", "906", "909"],
-    ("premium", "BE"): [f"90{d}" for d in range(10)],  # the Belgian 090x ranges
+}
+# Premium-rate ranges, each a switch of its own (company settings block_premium_<range>), per country:
+# 0900, 0906 and 0909 in the Netherlands and Belgium, and Belgium's other 090x ranges together.
+PREMIUM_RANGES = ("0900", "0906", "0909", "090x")
+PREMIUM = {
+    "NL": {"0900": ["900"], "0906": ["906"], "0909": ["909"]},
+    "BE": {"0900": ["900"], "0906": ["906"], "0909": ["909"], "090x": [f"90{d}" for d in "1234578"]},
 }
 EMERGENCY = {"NL": ["112"], "BE": ["112", "100", "101"], "US": ["911"]}
 
@@ -69,19 +74,25 @@ def _forms(country: str, prefix: str) -> list[str]:
     return forms
 
 
+def premium_blocked(company) -> tuple[str, ...]:
+    """The premium ranges the company blocks (its block_premium_<range> switches)."""
+    return tuple(name for name in PREMIUM_RANGES if getattr(company, f"block_premium_{name}", company.block_premium))
+
+
 def blocked_patterns(company, country: str) -> list[tuple[str, str]]:
     """(category, PCRE on the dialled number) for each blocking the company has switched on."""
-    return _blocked_patterns(bool(company.block_premium), bool(company.block_mobile), bool(company.block_international), country)
+    return _blocked_patterns(premium_blocked(company), bool(company.block_mobile), bool(company.block_international), country)
 
 
 @lru_cache(maxsize=64)
-def _blocked_patterns(block_premium: bool, block_mobile: bool, block_international: bool, country: str) -> list:
+def _blocked_patterns(premium: tuple[str, ...], block_mobile: bool, block_international: bool, country: str) -> list:
     from types import SimpleNamespace
 
-    company = SimpleNamespace(block_premium=block_premium, block_mobile=block_mobile, block_international=block_international)
+    company = SimpleNamespace(block_mobile=block_mobile, block_international=block_international)
     rules = []
-    if company.block_premium:
-        forms = [f for prefix in PREFIXES.get(("premium", country), []) for f in _forms(country, prefix)]
+    if premium:
+        ranges = PREMIUM.get(country, {})
+        forms = [f for name in premium for prefix in ranges.get(name, []) for f in _forms(country, prefix)]
         if forms:
             rules.append(("premium", "^(" + "|".join(forms) + ")"))
     if company.block_mobile:
@@ -101,10 +112,10 @@ INTERNATIONAL = r"[1-9][0-9]{6,14}"  # a country code and a number: E.164 has at
 def dialable_pattern(country: str) -> str | None:
     """A PCRE that matches the whole of every number a phone may dial out in `country`: E.164 with "+",
     the country's international prefix and a number, the national prefix and a national number of the
-    country's own plan (one of 3 to 6 digits also without it), its short numbers (emergency, 14xxx ...), from phonenumbers' metadata. Anything
-    else (a short number like 203 that is no extension of the company) is no number at all, and ends in
-    "number not in use" instead of at the carrier. None when phonenumbers does not know the country:
-    then every number of 3 to 15 digits goes out, as before."""
+    country's own plan (one of 3 to 6 digits also without it), its short numbers (emergency, 14xxx ...),
+    from phonenumbers' metadata. Anything else (a short number like 203 that is no extension of the
+    company) is no number at all, and ends in "number not in use" instead of at the carrier. None when
+    phonenumbers does not know the country: then every number of 3 to 15 digits goes out, as before."""
     import phonenumbers
     from phonenumbers.phonemetadata import PhoneMetadata
 

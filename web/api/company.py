@@ -13,7 +13,7 @@ from web.domain.company import settings_row
 from web.api.problems import field_problem
 from web.api.routing import api
 from web.models import Tenant
-from web.models.company import CompanyPublic, CompanySettings, CompanyUpdate
+from web.models.company import PREMIUM_FIELDS, CompanyPublic, CompanySettings, CompanyUpdate
 from web.scoping import scoped
 from web.updates import apply_update
 
@@ -57,12 +57,23 @@ def update_company(ctx, body: CompanyUpdate):
         numbers.require_caller_id(ctx.db, ctx.tenant_id, changes["company_number"], "/company_number")
         tenant.company_number = changes.pop("company_number")
     apply_update(row, body, mode="json", exclude=("company_name", "company_number"))
+    _premium_shortcut(row, changes)
     references.require_all(ctx.db, ctx.tenant_id, row)
     _check_fallback(ctx, row)
     ctx.db.add_all([tenant, row])
     if "fallback" in changes:
         ctx.after_commit(lambda: write_fallback(ctx.request.app))
     return _public(tenant, row)
+
+
+def _premium_shortcut(row: CompanySettings, changes: dict) -> None:
+    """block_premium switches every premium range at once; a range sent in the same request wins.
+    block_premium then says whether all of them are blocked."""
+    if changes.get("block_premium") is not None:
+        for name in PREMIUM_FIELDS:
+            if changes.get(name) is None:
+                setattr(row, name, changes["block_premium"])
+    row.block_premium = all(getattr(row, name) for name in PREMIUM_FIELDS)
 
 
 def _check_fallback(ctx, row: CompanySettings) -> None:

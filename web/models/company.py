@@ -55,13 +55,22 @@ class CompanySettingsFields(SQLModel):
     night_holiday_schedule_id: Optional[int] = None  # holiday schedule: on a holiday it is night
     block_international: bool = False
     block_mobile: bool = False
-    block_premium: bool = True  # 0900/0906/0909 and the Belgian 090x ranges
+    # premium-rate ranges, each on its own (#16 item 3); block_premium is all four, kept for the shortcut
+    block_premium: bool = True
+    block_premium_0900: bool = True  # information services
+    block_premium_0906: bool = True  # entertainment, adult
+    block_premium_0909: bool = True  # games, entertainment
+    block_premium_090x: bool = True  # Belgium's other 090x ranges (0901-0905, 0907, 0908)
     release_pin: Optional[str] = Field(default=None, max_length=8)  # dial it before a blocked number
     music_on_hold_audio_id: Optional[int] = None  # None: the system's default music
     # queue agents (seed 004): logging out of the portal logs the agent out of the queues too, unless
     # switched off; more agents than this on break at once warns the admins (None: no limit)
     agent_logout_with_portal: bool = True
     max_agents_on_break: Optional[int] = Field(default=None, ge=0, le=10000)
+
+
+PREMIUM_RANGES = ("0900", "0906", "0909", "090x")
+PREMIUM_FIELDS = tuple(f"block_premium_{name}" for name in PREMIUM_RANGES)
 
 
 class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
@@ -102,7 +111,11 @@ class CompanyUpdate(BaseModel):
     night_destination: Optional[Destination] = None
     block_international: Optional[bool] = None
     block_mobile: Optional[bool] = None
-    block_premium: Optional[bool] = None
+    block_premium: Optional[bool] = None  # the shortcut: every premium range on or off at once
+    block_premium_0900: Optional[bool] = None
+    block_premium_0906: Optional[bool] = None
+    block_premium_0909: Optional[bool] = None
+    block_premium_090x: Optional[bool] = None
     release_pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
     music_on_hold_audio_id: Optional[int] = None
     fallback: Optional[FallbackSettings] = None
@@ -121,7 +134,11 @@ class CompanyPublic(Checked):
     night_destination: Optional[Destination]
     block_international: bool
     block_mobile: bool
-    block_premium: bool
+    block_premium: bool  # every premium range is blocked
+    block_premium_0900: bool = True
+    block_premium_0906: bool = True
+    block_premium_0909: bool = True
+    block_premium_090x: bool = True
     release_pin_set: bool
     music_on_hold_audio_id: Optional[int]
     fallback: Optional[FallbackSettings] = None

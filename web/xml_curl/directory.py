@@ -93,7 +93,7 @@ def contact(name: str, domain: str) -> str:
 def toll_allow(company) -> str:
     """FreeSWITCH's conventional call classes, from the company's outbound blocking (informative: the
     base dialplan enforces the blocking itself)."""
-    blocked = {"mobile": company.block_mobile, "premium": company.block_premium,
+    blocked = {"mobile": company.block_mobile, "premium": bool(outbound.premium_blocked(company)),
                "international": company.block_international}
     return ",".join(["local", "domestic"] + [name for name, on in blocked.items() if not on])
 

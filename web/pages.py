@@ -58,6 +58,7 @@ PAGES: dict[str, Page] = {
     "/users/{id}": Page("user-page.js", "ui.users.title", styles=("people.css",), width="wide"),
     "/devices": Page("devices.js", "ui.devices.title", styles=("people.css",), width="wide"),
     "/ring-groups": Page("ring-groups.js", "ui.ring_groups.title", styles=("groups.css",)),
+    "/queues": Page("queues.js", "ui.queues.title", styles=("groups.css",)),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

@@ -15,6 +15,7 @@
 //                     | "select" | "checkboxes" | (field) => ({ element, control, get(), set(value) }),
 //               options: [{ value, label }] | async () => [...],   // for select / checkboxes (label: text)
 //               enumLabels: "ui.x.strategy.",  // enum option text = key prefix + value (else the value)
+//               noneLabel: "ui.x.y",  // a nullable select's text for null (default: "—")
 //               placeholder, autocomplete, inputmode },
 //     },
 //     value: row,                 // the values the fields start from; none: the schema's defaults
@@ -139,7 +140,7 @@ async function optionsOf(field) {
 async function selectWidget(field) {
   const options = await optionsOf(field);
   const select = el("select", { id: field.id, name: field.name },
-    field.schema.nullable ? el("option", { value: "", text: t("ui.kit.none") }) : null,
+    field.schema.nullable ? el("option", { value: "", text: t(field.spec.noneLabel || "ui.kit.none") }) : null,
     ...options.map((option, index) => el("option", { value: String(index), text: option.label })));
   return {
     element: select, control: select,

@@ -30,7 +30,7 @@ export const MENU = [
     { href: "/plans", text: "ui.nav.plans", roles: ["admin"], ready: true, kind: "plan", item: "/plans/{id}" },
     { href: "/numbers", text: "ui.nav.numbers", roles: ["admin"], kind: "phone_number" },
     { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], ready: true, kind: "ring_group" },
-    { href: "/queues", text: "ui.nav.queues", roles: ["admin"], kind: "queue" },
+    { href: "/queues", text: "ui.nav.queues", roles: ["admin"], ready: true, kind: "queue" },
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], ready: true, kind: "ivr_menu" },
     { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },
     { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], kind: "voicemail_box" },

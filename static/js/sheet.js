@@ -27,6 +27,9 @@
 //     name: (row) => row.name,            // what a row is called (titles, toasts, questions)
 //     texts: { title, new, empty },       // keys: the page title, "New department", "No departments yet."
 //     form: { labels, fields },           // schemaForm overrides (form.js)
+//     save: (body, { row }) => saved,     // optional: how the form's body is saved (row: null for a new
+//                                         // one), when it is more than POST path / PATCH path/<id> (a
+//                                         // queue saves its agents' wrap-up times on the users too)
 //     list: { columns, search, ... } }    // listView options (list.js), for crud.js
 
 import { get, patch, post } from "./api.js";
@@ -160,7 +163,8 @@ export async function editInSheet(type, { id = null, value = null, initial = nul
       value: editing ? row : initial,
       partial: editing,
       submitText: editing ? "ui.kit.save" : "ui.kit.add",
-      submit: (body) => (editing ? patch(`${type.path}/${row.id}`, body) : post(type.path, body)),
+      submit: (body) => (type.save ? type.save(body, { row: editing ? row : null })
+        : editing ? patch(`${type.path}/${row.id}`, body) : post(type.path, body)),
     },
     done: (saved) => toast(t(editing ? "ui.kit.saved" : "ui.kit.created", { name: type.name(saved) })),
   });

@@ -2,10 +2,11 @@
 // and whether it is registered now (with the address and user agent it registered from), checked again
 // every 10 seconds; "New phone" adds one by brand and model from the catalogue, with its MAC and user.
 //
-// Secrets: a new phone's SIP password is shown once, in the answer that made it; later "SIP password"
-// shows it only after the admin types their own password again (POST .../reveal-sip-password), and so
-// does the provisioning password (POST .../provisioning; the address itself is GET). "New SIP password"
-// makes another and shows it once. Each dialog with credentials says what to type into a phone set up by
+// Secrets: a new phone's SIP password is shown once, in the answer that made it. A phone's "SIP account"
+// sheet shows its username, the server and the provisioning address (GET .../provisioning) at once, its
+// SIP and provisioning passwords only after the admin types their own password again (POST
+// .../reveal-sip-password and .../provisioning, both audited), and makes a new SIP password on request
+// (POST .../new-sip-password), shown once. Each dialog with credentials says what to type into a phone set up by
 // hand (GET /api/devices/sip-settings: domain, server, port) and, below the list, what to check when a
 // phone does not register (SIP ALG in the router, the port).
 //
@@ -18,9 +19,9 @@ import { t } from "./i18n.js";
 import { crudList } from "./crud.js";
 import { schemaForm } from "./form.js";
 import { objectHref } from "./layout.js";
-import { failStart, showError, startPortal, when } from "./portal.js";
+import { confirmTwice, failStart, showError, startPortal, when } from "./portal.js";
 import { bodySchema } from "./schema.js";
-import { askDiscard, formInSheet, openSheet } from "./sheet.js";
+import { askDiscard, openSheet } from "./sheet.js";
 import { toast } from "./toast.js";
 import device, { deviceCatalogue } from "./objects/device.js";
 
@@ -66,78 +67,77 @@ function showCredentials(row, password, { once }) {
   return sheet.closed;
 }
 
-/** The admin's own password again, then `action(password)`; the answer, or null when closed. */
-async function reauthenticate(title, path, intro) {
-  return formInSheet({
-    title,
-    form: {
-      schema: await bodySchema("POST", path.replace(/\/\d+\//, "/{id}/")),
-      fields: { password: { label: "ui.devices.your_password", help: intro, widget: "password", autocomplete: "current-password" } },
-      submitText: "ui.devices.show",
-      submit: (body) => post(path, body),
-    },
-  });
-}
-
-async function revealSipPassword(row) {
-  const shown = await reauthenticate(t("ui.devices.reveal_title", { name: row.name }), `/api/devices/${row.id}/reveal-sip-password`,
-    "ui.devices.your_password_help");
-  if (shown) await showCredentials(row, shown.sip_password, { once: false });
-}
-
-async function provisioning(row) {
+/** A phone's SIP account in a side sheet: its username and where it registers at once; its SIP and
+ * provisioning passwords after the admin's own password; a new SIP password, shown once. */
+async function sipAccount(row) {
   const address = await get(`/api/devices/${row.id}/provisioning`);
-  const shownBox = el("div", { class: "provisioning-password" });
+  const hidden = "••••••••";
+  const sipPassword = el("dd", { class: "secret", "data-secret": "sip", text: hidden });
+  const provisioningPassword = el("dd", { class: "secret", "data-secret": "provisioning", text: hidden });
+  const pair = (label, value) => [el("dt", { text: t(label) }), el("dd", { text: String(value) })];
+  const status = el("p", { class: "hint", role: "status" });
   const form = await schemaForm({
-    schema: await bodySchema("POST", "/api/devices/{id}/provisioning"),
-    fields: { password: { label: "ui.devices.your_password", help: "ui.devices.provisioning_password_help", widget: "password", autocomplete: "current-password" } },
+    schema: await bodySchema("POST", "/api/devices/{id}/reveal-sip-password"),
+    fields: { password: { label: "ui.devices.your_password", help: "ui.devices.your_password_help", widget: "password",
+      autocomplete: "current-password" } },
     submitText: "ui.devices.show",
-    submit: (body) => post(`/api/devices/${row.id}/provisioning`, body),
-    onSaved: (answer) => {
-      form.element.replaceWith(shownBox);
-      shownBox.append(credentialsList([["ui.devices.provisioning_username", answer.username], ["ui.devices.provisioning_password", answer.password, true]]));
-      const done = el("button", { type: "button", class: "btn btn-primary", text: t("ui.devices.done") });
-      done.addEventListener("click", () => sheet.close(true));
-      shownBox.append(el("div", { class: "actions" }, done));
-      done.focus();
+    submit: async (body) => {
+      const sip = await post(`/api/devices/${row.id}/reveal-sip-password`, body);
+      const provisioning = await post(`/api/devices/${row.id}/provisioning`, body);
+      return { sip: sip.sip_password, provisioning: provisioning.password };
+    },
+    onSaved: (shown) => {
+      sipPassword.textContent = shown.sip;
+      provisioningPassword.textContent = shown.provisioning;
+      form.element.hidden = true;
+      status.textContent = t("ui.devices.shown_again");
+      sipPassword.tabIndex = -1;
+      sipPassword.focus();
     },
   });
-  const content = el("div", {},
-    el("p", { class: "hint", text: t("ui.devices.provisioning_intro") }),
-    credentialsList([["ui.devices.provisioning_url", address.url], ["ui.devices.file_url", address.file_url || t("ui.devices.no_mac")],
-      ["ui.devices.provisioning_username", address.username]]),
-    form.element);
-  const sheet = openSheet({ title: t("ui.devices.provisioning_title", { name: row.name }), content,
-    canClose: async () => !form.element.isConnected || !form.isDirty() || askDiscard(sheet) });
-  return sheet.closed.finally(form.release);
-}
-
-async function renewSipPassword(row) {
-  const go = el("button", { type: "button", class: "btn btn-danger", text: t("ui.devices.renew") });
-  const cancel = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.common.cancel") });
-  const alert = el("div", { class: "alert", role: "alert" });
-  const sheet = openSheet({ title: t("ui.devices.renew_title", { name: row.name }), variant: "dialog", role: "alertdialog",
-    initialFocus: cancel, closeButton: false,
-    content: el("div", {}, el("p", { text: t("ui.devices.renew_explain") }), alert, el("div", { class: "actions" }, go, cancel)) });
-  cancel.addEventListener("click", () => sheet.close(null));
-  go.addEventListener("click", async () => {
-    go.disabled = true;
+  const renew = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.devices.renew") });
+  const renewAlert = el("div", { class: "alert", role: "alert" });
+  renew.addEventListener("click", () => confirmTwice(renew, t("ui.devices.renew_confirm"), async () => {
+    renew.disabled = true;
     try {
-      sheet.close(await post(`/api/devices/${row.id}/new-sip-password`));
+      const made = await post(`/api/devices/${row.id}/new-sip-password`);
+      sipPassword.textContent = made.sip_password;
+      status.textContent = t("ui.devices.shown_once");
+      sipPassword.tabIndex = -1;
+      sipPassword.focus();
     } catch (error) {
-      go.disabled = false;
-      alert.textContent = error instanceof ApiError ? error.title : t("ui.common.error");
+      renewAlert.textContent = error instanceof ApiError ? error.title : t("ui.common.error");
+    } finally {
+      renew.disabled = false;
     }
-  });
-  const made = await sheet.closed;
-  if (made) await showCredentials(made, made.sip_password, { once: true });
+  }));
+  const content = el("div", { class: "sip-account" },
+    el("h3", { text: t("ui.devices.sip_account") }),
+    el("dl", { class: "credentials" }, ...pair("ui.devices.sip_username", row.sip_username), el("dt", { text: t("ui.devices.sip_password") }), sipPassword,
+      ...serverPairs().flatMap(([label, value]) => pair(label, value))),
+    el("h3", { text: t("ui.devices.provisioning") }),
+    el("p", { class: "hint", text: t("ui.devices.provisioning_intro") }),
+    el("dl", { class: "credentials" }, ...pair("ui.devices.provisioning_url", address.url),
+      ...pair("ui.devices.file_url", address.file_url || t("ui.devices.no_mac")),
+      ...pair("ui.devices.provisioning_username", address.username), el("dt", { text: t("ui.devices.provisioning_password") }), provisioningPassword),
+    status,
+    form.element,
+    el("h3", { text: t("ui.devices.renew") }),
+    el("p", { class: "hint", text: t("ui.devices.renew_explain") }),
+    renewAlert,
+    el("div", { class: "actions" }, renew),
+    el("details", { class: "hints" }, el("summary", { text: t("ui.devices.hints_title") }), hintsText()));
+  const sheet = openSheet({ title: t("ui.devices.sip_account_title", { name: row.name }), content,
+    canClose: async () => form.element.hidden || !form.isDirty() || askDiscard(sheet) });
+  return sheet.closed.finally(form.release);
 }
 
 function registrationCell(row) {
   if (!row.registered) {
     return el("div", { class: "registration" },
       el("span", { class: "tick tick-off", "aria-hidden": "true", text: "○" }),
-      el("span", { text: ` ${t("ui.devices.not_registered")}` }));
+      el("span", { text: ` ${t("ui.devices.not_registered")}` }),
+      el("div", {}, el("a", { href: "#registration-hints", text: t("ui.devices.why_not") })));
   }
   return el("div", { class: "registration registration-on" },
     el("span", { class: "tick tick-on", "aria-hidden": "true", text: "✓" }),
@@ -179,9 +179,7 @@ async function start() {
   settings = await get("/api/devices/sip-settings");
   await lookups();
   const actions = [
-    { label: "ui.devices.sip_password", named: (row) => t("ui.devices.sip_password_named", { name: row.name }), run: (row) => revealSipPassword(row).catch(showError) },
-    { label: "ui.devices.provisioning", named: (row) => t("ui.devices.provisioning_named", { name: row.name }), run: (row) => provisioning(row).catch(showError) },
-    { label: "ui.devices.renew", named: (row) => t("ui.devices.renew_named", { name: row.name }), run: (row) => renewSipPassword(row).catch(showError) },
+    { label: "ui.devices.sip_account", named: (row) => t("ui.devices.sip_account_named", { name: row.name }), run: (row) => sipAccount(row).catch(showError) },
   ];
   let list = null;
   const changed = async (saved) => {

@@ -75,8 +75,8 @@ def compile(step: Step, segment, compilation) -> bool:
     ]))
     ask.action("transfer", f"{compilation.segment_name(step.id, 'key')}_${{cp_digit}} XML {objects.domain}")
     for key in keys:
+        # no mark here: the step was marked where the call reached it, and the path names it once
         branch = compilation.new_segment(step.id, "key", key)
-        compilation.mark(branch, step)  # the path shows the menu step before the key's steps
         if key in step.keys:
             compilation.finish(branch, step.keys[key])
         else:
@@ -88,7 +88,6 @@ def compile(step: Step, segment, compilation) -> bool:
     # only DTMF after the separator: a nested step whose id starts with "failed_" must not match here
     invalid.match = "^" + re.escape(failed.name + "_") + "[0-9A-D*#]+$"
     for branch, steps in ((no_input, step.no_input), (invalid, step.invalid)):
-        compilation.mark(branch, step)
         if steps:
             compilation.finish(branch, steps)
         elif not destinations.emit(menu.reception, branch, compilation):
@@ -137,15 +136,13 @@ def simulate(step: Step, simulation) -> bool:
     wrong_key = False
     for _ in range(menu.attempts):
         key = simulation.next_key()
-        if key in keys:
-            simulation.path.append(step.id)
+        if key in keys:  # the step is in the path once already (Simulation.run), as in the compiled marks
             if key in step.keys:
                 simulation.finish(step.keys[key])
             else:
                 _simulate_action(step, menu, menu.keys[key], simulation)
             return True
         wrong_key = wrong_key or key != ""
-    simulation.path.append(step.id)
     steps = step.invalid if wrong_key else step.no_input
     if steps:
         simulation.finish(steps)

@@ -340,37 +340,37 @@ def test_compiled_documents_differ_by_the_instant():
 
 def test_ivr_key_1_runs_its_branch(pbx):
     call, uac, simulated = pbx.call(5, press="1", keys=["1"])
-    assert simulated.steps == ["s1", "s1", "s2", "s3"] and simulated.outcome == "hung_up:USER_BUSY"
+    assert simulated.steps == ["s1", "s2", "s3"] and simulated.outcome == "hung_up:USER_BUSY"
     assert call.hangup.get("variable_cp_digit") == "1"
     assert answered_then_bye(uac), call.explain("the menu answers; USER_BUSY then ends the call with a BYE")
 
 
 def test_ivr_no_input_runs_the_no_input_branch(pbx):
     call, uac, simulated = pbx.call(5, keys=[""])
-    assert simulated.steps == ["s1", "s1", "s4"] and simulated.outcome == "hung_up:NO_ANSWER"
+    assert simulated.steps == ["s1", "s4"] and simulated.outcome == "hung_up:NO_ANSWER"
 
 
 def test_ivr_wrong_key_runs_the_invalid_branch(pbx):
     call, uac, simulated = pbx.call(5, press="2", keys=["2"])
-    assert simulated.steps == ["s1", "s1", "s5"] and simulated.outcome == "hung_up:CALL_REJECTED"
+    assert simulated.steps == ["s1", "s5"] and simulated.outcome == "hung_up:CALL_REJECTED"
     assert call.hangup.get("variable_cp_digit_invalid") == "2"
 
 
 def test_ivr_menu_action_forwards(pbx):
     call, uac, simulated = pbx.call(5, press="9", keys=["9"], answers={"s1"})
-    assert simulated.steps == ["s1", "s1"] and simulated.outcome == "answered:s1"
+    assert simulated.steps == ["s1"] and simulated.outcome == "answered:s1"
     assert call.hangup.get("variable_bridge_channel", "").startswith(BRIDGED_TO_ANNA)
 
 
 def test_ivr_second_attempt_after_a_wrong_key(pbx):
     call, uac, simulated = pbx.call(18, press="25", keys=["2", "5"])
-    assert simulated.steps == ["s1", "s1", "s2", "s3"] and simulated.outcome == "hung_up:USER_BUSY"
+    assert simulated.steps == ["s1", "s2", "s3"] and simulated.outcome == "hung_up:USER_BUSY"
 
 
 def test_ivr_wrong_key_then_silence_is_invalid(pbx):
     # FreeSWITCH keeps cp_digit_invalid over the later attempt that timed out
     call, uac, simulated = pbx.call(18, press="2", keys=["2", ""])
-    assert simulated.steps == ["s1", "s1", "s5"] and simulated.outcome == "hung_up:CALL_REJECTED"
+    assert simulated.steps == ["s1", "s5"] and simulated.outcome == "hung_up:CALL_REJECTED"
 
 
 def test_prefix_announcement_email_hang_up(pbx):

@@ -51,6 +51,7 @@ PAGES: dict[str, Page] = {
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
+    "/phonebook": Page("phonebook.js", "ui.phonebook.title", styles=("phonebook.css",)),
     "/schedules": Page("schedules.js", "ui.schedules.title", styles=("schedules.css",), width="wide"),
     "/ivr-menus": Page("ivr-menus.js", "ui.ivr.title", styles=("ivr.css",), width="wide"),
     "/users": Page("users.js", "ui.users.title", styles=("people.css",), width="wide"),

@@ -1,6 +1,7 @@
 // A small fetch wrapper for the JSON API: same-origin cookies, the CSRF token on every write, and
 // problem documents (application/problem+json) turned into ApiError. A FormData body is sent as
-// multipart/form-data (post("/api/audio", form)), any other body as JSON.
+// multipart/form-data (post("/api/audio", form)), any other body as JSON. upload(): a JSON body sent
+// with its progress (a large csv file).
 
 import { t } from "./i18n.js";
 
@@ -51,6 +52,37 @@ export async function api(method, path, body) {
   // Every answer that starts or advances a login session carries the session's new CSRF token.
   if (data && typeof data === "object" && data.csrf_token) csrfToken = data.csrf_token;
   return data;
+}
+
+/** Like api(), for a large body (a csv file): sent with XMLHttpRequest, whose upload reports progress;
+ * onProgress(fraction 0..1) while the body goes out. Same answers and ApiError refusals as api(). */
+export function upload(method, path, body, { onProgress = () => {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, path);
+    request.withCredentials = true;
+    request.setRequestHeader("Accept", "application/json, application/problem+json");
+    request.setRequestHeader("Content-Type", "application/json");
+    if (UNSAFE.has(method) && csrfToken) request.setRequestHeader("X-CSRF-Token", csrfToken);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable && event.total) onProgress(event.loaded / event.total);
+    });
+    request.addEventListener("error", () => reject(new ApiError(0, { title: t("ui.common.offline"), code: "network" })));
+    request.addEventListener("load", () => {
+      onProgress(1);
+      let data = null;
+      if (request.status !== 204 && (request.getResponseHeader("Content-Type") || "").includes("json")) {
+        try {
+          data = JSON.parse(request.responseText);
+        } catch {
+          data = null;
+        }
+      }
+      if (request.status < 200 || request.status >= 300) reject(new ApiError(request.status, data));
+      else resolve(data);
+    });
+    request.send(JSON.stringify(body));
+  });
 }
 
 export const get = (path) => api("GET", path);

@@ -41,7 +41,7 @@ export const MENU = [
     { href: "/devices", text: "ui.nav.devices", roles: ["admin"], ready: true, kind: "device" },
     { href: "/departments", text: "ui.nav.departments", roles: ["admin"], ready: true, kind: "department" },
     { href: "/pickup-groups", text: "ui.nav.pickup_groups", roles: ["admin"], ready: true, kind: "pickup_group" },
-    { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], kind: "contact" },
+    { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], ready: true, kind: "contact" },
   ] },
   { group: "ui.nav.group.company", entries: [
     { href: "/company", text: "ui.nav.company", roles: ["admin"] },

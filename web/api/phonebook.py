@@ -18,7 +18,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.responses import Response
@@ -107,6 +107,24 @@ class ImportResult(BaseModel):
     imported: int
     errors: list[ImportIssue]
     warnings: list[ImportIssue]
+
+
+class PreviewRow(BaseModel):
+    line: int
+    name: str
+    number: str
+    company: str | None = None
+    note: str | None = None
+
+
+class ImportPreview(BaseModel):
+    """What an import of the same body would do, nothing saved: the contacts it would add (by line), the bad
+    rows and the skipped duplicates; `refused` says whether the chosen mode would refuse the whole file."""
+
+    rows: list[PreviewRow]
+    errors: list[ImportIssue]
+    warnings: list[ImportIssue]
+    refused: Optional[str] = None  # the problem code the import would answer: csv_invalid, csv_empty
 
 
 @dataclass
@@ -271,12 +289,29 @@ def parse(text: str, known_numbers: set[str]) -> Parsed:
     return parsed
 
 
-def import_contacts(ctx, body: ImportRequest):
-    """Import contacts from csv text; see the module's docstring for the formats and modes."""
+def _parse_body(ctx, body: ImportRequest) -> tuple[list[Contact], Parsed]:
     if len(body.csv.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise Problem(413, "csv_too_large", params={"max_mb": MAX_BYTES // (1024 * 1024)}, pointer="/csv")
     existing = ctx.db.exec(scoped(Contact, ctx.tenant_id)).all()
-    parsed = parse(body.csv, set() if body.replace else {row.number for row in existing})
+    return existing, parse(body.csv, set() if body.replace else {row.number for row in existing})
+
+
+def preview_import(ctx, body: ImportRequest):
+    """Check a file as POST /api/phonebook/import would, without saving anything (the portal shows this
+    before the admin confirms): the rows it would add, every bad row by its line, the skipped duplicates."""
+    _, parsed = _parse_body(ctx, body)
+    refused = None
+    if parsed.errors and body.mode == "all_or_nothing":
+        refused = "csv_invalid"
+    elif not parsed.contacts and (body.replace or not (parsed.errors or parsed.warnings)):
+        refused = "csv_empty"
+    rows = [PreviewRow(line=line, **contact.model_dump()) for line, contact in parsed.contacts]
+    return ImportPreview(rows=rows, errors=parsed.errors, warnings=parsed.warnings, refused=refused)
+
+
+def import_contacts(ctx, body: ImportRequest):
+    """Import contacts from csv text; see the module's docstring for the formats and modes."""
+    existing, parsed = _parse_body(ctx, body)
     if parsed.errors and body.mode == "all_or_nothing":
         raise Problem(422, "csv_invalid", errors=parsed.errors, params={"count": len(parsed.errors)},
                       extra={"imported": 0, "warnings": parsed.warnings})
@@ -326,4 +361,6 @@ routes = [
     api("POST", "/api/phonebook/import", import_contacts, permission="pbx.manage", body=ImportRequest,
         max_body=3_000_000,  # a 2 MB file, JSON-escaped
         response=ImportResult),
+    api("POST", "/api/phonebook/import/preview", preview_import, permission="pbx.manage", body=ImportRequest,
+        max_body=3_000_000, response=ImportPreview),
 ] + _without_generic_list(resource.routes())

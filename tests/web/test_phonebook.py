@@ -361,3 +361,31 @@ def test_export_then_import_gives_the_same_book(admin):
     assert response.status_code == 200, response.text
     assert response.json()["imported"] == len(before) and response.json()["warnings"] == []
     assert book(admin) == before
+
+
+# -- preview ----------------------------------------------------------------------------------------------
+
+
+def test_preview_says_what_an_import_would_do_and_saves_nothing(admin, db, settings, tenant):
+    make_contact(db, settings, tenant.id, name="Old", number="0201111111")
+    text = "name;number;company\nJan;0202222222;Acme\nBad;no number\nOld again;0201111111\n"
+    answer = admin.post("/api/phonebook/import/preview", json={"csv": text, "mode": "good_rows"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["rows"] == [{"line": 2, "name": "Jan", "number": "0202222222", "company": "Acme", "note": None}]
+    assert [(e["line"], e["code"]) for e in body["errors"]] == [(3, "bad_number")]
+    assert [(w["line"], w["code"]) for w in body["warnings"]] == [(4, "duplicate")]
+    assert body["refused"] is None
+    assert book(admin) == [("Old", "0201111111")]  # nothing saved
+
+    strict = admin.post("/api/phonebook/import/preview", json={"csv": text}).json()
+    assert strict["refused"] == "csv_invalid"  # all or nothing, as the import would answer
+    assert imp(admin, text).json()["code"] == "csv_invalid"
+    replacing = admin.post("/api/phonebook/import/preview", json={"csv": "name;number\nOld;0201111111\n", "replace": True}).json()
+    assert replacing["warnings"] == [] and len(replacing["rows"]) == 1  # the old book goes, so no duplicate
+    assert admin.post("/api/phonebook/import/preview", json={"csv": "name;number\n"}).json()["refused"] == "csv_empty"
+
+
+def test_preview_is_for_admins(app, db, settings, tenant):
+    user = token_client(app, db, settings, tenant.id, "user@acme.test", "user")
+    assert user.post("/api/phonebook/import/preview", json={"csv": "Piet;0209999999"}).status_code == 403

@@ -61,3 +61,56 @@ def test_non_admins_cannot_read_the_audit_log(client, db, settings):
     make_account(db, settings, tenant.id, "anna@acme.test", role="user")
     login(client, "anna@acme.test")
     assert client.get("/api/audit").status_code == 403
+
+
+def test_audit_log_filters_by_kind_object_action_and_actor(client, db, settings):
+    tenant = make_tenant(db)
+    make_account(db, settings, tenant.id, "boss@acme.test")
+    login(client, "boss@acme.test")
+    anna = client.post("/api/accounts", json={"email": "anna@acme.test", "role": "user", "send_welcome": False}).json()
+    client.patch(f"/api/accounts/{anna['id']}", json={"last_name": "Jansen"})
+    client.post("/api/phonebook", json={"name": "Jan", "number": "0201234567"})
+
+    def actions(query):
+        response = client.get(f"/api/audit?{query}")
+        assert response.status_code == 200, response.text
+        return [entry["action"] for entry in response.json()]
+
+    assert actions("object_type=contact") == ["contact.create"]
+    assert set(actions("object_type=account&action=update")) == {"account.update"}  # logins update too
+    assert actions(f"object_type=account&action=create&object_id={anna['id']}") == ["account.create"]
+    assert actions(f"object_type=account&object_id={anna['id']}") == ["account.update", "account.create"]
+    by_boss = [e["action"] for e in client.get("/api/audit").json() if e["actor_email"] == "boss@acme.test"]
+    assert actions("actor=BOSS@acme") == by_boss and len(by_boss) >= 3 and len(actions("")) > len(by_boss)
+    assert actions("actor=100%_sure") == []  # like-patterns are taken literally
+    assert actions("actor=nobody") == []
+    assert client.get("/api/audit?action=rename").json()["errors"][0]["pointer"] == "/action"
+    assert client.get("/api/audit?actor=" + "x" * 300).status_code == 422
+    types = client.get("/api/audit/object-types").json()
+    assert "account" in types and "contact" in types and types == sorted(types)
+
+
+def test_login_history_of_one_account(client, db, settings):
+    tenant = make_tenant(db)
+    boss = make_account(db, settings, tenant.id, "boss@acme.test")
+    anna = make_account(db, settings, tenant.id, "anna@acme.test", role="user")
+    client.post("/api/auth/login", json={"email": "anna@acme.test", "password": "wrong password"})
+    login(client, "boss@acme.test")
+    mine = client.get(f"/api/login-history?account_id={boss.id}").json()
+    assert [(h["account_id"], h["reason"]) for h in mine] == [(boss.id, "password_ok")]
+    hers = client.get(f"/api/login-history?account_id={anna.id}").json()
+    assert [(h["account_id"], h["reason"]) for h in hers] == [(anna.id, "wrong_password")]
+    assert client.get("/api/login-history?account_id=abc").status_code == 422
+
+
+def test_own_profile_name_and_language(client, db, settings):
+    tenant = make_tenant(db)
+    make_account(db, settings, tenant.id, "anna@acme.test", role="user")
+    login(client, "anna@acme.test")
+    changed = client.patch("/api/account", json={"first_name": "Anna", "last_name": "de Vries", "language": "en"})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["first_name"], changed.json()["language"]) == ("Anna", "en")
+    assert client.get("/api/auth/me").json()["account"]["last_name"] == "de Vries"
+    assert client.patch("/api/account", json={"role": "admin"}).status_code == 422  # not one's own role
+    assert client.patch("/api/account", json={"language": "fr"}).json()["errors"][0]["pointer"] == "/language"
+    assert client.get("/api/auth/me").json()["account"]["role"] == "user"

@@ -602,8 +602,9 @@ def test_menu_groups_the_current_entry_roles_and_a_narrow_screen(live_server, br
     reports = session_as(browser, live_server, "toolkit-reports@demo.example.com", role="reports")
     other, other_watch = open_screen(reports, live_server, "/calls")
     other_menu = other.get_by_role("navigation", name="Main menu")
-    expect(other_menu.locator(".menu-group:visible .menu-group-title")).to_have_text(["Reports", "Your account"])
+    expect(other_menu.locator(".menu-group:visible .menu-group-title")).to_have_text(["People and phones", "Reports", "Your account"])
     expect(other_menu.get_by_role("link", name="Departments")).to_have_count(0)
+    expect(other_menu.get_by_role("link", name="Phonebook")).to_be_visible()  # everyone of the company reads it
     expect(other_menu.get_by_role("link", name="Call records")).to_have_attribute("aria-current", "page")
 
     watch.assert_clean()

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "a phonebook with many uncommon names"
 WAIT = 20_000  # ms: a loaded machine is slow, never wrong
+expect.set_options(timeout=WAIT)
 
 
 def admin_session(browser, server, email, language="en", **options):

@@ -60,6 +60,7 @@ PAGES: dict[str, Page] = {
     "/devices": Page("devices.js", "ui.devices.title", styles=("people.css",), width="wide"),
     "/ring-groups": Page("ring-groups.js", "ui.ring_groups.title", styles=("groups.css",)),
     "/queues": Page("queues.js", "ui.queues.title", styles=("groups.css",)),
+    "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

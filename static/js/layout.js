@@ -28,7 +28,7 @@ export const MENU = [
   { href: "/", text: "ui.nav.home", ready: true },
   { group: "ui.nav.group.calls", entries: [
     { href: "/plans", text: "ui.nav.plans", roles: ["admin"], ready: true, kind: "plan", item: "/plans/{id}" },
-    { href: "/numbers", text: "ui.nav.numbers", roles: ["admin"], kind: "phone_number" },
+    { href: "/numbers", text: "ui.nav.numbers", roles: ["admin"], ready: true, kind: "phone_number" },
     { href: "/ring-groups", text: "ui.nav.ring_groups", roles: ["admin"], ready: true, kind: "ring_group" },
     { href: "/queues", text: "ui.nav.queues", roles: ["admin"], ready: true, kind: "queue" },
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], ready: true, kind: "ivr_menu" },

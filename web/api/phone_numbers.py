@@ -8,11 +8,12 @@ from web.api.problems import field_problem
 from web.api.resources import Resource
 from web.api.routing import api
 from web.scoping import scoped
-from web.domain import numbers, references
+from web.domain import number_directory, numbers, references
 from web.domain.callplan_snapshot import answered_by_plan, numbers_answered_by_plans
 from web.models import Tenant
 from web.models.company import Department
-from web.models.phone_number import CallerIdChoice, CallerIdProblem, CallerIds, PhoneNumber, PhoneNumberPublic, PhoneNumberUpdate
+from web.models.phone_number import (CallerIdChoice, CallerIdProblem, CallerIds, NumberDirectoryEntry, NumberReach, PhoneNumber,
+                                     PhoneNumberPublic, PhoneNumberUpdate)
 
 
 def _validate(ctx, row: PhoneNumber) -> None:
@@ -53,7 +54,21 @@ def free_numbers(ctx):
     return [resource.public(ctx, row) for row in rows if not row.destination and row.number not in planned]
 
 
+def directory(ctx):
+    """Who answers what: every public number and every internal number of the company, each with what it
+    reaches and how (routed, answered by a published plan, an object's own extension); free ones marked."""
+    found = []
+    for entry in number_directory.directory(ctx.db, ctx.tenant_id):
+        reach = entry.reaches
+        found.append(NumberDirectoryEntry(
+            number=entry.number, kind=entry.kind, id=entry.id, label=entry.label, number_type=entry.number_type,
+            via=entry.via, reaches=NumberReach(**vars(reach)) if reach else None, name=reach.name if reach else "",
+            free=reach is None, company_number=entry.company_number))
+    return found
+
+
 routes = [route for route in resource.routes() if route.method in ("GET", "PATCH")] + [
+    api("GET", "/api/numbers/directory", directory, permission="pbx.manage", response=list[NumberDirectoryEntry]),
     api("GET", "/api/numbers/free", free_numbers, permission="pbx.manage", response=list[PhoneNumberPublic]),
     api("GET", "/api/caller-ids", caller_ids, permission="pbx.manage", response=CallerIds),
 ]

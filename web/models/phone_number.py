@@ -95,6 +95,30 @@ class CallerIds(BaseModel):
     problems: list[CallerIdProblem]
 
 
+class NumberReach(BaseModel):
+    """What a number reaches: an object of the company (kind and id), an extension, an outside number."""
+
+    kind: str  # user, ring_group, queue, ivr_menu, voicemail_box, plan, feature_code, extension, external, hang_up
+    id: Optional[int] = None
+    number: Optional[str] = None  # the extension dialled, or the outside number
+    name: str = ""  # the object's name ("" when gone, or for a number)
+
+
+class NumberDirectoryEntry(BaseModel):
+    """One row of "who answers what": a public number of the company or one of its internal numbers."""
+
+    number: str
+    kind: Literal["public", "internal"]
+    id: Optional[int] = None  # a public number's id, to route it (PATCH /api/numbers/{id})
+    label: str = ""
+    number_type: str = ""
+    via: Literal["", "route", "plan", "own"] = ""  # free, routed, answered by a published plan, an object's own
+    reaches: Optional[NumberReach] = None  # None: free
+    name: str = ""  # what it reaches, by name (searchable with the number and label)
+    free: bool = False
+    company_number: bool = False  # the number calls out show
+
+
 # --- the operator's shapes ----------------------------------------------------------------------
 
 

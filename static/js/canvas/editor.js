@@ -460,7 +460,18 @@ export function renderForm() {
   }
   panel.append(buildStepForm(entry.step, state, {
     commit, t, el, typeName, moveByKeyboard, deleteStep, destinations, moveTo, problems: state.byStep.get(entry.step.id) || [], problemText,
+    objectsChanged,
   }));
+}
+
+/** An object a step names was made or changed in a sheet over the plan: the cards and the form show its
+ * new name, the validator looks again (its findings may have gone), the focus goes back to the picker. */
+function objectsChanged(focusId) {
+  render();
+  renderForm();
+  scheduleValidation();
+  const field = focusId ? document.getElementById(focusId) : null;
+  if (field) field.focus();
 }
 
 export function showTab(name, { focus = true } = {}) {

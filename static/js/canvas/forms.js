@@ -2,7 +2,9 @@
 // for references, selects for enums, checkboxes, numbers with their bounds, texts; the transfer
 // target; IVR keys to add and remove; and the keyboard moves as buttons.
 
+import { get } from "../api.js";
 import { t as words } from "../i18n.js";
+import { editInSheet } from "../sheet.js";
 import { KEY_ORDER } from "./model.js";
 import { REFERENCES } from "./schema.js";
 
@@ -13,6 +15,22 @@ export function objectName(kind, row) {
   }
   if (kind === "numbers") return row.label ? `${row.number} · ${row.label}` : row.number;
   return row.name || String(row.id);
+}
+
+// picker (the editor's list) -> the object type (static/js/objects/) a step form can make or change in a
+// side sheet over the plan; loaded when first asked for, so opening the canvas costs nothing more.
+const OBJECT_TYPES = {
+  schedules: "schedule",
+  holidays: "holiday_schedule",
+  users: "user",
+  ring_groups: "ring_group",
+  queues: "queue",
+  ivr_menus: "ivr_menu",
+  voicemail_boxes: "voicemail_box",
+};
+
+async function objectType(kind) {
+  return (await import(`../objects/${OBJECT_TYPES[kind]}.js`)).default;
 }
 
 const byId = new WeakMap(); // a list from the API -> Map(id -> display name), built once per list
@@ -72,6 +90,32 @@ const chosenKinds = new Map(); // step id -> the target kind picked while its va
 function targetKind(to, id) {
   for (const kind of TARGET_KINDS) if (to && to[kind] !== null && to[kind] !== undefined && to[kind] !== "") return kind;
   return chosenKinds.get(id) || "extension";
+}
+
+/** "New …" and "Edit …" beside a picker: the object's own form in a side sheet over the plan (sheet.js
+ * editInSheet). Saved, the picker's list is read again, the step names the object (one undo step, so
+ * the plan's unsaved edits and history stay) and the validator looks at the plan again. */
+function objectButtons(kind, name, select, value, state, h, set) {
+  const { t, el } = h;
+  const row = (state.objects[kind] || []).find((item) => item.id === value);
+  const what = t(`ui.canvas.field.${name}`);
+  const newButton = el("button", { type: "button", class: "btn btn-quiet btn-small", "data-new-object": kind,
+    text: t("ui.canvas.new_object"), "aria-label": t("ui.canvas.new_object_for", { what }) });
+  const editButton = el("button", { type: "button", class: "btn btn-quiet btn-small", "data-edit-object": kind,
+    text: t("ui.canvas.edit_object"), disabled: !row,
+    "aria-label": row ? t("ui.canvas.edit_object_named", { name: objectName(kind, row) }) : t("ui.canvas.edit_object") });
+  const open = async (editing) => {
+    const type = await objectType(kind);
+    const saved = await editInSheet(type, editing ? { id: value } : {});
+    if (!saved) return;
+    const rows = await get(type.path);
+    state.objects[kind] = Array.isArray(rows) ? rows : rows.items || [];
+    set(name, saved.id, false);
+    h.objectsChanged(select.id);
+  };
+  newButton.addEventListener("click", () => open(false));
+  editButton.addEventListener("click", () => open(true));
+  return el("div", { class: "row object-buttons" }, newButton, editButton);
 }
 
 /** The form for `step`. h: {commit, t, el, typeName, moveByKeyboard, deleteStep, problems, problemText}. */
@@ -135,6 +179,7 @@ export function buildStepForm(step, state, h) {
       const select = picker(kind, value, spec.nullable);
       select.addEventListener("change", () => set(name, select.value === "" ? (spec.nullable ? null : undefined) : Number(select.value), false));
       const box = field(name, select);
+      if (OBJECT_TYPES[kind] && h.objectsChanged) box.append(objectButtons(kind, name, select, value, state, h, set));
       if (kind === "audio" && value !== null && value !== undefined) {
         const player = el("audio", { controls: true, preload: "none", src: `/api/audio/${value}/file`, class: "audio-player" });
         player.setAttribute("aria-label", t("ui.canvas.play", { name: select.selectedOptions[0]?.textContent || "" }));

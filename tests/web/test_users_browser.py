@@ -325,3 +325,24 @@ def test_dutch_on_a_narrow_screen(server, browser):
     expect(page.locator("#panel-phones")).to_contain_text("Bram's desk phone")
     shot(page, "phones")
     watch.assert_clean()
+
+
+def test_a_user_in_a_sheet_over_another_page(server, browser):
+    """objects/user.js as any page's editInSheet uses it: the general fields, saved with a PATCH."""
+    admin = session(browser, server, "sheet-people@demo.example.com")
+    carla = user_by_extension(admin, "203")
+    page, watch = open_page(admin, server, "/departments")
+    page.evaluate("""async (id) => {
+        const { editInSheet } = await import("/static/js/sheet.js");
+        const user = (await import("/static/js/objects/user.js")).default;
+        window.edited = editInSheet(user, { id });
+    }""", carla["id"])
+    sheet = page.get_by_role("dialog", name=f"Edit {carla['first_name']} {carla['last_name']}")
+    expect(sheet.locator("label")).to_have_text(["First name", "Last name", "E-mail address", "Extension", "Direct number",
+                                                 "Language", "Department", "Call waiting", "Hot desking"])
+    sheet.get_by_label("Last name").fill("Bakker-Sheet")
+    with page.expect_request(lambda request: request.method == "PATCH") as sent:
+        sheet.get_by_role("button", name="Save").click()
+    assert sent.value.post_data_json == {"last_name": "Bakker-Sheet"}
+    assert page.evaluate("window.edited.then((user) => user.last_name)") == "Bakker-Sheet"
+    watch.assert_clean()

@@ -38,5 +38,7 @@ export default {
   path: "/api/users",
   name: userName,
   texts: { title: "ui.users.title", new: "ui.users.new", empty: "ui.users.empty" },
-  form: { fields: generalFields() },
+  // in a sheet (editInSheet): the general fields; the rest is on the user's page
+  form: { fields: { ...generalFields(), ...Object.fromEntries(["caller_id_mode", "withhold_caller_id", "dnd", "night_mode", "account_id",
+    "forwarding", "anywhere", "voicemail", "agent"].map((name) => [name, { hidden: true }])) } },
 };

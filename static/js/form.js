@@ -16,7 +16,9 @@
 //               options: [{ value, label }] | async () => [...],   // for select / checkboxes (label: text)
 //               enumLabels: "ui.x.strategy.",  // enum option text = key prefix + value (else the value)
 //               noneLabel: "ui.x.y",  // a nullable select's text for null (default: "—")
-//               placeholder, autocomplete, inputmode },
+//               placeholder, autocomplete, inputmode,
+//               extra: true, default: [] },   // a field the API's schema does not have (drawn and sent
+//                                             // all the same: the type's save hook takes it out)
 //     },
 //     value: row,                 // the values the fields start from; none: the schema's defaults
 //     partial: true,              // an existing object (PATCH): only changed fields are sent, nothing at
@@ -237,6 +239,12 @@ export async function schemaForm({
 }) {
   const formId = uid("form");
   const known = describe(schema).filter((field) => !editable || editable.includes(field.name));
+  // fields the screen adds beside the API's own (saved by the object type's save hook, sheet.js)
+  for (const [name, spec] of Object.entries(overrides)) {
+    if (spec.extra && !known.some((field) => field.name === name)) {
+      known.push({ name, kind: "list", nullable: false, required: false, default: spec.default ?? null, items: { enum: null }, schema: {} });
+    }
+  }
   const fixed = {}; // hidden fields with a value of their own
   const drawn = [];
   for (const schemaField of ordered(known, overrides)) {

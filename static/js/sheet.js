@@ -27,6 +27,7 @@
 //     name: (row) => row.name,            // what a row is called (titles, toasts, questions)
 //     texts: { title, new, empty },       // keys: the page title, "New department", "No departments yet."
 //     form: { labels, fields },           // schemaForm overrides (form.js)
+//     load: (row) => row,                 // optional: a row with more than the API's object (extra fields)
 //     save: (body, { row }) => saved,     // optional: how the form's body is saved (row: null for a new
 //                                         // one), when it is more than POST path / PATCH path/<id> (a
 //                                         // queue saves its agents' wrap-up times on the users too)
@@ -151,6 +152,7 @@ export async function formInSheet({ title, form: options, done = () => {} }) {
 export async function editInSheet(type, { id = null, value = null, initial = null } = {}) {
   let row = value;
   if (row === null && id !== null) row = await get(`${type.path}/${id}`);
+  if (row !== null && type.load) row = await type.load(row);
   const editing = row !== null;
   const create = await bodySchema("POST", type.path);
   const editable = editing ? Object.keys((await bodySchema("PATCH", `${type.path}/{id}`)).properties || {}) : null;

@@ -20,7 +20,7 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.web.browser_support import browser, in_process_server  # noqa: E402,F401  (fixtures)
-from tests.web.canvas_support import ensure_admin, log_in  # noqa: E402
+from tests.web.canvas_support import assign_number, ensure_admin, log_in  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,7 @@ def test_make_a_group_by_search_and_keyboard_then_drag_a_member(server, browser)
     staff = users(admin)
     bram, carla = staff["Bram"], staff["Carla"]
     phone = next(device for device in admin.get("/api/devices") if device["user_id"] == staff["Daan"]["id"])
+    assign_number(server.database_url, "+31201234570", "Service desk")  # the operator's part: a number nothing answers yet
     page, watch = open_page(admin, server)
     expect(page.get_by_role("heading", level=1)).to_have_text("Ring groups")
     expect(page.get_by_role("navigation", name="Main menu").locator("[aria-current=page]")).to_have_text("Ring groups")
@@ -81,6 +82,11 @@ def test_make_a_group_by_search_and_keyboard_then_drag_a_member(server, browser)
     expect(sheet.get_by_label("Name", exact=True)).to_be_focused()
     page.keyboard.type("Service desk")
     sheet.get_by_label("Extension").fill("310")
+    # its public number: one nothing answers yet; the Sales group's is offered too, named
+    numbers = sheet.locator("fieldset").filter(has_text="Public numbers")
+    expect(numbers.get_by_role("checkbox")).to_have_count(2)
+    expect(numbers.get_by_label("+31201234568 (Sales)")).not_to_be_checked()
+    numbers.get_by_label("+31201234570", exact=True).check()
     # members by search, with the keyboard: a user (first result by Enter), another (arrow to it), a phone,
     # an outside number typed
     search = sheet.get_by_label("Add a member")
@@ -150,11 +156,15 @@ def test_make_a_group_by_search_and_keyboard_then_drag_a_member(server, browser)
     row = page.locator("tbody tr").filter(has_text="Service desk")
     expect(row).to_contain_text("Fixed order")
     expect(row.locator("td").nth(3)).to_have_text("3")
+    expect(row.locator("td").nth(1)).to_have_text("+31201234570")
+    line = next(number for number in admin.get("/api/numbers") if number["number"] == "+31201234570")
+    assert line["destination"] == {"type": "ring_group", "id": saved["id"], "number": None}
 
     # change: drag Bram (third) above the outside number by his handle, and hunt by memory
     row.get_by_role("button", name="Edit Service desk").click()
     sheet = page.get_by_role("dialog", name="Edit Service desk")
     expect(sheet.get_by_role("radio", name="Fixed order")).to_be_checked()
+    sheet.locator(".ol-list").evaluate("element => element.scrollIntoView({block: 'center'})")
     source = sheet.get_by_role("button", name=re.compile(r"^Move Bram .*\)$")).bounding_box()
     target = sheet.locator(".ol-row").first.bounding_box()
     page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
@@ -165,6 +175,9 @@ def test_make_a_group_by_search_and_keyboard_then_drag_a_member(server, browser)
     assert member_labels(sheet)[0].startswith("Bram")
     expect(sheet.locator(".ordered-list [role=status]")).to_contain_text("moved to position 1 of 3.")
     sheet.get_by_role("radio", name="Memory hunt").check()
+    numbers = sheet.locator("fieldset").filter(has_text="Public numbers")
+    expect(numbers.get_by_label("+31201234570 (Service desk)")).to_be_checked()
+    numbers.get_by_label("+31201234570 (Service desk)").uncheck()
     shot(page, "dragged", full_page=False)
     with page.expect_request(lambda request: request.method == "PATCH") as sent:
         sheet.get_by_role("button", name="Save").click()
@@ -175,6 +188,8 @@ def test_make_a_group_by_search_and_keyboard_then_drag_a_member(server, browser)
     assert body["members"][0]["ring_time_s"] == 15
     expect(sheet).to_be_hidden()
     expect(row).to_contain_text("Memory hunt")
+    expect(row.locator("td").nth(1)).to_have_text("—")
+    assert next(number for number in admin.get("/api/numbers") if number["number"] == "+31201234570")["destination"] is None
     watch.assert_clean()
     admin.context.close()
 

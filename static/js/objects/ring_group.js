@@ -3,7 +3,7 @@
 // where the call goes when nobody answers, and at night. Used by the ring groups screen and by any page
 // that edits one in a sheet (sheet.js editInSheet), e.g. "New ring group" from the canvas's ring group step.
 
-import { get } from "../api.js";
+import { ApiError, get, patch, post } from "../api.js";
 import { el } from "../dom.js";
 import { t } from "../i18n.js";
 import { destinationWidget } from "../destination.js";
@@ -88,15 +88,54 @@ function numbersCell(row) {
   return cell;
 }
 
+// ---- the public numbers that ring the group (PATCH /api/numbers/{id} destination) ---------------------
+
+const routedHere = (number, id) => number.destination && number.destination.type === "ring_group" && number.destination.id === id;
+
+/** Numbers a group may take: those nothing answers yet, and those ringing a ring group (named, if another). */
+async function numberOptions() {
+  const [all, free, groups] = await Promise.all([get("/api/numbers"), get("/api/numbers/free").catch(() => []), get("/api/ring-groups")]);
+  const freeIds = new Set(free.map((number) => number.id));
+  const names = new Map(groups.map((group) => [group.id, group.name]));
+  return all.filter((number) => freeIds.has(number.id) || (number.destination && number.destination.type === "ring_group"))
+    .map((number) => ({ value: number.id, label: number.destination ? `${number.number} (${names.get(number.destination.id) || "#"})` : number.number }));
+}
+
+async function load(row) {
+  const numbers = await get("/api/numbers").catch(() => []);
+  return { ...row, numbers: numbers.filter((number) => routedHere(number, row.id)).map((number) => number.id) };
+}
+
+async function save(body, { row }) {
+  const { numbers: wanted, ...group } = body;
+  const saved = row ? (Object.keys(group).length ? await patch(`/api/ring-groups/${row.id}`, group) : row)
+    : await post("/api/ring-groups", group);
+  if (Array.isArray(wanted)) {
+    const now = (await get("/api/numbers")).filter((number) => routedHere(number, saved.id)).map((number) => number.id);
+    try {
+      for (const id of wanted.filter((id) => !now.includes(id))) await patch(`/api/numbers/${id}`, { destination: { type: "ring_group", id: saved.id } });
+      for (const id of now.filter((id) => !wanted.includes(id))) await patch(`/api/numbers/${id}`, { destination: null });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      throw new ApiError(error.status, { ...error.problem, title: error.title, errors: error.errors.map((item) => ({ ...item, pointer: "/numbers" })) });
+    }
+  }
+  return saved;
+}
+
 export default {
   kind: "ring_group",
   path: "/api/ring-groups",
   name: (row) => row.name,
   texts: { title: "ui.ring_groups.title", new: "ui.ring_groups.new", empty: "ui.ring_groups.empty" },
+  load,
+  save,
   form: {
     fields: {
       name: { label: "ui.ring_groups.name", order: 1 },
       extension: { label: "ui.ring_groups.extension", help: "ui.ring_groups.extension_help", inputmode: "numeric", order: 2 },
+      numbers: { label: "ui.ring_groups.numbers_field", help: "ui.ring_groups.numbers_help", widget: "checkboxes", options: numberOptions,
+        extra: true, default: [], order: 2.5 },
       display_name: { label: "ui.ring_groups.display_name", help: "ui.ring_groups.display_name_help", order: 3 },
       members: { label: "ui.ring_groups.members", help: "ui.ring_groups.members_help", widget: members, order: 4 },
       strategy: { label: "ui.ring_groups.strategy", widget: strategyWidget, order: 5 },

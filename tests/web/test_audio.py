@@ -342,6 +342,30 @@ def test_delete_is_refused_while_a_voicemail_box_greets_with_it(client, admin, t
     assert client.get(f"/api/audio/{audio_id}/file").status_code == 200
 
 
+def test_used_by_lists_what_uses_each_file_of_the_company_only(app, client, admin, tenant, db, settings, dirs):
+    """GET /api/audio/used-by: every file of the company with what a delete would be refused by."""
+    used = upload(client, wav_bytes(), name="Used").json()["id"]
+    free = upload(client, wav_bytes(), name="Free").json()["id"]
+    other = make_tenant(db, name="Other", sip_domain="other.pbx.test")
+    foreign = make_audio_file(db, settings, other.id, make_account(db, settings, other.id, "admin@other.test"))
+    with db() as session:
+        box = VoicemailBox(tenant_id=tenant.id, name="Sales box", extension="990", pin="1234", greeting_audio_id=used)
+        session.add(box)
+        session.add(VoicemailBox(tenant_id=other.id, name="Their box", extension="990", pin="1234", greeting_audio_id=foreign))
+        session.flush()
+        box_id = box.id
+    answer = client.get("/api/audio/used-by")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == [
+        {"id": used, "used_by": [{"kind": "voicemail_box", "id": box_id, "name": "Sales box", "where": "/greeting_audio_id"}]},
+        {"id": free, "used_by": []},
+    ]
+    # the same list a refused delete gives
+    assert client.delete(f"/api/audio/{used}").json()["used_by"] == answer.json()[0]["used_by"]
+    boxes = client.get("/api/voicemail-boxes/used-by")
+    assert boxes.status_code == 200 and boxes.json() == [{"id": box_id, "used_by": []}]
+
+
 # -- tenants and access ----------------------------------------------------------------------------
 
 

@@ -188,7 +188,7 @@ def audio_file(ctx, id: int):
     )
 
 
-routes = [route for route in resource.routes() if route.method != "POST"] + [
+routes = [resource.usage_route()] + [route for route in resource.routes() if route.method != "POST"] + [
     api("POST", "/api/audio", upload_audio, permission="pbx.manage", response=AudioPublic, status=201,
         form_fields={"file": "file", "name": "string"}),
     api("GET", "/api/audio/{id:int}/file", audio_file, permission="pbx.manage", model=AudioFile),

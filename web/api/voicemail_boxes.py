@@ -25,4 +25,4 @@ resource = Resource(
 )
 references.register_referrer(VoicemailBox)
 
-routes = resource.routes()
+routes = [resource.usage_route(), *resource.routes()]

@@ -61,6 +61,8 @@ PAGES: dict[str, Page] = {
     "/ring-groups": Page("ring-groups.js", "ui.ring_groups.title", styles=("groups.css",)),
     "/queues": Page("queues.js", "ui.queues.title", styles=("groups.css",)),
     "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
+    "/voicemail": Page("voicemail.js", "ui.voicemail.title", width="wide"),
+    "/audio": Page("audio.js", "ui.audio.title", width="wide"),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

@@ -54,20 +54,23 @@ export async function api(method, path, body) {
   return data;
 }
 
-/** Like api(), for a large body (a csv file): sent with XMLHttpRequest, whose upload reports progress;
- * onProgress(fraction 0..1) while the body goes out. Same answers and ApiError refusals as api(). */
-export function upload(method, path, body, { onProgress = () => {} } = {}) {
+/** Like api(), for a large body (a csv file, or a FormData with a file: sent as multipart/form-data): sent
+ * with XMLHttpRequest, whose upload reports progress; onProgress(fraction 0..1) while the body goes out.
+ * Same answers and ApiError refusals as api(); `signal` (an AbortSignal) stops it (ApiError "aborted"). */
+export function upload(method, path, body, { onProgress = () => {}, signal = null } = {}) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open(method, path);
     request.withCredentials = true;
     request.setRequestHeader("Accept", "application/json, application/problem+json");
-    request.setRequestHeader("Content-Type", "application/json");
+    const form = body instanceof FormData; // the browser writes its Content-Type and boundary
+    if (!form) request.setRequestHeader("Content-Type", "application/json");
     if (UNSAFE.has(method) && csrfToken) request.setRequestHeader("X-CSRF-Token", csrfToken);
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable && event.total) onProgress(event.loaded / event.total);
     });
     request.addEventListener("error", () => reject(new ApiError(0, { title: t("ui.common.offline"), code: "network" })));
+    request.addEventListener("abort", () => reject(new ApiError(0, { title: t("ui.kit.upload_stopped"), code: "aborted" })));
     request.addEventListener("load", () => {
       onProgress(1);
       let data = null;
@@ -81,7 +84,8 @@ export function upload(method, path, body, { onProgress = () => {} } = {}) {
       if (request.status < 200 || request.status >= 300) reject(new ApiError(request.status, data));
       else resolve(data);
     });
-    request.send(JSON.stringify(body));
+    if (signal) signal.addEventListener("abort", () => request.abort(), { once: true });
+    request.send(form ? body : JSON.stringify(body));
   });
 }
 

@@ -7,6 +7,9 @@
 //     each user: its kind and name, a link to where it is edited when that page exists and the
 //     account may open it (layout.js objectHref), plain text otherwise. Resolves false when nothing
 //     was deleted.
+//
+//   usedByList(usedBy) -> <ul class="used-by"> of the same links, for a screen to show before any delete
+//   usedByCell(usedBy) -> a list's "Used by" cell: each object once, as links; "Not used" when empty
 
 import { ApiError, del } from "./api.js";
 import { el } from "./dom.js";
@@ -21,14 +24,33 @@ export function kindName(kind) {
   return has(key) ? t(key) : kind.replace(/_/g, " ");
 }
 
-function usedByList(usedBy) {
+/** What uses an object (a used_by list: { kind, id, name }), each a link to where it is edited when that page
+ * exists and this account may open it: the refused delete's list, and a list screen's "used by" column. */
+export function usedByList(usedBy) {
   return el("ul", { class: "used-by" }, ...usedBy.map((use) => {
     const href = objectHref(use.kind, use.id);
-    const name = use.name || `#${use.id}`;
+    // an object without a name of its own (the company's settings answer their id) is named by its kind
+    if (!use.name || use.name === String(use.id)) {
+      return el("li", { "data-kind": use.kind }, href ? el("a", { href, text: kindName(use.kind) }) : el("span", { text: kindName(use.kind) }));
+    }
     return el("li", { "data-kind": use.kind },
       el("span", { class: "used-kind", text: `${kindName(use.kind)}: ` }),
-      href ? el("a", { href, text: name }) : el("span", { text: name }));
+      href ? el("a", { href, text: use.name }) : el("span", { text: use.name }));
   }));
+}
+
+export function usedByCell(usedBy) {
+  const seen = new Set();
+  const uses = (usedBy || []).filter((use) => {
+    const key = `${use.kind}:${use.id}`; // a plan using it in two places is named once
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (!uses.length) return el("span", { class: "hint", text: t("ui.kit.not_used") });
+  const list = usedByList(uses);
+  list.classList.add("used-by-cell");
+  return list;
 }
 
 export function confirmDelete({ name, path }) {

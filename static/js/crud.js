@@ -16,6 +16,8 @@
 //   crudList(type, { actions, changed }) -> { list, edit(options), newButton() }
 //     The same list with its New / Edit / Delete, for a screen that shows several (the schedules screen);
 //     changed(saved | null) runs after each save or delete.
+//   A type's deletable(row) -> boolean hides Delete on the rows the API would never delete (personal
+//   voicemail boxes go with their user).
 
 import { ApiError } from "./api.js";
 import { $, el } from "./dom.js";
@@ -69,7 +71,7 @@ export function crudList(type, { actions: extraActions = [], changed = () => {} 
       { label: "ui.kit.edit", named: "ui.kit.edit_named", run: (row) => edit({ value: row }) },
       ...extraActions,
       {
-        label: "ui.kit.delete", named: "ui.kit.delete_named", danger: true,
+        label: "ui.kit.delete", named: "ui.kit.delete_named", danger: true, show: type.deletable,
         run: async (row) => {
           if (await confirmDelete({ name: type.name(row), path: `${type.path}/${row.id}` })) {
             await list.reload();

@@ -33,8 +33,8 @@ export const MENU = [
     { href: "/queues", text: "ui.nav.queues", roles: ["admin"], ready: true, kind: "queue" },
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], ready: true, kind: "ivr_menu" },
     { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },
-    { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], kind: "voicemail_box" },
-    { href: "/audio", text: "ui.nav.audio", roles: ["admin"], kind: "audio" },
+    { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], ready: true, kind: "voicemail_box" },
+    { href: "/audio", text: "ui.nav.audio", roles: ["admin"], ready: true, kind: "audio" },
   ] },
   { group: "ui.nav.group.people", entries: [
     { href: "/users", text: "ui.nav.users", roles: ["admin"], ready: true, kind: "user", item: "/users/{id}" },

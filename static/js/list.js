@@ -32,6 +32,8 @@
 //     id: "records",                       // the list's element id
 //     pagerTexts: ["ui.calls.prev", "ui.calls.next"],   // keys of the two page buttons, when not Previous/Next
 //     rowClass: (row) => "missed" | null,  // a class for a row that should stand out
+//     enrich: async (rows) => rows,        // paging "all": add what the screen fetches besides (what
+//                                          // uses each row) to the rows after every fetch
 //   });
 //   list.element     to put in the page
 //   list.reload({ first })   fetch again (after a change; first: from the first page, when the screen's
@@ -61,7 +63,7 @@ function sortValue(column, row) {
 export function listView({
   source, columns, rowHeader = null, name = (row) => String(row.id), search = false, sort = null, pageSize = 25,
   actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true, id = null,
-  pagerTexts = null, rowClass = null,
+  pagerTexts = null, rowClass = null, enrich = null,
 }) {
   const { path, paging = "all", params = () => ({}) } = typeof source === "string" ? { path: source } : source;
   const header = rowHeader || columns[0].key;
@@ -200,6 +202,7 @@ export function listView({
     if (search === true && state.q.trim()) query.set("q", state.q.trim()); // the server searches
     if (paging === "all") {
       state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      if (enrich) state.rows = await enrich(state.rows);
       return;
     }
     if (paging === "offset") {

@@ -5,7 +5,8 @@
 //     one given by `id` (read from the API first) or by `value` (the row the caller already has);
 //     `initial` pre-fills a new one. Resolves with the object the API saved, or null when the sheet was
 //     closed without saving. Any page can call it: the call-plan canvas opens "New ring group" over the
-//     plan and puts the saved group's id into the step.
+//     plan and puts the saved group's id into the step. A kind whose POST takes no JSON (an audio file is
+//     uploaded) is only edited here: its PATCH schema is then the whole form.
 //
 //   formInSheet({ title, form, done }) -> Promise<answer | null>
 //     Any schemaForm (its options as `form`, without cancel/onSaved) in a sheet: resolves with what
@@ -31,6 +32,8 @@
 //     save: (body, { row }) => saved,     // optional: how the form's body is saved (row: null for a new
 //                                         // one), when it is more than POST path / PATCH path/<id> (a
 //                                         // queue saves its agents' wrap-up times on the users too)
+//     formFor: (row) => form,             // optional: the overrides for editing this row, when they differ
+//                                         // (a personal voicemail box has no number of its own)
 //     list: { columns, search, ... } }    // listView options (list.js), for crud.js
 
 import { get, patch, post } from "./api.js";
@@ -154,12 +157,19 @@ export async function editInSheet(type, { id = null, value = null, initial = nul
   if (row === null && id !== null) row = await get(`${type.path}/${id}`);
   if (row !== null && type.load) row = await type.load(row);
   const editing = row !== null;
-  const create = await bodySchema("POST", type.path);
-  const editable = editing ? Object.keys((await bodySchema("PATCH", `${type.path}/{id}`)).properties || {}) : null;
+  const update = editing ? await bodySchema("PATCH", `${type.path}/{id}`) : null;
+  let create = null;
+  try {
+    create = await bodySchema("POST", type.path);
+  } catch (error) {
+    if (!editing) throw error;
+    create = update; // made otherwise (an audio file is uploaded): its changes are the whole form
+  }
+  const editable = editing ? Object.keys(update.properties || {}) : null;
   return formInSheet({
     title: editing ? t("ui.kit.edit_title", { name: type.name(row) }) : t(type.texts.new),
     form: {
-      ...(type.form || {}),
+      ...((editing && type.formFor ? type.formFor(row) : type.form) || {}),
       schema: create,
       editable,
       value: editing ? row : initial,

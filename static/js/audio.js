@@ -1,0 +1,189 @@
+// "/audio" (admins): the company's audio library (greetings, announcements, music on hold).
+//
+// Upload: files dropped anywhere on the page, or chosen with the "Choose files" button (several at
+// once); each is sent with XMLHttpRequest (api.js upload) and shows its own progress bar, then "Uploaded"
+// or why the server refused it. The list: name, length, the uploaded file's name and what uses each file
+// (links); Play plays it here (the stored WAV, GET /api/audio/{id}/file), Rename in a side sheet, Delete
+// refused while anything uses the file (the list, with links). ?edit=<id> opens a file's rename sheet.
+
+import { ApiError } from "./api.js";
+import { $, el, uid } from "./dom.js";
+import { t } from "./i18n.js";
+import { crudList } from "./crud.js";
+import { failStart, showError, startPortal } from "./portal.js";
+import { toast } from "./toast.js";
+import { fieldErrorText } from "./ui.js";
+import audioFile, { audioUrl, nameFromFile, uploadAudio } from "./objects/audio_file.js";
+
+const ACCEPT = "audio/*,.wav,.mp3,.flac,.ogg,.oga";
+
+function sizeText(bytes) {
+  const mb = bytes / 1048576;
+  return mb >= 1 ? `${mb.toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`
+    : `${Math.max(1, Math.round(bytes / 1024)).toLocaleString()} kB`;
+}
+
+/** Why an upload was refused, in the admin's language: the field errors it names, else its title. */
+function refusal(error) {
+  if (!(error instanceof ApiError)) return t("ui.common.error");
+  if (error.code === "invalid" && error.errors.length) return error.errors.map(fieldErrorText).join(" ");
+  return error.title;
+}
+
+function uploader(done) {
+  const list = el("ul", { class: "uploads", "aria-label": t("ui.audio.uploads") });
+  const queue = [];
+  let running = false;
+
+  async function run() {
+    if (running) return;
+    running = true;
+    while (queue.length) {
+      const { file, item, bar, state } = queue.shift();
+      item.dataset.state = "sending";
+      state.textContent = t("ui.audio.sending");
+      try {
+        const saved = await uploadAudio(file, {
+          onProgress: (fraction) => {
+            bar.value = fraction;
+          },
+        });
+        item.dataset.state = "done";
+        state.textContent = t("ui.audio.uploaded", { name: saved.name });
+        await done(saved);
+      } catch (error) {
+        if (!(error instanceof ApiError)) console.warn(error);
+        item.dataset.state = "failed";
+        state.textContent = refusal(error);
+      }
+    }
+    running = false;
+  }
+
+  function add(files) {
+    for (const file of files) {
+      const stateId = uid("upload-state");
+      const bar = el("progress", { max: 1, value: 0, "aria-label": t("ui.audio.progress", { name: file.name }), "aria-describedby": stateId });
+      const state = el("p", { class: "upload-state", id: stateId, role: "status", text: t("ui.audio.waiting") });
+      const item = el("li", { class: "upload", "data-state": "waiting", "data-file": file.name },
+        el("div", { class: "upload-head" }, el("span", { class: "upload-name", text: nameFromFile(file) }),
+          el("span", { class: "hint", text: `${file.name} · ${sizeText(file.size)}` })),
+        bar, state);
+      list.append(item);
+      queue.push({ file, item, bar, state });
+    }
+    run();
+  }
+
+  return { list, add };
+}
+
+/** Files dragged over the whole page: the drop zone lights up, a drop uploads them. */
+function wireDrop(add) {
+  let depth = 0;
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
+  document.addEventListener("dragenter", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth += 1;
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragover", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  document.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) document.body.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    document.body.classList.remove("dragging");
+    if (event.target.closest && event.target.closest("dialog")) return; // not into a sheet's form
+    add([...event.dataTransfer.files]);
+  });
+}
+
+function player() {
+  const title = el("p", { id: uid("playing") });
+  const audio = el("audio", { controls: true, preload: "none", class: "audio-player", "aria-labelledby": title.id });
+  const element = el("div", { class: "now-playing", hidden: true }, title, audio);
+  return {
+    element,
+    play(row) {
+      title.textContent = t("ui.audio.playing", { name: row.name });
+      if (audio.dataset.id !== String(row.id)) {
+        audio.dataset.id = String(row.id);
+        audio.src = audioUrl(row.id);
+      }
+      element.hidden = false;
+      audio.play().catch(() => {}); // the controls are there to start it by hand
+    },
+    current: () => audio.dataset.id || "",
+    stop() {
+      audio.pause();
+      element.hidden = true;
+    },
+  };
+}
+
+async function start() {
+  const session = await startPortal();
+  if (!session) return;
+  const sound = player();
+  const library = crudList(audioFile, {
+    actions: [{ label: "ui.audio.play", named: "ui.audio.play_named", run: (row) => sound.play(row) }],
+    changed: () => {
+      // a deleted file stops playing
+      if (!library.list.rows().some((row) => String(row.id) === sound.current())) sound.stop();
+    },
+  });
+  const uploads = uploader(async (saved) => {
+    toast(t("ui.audio.uploaded_toast", { name: saved.name }));
+    await library.list.reload();
+  });
+  wireDrop(uploads.add);
+
+  const inputId = uid("audio-files");
+  const input = el("input", { type: "file", id: inputId, multiple: true, accept: ACCEPT });
+  input.addEventListener("change", () => {
+    uploads.add([...input.files]);
+    input.value = ""; // the same file may be chosen again
+  });
+  const uploadTitle = uid("upload-title");
+  const listTitle = uid("library-title");
+  $("main").append(
+    el("div", { class: "page-head" }, el("h1", { text: t("ui.audio.title") })),
+    el("p", { class: "lead", text: t("ui.audio.intro") }),
+    el("div", { class: "alert", role: "alert", id: "page-alert" }),
+    el("section", { class: "panel", id: "upload", "aria-labelledby": uploadTitle },
+      el("h2", { id: uploadTitle, text: t("ui.audio.upload") }),
+      el("div", { class: "drop-zone" },
+        el("p", { text: t("ui.audio.drop") }),
+        el("div", { class: "file-pick" }, input, el("label", { for: inputId, class: "btn btn-secondary", text: t("ui.audio.choose") })),
+        el("p", { class: "hint", text: t("ui.audio.formats") })),
+      uploads.list),
+    el("section", { class: "panel", id: "library", "aria-labelledby": listTitle },
+      el("h2", { id: listTitle, text: t("ui.audio.library") }),
+      sound.element,
+      library.list.element),
+  );
+  try {
+    await library.list.reload();
+  } catch (error) {
+    showError(error);
+  }
+  document.body.dataset.ready = "true";
+  const query = new URLSearchParams(window.location.search);
+  const wanted = Number.parseInt(query.get("edit") || "", 10);
+  if (wanted > 0) {
+    query.delete("edit");
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${query.toString() ? `?${query}` : ""}`);
+    await library.edit({ id: wanted });
+  }
+}
+
+start().catch(failStart);

@@ -38,7 +38,7 @@ BRIDGE_STYLES = ("portal-calls.css",)
 
 # path -> the page
 PAGES: dict[str, Page] = {
-    "/": Page("shell.js", "ui.nav.home", styles=("schedules.css",)),
+    "/": Page("shell.js", "ui.nav.home", styles=("schedules.css", "home.css")),
     "/account/security": Page("security.js", "ui.security.title", "security.html", width="narrow"),
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list

@@ -22,6 +22,7 @@ TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "to
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
            "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js",
+           "home.js", "operator-home.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
@@ -104,7 +105,21 @@ def toolkit_families(app) -> dict[str, set[str]]:
             "ui.night.mode.": modes, "ui.night.mode_help.": modes,
             "ui.ivr.action.": key_actions, "ui.ivr.action_help.": key_actions, "ui.ivr.action_short.": key_actions,
             "ui.ivr.name_order.": set(get_args(menu_fields["dial_by_name_order"].annotation)),
-            "ui.ivr.night.": set(get_args(menu_fields["night_mode"].annotation))}
+            "ui.ivr.night.": set(get_args(menu_fields["night_mode"].annotation)),
+            **home_families()}
+
+
+def home_families() -> dict[str, set[str]]:
+    """The home page's: checklist items with their help, languages, the operator's form fields."""
+    from web.domain.home import CHECKLIST
+    from web.models.phone_number import NumberRange
+    from web.models.tenant import TenantCreate
+    from web.validation import LANGUAGES
+
+    return {"ui.home.checklist.": set(CHECKLIST) | {f"{item}_help" for item in CHECKLIST},
+            "ui.home.language.": set(LANGUAGES),
+            "ui.home.operator.field.": set(TenantCreate.model_fields) | set(NumberRange.model_fields)
+            | {"sip_domain_help", "admin_email_help", "company_number_help", "last_help"}}
 
 
 def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(app):

@@ -45,9 +45,9 @@ export const MENU = [
   ] },
   { group: "ui.nav.group.company", entries: [
     { href: "/company", text: "ui.nav.company", roles: ["admin"] },
-    { href: "/accounts", text: "ui.nav.accounts", roles: ["admin"] },
+    { href: "/accounts", text: "ui.nav.accounts", roles: ["admin"], ready: true },
     { href: "/tenants", text: "ui.nav.tenants", roles: ["operator"] },
-    { href: "/audit", text: "ui.nav.audit", roles: ["admin", "operator"] },
+    { href: "/audit", text: "ui.nav.audit", roles: ["admin", "operator"], ready: true },
   ] },
   { group: "ui.nav.group.reports", entries: [
     // the operator's blocked addresses and bridge health are on the live page too
@@ -61,7 +61,7 @@ export const MENU = [
   { group: "ui.nav.group.me", entries: [
     { href: "/me/phone", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"] },
     { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent"], agent: true },
-    { href: "/account/profile", text: "ui.nav.profile" },
+    { href: "/account/profile", text: "ui.nav.profile", ready: true },
     { href: "/account/security", text: "ui.nav.security", ready: true },
   ] },
 ];

@@ -32,6 +32,7 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/ring-groups": "pbx.manage", "/queues": "pbx.manage",
                     "/numbers": "pbx.manage",
                     "/calls": "calls.read",
+                    "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
 
 

@@ -622,7 +622,7 @@ def test_the_toolkit_in_dutch(live_server, browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("Afdelingen")
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     expect(menu.locator(".menu-group:visible .menu-group-title")).to_have_text(
-        ["Gesprekken afhandelen", "Mensen en toestellen", "Overzichten", "Koppelingen", "Uw account"])
+        ["Gesprekken afhandelen", "Mensen en toestellen", "Bedrijf", "Overzichten", "Koppelingen", "Uw account"])
     expect(page.locator(".list-count")).to_contain_text(" van ")
     expect(page.get_by_role("columnheader", name="Uitgaand nummer")).to_be_visible()
 

@@ -22,10 +22,12 @@ from tests.web.canvas_support import (  # noqa: E402
     card,
     demo_objects,
     ensure_admin,
+    ensure_audio,
     log_in,
     new_plan,
     open_plan,
     settle,
+    wav_bytes,
 )
 
 pytestmark = pytest.mark.browser
@@ -118,5 +120,25 @@ def test_new_and_edit_beside_every_picker_in_dutch(live_server, browser):
     shot(page, "queue-sheet-nl")
     page.keyboard.press("Escape")
     expect(sheet).to_be_hidden()
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_a_new_audio_file_is_uploaded_from_the_step_form(live_server, browser):
+    session = log_in(browser, live_server, email="canvas-sheets-audio@demo.example.com")
+    first = ensure_audio(session, "Closed")
+    plan_id = new_plan(session, "Upload", steps=[{"id": "s1", "type": "announcement", "audio": first}])
+    page = session.context.new_page()
+    watch = ConsoleWatch(page)
+    open_plan(page, session, plan_id)
+    card(page, "s1").click()
+    with page.expect_file_chooser() as chooser:
+        form(page).locator('[data-new-object="audio"]').click()
+    chooser.value.set_files(files=[{"name": "Lunch break.wav", "mimeType": "audio/wav", "buffer": wav_bytes()}])
+    expect(page.locator(".toast").filter(has_text="Lunch break")).to_be_visible(timeout=20_000)
+    made = {row["name"]: row["id"] for row in session.get("/api/audio")}
+    assert "Lunch break" in made
+    expect(form(page).locator("select[name=audio]")).to_have_value(str(made["Lunch break"]))
+    expect(card(page, "s1")).to_contain_text("Lunch break")
     watch.assert_clean()
     session.context.close()

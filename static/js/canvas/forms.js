@@ -27,6 +27,7 @@ const OBJECT_TYPES = {
   queues: "queue",
   ivr_menus: "ivr_menu",
   voicemail_boxes: "voicemail_box",
+  audio: "audio_file",
 };
 
 async function objectType(kind) {
@@ -106,7 +107,8 @@ function objectButtons(kind, name, select, value, state, h, set) {
     "aria-label": row ? t("ui.canvas.edit_object_named", { name: objectName(kind, row) }) : t("ui.canvas.edit_object") });
   const open = async (editing) => {
     const type = await objectType(kind);
-    const saved = await editInSheet(type, editing ? { id: value } : {});
+    // a new audio file is an upload, not a form: the file chooser, then the library's own upload
+    const saved = kind === "audio" && !editing ? await uploadChosen(type) : await editInSheet(type, editing ? { id: value } : {});
     if (!saved) return;
     const rows = await get(type.path);
     state.objects[kind] = Array.isArray(rows) ? rows : rows.items || [];
@@ -116,6 +118,26 @@ function objectButtons(kind, name, select, value, state, h, set) {
   newButton.addEventListener("click", () => open(false));
   editButton.addEventListener("click", () => open(true));
   return el("div", { class: "row object-buttons" }, newButton, editButton);
+}
+
+async function uploadChosen(type) {
+  const module = await import("../objects/audio_file.js");
+  const input = Object.assign(document.createElement("input"), { type: "file", accept: "audio/*,.wav,.mp3" });
+  const file = await new Promise((chosen) => {
+    input.addEventListener("change", () => chosen(input.files[0] || null), { once: true });
+    input.addEventListener("cancel", () => chosen(null), { once: true });
+    input.click();
+  });
+  if (!file) return null;
+  const { toast } = await import("../toast.js");
+  try {
+    const saved = await module.uploadAudio(file);
+    toast(words("ui.kit.created", { name: type.name(saved) }));
+    return saved;
+  } catch (error) {
+    toast(error.title || String(error), { kind: "error" });
+    return null;
+  }
 }
 
 /** The form for `step`. h: {commit, t, el, typeName, moveByKeyboard, deleteStep, problems, problemText}. */

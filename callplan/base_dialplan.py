@@ -104,7 +104,9 @@ class BaseDialplan:
                 actions = [("pickup", f"pg${{cp_pickup_group}}@{domain}")]
             elif function in status:
                 # 'On Break' needs its quotes (fixtures README)
-                actions = [("set", f"cp_result=${{callcenter_config(agent set status {agent} {status[function]})}}"),
+                # loaded first: an agent FreeSWITCH has not loaded yet has no status to set (web.domain.callcenter)
+                actions = [("set", f"cp_loaded=${{callcenter_config(agent reload {agent})}}"),
+                           ("set", f"cp_result=${{callcenter_config(agent set status {agent} {status[function]})}}"),
                            ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
             else:  # toggles: the bridge switches the state in the database (takes effect on the next call)
                 actions = [("event", f"Event-Name=CUSTOM,Event-Subclass=callplan::feature,cp_feature={function},"

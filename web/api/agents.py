@@ -16,7 +16,7 @@ from sqlmodel import select
 from starlette.responses import JSONResponse
 
 from web import clock
-from web.domain import agents
+from web.domain import agents, callcenter
 from web.api.problems import Problem, field_problem
 from web.api.routing import api, jsonable
 from web.models.audit import AuditEntry
@@ -109,7 +109,15 @@ def _set(ctx, user: PbxUser, body: StatusRequest):
     # Sent before the row is written (no write lock held while FreeSWITCH answers) and before the
     # commit, so the answer can say whether it took: should the write fail after it, FreeSWITCH's
     # agent-status-change event brings the database back in line through the bridge.
-    applied = agents.send(ctx.settings, [change.command])
+    # The agent is loaded first: one FreeSWITCH has not loaded yet (added to a queue since it started)
+    # would answer "Agent not found". A refusal is said as it is, and nothing is kept; FreeSWITCH out
+    # of reach keeps the choice, which the bridge applies when it is back (202).
+    report, _ = callcenter.run(ctx.settings, callcenter.status_commands(user.id, domain, change.command),
+                               timeout=agents.ESL_TIMEOUT)
+    if report.reachable and not report.applied:
+        raise Problem(502, "freeswitch_refused", "; ".join(item["reply"] for item in report.refused),
+                      extra={"refused": report.refused})
+    applied = report.applied
     ctx.db.flush()
     result = StatusResult(agent=_public(user, change.row, queues, change.row.phone_registered), applied=applied,
                           warning=warning)

@@ -12,6 +12,8 @@ plumbing.
 
 from __future__ import annotations
 
+import json
+
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -64,6 +66,8 @@ class RequestContext:
     api_token: Any = None  # web.models.ApiToken, for token logins
     cookies: list[tuple[str, dict]] = field(default_factory=list)
     deferred: list[Callable[[], Any]] = field(default_factory=list)
+    # members an after-commit action adds to the JSON answer (what FreeSWITCH said to a change)
+    answer_extra: dict = field(default_factory=dict)
 
     @property
     def role(self) -> str | None:
@@ -224,6 +228,8 @@ class ApiRoute(Route):
                 sip_users = changed_sip_users(db) if self.method in UNSAFE_METHODS else []
             for action in deferred:
                 action()
+            if ctx.answer_extra:
+                response = _with_members(response, ctx.answer_extra)
             if sip_users:
                 # FreeSWITCH caches directory entries: tell it which changed, off the request's path
                 threading.Thread(target=flush_directory, args=(sip_users, settings), daemon=True).start()
@@ -269,6 +275,20 @@ class ApiRoute(Route):
         if result is None:
             return Response(status_code=204)
         return JSONResponse(jsonable(result), status_code=self.status)
+
+
+def _with_members(response: Response, members: dict) -> Response:
+    """A JSON object answer with more members, added after the commit (ctx.answer_extra)."""
+    if not isinstance(response, JSONResponse):
+        return response
+    body = json.loads(response.body)
+    if not isinstance(body, dict):
+        return response
+    answer = JSONResponse({**body, **members}, status_code=response.status_code)
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-length", "content-type"):
+            answer.headers[name] = value
+    return answer
 
 
 def _csrf_ok(ctx: RequestContext) -> bool:

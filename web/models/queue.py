@@ -65,6 +65,20 @@ class QueueUpdate(BaseModel):
     tiers: Optional[list[Tier]] = None
 
 
+class SwitchRefusal(BaseModel):
+    command: str
+    reply: str  # FreeSWITCH's own words ("-ERR Agent not found!")
+
+
+class SwitchReport(BaseModel):
+    """What FreeSWITCH made of a change, told after the commit (web.domain.callcenter)."""
+
+    applied: bool  # every command was taken
+    reachable: bool  # false: FreeSWITCH could not be told; it loads the queue as saved when it starts
+    refused: list[SwitchRefusal] = []
+
+
 class QueuePublic(QueueFields, Checked):
     id: int
     tiers: list[Tier]
+    freeswitch: Optional[SwitchReport] = None  # in the answer to a create or change only

@@ -45,7 +45,7 @@ class Answers(dict):
     def get(self, key, default=None):
         if key in self:
             return self[key]
-        if key.startswith("callcenter_config agent set"):
+        if key.startswith(("callcenter_config agent set", "callcenter_config agent reload")):
             return "+OK\n"
         return default
 

@@ -42,7 +42,8 @@ class FakeCallcenter(EslServer):
         return b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body) + body
 
     def api_commands(self) -> list[str]:
-        found = [command[4:] for command in self.commands if command.startswith("api ")]
+        # callcenter_config only: the directory flushes of a user's change come from a thread of their own
+        found = [command[4:] for command in self.commands if command.startswith("api callcenter_config")]
         self.commands.clear()
         return found
 

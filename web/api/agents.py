@@ -178,7 +178,8 @@ def log_out_with_portal(ctx) -> None:
     def tell():
         import threading
 
-        threading.Thread(target=agents.send, args=(settings, [change.command]), daemon=True).start()
+        commands = callcenter.status_commands(user.id, domain, change.command)
+        threading.Thread(target=agents.send, args=(settings, commands), daemon=True).start()
 
     ctx.after_commit(tell)
 

@@ -43,7 +43,9 @@ class CallRecordPublic(BaseModel):
     direction: str
     caller_number: str
     caller_name: str
+    caller_device: str = ""  # the phone a user called from (its SIP username); the caller is the extension
     callee_number: str
+    callee_device: str = ""  # the phone that answered (its SIP username); the callee is the extension
     dialled_number: str
     started_at: datetime
     answered_at: Optional[datetime]

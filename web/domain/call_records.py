@@ -69,8 +69,9 @@ class Facts:
     domains: list[str] = field(default_factory=list)  # candidates for the tenant's SIP domain, best first
     inbound: bool = False  # arrived from a carrier (public context / external profile)
     via_gateway: bool = False  # bridged or sent out through a gateway
-    caller_number: str = ""
+    caller_number: str = ""  # a phone's call: the user's extension (the phone is caller_device)
     caller_name: str = ""
+    caller_device: str = ""  # the SIP username a phone called from, when it is not the number shown
     dialled_number: str = ""
     callee_number: str = ""
     started_at: Optional[datetime] = None
@@ -222,6 +223,15 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         or var("sofia_profile_name") == EXTERNAL_PROFILE
     facts.caller_number = original.get("caller_id_number") or var("caller_id_number") or ""
     facts.caller_name = original.get("caller_id_name") or ""
+    # A phone writes its SIP username (random, web.api.devices) as the caller; the directory gave its
+    # channel the user's extension and name (web.xml_curl.directory.phone_variables): people read those,
+    # and the phone is kept as a detail.
+    extension = var("cp_extension")
+    if extension and not facts.inbound:
+        if facts.caller_number and facts.caller_number != extension:
+            facts.caller_device = facts.caller_number
+        facts.caller_number = extension
+        facts.caller_name = var("effective_caller_id_name") or facts.caller_name
     # What the caller dialled: our outbound extension keeps it in cp_dialled; for SIP calls the request
     # URI's user is what the dialplan first matched; else the first caller profile's destination
     facts.dialled_number = var("cp_dialled") or var("sip_req_user") or original.get("destination_number") or ""
@@ -450,7 +460,7 @@ def _direction(facts: Facts) -> str:
 
 # Fields the normaliser fills; the merge takes them from the CDR when it knows them, from the event only
 # while empty.
-_SCALARS = ("caller_number", "caller_name", "callee_number", "dialled_number", "started_at", "answered_at", "ended_at",
+_SCALARS = ("caller_number", "caller_name", "caller_device", "callee_number", "dialled_number", "started_at", "answered_at", "ended_at",
             "duration_seconds", "billed_seconds", "hangup_cause", "plan_id", "plan_version")
 
 
@@ -460,7 +470,7 @@ def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
         if isinstance(value, str) and "\x00" in value:
             values[name] = value.replace("\x00", "")  # PostgreSQL's text cannot hold NUL; a %00 is noise
     values["started_at"] = values["started_at"] or facts.ended_at or clock.now()
-    for name in ("caller_number", "callee_number", "dialled_number"):
+    for name in ("caller_number", "caller_device", "callee_number", "dialled_number"):
         values[name] = (values[name] or "")[:64]
     values["caller_name"] = (values["caller_name"] or "")[:100]
     values["hangup_cause"] = (values["hangup_cause"] or "")[:64]
@@ -498,7 +508,7 @@ def insert_ignoring_duplicates(db: Session, table, values: dict, unique: str) ->
     return found[0] if found is not None else None
 
 
-_DERIVED = ("answered_by", "answered_by_user_id", "callee_number", "missed", "call_type", "cost", "currency")
+_DERIVED = ("answered_by", "answered_by_user_id", "callee_number", "callee_device", "missed", "call_type", "cost", "currency")
 
 
 def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str], Optional[int]]] = None,
@@ -580,6 +590,8 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
             row.answered_by = facts.answered_candidates[0][:100]
     if facts.bridged and facts.answered_candidates and (not row.callee_number or row.callee_number == row.dialled_number):
         row.callee_number = facts.answered_candidates[0][:64]
+    if row.answered_by_user_id is not None and row.callee_number:
+        _callee_by_extension(db, row)
     answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
     row.missed = row.direction != "outbound" and not answered_by_person
     if row.direction == "internal":
@@ -596,6 +608,19 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
                         lambda: db.exec(select(CallRate).where(CallRate.tenant_id == tenant_id)).all())
         if rates:
             row.cost, row.currency = price(rates, row.call_type, e164, row.billed_seconds)
+
+
+def _callee_by_extension(db: Session, row: CallRecord) -> None:
+    """A call a phone answered names the extension it rang, with the phone (its SIP username) as a detail;
+    any other callee (a mobile that answered through Anywhere) stays as it is."""
+    from web.models.device import Device
+    from web.models.pbx_user import PbxUser
+
+    device = db.exec(select(Device.id).where(Device.tenant_id == row.tenant_id, Device.user_id == row.answered_by_user_id,
+                                             Device.sip_username == row.callee_number)).first()
+    user = db.get(PbxUser, row.answered_by_user_id) if device is not None else None
+    if user is not None and user.extension and user.extension != row.callee_number:
+        row.callee_device, row.callee_number = row.callee_number, user.extension
 
 
 def _name(user) -> str:

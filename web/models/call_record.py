@@ -32,7 +32,9 @@ class CallRecord(TenantOwned, table=True):
     direction: str = Field(default="inbound", sa_type=String(16))
     caller_number: str = Field(default="", max_length=64)
     caller_name: str = Field(default="", max_length=100)
+    caller_device: str = Field(default="", max_length=64)  # the phone (SIP username) a user called from
     callee_number: str = Field(default="", max_length=64)  # where the call went in the end
+    callee_device: str = Field(default="", max_length=64)  # the phone (SIP username) that answered
     dialled_number: str = Field(default="", max_length=64)  # what the caller dialled
     started_at: datetime = Field(index=True)
     answered_at: Optional[datetime] = None

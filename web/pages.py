@@ -66,6 +66,7 @@ PAGES: dict[str, Page] = {
     "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
     "/voicemail": Page("voicemail.js", "ui.voicemail.title", width="wide"),
     "/audio": Page("audio.js", "ui.audio.title", width="wide"),
+    "/company": Page("company.js", "ui.company.title", styles=("company.css",)),
 }
 
 # path -> HTML file in static/: the pages before a login (a card of their own)

@@ -44,7 +44,7 @@ export const MENU = [
     { href: "/phonebook", text: "ui.nav.phonebook", roles: ["admin", "user", "agent", "reports"], ready: true, kind: "contact" },
   ] },
   { group: "ui.nav.group.company", entries: [
-    { href: "/company", text: "ui.nav.company", roles: ["admin"] },
+    { href: "/company", text: "ui.nav.company", roles: ["admin"], ready: true },
     { href: "/accounts", text: "ui.nav.accounts", roles: ["admin"], ready: true },
     { href: "/tenants", text: "ui.nav.tenants", roles: ["operator"] },
     { href: "/audit", text: "ui.nav.audit", roles: ["admin", "operator"], ready: true },

@@ -21,7 +21,7 @@ TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "to
            "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
-           "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js",
+           "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js",
            "home.js", "operator-home.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
@@ -30,7 +30,7 @@ SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pickup-groups": "pbx.manage", "/schedules": "pbx.manage", "/ivr-menus": "pbx.manage",
                     "/users": "pbx.manage", "/devices": "pbx.manage",
                     "/ring-groups": "pbx.manage", "/queues": "pbx.manage",
-                    "/numbers": "pbx.manage",
+                    "/numbers": "pbx.manage", "/company": "pbx.manage",
                     "/calls": "calls.read",
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
@@ -142,7 +142,7 @@ def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(a
 
 @pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json", "ivr_menus.json",
                                   "ring_groups.json", "queues_screen.json",
-                                  "numbers_screen.json"])
+                                  "numbers_screen.json", "company_screen.json"])
 def test_toolkit_catalogues_have_both_languages_alike(name):
     own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
     assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])

@@ -113,7 +113,8 @@ async function start() {
     company_name: { label: "ui.company.company_name", autocomplete: "organization" },
     company_number: { label: "ui.company.company_number", help: "ui.company.company_number_help", widget: "tel", inputmode: "tel" },
     show_company_name: { label: "ui.company.show_company_name", help: "ui.company.show_company_name_help" },
-    number_display: { label: "ui.company.number_display", help: "ui.company.number_display_help", enumLabels: "ui.company.number_display." },
+    number_display: { label: "ui.company.number_display", help: "ui.company.number_display_help", options: [
+      { value: "company", label: t("ui.company.number_display.company") }, { value: "personal", label: t("ui.company.number_display.personal") }] },
     block_international: { label: "ui.company.block_international" },
     block_mobile: { label: "ui.company.block_mobile" },
     block_premium_0900: { label: "ui.company.block_premium_0900" },
@@ -126,7 +127,8 @@ async function start() {
       options: options("/api/audio", (row) => row.name) },
     fallback: { label: "ui.company.fallback", help: "ui.company.fallback_help", widget: fallbackWidget },
     timezone: { label: "ui.company.timezone", widget: "select", options: timeZones(tenant.timezone) },
-    language: { label: "ui.company.language", help: "ui.company.language_help", enumLabels: "ui.company.language." },
+    language: { label: "ui.company.language", help: "ui.company.language_help", options: [
+      { value: "en", label: t("ui.company.language.en") }, { value: "nl", label: t("ui.company.language.nl") }] },
     require_2fa: { label: "ui.company.require_2fa", help: "ui.company.require_2fa_help" },
     max_agents_on_break: { label: "ui.company.max_agents_on_break", help: "ui.company.max_agents_on_break_help" },
     agent_logout_with_portal: { label: "ui.company.agent_logout_with_portal", help: "ui.company.agent_logout_with_portal_help" },

@@ -275,14 +275,11 @@ class _Validator:
         if menu is None:
             return  # reported as unknown_reference
         menu_actions = {key: action for key, action in (menu.keys or {}).items() if isinstance(action, dict) and action.get("action")}
-        if not menu_actions and not step.keys:
+        if not menu_actions and not any(ivr.own_steps(step, key) for key in step.keys):
             self.error(step.id, pointer + "/keys", "empty_branch",
                        f"No key does anything: IVR menu “{menu.name}” has no key actions and this step gives no key its own steps.")
-        for key in step.keys:
-            action = menu_actions.get(key)
-            if action is not None:
-                self.warn(step.id, f"{pointer}/keys/{key}", "key_conflict",
-                          f"Key {key} of IVR menu “{menu.name}” is set to “{str(action['action']).replace('_', ' ')}”; this step's own steps for key {key} replace that.")
+        # A key with steps of its own and an action on the menu is no conflict: the plan's steps win, and the
+        # canvas shows them in the key's branch, in place of the menu's action (one meaning, in one place).
 
     # -- across plans -----------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """ivr: plays a menu's greeting and reads one key; each key carries the call on. Nothing runs after it.
 
 The menu (web: IVR menus) gives the greeting, the wait, the attempts and its own key actions; the step
-may give a key a nested list of steps, which then wins for that key. FreeSWITCH's play_and_get_digits
+may give a key a nested list of steps, which then wins for that key (the canvas draws every key of the
+menu as a branch of the step, with the menu's action or the plan's steps). A key's empty list gives it no
+steps: the menu's action applies, as when the key is not in the step at all (own_steps). FreeSWITCH's play_and_get_digits
 asks up to `attempts` times, accepting only the keys in use; a valid key transfers to that key's segment.
 When the attempts run out it transfers to the failure segment, which goes to the `invalid` list if any
 wrong key was pressed during the attempts (FreeSWITCH keeps it in cp_digit_invalid) and to `no_input`
@@ -45,9 +47,14 @@ class Step(StepBase):
             ("/no_input", self.no_input), ("/invalid", self.invalid)]
 
 
+def own_steps(step: Step, key: str) -> list:
+    """The plan's own steps for `key`, which win over the menu's action for it; [] when it has none."""
+    return step.keys.get(key) or []
+
+
 def menu_keys(step: Step, menu) -> list[str]:
-    """Keys that do something: the step's own lists and the menu's actions."""
-    keys = set(step.keys) | {key for key, action in (menu.keys or {}).items() if action.get("action")}
+    """Keys that do something: the step's own (non-empty) lists and the menu's actions."""
+    keys = {key for key in step.keys if own_steps(step, key)} | {key for key, action in (menu.keys or {}).items() if action.get("action")}
     return [key for key in KEYS if key in keys]
 
 
@@ -77,8 +84,8 @@ def compile(step: Step, segment, compilation) -> bool:
     for key in keys:
         # no mark here: the step was marked where the call reached it, and the path names it once
         branch = compilation.new_segment(step.id, "key", key)
-        if key in step.keys:
-            compilation.finish(branch, step.keys[key])
+        if own_steps(step, key):
+            compilation.finish(branch, own_steps(step, key))
         else:
             _menu_action(step, menu, menu.keys[key], branch, compilation)
     # failure: "<failed>_" is no input, "<failed>_<digits>" an invalid key
@@ -137,8 +144,8 @@ def simulate(step: Step, simulation) -> bool:
     for _ in range(menu.attempts):
         key = simulation.next_key()
         if key in keys:  # the step is in the path once already (Simulation.run), as in the compiled marks
-            if key in step.keys:
-                simulation.finish(step.keys[key])
+            if own_steps(step, key):
+                simulation.finish(own_steps(step, key))
             else:
                 _simulate_action(step, menu, menu.keys[key], simulation)
             return True

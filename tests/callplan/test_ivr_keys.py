@@ -68,7 +68,7 @@ def test_an_empty_list_for_a_key_leaves_the_menus_action():
 
 def test_a_key_only_the_plan_uses_is_accepted_and_an_empty_one_is_not():
     own_five = key_actions(plan({"5": OWN}))
-    assert "5" in own_five and own_five["menu"] == ["^[0123459\\*\\#]$"]
+    assert "5" in own_five and own_five["menu"] == ["^[0123459\\*]$"]
     assert path(plan({"5": OWN}), "5")[0] == ["s1", "s2", "s3"]
     empty_five = key_actions(plan({"5": []}))
     assert "5" not in empty_five and empty_five["menu"] == ["^[012349\\*]$"]

@@ -8,7 +8,10 @@ import json
 import re
 from pathlib import Path
 
+from typing import get_args
+
 from web import i18n, pages
+from web.models.ivr_menu import KeyActionType
 from web.settings import REPO_ROOT
 from tests.web.helpers import used_i18n_keys
 
@@ -45,6 +48,9 @@ def schema_families() -> dict[str, set[str]]:
         "ui.canvas.outcome.": {"answered", "hung_up", "voicemail", "transferred", "announced", "stopped"},
         "ui.canvas.problem.": {code for code in codes if f"ui.canvas.problem.{code}" in i18n.catalogue()["en"]},
         "ui.canvas.invalid.": {"missing", "int_type", "string_too_short"},
+        "ui.ivr.action.": set(get_args(KeyActionType)),  # a menu's key action, shown in the key's branch
+        "ui.kit.kind.": {"user", "ring_group", "queue", "ivr_menu", "voicemail_box"},  # where a menu key forwards to
+        "ui.destination.type.": {"extension", "external", "hang_up"},
     }
 
 

@@ -280,3 +280,59 @@ def test_dutch_on_a_narrow_screen(server, browser):
     shot(page, "after-hours", full_page=False)
     watch.assert_clean()
     admin.context.close()
+
+
+def test_every_key_of_the_menu_on_the_canvas_and_a_drop_gives_one_steps(server, browser):
+    """#13 item 8: an IVR step draws every key of its menu as a branch, with the menu's action for it; a step
+    dropped onto a key gives the key the plan's own steps, which win (the simulator takes them); "back to the
+    menu's action" gives the key back to the menu."""
+    from tests.web.canvas_support import drag, drop_zone, palette, settle
+
+    shot = Screenshots("ivr-keys-canvas")
+    admin = session(browser, server, "ivr-keys@demo.example.com")
+    ids = {path: {row.get("name") or row.get("first_name"): row["id"] for row in admin.get(f"/api/{path}")}
+           for path in ("ring-groups", "queues", "users")}
+    menu = admin.post("/api/ivr-menus", {"name": "Keys menu", "keys": {
+        "1": {"action": "forward", "destination": {"type": "ring_group", "id": ids["ring-groups"]["Sales"]}, "description": "sales"},
+        "2": {"action": "forward", "destination": {"type": "queue", "id": ids["queues"]["Support"]}, "description": "support"},
+        "0": {"action": "reception"}}, "reception": {"type": "user", "id": ids["users"]["Finn"]}}, expect=201)
+    plan_id = admin.post("/api/plans", {"name": "Keys", "steps": [{"id": "s1", "type": "ivr", "menu": menu["id"]}]}, expect=201)["id"]
+    page, watch = open_page(admin, server, f"/plans/{plan_id}")
+    page.wait_for_selector("body[data-validated]")
+    branches = page.locator('[data-step-id="s1"] > .branches > .branch')
+    expect(branches).to_have_count(5)  # keys 1, 2 and 0 of the menu, no key pressed, wrong key
+    assert branches.evaluate_all("items => items.map(b => b.dataset.branch)") == [
+        "s1|keys/1", "s1|keys/2", "s1|keys/0", "s1|no_input", "s1|invalid"]
+    key_two = page.locator('[data-branch="s1|keys/2"]')
+    expect(key_two.locator(".menu-action")).to_have_text("The menu: Forward: Queue: Support (support)")
+    expect(page.locator('[data-branch="s1|keys/1"] .menu-action')).to_have_text("The menu: Forward: Ring group: Sales (sales)")
+    expect(page.locator('[data-branch="s1|keys/0"] .menu-action')).to_contain_text("The menu: Reception: User: Finn")
+    shot(page, "menu-keys")
+
+    # a hang-up dropped onto key 2: the plan's own step for that key, in place of the menu's action
+    drag(page, palette(page, "hang_up"), drop_zone(page, "s1|keys/2").locator(".drop-hint"), where="middle")
+    settle(page)
+    expect(key_two.locator('[data-step-id="s2"]')).to_have_count(1)
+    expect(key_two.locator(".menu-action")).to_have_count(0)
+    expect(key_two.locator(".branch-note")).to_have_text("instead of the menu's “Forward: Queue: Support (support)”")
+    expect(page.locator('[data-branch="s1|keys/1"] .menu-action')).to_have_count(1)  # the others keep the menu's
+    shot(page, "key-2-dropped")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#page-status")).to_have_text("Draft saved.")
+    stored = admin.get(f"/api/plans/{plan_id}")["document"]
+    assert list(stored["steps"][0]["keys"]) == ["2"]  # only the key given steps: the others stay the menu's
+    assert [step["id"] for step in stored["steps"][0]["keys"]["2"]] == ["s2"]
+    # the simulator follows the same rule: key 2 takes the plan's step, key 1 the menu's ring group
+    two = admin.post(f"/api/plans/{plan_id}/simulate", {"keys": ["2"]})
+    assert two["steps"] == ["s1", "s1", "s2"] and two["outcome"].startswith("hung_up")
+    one = admin.post(f"/api/plans/{plan_id}/simulate", {"keys": ["1"]})
+    assert one["steps"] == ["s1", "s1"] and not one["outcome"].startswith("hung_up:NORMAL")
+
+    # back to the menu's action: the key's own steps go, the menu's action shows again
+    key_two.get_by_role("button", name="Back to the menu's action for key 2").click()
+    expect(key_two.locator(".menu-action")).to_have_text("The menu: Forward: Queue: Support (support)")
+    expect(page.locator('[data-step-id="s2"]')).to_have_count(0)
+    page.get_by_role("button", name="Undo").click()
+    expect(key_two.locator('[data-step-id="s2"]')).to_have_count(1)
+    watch.assert_clean()
+    admin.context.close()

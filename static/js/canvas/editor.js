@@ -10,7 +10,7 @@ import { fillHeader } from "../layout.js";
 import { go, setAlert, startPage } from "../ui.js";
 import { DragController } from "./dnd.js";
 import * as M from "./model.js";
-import { buildStepForm, stepSummary } from "./forms.js";
+import { buildStepForm, menuActionText, menuKeys, stepSummary } from "./forms.js";
 import { initPanels } from "./panels.js";
 import { readSchema } from "./schema.js";
 
@@ -181,7 +181,7 @@ export function destinations(id) {
       label = `${t("ui.canvas.diversion")}: ${diversion ? diversion.name : name}`;
     } else {
       const slot = name.slice(owner.length + 1);
-      const branch = M.branchesOf(index.steps.get(owner).step).find((b) => b.slot === slot);
+      const branch = M.branchesOf(index.steps.get(owner).step, { withMenu: true }).find((b) => b.slot === slot);
       label = `${describe(index.steps.get(owner).step)} → ${branch ? branchLabel(branch) : slot}`;
     }
     out.push({ name, label, current: here && here.container === name, size: entry.list.length });
@@ -291,30 +291,37 @@ function renderStep(step, depth, counter) {
     card.setAttribute("aria-describedby", list.id);
     item.append(list);
   }
-  const branches = M.branchesOf(step);
+  const branches = M.branchesOf(step, { withMenu: true });
   if (branches.length) {
     const box = el("div", { class: "branches" });
     for (const branch of branches) {
       const container = `${step.id}|${branch.slot}`;
       const head = el("div", { class: "branch-head" }, el("span", { class: "branch-label", text: branchLabel(branch) }));
-      if (branch.kind === "key") {
+      const list = branch.fromMenu ? [] : M.slotList(step, branch.slot);
+      // An IVR key: the plan's steps for it win; without any, the menu's action is what the key does.
+      const menuAction = branch.kind === "key" ? menuActionText(step, branch.key, state.objects) : null;
+      if (menuAction && list.length) head.append(el("span", { class: "branch-note", text: t("ui.canvas.key_replaces", { action: menuAction }) }));
+      if (branch.kind === "key" && !branch.fromMenu && (list.length || !menuAction)) {
         head.append(el("button", {
           type: "button", class: "link-button no-drag branch-remove", "data-remove-key": `${step.id}|${branch.key}`,
-          text: t("ui.canvas.remove_key", { key: branch.key }),
+          text: t(menuAction ? "ui.canvas.key_use_menu" : "ui.canvas.remove_key", { key: branch.key }),
         }));
       }
-      box.append(el("div", { class: `branch branch-${branch.kind}`, "data-branch": container }, head,
-        renderList(M.slotList(step, branch.slot), container, depth + 1, counter, branchLabel(branch))));
+      box.append(el("div", { class: `branch branch-${branch.kind}${menuAction && !list.length ? " branch-menu" : ""}`, "data-branch": container }, head,
+        renderList(list, container, depth + 1, counter, branchLabel(branch), list.length ? null : menuAction)));
     }
     item.append(box);
   }
   return item;
 }
 
-function renderList(list, container, depth, counter, label) {
+function renderList(list, container, depth, counter, label, menuAction = null) {
   const ol = el("ol", { class: `step-list depth-${Math.min(depth, 6)}`, "data-container": container, "aria-label": label });
   for (const step of list) ol.append(renderStep(step, depth, counter));
-  if (!list.length) ol.append(el("li", { class: "drop-hint", text: t("ui.canvas.drop_here"), "aria-hidden": "true" }));
+  if (!list.length && menuAction) {
+    ol.append(el("li", { class: "menu-action", text: t("ui.canvas.key_menu_action", { action: menuAction }) }),
+      el("li", { class: "drop-hint", text: t("ui.canvas.drop_to_replace"), "aria-hidden": "true" }));
+  } else if (!list.length) ol.append(el("li", { class: "drop-hint", text: t("ui.canvas.drop_here"), "aria-hidden": "true" }));
   return ol;
 }
 
@@ -834,6 +841,7 @@ async function start() {
   const { objects, ...detail } = bundle.value;
   state.schema = readSchema(schema.value);
   state.objects = objects;
+  M.useMenuKeys((menuId) => menuKeys(menuId, state.objects)); // every key of a step's menu is a branch
   state.summary = detail;
   state.doc = detail.document;
   state.saved = JSON.stringify(detail.document);

@@ -56,6 +56,37 @@ function targetText(to, objects) {
   return "";
 }
 
+const DESTINATION_LISTS = { user: "users", ring_group: "ring_groups", queue: "queues", ivr_menu: "ivr_menus", voicemail_box: "voicemail_boxes" };
+
+function destinationText(destination, objects) {
+  if (!destination) return "";
+  const list = DESTINATION_LISTS[destination.type];
+  if (list) return `${words(`ui.kit.kind.${destination.type}`)}: ${nameOf(objects, list, destination.id) || `#${destination.id}`}`;
+  if (destination.number) return destination.number;
+  return words(`ui.destination.type.${destination.type}`);
+}
+
+/** What the menu of IVR step `step` does for `key` ("Forward: Ring group: Sales"), or null when the menu
+ * gives that key no action. The canvas shows it in the key's branch while the plan gives the key no steps. */
+export function menuActionText(step, key, objects) {
+  const menu = (objects.ivr_menus || []).find((row) => row.id === step.menu);
+  const action = menu && menu.keys ? menu.keys[key] : null;
+  if (!action || !action.action) return null;
+  const what = words(`ui.ivr.action.${action.action}`);
+  let where = "";
+  if (action.action === "forward" || action.action === "forward_announced") where = destinationText(action.destination, objects);
+  else if (action.action === "reception" || action.action === "dial_by_name") where = destinationText(menu.reception, objects);
+  else if (action.action === "play_message") where = nameOf(objects, "audio", action.audio_id) || "";
+  const description = action.description ? ` (${action.description})` : "";
+  return `${where ? `${what}: ${where}` : what}${description}`;
+}
+
+/** The keys IVR menu `menuId` gives an action, for the model's menu branches (model.js useMenuKeys). */
+export function menuKeys(menuId, objects) {
+  const menu = (objects.ivr_menus || []).find((row) => row.id === menuId);
+  return menu && menu.keys ? Object.keys(menu.keys).filter((key) => menu.keys[key] && menu.keys[key].action) : [];
+}
+
 /** One line about the step for its card, and whether a reference points at nothing. */
 export function stepSummary(step, objects) {
   let missing = false;

@@ -4,14 +4,26 @@
 
 export const KEY_ORDER = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"];
 
-/** The step-list slots a step has, in display order: [{slot, kind, key?}]. `slot` names the list
- * inside the step: "then", "else", "keys/1", "no_input", "invalid". */
-export function branchesOf(step) {
+let menuKeysOf = () => [];
+
+/** Tell the model which keys an IVR menu gives an action: lookup(menuId) -> ["1", "2", ...]. The editor
+ * hands this over from its objects, so every key of a step's menu is a branch (a drop target) even while
+ * the step gives it no steps of its own. */
+export function useMenuKeys(lookup) {
+  menuKeysOf = lookup;
+}
+
+/** The step-list slots a step has, in display order: [{slot, kind, key?, fromMenu?}]. `slot` names the
+ * list inside the step: "then", "else", "keys/1", "no_input", "invalid". withMenu: also the keys of an
+ * IVR step's menu that the step has no list for (fromMenu: true; the list is made when a step lands in it). */
+export function branchesOf(step, { withMenu = false } = {}) {
   if (step.type === "time_condition") return [{ slot: "then", kind: "then" }, { slot: "else", kind: "else" }];
   if (step.type === "ivr") {
-    const keys = Object.keys(step.keys || {}).sort((a, b) => KEY_ORDER.indexOf(a) - KEY_ORDER.indexOf(b));
+    const own = Object.keys(step.keys || {});
+    const menu = withMenu ? menuKeysOf(step.menu).filter((key) => !own.includes(key)) : [];
+    const keys = [...own, ...menu].sort((a, b) => KEY_ORDER.indexOf(a) - KEY_ORDER.indexOf(b));
     return [
-      ...keys.map((key) => ({ slot: `keys/${key}`, kind: "key", key })),
+      ...keys.map((key) => (menu.includes(key) ? { slot: `keys/${key}`, kind: "key", key, fromMenu: true } : { slot: `keys/${key}`, kind: "key", key })),
       { slot: "no_input", kind: "no_input" },
       { slot: "invalid", kind: "invalid" },
     ];
@@ -42,7 +54,12 @@ export function indexDocument(doc) {
     containers.set(container, { list, ownerId: parentId, depth });
     list.forEach((step, index) => {
       if (!steps.has(step.id)) steps.set(step.id, { step, container, index, depth, parentId });
-      for (const branch of branchesOf(step)) walk(slotList(step, branch.slot), `${step.id}|${branch.slot}`, depth + 1, step.id);
+      for (const branch of branchesOf(step, { withMenu: true })) {
+        const name = `${step.id}|${branch.slot}`;
+        // a menu key without a list of its own: a container that is made when a step lands in it
+        if (branch.fromMenu) containers.set(name, { list: [], ownerId: step.id, depth: depth + 1, make: () => slotList(step, branch.slot) });
+        else walk(slotList(step, branch.slot), name, depth + 1, step.id);
+      }
     });
   }
   doc.steps = Array.isArray(doc.steps) ? doc.steps : [];
@@ -57,6 +74,11 @@ export function indexDocument(doc) {
 export function containerList(doc, name, index = indexDocument(doc)) {
   const entry = index.containers.get(name);
   return entry ? entry.list : null;
+}
+
+/** The list of a container to put a step into: a menu key's list is made in the document first. */
+function listToFill(entry) {
+  return entry.make ? entry.make() : entry.list;
 }
 
 /** Is `id` the step `ancestorId` or inside its subtree? (a step cannot be moved into itself) */
@@ -107,7 +129,7 @@ export function moveStep(doc, id, target, position) {
   const owner = containerOwner(target);
   if (!entry || !index.containers.has(target) || (owner && isInside(index, owner, id))) return false;
   const source = index.containers.get(entry.container).list;
-  const list = index.containers.get(target).list;
+  const list = listToFill(index.containers.get(target));
   let at = Math.max(0, Math.min(position, list.length));
   if (source === list && entry.index < at) at -= 1;
   source.splice(entry.index, 1);
@@ -116,8 +138,9 @@ export function moveStep(doc, id, target, position) {
 }
 
 export function insertStep(doc, step, target, position) {
-  const list = containerList(doc, target);
-  if (!list) return false;
+  const entry = indexDocument(doc).containers.get(target);
+  if (!entry) return false;
+  const list = listToFill(entry);
   list.splice(Math.max(0, Math.min(position, list.length)), 0, step);
   return true;
 }

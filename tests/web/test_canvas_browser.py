@@ -165,7 +165,9 @@ def test_build_the_spec_example_by_drag_and_drop_save_and_reload(live_server, br
 
 def test_reorder_and_move_a_subtree_into_an_ivr_key_with_undo_and_redo(live_server, browser):
     shot = Screenshots("canvas-move")
-    session = log_in(browser, live_server)
+    # a tall window: the IVR step draws each key of its menu, and the steps dragged stay away from the
+    # window's edges (where the canvas scrolls by itself during a drag)
+    session = log_in(browser, live_server, viewport={"width": 1400, "height": 1300})
     objects = demo_objects(session)
     plan_id = new_plan(session, "Moves", steps=[
         {"id": "s1", "type": "prefix", "text": "A "},

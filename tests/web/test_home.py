@@ -188,3 +188,17 @@ def test_the_operator_sees_every_company_with_its_counts(admin, other_admin, ope
     # a company's admin has no such list, and the operator no company home
     assert admin.client.get("/api/platform/companies").status_code == 403
     assert operator.client.get("/api/home").status_code == 403
+
+
+def test_a_connected_bridge_needs_no_attention_and_a_disconnected_one_does(admin, db, settings):
+    from web.models.bridge_status import write_status
+
+    with db() as session:
+        write_status(session, settings, {"connected": True, "connected_since": clock.now(), "events": 3, "reconnects": 0})
+    answer = home(admin)
+    assert answer["bridge"] == "connected" and answer["attention"] == []
+    with db() as session:
+        write_status(session, settings, {"connected": False, "events": 3, "reconnects": 1, "last_error": "connection refused"})
+    answer = home(admin)
+    assert answer["bridge"] == "disconnected"
+    assert [(item["kind"], item["message"]) for item in answer["attention"]] == [("bridge", "disconnected")]

@@ -184,7 +184,7 @@ def test_call_records_filter_detail_steps_and_csv_link(bridge_server, browser, d
                    call_type="national", missed=True, plan_id=plan_id, plan_version=plan_version,
                    steps=["s1", "s2", "s3", "s4"], sources=["cdr"]),
         CallRecord(tenant_id=tenant, call_uuid=str(uuid.uuid4()), direction="outbound", caller_number="201",
-                   caller_name="Anna", dialled_number="0612345678", callee_number="0612345678",
+                   caller_name="Anna", caller_device="k3xq9zt7", dialled_number="0612345678", callee_number="0612345678",
                    started_at=start + timedelta(minutes=5), answered_at=start + timedelta(minutes=5, seconds=4),
                    ended_at=start + timedelta(minutes=6, seconds=9), duration_seconds=65, billed_seconds=61,
                    hangup_cause="NORMAL_CLEARING", call_type="mobile", sources=["cdr"]),
@@ -238,6 +238,13 @@ def test_call_records_filter_detail_steps_and_csv_link(bridge_server, browser, d
     expect(page.get_by_label("Missed", exact=True)).to_have_value("true")
     expect(page.get_by_label("From")).to_have_value("2026-11-20")
     expect(rows).to_have_count(1)
+
+    # a phone's call names the extension; the phone (its SIP username) is a detail (#16 item 4)
+    page.goto(bridge_server.url("/calls"))
+    page.wait_for_selector("body[data-ready=true]")
+    page.locator("#records tbody tr", has_text="0612345678").get_by_role("button", name=re.compile("^Details")).click()
+    expect(page.locator("#detail")).to_contain_text("201 · Anna", timeout=15000)
+    expect(page.locator("#detail")).to_contain_text("Caller's phone (SIP username)k3xq9zt7")
     watch.assert_clean()
     session.context.close()
 

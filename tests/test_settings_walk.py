@@ -24,6 +24,7 @@ that exists, and a DISPLAY_ONLY field that the switch side starts reading is to 
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,7 +73,7 @@ DISPLAY_ONLY = {
     "PortalAccountRequest.send_welcome": "whether the invitation mail is sent: an action",
     "ApiToken.expires_in_days": "the portal API token's lifetime",
     "Company.company_name": "the company's name in the portal and its mails (the caller ID name: see show_company_name)",
-    "Company.agent_logout_with_portal": "portal behaviour: logging out of the portal logs the agent out of its queues (web/api/agents.py)",
+    "Company.agent_logout_with_portal": "read at portal logout by web/api/agents.py, which then logs the agent out of its queues",
     "Device.model": "the phone's model, shown; provisioning follows the brand the phone asks with",
     "VerifiedCallerId.note": "a note beside a verified caller ID, shown",
     "Contact.note": "a phonebook contact's note, shown",
@@ -222,3 +223,43 @@ def test_dynamic_names_are_built_where_said():
 
 def test_known_stored_only_cite_the_issue():
     assert all("#16" in reason for reason in KNOWN_STORED_ONLY.values())
+
+
+# --- the README's table of settings (#16 item 5) -------------------------------------------------------------
+
+README_NAME = {"AfterHours": "after_hours"}  # a nested model's fields are said by the field holding it
+
+
+def settings_table() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    start = text.index("## Settings and what they do on the switch")
+    end = text.index("\n## ", start + 1)
+    return [line for line in text[start:end].splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
+
+
+def test_readme_table_names_tests_that_exist():
+    checked = 0
+    for row in settings_table():
+        current = None
+        for token in re.findall(r"`([^`]+)`", row):
+            found = re.fullmatch(r"([\w/]+\.py)?(?:::(\w+))?", token)
+            if not found or not any(found.groups()):
+                continue
+            path, name = found.groups()
+            if path:
+                current = ROOT / "tests" / path if (ROOT / "tests" / path).is_file() else ROOT / path
+                assert current.is_file(), f"README settings table: {path} does not exist ({row[:60]})"
+            if name:
+                assert current is not None, row
+                assert re.search(rf"^(async )?def {name}\(", current.read_text(), re.M), f"README: {current.name} has no {name}"
+                checked += 1
+    assert checked > 40
+
+
+def test_readme_marks_the_known_stored_only_settings():
+    rows = [row for row in settings_table() if "**stored only**" in row]
+    assert rows
+    for key in KNOWN_STORED_ONLY:
+        model, field = key.split(".", 1)
+        name = README_NAME.get(model, field)
+        assert any(f"`{name}`" in row for row in rows), f"README's settings table does not mark {key} as stored only"

@@ -250,5 +250,19 @@ def test_seed_002_example_plan_from_an_empty_company_in_the_browser(live_server,
     expect(page.locator(".step.sim-on")).to_have_count(5)
     assert lit(page) == ["s1", "s5", "s7", "s8", "s9"]
     assert card(page, "s7").is_visible()
+
+    # The diversion switched on (Diversions tab): the next call bypasses the plan to the duty mobile.
+    page.get_by_role("tab", name="Diversions", exact=True).click()
+    duty = page.get_by_role("switch", name=re.compile("Everything to the duty mobile"))
+    expect(duty).to_have_attribute("aria-checked", "false")
+    duty.click()
+    expect(duty).to_have_attribute("aria-checked", "true")
+    assert admin.get(f"/api/plans/{plan_id}")["active_diversions"] == ["d1"]
+    page.get_by_role("tab", name="Simulate").click()
+    page.get_by_label("Date and time").fill("2026-03-10T10:00")
+    page.get_by_role("button", name="Simulate the call").click()
+    expect(page.locator(".step.sim-on")).to_have_count(1)
+    assert lit(page) == ["s10"]
+    shot(page, "simulate-diversion")
     watch.assert_clean()
     admin.context.close()

@@ -225,8 +225,7 @@ class BaseDialplan:
         for item in sorted(objects.queues.values(), key=lambda q: q.id):
             if item.extension:
                 segment = self._segment(f"queue_{item.extension}", exact(item.extension))
-                queue.compile(queue.Step(id=f"q{item.id}", type="queue", queue=item.id), segment, self.compilation)
-                segment.action("hangup", "NORMAL_CLEARING")
+                queue.compile_direct(item.id, segment, self.compilation)
         for menu in sorted(objects.ivr_menus.values(), key=lambda m: m.id):
             if menu.extension:
                 segment = self._segment(f"menu_{menu.extension}", exact(menu.extension))

@@ -108,6 +108,7 @@ class QueueInfo(_Info):
     name: str
     extension: Optional[Extension] = None
     max_wait_s: int = 300
+    after_wait: Optional[dict] = None  # called on the queue itself: where the call goes after max_wait_s
 
 
 class IvrMenuInfo(_Info):

@@ -3,7 +3,10 @@ maximum wait the callcenter application returns and the call goes on with the ne
 
 mod_callcenter reads the maximum wait from the queue's own configuration (max-wait-time), not from the
 channel; a step that sets its own max_wait_s therefore uses a variant of the queue, "q<id>w<seconds>",
-which the callcenter configuration (served by the app) defines with the same agents and tiers."""
+which the callcenter configuration (served by the app) defines with the same agents and tiers.
+
+Called on the queue itself (its extension, or a number routed straight to it) there is no next step:
+the call goes to the queue's `after_wait` destination instead (`compile_direct`), or is hung up."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
+from callplan import destinations
 from callplan.model import StepBase
 
 TYPE = "queue"
@@ -40,6 +44,19 @@ def compile(step: Step, segment, compilation) -> bool:
     segment.action("answer")
     segment.action("callcenter", name)
     return False
+
+
+def compile_direct(queue_id: int, segment, compilation, *, bridge_set: bool = False) -> None:
+    """The queue called on its own: after the longest wait, its after_wait destination; else hung up.
+    `bridge_set`: the segment already set continue_on_fail and hangup_after_bridge."""
+    queue = compilation.objects.queues.get(queue_id)
+    after = queue.after_wait if queue is not None else None
+    if after and not bridge_set:
+        segment.action("set", "continue_on_fail=true")
+        segment.action("set", "hangup_after_bridge=true")
+    compile(Step(id=f"q{queue_id}", type="queue", queue=queue_id), segment, compilation)
+    if not (after and destinations.emit(after, segment, compilation)):
+        segment.action("hangup", "NORMAL_CLEARING")
 
 
 def simulate(step: Step, simulation) -> bool:

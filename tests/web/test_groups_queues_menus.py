@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.pbx import admin  # noqa: F401
+from tests.web.pbx import admin, other_admin  # noqa: F401
 from web.models.queue import QueueStrategy
 from typing import get_args
 
@@ -47,6 +47,37 @@ def test_queue_tiers_and_settings(admin):
     assert twice.status_code == 422 and twice.json()["errors"][0]["pointer"] == "/tiers/1/user_id"
     admin.client.patch(f"/api/users/{bob['id']}", json={"agent": {"wrap_up_time_s": 30, "max_no_answer": 2}})
     assert admin.client.get(f"/api/users/{bob['id']}").json()["agent"]["wrap_up_time_s"] == 30
+
+
+def test_queue_after_wait_destination(admin, other_admin):
+    """Where a call to the queue itself goes after the longest wait (#13 item 3): a destination as
+    elsewhere, checked against the company, refusing the queue itself, and keeping its target in use."""
+    anna = admin.user("201")
+    queue = admin.create("/api/queues", name="Support", extension="400")
+    assert queue["after_wait"] is None
+    box = admin.create("/api/voicemail-boxes", name="Support box", extension="999", pin="2468")
+    changed = admin.client.patch(f"/api/queues/{queue['id']}", json={"after_wait": {"type": "voicemail_box", "id": box["id"]}})
+    assert changed.status_code == 200 and changed.json()["after_wait"] == {"type": "voicemail_box", "id": box["id"], "number": None}
+    assert admin.client.get(f"/api/queues/{queue['id']}").json()["after_wait"]["id"] == box["id"]
+    # a used box cannot be deleted: the refusal lists the queue and the field
+    refused = admin.client.delete(f"/api/voicemail-boxes/{box['id']}")
+    assert refused.status_code == 409 and refused.json()["used_by"] == [
+        {"kind": "queue", "id": queue["id"], "name": "Support", "where": "/after_wait"}]
+    # another company's object, a missing one, a bad shape and the queue itself: 422 naming the field
+    theirs = other_admin.create("/api/voicemail-boxes", name="Theirs", extension="998", pin="2468")
+    for bad in ({"type": "voicemail_box", "id": theirs["id"]}, {"type": "user", "id": 99999},
+                {"type": "queue", "id": queue["id"]}, {"type": "extension", "number": "400"},
+                {"type": "extension", "number": "777"}):
+        answer = admin.client.patch(f"/api/queues/{queue['id']}", json={"after_wait": bad})
+        assert answer.status_code == 422, bad
+        assert answer.json()["errors"][0]["pointer"].startswith("/after_wait"), bad
+    shape = admin.client.post("/api/queues", json={"name": "Q2", "after_wait": {"type": "user"}})
+    assert shape.status_code == 422 and shape.json()["errors"][0]["pointer"].startswith("/after_wait")
+    made = admin.create("/api/queues", name="Q3", after_wait={"type": "user", "id": anna["id"]})
+    assert made["after_wait"]["type"] == "user"
+    # cleared: the box is free again
+    assert admin.client.patch(f"/api/queues/{queue['id']}", json={"after_wait": None}).json()["after_wait"] is None
+    assert admin.client.delete(f"/api/voicemail-boxes/{box['id']}").status_code in (200, 204)
 
 
 def test_ivr_menu_with_keys_reception_and_after_hours(admin):

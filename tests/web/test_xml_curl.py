@@ -506,6 +506,35 @@ def test_a_number_to_a_user_keeps_the_users_rules(fs, admin):
     assert "bridge" in actions and actions[-1] == "hangup"
 
 
+def test_a_queue_called_on_its_own_sends_the_call_on_after_the_longest_wait(fs, admin):
+    """#13 item 3: by its extension or a number routed straight to it, after mod_callcenter gives up the
+    call goes to the queue's after_wait; without one it is hung up, as before."""
+    domain = admin.tenant.sip_domain
+    box = admin.create("/api/voicemail-boxes", name="Support box", extension="999", pin="2468")
+    queue = admin.create("/api/queues", name="Support", extension="400",
+                         after_wait={"type": "voicemail_box", "id": box["id"]})
+    plain = admin.create("/api/queues", name="Sales", extension="401")
+    hidden = admin.create("/api/queues", name="No extension", after_wait={"type": "extension", "number": "400"})
+    admin.number("+31201110002", destination={"type": "queue", "id": hidden["id"]})
+    root = fs.dialplan(domain, "")
+
+    def actions(name):
+        return [(a.get("application"), a.get("data")) for a in root.find(f".//extension[@name='{name}']/condition")]
+
+    steps = actions("queue_400")
+    at = steps.index(("callcenter", f"q{queue['id']}@{domain}"))
+    assert steps[at + 1:] == [("transfer", f"999 XML {domain}")]
+    assert ("set", "continue_on_fail=true") in steps[:at]
+    assert actions("queue_401")[-2:] == [("callcenter", f"q{plain['id']}@{domain}"), ("hangup", "NORMAL_CLEARING")]
+    steps = actions("number_31201110002")
+    at = steps.index(("callcenter", f"q{hidden['id']}@{domain}"))
+    assert steps[at + 1:] == [("transfer", f"400 XML {domain}")]
+    # the part FreeSWITCH gets for the number holds the same
+    part = fs.dialplan(domain, "400")
+    applications = [a.get("application") for a in part.find(".//extension[@name='queue_400']/condition")]
+    assert applications[-2:] == ["callcenter", "transfer"]
+
+
 # --- the cache --------------------------------------------------------------------------------------------
 
 

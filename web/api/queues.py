@@ -1,4 +1,6 @@
-"""Call-center queues (mod_callcenter): strategy, music, position announcements, max wait, agent tiers.
+"""Call-center queues (mod_callcenter): strategy, music, position announcements, max wait, agent tiers,
+and `after_wait`: where a call to the queue's extension (or a number routed straight to it) goes once
+the longest wait is over (none: hung up). Inside a call plan the plan's next step follows instead.
 
 Every change is told to FreeSWITCH after the commit (web.domain.callcenter): a queue made or changed is
 loaded again with its agents and tiers, a removed tier deleted, a deleted queue unloaded. The answer to
@@ -26,6 +28,10 @@ def _validate(ctx, queue: CallQueue) -> None:
         if tier["user_id"] in seen:
             raise field_problem(422, "duplicate_member", f"/tiers/{index}/user_id", "this agent is in the queue twice")
         seen.add(tier["user_id"])
+    target = queue.after_wait or {}
+    if (target.get("type") == "queue" and queue.id is not None and target.get("id") == queue.id) or \
+            (target.get("type") == "extension" and queue.extension and target.get("number") == queue.extension):
+        raise field_problem(422, "forwarding_loop", "/after_wait", "a queue cannot send its callers back to itself")
     if queue.id is not None:  # a change; a new queue is told once it has its id (after_create)
         _tell_freeswitch(ctx, queue)
 

@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from web.destinations import Destination, destination_references
 from web.models.base import Checked, TenantOwned
-from web.models.fields import Extension, Name, json_field
+from web.models.fields import Extension, Name, json_field, nullable_json_field
 
 # Exactly mod_callcenter's names (src/mod/applications/mod_callcenter).
 QueueStrategy = Literal[
@@ -32,7 +33,8 @@ class QueueFields(SQLModel):
     music_on_hold_audio_id: Optional[int] = None  # None: the company's music on hold
     announce_position: bool = False
     announce_every_s: int = Field(default=60, ge=15, le=600)
-    max_wait_s: int = Field(default=300, ge=10, le=7200)  # then the call goes on to the plan's next step
+    max_wait_s: int = Field(default=300, ge=10, le=7200)  # then the call goes on to the plan's next step,
+    # or, called on the queue's extension or a number routed straight to it, to after_wait (None: hung up)
 
 
 class CallQueue(QueueFields, TenantOwned, table=True):
@@ -40,17 +42,20 @@ class CallQueue(QueueFields, TenantOwned, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     tiers: list = json_field(default_factory=list)
+    after_wait: Optional[dict] = nullable_json_field()  # where a call to the queue itself goes after max wait
 
     def references(self):
         for index, tier in enumerate(self.tiers):
             yield f"/tiers/{index}/user_id", "user", tier.get("user_id")
         if self.music_on_hold_audio_id is not None:
             yield "/music_on_hold_audio_id", "audio", self.music_on_hold_audio_id
+        yield from destination_references(self.after_wait, "/after_wait")
 
 
 class QueueCreate(QueueFields):
     model_config = ConfigDict(extra="forbid")
     tiers: list[Tier] = []
+    after_wait: Optional[Destination] = None
 
 
 class QueueUpdate(BaseModel):
@@ -63,6 +68,7 @@ class QueueUpdate(BaseModel):
     announce_every_s: Optional[int] = PField(default=None, ge=15, le=600)
     max_wait_s: Optional[int] = PField(default=None, ge=10, le=7200)
     tiers: Optional[list[Tier]] = None
+    after_wait: Optional[Destination] = None
 
 
 class SwitchRefusal(BaseModel):
@@ -81,4 +87,5 @@ class SwitchReport(BaseModel):
 class QueuePublic(QueueFields, Checked):
     id: int
     tiers: list[Tier]
+    after_wait: Optional[Destination] = None
     freeswitch: Optional[SwitchReport] = None  # in the answer to a create or change only

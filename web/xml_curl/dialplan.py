@@ -270,6 +270,9 @@ def _route(destination: Optional[dict], segment: Segment, compilation: Compilati
         module, field = _STEPS[kind]
         segment.action("set", "continue_on_fail=true")
         segment.action("set", "hangup_after_bridge=true")
+        if kind == "queue":  # no plan: after the longest wait, the queue's own after_wait
+            queue.compile_direct(destination.get("id"), segment, compilation, bridge_set=True)
+            return True
         step = module.Step(id=f"n{did_id}", type=module.TYPE, **{field: destination.get("id")})
         if not module.compile(step, segment, compilation):
             segment.action("hangup", "NORMAL_CLEARING")

@@ -1,11 +1,12 @@
 // A call-center queue (web/api/queues.py, mod_callcenter): how it picks an agent, the music callers hear,
 // position announcements, how long a caller waits at most (then the call goes on with the plan's next
-// step), and its agents in tiers (tier 1 is offered calls first; within a tier, the list's order), each
+// step; called on the queue's own extension or a number routed straight to it, to `after_wait`), and its agents in tiers (tier 1 is offered calls first; within a tier, the list's order), each
 // with their wrap-up time (kept on the user: mod_callcenter's agent setting) and their live state
 // (GET /api/agents). Used by the queues screen and by any page that edits one in a sheet (sheet.js
 // editInSheet), e.g. "New queue" from the canvas's queue step.
 
 import { ApiError, get, patch, post } from "../api.js";
+import { destinationWidget } from "../destination.js";
 import { el } from "../dom.js";
 import { t } from "../i18n.js";
 import { orderedListWidget } from "../ordered-list.js";
@@ -169,6 +170,7 @@ export default {
       announce_position: { label: "ui.queues.announce_position", order: 6 },
       announce_every_s: { label: "ui.queues.announce_every_s", order: 7 },
       max_wait_s: { label: "ui.queues.max_wait_s", help: "ui.queues.max_wait_help", order: 8 },
+      after_wait: { label: "ui.queues.after_wait", help: "ui.queues.after_wait_help", widget: destinationWidget(), order: 9 },
     },
   },
   list: {

@@ -1,7 +1,8 @@
 """The queues screen (/queues) in Chromium, on the demo company: a queue made with its strategy (and the
 sentence saying what it does), music on hold from the audio library, position announcements, the longest
 wait, agents found by search and put in tiers and order with the keyboard alone (Alt+ArrowUp), an agent's
-wrap-up time (kept on the user); each agent's live state (GET /api/agents); field errors beside their
+wrap-up time (kept on the user), where a call to the queue itself goes after the longest wait (a
+destination, refused beside the field when it is the queue's own extension); each agent's live state (GET /api/agents); field errors beside their
 inputs (the longest wait, an agent's wrap-up time); a refused delete linking the published plan that uses
 the demo's Support queue, and a done delete; the form in a sheet over the canvas; Dutch on a narrow screen."""
 
@@ -124,6 +125,10 @@ def test_make_a_queue_with_tiers_by_keyboard_and_see_live_states(server, browser
     sheet.get_by_label("Tell callers their place in the queue").check()
     sheet.get_by_label("Say it every (s)").fill("45")
     sheet.get_by_label("Longest wait (s)").fill("180")
+    # then, for calls to 410 itself: the company voicemail (inside a plan the plan's next step wins)
+    expect(sheet.get_by_text("Inside a call plan the plan's next step follows instead.", exact=False)).to_be_visible()
+    sheet.get_by_label("After the longest wait, send the call to").select_option(label="Voicemail box")
+    sheet.locator("select[id$=after_wait-object]").select_option(label="Company voicemail (999)")
     shot(page, "filled", full_page=False)
     with page.expect_response(lambda response: response.request.method == "POST" and response.url.endswith("/api/queues")) as answer:
         sheet.get_by_role("button", name="Add", exact=True).click()
@@ -133,6 +138,8 @@ def test_make_a_queue_with_tiers_by_keyboard_and_see_live_states(server, browser
                               {"user_id": eva["id"], "level": 2, "position": 3}]
     assert (saved["strategy"], saved["music_on_hold_audio_id"], saved["announce_position"], saved["announce_every_s"],
             saved["max_wait_s"], saved["extension"]) == ("round-robin", music, True, 45, 180, "410")
+    box = next(box for box in admin.get("/api/voicemail-boxes") if box["extension"] == "999")
+    assert saved["after_wait"] == {"type": "voicemail_box", "id": box["id"], "number": None}
     assert admin.get(f"/api/users/{daan['id']}")["agent"]["wrap_up_time_s"] == 30  # kept on the user
     expect(sheet).to_be_hidden()
     row = page.locator("tbody tr").filter(has_text="Billing")
@@ -144,6 +151,8 @@ def test_make_a_queue_with_tiers_by_keyboard_and_see_live_states(server, browser
     sheet = page.get_by_role("dialog", name="Edit Billing")
     expect(sheet.locator(".ol-row .ol-label")).to_have_text([label(finn), label(daan), label(eva)])
     expect(sheet.get_by_label(f"{label(daan)}: wrap-up time in seconds")).to_have_value("30")
+    expect(sheet.get_by_label("After the longest wait, send the call to")).to_have_value("voicemail_box")
+    expect(sheet.locator("select[id$=after_wait-object] option:checked")).to_have_text("Company voicemail (999)")
     expect(sheet.locator(".ol-row").first.locator(".agent-state")).to_contain_text("Logged out")  # Finn, an agent now
     sheet.get_by_label(f"{label(eva)}: tier (1 answers first)").select_option("1")
     sheet.get_by_role("button", name=f"Move {label(eva)} up").click()
@@ -192,9 +201,25 @@ def test_field_errors_beside_their_inputs_and_deletes(server, browser):
     expect(wait).not_to_have_attribute("aria-invalid", "true")
     shot(page, "wrap-up", full_page=False)
     wrap.fill("20")
+    # after the longest wait back to the queue's own extension: refused beside the number
+    sheet.get_by_label("Extension").fill("420")
+    after = sheet.get_by_label("After the longest wait, send the call to")
+    after.select_option(label="Internal number")
+    sheet.locator("input[id$=after_wait-number]").fill("420")
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        sheet.get_by_role("button", name="Add", exact=True).click()
+    assert answer.value.status == 422 and [e["pointer"] for e in answer.value.json()["errors"]] == ["/after_wait"]
+    number = sheet.locator("input[id$=after_wait-number]")
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{number.get_attribute('id')}-error")).to_be_visible()
+    number.scroll_into_view_if_needed()
+    shot(page, "after-wait", full_page=False)
+    after.select_option(label="Hang up")
     sheet.get_by_role("button", name="Add", exact=True).click()
     expect(sheet).to_be_hidden()
     assert admin.get(f"/api/users/{bram['id']}")["agent"]["wrap_up_time_s"] == 20
+    overflow = next(queue for queue in admin.get("/api/queues") if queue["name"] == "Overflow")
+    assert overflow["after_wait"] == {"type": "hang_up", "id": None, "number": None}
 
     # Support is used by the published Reception plan, the lunch menu and a number: refused, each linked
     page.locator("tbody tr").filter(has_text="Support").get_by_role("button", name="Delete Support").click()
@@ -264,6 +289,11 @@ def test_dutch_on_a_narrow_screen(server, browser):
     page.keyboard.press("Alt+ArrowUp")
     expect(sheet.locator(".ordered-list [role=status]")).to_have_text(f"{second} verplaatst naar plaats 1 van 2.")
     assert page.evaluate("document.querySelector('dialog.sheet').scrollWidth") <= 390
+    after = sheet.get_by_label("Na de langste wachttijd het gesprek sturen naar")
+    after.select_option(label="Intern nummer")
+    expect(sheet.locator("input[id$=after_wait-number]")).to_be_visible()
+    after.scroll_into_view_if_needed()
+    shot(page, "after-wait", full_page=False)
     no_text_keys(page)
     sheet.locator(".ol-row").first.scroll_into_view_if_needed()
     shot(page, "sheet", full_page=False)

@@ -6,7 +6,8 @@ found" when set available (while the API said 202) and callers waited until the 
 on a real FreeSWITCH running the project's configuration with the bridge: the queue, its agents and
 tiers are made through the API only after FreeSWITCH is up, a tier is changed, the agent is set
 available (the API answers that FreeSWITCH took it), and a call to the queue's number rings the
-agent's SIPp phone."""
+agent's SIPp phone. And (#13 item 3) a queue nobody answers sends a call on its number, after the
+longest wait, to its after_wait destination."""
 
 from __future__ import annotations
 
@@ -102,5 +103,34 @@ def test_a_queue_made_after_freeswitch_started_rings_its_agent(work, demo, serve
             return any(direction == "received" and text.startswith("INVITE ")
                        for direction, text in harness.sip_messages(phone.received()))
         assert wait_for(rang, 30), f"{phone.received()[-2000:]}\n{fs.log_tail(150)}"
+    finally:
+        phone.stop()
+
+
+@needs_freeswitch
+def test_after_the_longest_wait_a_call_to_the_queue_goes_to_its_after_wait(work, demo, server, fs, far_end, admin_client, bridge):
+    """#13 item 3: a queue with nobody to answer, called on a number routed straight to it: once
+    mod_callcenter gives up (max wait), the call goes to the queue's after_wait, here a user whose
+    SIPp phone then rings."""
+    client = admin_client
+    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+    backup = ok(client.post("/api/users", json={"first_name": "Backup", "last_name": "Desk", "extension": "263"}))
+    device = ok(client.post("/api/devices", json={"name": "Backup desk phone", "user_id": backup["id"]}))
+    phone = harness.Phone(work, "uas_ring")
+    try:
+        call_id = f"after-wait-{secrets.token_hex(4)}@{HOST}"
+        assert register(work, fs, device["sip_username"], domain, device["sip_password"], expires=300, call_id=call_id,
+                        contact_port=phone.port) == [200], fs.log_tail(60)
+        queue = ok(client.post("/api/queues", json={"name": "Nobody home", "extension": "471", "max_wait_s": 10,
+                                                     "after_wait": {"type": "user", "id": backup["id"]}}))
+        (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == QUEUE_NUMBER]
+        ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "queue", "id": queue["id"]}}))
+        threading.Thread(target=carrier_call, args=(work, fs, "0612000471", QUEUE_NUMBER), daemon=True).start()
+
+        def rang():
+            return any(direction == "received" and text.startswith("INVITE ")
+                       for direction, text in harness.sip_messages(phone.received()))
+        assert wait_for(rang, 45), f"{phone.received()[-2000:]}\n{fs.log_tail(200)}"
+        assert f"q{queue['id']}@{domain}" in fs.log_text()  # it went through the queue first
     finally:
         phone.stop()

@@ -201,7 +201,7 @@ def test_field_errors_beside_their_inputs_and_deletes(server, browser):
     expect(wait).not_to_have_attribute("aria-invalid", "true")
     shot(page, "wrap-up", full_page=False)
     wrap.fill("20")
-    # after the longest wait back to the queue's own extension: refused beside the number
+    # after the longest wait to its own extension (no number yet while the queue is new): refused beside the number
     sheet.get_by_label("Extension").fill("420")
     after = sheet.get_by_label("After the longest wait, send the call to")
     after.select_option(label="Internal number")
@@ -212,7 +212,7 @@ def test_field_errors_beside_their_inputs_and_deletes(server, browser):
     number = sheet.locator("input[id$=after_wait-number]")
     expect(number).to_have_attribute("aria-invalid", "true")
     expect(page.locator(f"#{number.get_attribute('id')}-error")).to_be_visible()
-    number.scroll_into_view_if_needed()
+    number.evaluate("element => element.scrollIntoView({ block: 'center' })")  # above the sheet's buttons
     shot(page, "after-wait", full_page=False)
     after.select_option(label="Hang up")
     sheet.get_by_role("button", name="Add", exact=True).click()

@@ -118,6 +118,10 @@ async function save(body, { row }) {
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       throw new ApiError(error.status, { ...error.problem, title: error.title, errors: error.errors.map((item) => ({ ...item, pointer: "/numbers" })) });
+    } finally {
+      // the list may have been drawn (and the numbers read) while the group was saved and its numbers
+      // not yet: the drawing after this save reads them again
+      numbers = null;
     }
   }
   return saved;

@@ -200,3 +200,21 @@ def in_process_server(prefix: str = "callplan-browser-"):
                 yield LiveServer(base_url, url, folder / "uvicorn.log", {role: (email, password) for role, email, password in made})
         finally:
             app.state.engine.dispose()
+
+
+def admin_session(browser, server, email: str, password: str, language: str = "en", **options):
+    """A browser context logged in as an admin of the demo company made for the test (canvas_support)."""
+    from tests.web.canvas_support import ensure_admin, log_in
+
+    ensure_admin(server.database_url, email, password, language=language)
+    return log_in(browser, server, email=email, password=password, **options)
+
+
+def open_screen(session, server, path: str, *, wait_ms: int):
+    """A new page of `session` on `path`, drawn (body[data-ready]), with a watch on its console."""
+    page = session.context.new_page()
+    page.set_default_timeout(wait_ms)
+    watch = ConsoleWatch(page)
+    page.goto(server.url(path))
+    page.wait_for_selector("body[data-ready=true]")
+    return page, watch

@@ -16,7 +16,7 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.web.browser_support import browser, in_process_server  # noqa: E402,F401  (fixtures)
-from tests.web.canvas_support import ensure_admin, log_in  # noqa: E402
+from tests.web.browser_support import admin_session  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ def server():
 
 
 def session(browser, server, email, language="en", **options):
-    ensure_admin(server.database_url, email, PASSWORD, language=language)
-    return log_in(browser, server, email=email, password=PASSWORD, **options)
+    return admin_session(browser, server, email, PASSWORD, language, **options)
 
 
 def open_page(admin, server, path="/company"):

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.web.browser_support import ConsoleWatch, Screenshots, missing_browser_reason
+from tests.web.browser_support import Screenshots, missing_browser_reason
 
 if missing_browser_reason():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
@@ -21,7 +21,7 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.web.browser_support import browser, in_process_server  # noqa: E402,F401  (fixtures)
-from tests.web.canvas_support import ensure_admin, log_in  # noqa: E402
+from tests.web.browser_support import admin_session, open_screen  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -36,17 +36,11 @@ def server():
 
 
 def session(browser, server, email, language="en", **options):
-    ensure_admin(server.database_url, email, PASSWORD, language=language)
-    return log_in(browser, server, email=email, password=PASSWORD, **options)
+    return admin_session(browser, server, email, PASSWORD, language, **options)
 
 
 def open_page(admin, server, path="/devices"):
-    page = admin.context.new_page()
-    page.set_default_timeout(WAIT)
-    watch = ConsoleWatch(page)
-    page.goto(server.url(path))
-    page.wait_for_selector("body[data-ready=true]")
-    return page, watch
+    return open_screen(admin, server, path, wait_ms=WAIT)
 
 
 def no_text_keys(page):

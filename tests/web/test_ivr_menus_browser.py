@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.web.browser_support import ConsoleWatch, Screenshots, missing_browser_reason
+from tests.web.browser_support import Screenshots, missing_browser_reason
 
 if missing_browser_reason():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
@@ -19,7 +19,8 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.web.browser_support import browser, in_process_server  # noqa: E402,F401  (fixtures)
-from tests.web.canvas_support import ensure_admin, log_in, wav_bytes  # noqa: E402
+from tests.web.browser_support import admin_session, open_screen  # noqa: E402
+from tests.web.canvas_support import wav_bytes  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -34,17 +35,11 @@ def server():
 
 
 def session(browser, server, email, language="en", **options):
-    ensure_admin(server.database_url, email, PASSWORD, language=language)
-    return log_in(browser, server, email=email, password=PASSWORD, **options)
+    return admin_session(browser, server, email, PASSWORD, language, **options)
 
 
 def open_page(admin, server, path="/ivr-menus"):
-    page = admin.context.new_page()
-    page.set_default_timeout(WAIT)
-    watch = ConsoleWatch(page)
-    page.goto(server.url(path))
-    page.wait_for_selector("body[data-ready=true]")
-    return page, watch
+    return open_screen(admin, server, path, wait_ms=WAIT)
 
 
 def no_text_keys(page):

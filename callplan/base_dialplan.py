@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan import outbound, schedules
-from callplan.destinations import emit as emit_destination, leg
+from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
@@ -209,8 +209,7 @@ class BaseDialplan:
             return
         if chosen is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(chosen)}")
-        segment.action("voicemail", f"default {objects.domain} {user.extension}")
-        segment.action("hangup", "NORMAL_CLEARING")
+        leave_message(segment, objects, user.extension, user.language)
 
     def groups_queues_menus_boxes(self) -> None:
         objects = self.objects

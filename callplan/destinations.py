@@ -64,6 +64,21 @@ def personal_box(destination: dict | None, objects):
     return box if box is not None and not box.extension and box.user_id in objects.users else None
 
 
+def box_language(box, objects) -> str:
+    """The language a box's prompts speak: a personal box its user's, a company box the company's."""
+    user = objects.users.get(box.user_id) if box is not None and box.user_id is not None else None
+    return user.language if user is not None else objects.language
+
+
+def leave_message(segment, objects, number: str, language: str) -> None:
+    """mod_voicemail takes a message for box `number`, speaking `language`: its prompts are phrase
+    macros, which FreeSWITCH looks up in the channel's default_language (freeswitch/freeswitch.xml
+    defines each language with its sound prefix), then the call ends."""
+    segment.action("set", f"default_language={language}")
+    segment.action("voicemail", f"default {objects.domain} {number}")
+    segment.action("hangup", "NORMAL_CLEARING")
+
+
 def emit(destination: dict | None, segment, compilation) -> bool:
     """Send the call there. True when that ends the call's journey here (transfer, hang up)."""
     objects = compilation.objects
@@ -82,8 +97,7 @@ def emit(destination: dict | None, segment, compilation) -> bool:
         segment.action("answer")
         if box.greeting_audio_id is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(box.greeting_audio_id)}")
-        segment.action("voicemail", f"default {objects.domain} {objects.users[box.user_id].extension}")
-        segment.action("hangup", "NORMAL_CLEARING")
+        leave_message(segment, objects, objects.users[box.user_id].extension, box_language(box, objects))
         return True
     extension = extension_of(destination, objects)
     if extension:

@@ -18,6 +18,8 @@ Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{5,14}$")]
 FeatureCode = Annotated[str, StringConstraints(pattern=r"^[*#][0-9*#]{1,5}$")]
 Directory = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{0,400}$")]
+# the prompt languages FreeSWITCH speaks in (freeswitch/freeswitch.xml's <language> names)
+Language = Annotated[str, StringConstraints(pattern=r"^(en|nl)$")]
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +54,7 @@ class UserInfo(_Info):
     department_id: Optional[int] = None
     direct_number: Optional[E164] = None
     night_mode: str = "follow"  # follow | on | off
+    language: Language = "nl"  # voicemail and system prompts: callers to the user's box, the user's own calls
 
 
 class CompanyInfo(_Info):
@@ -118,9 +121,11 @@ class IvrMenuInfo(_Info):
     greeting_audio_id: Optional[int] = None
     timeout_s: int = 5
     attempts: int = 3
-    dial_by_name_order: str = "last_first"
+    dial_by_name_order: str = "last_first"  # last_first | first_last: what a caller spells first
     keys: dict = {}
     reception: Optional[dict] = None
+    # outside schedule_id (or on a day of holiday_schedule_id) its greeting_audio_id and keys apply
+    after_hours: Optional[dict] = None
     night_mode: str = "follow"
     night_destination: Optional[dict] = None
 
@@ -187,6 +192,7 @@ class TenantObjects(_Info):
     tenant_id: int
     domain: Domain  # the SIP domain, also the dialplan context name
     timezone: Zone = "Europe/Amsterdam"
+    language: Language = "nl"  # the company's: prompts of its own boxes
     audio_dir: Directory = "/var/lib/callplan/audio"
     gateway: Token = "default"  # sofia gateway for outbound calls
     company_number: Optional[E164] = None  # as stored: callplan.outbound decides what calls show

@@ -7,7 +7,19 @@ steps: the menu's action applies, as when the key is not in the step at all (own
 asks up to `attempts` times, accepting only the keys in use; a valid key transfers to that key's segment.
 When the attempts run out it transfers to the failure segment, which goes to the `invalid` list if any
 wrong key was pressed during the attempts (FreeSWITCH keeps it in cp_digit_invalid) and to `no_input`
-otherwise. An empty invalid/no_input list means the menu's reception, else hang up."""
+otherwise. An empty invalid/no_input list means the menu's reception, else hang up.
+
+Out of hours (seed 001 6.8.2): a menu with an `after_hours` variant plays that variant's greeting (the
+menu's own when it has none) and offers that variant's keys, outside the variant's schedule or on a day of
+its holiday schedule. Decided when the dialplan is fetched, as time conditions are (time_condition.decided),
+so only the variant in force is compiled. The plan's own steps for a key belong to the menu's normal keys
+(the canvas draws them there): out of hours only the variant's keys apply; no_input and invalid still do.
+
+Dial by name: mod_directory (profile "default", freeswitch/autoload_configs/directory.conf.xml) reads the
+company's users from the directory (web.xml_curl.directory answers the whole domain), the caller spells
+the first or the last name first as the menu's `dial_by_name_order` says, and chooses a colleague, who is
+then called by extension. A caller who chooses nobody goes to the reception (callplan.directory mirrors
+the search for the simulator)."""
 
 from __future__ import annotations
 
@@ -16,8 +28,9 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from callplan import destinations
+from callplan import destinations, directory
 from callplan.model import StepBase
+from callplan.nodes import time_condition
 
 TYPE = "ivr"
 RINGS = False
@@ -52,9 +65,35 @@ def own_steps(step: Step, key: str) -> list:
     return step.keys.get(key) or []
 
 
-def menu_keys(step: Step, menu) -> list[str]:
+def after_hours(menu, is_open) -> dict | None:
+    """The menu's out-of-hours variant when it is in force (outside its schedule, or on a holiday), else
+    None; `is_open(schedule, holidays)` decides (the compilation's decision, or the simulated instant's)."""
+    variant = menu.after_hours
+    if not variant or variant.get("schedule_id") is None:
+        return None
+    return None if is_open(variant["schedule_id"], variant.get("holiday_schedule_id")) else variant
+
+
+def greeting_of(menu, closed: dict | None):
+    if closed is not None and closed.get("greeting_audio_id") is not None:
+        return closed["greeting_audio_id"]
+    return menu.greeting_audio_id
+
+
+def actions_of(menu, closed: dict | None) -> dict:
+    """key -> the menu's action for it, in the variant in force."""
+    return ((closed.get("keys") if closed is not None else menu.keys) or {})
+
+
+def steps_for(step: Step, key: str, closed: dict | None) -> list:
+    """The plan's own steps for `key`; none out of hours (they belong to the menu's normal keys)."""
+    return [] if closed is not None else own_steps(step, key)
+
+
+def menu_keys(step: Step, menu, closed: dict | None = None) -> list[str]:
     """Keys that do something: the step's own (non-empty) lists and the menu's actions."""
-    keys = {key for key in step.keys if own_steps(step, key)} | {key for key, action in (menu.keys or {}).items() if action.get("action")}
+    keys = {key for key in step.keys if steps_for(step, key, closed)} | {
+        key for key, action in actions_of(menu, closed).items() if action.get("action")}
     return [key for key in KEYS if key in keys]
 
 
@@ -68,11 +107,13 @@ def compile(step: Step, segment, compilation) -> bool:
     if menu is None:
         segment.action("hangup", "UNALLOCATED_NUMBER")
         return True
+    closed = after_hours(menu, lambda schedule, holidays: time_condition.decided(compilation, schedule, holidays))
     ask = compilation.new_segment(step.id, "menu")
     compilation.transfer(segment, ask)
-    keys = menu_keys(step, menu)
+    keys = menu_keys(step, menu, closed)
     failed = compilation.new_segment(step.id, "failed")
-    greeting = objects.audio_path(menu.greeting_audio_id) if menu.greeting_audio_id is not None else SILENCE
+    greeting_id = greeting_of(menu, closed)
+    greeting = objects.audio_path(greeting_id) if greeting_id is not None else SILENCE
     ask.action("answer")
     ask.action("set", "cp_digit_invalid=")
     # min max tries timeout terminators prompt bad-input-prompt var regex digit-timeout on-failure
@@ -84,10 +125,10 @@ def compile(step: Step, segment, compilation) -> bool:
     for key in keys:
         # no mark here: the step was marked where the call reached it, and the path names it once
         branch = compilation.new_segment(step.id, "key", key)
-        if own_steps(step, key):
-            compilation.finish(branch, own_steps(step, key))
+        if steps_for(step, key, closed):
+            compilation.finish(branch, steps_for(step, key, closed))
         else:
-            _menu_action(step, menu, menu.keys[key], branch, compilation)
+            _menu_action(step, menu, actions_of(menu, closed)[key], branch, compilation)
     # failure: "<failed>_" is no input, "<failed>_<digits>" an invalid key
     failed.action("transfer", f"{failed.name}_${{cp_digit_invalid}} XML {objects.domain}")
     no_input = compilation.new_segment(step.id, "failed", "")
@@ -125,7 +166,10 @@ def _menu_action(step, menu, action: dict, branch, compilation) -> None:
         branch.action("transfer", f"{compilation.segment_name(step.id, 'menu')} XML {objects.domain}")
         ended = True
     elif kind == "dial_by_name":
-        # The company directory by name (mod_directory) is a later addition; until then the reception.
+        # mod_directory transfers to the chosen colleague's extension in the company's context; when the
+        # caller chose nobody it returns, and the call goes on to the reception
+        branch.action("set", f"directory_search_order={directory.search_order(menu.dial_by_name_order)}")
+        branch.action("directory", f"{directory.PROFILE} {objects.domain} {objects.domain}")
         ended = destinations.emit(menu.reception, branch, compilation)
     else:  # hang_up
         branch.action("hangup", "NORMAL_CLEARING")
@@ -139,15 +183,17 @@ def simulate(step: Step, simulation) -> bool:
     if menu is None:
         simulation.outcome = "hung_up:UNALLOCATED_NUMBER"
         return True
-    keys = menu_keys(step, menu)
+    objects, at = simulation.objects, simulation.at
+    closed = after_hours(menu, lambda schedule, holidays: time_condition.decide((schedule, holidays), objects, at)[0])
+    keys = menu_keys(step, menu, closed)
     wrong_key = False
     for _ in range(menu.attempts):
         key = simulation.next_key()
         if key in keys:  # the step is in the path once already (Simulation.run), as in the compiled marks
-            if own_steps(step, key):
-                simulation.finish(own_steps(step, key))
+            if steps_for(step, key, closed):
+                simulation.finish(steps_for(step, key, closed))
             else:
-                _simulate_action(step, menu, menu.keys[key], simulation)
+                _simulate_action(step, menu, actions_of(menu, closed)[key], simulation)
             return True
         wrong_key = wrong_key or key != ""
     steps = step.invalid if wrong_key else step.no_input
@@ -162,7 +208,13 @@ def _simulate_action(step, menu, action: dict, simulation) -> None:
     kind = action.get("action")
     if kind in ("forward", "forward_announced"):
         target = action.get("destination")
-    elif kind in ("reception", "dial_by_name"):
+    elif kind == "reception":
+        target = menu.reception
+    elif kind == "dial_by_name":
+        chosen = directory.simulate_search(simulation, menu.dial_by_name_order)
+        if chosen is not None:
+            simulation.outcome = f"transferred:{chosen.extension}"
+            return
         target = menu.reception
     elif kind in ("repeat", "play_message"):
         simulate(step, simulation)

@@ -34,12 +34,6 @@ def is_open(step: Step, objects, at) -> bool:
     return schedules.is_open(weekly.periods if weekly else [], holidays.entries if holidays else None, at, objects.timezone)
 
 
-def _holds_until(step: Step, objects, at):
-    weekly = objects.schedules.get(step.schedule)
-    holidays = objects.holidays.get(step.holidays) if step.holidays is not None else None
-    return schedules.next_transition(weekly.periods if weekly else [], holidays.entries if holidays else None, at, objects.timezone)
-
-
 def decide(key: tuple, objects, at) -> tuple[bool, object]:
     """(open?, until when that holds) for a (schedule, holidays) pair at `at`: what compile() decides, so
     a plan compiled earlier can be reused while every pair it decided still comes out the same."""
@@ -50,12 +44,21 @@ def decide(key: tuple, objects, at) -> tuple[bool, object]:
             schedules.next_transition(periods, entries, at, objects.timezone))
 
 
+def decided(compilation, schedule: int, holidays) -> bool:
+    """Is the (schedule, holidays) pair open at the compilation's instant: decided once per document (many
+    conditions and menus share a schedule), and the document then holds only until that answer changes.
+    Time conditions and IVR menus' out-of-hours variants both ask this, so the plan cache
+    (web.xml_curl.dialplan.compiled_plan) sees every decision a document depends on."""
+    key = (schedule, holidays)
+    if key not in compilation.decisions:
+        verdict, holds_until = decide(key, compilation.objects, compilation.at)
+        compilation.decision_holds_until(holds_until)
+        compilation.decisions[key] = verdict
+    return compilation.decisions[key]
+
+
 def compile(step: Step, segment, compilation) -> bool:
-    key = (step.schedule, step.holidays)
-    if key not in compilation.decisions:  # many conditions share a schedule: decide each pair once
-        compilation.decision_holds_until(_holds_until(step, compilation.objects, compilation.at))
-        compilation.decisions[key] = is_open(step, compilation.objects, compilation.at)
-    branch = step.then if compilation.decisions[key] else step.else_
+    branch = step.then if decided(compilation, step.schedule, step.holidays) else step.else_
     return compilation.emit(segment, branch)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
+from callplan.destinations import box_language, leave_message
 from callplan.model import StepBase
 
 TYPE = "voicemail"
@@ -46,8 +47,7 @@ def compile(step: Step, segment, compilation) -> bool:
     if number is None:
         segment.action("hangup", "UNALLOCATED_NUMBER")
         return True
-    segment.action("voicemail", f"default {objects.domain} {number}")
-    segment.action("hangup", "NORMAL_CLEARING")
+    leave_message(segment, objects, number, box_language(box, objects))
     return True
 
 

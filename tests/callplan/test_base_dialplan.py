@@ -87,16 +87,17 @@ def test_forwarding_to_the_users_own_voicemail_takes_the_message_without_ringing
                          forwarding={"no_answer": {"enabled": True, "to": own_box, "after_s": 15},
                                      "busy": {"enabled": True, "to": {"type": "voicemail_box", "id": 6}}},
                          voicemail={"enabled": False, "unavailable_greeting_audio_id": 41, "busy_greeting_audio_id": 42}),
-             2: UserInfo(id=2, extension="202", name="Bob", voicemail_box_id=6)}
+             2: UserInfo(id=2, extension="202", name="Bob", voicemail_box_id=6, language="en")}
     boxes = {5: VoicemailBoxInfo(id=5, user_id=1), 6: VoicemailBoxInfo(id=6, user_id=2, greeting_audio_id=43)}
     document, _ = compile_base(objects(users=users, voicemail_boxes=boxes, audio_dir="/audio"), MONDAY_10_BRUSSELS)
     ext = extensions(document)
     assert ("set", "call_timeout=15") in actions(ext["user_201"])
     assert actions(ext["user_201_after_no_answer"]) == [
-        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/41.wav"),
+        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/41.wav"), ("set", "default_language=nl"),
         ("voicemail", "default acme.pbx.test 201"), ("hangup", "NORMAL_CLEARING")]
+    # the colleague's box speaks its owner's language
     assert actions(ext["user_201_after_busy"]) == [
-        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/43.wav"),
+        ("answer", ""), ("set", "voicemail_greeting_path=/audio/1/16000/43.wav"), ("set", "default_language=en"),
         ("voicemail", "default acme.pbx.test 202"), ("hangup", "NORMAL_CLEARING")]
     # voicemail itself switched off: when nobody is registered the call is not taken
     assert ("voicemail", "default acme.pbx.test 201") not in actions(ext["user_201_after_other"])

@@ -364,7 +364,7 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
     admin.number("+31201234568")
     department = admin.create("/api/departments", name="Sales", caller_id_number="+31201234568")
     anna = admin.user("201", "Anna", last_name="de Vries", department_id=department["id"], caller_id_mode="department",
-                      withhold_caller_id=True)
+                      withhold_caller_id=True, language="en")
     bram = admin.user("202", "Bram ${system(id)}")
     group = admin.create("/api/pickup-groups", name="Front", members=[bram["id"], anna["id"]])
     desk = admin.create("/api/devices", name="Desk", user_id=anna["id"])
@@ -377,6 +377,7 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
         "effective_caller_id_name": "Anna de Vries", "effective_caller_id_number": "201",
         "cp_user_id": str(anna["id"]), "cp_extension": "201", "cp_outbound_cid": "+31201234568", "cp_withhold": "true",
         "cp_pickup_group": str(group["id"]), "callgroup": f"pg{group['id']}", "toll_allow": "local,domestic,mobile,international",
+        "default_language": "en",  # the prompts of her own calls (her voicemail) in her language
     }
     assert params["mwi-account"] == f"201@{domain}"
     # ringing the user rings both phones; the user's own entry is no account
@@ -388,8 +389,42 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
     # a phone of nobody registers, with the tenant's context and nothing else to go on
     _, params, variables = user_entry(fs.directory(domain, lobby["sip_username"]))
     assert "a1-hash" in params and variables == {"user_context": domain, "cp_tenant_id": str(admin.tenant.id),
-                                                 "effective_caller_id_name": "Lobby phone"}
+                                                 "effective_caller_id_name": "Lobby phone",
+                                                 "default_language": admin.tenant.language}
     assert not_found(fs.directory(domain, "nobody"))
+
+
+def directory_listing_request(domain: str) -> list[tuple[str, str]]:
+    """What mod_directory (dial by name) asks: the whole domain, named only by key_value (its request's
+    own parameters are empty: no domain, no user, no action)."""
+    return [("hostname", "fs1"), ("section", "directory"), ("tag_name", "domain"), ("key_name", "name"),
+            ("key_value", domain), ("Event-Name", "REQUEST_PARAMS"), ("Core-UUID", "679c908e"),
+            ("FreeSWITCH-Hostname", "fs1"), ("Event-Calling-File", "mod_directory.c"),
+            ("Event-Calling-Function", "populate_database")]
+
+
+def test_the_whole_domain_lists_the_users_for_dial_by_name(fs, admin, other_admin):
+    """mod_directory searches the users of the company's domain by their names: one group with every user
+    (id: the extension it transfers to, effective_caller_id_name: the name spelled), visible, and no
+    entry that could register or call; another company's users are never in it."""
+    admin.user("201", "Anna", last_name="de Vries")
+    admin.user("202", "Bram ${system(id)}", last_name="Bakker")
+    admin.create("/api/devices", name="Desk", user_id=admin.user("203", "Cor", last_name="Claes")["id"])
+    other_admin.user("201", "Zoë", last_name="Other")
+    root = fs.fetch(directory_listing_request(admin.tenant.sip_domain))
+    (domain,) = root.findall("section[@name='directory']/domain")
+    assert domain.get("name") == admin.tenant.sip_domain
+    users = domain.findall("groups/group/users/user")
+    names = {}
+    for user in users:
+        params = {p.get("name"): p.get("value") for p in user.iter("param")}
+        assert params == {"directory-visible": "true", "directory-exten-visible": "true",
+                          "sip-forbid-register": "true", "allow-empty-password": "false"}
+        (variable,) = user.iter("variable")
+        assert variable.get("name") == "effective_caller_id_name"
+        names[user.get("id")] = variable.get("value")
+    assert names == {"201": "Anna de Vries", "202": "Bram (system(id)) Bakker", "203": "Cor Claes"}
+    assert not_found(fs.fetch(directory_listing_request("nobody.example")))
 
 
 def test_voicemail_boxes_by_extension(fs, demo):

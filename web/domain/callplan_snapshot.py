@@ -211,7 +211,7 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
         id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, department_id=u.department_id,
-        direct_number=direct.get(u.id), night_mode=u.night_mode))
+        direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
@@ -257,6 +257,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         tenant_id=tenant_id,
         domain=tenant.sip_domain,
         timezone=tenant.timezone,
+        language=tenant.language,
         audio_dir=str(settings.audio_dir),
         company_number=tenant.company_number,
         caller_ids=caller_ids(tenant, held, _rows(db, VerifiedCallerId, tenant_id), departments),

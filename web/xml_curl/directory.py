@@ -41,7 +41,9 @@ from web.xml_curl import acl, cache
 
 log = logging.getLogger("web.xml_curl")
 
-FIELDS = ("domain", "user", "key", "action", "sip_auth_realm", "sip_auth_username")
+FIELDS = ("domain", "user", "key", "action", "sip_auth_realm", "sip_auth_username", "tag_name", "key_value")
+LISTING = ""  # the entries' key of the whole domain's listing (no name is empty)
+LISTING_GROUP = "company"
 CACHEABLE_MS = "60000"  # FreeSWITCH keeps an entry this long; flush_directory() drops it at once
 NO_PHONE = {"sip-forbid-register": "true", "allow-empty-password": "false"}
 
@@ -55,22 +57,28 @@ class Entry:
 def answer(engine, settings, fields: dict) -> Optional[bytes]:
     """The document for a directory fetch, or None for "not found"."""
     domain, name = fields.get("domain", ""), fields.get("user", "")
+    if not name and fields.get("tag_name") == "domain":
+        # The whole domain, as mod_directory (dial by name) asks for it: only the key_value names it.
+        return _entry(engine, settings, fields.get("key_value") or domain, LISTING)
     # Only lookups by id: entries carry no number-alias (mod_voicemail asks by id first, and by alias
-    # only when that failed), and whole-domain lookups (publish-vm for "_all_", groups) fall back to
-    # static XML.
+    # only when that failed); publish-vm for "_all_" finds no entry and falls back to static XML.
     if not domain or not name or fields.get("key", "id") != "id":
         return None
-    action = fields.get("action", "")
-    if action == "sip_auth":
+    if fields.get("action", "") == "sip_auth":
         if fields.get("sip_auth_realm", domain) != domain or fields.get("sip_auth_username", name) != name:
             return None
-    tenant = cache.tenant_by_domain(engine, domain)
+        return _entry(engine, settings, domain, name, phones_only=True)
+    return _entry(engine, settings, domain, name)
+
+
+def _entry(engine, settings, domain: str, name: str, phones_only: bool = False) -> Optional[bytes]:
+    tenant = cache.tenant_by_domain(engine, domain) if domain else None
     if tenant is None:
         return None
     tenant_id, generation = tenant
     entries = cache.of(engine).directories.get(tenant_id, generation, lambda: (build(engine, settings, tenant_id), None))
     entry = entries.get(name)
-    if entry is None or (action == "sip_auth" and not entry.registers):
+    if entry is None or (phones_only and not entry.registers):
         return None
     return entry.document
 
@@ -112,7 +120,7 @@ def phone_variables(device: Device, objects: TenantObjects) -> dict:
     # cp_tenant_id: whose calls these are, for the call records (web.domain.call_records), from the app
     if user is None:  # a phone of nobody (a lobby phone) still registers and calls inside the company
         return {"user_context": objects.domain, "cp_tenant_id": str(device.tenant_id),
-                "effective_caller_id_name": literal(device.name)}
+                "effective_caller_id_name": literal(device.name), "default_language": objects.language}
     groups = sorted(group for group, members in objects.pickup_groups.items() if user.id in members)
     shown = outbound.caller_id(user, objects)
     return {
@@ -127,6 +135,8 @@ def phone_variables(device: Device, objects: TenantObjects) -> dict:
         "cp_pickup_group": str(groups[0]) if groups else "",
         "callgroup": f"pg{groups[0]}" if groups else "",
         "toll_allow": toll_allow(objects.company),
+        # the prompts of the user's own calls (voicemail, its feature code) in the user's language
+        "default_language": user.language,
     }
 
 
@@ -169,7 +179,29 @@ def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
         if user is not None and user.voicemail_box_id is not None:
             part.params["mwi-account"] = f"{user.extension}@{domain}"  # the phone's message lamp
         part.variables = phone_variables(device, objects)
-    return {name: Entry(_document(domain, name, part), part.registers) for name, part in parts.items()}
+    entries = {name: Entry(_document(domain, name, part), part.registers) for name, part in parts.items()}
+    entries[LISTING] = Entry(_listing(objects), False)
+    return entries
+
+
+def _listing(objects: TenantObjects) -> bytes:
+    """The company's users by extension and name, in one group: what mod_directory searches when a caller
+    dials by name (it reads `effective_caller_id_name` and the two directory-visible params, and calls the
+    chosen user by id, the extension). Nothing else: no dial string, no credentials, and no phone may
+    register or call as one of these entries."""
+    document = Document("directory")
+    domain = document.child(document.section, "domain", name=objects.domain)
+    users = document.child(document.child(document.child(domain, "groups"), "group", name=LISTING_GROUP), "users")
+    for user in sorted(objects.users.values(), key=lambda u: u.extension):
+        if not user.name:
+            continue
+        entry = document.child(users, "user", id=user.extension)
+        params = document.child(entry, "params")
+        for key, value in {"directory-visible": "true", "directory-exten-visible": "true", **NO_PHONE}.items():
+            document.child(params, "param", name=key, value=value)
+        variables = document.child(entry, "variables")
+        document.child(variables, "variable", name="effective_caller_id_name", value=literal(user.name))
+    return document.to_string().encode()
 
 
 def _document(domain: str, name: str, part: _Parts) -> bytes:

@@ -2,7 +2,8 @@
 // at a time with the total, the same filters as a CSV download, and one record with the steps its call
 // took. Users with a phone of their own ring a number back through POST /api/click-to-dial.
 
-import { api, ApiError, get } from "./api.js";
+import { ApiError, get } from "./api.js";
+import { dialFromMyPhone } from "./dial.js";
 import { language, t } from "./i18n.js";
 import { clearErrors, setAlert, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
@@ -133,8 +134,7 @@ async function dial(button) {
   setAlert($("page-alert"), "");
   button.disabled = true;
   try {
-    const started = await api("POST", "/api/click-to-dial", { number });
-    status(started.phone_registered ? t("ui.calls.dialling", { number: started.number }) : t("ui.calls.dialling_no_phone", { number: started.number }));
+    status(await dialFromMyPhone(number));
   } catch (error) {
     showError(error);
   } finally {

@@ -3,8 +3,9 @@
 // field of that shape: the night switch's destination, a ring group's "forward after waiting", an IVR key.
 //
 //   fields: { night_destination: { label: "ui.x", widget: destinationWidget() } }
-//   destinationWidget({ types }) -> widget   types: the choices offered (default: all of them); the
-//     field's schema says whether "none" is one (nullable).
+//   destinationWidget({ types, objects }) -> widget   types: the choices offered (default: all of them);
+//     the field's schema says whether "none" is one (nullable). objects: { type: async () => [{ value, label }] }
+//     lists a type's objects otherwise than from the admin's list (My phone offers only the user's own box).
 //   destinationName(destination) -> Promise<text>   "Voicemail box: Company voicemail", "+31 6 ...", for
 //     showing a stored destination outside a form (names fetched once per page).
 //
@@ -48,7 +49,7 @@ export async function destinationName(destination) {
   return `${typeText(destination.type)}: ${found ? found.label : `#${destination.id}`}`;
 }
 
-export function destinationWidget({ types = DESTINATION_TYPES } = {}) {
+export function destinationWidget({ types = DESTINATION_TYPES, objects = {} } = {}) {
   return (field) => {
     const nullable = field.schema.nullable !== false;
     const kind = el("select", { id: field.id, name: field.name },
@@ -65,7 +66,7 @@ export function destinationWidget({ types = DESTINATION_TYPES } = {}) {
 
     async function fill(type) {
       object.replaceChildren(el("option", { value: "", text: t("ui.destination.loading") }));
-      const options = await destinationOptions(type).catch(() => []);
+      const options = await (objects[type] ? objects[type]() : destinationOptions(type)).catch(() => []);
       if (kind.value !== type) return;
       object.replaceChildren(
         el("option", { value: "", text: options.length ? t("ui.destination.choose") : t("ui.destination.none_yet") }),

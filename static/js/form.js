@@ -16,6 +16,8 @@
 //               options: [{ value, label }] | async () => [...],   // for select / checkboxes (label: text)
 //               enumLabels: "ui.x.strategy.",  // enum option text = key prefix + value (else the value)
 //               noneLabel: "ui.x.y",  // a nullable select's text for null (default: "—")
+//               nullable: false,  // a select without "none" where the schema allows null (a PATCH shape,
+//                                 //   in which null means "no change" and is refused for such a column)
 //               placeholder, autocomplete, inputmode,
 //               extra: true, default: [] },   // a field the API's schema does not have (drawn and sent
 //                                             // all the same: the type's save hook takes it out)
@@ -141,8 +143,9 @@ async function optionsOf(field) {
 
 async function selectWidget(field) {
   const options = await optionsOf(field);
+  const nullable = field.schema.nullable && field.spec.nullable !== false;
   const select = el("select", { id: field.id, name: field.name },
-    field.schema.nullable ? el("option", { value: "", text: t(field.spec.noneLabel || "ui.kit.none") }) : null,
+    nullable ? el("option", { value: "", text: t(field.spec.noneLabel || "ui.kit.none") }) : null,
     ...options.map((option, index) => el("option", { value: String(index), text: option.label })));
   return {
     element: select, control: select,
@@ -152,7 +155,7 @@ async function selectWidget(field) {
     },
     set(value) {
       const index = options.findIndex((option) => option.value === value);
-      select.value = index >= 0 ? String(index) : (field.schema.nullable ? "" : "0");
+      select.value = index >= 0 ? String(index) : (nullable ? "" : "0");
     },
   };
 }

@@ -7,7 +7,7 @@
 //     { key: "enabled", type: "checkbox", label: "ui.users.vm.enabled" },
 //     { key: "after_rings", type: "number", label: "...", help: "...", min: 1, max: 20 },
 //     { key: "when", type: "select", label: "...", options: [{ value, label }] | async () => [...], nullable: false },
-//     { key: "to", type: "destination", label: "...", types: ["user", "external"] },   // destination.js
+//     { key: "to", type: "destination", label: "...", types: ["user", "external"], objects: {...} },   // destination.js
 //     { key: "number", type: "tel" | "text" | "email", label: "...", placeholder: "+316..." },
 //     { key: "busy", type: "object", label: "...", parts: [...] },   // a fieldset of its own parts
 //   ]) } }
@@ -70,7 +70,7 @@ async function select(part, id) {
 }
 
 function destination(part, id) {
-  const widget = destinationWidget(part.types ? { types: part.types } : {})({ id, name: id, schema: { nullable: true } });
+  const widget = destinationWidget({ ...(part.types ? { types: part.types } : {}), objects: part.objects || {} })({ id, name: id, schema: { nullable: true } });
   return {
     ...widget,
     element: el("div", { class: "field" }, el("label", { for: id, text: t(part.label) }), widget.element),

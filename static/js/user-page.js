@@ -12,8 +12,8 @@
 //   Caller ID   the number shown on calls out: the company's, the user's own, the department's; withheld
 //   Pickup      the pickup groups the user is in (PATCH /api/pickup-groups/<id> members)
 //   Portal      the user's portal login and its role, or give one (POST /api/users/<id>/portal-account)
-// The address's #hash names the open tab (#forwarding), so a link can open one; arrow keys move between
-// tabs (the ARIA tabs pattern). Delete asks first and lists what uses the user when the API refuses.
+// The tabs are tabs.js (#forwarding in the address opens that one; arrow keys move between them); the
+// forwarding, voicemail, mobile and caller ID forms are user-forms.js, shared with the user's own page (/me). Delete asks first and lists what uses the user when the API refuses.
 
 import { ApiError, get, patch, post } from "./api.js";
 import { $, el } from "./dom.js";
@@ -21,14 +21,14 @@ import { t } from "./i18n.js";
 import { confirmDelete } from "./confirm.js";
 import { schemaForm } from "./form.js";
 import { objectHref } from "./layout.js";
-import { failStart, showError, startPortal } from "./portal.js";
+import { failStart, startPortal } from "./portal.js";
 import { bodySchema } from "./schema.js";
-import { objectWidget } from "./subform.js";
 import { toast } from "./toast.js";
 import { setAlert } from "./ui.js";
+import { tabView } from "./tabs.js";
 import { generalFields, userName } from "./objects/user.js";
+import { BOX_FIELDS, boxFields, callerIdFields, choices, forwardingFields, mobileFields, phoneList, voicemailFields } from "./user-forms.js";
 
-const FORWARD_TYPES = ["user", "ring_group", "voicemail_box", "external", "extension"];
 const TABS = ["general", "phones", "forwarding", "voicemail", "mobile", "caller_id", "pickup", "portal"];
 
 const userId = () => Number.parseInt(window.location.pathname.split("/")[2], 10);
@@ -36,32 +36,10 @@ const userId = () => Number.parseInt(window.location.pathname.split("/")[2], 10)
 let user = null;
 let schemas = null; // { create, patch }
 
-const audioOptions = async () => (await get("/api/audio")).map((audio) => ({ value: audio.id, label: audio.name }));
-
-const RULE_TEXTS = {
-  always: ["ui.users.fwd.always", "ui.users.fwd.always_on"],
-  busy: ["ui.users.fwd.busy", "ui.users.fwd.busy_on"],
-  no_answer: ["ui.users.fwd.no_answer", "ui.users.fwd.no_answer_on"],
-  unregistered: ["ui.users.fwd.unregistered", "ui.users.fwd.unregistered_on"],
-};
-
-function forwardRule(key, extra = []) {
-  return { key, type: "object", label: RULE_TEXTS[key][0], parts: [
-    { key: "enabled", type: "checkbox", label: RULE_TEXTS[key][1] },
-    ...extra,
-    { key: "to", type: "destination", label: "ui.users.fwd.to", types: FORWARD_TYPES },
-  ] };
-}
-
-const WHEN = { busy_or_no_answer: "ui.users.vm.when_busy_or_no_answer", no_answer: "ui.users.vm.when_no_answer",
-  busy: "ui.users.vm.when_busy", always: "ui.users.vm.when_always" };
-const NIGHT = { follow: "ui.users.night_follow", on: "ui.users.night_on", off: "ui.users.night_off" };
-const CALLER_ID = { company: "ui.users.caller_id_company", own: "ui.users.caller_id_own", department: "ui.users.caller_id_department" };
 const ROLES = { user: "ui.users.role_user", agent: "ui.users.role_agent", reports: "ui.users.role_reports", admin: "ui.users.role_admin" };
 const TAB_TEXTS = { general: "ui.users.tab_general", phones: "ui.users.tab_phones", forwarding: "ui.users.tab_forwarding",
   voicemail: "ui.users.tab_voicemail", mobile: "ui.users.tab_mobile", caller_id: "ui.users.tab_caller_id", pickup: "ui.users.tab_pickup",
   portal: "ui.users.tab_portal" };
-const choices = (texts) => Object.entries(texts).map(([value, key]) => ({ value, label: t(key) }));
 
 /** A tab's form: the user's fields named, PATCHed with only what changed. */
 async function userForm(names, fields) {
@@ -90,19 +68,8 @@ async function phonesTab() {
   const devices = await get("/api/devices");
   const mine = devices.filter((device) => device.user_id === user.id);
   const free = devices.filter((device) => device.user_id === null);
-  const rows = mine.map((device) => {
-    const href = objectHref("device", device.id);
-    return el("li", { class: "phone-row" },
-      el("span", { class: device.registered ? "tick tick-on" : "tick tick-off", "aria-hidden": "true", text: device.registered ? "●" : "○" }),
-      href ? el("a", { href, text: device.name }) : el("span", { text: device.name }),
-      el("span", { class: "muted", text: ` ${device.brand === "generic" ? "" : `${device.model} · `}${device.mac_display || ""}` }),
-      el("span", { class: device.registered ? "badge badge-on" : "badge", text: t(device.registered ? "ui.users.registered" : "ui.users.not_registered") }));
-  });
   const alert = el("div", { class: "alert", role: "alert" });
-  const content = [
-    mine.length ? el("ul", { class: "plain-list phones-list" }, ...rows) : el("p", { class: "muted", text: t("ui.users.no_phone") }),
-    alert,
-  ];
+  const content = [phoneList(mine, (device) => objectHref("device", device.id)), alert];
   if (free.length) {
     const choose = el("select", { id: "link-phone" }, ...free.map((device) => el("option", { value: String(device.id), text: device.name })));
     const link = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.users.link_phone") });
@@ -125,41 +92,18 @@ async function phonesTab() {
 }
 
 async function forwardingTab() {
-  return userForm(["dnd", "night_mode", "forwarding"], {
-    dnd: { label: "ui.users.dnd", help: "ui.users.dnd_help", order: 1 },
-    night_mode: { label: "ui.users.night_mode", help: "ui.users.night_mode_help", widget: "select", options: () => choices(NIGHT), order: 2 },
-    forwarding: { label: "ui.users.forwarding", order: 3, widget: objectWidget([
-      forwardRule("always"),
-      forwardRule("busy"),
-      forwardRule("no_answer", [{ key: "after_s", type: "number", min: 5, max: 300, label: "ui.users.fwd.after_s", help: "ui.users.fwd.after_s_help" }]),
-      forwardRule("unregistered"),
-    ]) },
-  });
+  return userForm(["dnd", "night_mode", "forwarding"], forwardingFields({ night: true }));
 }
 
 async function voicemailTab() {
-  const behaviour = await userForm(["voicemail"], {
-    voicemail: { label: "ui.users.voicemail", widget: objectWidget([
-      { key: "enabled", type: "checkbox", label: "ui.users.vm.enabled" },
-      { key: "when", type: "select", label: "ui.users.vm.when", options: () => choices(WHEN) },
-      { key: "after_rings", type: "number", min: 1, max: 20, label: "ui.users.vm.after_rings" },
-      { key: "unavailable_greeting_audio_id", type: "select", nullable: true, options: audioOptions, label: "ui.users.vm.unavailable_greeting", help: "ui.users.vm.greeting_help" },
-      { key: "busy_greeting_audio_id", type: "select", nullable: true, options: audioOptions, label: "ui.users.vm.busy_greeting" },
-      { key: "announce_only", type: "checkbox", label: "ui.users.vm.announce_only" },
-    ]) },
-  });
+  const behaviour = await userForm(["voicemail"], voicemailFields());
   const parts = [behaviour];
   if (user.voicemail_box_id) {
     const box = await get(`/api/voicemail-boxes/${user.voicemail_box_id}`);
     const form = await schemaForm({
       schema: await bodySchema("PATCH", "/api/voicemail-boxes/{id}"),
-      editable: ["email", "copy_email", "attach_audio", "delete_after_email"],
-      fields: {
-        email: { label: "ui.users.vm.email", help: "ui.users.vm.email_help", widget: "email" },
-        copy_email: { label: "ui.users.vm.copy_email", widget: "email" },
-        attach_audio: { label: "ui.users.vm.attach_audio" },
-        delete_after_email: { label: "ui.users.vm.delete_after_email" },
-      },
+      editable: BOX_FIELDS,
+      fields: boxFields(),
       value: box,
       partial: true,
       submit: async (body) => {
@@ -174,19 +118,11 @@ async function voicemailTab() {
 }
 
 async function mobileTab() {
-  return userForm(["anywhere"], {
-    anywhere: { label: "ui.users.anywhere", help: "ui.users.anywhere_help", widget: objectWidget([
-      { key: "enabled", type: "checkbox", label: "ui.users.anywhere_on" },
-      { key: "number", type: "tel", label: "ui.users.anywhere_number", placeholder: "+31612345678" },
-    ]) },
-  });
+  return userForm(["anywhere"], mobileFields());
 }
 
 async function callerIdTab() {
-  return userForm(["caller_id_mode", "withhold_caller_id"], {
-    caller_id_mode: { label: "ui.users.caller_id_mode", help: "ui.users.caller_id_help", widget: "select", options: () => choices(CALLER_ID) },
-    withhold_caller_id: { label: "ui.users.withhold", help: "ui.users.withhold_help" },
-  });
+  return userForm(["caller_id_mode", "withhold_caller_id"], callerIdFields());
 }
 
 async function pickupTab() {
@@ -263,28 +199,9 @@ async function portalTab() {
 const DRAW = { general: generalTab, phones: phonesTab, forwarding: forwardingTab, voicemail: voicemailTab, mobile: mobileTab,
   caller_id: callerIdTab, pickup: pickupTab, portal: portalTab };
 
-const panels = new Map(); // tab name -> panel element
-const tabs = new Map(); // tab name -> tab button
+let view = null; // tabs.js
 
-async function redraw(name) {
-  const panel = panels.get(name);
-  try {
-    panel.replaceChildren(await DRAW[name]());
-  } catch (error) {
-    showError(error);
-  }
-}
-
-function select(name, { focus = false } = {}) {
-  for (const [key, button] of tabs) {
-    const chosen = key === name;
-    button.setAttribute("aria-selected", String(chosen));
-    button.tabIndex = chosen ? 0 : -1;
-    panels.get(key).hidden = !chosen;
-  }
-  if (focus) tabs.get(name).focus();
-  if (window.location.hash !== `#${name}`) window.history.replaceState(window.history.state, "", `#${name}`);
-}
+const redraw = (name) => view.redraw(name);
 
 function drawTitle() {
   $("user-title").textContent = `${userName(user)} (${user.extension})`;
@@ -309,29 +226,7 @@ async function start() {
     }
     throw error;
   }
-  const list = el("div", { class: "tabs", role: "tablist", "aria-labelledby": "user-title" });
-  const panelBox = el("div", { class: "tab-panels" });
-  for (const name of TABS) {
-    const button = el("button", { type: "button", role: "tab", id: `tab-${name}`, "aria-controls": `panel-${name}`, "aria-selected": "false",
-      tabIndex: -1, text: t(TAB_TEXTS[name]) });
-    const panel = el("section", { role: "tabpanel", id: `panel-${name}`, "aria-labelledby": `tab-${name}`, tabIndex: 0, class: "panel tab-panel", hidden: true });
-    button.addEventListener("click", () => select(name));
-    tabs.set(name, button);
-    panels.set(name, panel);
-    list.append(button);
-    panelBox.append(panel);
-  }
-  list.addEventListener("keydown", (event) => {
-    const index = TABS.indexOf(document.activeElement.id.replace("tab-", ""));
-    const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
-    let next = null;
-    if (event.key in moves) next = (index + moves[event.key] + TABS.length) % TABS.length;
-    else if (event.key === "Home") next = 0;
-    else if (event.key === "End") next = TABS.length - 1;
-    if (next === null) return;
-    event.preventDefault();
-    select(TABS[next], { focus: true });
-  });
+  view = tabView({ names: TABS, texts: TAB_TEXTS, labelledBy: "user-title", draw: (name) => DRAW[name]() });
   const remove = el("button", { type: "button", class: "btn btn-danger", text: t("ui.kit.delete") });
   remove.addEventListener("click", async () => {
     if (await confirmDelete({ name: userName(user), path: `/api/users/${user.id}` })) window.location.assign("/users");
@@ -340,16 +235,11 @@ async function start() {
     el("p", { class: "breadcrumb" }, el("a", { href: "/users", text: t("ui.users.back") })),
     el("div", { class: "page-head" }, el("h1", { id: "user-title" }), remove),
     el("div", { class: "alert", role: "alert", id: "page-alert" }),
-    list, panelBox,
+    view.list, view.panels,
   );
   drawTitle();
-  await Promise.all(TABS.map((name) => redraw(name)));
-  const wanted = window.location.hash.replace("#", "");
-  select(TABS.includes(wanted) ? wanted : "general");
-  window.addEventListener("hashchange", () => {
-    const named = window.location.hash.replace("#", "");
-    if (TABS.includes(named)) select(named);
-  });
+  await view.drawAll();
+  view.open();
   document.body.dataset.ready = "true";
 }
 

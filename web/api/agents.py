@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 
 from web import clock
 from web.domain import agents, callcenter
+from web.api.me import own_user
 from web.api.problems import Problem, field_problem
 from web.api.routing import api, jsonable
 from web.models.audit import AuditEntry
@@ -88,14 +89,6 @@ def _agent_user(ctx, user: PbxUser) -> list[int]:
     return queues
 
 
-def _own_user(ctx) -> PbxUser:
-    user = ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.account_id == ctx.account.id)
-                       .order_by(PbxUser.id)).first()
-    if user is None:
-        raise Problem(409, "no_pbx_user")
-    return user
-
-
 def _set(ctx, user: PbxUser, body: StatusRequest):
     if body.status is None:
         raise field_problem(422, "status_missing", "/status", "one of available, on_break, logged_out")
@@ -148,7 +141,7 @@ def set_agent_status(ctx, body: StatusRequest, id: int):
 
 def my_agent(ctx):
     """One's own agent status, state, phone and queues."""
-    user = _own_user(ctx)
+    user = own_user(ctx)
     queues = _agent_user(ctx, user)
     row = agents.agent_row(ctx.db, ctx.tenant_id, user.id, create=False)
     return _public(user, row, queues, agents.user_registered(ctx.db, ctx.tenant_id, user.id))
@@ -156,7 +149,7 @@ def my_agent(ctx):
 
 def set_my_agent(ctx, body: StatusRequest):
     """Log oneself in or out of the queues, or take a break."""
-    return _set(ctx, _own_user(ctx), body)
+    return _set(ctx, own_user(ctx), body)
 
 
 def log_out_with_portal(ctx) -> None:

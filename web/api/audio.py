@@ -99,22 +99,25 @@ def _require_multipart(request: Request) -> None:
         raise Problem(415, "audio_not_multipart", headers={"Accept-Post": "multipart/form-data"})
 
 
-def _fields(form) -> tuple[AudioUpload, UploadFile]:
-    """The form as (validated fields, file part); problems point at the form field at fault."""
+def _fields(form, named: bool = True) -> tuple[AudioUpload | None, UploadFile]:
+    """The form as (validated fields, file part); problems point at the form field at fault. Not `named`:
+    the caller names the sound itself (a user's greeting), so the form is the file alone."""
     upload = form.get("file")
     values = {key: value for key, value in form.multi_items() if key != "file"}
     # the same refusal as the JSON routes give for a key that is not a field
-    unknown = sorted(key for key in values if key not in AudioUpload.model_fields)
+    known = AudioUpload.model_fields if named else {}
+    unknown = sorted(key for key in values if key not in known)
     errors = [
         {"pointer": "/" + key.replace("~", "~0").replace("/", "~1"), "code": "unknown_field",
          "message": "is not a field of this form"}
         for key in unknown
     ]
+    fields = None
     try:
-        fields = AudioUpload.model_validate({key: values[key] for key in values if key not in unknown})
+        if named:
+            fields = AudioUpload.model_validate({key: values[key] for key in values if key not in unknown})
     except ValidationError as exc:
         errors.extend(from_validation_error(exc).errors)
-        fields = None
     if not isinstance(upload, UploadFile):
         errors.append({"pointer": "/file", "code": "missing", "message": "a file part is required"})
     if errors:
@@ -143,6 +146,12 @@ def _convert(upload: UploadFile, root: Path) -> audio.Converted:
 
 def upload_audio(ctx):
     """Add an audio file: multipart/form-data with a `file` part (WAV, FLAC, MP3 or Ogg Vorbis) and a `name`."""
+    return resource.public(ctx, store_upload(ctx))
+
+
+def store_upload(ctx, name: str | None = None) -> AudioFile:
+    """The multipart upload of the request, converted and stored as a new audio file of the company.
+    `name` given: the row's name (a user's greeting, web/api/me.py), and the form holds the file alone."""
     _require_multipart(ctx.request)
     # Nothing is written yet (only login bookkeeping): end the transaction so a slow upload holds no
     # database connection; the row below is written in a transaction of its own.
@@ -150,7 +159,7 @@ def upload_audio(ctx):
     form = anyio.from_thread.run(_read_form, ctx.request)
     root = audio.audio_root(ctx.settings)
     try:
-        fields, upload = _fields(form)
+        fields, upload = _fields(form, named=name is None)
         converted = _convert(upload, root)
     finally:
         for _, value in form.multi_items():
@@ -158,7 +167,7 @@ def upload_audio(ctx):
                 value.file.close()
     try:
         row = AudioFile(
-            tenant_id=ctx.tenant_id, name=fields.name, original_filename=audio.safe_filename(upload.filename),
+            tenant_id=ctx.tenant_id, name=name or fields.name, original_filename=audio.safe_filename(upload.filename),
             duration_ms=converted.duration_ms, sample_rate_original=converted.sample_rate_original,
             channels_original=converted.channels_original, size_bytes=converted.size_bytes,
         )
@@ -169,12 +178,16 @@ def upload_audio(ctx):
         audio.install(converted, ctx.tenant_id, row.id, root)
     finally:
         audio.discard(converted)
-    return resource.public(ctx, row)
+    return row
 
 
 def audio_file(ctx, id: int):
     """The WAV for playback in the browser (?rate=8000 or 16000, default 16000)."""
-    row = resource.get(ctx, id)
+    return wav_response(ctx, resource.get(ctx, id))
+
+
+def wav_response(ctx, row: AudioFile):
+    """The stored WAV of `row` at the rate the query asks (shared with a user's own greetings)."""
     raw_rate = ctx.request.query_params.get("rate", "16000")
     if raw_rate not in {str(rate) for rate in audio.RATES}:
         raise field_problem(422, "invalid", "/rate", "must be 8000 or 16000")

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callplan import outbound
 from web.domain import agents
+from web.api.me import own_user
 from web.api.problems import Problem
 from web.api.routing import api
 from web.domain.callplan_snapshot import snapshot
@@ -93,10 +94,7 @@ def click_to_dial(ctx, body: DialRequest):
     """Ring one's own phone, then call the number through the company's outbound rules."""
     from web.domain.switch import EslError, esl_api
 
-    user = ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.account_id == ctx.account.id)
-                       .order_by(PbxUser.id)).first()
-    if user is None:
-        raise Problem(409, "no_pbx_user")
+    user = own_user(ctx)
     command = command_for(ctx.db, ctx.settings, ctx.tenant_id, user, body.number)
     try:
         reply = esl_api(ctx.settings.esl_host, ctx.settings.esl_port, ctx.settings.esl_password, [command],

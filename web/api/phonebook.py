@@ -289,17 +289,16 @@ def parse(text: str, known_numbers: set[str]) -> Parsed:
     return parsed
 
 
-def _parse_body(ctx, body: ImportRequest) -> tuple[list[Contact], Parsed]:
+def check_import(body: ImportRequest, existing: list) -> Parsed:
+    """The file of an import checked against the contacts already there (`existing`: rows with a
+    `number`; a replace compares with none of them). Shared with a user's own contacts (web/api/me.py)."""
     if len(body.csv.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise Problem(413, "csv_too_large", params={"max_mb": MAX_BYTES // (1024 * 1024)}, pointer="/csv")
-    existing = ctx.db.exec(scoped(Contact, ctx.tenant_id)).all()
-    return existing, parse(body.csv, set() if body.replace else {row.number for row in existing})
+    return parse(body.csv, set() if body.replace else {row.number for row in existing})
 
 
-def preview_import(ctx, body: ImportRequest):
-    """Check a file as POST /api/phonebook/import would, without saving anything (the portal shows this
-    before the admin confirms): the rows it would add, every bad row by its line, the skipped duplicates."""
-    _, parsed = _parse_body(ctx, body)
+def preview_of(body: ImportRequest, parsed: Parsed) -> ImportPreview:
+    """What the import would do, nothing saved (the portal shows it before the confirmation)."""
     refused = None
     if parsed.errors and body.mode == "all_or_nothing":
         refused = "csv_invalid"
@@ -309,9 +308,9 @@ def preview_import(ctx, body: ImportRequest):
     return ImportPreview(rows=rows, errors=parsed.errors, warnings=parsed.warnings, refused=refused)
 
 
-def import_contacts(ctx, body: ImportRequest):
-    """Import contacts from csv text; see the module's docstring for the formats and modes."""
-    existing, parsed = _parse_body(ctx, body)
+def save_import(ctx, body: ImportRequest, existing: list, parsed: Parsed, make_row) -> ImportResult:
+    """Save a checked import: `make_row(ContactCreate)` gives the row to add; with `replace` the
+    `existing` rows go first, in the same transaction (a refused import keeps them)."""
     if parsed.errors and body.mode == "all_or_nothing":
         raise Problem(422, "csv_invalid", errors=parsed.errors, params={"count": len(parsed.errors)},
                       extra={"imported": 0, "warnings": parsed.warnings})
@@ -323,9 +322,26 @@ def import_contacts(ctx, body: ImportRequest):
             ctx.db.delete(row)
         ctx.db.flush()  # before the inserts: the new book may reuse the old numbers
     for _, contact in parsed.contacts:
-        ctx.db.add(Contact(**contact.model_dump(), tenant_id=ctx.tenant_id))
+        ctx.db.add(make_row(contact))
     ctx.db.flush()
     return ImportResult(imported=len(parsed.contacts), errors=parsed.errors, warnings=parsed.warnings)
+
+
+def _company_book(ctx) -> list[Contact]:
+    return ctx.db.exec(scoped(Contact, ctx.tenant_id)).all()
+
+
+def preview_import(ctx, body: ImportRequest):
+    """Check a file as POST /api/phonebook/import would, without saving anything (the portal shows this
+    before the admin confirms): the rows it would add, every bad row by its line, the skipped duplicates."""
+    return preview_of(body, check_import(body, _company_book(ctx)))
+
+
+def import_contacts(ctx, body: ImportRequest):
+    """Import contacts from csv text; see the module's docstring for the formats and modes."""
+    existing = _company_book(ctx)
+    return save_import(ctx, body, existing, check_import(body, existing),
+                       lambda contact: Contact(**contact.model_dump(), tenant_id=ctx.tenant_id))
 
 
 # -- csv export -------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ PAGES: dict[str, Page] = {
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),
     "/phonebook": Page("phonebook.js", "ui.phonebook.title", styles=("phonebook.css",)),
     "/accounts": Page("accounts.js", "ui.accounts.title", styles=("accounts.css",), width="wide"),
+    "/me": Page("me.js", "ui.me.title", styles=("people.css", "phonebook.css", "me.css"), width="wide"),
     "/account/profile": Page("profile.js", "ui.profile.title", styles=("accounts.css",)),
     "/audit": Page("audit.js", "ui.audit.title", styles=("accounts.css",), width="wide"),
     "/schedules": Page("schedules.js", "ui.schedules.title", styles=("schedules.css",), width="wide"),

@@ -59,7 +59,7 @@ export const MENU = [
     { href: "/integrations", text: "ui.nav.integrations", roles: ["admin"], ready: true },
   ] },
   { group: "ui.nav.group.me", entries: [
-    { href: "/me/phone", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"] },
+    { href: "/me", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent"], agent: true },
     { href: "/account/profile", text: "ui.nav.profile", ready: true },
     { href: "/account/security", text: "ui.nav.security", ready: true },

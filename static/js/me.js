@@ -36,6 +36,9 @@ const TAB_TEXTS = { forwarding: "ui.users.tab_forwarding", voicemail: "ui.users.
   caller_id: "ui.users.tab_caller_id", calls: "ui.me.tab_calls", phones: "ui.users.tab_phones", contacts: "ui.me.tab_contacts" };
 // where a user may forward their own calls (the API refuses the rest: web/api/me.py OWN_DESTINATIONS)
 const FORWARD_TYPES = ["extension", "external", "voicemail_box"];
+const GREETING_TEXTS = { unavailable: "ui.me.greeting_unavailable", busy: "ui.me.greeting_busy" };
+const FILTER_TEXTS = { "": "ui.me.calls_all", made: "ui.me.calls_made", received: "ui.me.calls_received", missed: "ui.me.calls_missed" };
+const KIND_TEXTS = { made: "ui.me.kind_made", received: "ui.me.kind_received", missed: "ui.me.kind_missed" };
 
 let me = null; // GET /api/me
 let schema = null; // PATCH /api/me body
@@ -74,7 +77,7 @@ function greetingRow(which) {
   const file = el("input", { type: "file", id, accept: "audio/*,.wav,.mp3,.flac,.ogg" });
   const alert = el("div", { class: "alert", role: "alert" });
   const progress = el("progress", { max: 100, value: 0, hidden: true, "aria-label": t("ui.me.uploading") });
-  const parts = [el("h4", { text: t(`ui.me.greeting_${which}`) })];
+  const parts = [el("h4", { text: t(GREETING_TEXTS[which]) })];
   if (greeting) {
     const remove = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.me.greeting_remove") });
     remove.addEventListener("click", async () => {
@@ -88,7 +91,7 @@ function greetingRow(which) {
     });
     parts.push(el("p", { class: "greeting-now" },
       el("span", { text: t("ui.me.greeting_uploaded", { seconds: Math.round(greeting.duration_ms / 100) / 10 }) })),
-    el("audio", { controls: true, preload: "none", src: `/api/me/greetings/${which}/file?v=${greeting.audio_id}`, "aria-label": t(`ui.me.greeting_${which}`) }),
+    el("audio", { controls: true, preload: "none", src: `/api/me/greetings/${which}/file?v=${greeting.audio_id}`, "aria-label": t(GREETING_TEXTS[which]) }),
     el("div", { class: "actions" }, remove));
   } else {
     parts.push(el("p", { class: "hint", text: t("ui.me.greeting_none") }));
@@ -169,12 +172,12 @@ async function callsTab() {
   const alert = el("div", { class: "alert", role: "alert" });
   const kindId = uid("calls-kind");
   const kind = el("select", { id: kindId },
-    ...["", "made", "received", "missed"].map((value) => el("option", { value, text: t(`ui.me.calls_${value || "all"}`) })));
+    ...Object.entries(FILTER_TEXTS).map(([value, key]) => el("option", { value, text: t(key) })));
   const list = listView({
     source: { path: "/api/me/calls", paging: "offset", params: () => (kind.value ? { kind: kind.value } : {}) },
     columns: [
       { key: "started_at", label: "ui.me.col_when", value: (row) => when(row.started_at) },
-      { key: "kind", label: "ui.me.col_kind", value: (row) => el("span", { class: `call-kind call-${row.kind}`, text: t(`ui.me.kind_${row.kind}`) }) },
+      { key: "kind", label: "ui.me.col_kind", value: (row) => el("span", { class: `call-kind call-${row.kind}`, text: t(KIND_TEXTS[row.kind]) }) },
       { key: "other_number", label: "ui.me.col_number", class: "mono",
         value: (row) => [row.other_name, row.other_number].filter(Boolean).join(" · ") || "—" },
       { key: "duration_seconds", label: "ui.me.col_duration", value: (row) => (row.answered_at ? duration(row.duration_seconds) : "—") },

@@ -22,7 +22,7 @@ TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "to
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
            "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js",
-           "home.js", "operator-home.js",
+           "home.js", "operator-home.js", "me.js", "tabs.js", "user-forms.js", "dial.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
@@ -33,7 +33,7 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/numbers": "pbx.manage", "/company": "pbx.manage",
                     "/calls": "calls.read",
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
-                    "/integrations": "pbx.manage", "/account/security": "self", "/": "self"}
+                    "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self"}
 
 
 def test_every_portal_page_is_the_one_shell(client):

@@ -12,6 +12,7 @@ the step types' own compile functions, so a group rings the same way from a plan
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
@@ -20,7 +21,7 @@ from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
-from callplan.xml import context_document, exact, regex_literal
+from callplan.xml import context_document, exact, literal, regex_literal
 
 AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
                                                    "ORIGINATOR_CANCEL"]}
@@ -48,6 +49,36 @@ def company_night(objects: TenantObjects, at: datetime) -> tuple[bool, Optional[
 
 
 NOT_IN_USE = "UNALLOCATED_NUMBER"  # Q.850 cause 1, "number not in use"; SIP 404 to the phone
+
+# Calls out of a caller who withholds the number (RFC 3323/3325, as carriers take them): From is
+# "Anonymous" <sip:anonymous@anonymous.invalid> with Privacy: id, and P-Asserted-Identity still carries the
+# real number and name for the carrier (emergency calls, its records). sofia writes Privacy and the
+# asserted identity from the leg's privacy flags (origination_privacy, "screen" makes it asserted rather
+# than preferred) with sip_cid_type=pid; sip_invite_from_uri and sip_from_display replace only the From.
+WITHHELD = ("${cp_withhold}", "^true$", [], [])
+WITHHELD_LEG = ("[origination_privacy=screen+hide_name+hide_number,sip_cid_type=pid,"
+                "sip_invite_from_uri=sip:anonymous@anonymous.invalid,sip_from_display=Anonymous]")
+
+
+# Calls in progress per user, for call waiting off: the hash limit backend's realm, and its key
+BUSY_REALM = "cp_busy"
+
+
+def busy_key(user_id: int) -> str:
+    return f"u{int(user_id)}"
+
+
+def busy_counter(user_id: int) -> str:
+    """The application that counts one call of the user's while its channel lives (limit without a
+    maximum only counts); run on answer (execute_on_answer) of the user's phone's leg."""
+    return f"limit hash {BUSY_REALM} {busy_key(user_id)}"
+
+
+@dataclass
+class ConditionalSegment(Segment):
+    """A segment with more conditions after its number (field, expression, actions, anti_actions)."""
+
+    then: list = field(default_factory=list)
 
 
 class BaseDialplan:
@@ -152,6 +183,8 @@ class BaseDialplan:
             if user.dnd:
                 segment.action("transfer", f"{after}_USER_BUSY XML {domain}")
             else:
+                if not user.call_waiting:
+                    self._busy_when_on_a_call(user, segment, f"{after}_USER_BUSY XML {domain}")
                 no_answer = forwarding.get("no_answer") or {}
                 seconds = int(no_answer.get("after_s", 20)) if no_answer.get("enabled") else 30
                 if box and vm.get("when") in ("no_answer", "busy_or_no_answer"):
@@ -167,6 +200,16 @@ class BaseDialplan:
             for case, causes in AFTER_CAUSES.items():
                 self._after(self._segment(f"{after}_{case}", prefix + "(" + "|".join(causes) + ")$"), user, case)
             self._after(self._segment(f"{after}_other", prefix + ".*$"), user, "unregistered")
+
+    def _busy_when_on_a_call(self, user, segment: Segment, busy: str) -> None:
+        """Call waiting off (seed 001 6.5.1): while the user is on a call, another call to the user is
+        busy and takes the user's busy case. What counts as on a call: an answered call of the user's
+        phones, either way (web.xml_curl.directory counts them: limit's hash, BUSY_REALM). An extension
+        put before the user's own: it matches only while the count is above 0, and FreeSWITCH otherwise
+        goes on to the user's extension."""
+        check = ConditionalSegment(f"{segment.name}_on_a_call", segment.match, then=[
+            (f"${{limit_usage(hash {BUSY_REALM} {busy_key(user.id)})}}", "^[1-9]", [("transfer", busy)], [])])
+        self.compilation.segments.insert(self.compilation.segments.index(segment), check)
 
     def _after(self, segment: Segment, user, case: str) -> None:
         forwarding, vm = user.forwarding or {}, user.voicemail or {}
@@ -209,7 +252,7 @@ class BaseDialplan:
             return
         if chosen is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(chosen)}")
-        leave_message(segment, objects, user.extension, user.language)
+        leave_message(segment, objects, user.extension, user.language, objects.voicemail_boxes.get(user.voicemail_box_id))
 
     def groups_queues_menus_boxes(self) -> None:
         objects = self.objects
@@ -241,30 +284,45 @@ class BaseDialplan:
                 segment.action("transfer", f"cp{plan.id}_entry XML {objects.domain}")
 
     def outbound(self) -> None:
+        """Calls out: the release PIN, the blocked categories, then through the gateway showing the caller's
+        number (${cp_outbound_cid}) and name: the company's name when the company shows it (seed 001 6.4.2),
+        else the caller's own. A caller who withholds the number (${cp_withhold}) goes out by its own
+        extension, first: anonymous to the called party, the real identity asserted to the carrier."""
         objects, company = self.objects, self.objects.company
         gateway = f"sofia/gateway/{objects.gateway}"
+        name = [("set", f"effective_caller_id_name={literal(company.name)}")] if company.show_company_name and company.name.strip() else []
         # $1 belongs to the condition it appears in, so the number is kept before the caller-ID check.
         keep = [("set", "cp_dialled=$1")]
-        send = [("${cp_outbound_cid}", r"^(\+?[0-9]+|" + outbound.ANONYMOUS + ")$", [
-            ("set", "effective_caller_id_number=${cp_outbound_cid}"),
-            ("set", "hangup_after_bridge=true"),
-            ("bridge", f"{gateway}/${{cp_dialled}}"),
-        ], [("respond", "403 No outbound number: set the company number")])]
+
+        def send(privacy: str) -> list:
+            return [("${cp_outbound_cid}", r"^(\+?[0-9]+|" + outbound.ANONYMOUS + ")$", [
+                ("set", "effective_caller_id_number=${cp_outbound_cid}"), *name,
+                ("set", "hangup_after_bridge=true"),
+                ("bridge", f"{privacy}{gateway}/${{cp_dialled}}"),
+            ], [("respond", "403 No outbound number: set the company number")])]
         # A number that is no extension here and no number in the company's country (a short 203) is
         # not in use: FreeSWITCH answers 404 / UNALLOCATED_NUMBER, and the carrier never sees it.
         dialable = outbound.dialable_pattern(company.country)
 
-        def checked(pin: str = "") -> list:
+        def checked(pin: str = "", privacy: str = "") -> list:
             if dialable is None:
-                return send
-            return [("destination_number", "^" + pin + dialable[1:], [], [("hangup", NOT_IN_USE)]), *send]
+                return send(privacy)
+            return [("destination_number", "^" + pin + dialable[1:], [], [("hangup", NOT_IN_USE)]), *send(privacy)]
+
+        def both(name: str, expression: str, pin: str = "") -> None:
+            # the withheld caller's extension first; for anybody else ${cp_withhold} fails before any
+            # action is queued (the number is kept by the condition after it), and FreeSWITCH goes on
+            # to the next extension
+            self.extension(f"{name}_withheld", expression, [], then=[
+                WITHHELD, ("destination_number", expression, keep, []), *checked(pin, WITHHELD_LEG)])
+            self.extension(name, expression, keep, then=checked(pin))
 
         if company.release_pin:
             pin = regex_literal(company.release_pin) + r"\*"
-            self.extension("outbound_released", "^" + pin + r"(\+?[0-9]{3,15})$", keep, then=checked(pin))
+            both("outbound_released", "^" + pin + r"(\+?[0-9]{3,15})$", pin)
         for category, pattern in outbound.blocked_patterns(company, company.country):
             self.extension(f"blocked_{category}", pattern, [("respond", f"403 Blocked by company policy: {category}")])
-        self.extension("outbound", r"^(\+?[0-9]{3,15})$", keep, then=checked())
+        both("outbound", r"^(\+?[0-9]{3,15})$")
 
     # -- the document -------------------------------------------------------------------------
 
@@ -278,7 +336,7 @@ class BaseDialplan:
         # feature codes and emergency first, then every internal segment, then calls out
         head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency"))]
         tail = [e for e in self.extensions if e not in head]
-        segments = [(segment.name, [("destination_number", segment.match, segment.actions, [])])
+        segments = [(segment.name, [("destination_number", segment.match, segment.actions, []), *getattr(segment, "then", [])])
                     for segment in self.compilation.segments]
         self.valid_until = self.compilation.valid_until
         return head + segments + tail

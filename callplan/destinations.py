@@ -70,12 +70,13 @@ def box_language(box, objects) -> str:
     return user.language if user is not None else objects.language
 
 
-def leave_message(segment, objects, number: str, language: str) -> None:
+def leave_message(segment, objects, number: str, language: str, box=None) -> None:
     """mod_voicemail takes a message for box `number`, speaking `language`: its prompts are phrase
     macros, which FreeSWITCH looks up in the channel's default_language (freeswitch/freeswitch.xml
-    defines each language with its sound prefix), then the call ends."""
+    defines each language with its sound prefix), then the call ends. The box's voicemail profile
+    records at most its longest message (VoicemailBoxInfo.profile)."""
     segment.action("set", f"default_language={language}")
-    segment.action("voicemail", f"default {objects.domain} {number}")
+    segment.action("voicemail", f"{box.profile if box is not None else 'default'} {objects.domain} {number}")
     segment.action("hangup", "NORMAL_CLEARING")
 
 
@@ -97,7 +98,7 @@ def emit(destination: dict | None, segment, compilation) -> bool:
         segment.action("answer")
         if box.greeting_audio_id is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(box.greeting_audio_id)}")
-        leave_message(segment, objects, objects.users[box.user_id].extension, box_language(box, objects))
+        leave_message(segment, objects, objects.users[box.user_id].extension, box_language(box, objects), box)
         return True
     extension = extension_of(destination, objects)
     if extension:

@@ -51,6 +51,7 @@ class UserInfo(_Info):
     voicemail_box_id: Optional[int] = None
     caller_id_mode: str = "company"  # company | own | department
     withhold_caller_id: bool = False
+    call_waiting: bool = True  # off: a second call while on the phone is treated as busy
     department_id: Optional[int] = None
     direct_number: Optional[E164] = None
     night_mode: str = "follow"  # follow | on | off
@@ -60,6 +61,9 @@ class UserInfo(_Info):
 class CompanyInfo(_Info):
     """Company settings the dialplan needs (seed 001 6.3)."""
 
+    name: str = ""  # the company's name: the caller ID name of calls out with show_company_name
+    show_company_name: bool = True
+    number_display: str = "company"  # company | personal: what users in caller ID mode "company" show
     night_mode: str = "off"  # off | on | auto
     night_schedule_id: Optional[int] = None
     night_holiday_schedule_id: Optional[int] = None
@@ -130,12 +134,28 @@ class IvrMenuInfo(_Info):
     night_destination: Optional[dict] = None
 
 
+DEFAULT_MESSAGE_S = 180  # a box's longest message unless set: the "default" profile's max-record-len
+MAX_MESSAGE_S = 1000  # what mod_voicemail accepts as max-record-len
+VOICEMAIL_PROFILE_PREFIX = "max"  # a profile per length: "max60"
+
+
 class VoicemailBoxInfo(_Info):
     id: int
     name: str = ""
     extension: Optional[Extension] = None
     user_id: Optional[int] = None
     greeting_audio_id: Optional[int] = None
+    max_message_s: int = DEFAULT_MESSAGE_S  # the longest message mod_voicemail records
+
+    @property
+    def profile(self) -> str:
+        """The mod_voicemail profile that records this box's messages: mod_voicemail takes the longest
+        message from its profile's max-record-len only (no channel variable), so each length has a
+        profile of its own, served by the app (web/xml_curl/configuration.py: voicemail.conf) as copies
+        of "default" sharing its storage and database. "default" (freeswitch/autoload_configs/voicemail.conf.xml)
+        has the default length, and is the only one when the app does not answer."""
+        seconds = min(int(self.max_message_s), MAX_MESSAGE_S)
+        return "default" if seconds == DEFAULT_MESSAGE_S else f"{VOICEMAIL_PROFILE_PREFIX}{seconds}"
 
 
 class ScheduleInfo(_Info):

@@ -54,8 +54,12 @@ def company_caller_id(objects) -> str | None:
 
 def caller_id(user, objects) -> CallerId:
     """The number a user's outbound calls show: own, department's or the company's (seed 000, 001 6.4.1);
-    a number the company may not show (an old row) gives way to the company number."""
+    a number the company may not show (an old row) gives way to the company number. A user left at the
+    company's number follows the company's number display (seed 001 6.4.2): "personal" shows the user's
+    own direct number, when the user has one."""
     mode = getattr(user, "caller_id_mode", "company")
+    if mode == "company" and objects.company.number_display == "personal":
+        mode = "own"
     number = company_caller_id(objects)
     if mode == "own" and may_show(objects, user.direct_number):
         number = user.direct_number

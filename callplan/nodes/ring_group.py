@@ -21,6 +21,7 @@ from callplan import destinations
 from callplan.destinations import leg, render_leg
 from callplan.outbound import company_caller_id
 from callplan.model import StepBase
+from callplan.xml import literal
 
 TYPE = "ring_group"
 RINGS = True
@@ -70,8 +71,26 @@ def ordered_members(group, objects) -> list[dict]:
                  objects.idle_since)
 
 
+# What a dial string's {variables} block cannot hold in a value (its separator, brackets, quotes, which
+# also end a SIP display name) is shown as the look-alike character.
+_SHOWN_NAME = str.maketrans({",": "\u201a", "'": "\u2019", '"': "\u201d", "[": "(", "]": ")"})
+
+
+def shown_name(group) -> str:
+    """The name the ringing phones show for a call to the group (its display name, seed 001 6.7: members
+    see the call is for the group), as a dial string carries it; empty: the caller's own name."""
+    # ":_:" would split the bridge into enterprise originates
+    return literal(group.display_name or "").translate(_SHOWN_NAME).replace(":_:", ": :").strip()
+
+
 def _prefix(group) -> str:
-    return "{fail_on_single_reject=USER_BUSY}" if group.busy_members == "busy_tone" else ""
+    """Variables of every leg the group rings: busy_tone ends the group on a member's busy, and the
+    group's display name is the caller ID name the phones show (the number stays the caller's)."""
+    variables = ["fail_on_single_reject=USER_BUSY"] if group.busy_members == "busy_tone" else []
+    name = shown_name(group)
+    if name:
+        variables.append(f"origination_caller_id_name={name}")
+    return "{" + ",".join(variables) + "}" if variables else ""
 
 
 def within(legs: list[tuple[str, int]], total: int) -> list[tuple[str, int]]:

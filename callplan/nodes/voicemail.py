@@ -47,7 +47,7 @@ def compile(step: Step, segment, compilation) -> bool:
     if number is None:
         segment.action("hangup", "UNALLOCATED_NUMBER")
         return True
-    leave_message(segment, objects, number, box_language(box, objects))
+    leave_message(segment, objects, number, box_language(box, objects), box)
     return True
 
 

@@ -41,10 +41,14 @@ def actions(extension: ET.Element, tag: str = "action") -> list[tuple[str, str]]
     return [(a.get("application"), a.get("data")) for a in extension.iter(tag)]
 
 
-def route(document: str, number: str) -> str:
-    """The extension FreeSWITCH would run for a dialled number: the first whose first condition matches."""
+def route(document: str, number: str, withheld: bool = False) -> str:
+    """The extension FreeSWITCH would run for a dialled number: the first whose first condition matches
+    (and whose ${cp_withhold} condition, if it has one, holds for the caller)."""
     for extension in ET.fromstring(document).iter("extension"):
         condition = extension.find("condition")
+        withholding = [c for c in extension.findall("condition") if c.get("field") == "${cp_withhold}"]
+        if withholding and not withheld:
+            continue
         if re.search(condition.get("expression"), number):
             return extension.get("name")
     return ""
@@ -190,3 +194,97 @@ def test_outbound_caller_id(mode, user_fields, expected):
 
 def test_no_company_number_means_no_caller_id():
     assert caller_id(UserInfo(id=1, extension="201", name="A"), objects(company_number=None)).number is None
+
+
+# -- #16 item 1: settings made real ---------------------------------------------------------------------
+
+
+def test_a_withheld_caller_goes_out_anonymous_with_the_identity_asserted():
+    """Withhold caller ID: an extension of its own before the plain one, taken only when ${cp_withhold}
+    is true (the directory sets it from the user), bridging with the privacy flags and an anonymous From."""
+    from callplan.base_dialplan import WITHHELD_LEG
+
+    company = CompanyInfo(country="BE", release_pin="4321")
+    document, _ = compile_base(objects(company=company), MONDAY_10_BRUSSELS)
+    names = [e.get("name") for e in ET.fromstring(document).iter("extension")]
+    for name in ("outbound", "outbound_released"):
+        assert names.index(f"{name}_withheld") == names.index(name) - 1
+    assert route(document, "0471234567", withheld=True) == "outbound_withheld"
+    assert route(document, "4321*0471234567", withheld=True) == "outbound_released_withheld"
+    assert route(document, "112", withheld=True) == "emergency"
+    withheld = extensions(document)["outbound_withheld"]
+    fields = [(c.get("field"), c.get("expression")) for c in withheld.findall("condition")]
+    assert fields[:3] == [("destination_number", r"^(\+?[0-9]{3,15})$"), ("${cp_withhold}", "^true$"),
+                          ("destination_number", r"^(\+?[0-9]{3,15})$")]
+    # the first condition queues nothing: a caller who does not withhold leaves no trace of it
+    assert actions(withheld.find("condition")) == []
+    assert ("bridge", WITHHELD_LEG + "sofia/gateway/default/${cp_dialled}") in actions(withheld)
+    assert "origination_privacy=screen+hide_name+hide_number" in WITHHELD_LEG and "sip_cid_type=pid" in WITHHELD_LEG
+    assert "sip_invite_from_uri=sip:anonymous@anonymous.invalid" in WITHHELD_LEG
+    # the real number is still the channel's caller ID: what P-Asserted-Identity carries
+    assert ("set", "effective_caller_id_number=${cp_outbound_cid}") in actions(withheld)
+    assert ("bridge", "sofia/gateway/default/${cp_dialled}") in actions(extensions(document)["outbound"])
+    assert ("bridge", WITHHELD_LEG + "sofia/gateway/default/${cp_dialled}") in actions(extensions(document)["outbound_released_withheld"])
+    # emergency calls are never withheld
+    assert not any("privacy" in data for _, data in actions(extensions(document)["emergency"]))
+
+
+@pytest.mark.parametrize("show, name, expected", [
+    (True, "Acme BV", "Acme BV"),
+    (True, "${system(id)} & Co", "(system(id)) & Co"),  # never expanded
+    (False, "Acme BV", None),  # the caller's own name (the directory's effective_caller_id_name)
+    (True, "", None),
+])
+def test_calls_out_show_the_company_name_when_the_company_says_so(show, name, expected):
+    company = CompanyInfo(country="BE", name=name, show_company_name=show)
+    document, _ = compile_base(objects(company=company), MONDAY_10_BRUSSELS)
+    for extension in ("outbound", "outbound_withheld"):
+        names = [data for application, data in actions(extensions(document)[extension])
+                 if application == "set" and data.startswith("effective_caller_id_name=")]
+        assert names == ([f"effective_caller_id_name={expected}"] if expected else [])
+
+
+@pytest.mark.parametrize("display, mode, user_fields, expected", [
+    ("company", "company", {"direct_number": "+3225805011"}, "+3225805000"),
+    ("personal", "company", {"direct_number": "+3225805011"}, "+3225805011"),
+    ("personal", "company", {}, "+3225805000"),  # no number of the user's own: the company's (seed 001 6.4.2)
+    ("personal", "department", {"department_id": 2, "direct_number": "+3225805011"}, "+3225805099"),
+    ("company", "own", {"direct_number": "+3225805011"}, "+3225805011"),
+])
+def test_the_companys_number_display_decides_for_users_left_at_the_company_number(display, mode, user_fields, expected):
+    objs = objects(company=CompanyInfo(country="BE", number_display=display),
+                   departments={2: DepartmentInfo(id=2, name="Sales", caller_id_number="+3225805099")})
+    user = UserInfo(id=1, extension="201", name="Anna", caller_id_mode=mode, **user_fields)
+    assert caller_id(user, objs).number == expected
+
+
+def test_call_waiting_off_makes_a_second_call_busy():
+    from callplan.base_dialplan import busy_counter
+
+    users = {1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5, call_waiting=False,
+                         voicemail={"enabled": True, "when": "busy_or_no_answer"}),
+             2: UserInfo(id=2, extension="202", name="Bram")}
+    document, _ = compile_base(objects(users=users), MONDAY_10_BRUSSELS)
+    names = [e.get("name") for e in ET.fromstring(document).iter("extension")]
+    assert names.index("user_201_on_a_call") == names.index("user_201") - 1
+    assert "user_202_on_a_call" not in names  # call waiting on: the second call rings
+    check = extensions(document)["user_201_on_a_call"].findall("condition")
+    assert [(c.get("field"), c.get("expression")) for c in check] == [
+        ("destination_number", "^(201)$"), ("${limit_usage(hash cp_busy u1)}", "^[1-9]")]
+    assert actions(check[0]) == []
+    assert actions(check[1]) == [("transfer", "user_201_after_USER_BUSY XML acme.pbx.test")]
+    # the busy case: the user's busy voicemail
+    assert ("voicemail", "default acme.pbx.test 201") in actions(extensions(document)["user_201_after_busy"])
+    assert busy_counter(1) == "limit hash cp_busy u1"
+
+
+def test_a_boxs_longest_message_picks_its_voicemail_profile():
+    users = {1: UserInfo(id=1, extension="201", name="Anna", voicemail_box_id=5,
+                         voicemail={"enabled": True, "when": "no_answer"})}
+    boxes = {5: VoicemailBoxInfo(id=5, user_id=1, max_message_s=60), 9: VoicemailBoxInfo(id=9, extension="999"),
+             10: VoicemailBoxInfo(id=10, extension="998", max_message_s=1800)}
+    document, _ = compile_base(objects(users=users, voicemail_boxes=boxes), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert ("voicemail", "max60 acme.pbx.test 201") in actions(ext["user_201_after_no_answer"])
+    assert ("voicemail", "default acme.pbx.test 999") in actions(ext["box_999"])  # the default length: 180 s
+    assert ("voicemail", "max1000 acme.pbx.test 998") in actions(ext["box_998"])  # mod_voicemail's most

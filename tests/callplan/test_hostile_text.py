@@ -63,6 +63,8 @@ IDS = [repr(value[:24]) for value in CORPUS]
 # The compiler's own expansions: the only `${` the document may carry.
 OWN_EXPANSIONS = ("${caller_id_name}", "${cp_digit_invalid}", "${cp_digit}", "${cp_dialled}", "${cp_prefix}")
 ARGUMENTS = {"transfer": {3}, "voicemail": {3}, "play_and_get_digits": {10, 13}}
+# a ring group's variables for all its legs: busy ends the group, and its display name as the name shown
+PREFIX = re.compile(r"^\{(fail_on_single_reject=USER_BUSY)?,?(origination_caller_id_name=[^,{}\[\]'\"]*)?\}")
 LEG = re.compile(r"^(\[(leg_timeout=\d+)?,?(origination_caller_id_number=\+[0-9]+)?\])?(user/[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+|sofia/gateway/[A-Za-z0-9_.-]+/\+?[0-9]+)$")
 
 # A plan in which every step type is compiled (the time conditions at OPEN take their `then`), so every
@@ -123,7 +125,7 @@ def problems(document: str) -> list[str]:
         if application in ARGUMENTS and len(data.split(" ")) not in ARGUMENTS[application]:
             found.append(f"{application} {data[:60]!r}: {len(data.split(' '))} space-separated arguments")
         if application == "bridge":
-            legs = re.sub(r"^\{fail_on_single_reject=USER_BUSY\}", "", data)
+            legs = re.sub(PREFIX, "", data)
             for leg in re.split(r"[|,](?![^\[]*\])", legs):  # separators outside a leg's [variables]
                 if not LEG.match(leg):
                     found.append(f"bridge leg {leg[:60]!r} is not a plain dial string")

@@ -15,28 +15,32 @@ from callplan.objects import CompanyInfo
 from callplan.outbound import dialable_pattern
 from tests.callplan.test_base_dialplan import MONDAY_10_BRUSSELS, objects
 
-VARIABLES = {"${cp_outbound_cid}": "+3225805000"}
+VARIABLES = {"${cp_outbound_cid}": "+3225805000", "${cp_withhold}": "false"}
 
 
-def run(document: str, number: str) -> tuple[str, list[tuple[str, str]]]:
-    """What FreeSWITCH's XML dialplan does with a dialled number: the first extension whose first
-    condition matches, with the actions of its conditions while they hold and the anti-actions of the
-    first that fails (break on-false, the default)."""
+def run(document: str, number: str, variables: dict = VARIABLES) -> tuple[str, list[tuple[str, str]]]:
+    """What FreeSWITCH's XML dialplan does with a dialled number: the extensions whose first condition
+    matches, in order, each queueing the actions of its conditions while they hold; the first that fails
+    queues its anti-actions and ends the hunt, or, having none, lets the hunt go on to the next extension
+    (break on-false, the default). The extension that ended it, and everything queued."""
+    queued = []
     for extension in ET.fromstring(document).iter("extension"):
         conditions = extension.findall("condition")
         if not re.search(conditions[0].get("expression"), number):
             continue
-        done = []
         for condition in conditions:
             value = number if condition.get("field", "destination_number") == "destination_number" \
-                else VARIABLES[condition.get("field")]
+                else variables[condition.get("field")]
             if re.search(condition.get("expression"), value):
-                done += [(a.get("application"), a.get("data")) for a in condition.findall("action")]
-            else:
-                done += [(a.get("application"), a.get("data")) for a in condition.findall("anti-action")]
-                break
-        return extension.get("name"), done
-    return "", []
+                queued += [(a.get("application"), a.get("data")) for a in condition.findall("action")]
+                continue
+            anti = [(a.get("application"), a.get("data")) for a in condition.findall("anti-action")]
+            if anti:
+                return extension.get("name"), queued + anti
+            break
+        else:
+            return extension.get("name"), queued
+    return "", queued
 
 
 def goes_out(done) -> bool:
@@ -65,6 +69,21 @@ def test_outside_numbers_still_go_out(country, number):
     document, _ = compile_base(objects(company=company), MONDAY_10_BRUSSELS)
     name, done = run(document, number)
     assert name in ("outbound", "outbound_released") and goes_out(done), done
+
+
+@pytest.mark.parametrize("number, expected", [("203", "not in use"), ("0201234567", "out"), ("4321*203", "not in use"),
+                                              ("4321*0612345678", "out")])
+def test_a_withheld_caller_gets_the_same_numbers_out_anonymously(number, expected):
+    from callplan.base_dialplan import WITHHELD_LEG
+
+    company = CompanyInfo(country="NL", release_pin="4321")
+    document, _ = compile_base(objects(company=company), MONDAY_10_BRUSSELS)
+    name, done = run(document, number, {**VARIABLES, "${cp_withhold}": "true"})
+    assert name.endswith("_withheld"), name
+    if expected == "out":
+        assert goes_out(done) and any(data.startswith(WITHHELD_LEG) for app, data in done if app == "bridge"), done
+    else:
+        assert done[-1] == ("hangup", "UNALLOCATED_NUMBER") and not goes_out(done)
 
 
 def test_extensions_and_emergency_numbers_are_not_touched():

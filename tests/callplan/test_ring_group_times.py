@@ -70,3 +70,15 @@ def test_a_rotating_group_calling_out_shows_the_company_number_on_that_leg():
     group, tenant = objects(strategy="circular", members=[{"type": "external", "number": "+32471234567"}])
     assert ring_group.rotation(group, tenant).dial_string(None, {}) == (
         "[leg_timeout=20,origination_caller_id_number=+3225805000]sofia/gateway/default/+32471234567")
+
+
+def test_the_groups_display_name_is_the_name_the_ringing_phones_show():
+    """#16 item 1: members see the call is for the group (seed 001 6.7); the caller's number stays. What
+    a dial string's variables cannot hold is shown as a look-alike."""
+    from callplan.nodes.ring_group import _prefix
+
+    group = RingGroupInfo(id=1, name="sales", display_name="Sales", members=[])
+    assert _prefix(group) == "{origination_caller_id_name=Sales}"
+    busy = group.model_copy(update={"display_name": "Sales, NL 'A' [1] ${x}", "busy_members": "busy_tone"})
+    assert _prefix(busy) == "{fail_on_single_reject=USER_BUSY,origination_caller_id_name=Sales\u201a NL \u2019A\u2019 (1) (x)}"
+    assert _prefix(group.model_copy(update={"display_name": ""})) == ""

@@ -188,11 +188,11 @@ def test_the_captures_hold_every_kind_of_request():
 
 def test_every_captured_request_as_sent_answers_well_formed_xml(fs, demo):
     # none of them is for one of our tenants (domain 127.0.0.1, context "default"): all fall back,
-    # except callcenter.conf and acl.conf, which are ours whoever asks
+    # except callcenter.conf, acl.conf and voicemail.conf, which are ours whoever asks
     for body in raw_bodies() + [encode(p) for p in REQUESTS]:
         root = fs.fetch(body)
         pairs = parse_qsl(body, keep_blank_values=True)
-        if field(pairs, "key_value") in ("callcenter.conf", "acl.conf"):
+        if field(pairs, "key_value") in ("callcenter.conf", "acl.conf", "voicemail.conf"):
             assert root.find("section[@name='configuration']/configuration").get("name") == field(pairs, "key_value")
         else:
             assert not_found(root), body[:120]
@@ -208,7 +208,7 @@ def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
         root = fs.fetch(adapted(pairs, DEMO_DOMAIN, user))
         seen.add((section, action))
         if section == "configuration":
-            assert not_found(root) == (field(pairs, "key_value") not in ("callcenter.conf", "acl.conf"))
+            assert not_found(root) == (field(pairs, "key_value") not in ("callcenter.conf", "acl.conf", "voicemail.conf"))
         elif section == "directory" and action == "sip_auth":
             entry, params, variables = user_entry(root)
             assert root.find("section/domain").get("name") == DEMO_DOMAIN
@@ -427,6 +427,48 @@ def test_the_whole_domain_lists_the_users_for_dial_by_name(fs, admin, other_admi
     assert not_found(fs.fetch(directory_listing_request("nobody.example")))
 
 
+def test_call_waiting_off_counts_the_users_answered_calls(fs, admin):
+    """#16 item 1: a user without call waiting is busy while on a call; what counts as one is an answered
+    call of the user's phones, either way: to the user (a dial-var of the user's entry, so the leg to the
+    phone has it from the start) and from the user's phones (their channel variables)."""
+    anna = admin.user("201", "Anna", call_waiting=False)
+    bram = admin.user("202", "Bram")
+    desk = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    other = admin.create("/api/devices", name="Other", user_id=bram["id"])
+    domain = admin.tenant.sip_domain
+    counter = f"limit hash cp_busy u{anna['id']}"
+    _, params, _ = user_entry(fs.directory(domain, "201", action="message-count"))
+    assert params["dial-var-execute_on_answer_cp_busy"] == counter
+    _, _, variables = user_entry(fs.directory(domain, desk["sip_username"]))
+    assert variables["execute_on_answer_cp_busy"] == counter
+    # call waiting on (the default): nothing counted
+    _, params, _ = user_entry(fs.directory(domain, "202", action="message-count"))
+    _, _, variables = user_entry(fs.directory(domain, other["sip_username"]))
+    assert not [name for name in [*params, *variables] if "cp_busy" in name]
+
+
+def test_voicemail_conf_has_a_profile_per_longest_message(fs, admin):
+    """#16 item 1: mod_voicemail takes the longest message from its profile only, so each length in use
+    is a copy of the default profile (the static file's) with that length, sharing its database."""
+    from callplan.objects import DEFAULT_MESSAGE_S
+    from web.xml_curl import voicemail_conf
+
+    admin.create("/api/voicemail-boxes", name="Short", extension="997", pin="1234", max_message_s=60)
+    admin.create("/api/voicemail-boxes", name="Usual", extension="996", pin="1234")
+    refused = admin.client.post("/api/voicemail-boxes", json={"name": "Long", "extension": "995", "pin": "1234",
+                                                              "max_message_s": 1001})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/max_message_s", refused.text
+    response = fs.post("section=configuration&key_value=voicemail.conf&key_name=name")
+    assert response.status_code == 200, response.text
+    conf = ET.fromstring(response.text).find("section[@name='configuration']/configuration[@name='voicemail.conf']")
+    profiles = {p.get("name"): {q.get("name"): q.get("value") for q in p.iter("param")} for p in conf.iter("profile")}
+    static = ET.parse(voicemail_conf.STATIC).getroot().find("profiles/profile[@name='default']")
+    default = {q.get("name"): q.get("value") for q in static.iter("param")}
+    assert default["max-record-len"] == str(DEFAULT_MESSAGE_S)
+    assert profiles == {"default": default,
+                        "max60": {**default, "max-record-len": "60", "dbname": "voicemail_default"}}
+
+
 def test_voicemail_boxes_by_extension(fs, demo):
     _, params, _ = user_entry(fs.directory(DEMO_DOMAIN, "999", action="message-count"))
     assert params["vm-password"] == "1999" and params["vm-enabled"] == "true"
@@ -471,10 +513,12 @@ def test_the_demo_tenant_context_holds_its_plan_and_the_base_dialplan(fs, demo, 
         assert names.index(base) > entry, base
     assert names[-1] == "outbound" and len(names) == len(set(names))
     # routing "200", FreeSWITCH gets the extensions that can run for it, in the same order
-    assert extensions(fs.dialplan(DEMO_DOMAIN, "200")) == [f"cp{plan.id}_entry", f"plan_{plan.id}", "outbound"]
-    assert extensions(fs.dialplan(DEMO_DOMAIN, "+31201234567")) == [f"cp{plan.id}_entry", "outbound"]
-    assert extensions(fs.dialplan(DEMO_DOMAIN, "201")) == ["user_201", "outbound"]
-    assert extensions(fs.dialplan(DEMO_DOMAIN, "0906123456")) == ["blocked_premium", "outbound"]
+    # (calls out: a caller who withholds the number has an extension of its own, just before)
+    out = ["outbound_withheld", "outbound"]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "200")) == [f"cp{plan.id}_entry", f"plan_{plan.id}", *out]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "+31201234567")) == [f"cp{plan.id}_entry", *out]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "201")) == ["user_201", *out]
+    assert extensions(fs.dialplan(DEMO_DOMAIN, "0906123456")) == ["blocked_premium", *out]
 
 
 def first_conditions(root: ET.Element) -> list[tuple[str, ET.Element]]:

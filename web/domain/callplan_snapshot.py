@@ -210,8 +210,8 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
     return check.each("user", _rows(db, PbxUser, tenant_id), lambda u: UserInfo(
         id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
-        caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, department_id=u.department_id,
-        direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language))
+        caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
+        department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
@@ -284,6 +284,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         idle_since=_idle_since(states),
     ), row_problems(tenant), tenant.name)
     objects.company.country = _country(objects.company_number)
+    objects.company.name = tenant.name
     objects.skipped = check.skipped
     return objects
 

@@ -25,7 +25,7 @@ class VoicemailBoxFields(SQLModel):
     attach_audio: bool = True
     delete_after_email: bool = False
     greeting_audio_id: Optional[int] = None
-    max_message_s: int = Field(default=180, ge=10, le=1800)
+    max_message_s: int = Field(default=180, ge=10, le=1000)  # mod_voicemail records at most 1000 s
     max_messages: int = Field(default=100, ge=1, le=1000)
 
 
@@ -60,7 +60,7 @@ class VoicemailBoxUpdate(BaseModel):
     attach_audio: Optional[bool] = None
     delete_after_email: Optional[bool] = None
     greeting_audio_id: Optional[int] = None
-    max_message_s: Optional[int] = PField(default=None, ge=10, le=1800)
+    max_message_s: Optional[int] = PField(default=None, ge=10, le=1000)
     max_messages: Optional[int] = PField(default=None, ge=1, le=1000)
     extension: Optional[Extension] = None
     pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")

@@ -1,5 +1,6 @@
-"""The configuration section: callcenter.conf, made from the database for every tenant. Every other
-file answers "not found" and FreeSWITCH reads its own (freeswitch/autoload_configs).
+"""The configuration section: callcenter.conf, made from the database for every tenant (and, by their own
+modules, acl.conf and voicemail.conf). Every other file answers "not found" and FreeSWITCH reads its own
+(freeswitch/autoload_configs).
 
 Names as the dialplan uses them: queues "q<id>@<domain>", and "q<id>w<seconds>@<domain>" for a plan's
 queue step with its own maximum wait (mod_callcenter reads max-wait-time from the queue, not from the
@@ -34,7 +35,7 @@ from web.models.pbx_user import AgentSettings, PbxUser
 from web.models.queue import CallQueue
 from web.models.tenant import Tenant
 from web.scoping import scoped
-from web.xml_curl import acl, cache
+from web.xml_curl import acl, cache, voicemail_conf
 
 log = logging.getLogger("web.xml_curl")
 
@@ -51,6 +52,8 @@ SETTINGS = {"dbname": "callcenter", "truncate-tiers-on-load": "false", "truncate
 def answer(engine, settings, fields: dict) -> Optional[bytes]:
     if fields.get("key_value") == acl.FILE:  # blocked addresses (web.xml_curl.acl)
         return acl.answer(engine, settings, fields)
+    if fields.get("key_value") == voicemail_conf.FILE:  # a profile per longest message
+        return voicemail_conf.answer(engine)
     if fields.get("key_value") != FILE:
         return None
     generations = cache.all_generations(engine)

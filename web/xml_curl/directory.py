@@ -29,6 +29,7 @@ from typing import Optional
 
 
 from callplan import outbound
+from callplan.base_dialplan import busy_counter
 from callplan.objects import TenantObjects
 from callplan.xml import Document, literal
 from web.domain.callplan_snapshot import snapshot
@@ -46,6 +47,8 @@ LISTING = ""  # the entries' key of the whole domain's listing (no name is empty
 LISTING_GROUP = "company"
 CACHEABLE_MS = "60000"  # FreeSWITCH keeps an entry this long; flush_directory() drops it at once
 NO_PHONE = {"sip-forbid-register": "true", "allow-empty-password": "false"}
+# FreeSWITCH runs every variable whose name starts with execute_on_answer when the channel is answered
+ON_A_CALL = "execute_on_answer_cp_busy"
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ def phone_variables(device: Device, objects: TenantObjects) -> dict:
                 "effective_caller_id_name": literal(device.name), "default_language": objects.language}
     groups = sorted(group for group, members in objects.pickup_groups.items() if user.id in members)
     shown = outbound.caller_id(user, objects)
-    return {
+    # call waiting off: a call the phone makes counts, once answered, as the user being on a call
+    busy = {ON_A_CALL: busy_counter(user.id)} if not user.call_waiting else {}
+    return {**busy,
         "user_context": objects.domain,
         "cp_tenant_id": str(device.tenant_id),
         "effective_caller_id_name": literal(user.name or user.extension),
@@ -158,6 +163,10 @@ def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
         phones = phones_of.get(user.id)
         parts[user.extension].params["dial-string"] = (
             ",".join(contact(name, domain) for name in phones) if phones else "error/user_not_registered")
+        if not user.call_waiting:
+            # a call to the user, once answered on a phone, counts as the user being on a call (a dial-var
+            # is a variable of the leg to the phone from the start; <variables> are set only after answer)
+            parts[user.extension].params[f"dial-var-{ON_A_CALL}"] = busy_counter(user.id)
     for box in boxes:
         owner = objects.users.get(box.user_id) if box.user_id is not None else None
         number = box.extension or (owner.extension if owner else None)

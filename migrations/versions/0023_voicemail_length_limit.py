@@ -3,8 +3,8 @@
 mod_voicemail takes the longest message from its profile's max-record-len, which it accepts up to 1000
 seconds; the API used to accept up to 1800. Boxes stored above 1000 are set to 1000, what they record.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 17:00:00
 """
 from typing import Sequence, Union
@@ -12,8 +12,8 @@ from typing import Sequence, Union
 from alembic import op
 
 
-revision: str = '0022'
-down_revision: Union[str, None] = '0021'
+revision: str = '0023'
+down_revision: Union[str, None] = '0022'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -80,6 +80,8 @@ DISPLAY_ONLY = {
     "Device.model": "the phone's model, shown; provisioning follows the brand the phone asks with",
     "VerifiedCallerId.note": "a note beside a verified caller ID, shown",
     "Contact.note": "a phonebook contact's note, shown",
+    "MessageChange.heard": "an action on a voicemail message: sent to mod_voicemail at once (vm_read), no setting",
+    "VoicemailBox.readers": "portal permission: who may listen to the box's messages on /messages (through mod_voicemail's API)",
 }
 
 # Accepted and stored, but not (or only partly) doing on the switch what the portal says: #16 item 1.

@@ -5,12 +5,18 @@ from __future__ import annotations
 from web.domain import references
 from web.api.problems import Problem, field_problem
 from web.api.resources import Resource
+from web.models.pbx_user import PbxUser
 from web.models.voicemail_box import VoicemailBox, VoicemailBoxCreate, VoicemailBoxPublic, VoicemailBoxUpdate
 
 
 def _validate(ctx, box: VoicemailBox) -> None:
     if box.kind == "personal" and box.extension:
         raise field_problem(422, "invalid", "/extension", "a personal box is reached through its user's extension")
+    if box.kind == "personal" and box.readers:
+        raise field_problem(422, "invalid", "/readers", "a personal box is read by its user alone")
+    # who may listen to the box's messages in the portal (/messages): users of this company only
+    references.require_distinct_ids(ctx.db, ctx.tenant_id, PbxUser, box.readers or [], "/readers", "user",
+                                    "this user is listed twice")
 
 
 def _before_delete(ctx, box: VoicemailBox) -> None:

@@ -68,6 +68,24 @@ def require(db: Session, tenant_id: int, kind: str, target_id, pointer: str) -> 
         raise field_problem(422, "unknown_reference", pointer, f"no {kind.replace('_', ' ')} with id {target_id} in this company")
 
 
+def require_distinct_ids(db: Session, tenant_id: int, table: type, ids: list, field: str, what: str, twice: str) -> None:
+    """A list of ids (a pickup group's members, a box's readers): each once, each one of the tenant's
+    `table` rows; refused (422) at the first offender's pointer, `field`/<index>. Checked directly rather
+    than through `require_all`, which only knows a kind once its module has registered it."""
+    from web.scoping import scoped
+
+    seen: set = set()
+    for index, target in enumerate(ids):
+        if target in seen:
+            raise field_problem(422, "duplicate_member", f"{field}/{index}", twice)
+        seen.add(target)
+    if seen:
+        found = set(db.exec(scoped(table, tenant_id).where(table.id.in_(seen)).with_only_columns(table.id)).all())
+        for index, target in enumerate(ids):
+            if target not in found:
+                raise field_problem(422, "unknown_reference", f"{field}/{index}", f"no {what} with id {target} in this company")
+
+
 def require_all(db: Session, tenant_id: int, row, prefix: str = "") -> None:
     """Check every id `row.references()` yields, and that every internal number it dials exists."""
     from web.domain import numbering

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict, Field as PField, StrictInt
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from web.models.base import Checked, TenantOwned
-from web.models.fields import Extension, Name
+from web.models.fields import Extension, Name, json_field
 from web.validation import Email
 
 Pin = PField(pattern=r"^[0-9]{4,8}$")
+ReaderId = Annotated[StrictInt, PField(gt=0)]  # strict: true/"5" are not user ids
+MAX_READERS = 500
 
 
 BOX_NAME_LENGTH = 100
@@ -38,10 +40,15 @@ class VoicemailBox(VoicemailBoxFields, TenantOwned, table=True):
     user_id: Optional[int] = Field(default=None, foreign_key="pbx_user.id", index=True, ondelete="CASCADE")
     extension: Optional[str] = Field(default=None, max_length=4)  # company boxes only
     pin: str = Field(max_length=8)  # digits; mod_voicemail compares it itself
+    # users who may listen to a company box's messages in the portal (/messages); a personal box is its
+    # user's alone (web/domain/voicemail_messages.py)
+    readers: list = json_field(default_factory=list)
 
     def references(self):
         if self.greeting_audio_id is not None:
             yield "/greeting_audio_id", "audio", self.greeting_audio_id
+        for index, user_id in enumerate(self.readers or []):
+            yield f"/readers/{index}", "user", user_id
 
 
 class VoicemailBoxCreate(VoicemailBoxFields):
@@ -50,6 +57,7 @@ class VoicemailBoxCreate(VoicemailBoxFields):
     model_config = ConfigDict(extra="forbid")
     extension: Extension
     pin: str = Pin
+    readers: list[ReaderId] = PField(default_factory=list, max_length=MAX_READERS)
 
 
 class VoicemailBoxUpdate(BaseModel):
@@ -64,6 +72,7 @@ class VoicemailBoxUpdate(BaseModel):
     max_messages: Optional[int] = PField(default=None, ge=1, le=1000)
     extension: Optional[Extension] = None
     pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
+    readers: Optional[list[ReaderId]] = PField(default=None, max_length=MAX_READERS)
 
 
 class VoicemailBoxPublic(VoicemailBoxFields, Checked):
@@ -71,3 +80,4 @@ class VoicemailBoxPublic(VoicemailBoxFields, Checked):
     kind: Literal["personal", "company"]
     user_id: Optional[int]
     extension: Optional[str]
+    readers: list[int] = []

@@ -1,10 +1,7 @@
 // A pickup group (web/api/pickup_groups.py): its members pick up each other's ringing calls with *98.
 // Used by the pickup groups screen and by any page that edits one in a sheet (sheet.js editInSheet).
 
-import { get } from "../api.js";
-
-const userName = (user) => `${[user.first_name, user.last_name].filter(Boolean).join(" ")} (${user.extension})`;
-const userOptions = async () => (await get("/api/users")).map((user) => ({ value: user.id, label: userName(user) }));
+import { userOptions } from "./user.js";
 
 export default {
   kind: "pickup_group",

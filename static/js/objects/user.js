@@ -7,6 +7,10 @@ import { t } from "../i18n.js";
 
 export const userName = (row) => [row.first_name, row.last_name].filter(Boolean).join(" ") || row.extension;
 
+/** The company's users as checkbox choices "Name (extension)" (pickup group members, a box's readers). */
+export const userOptions = async () => (await get("/api/users")).map((row) => ({
+  value: row.id, label: `${[row.first_name, row.last_name].filter(Boolean).join(" ")} (${row.extension})` }));
+
 export const departmentOptions = async () => (await get("/api/departments")).map((row) => ({ value: row.id, label: row.name }));
 
 /** The company's free numbers (GET /api/numbers/free), and the user's own one first when it has one. */

@@ -4,6 +4,9 @@
 // voicemail screen (static/js/voicemail.js) and by any page that edits one in a sheet (sheet.js
 // editInSheet), e.g. "New voicemail box" from the canvas's voicemail step.
 //
+// A company box names the users who may listen to its messages in the portal (/messages, `readers`); a
+// personal box is its user's alone, so its form hides them.
+//
 // Its list (crud.js) shows whose box it is and what uses it: enrich() adds to each row `owner` (the
 // user of a personal box) and `used_by` (GET /api/voicemail-boxes/used-by).
 
@@ -13,6 +16,7 @@ import { t } from "../i18n.js";
 import { usedByCell } from "../confirm.js";
 import { objectHref } from "../layout.js";
 import { audioPickerWidget } from "../audio-picker.js";
+import { userOptions } from "./user.js";
 
 const fields = {
   name: { label: "ui.voicemail.name", order: 1 },
@@ -25,6 +29,7 @@ const fields = {
   greeting_audio_id: { label: "ui.voicemail.greeting", help: "ui.voicemail.greeting_help", widget: audioPickerWidget },
   max_message_s: { label: "ui.voicemail.max_message_s" },
   max_messages: { label: "ui.voicemail.max_messages" },
+  readers: { label: "ui.voicemail.readers", help: "ui.voicemail.readers_help", widget: "checkboxes", options: userOptions },
 };
 
 const userName = (user) => [user.first_name, user.last_name].filter(Boolean).join(" ").trim() || user.extension;
@@ -54,7 +59,7 @@ export default {
   texts: { title: "ui.voicemail.title", new: "ui.voicemail.new", empty: "ui.voicemail.empty" },
   form: { fields },
   // a personal box is reached through its user's number: it has none of its own to change
-  formFor: (row) => (row.kind === "personal" ? { fields: { ...fields, extension: { hidden: true } } } : { fields }),
+  formFor: (row) => (row.kind === "personal" ? { fields: { ...fields, extension: { hidden: true }, readers: { hidden: true } } } : { fields }),
   deletable: (row) => row.kind !== "personal",
   list: {
     columns: [

@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from web import clock
 from web.domain import notices as texts
+from web.domain.voicemail_files import shared_file
 from web.models.call_plan import CallPlanVersion
 from web.models.notification import WEBHOOK_EVENTS, OutboxMessage, WebhookSubscription
 from web.models.tenant import Tenant
@@ -217,7 +218,7 @@ def on_email_step(ctx, event) -> None:
 def voicemail_file(settings, domain: str, user: str, path: str) -> str:
     """The message as the bridge sees it. FreeSWITCH names the file on its side of the shared volume;
     the folder layout below it (<domain>/<box>/msg_*.wav) is the same on both sides."""
-    mine = os.path.join(settings.voicemail_dir, domain, user, os.path.basename(path))
+    mine = shared_file(settings.voicemail_dir, domain, user, path)
     return mine if os.path.exists(mine) or not os.path.exists(path) else path
 
 

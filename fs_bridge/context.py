@@ -32,7 +32,7 @@ class Context:
 
     def publish(self, tenant_id: Optional[int], kind: str, data: dict) -> None:
         """Tell the web app's live views (after commit): kind is "call", "call_ended", "registration",
-        "agent", "blocked", "bridge"."""
+        "agent", "blocked", "bridge", "voicemail"."""
         if tenant_id is not None or kind in ("blocked", "bridge"):
             self.after_commit(lambda: self.bridge.feed.publish(tenant_id, kind, data))
 

@@ -15,6 +15,7 @@ MODULES = (
     "fs_bridge.calls",          # active calls (live) and call records from CHANNEL_HANGUP_COMPLETE
     "fs_bridge.features",       # phone feature codes: diversions, night mode, do not disturb
     "fs_bridge.notices",        # missed-call and voicemail notices, call_ended webhooks (into the outbox)
+    "fs_bridge.voicemail",      # a voicemail box's messages changed: the browser's /messages page reads it again
     "fs_bridge.outbox",         # delivering the outbox: mail and webhooks, with retries
     "fs_bridge.agents",         # queue agents' status mirrored from callcenter::info
     "fs_bridge.registrations",  # phones' registrations (live), which agents may be offered calls

@@ -20,13 +20,15 @@ The websocket:
    whose browser cannot keep up is closed with 1013 (try again later) rather than let the app buffer
    without bound - the page reconnects and starts from a new snapshot.
 
-Two sockets work this way (LiveRoute): `/api/live` ("live.read": the tenant's calls, registrations and
-agents) and `/api/blocked-addresses/live` ("blocking.manage": blocked addresses as they happen, the
-tenant admin's or, for the operator, every tenant's - so the operator hears of blocks too).
+Three sockets work this way (LiveRoute): `/api/live` ("live.read": the tenant's calls, registrations and
+agents), `/api/blocked-addresses/live` ("blocking.manage": blocked addresses as they happen, the
+tenant admin's or, for the operator, every tenant's - so the operator hears of blocks too) and
+`/api/me/voicemail/live` ("phone.self": which of the caller's voicemail boxes changed; its `audience`
+passes on only the boxes this caller may read, looked up again at every keepalive).
 
 Which messages reach whom: a tenant's own kinds ("call", "call_ended", "registration", "agent") to its
-sockets; "blocked" to its sockets of roles that may see blocks (blocking.manage) and to the operator's;
-"bridge" (tenant None) to everyone."""
+/api/live sockets; "voicemail" to the sockets of those who may read that box; "blocked" to its sockets of
+roles that may see blocks (blocking.manage) and to the operator's; "bridge" (tenant None) to everyone."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ import asyncio
 import json
 import logging
 from contextlib import asynccontextmanager
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
@@ -50,6 +52,9 @@ log = logging.getLogger("web.live")
 
 PATH = "/api/live"
 BLOCKS_PATH = "/api/blocked-addresses/live"
+VOICEMAIL_PATH = "/api/me/voicemail/live"
+# what the live page shows; not "voicemail", which is for each box's readers alone
+LIVE_KINDS = frozenset({"call", "call_ended", "registration", "agent", "blocked", "bridge"})
 KEEPALIVE_S = 25.0  # under the usual 30-60 s idle timeouts of proxies between the browser and the app
 QUEUE_LIMIT = 1000  # changes waiting for one browser before it is cut off
 LINE_LIMIT = 4 * 1024 * 1024
@@ -64,10 +69,12 @@ class Subscriber:
     """One websocket's queue. tenant_id None: every tenant (the operator's view of blocks); kinds None:
     every kind of its tenant."""
 
-    def __init__(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None):
+    def __init__(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None,
+                 accepts: Optional[Callable[[Any], bool]] = None):
         self.tenant_id = tenant_id
         self.sees_blocks = sees_blocks
         self.kinds = kinds
+        self.accepts = accepts  # of the tenant's messages, the ones for this caller (None: all)
         self.queue: asyncio.Queue = asyncio.Queue(QUEUE_LIMIT + 1)
 
     def offer(self, item: Any) -> None:
@@ -92,8 +99,9 @@ class FeedClient:
 
     # -- subscribers -------------------------------------------------------------------------------------
 
-    def subscribe(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None) -> Subscriber:
-        subscriber = Subscriber(tenant_id, sees_blocks, kinds)
+    def subscribe(self, tenant_id: Optional[int], sees_blocks: bool, kinds: Optional[frozenset] = None,
+                  accepts: Optional[Callable[[Any], bool]] = None) -> Subscriber:
+        subscriber = Subscriber(tenant_id, sees_blocks, kinds, accepts)
         self.subscribers.setdefault(tenant_id, set()).add(subscriber)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-feed")
@@ -139,6 +147,8 @@ class FeedClient:
             if kind == "blocked" and not subscriber.sees_blocks:
                 continue
             if subscriber.kinds is not None and kind not in subscriber.kinds:
+                continue
+            if kind != "bridge" and subscriber.accepts is not None and not subscriber.accepts(outgoing["data"]):
                 continue
             subscriber.offer(outgoing)
 
@@ -211,9 +221,9 @@ async def lifespan(app):
 # --- who is asking ------------------------------------------------------------------------------------
 
 
-def _check(websocket: WebSocket, permission: str) -> tuple[Optional[int], bool, str]:
-    """(tenant id, sees blocks, language) of an allowed caller; raises Problem otherwise. Blocking: a
-    database read, run in a worker thread."""
+def _check(websocket: WebSocket, permission: str, audience=None) -> tuple[Optional[int], bool, str, Any]:
+    """(tenant id, sees blocks, language, which messages are for the caller) of an allowed caller; raises
+    Problem otherwise. Blocking: a database read, run in a worker thread."""
     from web.auth.sessions import authenticate
 
     settings = websocket.app.state.settings
@@ -227,13 +237,26 @@ def _check(websocket: WebSocket, permission: str) -> tuple[Optional[int], bool, 
             raise Problem(403, "forbidden")
         if not allowed(ctx.role, permission) or (permission in TENANT_SCOPED and ctx.tenant_id is None):
             raise Problem(403, "forbidden")
-        return ctx.tenant_id, allowed(ctx.role, "blocking.manage"), i18n.negotiate(None, ctx.account.language)
+        accepts = audience(db, ctx) if audience is not None else None
+        return ctx.tenant_id, allowed(ctx.role, "blocking.manage"), i18n.negotiate(None, ctx.account.language), accepts
 
 
 def live_snapshot(db, tenant_id: int) -> Any:
     from web.api.live_state import snapshot
 
     return snapshot(db, tenant_id)
+
+
+def voicemail_snapshot(db, tenant_id: Optional[int]) -> Any:
+    return {}  # the page reads its boxes through the API (who may read which is checked there)
+
+
+def voicemail_audience(db, ctx) -> Callable[[Any], bool]:
+    """The caller's readable boxes: the changes of those only."""
+    from web.domain.voicemail_messages import readable_box_ids
+
+    boxes = readable_box_ids(db, ctx.tenant_id, ctx.account.id, ctx.role)
+    return lambda data: isinstance(data, dict) and data.get("box_id") in boxes
 
 
 def blocks_snapshot(db, tenant_id: Optional[int]) -> Any:
@@ -254,12 +277,14 @@ async def _refuse(websocket: WebSocket, problem: Problem, lang: str) -> None:
 
 class LiveRoute(WebSocketRoute):
     """A live socket: `permission` decides who may open it (the route walks read it too), `snapshot(db,
-    tenant_id)` is its first message, `kinds` the feed's kinds it passes on (None: all of the tenant)."""
+    tenant_id)` is its first message, `kinds` the feed's kinds it passes on (None: all of the tenant),
+    `audience(db, ctx)` which of those are for this caller (a predicate on the message's data; None: all)."""
 
-    def __init__(self, path: str, permission: str, snapshot, kinds: Optional[frozenset] = None):
+    def __init__(self, path: str, permission: str, snapshot, kinds: Optional[frozenset] = None, audience=None):
         self.permission = permission
         self.snapshot = snapshot
         self.kinds = kinds
+        self.audience = audience
         super().__init__(path, self.serve, name=path.strip("/").replace("/", "_"))
 
     def _snapshot(self, websocket: WebSocket, tenant_id: Optional[int]) -> dict:
@@ -273,13 +298,13 @@ class LiveRoute(WebSocketRoute):
             await _refuse(websocket, Problem(403, "cross_origin"), lang)
             return
         try:
-            tenant_id, sees_blocks, lang = await run_in_threadpool(_check, websocket, self.permission)
+            tenant_id, sees_blocks, lang, accepts = await run_in_threadpool(_check, websocket, self.permission, self.audience)
         except Problem as problem:
             await _refuse(websocket, problem, lang)
             return
         await websocket.accept()
         feed = feed_of(websocket.app)
-        subscriber = feed.subscribe(tenant_id, sees_blocks, self.kinds)
+        subscriber = feed.subscribe(tenant_id, sees_blocks, self.kinds, accepts)
         receiver = asyncio.ensure_future(_receive(websocket))
         try:
             await websocket.send_text(json.dumps(await run_in_threadpool(self._snapshot, websocket, tenant_id)))
@@ -292,13 +317,14 @@ class LiveRoute(WebSocketRoute):
                         break
                     # quiet for a while: is the session still good? then a ping keeps proxies from closing us
                     try:
-                        still = await run_in_threadpool(_check, websocket, self.permission)
+                        still = await run_in_threadpool(_check, websocket, self.permission, self.audience)
                     except Problem:
                         still = None
                     if still is None or still[0] != tenant_id:
                         await websocket.close(POLICY_VIOLATION, "session ended")
                         return
                     subscriber.sees_blocks = still[1]
+                    subscriber.accepts = still[3]  # a box granted or taken away since
                     await websocket.send_text(json.dumps({"kind": "ping"}))
                     continue
                 item = getter.result()
@@ -336,7 +362,10 @@ async def _receive(websocket: WebSocket) -> None:
 def routes() -> list:
     return [
         # the tenant's live view: calls, registrations, agents (and blocks, for roles that may see them)
-        LiveRoute(PATH, "live.read", live_snapshot),
+        LiveRoute(PATH, "live.read", live_snapshot, kinds=LIVE_KINDS),
         # blocked addresses as they happen: the tenant admin's, or every tenant's for the operator
         LiveRoute(BLOCKS_PATH, "blocking.manage", blocks_snapshot, kinds=frozenset({"blocked", "bridge"})),
+        # the caller's voicemail boxes changing (a message left, heard, deleted: fs_bridge/voicemail.py)
+        LiveRoute(VOICEMAIL_PATH, "phone.self", voicemail_snapshot, kinds=frozenset({"voicemail", "bridge"}),
+                  audience=voicemail_audience),
     ]

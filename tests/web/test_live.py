@@ -342,7 +342,7 @@ def test_every_websocket_route_answers_each_role_as_the_permission_table_says(li
         email = "operator@platform.test" if role == "operator" else f"{role}@a.test"
         clients[role] = TestClient(live_app, headers={"authorization": f"Bearer {make_token(db, _account(db, email))}"})
     sockets = [route for route in live_app.routes if isinstance(route, WebSocketRoute)]
-    assert sorted(route.path for route in sockets) == ["/api/blocked-addresses/live", "/api/live"]
+    assert sorted(route.path for route in sockets) == ["/api/blocked-addresses/live", "/api/live", "/api/me/voicemail/live"]
     for route in sockets:
         for role, client in clients.items():
             if expected_access(role, route.permission):

@@ -10,6 +10,7 @@ import { ApiError } from "./api.js";
 import { $, el, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { crudList } from "./crud.js";
+import { player } from "./player.js";
 import { failStart, showError, startPortal } from "./portal.js";
 import { toast } from "./toast.js";
 import { fieldErrorText } from "./ui.js";
@@ -107,33 +108,10 @@ function wireDrop(add) {
   });
 }
 
-function player() {
-  const title = el("p", { id: uid("playing") });
-  const audio = el("audio", { controls: true, preload: "none", class: "audio-player", "aria-labelledby": title.id });
-  const element = el("div", { class: "now-playing", hidden: true }, title, audio);
-  return {
-    element,
-    play(row) {
-      title.textContent = t("ui.audio.playing", { name: row.name });
-      if (audio.dataset.id !== String(row.id)) {
-        audio.dataset.id = String(row.id);
-        audio.src = audioUrl(row.id);
-      }
-      element.hidden = false;
-      audio.play().catch(() => {}); // the controls are there to start it by hand
-    },
-    current: () => audio.dataset.id || "",
-    stop() {
-      audio.pause();
-      element.hidden = true;
-    },
-  };
-}
-
 async function start() {
   const session = await startPortal();
   if (!session) return;
-  const sound = player();
+  const sound = player({ title: (row) => t("ui.audio.playing", { name: row.name }), url: (row) => audioUrl(row.id) });
   const library = crudList(audioFile, {
     actions: [{ label: "ui.audio.play", named: "ui.audio.play_named", run: (row) => sound.play(row) }],
     changed: () => {

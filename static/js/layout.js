@@ -61,6 +61,7 @@ export const MENU = [
   { group: "ui.nav.group.me", entries: [
     { href: "/me", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent"], agent: true },
+    { href: "/messages", text: "ui.nav.messages", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/account/profile", text: "ui.nav.profile", ready: true },
     { href: "/account/security", text: "ui.nav.security", ready: true },
   ] },

@@ -33,7 +33,8 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/numbers": "pbx.manage", "/company": "pbx.manage",
                     "/calls": "calls.read",
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
-                    "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self"}
+                    "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self",
+                    "/messages": "phone.self"}
 
 
 def test_every_portal_page_is_the_one_shell(client):

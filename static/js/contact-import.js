@@ -4,7 +4,8 @@
 // in the file and the skipped duplicates; only then does "Import" save it (POST <path>/import) in the mode
 // chosen: the good rows (bad ones left out) or all or nothing, optionally replacing the list.
 //
-//   await importSheet("/api/phonebook") -> the import's answer ({ imported, errors, warnings }) or null
+//   await importSheet("/api/phonebook", { replace }) -> the import's answer ({ imported, errors, warnings }) or null
+//     replace: key of the "replace the list" checkbox's text (the phonebook's by default)
 
 import { ApiError, upload } from "./api.js";
 import { el, uid } from "./dom.js";
@@ -71,7 +72,7 @@ function readFile(file, onProgress) {
 }
 
 /** The import in a side sheet; resolves with the import's answer, or null when closed without one. */
-export function importSheet(path) {
+export function importSheet(path, { replace: replaceText = "ui.phonebook.replace" } = {}) {
   let text = null;
   let checked = null; // the preview answer for the current file, mode and replace
   let running = 0; // each check counts up, so only the latest one's answer is drawn
@@ -103,7 +104,7 @@ export function importSheet(path) {
     el("div", { class: "field" }, el("label", { for: fileId, text: t("ui.phonebook.file") }), file),
     modes,
     el("div", { class: "field" }, el("label", { for: replaceId, class: "check-row" }, replace,
-      el("span", { text: t("ui.phonebook.replace") }))),
+      el("span", { text: t(replaceText) }))),
     progress, progressText, alert, result,
     el("div", { class: "actions" }, save, cancel));
 

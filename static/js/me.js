@@ -215,7 +215,7 @@ async function contactsTab() {
   const crud = crudList(personal, { actions: [dialAction(alert, (row) => row.number)] });
   const importButton = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.phonebook.import") });
   importButton.addEventListener("click", async () => {
-    if (await importSheet("/api/me/contacts")) await crud.list.reload();
+    if (await importSheet("/api/me/contacts", { replace: "ui.me.contacts_replace" })) await crud.list.reload();
   });
   await crud.list.reload();
   return el("div", {},

@@ -251,6 +251,7 @@ def test_own_contacts_added_imported_and_deleted(server, browser, tmp_path):
     csv.write_text("naam;nummer;bedrijf\nHuisarts;0201112233;Praktijk Oost\nGarage Smit;+31205551234;\nTante Jo;+31612121212;\nKapot;letters\n")
     panel.get_by_role("button", name="Import CSV").click()
     sheet = page.get_by_role("dialog", name="Import CSV")
+    expect(sheet.get_by_label("Replace all my contacts (the current ones are removed)")).not_to_be_checked()
     sheet.get_by_label("CSV file").set_input_files(str(csv))
     expect(sheet.locator(".import-rows tbody tr")).to_have_count(2)
     expect(sheet.locator(".import-errors tbody tr")).to_have_count(1)
@@ -304,4 +305,15 @@ def test_dutch_on_a_narrow_screen_with_a_greeting_uploaded_and_played(server, br
     shot(page, "voicemail")
     page.get_by_role("tab", name="Doorschakelen").click()
     shot(page, "forwarding")
+    watch.assert_clean()
+
+
+def test_a_login_without_a_phone_of_its_own_is_told_so(server, browser):
+    from tests.web.browser_support import admin_session
+
+    session = admin_session(browser, server, "no.phone@demo.example.com", PASSWORD)
+    page, watch = open_screen(session, server, "/me", wait_ms=WAIT)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My phone")
+    expect(page.locator("#no-pbx-user")).to_contain_text("not linked to a PBX user")
+    expect(page.get_by_role("tab")).to_have_count(0)
     watch.assert_clean()

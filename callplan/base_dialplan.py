@@ -27,6 +27,9 @@ AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPO
                                                    "ORIGINATOR_CANCEL"]}
 RING_SECONDS = 5  # one ring cycle, for "rings before voicemail"
 CONFIRM_TONE = "tone_stream://%(200,0,800)"
+HOT_DESK_CHECK = "feature_hot_desk_check"  # where the login code goes once it has the extension and PIN
+# FreeSWITCH's own prompts (mod_voicemail's: every installation with voicemail has them)
+ASK_EXTENSION, ASK_PIN, REFUSED = "voicemail/vm-enter_id.wav", "voicemail/vm-enter_pass.wav", "voicemail/vm-fail_auth.wav"
 
 
 def company_night(objects: TenantObjects, at: datetime) -> tuple[bool, Optional[datetime]]:
@@ -129,6 +132,9 @@ class BaseDialplan:
         status = {"agent_login": "'Available'", "agent_logout": "'Logged Out'", "agent_break": "'On Break'"}
         for function, code in sorted(codes.items()):
             name, match = f"feature_{function}", exact(code)
+            if function in ("hot_desk_login", "hot_desk_logout"):
+                self.hot_desk(function, code)
+                continue
             if function == "voicemail":
                 actions = [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
             elif function == "pickup":
@@ -144,6 +150,43 @@ class BaseDialplan:
                                      f"cp_user=${{cp_user_id}}"),
                            ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
             self.extension(name, match, actions)
+
+    def hot_desk(self, function: str, code: str) -> None:
+        """Hot desking (web.domain.hot_desk): on a hot-desking phone (its directory entry sets cp_hot_desk
+        to the device's id), the login code asks the extension and the user's voicemail PIN and checks
+        them here: the extension must be a user allowed to hot-desk (compiled in), the PIN the one the
+        directory holds for it (read at the call with user_data, never written into the dialplan; a PCRE
+        back-reference compares the two). The bridge then writes the login from the event. The logout
+        code logs whoever is on the phone out. Anywhere else, or wrong: "login incorrect"."""
+        domain = self.objects.domain
+        refused = [("answer", ""), ("playback", REFUSED), ("hangup", "CALL_REJECTED")]
+        on_hot_desk = ("${cp_hot_desk}", r"^[0-9]+$")
+
+        def fire(extra: str) -> list:
+            return [("event", f"Event-Name=CUSTOM,Event-Subclass=callplan::feature,cp_feature={function},"
+                              f"cp_device=${{cp_hot_desk}}{extra}"),
+                    ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
+
+        if function == "hot_desk_logout":
+            self.extension(f"feature_{function}", exact(code), [], then=[(*on_hot_desk, fire(""), refused)])
+            return
+        ask = [
+            ("answer", ""),
+            ("play_and_get_digits", f"2 4 3 5000 # {ASK_EXTENSION} {REFUSED} cp_hd_extension ^[0-9]{{2,4}}$ 3000"),
+            ("play_and_get_digits", f"4 8 3 5000 # {ASK_PIN} {REFUSED} cp_hd_pin ^[0-9]{{4,8}}$ 3000"),
+            ("set", f"cp_hd_pair=${{cp_hd_pin}}:${{user_data(${{cp_hd_extension}}@{domain} param vm-password)}}"),
+            ("transfer", f"{HOT_DESK_CHECK} XML {domain}"),
+        ]
+        self.extension(f"feature_{function}", exact(code), [], then=[(*on_hot_desk, ask, refused)])
+        allowed = sorted(user.extension for user in self.objects.users.values() if user.hot_desking)
+        if not allowed:
+            self.extension(HOT_DESK_CHECK, exact(HOT_DESK_CHECK), refused)
+            return
+        self.extension(HOT_DESK_CHECK, exact(HOT_DESK_CHECK), [], then=[
+            (*on_hot_desk, [], refused),
+            ("${cp_hd_extension}", exact(*allowed), [], refused),
+            ("${cp_hd_pair}", r"^([0-9]{4,8}):\1$", fire(",cp_hot_desk_user=${cp_hd_extension}"), refused),
+        ])
 
     def emergency(self) -> None:
         numbers = outbound.emergency_numbers(self.objects.company.country)

@@ -56,6 +56,7 @@ class UserInfo(_Info):
     direct_number: Optional[E164] = None
     night_mode: str = "follow"  # follow | on | off
     language: Language = "nl"  # voicemail and system prompts: callers to the user's box, the user's own calls
+    hot_desking: bool = False  # may log in on a hot-desking phone (web.models.hot_desk)
 
 
 class CompanyInfo(_Info):
@@ -77,6 +78,7 @@ class CompanyInfo(_Info):
     block_premium_090x: bool = True  # Belgium's other 090x ranges
     release_pin: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]] = None
     country: str = "NL"  # ISO code the company number belongs to: what "international" means
+    music_on_hold_audio_id: Optional[int] = None  # what a caller put on hold hears (none: FreeSWITCH's own)
 
     @model_validator(mode="before")
     @classmethod
@@ -116,6 +118,7 @@ class QueueInfo(_Info):
     extension: Optional[Extension] = None
     max_wait_s: int = 300
     after_wait: Optional[dict] = None  # called on the queue itself: where the call goes after max_wait_s
+    music_on_hold_audio_id: Optional[int] = None  # its agents' held callers hear it (else the company's)
 
 
 class IvrMenuInfo(_Info):
@@ -179,6 +182,7 @@ class DeviceInfo(_Info):
     id: int
     sip_username: SipUser
     user_id: Optional[int] = None
+    hot_desking: bool = False  # users allowed to hot-desk may log in on it
 
 
 class FeatureCodeInfo(_Info):

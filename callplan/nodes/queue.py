@@ -37,12 +37,29 @@ def queue_name(step: Step, objects) -> str | None:
     return f"q{queue.id}@{objects.domain}"
 
 
+def hold_music(queue_id: int, objects) -> str | None:
+    """The queue's own music on hold as FreeSWITCH plays it, or None (then the company's applies)."""
+    queue = objects.queues.get(queue_id)
+    audio_id = queue.music_on_hold_audio_id if queue is not None else None
+    return objects.audio_path(audio_id) if audio_id is not None and audio_id in objects.audio else None
+
+
 def compile(step: Step, segment, compilation) -> bool:
     name = queue_name(step, compilation.objects)
     if name is None:
         return False
     segment.action("answer")
+    music = hold_music(step.queue, compilation.objects)
+    if music:
+        # An agent who puts the caller on hold plays the queue's music: FreeSWITCH plays the holding leg's
+        # temp_hold_music before its hold_music (the company's, from the directory), and mod_callcenter
+        # gives the agent's leg the caller's variables named in cc_export_vars. Unset once the queue is
+        # done: the caller's later steps hold with the company's music again.
+        segment.action("set", f"temp_hold_music={music}")
+        segment.action("set", "cc_export_vars=temp_hold_music")
     segment.action("callcenter", name)
+    if music:
+        segment.action("unset", "temp_hold_music")
     return False
 
 

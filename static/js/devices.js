@@ -10,10 +10,14 @@
 // hand (GET /api/devices/sip-settings: domain, server, port) and, below the list, what to check when a
 // phone does not register (SIP ALG in the router, the port).
 //
+// A hot-desking phone says who is logged in on it now (GET /api/hot-desk-logins: a user logs in on the
+// phone itself with the hot-desk feature code), with a button that logs them out (DELETE
+// /api/hot-desk-logins/<device>): a phone left logged in.
+//
 // ?edit=<id> opens a phone (layout.js objectHref), ?new=1&user=<id> a new one for that user (the user's
 // page links here).
 
-import { ApiError, get, post } from "./api.js";
+import { ApiError, del, get, post } from "./api.js";
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
 import { crudList } from "./crud.js";
@@ -30,6 +34,8 @@ const POLL_MS = 10_000;
 let settings = null; // GET /api/devices/sip-settings
 let users = new Map(); // id -> user
 let brands = new Map(); // brand -> label
+let logins = new Map(); // device id -> who is logged in on it (hot desking)
+let reloadList = async () => {};
 
 const userName = (user) => [user.first_name, user.last_name].filter(Boolean).join(" ");
 
@@ -147,21 +153,47 @@ function registrationCell(row) {
     row.registration_expires_at ? el("div", { text: t("ui.devices.until", { time: when(row.registration_expires_at) }) }) : null);
 }
 
+/** Who is logged in on a hot-desking phone, with a button that logs them out. */
+function hotDeskLine(row) {
+  const login = logins.get(row.id);
+  if (!login) return el("div", { class: "hot-desk muted", text: t("ui.devices.hot_desk_free") });
+  const name = `${login.name} (${login.extension})`;
+  const out = el("button", { type: "button", class: "btn btn-secondary btn-small", text: t("ui.devices.hot_desk_logout"),
+    "aria-label": t("ui.devices.hot_desk_logout_named", { name, phone: row.name }) });
+  out.addEventListener("click", async () => {
+    out.disabled = true;
+    try {
+      await del(`/api/hot-desk-logins/${row.id}`);
+      toast(t("ui.devices.hot_desk_logged_out", { name, phone: row.name }));
+      await lookups();
+      await reloadList();
+    } catch (error) {
+      out.disabled = false;
+      showError(error);
+    }
+  });
+  return el("div", { class: "hot-desk" },
+    el("span", { text: t("ui.devices.hot_desk_login", { name, time: when(login.since) }) }), " ", out);
+}
+
 function userCell(row) {
   const user = users.get(row.user_id);
-  if (!user) return el("span", { class: "muted", text: t("ui.devices.no_user") });
-  const href = objectHref("user", user.id);
-  const text = `${userName(user)} (${user.extension})`;
-  return href ? el("a", { href, text }) : el("span", { text });
+  const href = user ? objectHref("user", user.id) : null;
+  const text = user ? `${userName(user)} (${user.extension})` : "";
+  const own = !user ? el("span", { class: "muted", text: t("ui.devices.no_user") })
+    : href ? el("a", { href, text }) : el("span", { text });
+  return row.hot_desking ? el("div", {}, own, hotDeskLine(row)) : own;
 }
 
 const signature = (rows) => JSON.stringify(rows.map((row) => [row.id, row.registered, row.registration_source_ip, row.registration_user_agent,
-  row.name, row.user_id]));
+  row.name, row.user_id, row.hot_desking]));
+const loginSignature = (desks) => JSON.stringify(desks.map((login) => [login.device_id, login.user_id, login.since]));
 
 async function lookups() {
-  const [rows, catalogue] = await Promise.all([get("/api/users"), deviceCatalogue()]);
+  const [rows, catalogue, desks] = await Promise.all([get("/api/users"), deviceCatalogue(), get("/api/hot-desk-logins")]);
   users = new Map(rows.map((user) => [user.id, user]));
   brands = new Map(catalogue.map((row) => [row.brand, row.label]));
+  logins = new Map(desks.map((login) => [login.device_id, login]));
 }
 
 function hintsPanel() {
@@ -203,6 +235,7 @@ async function start() {
     },
   }, { actions, changed });
   list = crud.list;
+  reloadList = () => list.reload();
   $("main").append(
     el("div", { class: "page-head" }, el("h1", { text: t("ui.devices.title") }), crud.newButton()),
     el("p", { class: "lead", text: t("ui.devices.intro") }),
@@ -223,8 +256,8 @@ async function start() {
     if (polling || document.hidden) return;
     polling = true;
     try {
-      const rows = await get("/api/devices");
-      if (signature(rows) !== signature(list.rows())) {
+      const [rows, desks] = await Promise.all([get("/api/devices"), get("/api/hot-desk-logins")]);
+      if (signature(rows) !== signature(list.rows()) || loginSignature(desks) !== loginSignature([...logins.values()])) {
         await lookups();
         await list.reload();
       }

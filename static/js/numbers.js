@@ -27,7 +27,8 @@ const FEATURES = {
   voicemail: "ui.numbers.feature.voicemail", pickup: "ui.numbers.feature.pickup", agent_login: "ui.numbers.feature.agent_login",
   agent_logout: "ui.numbers.feature.agent_logout", agent_break: "ui.numbers.feature.agent_break",
   diversion_toggle: "ui.numbers.feature.diversion_toggle", night_mode_toggle: "ui.numbers.feature.night_mode_toggle",
-  dnd_toggle: "ui.numbers.feature.dnd_toggle",
+  dnd_toggle: "ui.numbers.feature.dnd_toggle", hot_desk_login: "ui.numbers.feature.hot_desk_login",
+  hot_desk_logout: "ui.numbers.feature.hot_desk_logout",
 };
 
 const shown = { value: "all" };

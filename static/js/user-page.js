@@ -2,7 +2,8 @@
 // (PATCH /api/users/<id> with only what changed; field errors beside their fields):
 //   General     name, e-mail, extension, direct number (one of the company's free numbers), language,
 //               department, call waiting, hot desking
-//   Phones      the phones linked to the user (registered or not), link one that is free, or add one
+//   Phones      the phones linked to the user (registered or not), link one that is free, or add one;
+//               the hot-desking phone the user is logged in on now (GET /api/hot-desk-logins), and log out
 //   Forwarding  do not disturb, night mode (follow the company / always / never), and forwarding always,
 //               when busy, when not answered after N seconds, when no phone is registered: each to a user,
 //               ring group, voicemail box or outside number (destination.js)
@@ -15,13 +16,13 @@
 // The tabs are tabs.js (#forwarding in the address opens that one; arrow keys move between them); the
 // forwarding, voicemail, mobile and caller ID forms are user-forms.js, shared with the user's own page (/me). Delete asks first and lists what uses the user when the API refuses.
 
-import { ApiError, get, patch, post } from "./api.js";
+import { ApiError, del, get, patch, post } from "./api.js";
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
 import { confirmDelete } from "./confirm.js";
 import { schemaForm } from "./form.js";
 import { objectHref } from "./layout.js";
-import { failStart, startPortal } from "./portal.js";
+import { failStart, startPortal, when } from "./portal.js";
 import { bodySchema } from "./schema.js";
 import { toast } from "./toast.js";
 import { setAlert } from "./ui.js";
@@ -64,12 +65,38 @@ async function generalTab() {
     generalFields(user.direct_number));
 }
 
+/** The hot-desking phone the user is logged in on now, with a button that logs the user out; or null. */
+function hotDeskLogin(login, alert) {
+  if (!login) return user.hot_desking ? el("p", { class: "muted hot-desk", text: t("ui.users.hot_desk_none") }) : null;
+  const out = el("button", { type: "button", class: "btn btn-secondary btn-small", text: t("ui.users.hot_desk_logout") });
+  out.addEventListener("click", async () => {
+    out.disabled = true;
+    try {
+      await del(`/api/hot-desk-logins/${login.device_id}`);
+      toast(t("ui.users.hot_desk_logged_out", { phone: login.device_name }));
+      await redraw("phones");
+    } catch (error) {
+      out.disabled = false;
+      setAlert(alert, error instanceof ApiError ? error.title : t("ui.common.error"));
+    }
+  });
+  const href = objectHref("device", login.device_id);
+  return el("p", { class: "hot-desk" },
+    el("span", { text: t("ui.users.hot_desk_on") }), " ",
+    href ? el("a", { href, text: login.device_name }) : el("strong", { text: login.device_name }), " ",
+    el("span", { text: t("ui.users.hot_desk_since", { time: when(login.since) }) }), " ", out);
+}
+
 async function phonesTab() {
-  const devices = await get("/api/devices");
+  const [devices, desks] = await Promise.all([get("/api/devices"), get("/api/hot-desk-logins")]);
   const mine = devices.filter((device) => device.user_id === user.id);
   const free = devices.filter((device) => device.user_id === null);
   const alert = el("div", { class: "alert", role: "alert" });
-  const content = [phoneList(mine, (device) => objectHref("device", device.id)), alert];
+  const content = [
+    phoneList(mine, (device) => objectHref("device", device.id)),
+    hotDeskLogin(desks.find((login) => login.user_id === user.id), alert),
+    alert,
+  ].filter(Boolean);
   if (free.length) {
     const choose = el("select", { id: "link-phone" }, ...free.map((device) => el("option", { value: String(device.id), text: device.name })));
     const link = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.users.link_phone") });

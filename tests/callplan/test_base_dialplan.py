@@ -288,3 +288,58 @@ def test_a_boxs_longest_message_picks_its_voicemail_profile():
     assert ("voicemail", "max60 acme.pbx.test 201") in actions(ext["user_201_after_no_answer"])
     assert ("voicemail", "default acme.pbx.test 999") in actions(ext["box_999"])  # the default length: 180 s
     assert ("voicemail", "max1000 acme.pbx.test 998") in actions(ext["box_998"])  # mod_voicemail's most
+
+def conditions(extension: ET.Element) -> list[tuple[str, str, list, list]]:
+    """(field, expression, actions, anti-actions) of each condition, in order."""
+    return [(c.get("field"), c.get("expression"), actions(c), actions(c, "anti-action")) for c in extension.iter("condition")]
+
+
+def test_hot_desk_codes_ask_extension_and_pin_on_hot_desking_phones_only():
+    """The login code asks the extension and the voicemail PIN on a hot-desking phone (cp_hot_desk, set by
+    its directory entry); the check allows only users who may hot-desk, compares the PIN with the one the
+    directory holds (read at the call, never compiled in), and fires the event the bridge stores."""
+    users = {1: UserInfo(id=1, extension="201", name="Anna", hot_desking=True),
+             2: UserInfo(id=2, extension="202", name="Bram"),
+             3: UserInfo(id=3, extension="203", name="Carla", hot_desking=True)}
+    codes = {"hot_desk_login": "*60", "hot_desk_logout": "*61"}
+    document, _ = compile_base(objects(users=users, feature_codes=codes), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert route(document, "*60") == "feature_hot_desk_login" and route(document, "*61") == "feature_hot_desk_logout"
+    (_, _, [], []), (field, expression, ask, refused) = conditions(ext["feature_hot_desk_login"])
+    assert (field, expression) == ("${cp_hot_desk}", "^[0-9]+$") and refused[-1] == ("hangup", "CALL_REJECTED")
+    assert [application for application, _ in ask] == ["answer", "play_and_get_digits", "play_and_get_digits", "set", "transfer"]
+    assert ask[1][1].split()[-3:-1] == ["cp_hd_extension", "^[0-9]{2,4}$"] and ask[2][1].split()[-3:-1] == ["cp_hd_pin", "^[0-9]{4,8}$"]
+    assert ask[3] == ("set", "cp_hd_pair=${cp_hd_pin}:${user_data(${cp_hd_extension}@acme.pbx.test param vm-password)}")
+    assert ask[4] == ("transfer", "feature_hot_desk_check XML acme.pbx.test")
+    assert route(document, "feature_hot_desk_check") == "feature_hot_desk_check"
+    check = conditions(ext["feature_hot_desk_check"])
+    assert [(field, expression) for field, expression, _, _ in check[1:]] == [
+        ("${cp_hot_desk}", "^[0-9]+$"), ("${cp_hd_extension}", "^(201|203)$"), ("${cp_hd_pair}", r"^([0-9]{4,8}):\1$")]
+    assert all(anti and anti[-1] == ("hangup", "CALL_REJECTED") for _, _, _, anti in check[1:])
+    fired = check[-1][2][0]
+    assert fired[0] == "event" and "cp_feature=hot_desk_login" in fired[1] and "cp_device=${cp_hot_desk}" in fired[1]
+    assert "cp_hot_desk_user=${cp_hd_extension}" in fired[1]
+    # the PIN check, as FreeSWITCH's PCRE runs it: the PIN typed and the directory's must be the same
+    pattern = re.compile(check[-1][1])
+    assert pattern.search("1234:1234") and not pattern.search("1234:1235") and not pattern.search(":")
+    assert not pattern.search("123:123") and not pattern.search("1234:")
+    # logging out fires the event for the phone, on a hot-desking phone only
+    (_, _, [], []), (field, _, out, refused) = conditions(ext["feature_hot_desk_logout"])
+    assert field == "${cp_hot_desk}" and "cp_feature=hot_desk_logout" in out[0][1] and refused
+    # nobody may hot-desk: the login is always refused
+    document, _ = compile_base(objects(users={2: users[2]}, feature_codes=codes), MONDAY_10_BRUSSELS)
+    assert actions(extensions(document)["feature_hot_desk_check"])[-1] == ("hangup", "CALL_REJECTED")
+
+
+def test_a_queue_with_its_own_music_gives_it_to_the_agent_who_puts_the_caller_on_hold():
+    """FreeSWITCH plays the holding leg's temp_hold_music before its hold_music (the company's, from the
+    directory); mod_callcenter gives the agent's leg the caller's cc_export_vars."""
+    queue_objects = objects(queues={4: QueueInfo(id=4, name="Support", extension="400", music_on_hold_audio_id=7),
+                                    5: QueueInfo(id=5, name="Sales", extension="401")},
+                            audio={7: {"id": 7, "name": "Jazz"}})
+    ext = extensions(compile_base(queue_objects, MONDAY_10_BRUSSELS)[0])
+    music = "/var/lib/callplan/audio/1/16000/7.wav"
+    assert actions(ext["queue_400"])[:5] == [
+        ("answer", ""), ("set", f"temp_hold_music={music}"), ("set", "cc_export_vars=temp_hold_music"),
+        ("callcenter", "q4@acme.pbx.test"), ("unset", "temp_hold_music")]
+    assert not any("hold_music" in (data or "") for _, data in actions(ext["queue_401"]))  # the company's applies

@@ -77,3 +77,76 @@ def test_diversion_toggle_switches_the_first_diversion_of_published_plans(app, b
         bridge.drain()
         with Session(app.state.engine) as db:
             assert db.get(CallPlanRecord, plan_id).active_diversions == expected
+
+
+def hot_desk_event(function: str, device_id, domain: str, extension: str = ""):
+    """The event the hot-desk feature codes fire: the phone as its directory entry names it (cp_hot_desk),
+    and for a login the extension the caller typed (its PIN was checked by the dialplan)."""
+    headers = {"Event-Name": "CUSTOM", "Event-Subclass": "callplan::feature", "cp_feature": function,
+               "cp_device": str(device_id), "Caller-Context": domain, "variable_domain_name": domain}
+    if extension:
+        headers["cp_hot_desk_user"] = extension
+    return parse_plain(rewrite(fixture_text("CHANNEL_EXECUTE_COMPLETE"), **headers))
+
+
+def _logins(engine, tenant_id) -> dict[int, int]:
+    from web.models.hot_desk import HotDeskLogin
+
+    with Session(engine) as db:
+        return {row.device_id: row.user_id for row in db.exec(select(HotDeskLogin).where(HotDeskLogin.tenant_id == tenant_id))}
+
+
+def test_hot_desk_login_and_logout_are_runtime_state_and_flush_the_entries_they_change(app, bridge, admin, monkeypatch):
+    engine, domain = app.state.engine, admin.tenant.sip_domain
+    owner = admin.user(extension="211")
+    guest = admin.user(extension="212", hot_desking=True)
+    other = admin.user(extension="213", hot_desking=True)
+    desk = admin.create("/api/devices", name="Flex desk", user_id=owner["id"], hot_desking=True)
+    second = admin.create("/api/devices", name="Second flex desk", hot_desking=True)
+    plain = admin.create("/api/devices", name="Plain phone")
+    commands = []
+    monkeypatch.setattr(bridge, "spawn_safely", lambda action: action())
+    monkeypatch.setattr(bridge, "api", lambda command, timeout=5.0: commands.append(command))
+    before = _generation(engine, admin.tenant.id)
+
+    bridge.receive(hot_desk_event("hot_desk_login", desk["id"], domain, "212"))
+    bridge.drain()
+    assert _logins(engine, admin.tenant.id) == {desk["id"]: guest["id"]}
+    # a login is call traffic: no rebuild of the company's documents
+    assert _generation(engine, admin.tenant.id) == before
+    # FreeSWITCH forgets exactly the entries that changed: the phone, the guest, the phone's own user
+    flushed = {command.split()[2] for command in commands if command.startswith("xml_flush_cache id ")}
+    assert {desk["sip_username"], "212", "211"} <= flushed and all(domain in c for c in commands)
+    with Session(engine) as db:
+        entry = db.exec(select(AuditEntry).where(AuditEntry.object_type == "hot_desk_login")
+                        .order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and entry.actor_email == f"phone {desk['sip_username']}@{domain}"
+
+    # the guest moves to the second phone: one phone per user; another user takes the first
+    bridge.receive(hot_desk_event("hot_desk_login", second["id"], domain, "212"))
+    bridge.receive(hot_desk_event("hot_desk_login", desk["id"], domain, "213"))
+    bridge.drain()
+    assert _logins(engine, admin.tenant.id) == {second["id"]: guest["id"], desk["id"]: other["id"]}
+
+    # refused: a user not allowed to hot-desk, a phone that is no hot-desking phone
+    bridge.receive(hot_desk_event("hot_desk_login", desk["id"], domain, "211"))
+    bridge.receive(hot_desk_event("hot_desk_login", plain["id"], domain, "212"))
+    bridge.drain()
+    assert _logins(engine, admin.tenant.id) == {second["id"]: guest["id"], desk["id"]: other["id"]}
+
+    bridge.receive(hot_desk_event("hot_desk_logout", desk["id"], domain))
+    bridge.drain()
+    assert _logins(engine, admin.tenant.id) == {second["id"]: guest["id"]}
+    assert _generation(engine, admin.tenant.id) == before
+
+
+def test_a_hot_desk_login_never_reaches_another_tenant(app, bridge, admin, other_admin):
+    theirs = other_admin.user(extension="301", hot_desking=True)
+    their_desk = other_admin.create("/api/devices", name="Their desk", hot_desking=True)
+    admin.user(extension="301", hot_desking=True)
+    # our domain naming their phone, and their user's extension in our company: neither crosses over
+    bridge.receive(hot_desk_event("hot_desk_login", their_desk["id"], admin.tenant.sip_domain, "301"))
+    bridge.drain()
+    assert _logins(app.state.engine, admin.tenant.id) == {}
+    assert _logins(app.state.engine, other_admin.tenant.id) == {}
+    assert theirs["id"]

@@ -925,3 +925,82 @@ def test_calls_out_never_show_a_number_the_company_does_not_hold(fs, admin, othe
         resolved = fallback.resolve(session, tenant, fallback.FallbackSettings(
             destination={"type": "external", "number": "+31612345678"}), settings.audio_dir)
     assert resolved.company_number == "anonymous"
+
+
+# --- hot desking and music on hold (#16 item 1) ----------------------------------------------------------
+
+
+def test_a_hot_desk_login_changes_the_directory_at_fetch_time_without_a_rebuild(fs, admin, db):
+    """Who is logged in on a hot-desking phone is read when FreeSWITCH fetches a name it changes: the phone's
+    calls become the guest's (caller ID, voicemail lamp), the guest's extension rings it, and its own user's
+    no longer does; no generation, no rebuild. The portal's log-out puts everything back."""
+    from web.models.hot_desk import HotDeskLogin
+
+    domain = admin.tenant.sip_domain
+    owner = admin.user("211", "Olga")
+    guest = admin.user("212", "Gijs", hot_desking=True)
+    stay = admin.user("213", "Stan", hot_desking=True)
+    desk = admin.create("/api/devices", name="Flex desk", user_id=owner["id"], hot_desking=True)
+    own = admin.create("/api/devices", name="Olga's softphone", user_id=owner["id"])
+    _, _, variables = user_entry(fs.directory(domain, desk["sip_username"]))
+    assert variables["cp_hot_desk"] == str(desk["id"]) and variables["cp_extension"] == "211"
+    assert "cp_hot_desk" not in user_entry(fs.directory(domain, own["sip_username"]))[2]  # codes refused there
+    start, builds = generation(db, admin.tenant.id), cache.of(fs.engine).directories.builds
+
+    with db() as session:
+        session.add(HotDeskLogin(tenant_id=admin.tenant.id, device_id=desk["id"], user_id=guest["id"]))
+    assert generation(db, admin.tenant.id) == start
+    _, params, variables = user_entry(fs.directory(domain, desk["sip_username"]))
+    assert (variables["cp_user_id"], variables["cp_extension"], variables["effective_caller_id_name"]) == (
+        str(guest["id"]), "212", "Gijs")
+    assert params["a1-hash"] and params["mwi-account"] == f"212@{domain}"  # the lamp shows the guest's messages
+    contact = f"${{sofia_contact(*/{desk['sip_username']}@{domain})}}"
+    assert user_entry(fs.directory(domain, "212", action="message-count"))[1]["dial-string"] == contact
+    assert contact not in user_entry(fs.directory(domain, "211", action="message-count"))[1]["dial-string"]
+    assert user_entry(fs.directory(domain, "213", action="message-count"))[1]["dial-string"] == "error/user_not_registered"
+    assert cache.of(fs.engine).directories.builds == builds
+
+    # a guest no longer allowed to hot-desk is not honoured (that change is configuration: a rebuild)
+    ok(admin.client.patch(f"/api/users/{guest['id']}", json={"hot_desking": False}))
+    assert user_entry(fs.directory(domain, desk["sip_username"]))[2]["cp_extension"] == "211"
+    ok(admin.client.patch(f"/api/users/{guest['id']}", json={"hot_desking": True}))
+    assert [row["extension"] for row in ok(admin.client.get("/api/hot-desk-logins"))] == ["212"]
+
+    # the admin logs the guest out: the phone is its user's again, and FreeSWITCH is told to forget
+    response = admin.client.delete(f"/api/hot-desk-logins/{desk['id']}")
+    assert response.status_code == 204, response.text
+    assert ok(admin.client.get("/api/hot-desk-logins")) == []
+    assert user_entry(fs.directory(domain, desk["sip_username"]))[2]["cp_extension"] == "211"
+    assert contact in user_entry(fs.directory(domain, "211", action="message-count"))[1]["dial-string"]
+    assert stay["id"]
+
+
+def test_hot_desk_logins_are_the_companys_own(admin, other_admin, db):
+    from web.models.hot_desk import HotDeskLogin
+
+    guest = other_admin.user("301", "Their guest", hot_desking=True)
+    desk = other_admin.create("/api/devices", name="Their flex desk", hot_desking=True)
+    with db() as session:
+        session.add(HotDeskLogin(tenant_id=other_admin.tenant.id, device_id=desk["id"], user_id=guest["id"]))
+    assert ok(admin.client.get("/api/hot-desk-logins")) == []
+    assert admin.client.delete(f"/api/hot-desk-logins/{desk['id']}").status_code == 404
+    assert [row["device_id"] for row in ok(other_admin.client.get("/api/hot-desk-logins"))] == [desk["id"]]
+
+
+def test_every_leg_of_the_companys_calls_carries_its_music_on_hold(fs, admin, db, settings):
+    """FreeSWITCH plays the hold_music of the leg that puts a call on hold: a phone's own calls (its entry),
+    the legs that ring a user (the user's entry, set on the new leg) and a carrier's call (public)."""
+    from tests.web.factories_audio import make_audio_file
+
+    domain = admin.tenant.sip_domain
+    anna = admin.user("201", "Anna")
+    phone = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    admin.number("+31201110000", destination={"type": "user", "id": anna["id"]})
+    assert "hold_music" not in user_entry(fs.directory(domain, phone["sip_username"]))[2]  # FreeSWITCH's own
+    music = make_audio_file(db, settings, admin.tenant.id, name="Hold music")
+    ok(admin.client.patch("/api/company", json={"music_on_hold_audio_id": music}))
+    path = f"{settings.audio_dir}/{admin.tenant.id}/16000/{music}.wav"
+    assert user_entry(fs.directory(domain, phone["sip_username"]))[2]["hold_music"] == path
+    assert user_entry(fs.directory(domain, "201", action="message-count"))[2] == {"hold_music": path}
+    public = fs.dialplan("public", "+31201110000")
+    assert ("set", f"hold_music={path}") in [(a.get("application"), a.get("data")) for a in public.iter("action")]

@@ -118,10 +118,11 @@ NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt"
                         # the bridge's traffic and what it owes: calls, registrations, agents' status,
                         # blocked addresses, the outbox (documents that show these, such as
                         # callcenter.conf or acl.conf, are built uncached or keyed on their own), and who
-                        # took each ring group's last call (web.xml_curl.dialplan.rotation_state)
+                        # took each ring group's last call (web.xml_curl.dialplan.rotation_state), who is
+                        # logged in on which hot-desking phone (web.xml_curl.directory.Directory)
                         "call_record", "call_rate", "active_call", "sip_registration", "queue_agent",
                         "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt",
-                        "ring_group_state"})
+                        "ring_group_state", "hot_desk_login"})
 # Columns written by call traffic that no document reads: the bridge's registration state of devices.
 VOLATILE = {"device": frozenset({"registered", "registration_contact", "registration_user_agent",
                                  "registration_expires_at", "registration_source_ip"})}

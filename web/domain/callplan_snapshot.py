@@ -211,7 +211,8 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
         id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
-        department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language))
+        department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language,
+        hot_desking=u.hot_desking))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
@@ -268,7 +269,8 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         pickup_groups={g.id: list(g.members) for g in check.usable("pickup_group", _rows(db, PickupGroup, tenant_id))},
         users=_users(db, tenant_id, boxes, held, check),
         devices=check.each("device", _rows(db, Device, tenant_id),
-                           lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id)),
+                           lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id,
+                                                hot_desking=d.hot_desking)),
         ring_groups=check.each("ring_group", _rows(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
         queues=check.each("queue", _rows(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
         ivr_menus=check.each("ivr_menu", _rows(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),

@@ -41,6 +41,9 @@ def _note_changes(session: Session, _flush_context) -> None:
         elif table == "pbx_user":
             found += [("name", tenant_id, number) for number in _values(obj, "extension")]
             found.append(("user", tenant_id, obj.id))
+        elif table == "hot_desk_login":  # the phone's entry and the users whose phones it changes
+            found += [("device", tenant_id, device_id) for device_id in _values(obj, "device_id")]
+            found += [("user", tenant_id, user_id) for user_id in _values(obj, "user_id")]
         elif table == "voicemail_box":
             found += [("name", tenant_id, number) for number in _values(obj, "extension")]
             found += [("user", tenant_id, user_id) for user_id in _values(obj, "user_id")]
@@ -65,6 +68,13 @@ def changed_sip_users(session: Session) -> list[str]:
         for kind, tenant_id, value in notes:
             if kind == "name":
                 names.add((tenant_id, value))
+            elif kind == "device":  # a hot-desking phone: its entry, and its own user's dial string
+                device = session.get(Device, value)
+                if device is not None:
+                    names.add((tenant_id, device.sip_username))
+                    owner = session.get(PbxUser, device.user_id) if device.user_id is not None else None
+                    if owner is not None:
+                        names.add((tenant_id, owner.extension))
             elif kind == "user":
                 user = session.get(PbxUser, value)
                 if user is not None:

@@ -12,7 +12,7 @@ from web.models.base import Checked, TenantOwned
 
 Function = Literal[
     "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
-    "diversion_toggle", "night_mode_toggle", "dnd_toggle",
+    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout",
 ]
 
 DEFAULT_CODES: dict[str, str] = {
@@ -24,6 +24,9 @@ DEFAULT_CODES: dict[str, str] = {
     "diversion_toggle": "*30",
     "night_mode_toggle": "*31",
     "dnd_toggle": "*78",
+    # a hot-desking phone: log in (asks the extension, then the voicemail PIN) and out
+    "hot_desk_login": "*60",
+    "hot_desk_logout": "*61",
 }
 
 CODE_PATTERN = r"^[*#][0-9*#]{1,5}$"

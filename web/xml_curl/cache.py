@@ -147,11 +147,14 @@ def earliest(*moments: Optional[datetime]) -> Optional[datetime]:
 # thread (while building) use the engine's pool like everything else.
 
 _TENANT_BY_DOMAIN = "SELECT id, config_generation FROM tenant WHERE sip_domain = ?"
-_TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain FROM phone_number"
-                     " JOIN tenant ON tenant.id = phone_number.tenant_id WHERE phone_number.number = ?")
+_TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain, company_settings.music_on_hold_audio_id FROM phone_number"
+                     " JOIN tenant ON tenant.id = phone_number.tenant_id"
+                     " LEFT JOIN company_settings ON company_settings.tenant_id = tenant.id"
+                     " WHERE phone_number.number = ?")
 _ALL_TENANTS = "SELECT id, config_generation FROM tenant ORDER BY id"
 _RING_GROUP_STATES = ("SELECT ring_group_id, last_answered_index, last_call_at FROM ring_group_state"
                       " WHERE tenant_id = ?")
+_HOT_DESK_LOGINS = "SELECT device_id, user_id FROM hot_desk_login WHERE tenant_id = ?"
 
 
 class _Readers:
@@ -241,10 +244,10 @@ def tenant_by_domain(engine, domain: str) -> Optional[tuple[int, int]]:
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def tenant_by_number(engine, number: str) -> Optional[tuple[int, str]]:
-    """(tenant id, SIP domain) of the tenant owning a public number (E.164)."""
+def tenant_by_number(engine, number: str) -> Optional[tuple[int, str, Optional[int]]]:
+    """(tenant id, SIP domain, its music on hold's audio id) of the tenant owning a public number (E.164)."""
     rows = _rows(engine, _TENANT_BY_NUMBER, (number,))
-    return (rows[0][0], rows[0][1]) if rows else None
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 def all_generations(engine) -> tuple[tuple[int, int], ...]:
@@ -256,3 +259,9 @@ def ring_group_states(engine, tenant_id: int) -> list[tuple]:
     """(ring group id, last answered index, last_call_at as stored: JSON text or already decoded) of
     every group of the tenant that has a state: call traffic, read per fetch, never cached."""
     return _rows(engine, _RING_GROUP_STATES, (tenant_id,))
+
+
+def hot_desk_logins(engine, tenant_id: int) -> dict[int, int]:
+    """device id -> user id of who is logged in on the tenant's hot-desking phones: call traffic, read per
+    fetch of a name it changes (web.xml_curl.directory.Directory), never cached."""
+    return {device_id: user_id for device_id, user_id in _rows(engine, _HOT_DESK_LOGINS, (tenant_id,))}

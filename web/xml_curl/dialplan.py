@@ -91,7 +91,7 @@ def answer(engine, settings, fields: dict) -> Optional[str | bytes]:
     """The document for a dialplan fetch, or None for "not found"."""
     context = context_of(fields)
     if context == PUBLIC:
-        return public_context(engine, destination_of(fields))
+        return public_context(engine, destination_of(fields), settings)
     tenant = cache.tenant_by_domain(engine, context)
     if tenant is None:
         return None
@@ -117,12 +117,12 @@ def rotation_state(engine, tenant_id: int) -> RotationState:
 # --- public ----------------------------------------------------------------------------------------
 
 
-def public_context(engine, dialled: str) -> Optional[str]:
+def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     number = e164(dialled)
     owner = cache.tenant_by_number(engine, number) if number else None
     if owner is None:
         return None
-    tenant_id, domain = owner
+    tenant_id, domain, music = owner
     document = Document("dialplan", description="public number")
     context = document.child(document.section, "context", name=PUBLIC)
     extension = document.child(context, "extension", name="public_number")
@@ -130,6 +130,10 @@ def public_context(engine, dialled: str) -> Optional[str]:
     # whose call this is, as the app routed it (call records and live calls read these, never SIP headers)
     document.child(condition, "action", application="set", data=f"cp_tenant_id={int(tenant_id)}")
     document.child(condition, "action", application="set", data=f"domain_name={domain}")
+    if music is not None and settings is not None:
+        # a caller who puts the call on hold plays the company's music to the phone (web.xml_curl.directory.hold_music)
+        paths = TenantObjects.model_construct(tenant_id=tenant_id, audio_dir=str(settings.audio_dir))
+        document.child(condition, "action", application="set", data=f"hold_music={paths.audio_path(music)}")
     document.child(condition, "action", application="transfer", data=f"{number} XML {domain}")
     return document.to_string()
 

@@ -25,7 +25,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 
 from callplan import outbound
@@ -79,8 +79,8 @@ def _entry(engine, settings, domain: str, name: str, phones_only: bool = False) 
     if tenant is None:
         return None
     tenant_id, generation = tenant
-    entries = cache.of(engine).directories.get(tenant_id, generation, lambda: (build(engine, settings, tenant_id), None))
-    entry = entries.get(name)
+    directory = cache.of(engine).directories.get(tenant_id, generation, lambda: (build(engine, settings, tenant_id), None))
+    entry = directory.entry(name, lambda: cache.hot_desk_logins(engine, tenant_id))
     if entry is None or (phones_only and not entry.registers):
         return None
     return entry.document
@@ -117,20 +117,36 @@ def voicemail_params(box: VoicemailBox) -> dict:
     return {"vm-password": box.pin, "vm-enabled": "true"}
 
 
-def phone_variables(device: Device, objects: TenantObjects) -> dict:
-    """Channel variables of a phone's calls: its tenant's context, and what the base dialplan reads."""
-    user = objects.users.get(device.user_id) if device.user_id is not None else None
+def hold_music(objects: TenantObjects) -> Optional[str]:
+    """The company's music on hold as FreeSWITCH plays it, or None (FreeSWITCH's own, local_stream://moh).
+    FreeSWITCH plays the `hold_music` of the channel that puts a call on hold to the other party
+    (switch_core_media.c), so every leg of the company's calls carries it: a phone's own calls (its entry's
+    variables), a phone or user rung through `user/` (their entries' variables, set on the new leg), and a
+    carrier's call (the public context). A queue's own music goes to its agents' legs as temp_hold_music,
+    which FreeSWITCH prefers (callplan/nodes/queue.py)."""
+    audio_id = objects.company.music_on_hold_audio_id
+    return objects.audio_path(audio_id) if audio_id is not None and audio_id in objects.audio else None
+
+
+def phone_variables(device, objects: TenantObjects, user=None) -> dict:
+    """Channel variables of a phone's calls: its tenant's context, and what the base dialplan reads.
+    `user`: whose calls they are (the phone's own user, or who is logged in on a hot-desking phone)."""
     # cp_tenant_id: whose calls these are, for the call records (web.domain.call_records), from the app
+    variables = {"user_context": objects.domain, "cp_tenant_id": str(device.tenant_id)}
+    if device.hot_desking:  # the hot-desk feature codes work on this phone only (callplan/base_dialplan.py)
+        variables["cp_hot_desk"] = str(device.id)
+    music = hold_music(objects)
+    if music:
+        variables["hold_music"] = music
     if user is None:  # a phone of nobody (a lobby phone) still registers and calls inside the company
-        return {"user_context": objects.domain, "cp_tenant_id": str(device.tenant_id),
-                "effective_caller_id_name": literal(device.name), "default_language": objects.language}
+        return {**variables, "effective_caller_id_name": literal(device.name), "default_language": objects.language}
     groups = sorted(group for group, members in objects.pickup_groups.items() if user.id in members)
     shown = outbound.caller_id(user, objects)
     # call waiting off: a call the phone makes counts, once answered, as the user being on a call
     busy = {ON_A_CALL: busy_counter(user.id)} if not user.call_waiting else {}
-    return {**busy,
-        "user_context": objects.domain,
-        "cp_tenant_id": str(device.tenant_id),
+    return {
+        **busy,
+        **variables,
         "effective_caller_id_name": literal(user.name or user.extension),
         "effective_caller_id_number": user.extension,
         "cp_user_id": str(user.id),
@@ -145,8 +161,107 @@ def phone_variables(device: Device, objects: TenantObjects) -> dict:
     }
 
 
-def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
-    """Every name of the tenant's directory, as its finished document."""
+@dataclass(frozen=True)
+class Phone:
+    """What a phone's entry needs of its device row, kept with the cached directory."""
+
+    id: int
+    tenant_id: int
+    sip_username: str
+    name: str
+    user_id: Optional[int]
+    hot_desking: bool
+    a1_hash: str
+
+
+class Directory:
+    """A tenant's directory: every name's entry as it is with nobody logged in on a hot-desking phone,
+    and what is needed to make the entries that hot-desk logins change.
+
+    Logins are call traffic (web.models.hot_desk): they never bump the configuration generation, so
+    they are not in the cached entries. A fetch of a name a login can change (a hot-desking phone, a
+    user allowed to hot-desk, the owner of a hot-desking phone) reads the tenant's logins (one indexed
+    query) and makes that one entry; any other name is answered from the cache as before, and a company
+    without hot-desking phones never asks."""
+
+    def __init__(self, objects: TenantObjects, phones: list[Phone], boxes: dict[str, dict]):
+        self.objects, self.phones, self.boxes = objects, phones, boxes
+        self.phone_by_name = {phone.sip_username: phone for phone in phones}
+        self.user_by_extension = {user.extension: user for user in objects.users.values()}
+        hot = [phone for phone in phones if phone.hot_desking]
+        owners = {objects.users[p.user_id].extension for p in hot if p.user_id in objects.users}
+        self.dynamic = ({p.sip_username for p in hot} | owners |
+                        {u.extension for u in objects.users.values() if u.hot_desking}) if hot else set()
+        self.entries = self._entries({})
+        self.entries[LISTING] = Entry(_listing(objects), False)  # dial by name (mod_directory)
+
+    def entry(self, name: str, logins: Callable[[], dict[int, int]]) -> Optional[Entry]:
+        """The entry of `name` now; `logins()` (device id -> user id) is asked only for a name a login changes."""
+        if name not in self.dynamic:
+            return self.entries.get(name)
+        now = logins()
+        if not now:
+            return self.entries.get(name)
+        return self._entry(name, self._phones_of(now), now)
+
+    def user_of(self, phone: Phone, logins: dict[int, int]):
+        """Whose calls the phone's are: who is logged in on it (a hot-desking phone, a user allowed to
+        hot-desk), else its own user."""
+        if phone.hot_desking and phone.id in logins:
+            guest = self.objects.users.get(logins[phone.id])
+            if guest is not None and guest.hot_desking:
+                return guest
+        return self.objects.users.get(phone.user_id) if phone.user_id is not None else None
+
+    def _phones_of(self, logins: dict[int, int]) -> dict[int, list[str]]:
+        """user id -> the phones that ring for the user now."""
+        found = defaultdict(list)
+        for phone in self.phones:
+            user = self.user_of(phone, logins)
+            if user is not None:
+                found[user.id].append(phone.sip_username)
+        return found
+
+    def _entries(self, logins: dict[int, int]) -> dict[str, Entry]:
+        phones_of = self._phones_of(logins)
+        names = set(self.user_by_extension) | set(self.boxes) | set(self.phone_by_name)
+        return {name: entry for name in names if (entry := self._entry(name, phones_of, logins)) is not None}
+
+    def _entry(self, name: str, phones_of: dict[int, list[str]], logins: dict[int, int]) -> Optional[Entry]:
+        objects, domain = self.objects, self.objects.domain
+        part = _Parts()
+        user = self.user_by_extension.get(name)
+        if user is not None:
+            phones = phones_of.get(user.id)
+            part.params["dial-string"] = (
+                ",".join(contact(phone, domain) for phone in phones) if phones else "error/user_not_registered")
+            if not user.call_waiting:
+                # a call to the user, once answered on a phone, counts as the user being on a call (a dial-var
+                # is a variable of the leg to the phone from the start; <variables> are set only after answer)
+                part.params[f"dial-var-{ON_A_CALL}"] = busy_counter(user.id)
+            music = hold_music(objects)
+            if music:  # set on the leg that rings the user (mod_dptools' user endpoint)
+                part.variables["hold_music"] = music
+        if name in self.boxes:
+            part.params.update(self.boxes[name])
+        phone = self.phone_by_name.get(name)
+        if phone is not None:
+            part.registers = True
+            part.params["a1-hash"] = phone.a1_hash
+            # addresses blocked for guessing passwords are refused before the password is even checked
+            part.params.update(acl.DIRECTORY_PARAMS)
+            part.params.setdefault("dial-string", contact(phone.sip_username, domain))
+            owner = self.user_of(phone, logins)
+            if owner is not None and owner.voicemail_box_id is not None:
+                part.params["mwi-account"] = f"{owner.extension}@{domain}"  # the phone's message lamp
+            part.variables = phone_variables(phone, objects, owner)
+        if user is None and phone is None and name not in self.boxes:
+            return None
+        return Entry(_document(domain, name, part), part.registers)
+
+
+def build(engine, settings, tenant_id: int) -> Directory:
+    """Every name of the tenant's directory, as its finished document (and what hot-desk logins change)."""
     with session_scope(engine) as db:
         objects = snapshot(db, tenant_id, settings)
         # rows the snapshot left out (a stored value no longer valid) get no entry: the others still do
@@ -154,43 +269,24 @@ def build(engine, settings, tenant_id: int) -> dict[str, Entry]:
         boxes = [b for b in db.exec(scoped(VoicemailBox, tenant_id).order_by(VoicemailBox.id)).all()
                  if b.id in objects.voicemail_boxes]
     domain = objects.domain
-    parts: dict[str, _Parts] = defaultdict(_Parts)
-    phones_of = defaultdict(list)
-    for device in devices:
-        if device.user_id is not None:
-            phones_of[device.user_id].append(device.sip_username)
-    for user in objects.users.values():
-        phones = phones_of.get(user.id)
-        parts[user.extension].params["dial-string"] = (
-            ",".join(contact(name, domain) for name in phones) if phones else "error/user_not_registered")
-        if not user.call_waiting:
-            # a call to the user, once answered on a phone, counts as the user being on a call (a dial-var
-            # is a variable of the leg to the phone from the start; <variables> are set only after answer)
-            parts[user.extension].params[f"dial-var-{ON_A_CALL}"] = busy_counter(user.id)
+    numbers: dict[str, dict] = {}
     for box in boxes:
         owner = objects.users.get(box.user_id) if box.user_id is not None else None
         number = box.extension or (owner.extension if owner else None)
         if number:
-            parts[number].params.update(voicemail_params(box))
+            numbers.setdefault(number, {}).update(voicemail_params(box))
+    phones = []
     for device in devices:
         try:
             password = open_sealed(settings.secret_key, device.sip_password_sealed)
         except ValueError:
             log.error("device %s: SIP password sealed with another secret key; it cannot register", device.id)
             continue
-        part = parts[device.sip_username]
-        part.registers = True
-        part.params["a1-hash"] = hashlib.md5(f"{device.sip_username}:{domain}:{password}".encode()).hexdigest()
-        # addresses blocked for guessing passwords are refused before the password is even checked
-        part.params.update(acl.DIRECTORY_PARAMS)
-        part.params.setdefault("dial-string", contact(device.sip_username, domain))
-        user = objects.users.get(device.user_id) if device.user_id is not None else None
-        if user is not None and user.voicemail_box_id is not None:
-            part.params["mwi-account"] = f"{user.extension}@{domain}"  # the phone's message lamp
-        part.variables = phone_variables(device, objects)
-    entries = {name: Entry(_document(domain, name, part), part.registers) for name, part in parts.items()}
-    entries[LISTING] = Entry(_listing(objects), False)
-    return entries
+        phones.append(Phone(id=device.id, tenant_id=device.tenant_id, sip_username=device.sip_username,
+                            name=device.name, user_id=device.user_id if device.user_id in objects.users else None,
+                            hot_desking=device.hot_desking,
+                            a1_hash=hashlib.md5(f"{device.sip_username}:{domain}:{password}".encode()).hexdigest()))
+    return Directory(objects, phones, numbers)
 
 
 def _listing(objects: TenantObjects) -> bytes:

@@ -15,6 +15,7 @@ import secrets
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -540,12 +541,53 @@ def dtmf_capture(key: str) -> str:
     return f"dtmf_2833_{ {'*': 'star', '#': 'pound'}.get(key, key)}.pcap"
 
 
+DTMF_EVENTS = {**{str(digit): digit for digit in range(10)}, "*": 10, "#": 11}
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def dtmf_pcap(path: Path, presses: list[tuple[float, str]]) -> Path:
+    """An RFC 2833 capture (pcap, Ethernet/IPv4/UDP/RTP, payload type 101) of keys pressed at the given
+    seconds from its start, each held 140 ms, for SIPp's play_pcap_audio: any number of keys in any
+    order (sip-tester's captures are one key each, and only go up; see `call`). Sequence numbers and
+    timestamps rise through the whole capture, so FreeSWITCH takes every key as a new event."""
+    ssrc, sequence, out = 0x0E05384E, 0x1F30, []
+    for at, key in presses:
+        stamp = (0x33E0 + int(at * 8000)) & 0xFFFFFFFF  # as the captures (a first event at timestamp 0 went unnoticed in a try)
+        # as the captures: 7 updates 20 ms apart (the first marked), then the end packet sent three times
+        packets = [(False, 160 * n, n == 0, at + 0.02 * n) for n in range(7)] + [(True, 1120, False, at + 0.14)] * 3
+        for index, (end, duration, marker, moment) in enumerate(packets):
+            rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | 101, sequence & 0xFFFF, stamp, ssrc)
+            rtp += struct.pack("!BBH", DTMF_EVENTS[key], (0x80 if end else 0) | 10, duration)
+            sequence += 0 if end and index < len(packets) - 1 else 1
+            udp_length = 8 + len(rtp)
+            source, target = bytes([192, 168, 0, 3]), bytes([192, 168, 0, 1])
+            pseudo = source + target + struct.pack("!BBH", 0, 17, udp_length)
+            udp = struct.pack("!HHHH", 49176, 10000, udp_length, 0) + rtp
+            udp = udp[:6] + struct.pack("!H", _checksum(pseudo + udp) or 0xFFFF) + udp[8:]
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_length, (sequence + index) & 0xFFFF, 0, 64, 17, 0,
+                             source, target)
+            ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+            frame = bytes.fromhex("0050bf990336000d8714ac240800") + ip + udp
+            seconds, micros = int(moment), int(round((moment - int(moment)) * 1e6))
+            out.append(struct.pack("<IIII", 1_134_424_480 + seconds, micros, len(frame), len(frame)) + frame)
+    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + b"".join(out))
+    return path
+
+
 def call(base: Path, fs: FreeSwitch, number: str, caller: str, *, caller_name: str = "Alice", press: str = "",
-         timeout: float = 30) -> UacResult:
+         timeout: float = 30, dtmf: Optional[list[tuple[float, str]]] = None) -> UacResult:
     """One call from a SIPp UAC to `number` as `caller`; blocks until SIPp is done. Answered, the UAC
     streams silence.ulaw in a loop and presses the keys in `press` (up to two, RFC 2833): the
     scenario plays DTMF.pcap and DTMF2.pcap, linked in SIPp's directory to sip-tester's captures."""
-    scenario = DTMF_SCENARIOS[len(press)]
+    scenario = DTMF_SCENARIOS[1 if dtmf else len(press)]
     # sip-tester's captures come from one recording: from 1 to 9, *, # each starts at a higher RTP
     # sequence number and timestamp than the one before. Played out of that order, FreeSWITCH never
     # reports the later key (it is older than the event it has seen), so keys must go up.
@@ -556,6 +598,8 @@ def call(base: Path, fs: FreeSwitch, number: str, caller: str, *, caller_name: s
     (workdir / "silence.ulaw").write_bytes(b"\xff" * 8000)  # one second of G.711 u-law silence
     for name, key in zip(("DTMF.pcap", "DTMF2.pcap"), press):
         (workdir / name).symlink_to(PCAP_DIR / dtmf_capture(key))
+    if dtmf:  # any keys at any moments: one generated capture, played 0.5 s after the answer
+        dtmf_pcap(workdir / "DTMF.pcap", dtmf)
     messages = workdir / "messages.log"
     command = sipp_command(scenario, free_ports(), free_ports(4), messages) + [
         f"{HOST}:{fs.sip_port}", "-s", number, "-m", "1", "-key", "caller", caller, "-key", "caller_name", caller_name,

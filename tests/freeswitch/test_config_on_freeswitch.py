@@ -303,14 +303,15 @@ def listening_addresses(port: int, table: str) -> set[str]:
     return found
 
 
-def prompts(folder: Path) -> Path:
-    """Stand-ins for FreeSWITCH's English prompts (its sound package is not installed here): a tenth of a
-    second of silence for every file mod_voicemail's phrases name. Without them mod_voicemail gives up
-    at its first prompt."""
-    prefix = folder / "en" / "us" / "callie"
-    phrases = Path(FS_LANG_DIR) / "en" / "vm" / "sounds.xml"
-    names = set(re.findall(r"[\w/.-]+\.wav", phrases.read_text())) if phrases.exists() else set()
-    for name in names | {f"digits/{digit}.wav" for digit in range(10)}:
+def prompts(folder: Path, voice: str = "en/us/callie") -> Path:
+    """Stand-ins for FreeSWITCH's prompts (its sound package is not installed here): a tenth of a second
+    of silence for every file mod_voicemail's and mod_directory's phrases name, the digits and the letters
+    names are spelled with. Without them mod_voicemail gives up at its first prompt."""
+    prefix = folder / voice
+    names = {f"digits/{digit}.wav" for digit in range(10)} | {f"ascii/{code}.wav" for code in range(48, 91)}
+    for phrases in (Path(FS_LANG_DIR) / "en" / "vm" / "sounds.xml", Path(FS_LANG_DIR) / "en" / "dir" / "sounds.xml"):
+        names |= set(re.findall(r"[\w/.-]+\.wav", phrases.read_text())) if phrases.exists() else set()
+    for name in names:
         path = prefix / name
         path.parent.mkdir(parents=True, exist_ok=True)
         with wave.open(str(path), "wb") as output:
@@ -390,6 +391,8 @@ def fs(work, demo, server, far_end):
         "CALLPLAN_CDR_DELAY": "1",
         "CALLPLAN_FS_LANG_DIR": FS_LANG_DIR,
         "CALLPLAN_SOUND_PREFIX": str(prompts(work / "sounds")),
+        # Dutch prompts of their own, so a test can tell which language FreeSWITCH speaks
+        "CALLPLAN_SOUND_PREFIX_NL": str(prompts(work / "sounds", voice="nl/nl/stand-in")),
     }
     switch = ProjectFreeSwitch(work / "fs", env)
     switch.start()

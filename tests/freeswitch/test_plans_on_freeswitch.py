@@ -79,11 +79,15 @@ def tenant(audio_dir: Path) -> TenantObjects:
             # key 9 is the menu's own action (forward to Anna); the plan's IVR step adds key 1
             1: menu(1, attempts=1),
             2: menu(2, attempts=2),
+            # in office hours key 9 rings Anna; out of hours the "closed" greeting, and key 7 rings her
+            3: {**menu(3, attempts=1), "greeting_audio_id": 1, "after_hours": {
+                "schedule_id": 1, "greeting_audio_id": 3,
+                "keys": {"7": {"action": "forward", "destination": {"type": "user", "id": ANSWERS}}}}},
         },
         schedules={1: {"id": 1, "name": "Office hours", "periods": [
             {"from_day": day, "from_time": "08:00", "to_day": day, "to_time": "18:00"}
             for day in ("mon", "tue", "wed", "thu", "fri")]}},
-        audio={1: {"id": 1, "name": "welcome"}, 2: {"id": 2, "name": "never uploaded"}},
+        audio={1: {"id": 1, "name": "welcome"}, 2: {"id": 2, "name": "never uploaded"}, 3: {"id": 3, "name": "closed"}},
     )
 
 
@@ -98,14 +102,15 @@ def menu(menu_id: int, attempts: int) -> dict:
 
 
 def write_audio(objects: TenantObjects) -> None:
-    """Audio 1 exists (a third of a second of 16 kHz silence); audio 2 was never written."""
-    path = Path(objects.audio_path(1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(b"\0\0" * 5333)
+    """Audio 1 and 3 exist (a third of a second of 16 kHz silence); audio 2 was never written."""
+    for audio_id in (1, 3):
+        path = Path(objects.audio_path(audio_id))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(16000)
+            out.writeframes(b"\0\0" * 5333)
 
 
 def callcenter_conf(objects: TenantObjects, agent_contact: str) -> ET.Element:
@@ -204,6 +209,8 @@ PLANS = {
          "steps": [{"id": "d1s1", "type": "hang_up", "cause": "CALL_REJECTED"}]},
     ]), OPEN),
     18: (plan("318", ivr_step(2, key="5")), OPEN),
+    20: (plan("320", [{"id": "s1", "type": "ivr", "menu": 3}]), OPEN),
+    21: (plan("321", [{"id": "s1", "type": "ivr", "menu": 3}]), CLOSED),
 }
 
 # -- the switch ---------------------------------------------------------------------------------------
@@ -371,6 +378,26 @@ def test_ivr_wrong_key_then_silence_is_invalid(pbx):
     # FreeSWITCH keeps cp_digit_invalid over the later attempt that timed out
     call, uac, simulated = pbx.call(18, press="2", keys=["2", ""])
     assert simulated.steps == ["s1", "s5"] and simulated.outcome == "hung_up:CALL_REJECTED"
+
+
+def menu_greeting(call: harness.Call) -> str:
+    (data,) = [data for application, data in call.applications if application == "play_and_get_digits"]
+    return data.split()[5]
+
+
+def test_ivr_out_of_hours_plays_the_closed_greeting_and_takes_its_keys(pbx):
+    """#16 item 1: the menu's after-hours variant, compiled for a moment its schedule is closed: the
+    "closed" greeting is played and its key 7 rings Anna; in hours the same menu plays its own greeting
+    and 7 is a wrong key."""
+    call, uac, simulated = pbx.call(21, press="7", keys=["7"], answers={"s1"})
+    assert simulated.outcome == "answered:s1"
+    assert menu_greeting(call) == pbx.objects.audio_path(3), call.explain("the after-hours greeting")
+    assert call.hangup.get("variable_bridge_channel", "").startswith(BRIDGED_TO_ANNA), call.explain("key 7 rings Anna")
+    assert "Error Opening File" not in pbx.fs.call_log(call), call.explain("the greeting file plays")
+
+    call, uac, simulated = pbx.call(20, press="7", keys=["7"])
+    assert menu_greeting(call) == pbx.objects.audio_path(1), call.explain("in hours: the menu's own greeting")
+    assert simulated.outcome == "hung_up:NORMAL_CLEARING" and call.hangup.get("variable_cp_digit_invalid") == "7"
 
 
 def test_prefix_announcement_email_hang_up(pbx):

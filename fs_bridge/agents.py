@@ -18,8 +18,8 @@ from typing import Optional
 
 from fs_bridge.events import Event
 from web import clock
-from web.domain.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, agent_row, effective, parse_agent_name,
-                        registered_users, status_command, user_registered)
+from web.domain.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, account_status, agent_row, effective,
+                               parse_agent_name, registered_users, roll_day, status_command, user_registered)
 from web.models.live import QueueAgent
 from web.models.pbx_user import PbxUser
 
@@ -84,6 +84,7 @@ def on_info(ctx, event: Event) -> None:
             return
         held = status == LOGGED_OUT and row.status == AVAILABLE and not registered
         if not held:
+            account_status(ctx.db, row, status, event.at)
             if row.status != status:
                 row.status_changed_at = event.at
             row.status = status
@@ -98,10 +99,28 @@ def on_info(ctx, event: Event) -> None:
         ctx.db.add(row)
         publish_agent(ctx, row)
     else:  # a queue call offered to / bridged with the agent: the panel shows who is on the line
+        follow_call(ctx, row, action, event)
         ctx.db.add(row)
         publish_agent(ctx, row, call={
             "action": action, "queue": event.get("CC-Queue"), "caller_number": event.get("CC-Member-CID-Number"),
             "caller_name": event.get("CC-Member-CID-Name"), "call_uuid": event.get("CC-Member-Session-UUID")})
+
+
+def follow_call(ctx, row: QueueAgent, action: str, event: Event) -> None:
+    """The agent panel's current call: the member's call (its A leg, the live call's uuid) while it is
+    offered to or bridged with the agent, and the agent's own leg once bridged (bridge-agent-start names
+    it in CC-Agent-UUID), which hold and attended transfer act on. An offer the agent did not take counts
+    as missed today."""
+    if action in ("agent-offering", "bridge-agent-start"):
+        row.call_uuid = (event.get("CC-Member-Session-UUID") or "")[:64]
+        row.agent_uuid = (event.get("CC-Agent-UUID") or "")[:64] if action == "bridge-agent-start" else ""
+        return
+    member = event.get("CC-Member-Session-UUID") or ""
+    if not row.call_uuid or not member or member == row.call_uuid:
+        row.call_uuid = row.agent_uuid = ""
+    if action == "bridge-agent-fail":
+        roll_day(ctx.db, row, event.at)
+        row.missed = (row.missed or 0) + 1
 
 
 HANDLES = {"callcenter::info": on_info}

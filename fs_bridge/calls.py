@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -79,7 +80,7 @@ def _direction(event) -> str:
 
 
 _COLUMNS = ("tenant_id", "call_uuid", "direction", "caller_number", "caller_name", "dialled_number", "state",
-            "started_at", "answered_at", "plan_id", "step", "user_id")
+            "started_at", "answered_at", "plan_id", "step", "user_id", "queue_id", "steps", "bridged_at")
 
 
 def live_data(call: dict) -> dict:
@@ -136,7 +137,7 @@ def _from_event(ctx, event) -> dict:
             "caller_name": _text(event.get("Caller-Caller-ID-Name"), 100),
             "dialled_number": _text(event.var("sip_req_user") or event.get("Caller-Destination-Number"), 64),
             "state": "ringing", "started_at": event.at, "answered_at": None, "plan_id": None, "step": None,
-            "user_id": None}
+            "user_id": None, "queue_id": None, "steps": [], "bridged_at": None}
 
 
 def channel_create(ctx, event) -> None:
@@ -191,10 +192,20 @@ def channel_bridge(ctx, event) -> None:
         if call_records.is_internal_number(number):
             user_id = ctx.db.exec(select(PbxUser.id).where(PbxUser.tenant_id == call["tenant_id"],
                                                            PbxUser.extension == number)).first() or user_id
-    _update(ctx, call, state="answered", answered_at=call["answered_at"] or event.at, user_id=user_id)
+    _update(ctx, call, state="answered", answered_at=call["answered_at"] or event.at, user_id=user_id,
+            bridged_at=call.get("bridged_at") or event.at)
+
+
+_QUEUE = re.compile(r"^q([0-9]{1,18})(?:w[0-9]+)?@")  # mod_callcenter queue names (web.domain.callcenter)
 
 
 def channel_execute(ctx, event) -> None:
+    if event.get("Application") == "callcenter":  # it waits in a queue now (the agent panel names it)
+        queue = _QUEUE.match((event.get("Application-Data") or "").strip())
+        call = _known(ctx, event) if queue else None
+        if call is not None:
+            _update(ctx, call, queue_id=int(queue.group(1)), state="queued")
+        return
     if event.get("Application") != "push":
         call = _calls(ctx).get(event.uuid)
         if call is not None and call["tenant_id"] is None and _domain(event):
@@ -208,7 +219,9 @@ def channel_execute(ctx, event) -> None:
         return
     call = _known(ctx, event)
     if call is not None:
-        _update(ctx, call, plan_id=steps[0]["plan_id"], step=steps[0]["step"][:64])
+        step = steps[0]["step"][:64]
+        taken = list(call.get("steps") or [])[-49:] + [step]  # the path so far, for the agent's call card
+        _update(ctx, call, plan_id=steps[0]["plan_id"], step=step, steps=taken)
 
 
 def channel_hangup_complete(ctx, event) -> None:

@@ -82,6 +82,16 @@ DISPLAY_ONLY = {
     "Contact.note": "a phonebook contact's note, shown",
     "MessageChange.heard": "an action on a voicemail message: sent to mod_voicemail at once (vm_read), no setting",
     "VoicemailBox.readers": "portal permission: who may listen to the box's messages on /messages (through mod_voicemail's API)",
+    "CallStatus.default_for": "the agent panel: which call status is preselected for a call's direction",
+    "CallStatus.asks_callback": "the agent panel: choosing the status suggests a time to call back",
+    "Company.agent_tiles_by_department": "the agent panel: which colleagues' tiles an agent sees",
+    "OutcomeRequest.status_id": "the agent's word on a finished call, stored on its record and shown",
+    "OutcomeRequest.note": "the agent's note on a finished call, shown",
+    "OutcomeRequest.callback_at": "a call-back task in the agent's list",
+    "TransferRequest.attended": "an action on a live call, sent to FreeSWITCH at once by web/domain/agent_calls.py "
+                                "(att_xfer or uuid_transfer: tests/web/test_agent_panel_api.py)",
+    "TransferRequest.queue_id": "an action on a live call: where uuid_transfer sends it (web/domain/agent_calls.py)",
+    "HoldRequest.on": "an action on a live call, sent to FreeSWITCH at once as uuid_hold by web/domain/agent_calls.py",
 }
 
 # Accepted and stored, but not (or only partly) doing on the switch what the portal says: #16 item 1.

@@ -47,6 +47,8 @@ PAGES: dict[str, Page] = {
                                  "canvas/schema.js", "api.js", "i18n.js", "layout.js", "ui.js", "dom.js"),
                         folded_menu=True),
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
+    "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),
+    "/call-statuses": Page("call-statuses.js", "ui.call_statuses.title"),
     "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES, width="wide"),
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),

@@ -3,17 +3,16 @@
 // took. Users with a phone of their own ring a number back through POST /api/click-to-dial.
 
 import { ApiError, get } from "./api.js";
-import { dialFromMyPhone } from "./dial.js";
+import { dialButton, hasPhone, setDialling, wireDialling } from "./dial.js";
 import { language, t } from "./i18n.js";
-import { clearErrors, setAlert, showProblem } from "./ui.js";
+import { clearErrors, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
 import { listView } from "./list.js";
-import { duration, failStart, showError, startPortal, status, when } from "./portal.js";
+import { duration, failStart, showError, startPortal, when } from "./portal.js";
 
 const FILTERS = ["from", "to", "direction", "call_type", "missed", "number"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
-let canDial = false;
 let list = null;
 
 function filters() {
@@ -45,12 +44,6 @@ function money(value, currency) {
   } catch {
     return `${value} ${currency || ""}`.trim();
   }
-}
-
-function dialButton(number) {
-  if (!canDial || !number || !/\d/.test(number)) return null;
-  return el("button", { type: "button", class: "btn btn-quiet btn-dial", "data-dial": number, text: t("ui.calls.dial"),
-    "aria-label": t("ui.calls.dial_named", { number }) });
 }
 
 function numberCell(number, name) {
@@ -129,19 +122,6 @@ async function showDetail(id) {
   $("detail").focus();
 }
 
-async function dial(button) {
-  const number = button.dataset.dial;
-  setAlert($("page-alert"), "");
-  button.disabled = true;
-  try {
-    status(await dialFromMyPhone(number));
-  } catch (error) {
-    showError(error);
-  } finally {
-    button.disabled = false;
-  }
-}
-
 function wire() {
   const form = $("filter-form");
   form.addEventListener("submit", async (event) => {
@@ -156,10 +136,7 @@ function wire() {
   form.addEventListener("reset", () => {
     window.setTimeout(() => form.requestSubmit(), 0);
   });
-  list.element.addEventListener("click", (event) => {
-    const dialler = event.target.closest("[data-dial]");
-    if (dialler) dial(dialler);
-  });
+  wireDialling(list.element);
   $("detail-close").addEventListener("click", () => {
     $("detail").hidden = true;
     const opener = list.element.querySelector(`tr[data-row="${$("detail").dataset.record}"] [data-action]`);
@@ -167,22 +144,11 @@ function wire() {
   });
 }
 
-async function hasPhone() {
-  // a PBX user of one's own: /api/me/agent answers (agent or not) unless there is none (409 no_pbx_user)
-  try {
-    await get("/api/me/agent");
-    return true;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 409 && error.code !== "no_pbx_user") return true;
-    return false;
-  }
-}
-
 async function start() {
   const session = await startPortal();
   if (!session) return;
   fillFilters(new URLSearchParams(window.location.search));
-  canDial = session.account.role !== "operator" && await hasPhone();
+  setDialling(await hasPhone(session));
   list = recordList();
   $("records-panel").append(list.element);
   wire();

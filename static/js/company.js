@@ -25,7 +25,7 @@ const SECTIONS = [
   { id: "fallback", title: "ui.company.section.fallback", help: "ui.company.section.fallback_help", fields: ["fallback"] },
   { id: "region", title: "ui.company.section.region", help: "ui.company.section.region_help", fields: ["timezone", "language"] },
   { id: "security", title: "ui.company.section.security", help: "ui.company.section.security_help", fields: ["require_2fa"] },
-  { id: "agents", title: "ui.company.section.agents", help: "ui.company.section.agents_help", fields: ["max_agents_on_break", "agent_logout_with_portal"] },
+  { id: "agents", title: "ui.company.section.agents", help: "ui.company.section.agents_help", fields: ["max_agents_on_break", "agent_logout_with_portal", "agent_tiles_by_department"] },
 ];
 const SHOWN = SECTIONS.flatMap((section) => section.fields);
 
@@ -132,6 +132,7 @@ async function start() {
     require_2fa: { label: "ui.company.require_2fa", help: "ui.company.require_2fa_help" },
     max_agents_on_break: { label: "ui.company.max_agents_on_break", help: "ui.company.max_agents_on_break_help" },
     agent_logout_with_portal: { label: "ui.company.agent_logout_with_portal", help: "ui.company.agent_logout_with_portal_help" },
+    agent_tiles_by_department: { label: "ui.company.agent_tiles_by_department", help: "ui.company.agent_tiles_by_department_help" },
   };
   SHOWN.forEach((name, index) => { fields[name].order = index; });
   const form = await schemaForm({

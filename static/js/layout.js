@@ -46,6 +46,7 @@ export const MENU = [
   { group: "ui.nav.group.company", entries: [
     { href: "/company", text: "ui.nav.company", roles: ["admin"], ready: true },
     { href: "/accounts", text: "ui.nav.accounts", roles: ["admin"], ready: true },
+    { href: "/call-statuses", text: "ui.nav.call_statuses", roles: ["admin"], ready: true, kind: "call_status" },
     { href: "/tenants", text: "ui.nav.tenants", roles: ["operator"] },
     { href: "/audit", text: "ui.nav.audit", roles: ["admin", "operator"], ready: true },
   ] },
@@ -60,7 +61,7 @@ export const MENU = [
   ] },
   { group: "ui.nav.group.me", entries: [
     { href: "/me", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"], ready: true },
-    { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent"], agent: true },
+    { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent", "admin"], agent: true, ready: true },
     { href: "/messages", text: "ui.nav.messages", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/account/profile", text: "ui.nav.profile", ready: true },
     { href: "/account/security", text: "ui.nav.security", ready: true },

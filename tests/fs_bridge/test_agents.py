@@ -5,6 +5,7 @@ On SQLite and PostgreSQL, against the test ESL server."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from fs_bridge import agents, registrations
-from tests.fs_bridge.agents_rig import DOMAIN, Rig, agent_list, register_text, state_text, status_text
+from tests.fs_bridge.agents_rig import DOMAIN, HEAD, Rig, agent_list, register_text, state_text, status_text
 from web import clock
 from web.db import session_scope
 
@@ -146,3 +147,36 @@ def gevent_wait(rig):
     import gevent
 
     gevent.sleep(0.2)
+
+
+def call_text(agent: str, action: str, member: str, agent_uuid: str = "") -> str:
+    # mod_callcenter.c: agent-offering and bridge-agent-start/-end/-fail carry the member's session uuid;
+    # bridge-agent-start also the agent's own leg (CC-Agent-UUID)
+    extra = f"CC-Agent-UUID: {agent_uuid}\n" if agent_uuid else ""
+    return (f"Event-Subclass: callcenter%3A%3Ainfo\n{HEAD}CC-Queue: q1%40{DOMAIN}\nCC-Agent: {agent.replace('@', '%40')}\n"
+            f"CC-Action: {action}\n{extra}CC-Member-Session-UUID: {member}\nCC-Member-CID-Number: %2B31612345678\n")
+
+
+def test_the_agents_current_call_and_todays_missed_offers_and_break_time(rig):
+    """The agent panel's current call (#15 item 3): the member's call while offered or bridged, the
+    agent's own leg once bridged; an offer not taken counts as missed today; a break ended by
+    FreeSWITCH's own event adds its time."""
+    rig.send(register_text(), status_text(rig.agent, "Available", index=0))
+    rig.send(call_text(rig.agent, "agent-offering", "member-1"))
+    row = rig.agent_row()
+    assert (row.call_uuid, row.agent_uuid, row.missed) == ("member-1", "", 0)
+    rig.send(call_text(rig.agent, "bridge-agent-fail", "member-1"))
+    row = rig.agent_row()
+    assert (row.call_uuid, row.missed) == ("", 1)
+    rig.send(call_text(rig.agent, "agent-offering", "member-2"),
+             call_text(rig.agent, "bridge-agent-start", "member-2", agent_uuid="agent-leg-2"))
+    row = rig.agent_row()
+    assert (row.call_uuid, row.agent_uuid) == ("member-2", "agent-leg-2")
+    rig.send(call_text(rig.agent, "bridge-agent-end", "member-2"))
+    row = rig.agent_row()
+    assert (row.call_uuid, row.agent_uuid, row.missed) == ("", "", 1)
+    # a break that FreeSWITCH ends (a feature code) adds its seconds to today's break time
+    rig.set_agent("On Break", registered=True, changed_at=clock.now() - timedelta(seconds=90))
+    now_stamp = f"Event-Date-Timestamp: {int(clock.now().timestamp() * 1_000_000)}"
+    rig.send(re.sub(r"Event-Date-Timestamp: [0-9]+", now_stamp, status_text(rig.agent, "Available", index=0, sequence=600)))
+    assert 85 <= rig.agent_row().break_seconds <= 120

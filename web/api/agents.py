@@ -61,7 +61,7 @@ class StatusResult(BaseModel):
     warning: Optional[BreakWarning] = None
 
 
-def _public(user: PbxUser, row: Optional[QueueAgent], queues: list[int], registered: bool) -> AgentPublic:
+def public_agent(user: PbxUser, row: Optional[QueueAgent], queues: list[int], registered: bool) -> AgentPublic:
     status = row.status if row is not None else agents.LOGGED_OUT
     return AgentPublic(
         user_id=user.id, name=f"{user.first_name} {user.last_name}".strip(), extension=user.extension,
@@ -79,7 +79,7 @@ def list_agents(ctx):
                         .order_by(PbxUser.extension)).all()
     rows = {row.user_id: row for row in ctx.db.exec(scoped(QueueAgent, ctx.tenant_id)).all()}
     registered = agents.registered_users(ctx.db, ctx.tenant_id)
-    return [_public(user, rows.get(user.id), queues[user.id], user.id in registered) for user in users]
+    return [public_agent(user, rows.get(user.id), queues[user.id], user.id in registered) for user in users]
 
 
 def _agent_user(ctx, user: PbxUser) -> list[int]:
@@ -112,7 +112,7 @@ def _set(ctx, user: PbxUser, body: StatusRequest):
                       extra={"refused": report.refused})
     applied = report.applied
     ctx.db.flush()
-    result = StatusResult(agent=_public(user, change.row, queues, change.row.phone_registered), applied=applied,
+    result = StatusResult(agent=public_agent(user, change.row, queues, change.row.phone_registered), applied=applied,
                           warning=warning)
     return JSONResponse(jsonable(result), status_code=200 if applied else 202)
 
@@ -144,7 +144,7 @@ def my_agent(ctx):
     user = own_user(ctx)
     queues = _agent_user(ctx, user)
     row = agents.agent_row(ctx.db, ctx.tenant_id, user.id, create=False)
-    return _public(user, row, queues, agents.user_registered(ctx.db, ctx.tenant_id, user.id))
+    return public_agent(user, row, queues, agents.user_registered(ctx.db, ctx.tenant_id, user.id))
 
 
 def set_my_agent(ctx, body: StatusRequest):

@@ -34,6 +34,9 @@ class CallPublic(BaseModel):
     plan_id: Optional[int] = None
     step: Optional[str] = None
     user_id: Optional[int] = None
+    queue_id: Optional[int] = None
+    steps: Optional[list[str]] = None
+    bridged_at: Optional[datetime] = None
 
 
 class RegistrationPublic(BaseModel):

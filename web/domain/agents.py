@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Optional
 
 from sqlmodel import Session, select
@@ -117,6 +117,54 @@ def on_break_count(db: Session, tenant_id: int, except_user: Optional[int] = Non
     return len(db.exec(query).all())
 
 
+# --- today's counters (the agent panel's statistics) -----------------------------------------------------
+
+
+def utc(moment: Optional[datetime]) -> Optional[datetime]:
+    """SQLite hands back naive UTC; PostgreSQL aware."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def company_day(db: Session, tenant_id: int, at: datetime) -> tuple[str, datetime]:
+    """(the day as YYYY-MM-DD, its start in UTC) in the company's time zone: "today" is the company's."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from web.models.tenant import Tenant
+
+    tenant = db.get(Tenant, tenant_id)
+    try:
+        zone = ZoneInfo(tenant.timezone) if tenant is not None else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+    local = at.astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.date().isoformat(), start.astimezone(timezone.utc)
+
+
+def roll_day(db: Session, row: QueueAgent, at: datetime) -> datetime:
+    """Start today's counters afresh on the first change of a new day; the day's start (UTC)."""
+    day, start = company_day(db, row.tenant_id, at)
+    if row.day != day:
+        row.day, row.break_seconds, row.missed = day, 0, 0
+    return start
+
+
+def break_so_far(row: QueueAgent, start: datetime, at: datetime) -> int:
+    """Seconds of the break the agent is on now that fall on today (0 when not on break)."""
+    changed = utc(row.status_changed_at)
+    if row.status != ON_BREAK or changed is None:
+        return 0
+    return max(0, int((at - max(changed, start)).total_seconds()))
+
+
+def account_status(db: Session, row: QueueAgent, new_status: str, at: datetime) -> None:
+    """Before an agent's status changes (the API's choice, or FreeSWITCH's event in the bridge): a break
+    that ends adds its seconds of today to the day's break time."""
+    start = roll_day(db, row, at)
+    if row.status == ON_BREAK and new_status != ON_BREAK:
+        row.break_seconds = (row.break_seconds or 0) + break_so_far(row, start, at)
+
+
 @dataclass
 class Change:
     """The outcome of setting an agent's status: the row, the command FreeSWITCH gets, and the warning
@@ -146,6 +194,7 @@ def choose(db: Session, tenant_id: int, domain: str, user_id: int, word: str) ->
     if row is None:
         row = QueueAgent(tenant_id=tenant_id, user_id=user_id, status=LOGGED_OUT, state="Waiting")
     now = clock.now()
+    account_status(db, row, word, now)
     if row.status != word:
         row.status_changed_at = now
     row.status = word

@@ -52,6 +52,13 @@ class CallRecord(TenantOwned, table=True):
     plan_version: Optional[int] = None
     steps: list = json_field(default_factory=list)  # step ids in the order the call took them
     sources: list = json_field(default_factory=list)  # "cdr", "events": what has told us about it
+    # the agent's word on the call afterwards (agent panel, seed 004): a status of the company's list (its
+    # name kept too, so a status deleted later still reads), a note, who wrote it and when
+    outcome_status_id: Optional[int] = Field(default=None, foreign_key="call_status.id", ondelete="SET NULL")
+    outcome_label: str = Field(default="", max_length=100)
+    outcome_note: str = Field(default="", max_length=500)
+    outcome_by_user_id: Optional[int] = Field(default=None, foreign_key="pbx_user.id", ondelete="SET NULL")
+    outcome_at: Optional[datetime] = None
     created_at: datetime = created_at_field()
     updated_at: Optional[datetime] = None
 

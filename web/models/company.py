@@ -67,6 +67,8 @@ class CompanySettingsFields(SQLModel):
     # switched off; more agents than this on break at once warns the admins (None: no limit)
     agent_logout_with_portal: bool = True
     max_agents_on_break: Optional[int] = Field(default=None, ge=0, le=10000)
+    # seed 004: agents of different departments do not see each other's tiles in the agent panel
+    agent_tiles_by_department: bool = False
 
 
 PREMIUM_RANGES = ("0900", "0906", "0909", "090x")
@@ -121,6 +123,7 @@ class CompanyUpdate(BaseModel):
     fallback: Optional[FallbackSettings] = None
     agent_logout_with_portal: Optional[bool] = None
     max_agents_on_break: Optional[int] = PField(default=None, ge=0, le=10000)  # null in the body: no limit
+    agent_tiles_by_department: Optional[bool] = None
 
 
 class CompanyPublic(Checked):
@@ -144,6 +147,7 @@ class CompanyPublic(Checked):
     fallback: Optional[FallbackSettings] = None
     agent_logout_with_portal: bool = True
     max_agents_on_break: Optional[int] = None
+    agent_tiles_by_department: bool = False
 
 
 class DepartmentBase(SQLModel):

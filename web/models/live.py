@@ -11,6 +11,7 @@ from sqlalchemy import String
 from sqlmodel import Field, UniqueConstraint
 
 from web.models.base import TenantOwned, created_at_field
+from web.models.fields import nullable_json_field
 
 AGENT_STATUSES = ("Logged Out", "Available", "On Break")  # mod_callcenter's own words
 
@@ -32,6 +33,9 @@ class ActiveCall(TenantOwned, table=True):
     plan_id: Optional[int] = None
     step: Optional[str] = Field(default=None, max_length=64)  # the plan step it is at
     user_id: Optional[int] = Field(default=None, foreign_key="pbx_user.id", ondelete="SET NULL")
+    queue_id: Optional[int] = None  # the queue it waits in or came through (mod_callcenter's callcenter app)
+    steps: Optional[list] = nullable_json_field()  # the plan steps it took so far, in order
+    bridged_at: Optional[datetime] = None  # a person took it (the end of its waiting time)
 
 
 class SipRegistration(TenantOwned, table=True):
@@ -69,6 +73,14 @@ class QueueAgent(TenantOwned, table=True):
     phone_registered: bool = False
     status_changed_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None
+    # the queue call offered to or bridged with the agent now (mod_callcenter's member and agent legs)
+    call_uuid: str = Field(default="", max_length=64)
+    agent_uuid: str = Field(default="", max_length=64)
+    # today's counters for the panel's statistics (web.domain.agents.roll_day): `day` in the company's
+    # time zone; break seconds of breaks ended today, queue calls offered and not answered
+    day: str = Field(default="", max_length=10)
+    break_seconds: int = 0
+    missed: int = 0
 
 
 class BlockedAddress(TenantOwned, table=True):

@@ -14,9 +14,9 @@ from web.settings import REPO_ROOT
 from tests.web.helpers import menu_entries, used_i18n_keys
 
 STATIC = REPO_ROOT / "static"
-PAGES = {"/live": "live.html", "/calls": "calls.html", "/integrations": "integrations.html"}
+PAGES = {"/live": "live.html", "/calls": "calls.html", "/integrations": "integrations.html", "/agent": "agent.html"}
 SOURCES = [STATIC / "pages" / name for name in PAGES.values()] + [
-    STATIC / "js" / name for name in ("live.js", "calls.js", "integrations.js", "portal.js")]
+    STATIC / "js" / name for name in ("live.js", "calls.js", "integrations.js", "portal.js", "agent.js", "dial.js")]
 
 # keys the scripts build at run time: prefix -> the values they are built from
 FAMILIES = {
@@ -29,6 +29,11 @@ FAMILIES = {
     "ui.integrations.event.": {"missed_call", "voicemail", "call_ended", "agent_status", "test"},
     "ui.integrations.state.": {"pending", "delivered", "failed"},
     "ui.integrations.channels.": {"webhook", "email"},
+    # the agent panel (#15 item 3)
+    "ui.agentpanel.call_state.": {"ringing", "answered", "queued"},
+    "ui.agentpanel.direction.": {"inbound", "outbound"},
+    "ui.agentpanel.stat.": {"answered", "missed", "talk_time", "average_handling", "break_time"},
+    "ui.agentpanel.qcol.": {"agent", "status", "answered", "missed", "talk_time", "average_handling", "break_time"},
 }
 
 

@@ -22,7 +22,7 @@ TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "to
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
            "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js",
-           "home.js", "operator-home.js", "me.js", "tabs.js", "user-forms.js", "dial.js",
+           "home.js", "operator-home.js", "me.js", "tabs.js", "user-forms.js", "dial.js", "call-statuses.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
 
@@ -34,7 +34,7 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/calls": "calls.read",
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self",
-                    "/messages": "phone.self"}
+                    "/messages": "phone.self", "/call-statuses": "pbx.manage"}
 
 
 def test_every_portal_page_is_the_one_shell(client):
@@ -108,6 +108,7 @@ def toolkit_families(app) -> dict[str, set[str]]:
             "ui.ivr.action.": key_actions, "ui.ivr.action_help.": key_actions, "ui.ivr.action_short.": key_actions,
             "ui.ivr.name_order.": set(get_args(menu_fields["dial_by_name_order"].annotation)),
             "ui.ivr.night.": set(get_args(menu_fields["night_mode"].annotation)),
+            "ui.call_statuses.default_for.": {"inbound", "outbound", "none"},
             **home_families()}
 
 
@@ -143,7 +144,7 @@ def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(a
 
 @pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json", "ivr_menus.json",
                                   "ring_groups.json", "queues_screen.json",
-                                  "numbers_screen.json", "company_screen.json"])
+                                  "numbers_screen.json", "company_screen.json", "agent_panel.json"])
 def test_toolkit_catalogues_have_both_languages_alike(name):
     own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
     assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])

@@ -5,8 +5,8 @@ with *61; who is logged in where is call traffic kept in hot_desk_login. Every c
 codes where they are free (as a new company does), so the phones can use them without the admin opening
 the feature codes first.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-03 16:50:00
 """
 from typing import Sequence, Union
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0025'
-down_revision: Union[str, None] = '0024'
+revision: str = '0026'
+down_revision: Union[str, None] = '0025'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

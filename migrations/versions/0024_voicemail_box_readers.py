@@ -3,8 +3,8 @@
 `readers`: user ids of the company who see the box on /messages (a personal box is its user's alone,
 admins read every company box). Existing boxes start with nobody.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-03 16:45:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0025'
-down_revision: Union[str, None] = '0024'
+revision: str = '0024'
+down_revision: Union[str, None] = '0023'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -320,7 +320,9 @@ def test_a_user_can_neither_read_nor_change_another_users_data_on_any_route_open
                     answer = client.request(route.method, path + query, json=body) if body is not None else \
                         client.request(route.method, path + query)
                 walked += 1
-                assert answer.status_code < 500, (route.method, path, answer.text)
+                # without a FreeSWITCH, routes that ask it (voicemail messages: #15 item 2) say so, and show nothing
+                switch_away = answer.status_code == 503 and answer.json().get("code") == "freeswitch_unavailable"
+                assert answer.status_code < 500 or switch_away, (route.method, path, answer.text)
                 text = answer.text
                 for marker in markers:
                     assert marker not in text, (route.method, path, body, marker, text[:500])

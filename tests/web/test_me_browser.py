@@ -286,6 +286,8 @@ def test_dutch_on_a_narrow_screen_with_a_greeting_uploaded_and_played(server, br
     no_text_keys(page)
     panel = page.locator("#panel-voicemail")
     expect(panel.locator("#record-by-phone")).to_contain_text("*97")
+    # the voicemail messages have a page of their own (#15 item 2): linked from here
+    expect(panel.get_by_role("link", name="Mijn voicemailberichten")).to_have_attribute("href", "/messages")
     wav = tmp_path / "afwezig.wav"
     wav.write_bytes(wav_bytes(1.0))
     greeting = panel.locator("[data-greeting=unavailable]")

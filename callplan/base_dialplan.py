@@ -1,7 +1,9 @@
 """The tenant's own dialplan, beside its call plans: what every PBX does without a plan being drawn.
 
 One context per tenant (its SIP domain), in this order (FreeSWITCH runs the first extension that matches):
-feature codes; emergency numbers; internal numbers (users with their forwarding and voicemail rules,
+feature codes; emergency numbers; incoming call blocking (the company's, on calls from outside to its
+public numbers, and each user's, on calls from outside to the user's extension: callplan.blocking);
+internal numbers (users with their forwarding and voicemail rules,
 ring groups, queues, IVR menus and company voicemail boxes, each honouring night mode; call plans by
 their extension); calls out: the release PIN, the company's outbound blocking, then out through the
 gateway showing the caller's outbound number, refused with a reason when there is none.
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from callplan import outbound, schedules
+from callplan import blocking, outbound, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import ivr, queue, ring_group, voicemail
@@ -50,6 +52,10 @@ def company_night(objects: TenantObjects, at: datetime) -> tuple[bool, Optional[
     return (not schedules.is_open(periods, entries, at, objects.timezone),
             schedules.next_transition(periods, entries, at, objects.timezone))
 
+
+# A public number as the public context transfers a carrier's call into the tenant's context (E.164).
+PUBLIC_NUMBER = r"^\+[1-9][0-9]{5,14}$"
+COMPANY_SCREEN = "blocked_company"  # the company's blocking: web.xml_curl.dialplan puts it before the plans
 
 NOT_IN_USE = "UNALLOCATED_NUMBER"  # Q.850 cause 1, "number not in use"; SIP 404 to the phone
 
@@ -187,6 +193,20 @@ class BaseDialplan:
             ("${cp_hd_extension}", exact(*allowed), [], refused),
             ("${cp_hd_pair}", r"^([0-9]{4,8}):\1$", fire(",cp_hot_desk_user=${cp_hd_extension}"), refused),
         ])
+
+    def call_blocking(self) -> None:
+        """Callers from outside the company does not take (on its public numbers, whatever answers them),
+        then those each user does not take (on the user's extension: the direct number, a transfer or a
+        forwarding to the user). Calls between colleagues are never blocked."""
+        objects = self.objects
+        for name, conditions in blocking.screen(COMPANY_SCREEN, PUBLIC_NUMBER, "company", objects.company.call_blocking,
+                                                objects, self.at, self.compilation, tuple(objects.blocked_numbers)):
+            self.extensions.append((name, conditions))
+        for user in sorted(objects.users.values(), key=lambda u: u.extension):
+            if user.call_blocking:
+                for name, conditions in blocking.screen(f"blocked_user_{user.extension}", exact(user.extension), "user",
+                                                        user.call_blocking, objects, self.at, self.compilation):
+                    self.extensions.append((name, conditions))
 
     def emergency(self) -> None:
         numbers = outbound.emergency_numbers(self.objects.company.country)
@@ -373,11 +393,12 @@ class BaseDialplan:
         """Every extension, in order, as (name, [(field, expression, actions, anti_actions)]); once."""
         self.feature_codes()
         self.emergency()
+        self.call_blocking()
         self.users()
         self.groups_queues_menus_boxes()
         self.outbound()
-        # feature codes and emergency first, then every internal segment, then calls out
-        head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency"))]
+        # feature codes, emergency and blocking first, then every internal segment, then calls out
+        head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency", COMPANY_SCREEN, "blocked_user_"))]
         tail = [e for e in self.extensions if e not in head]
         segments = [(segment.name, [("destination_number", segment.match, segment.actions, []), *getattr(segment, "then", [])])
                     for segment in self.compilation.segments]

@@ -57,6 +57,7 @@ class UserInfo(_Info):
     night_mode: str = "follow"  # follow | on | off
     language: Language = "nl"  # voicemail and system prompts: callers to the user's box, the user's own calls
     hot_desking: bool = False  # may log in on a hot-desking phone (web.models.hot_desk)
+    call_blocking: dict = {}  # callers from outside the user does not take (callplan.blocking)
 
 
 class CompanyInfo(_Info):
@@ -79,6 +80,7 @@ class CompanyInfo(_Info):
     release_pin: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]] = None
     country: str = "NL"  # ISO code the company number belongs to: what "international" means
     music_on_hold_audio_id: Optional[int] = None  # what a caller put on hold hears (none: FreeSWITCH's own)
+    call_blocking: dict = {}  # callers from outside the company does not take (callplan.blocking)
 
     @model_validator(mode="before")
     @classmethod
@@ -237,6 +239,7 @@ class TenantObjects(_Info):
     audio: dict[int, AudioInfo] = Field(default_factory=dict)
     plans: dict[int, PlanInfo] = Field(default_factory=dict)
     extensions: dict[str, str] = Field(default_factory=dict)  # internal number -> owner kind
+    blocked_numbers: list[str] = Field(default_factory=list)  # the phonebook's contacts marked blocked
     # ring-group state kept by the bridge: group id -> member index that took the last call (circular)
     # and member key ("user:5") -> epoch seconds its last call ended (uniform: the smallest is idle longest)
     last_answered: dict[int, int] = Field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Call records: the list with filters and a total, one record with the steps its call took, and CSV.
 
 Filters (query string, all optional): from, to (ISO date or instant; a date without a time is the whole
-day in the company's time zone, `to` inclusive), direction, call_type, missed (true/false), number (part
+day in the company's time zone, `to` inclusive), direction, call_type, missed (true/false), blocked (true/false), number (part
 of the caller's, the dialled or the answering number), user_id (who answered); pages by limit (1-500,
 default 50) and offset, newest first. A bad filter is a 422 pointing at it (/from, /limit, ...).
 
@@ -59,6 +59,7 @@ class CallRecordPublic(BaseModel):
     answered_by: Optional[str]
     answered_by_user_id: Optional[int]
     missed: bool
+    blocked: Optional[str] = None  # turned away by incoming call blocking: "company" or "user" (callplan.blocking)
     plan_id: Optional[int]
     plan_version: Optional[int]
 
@@ -110,6 +111,11 @@ def _filtered(ctx):
         if missed not in ("true", "false"):
             raise field_problem(422, "invalid_filter", "/missed", "must be true or false")
         statement = statement.where(CallRecord.missed == (missed == "true"))
+    blocked = query.get("blocked")
+    if blocked:
+        if blocked not in ("true", "false"):
+            raise field_problem(422, "invalid_filter", "/blocked", "must be true or false")
+        statement = statement.where(CallRecord.blocked.is_not(None) if blocked == "true" else CallRecord.blocked.is_(None))
     number = (query.get("number") or "").strip()
     if number:
         if len(number) > 64:
@@ -163,7 +169,7 @@ def get_call_record(ctx, id: int):
 
 
 CSV_COLUMNS = ("id", "started_at", "answered_at", "ended_at", "direction", "call_type", "caller_number", "caller_name",
-               "dialled_number", "callee_number", "answered_by", "missed", "duration_seconds", "billed_seconds",
+               "dialled_number", "callee_number", "answered_by", "missed", "blocked", "duration_seconds", "billed_seconds",
                "hangup_cause", "cost", "currency", "plan_id", "plan_version", "call_uuid")
 
 

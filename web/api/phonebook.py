@@ -26,7 +26,8 @@ from starlette.responses import Response
 from web.api.problems import Problem, field_problem
 from web.api.resources import Resource
 from web.api.routing import api
-from web.models.phonebook import Contact, ContactCreate, ContactPublic, ContactUpdate
+from web.models.phonebook import (Contact, ContactCreate, PhonebookContactCreate, PhonebookContactPublic,
+                                  PhonebookContactUpdate)
 from web.scoping import scoped
 
 MAX_ROWS = 10_000
@@ -58,8 +59,9 @@ def _validate(ctx, contact: Contact) -> None:
 
 
 resource = Resource(
-    kind="contact", path="/api/phonebook", table=Contact, create_model=ContactCreate, update_model=ContactUpdate,
-    public_model=ContactPublic, permission="pbx.manage", read_permission="phonebook.read", order_by="name",
+    kind="contact", path="/api/phonebook", table=Contact, create_model=PhonebookContactCreate,
+    update_model=PhonebookContactUpdate, public_model=PhonebookContactPublic, permission="pbx.manage",
+    read_permission="phonebook.read", order_by="name",
     validate=_validate,
 )
 
@@ -372,7 +374,7 @@ def _without_generic_list(routes: list) -> list:
 
 
 routes = [
-    api("GET", "/api/phonebook", list_contacts, permission="phonebook.read", response=list[ContactPublic]),
+    api("GET", "/api/phonebook", list_contacts, permission="phonebook.read", response=list[PhonebookContactPublic]),
     api("GET", "/api/phonebook/export", export_contacts, permission="phonebook.read"),
     api("POST", "/api/phonebook/import", import_contacts, permission="pbx.manage", body=ImportRequest,
         max_body=3_000_000,  # a 2 MB file, JSON-escaped

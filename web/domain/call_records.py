@@ -51,6 +51,7 @@ PUBLIC_CONTEXT = "public"  # where carriers' calls arrive (freeswitch/sip_profil
 EXTERNAL_PROFILE = "external"
 MAX_INTERNAL_LENGTH = 6  # extensions are at most 4 digits; feature codes like *98 and *21201 stay internal
 DEFAULT_COUNTRY = "NL"
+BLOCKED_BY = ("company", "user")  # cp_blocked's values (callplan.blocking.screen)
 _AGENT = re.compile(r"^u([0-9]{1,18})@")  # mod_callcenter agent names: u<user id>@<domain> (web.xml_curl.configuration)
 _DIGITS = re.compile(r"[\s\-./()]")
 
@@ -86,6 +87,7 @@ class Facts:
     plan_id: Optional[int] = None
     plan_version: Optional[int] = None
     steps: list[dict] = field(default_factory=list)  # {"plan_id", "version", "step"} in the order taken
+    blocked: str = ""  # cp_blocked: the dialplan turned the caller away (callplan.blocking): "company", "user"
 
     def stored_steps(self) -> list[str]:
         return stored_steps(self.steps, self.plan_id, self.plan_version)
@@ -272,6 +274,8 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
     facts.plan_id = int(plan) if plan and plan.isdigit() else None
     facts.plan_version = int(version) if version and version.isdigit() else None
     facts.steps = parse_path(array("cp_path"))
+    blocked = var("cp_blocked") or ""
+    facts.blocked = blocked if blocked in BLOCKED_BY else ""
     if facts.steps:
         # the plan the call entered (its first mark); cp_plan is overwritten when a plan transfers to another
         facts.plan_id, facts.plan_version = facts.steps[0]["plan_id"], facts.steps[0]["version"]
@@ -461,7 +465,7 @@ def _direction(facts: Facts) -> str:
 # Fields the normaliser fills; the merge takes them from the CDR when it knows them, from the event only
 # while empty.
 _SCALARS = ("caller_number", "caller_name", "caller_device", "callee_number", "dialled_number", "started_at", "answered_at", "ended_at",
-            "duration_seconds", "billed_seconds", "hangup_cause", "plan_id", "plan_version")
+            "duration_seconds", "billed_seconds", "hangup_cause", "plan_id", "plan_version", "blocked")
 
 
 def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
@@ -474,6 +478,7 @@ def _values(facts: Facts, tenant_id: Optional[int]) -> dict:
         values[name] = (values[name] or "")[:64]
     values["caller_name"] = (values["caller_name"] or "")[:100]
     values["hangup_cause"] = (values["hangup_cause"] or "")[:64]
+    values["blocked"] = values["blocked"] or None
     values.update(tenant_id=tenant_id, call_uuid=facts.call_uuid[:64], direction=_direction(facts),
                   steps=facts.stored_steps())
     return values
@@ -593,7 +598,8 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
     if row.answered_by_user_id is not None and row.callee_number:
         _callee_by_extension(db, row)
     answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
-    row.missed = row.direction != "outbound" and not answered_by_person
+    # a caller the company or the user blocked was turned away on purpose: not a call anyone missed
+    row.missed = row.direction != "outbound" and not answered_by_person and not row.blocked
     if row.direction == "internal":
         row.call_type, e164 = "internal", None
     else:

@@ -42,6 +42,7 @@ from web.models.internal_number import InternalNumber
 from web.models.ivr_menu import IvrMenu
 from web.models.pbx_user import PbxUser
 from web.models.phone_number import PhoneNumber, VerifiedCallerId
+from web.models.phonebook import Contact
 from web.models.pickup_group import PickupGroup
 from web.models.queue import CallQueue
 from web.models.ring_group import RingGroup
@@ -212,7 +213,7 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
         department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language,
-        hot_desking=u.hot_desking))
+        hot_desking=u.hot_desking, call_blocking=u.call_blocking))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
@@ -282,6 +283,8 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         audio=check.each("audio", _rows(db, AudioFile, tenant_id), lambda a: AudioInfo(id=a.id, name=a.name)),
         plans=_plans(db, tenant_id),
         extensions=extensions,
+        blocked_numbers=[contact.number for contact in db.exec(
+            scoped(Contact, tenant_id).where(Contact.blocked == True).order_by(Contact.id)).all()],  # noqa: E712
         last_answered={row.ring_group_id: row.last_answered_index for row in states if row.last_answered_index is not None},
         idle_since=_idle_since(states),
     ), row_problems(tenant), tenant.name)

@@ -48,6 +48,7 @@ class CallRecord(TenantOwned, table=True):
     answered_by: Optional[str] = Field(default=None, max_length=100)  # who took it: a user's name or a number
     answered_by_user_id: Optional[int] = Field(default=None, foreign_key="pbx_user.id", ondelete="SET NULL")
     missed: bool = False
+    blocked: Optional[str] = Field(default=None, max_length=16)  # turned away by incoming call blocking: "company", "user"
     plan_id: Optional[int] = None  # no foreign key: a record outlives its plan
     plan_version: Optional[int] = None
     steps: list = json_field(default_factory=list)  # step ids in the order the call took them

@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references
 from web.models.base import Checked, TenantOwned
-from web.models.fields import Name, nullable_json_field
+from web.models.call_blocking import CallBlocking, blocking_references
+from web.models.fields import Name, json_field, nullable_json_field
 from web.validation import E164, CompanyNumber
 
 class ExternalFallback(BaseModel):
@@ -83,8 +84,10 @@ class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     night_destination: Optional[dict] = nullable_json_field()
     fallback: Optional[dict] = nullable_json_field()  # FallbackSettings: when the app does not answer
+    call_blocking: dict = json_field()  # CallBlocking: callers from outside the company does not take
 
     def references(self):
+        yield from blocking_references(self.call_blocking)
         yield from destination_references(self.night_destination, "/night_destination")
         if self.night_schedule_id is not None:
             yield "/night_schedule_id", "schedule", self.night_schedule_id
@@ -124,6 +127,7 @@ class CompanyUpdate(BaseModel):
     agent_logout_with_portal: Optional[bool] = None
     max_agents_on_break: Optional[int] = PField(default=None, ge=0, le=10000)  # null in the body: no limit
     agent_tiles_by_department: Optional[bool] = None
+    call_blocking: Optional[CallBlocking] = None
 
 
 class CompanyPublic(Checked):
@@ -148,6 +152,7 @@ class CompanyPublic(Checked):
     agent_logout_with_portal: bool = True
     max_agents_on_break: Optional[int] = None
     agent_tiles_by_department: bool = False
+    call_blocking: CallBlocking = CallBlocking()
 
 
 class DepartmentBase(SQLModel):

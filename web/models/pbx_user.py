@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from web.destinations import Destination, destination_references, external_number
 from web.models.base import Checked, TenantOwned, created_at_field
+from web.models.call_blocking import CallBlocking, blocking_references
 from web.models.fields import Extension, Name, json_field
 from web.permissions import Role
 from web.validation import Email, Language, PersonName
@@ -102,9 +103,11 @@ class PbxUser(PbxUserFields, TenantOwned, table=True):
     anywhere: dict = json_field()
     voicemail: dict = json_field()
     agent: dict = json_field()
+    call_blocking: dict = json_field()  # CallBlocking: callers from outside the user does not take
     created_at: datetime = created_at_field()
 
     def references(self):
+        yield from blocking_references(self.call_blocking)
         for kind in ("always", "busy", "no_answer", "unregistered"):
             yield from destination_references((self.forwarding.get(kind) or {}).get("to"), f"/forwarding/{kind}/to")
         yield from destination_references(self.voicemail.get("forward_to"), "/voicemail/forward_to")
@@ -121,6 +124,7 @@ class PbxUserCreate(PbxUserFields):
     anywhere: Anywhere = Anywhere()
     voicemail: VoicemailBehaviour = VoicemailBehaviour()
     agent: AgentSettings = AgentSettings()
+    call_blocking: CallBlocking = CallBlocking()
     direct_number: Optional[str] = None  # one of the company's public numbers, routed to this user
 
 
@@ -143,6 +147,7 @@ class PbxUserUpdate(BaseModel):
     anywhere: Optional[Anywhere] = None
     voicemail: Optional[VoicemailBehaviour] = None
     agent: Optional[AgentSettings] = None
+    call_blocking: Optional[CallBlocking] = None
     direct_number: Optional[str] = None
 
 
@@ -152,6 +157,7 @@ class PbxUserPublic(PbxUserFields, Checked):
     anywhere: Anywhere
     voicemail: VoicemailBehaviour
     agent: AgentSettings
+    call_blocking: CallBlocking = CallBlocking()
     direct_number: Optional[str] = None
     voicemail_box_id: Optional[int] = None
 

@@ -42,6 +42,9 @@ class Contact(ContactFields, TenantOwned, table=True):
     __table_args__ = (UniqueConstraint("tenant_id", "number", name="uq_contact_tenant_number"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
+    # the company's book only: calls from this number to the company are turned away, as the company's
+    # call blocking says (callplan.blocking; a user's personal contacts have no such mark)
+    blocked: bool = False
 
 
 class ContactCreate(ContactFields):
@@ -58,3 +61,17 @@ class ContactUpdate(BaseModel):
 
 class ContactPublic(ContactFields, Checked):
     id: int
+
+
+# The company phonebook's own shapes: its contacts can be marked blocked (a user's personal contacts,
+# web/api/me.py, share the rest and not this).
+class PhonebookContactCreate(ContactCreate):
+    blocked: bool = False
+
+
+class PhonebookContactUpdate(ContactUpdate):
+    blocked: Optional[bool] = None
+
+
+class PhonebookContactPublic(ContactPublic):
+    blocked: bool = False

@@ -42,7 +42,7 @@ from typing import Callable, Optional
 
 from pydantic import ValidationError
 
-from callplan.base_dialplan import BaseDialplan
+from callplan.base_dialplan import COMPANY_SCREEN, BaseDialplan
 from callplan.compiler import compile_plan
 from callplan.destinations import emit, extension_of
 from callplan.engine import Compilation, Segment
@@ -134,6 +134,8 @@ def public_context(engine, dialled: str, settings=None) -> Optional[str]:
         # a caller who puts the call on hold plays the company's music to the phone (web.xml_curl.directory.hold_music)
         paths = TenantObjects.model_construct(tenant_id=tenant_id, audio_dir=str(settings.audio_dir))
         document.child(condition, "action", application="set", data=f"hold_music={paths.audio_path(music)}")
+    # a call from outside: the company's and its users' incoming call blocking apply (callplan.blocking)
+    document.child(condition, "action", application="set", data="cp_from_outside=true")
     document.child(condition, "action", application="transfer", data=f"{number} XML {domain}")
     return document.to_string()
 
@@ -187,8 +189,11 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     extensions += [Extension(segment.name, [("destination_number", segment.match, segment.actions, [])])
                    for segment in public_numbers([n for n in numbers if n.number not in answered], objects, at)]
     # The base dialplan's extensions have conditions of their own (calls out check the caller ID with a
-    # second condition and anti-actions).
-    return TenantDialplan(objects.domain, extensions + base_extensions), valid_until
+    # second condition and anti-actions). The company's incoming call blocking goes first: it turns a
+    # caller away whatever plan or destination answers the number.
+    screen = [extension for extension in base_extensions if extension.name.startswith(COMPANY_SCREEN)]
+    rest = [extension for extension in base_extensions if not extension.name.startswith(COMPANY_SCREEN)]
+    return TenantDialplan(objects.domain, screen + extensions + rest), valid_until
 
 
 # --- compiled once per published version -------------------------------------------------------------

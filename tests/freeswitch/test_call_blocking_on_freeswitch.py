@@ -1,0 +1,79 @@
+"""Incoming call blocking on a real FreeSWITCH (#16 item 2): the project's configuration wired to the app
+(the demo company), a user with a SIPp phone registered, a public number routed to that user. Carrier
+calls (SIPp into the external profile):
+
+- from a number the company blocks: refused with the company's chosen cause (CALL_REJECTED: 603), the
+  phone never rings;
+- from an anonymous caller, which the user blocks with "busy": 486, the phone never rings;
+- from a number a phonebook contact marked blocked: refused as the company's;
+- from anyone else: the user's phone rings.
+
+FreeSWITCH posts each call's record to the app (mod_xml_cdr): the refused ones say blocked, by whom."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+
+from tests.freeswitch import harness
+from tests.freeswitch.harness import wait_for
+from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
+    HOST, carrier_call, demo, far_end, fs, needs_freeswitch, register, server, work,
+)
+from tests.freeswitch.test_queues_on_freeswitch import admin_client, ok  # noqa: F401  (fixture)
+
+SALES = "+31201234568"  # a demo number (its ring group), routed here to the test's user
+
+
+def invites(phone) -> list[str]:
+    return [text for direction, text in harness.sip_messages(phone.received())
+            if direction == "received" and text.startswith("INVITE ")]
+
+
+@needs_freeswitch
+def test_blocked_callers_are_turned_away_and_recorded_and_others_ring_the_phone(work, demo, server, fs, far_end, admin_client):
+    client = admin_client
+    server.start()
+    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+    user = ok(client.post("/api/users", json={"first_name": "Guarded", "last_name": "Desk", "extension": "264"}))
+    device = ok(client.post("/api/devices", json={"name": "Guarded desk phone", "user_id": user["id"]}))
+    (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == SALES]
+    ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "user", "id": user["id"]}}))
+    ok(client.patch("/api/company", json={"call_blocking": {
+        "numbers": [{"match": "number", "number": "0612000666"}, {"match": "prefix", "number": "+3190"}],
+        "treatment": "reject", "reject_cause": "CALL_REJECTED"}}))
+    ok(client.patch(f"/api/users/{user['id']}", json={"call_blocking": {"anonymous": True, "treatment": "busy"}}))
+    ok(client.post("/api/phonebook", json={"name": "Pest", "number": "+31612000667", "blocked": True}))
+    phone = harness.Phone(work, "uas_ring")
+    try:
+        call_id = f"guarded-{secrets.token_hex(4)}@{HOST}"
+        assert register(work, fs, device["sip_username"], domain, device["sip_password"], expires=300, call_id=call_id,
+                        contact_port=phone.port) == [200], fs.log_tail(60)
+
+        # the company's blocked number, in the national form a carrier may send: 603, the phone silent
+        refused = carrier_call(work, fs, "0612000666", SALES)
+        assert refused.responses()[-1] == 603, f"{refused.messages[-2000:]}\n{fs.log_tail(150)}"
+        # the phonebook's blocked contact, sent as 0031...: refused the same way
+        contact = carrier_call(work, fs, "0031612000667", SALES)
+        assert contact.responses()[-1] == 603, f"{contact.messages[-2000:]}\n{fs.log_tail(150)}"
+        # an anonymous caller, blocked by the user with "busy"
+        anonymous = carrier_call(work, fs, "anonymous", SALES)
+        assert anonymous.responses()[-1] == 486, f"{anonymous.messages[-2000:]}\n{fs.log_tail(150)}"
+        assert not invites(phone), phone.received()[-2000:]
+
+        # anyone else rings the phone
+        threading.Thread(target=carrier_call, args=(work, fs, "0612000777", SALES), daemon=True).start()
+        assert wait_for(lambda: invites(phone), 30), f"{phone.received()[-2000:]}\n{fs.log_tail(150)}"
+
+        # the records FreeSWITCH posted say which calls were blocked, and by whom
+        def blocked():
+            rows = ok(client.get("/api/call-records?blocked=true"))["items"]
+            return {row["caller_number"]: (row["blocked"], row["hangup_cause"], row["missed"]) for row in rows}
+        expected = {"0612000666": ("company", "CALL_REJECTED", False), "0031612000667": ("company", "CALL_REJECTED", False),
+                    "anonymous": ("user", "USER_BUSY", False)}
+        assert wait_for(lambda: blocked() == expected, 30), blocked()
+        fs.api("hupall NORMAL_CLEARING")
+        assert wait_for(lambda: any(row["caller_number"] == "0612000777" and row["blocked"] is None
+                                    for row in ok(client.get("/api/call-records"))["items"]), 30)
+    finally:
+        phone.stop()

@@ -1,4 +1,4 @@
-// "/calls": the company's call records, filtered (dates, direction, call type, missed, a number), a page
+// "/calls": the company's call records, filtered (dates, direction, call type, missed, blocked, a number), a page
 // at a time with the total, the same filters as a CSV download, and one record with the steps its call
 // took. Users with a phone of their own ring a number back through POST /api/click-to-dial.
 
@@ -10,7 +10,7 @@ import { $, el } from "./dom.js";
 import { listView } from "./list.js";
 import { duration, failStart, showError, startPortal, when } from "./portal.js";
 
-const FILTERS = ["from", "to", "direction", "call_type", "missed", "number"];
+const FILTERS = ["from", "to", "direction", "call_type", "missed", "blocked", "number"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
 let list = null;
@@ -67,7 +67,10 @@ function recordList() {
       { key: "started_at", label: "ui.calls.col_started", value: (record) => when(record.started_at) },
       { key: "direction", label: "ui.calls.direction", value: (record) => el("span", {},
         el("span", { text: word(DIRECTIONS, record.direction, "ui.calls.dir.") }),
-        record.missed ? el("span", { class: "badge badge-warn block-badge", text: t("ui.calls.missed_badge") }) : null) },
+        record.missed ? el("span", { class: "badge badge-warn block-badge", text: t("ui.calls.missed_badge") }) : null,
+        // turned away by incoming call blocking (the company's or the user's), on purpose: not missed
+        record.blocked ? el("span", { class: "badge block-badge", title: t(`ui.calls.blocked_by.${record.blocked}`),
+          text: t("ui.calls.blocked_badge") }) : null) },
       { key: "caller_number", label: "ui.calls.col_caller", value: (record) => numberCell(record.caller_number, record.caller_name) },
       { key: "dialled_number", label: "ui.calls.col_dialled", value: (record) => numberCell(record.dialled_number) },
       { key: "answered_by", label: "ui.calls.col_answered_by" },
@@ -107,6 +110,7 @@ async function showDetail(id) {
     ...fact(t("ui.calls.call_type"), word(TYPES, record.call_type, "ui.calls.type.")),
     ...fact(t("ui.calls.col_cost"), money(record.cost, record.currency)),
     ...fact(t("ui.calls.hangup_cause"), causes),
+    ...(record.blocked ? fact(t("ui.calls.blocked_by"), t(`ui.calls.blocked_by.${record.blocked}`)) : []),
     ...fact(t("ui.calls.plan"), record.plan_id
       ? el("a", { href: `/plans/${record.plan_id}`, text: t("ui.calls.plan_version", { id: record.plan_id, version: record.plan_version ?? "—" }) })
       : "—"),

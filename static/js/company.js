@@ -1,12 +1,14 @@
 // "/company" (admins): the company's settings in sections, each with one sentence of help, in one form
 // with one Save: the name and company number, what calls show, calls out (blocked ranges and the release
 // PIN), music on hold, the fallback routing when the platform does not answer, region (time zone,
-// language), login security (two-factor login for everyone) and queue agents. The fields come from two
+// language), login security (two-factor login for everyone), queue agents, and incoming call blocking
+// (call-blocking.js: callers from outside the company does not take, and what they hear). The fields come from two
 // routes' schemas: PATCH /api/company (the settings) and PATCH /api/tenant (time zone, language, 2FA);
 // a save sends each only what changed, and a refusal shows beside the field it names. The night switch
 // lives with the opening hours (/schedules#night).
 
 import { get, patch } from "./api.js";
+import { callBlockingWidget } from "./call-blocking.js";
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
 import { schemaForm } from "./form.js";
@@ -26,6 +28,7 @@ const SECTIONS = [
   { id: "region", title: "ui.company.section.region", help: "ui.company.section.region_help", fields: ["timezone", "language"] },
   { id: "security", title: "ui.company.section.security", help: "ui.company.section.security_help", fields: ["require_2fa"] },
   { id: "agents", title: "ui.company.section.agents", help: "ui.company.section.agents_help", fields: ["max_agents_on_break", "agent_logout_with_portal", "agent_tiles_by_department"] },
+  { id: "blocking", title: "ui.company.section.blocking", help: "ui.company.section.blocking_help", fields: ["call_blocking"] },
 ];
 const SHOWN = SECTIONS.flatMap((section) => section.fields);
 
@@ -133,6 +136,7 @@ async function start() {
     max_agents_on_break: { label: "ui.company.max_agents_on_break", help: "ui.company.max_agents_on_break_help" },
     agent_logout_with_portal: { label: "ui.company.agent_logout_with_portal", help: "ui.company.agent_logout_with_portal_help" },
     agent_tiles_by_department: { label: "ui.company.agent_tiles_by_department", help: "ui.company.agent_tiles_by_department_help" },
+    call_blocking: { label: "ui.blocking.title", widget: callBlockingWidget },
   };
   SHOWN.forEach((name, index) => { fields[name].order = index; });
   const form = await schemaForm({

@@ -11,6 +11,7 @@
 //               are mailed (the box: PATCH /api/voicemail-boxes/<box>)
 //   Mobile      "Anywhere": a mobile number that rings along with the desk phone
 //   Caller ID   the number shown on calls out: the company's, the user's own, the department's; withheld
+//   Blocking    callers from outside the user does not take, and what they hear (call-blocking.js)
 //   Pickup      the pickup groups the user is in (PATCH /api/pickup-groups/<id> members)
 //   Portal      the user's portal login and its role, or give one (POST /api/users/<id>/portal-account)
 // The tabs are tabs.js (#forwarding in the address opens that one; arrow keys move between them); the
@@ -24,13 +25,14 @@ import { schemaForm } from "./form.js";
 import { objectHref } from "./layout.js";
 import { failStart, startPortal, when } from "./portal.js";
 import { bodySchema } from "./schema.js";
+import { callBlockingWidget } from "./call-blocking.js";
 import { toast } from "./toast.js";
 import { setAlert } from "./ui.js";
 import { tabView } from "./tabs.js";
 import { generalFields, userName } from "./objects/user.js";
 import { BOX_FIELDS, boxFields, callerIdFields, choices, forwardingFields, mobileFields, phoneList, voicemailFields } from "./user-forms.js";
 
-const TABS = ["general", "phones", "forwarding", "voicemail", "mobile", "caller_id", "pickup", "portal"];
+const TABS = ["general", "phones", "forwarding", "voicemail", "mobile", "caller_id", "blocking", "pickup", "portal"];
 
 const userId = () => Number.parseInt(window.location.pathname.split("/")[2], 10);
 
@@ -39,7 +41,7 @@ let schemas = null; // { create, patch }
 
 const ROLES = { user: "ui.users.role_user", agent: "ui.users.role_agent", reports: "ui.users.role_reports", admin: "ui.users.role_admin" };
 const TAB_TEXTS = { general: "ui.users.tab_general", phones: "ui.users.tab_phones", forwarding: "ui.users.tab_forwarding",
-  voicemail: "ui.users.tab_voicemail", mobile: "ui.users.tab_mobile", caller_id: "ui.users.tab_caller_id", pickup: "ui.users.tab_pickup",
+  voicemail: "ui.users.tab_voicemail", mobile: "ui.users.tab_mobile", caller_id: "ui.users.tab_caller_id", blocking: "ui.users.tab_blocking", pickup: "ui.users.tab_pickup",
   portal: "ui.users.tab_portal" };
 
 /** A tab's form: the user's fields named, PATCHed with only what changed. */
@@ -152,6 +154,11 @@ async function callerIdTab() {
   return userForm(["caller_id_mode", "withhold_caller_id"], callerIdFields());
 }
 
+async function blockingTab() {
+  const form = await userForm(["call_blocking"], { call_blocking: { label: "ui.users.blocking", widget: callBlockingWidget } });
+  return el("div", {}, el("p", { class: "hint", text: t("ui.users.blocking_help") }), form);
+}
+
 async function pickupTab() {
   const groups = await get("/api/pickup-groups");
   if (!groups.length) return el("p", { class: "muted", text: t("ui.users.no_pickup_groups") });
@@ -224,7 +231,7 @@ async function portalTab() {
 }
 
 const DRAW = { general: generalTab, phones: phonesTab, forwarding: forwardingTab, voicemail: voicemailTab, mobile: mobileTab,
-  caller_id: callerIdTab, pickup: pickupTab, portal: portalTab };
+  caller_id: callerIdTab, blocking: blockingTab, pickup: pickupTab, portal: portalTab };
 
 let view = null; // tabs.js
 

@@ -26,6 +26,7 @@ FAMILIES = {
     "ui.livepage.agent_states.": {"waiting", "receiving", "in_a_queue_call", "idle", "reserved", "other"},
     "ui.calls.dir.": {"inbound", "outbound", "internal", "unknown"},
     "ui.calls.type.": {"internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"},
+    "ui.calls.blocked_by.": {"company", "user"},  # who blocked the call (callplan.blocking: cp_blocked)
     "ui.integrations.event.": {"missed_call", "voicemail", "call_ended", "agent_status", "test"},
     "ui.integrations.state.": {"pending", "delivered", "failed"},
     "ui.integrations.channels.": {"webhook", "email"},

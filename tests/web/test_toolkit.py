@@ -21,7 +21,7 @@ TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "to
            "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
-           "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js",
+           "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js", "call-blocking.js",
            "home.js", "operator-home.js", "me.js", "tabs.js", "user-forms.js", "dial.js", "call-statuses.js",
            *(f"objects/{path.name}" for path in sorted((JS / "objects").glob("*.js")))]
 SOURCES = [JS / name for name in TOOLKIT + SCREENS]
@@ -144,7 +144,8 @@ def test_every_key_the_toolkit_and_its_screens_use_exists_in_english_and_dutch(a
 
 @pytest.mark.parametrize("name", ["toolkit.json", "departments.json", "pickup_groups.json", "voicemail.json", "schedules_screen.json", "ivr_menus.json",
                                   "ring_groups.json", "queues_screen.json",
-                                  "numbers_screen.json", "company_screen.json", "agent_panel.json"])
+                                  "numbers_screen.json", "company_screen.json", "agent_panel.json",
+                                  "call_blocking.json"])
 def test_toolkit_catalogues_have_both_languages_alike(name):
     own = json.loads((REPO_ROOT / "web" / "i18n" / name).read_text())
     assert set(own) == {"en", "nl"} and set(own["en"]) == set(own["nl"])

@@ -556,6 +556,7 @@ def test_public_numbers_route_into_their_tenant(fs, demo, admin):
         assert re.fullmatch(condition.get("expression"), dialled)
         assert [(a.get("application"), a.get("data")) for a in condition] == [
             ("set", f"cp_tenant_id={demo[0].id}"), ("set", f"domain_name={DEMO_DOMAIN}"),
+            ("set", "cp_from_outside=true"),  # incoming call blocking screens it (callplan.blocking)
             ("transfer", f"+31201234567 XML {DEMO_DOMAIN}")]
     for nobody in ("+31209999999", "0209999999", "200", "", "+31201234567' or 1=1"):
         assert not_found(fs.dialplan("public", nobody)), nobody

@@ -136,7 +136,7 @@ async function start() {
     max_agents_on_break: { label: "ui.company.max_agents_on_break", help: "ui.company.max_agents_on_break_help" },
     agent_logout_with_portal: { label: "ui.company.agent_logout_with_portal", help: "ui.company.agent_logout_with_portal_help" },
     agent_tiles_by_department: { label: "ui.company.agent_tiles_by_department", help: "ui.company.agent_tiles_by_department_help" },
-    call_blocking: { label: "ui.blocking.title", widget: callBlockingWidget },
+    call_blocking: { label: "ui.blocking.rules", widget: callBlockingWidget },
   };
   SHOWN.forEach((name, index) => { fields[name].order = index; });
   const form = await schemaForm({

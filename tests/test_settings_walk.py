@@ -92,6 +92,7 @@ DISPLAY_ONLY = {
                                 "(att_xfer or uuid_transfer: tests/web/test_agent_panel_api.py)",
     "TransferRequest.queue_id": "an action on a live call: where uuid_transfer sends it (web/domain/agent_calls.py)",
     "HoldRequest.on": "an action on a live call, sent to FreeSWITCH at once as uuid_hold by web/domain/agent_calls.py",
+    "PhonebookContact.note": "a phonebook contact's note, shown (the company book's shape: it adds `blocked`)",
 }
 
 # Accepted and stored, but not (or only partly) doing on the switch what the portal says: #16 item 1.

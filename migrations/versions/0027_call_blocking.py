@@ -3,8 +3,8 @@
 The company's and each user's blocking rules (JSON, empty: nothing blocked), a phonebook contact marked
 blocked, and the call record saying a call was blocked and by whom ("company", "user").
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-03 17:00:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0025'
-down_revision: Union[str, None] = '0024'
+revision: str = '0027'
+down_revision: Union[str, None] = '0026'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

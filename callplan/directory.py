@@ -53,11 +53,20 @@ def matches(users, digits: str, dial_by_name_order: str) -> list:
     return [user for _, _, user in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
+def _spelled(simulation) -> str:
+    """The keys of one search: pressed one by one until # (the profile's terminator) or no input (its
+    digit timeout)."""
+    digits = ""
+    while (key := simulation.next_key()) not in ("", "#"):
+        digits += key if key != "*" else ""  # * would switch between first and last name: not simulated
+    return digits
+
+
 def simulate_search(simulation, dial_by_name_order: str) -> Optional[object]:
-    """The caller's inputs are each search's digits followed by the choice (SELECT_KEY takes the first
-    match offered; anything else chooses nobody). The user chosen, or None."""
+    """The caller's inputs are each search's keys (ended by # or no input), then the choice: SELECT_KEY
+    takes the first match offered, anything else chooses nobody. The user chosen, or None."""
     for _ in range(MAX_ATTEMPTS):
-        digits = simulation.next_key()
+        digits = _spelled(simulation)
         if len(digits) < MIN_DIGITS:
             continue
         found = matches(simulation.objects.users.values(), digits, dial_by_name_order)

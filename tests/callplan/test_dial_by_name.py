@@ -33,8 +33,12 @@ def key_5(order: str) -> list[tuple[str, str]]:
     return [(action.get("application"), action.get("data")) for action in extension.iter("action")]
 
 
-def outcome(order: str, *keys: str) -> str:
-    return simulate_plan(PLAN, objects(order), fx.OPEN, plan_id=1, keys=["5", *keys]).outcome
+def outcome(order: str, *searches: str) -> str:
+    """Key 5, then each search spelled key by key and ended by #, each followed by a choice (or not)."""
+    keys = ["5"]
+    for search in searches:
+        keys += [*search, "#"] if search.isdigit() and len(search) > 1 else [search]
+    return simulate_plan(PLAN, objects(order), fx.OPEN, plan_id=1, keys=keys).outcome
 
 
 def test_the_key_runs_mod_directory_in_the_menus_name_order_then_the_reception():
@@ -61,5 +65,7 @@ def test_the_simulated_caller_spells_a_name_and_chooses():
     assert outcome("last_first", "38", "999", "733", "1") == "transferred:204"  # P-E-E: Sofie Peeters
     # found, but not chosen: the reception (Jan, who does not answer here)
     assert outcome("last_first", "382", "") == "hung_up:NORMAL_CLEARING"
-    answered = simulate_plan(PLAN, objects(), fx.OPEN, plan_id=1, keys=["5", "382", ""], answers={"s1"})
+    answered = simulate_plan(PLAN, objects(), fx.OPEN, plan_id=1, keys=["5", "3", "8", "2", "#", ""], answers={"s1"})
     assert answered.outcome == "answered:s1"
+    # the spelling also ends when the caller stops pressing keys (mod_directory's digit timeout)
+    assert simulate_plan(PLAN, objects(), fx.OPEN, plan_id=1, keys=["5", "3", "8", "2", "", "1"]).outcome == "transferred:202"

@@ -106,6 +106,31 @@ def test_ivr_menu_with_keys_reception_and_after_hours(admin):
         {"kind": "ivr_menu", "id": menu["id"], "name": "Main", "where": "/keys/1/destination"}]
 
 
+def test_the_simulator_takes_the_out_of_hours_keys_and_dials_by_name(admin):
+    """#16 item 1 through the portal's simulator: out of hours (a Saturday; the company's zone) the menu's
+    variant applies, and its dial-by-name key finds a colleague by the keys of the first name, pressed one
+    by one and ended by #, then chosen with 1."""
+    admin.user("201", "Anna", last_name="de Vries")
+    admin.user("202", "Carla", last_name="Bakker")
+    week = admin.create("/api/schedules", name="Weekdays", periods=[
+        {"from_day": day, "from_time": "08:00", "to_day": day, "to_time": "18:00"} for day in ("mon", "tue", "wed", "thu", "fri")])
+    menu = admin.create("/api/ivr-menus", name="Main", dial_by_name_order="first_last",
+                        keys={"1": {"action": "reception"}}, reception={"type": "extension", "number": "201"},
+                        after_hours={"schedule_id": week["id"], "keys": {"5": {"action": "dial_by_name"}}})
+    plan = admin.create("/api/plans", name="Menu", numbers=["310"], steps=[{"id": "s1", "type": "ivr", "menu": menu["id"]}])
+
+    def simulate(at: str, keys: list[str], answers=()) -> str:
+        response = admin.client.post(f"/api/plans/{plan['id']}/simulate", json={"at": at, "keys": keys, "answers": list(answers)})
+        assert response.status_code == 200, response.text
+        return response.json()["outcome"]
+
+    saturday, wednesday = "2026-03-07T11:00:00+01:00", "2026-03-04T11:00:00+01:00"
+    assert simulate(saturday, ["5", "2", "2", "7", "#", "1"]) == "transferred:202"  # C-A-R: Carla
+    assert simulate(saturday, ["1", "", ""]) == simulate(saturday, ["", "", ""])  # 1 is no key out of hours
+    assert simulate(wednesday, ["1"], answers=["s1"]) == "answered:s1"  # in hours: the normal keys (the reception)
+    assert simulate(wednesday, ["5", "2", "2", "7", "#", "1"]) != "transferred:202"
+
+
 def test_company_voicemail_box_and_personal_box_rules(admin):
     box = admin.create("/api/voicemail-boxes", name="Company voicemail", extension="999", pin="4321", email="info@acme.test",
                        copy_email="boss@acme.test", max_message_s=120)

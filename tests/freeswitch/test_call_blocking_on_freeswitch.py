@@ -4,7 +4,8 @@ calls (SIPp into the external profile):
 
 - from a number the company blocks: refused with the company's chosen cause (CALL_REJECTED: 603), the
   phone never rings;
-- from an anonymous caller, which the user blocks with "busy": 486, the phone never rings;
+- from an anonymous caller, which the user blocks with "busy": 486, the phone never rings; so is a
+  caller whose number comes with "Privacy: id";
 - from a number a phonebook contact marked blocked: refused as the company's;
 - from anyone else: the user's phone rings.
 
@@ -13,7 +14,9 @@ FreeSWITCH posts each call's record to the app (mod_xml_cdr): the refused ones s
 from __future__ import annotations
 
 import secrets
+import subprocess
 import threading
+from pathlib import Path
 
 from tests.freeswitch import harness
 from tests.freeswitch.harness import wait_for
@@ -23,6 +26,28 @@ from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixture
 from tests.freeswitch.test_queues_on_freeswitch import admin_client, ok  # noqa: F401  (fixture)
 
 SALES = "+31201234568"  # a demo number (its ring group), routed here to the test's user
+
+
+def withheld_call(work: Path, fs, caller: str, number: str) -> harness.UacResult:
+    """A carrier call whose number is withheld the way carriers do it (RFC 3323): the number is in From,
+    and "Privacy: id" asks that it not be shown. FreeSWITCH keeps the number and hides it
+    (privacy_hide_number): an anonymous caller all the same."""
+    folder = work / f"withheld-{secrets.token_hex(3)}"
+    folder.mkdir()
+    scenario = folder / "uac_withheld.xml"
+    text = (harness.SCENARIOS / "uac.xml").read_text()
+    scenario.write_text(text.replace("      Call-ID: [call_id]\n      CSeq: 1 INVITE",
+                                     "      Call-ID: [call_id]\n      Privacy: id\n      CSeq: 1 INVITE", 1))
+    assert "Privacy: id" in scenario.read_text()
+    (folder / "silence.ulaw").write_bytes(b"\xff" * 8000)
+    messages = folder / "messages.log"
+    command = harness.sipp_command(str(scenario.with_suffix("")), harness.free_ports(), harness.free_ports(4), messages) + [
+        f"{HOST}:{fs.settings['CALLPLAN_EXTERNAL_SIP_PORT']}", "-s", number, "-m", "1", "-key", "caller", caller,
+        "-key", "caller_name", "Withheld", "-timeout", "40s", "-timeout_error", "-recv_timeout", "20000"]
+    process = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=50,
+                             preexec_fn=harness.die_with_parent)
+    text = messages.read_text(errors="replace") if messages.exists() else ""
+    return harness.UacResult(process.returncode, text, (process.stdout + process.stderr).decode(errors="replace")[-3000:])
 
 
 def invites(phone) -> list[str]:
@@ -35,7 +60,9 @@ def test_blocked_callers_are_turned_away_and_recorded_and_others_ring_the_phone(
     client = admin_client
     server.start()
     domain = ok(client.get("/api/devices/sip-settings"))["domain"]
-    user = ok(client.post("/api/users", json={"first_name": "Guarded", "last_name": "Desk", "extension": "264"}))
+    # night mode off: after the demo's office hours its night switch would send the call to the company box
+    user = ok(client.post("/api/users", json={"first_name": "Guarded", "last_name": "Desk", "extension": "264",
+                                              "night_mode": "off"}))
     device = ok(client.post("/api/devices", json={"name": "Guarded desk phone", "user_id": user["id"]}))
     (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == SALES]
     ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "user", "id": user["id"]}}))
@@ -59,6 +86,9 @@ def test_blocked_callers_are_turned_away_and_recorded_and_others_ring_the_phone(
         # an anonymous caller, blocked by the user with "busy"
         anonymous = carrier_call(work, fs, "anonymous", SALES)
         assert anonymous.responses()[-1] == 486, f"{anonymous.messages[-2000:]}\n{fs.log_tail(150)}"
+        # a number withheld with "Privacy: id" is anonymous too
+        withheld = withheld_call(work, fs, "0612000888", SALES)
+        assert withheld.responses()[-1] == 486, f"{withheld.messages[-2000:]}\n{fs.log_tail(150)}"
         assert not invites(phone), phone.received()[-2000:]
 
         # anyone else rings the phone
@@ -70,7 +100,7 @@ def test_blocked_callers_are_turned_away_and_recorded_and_others_ring_the_phone(
             rows = ok(client.get("/api/call-records?blocked=true"))["items"]
             return {row["caller_number"]: (row["blocked"], row["hangup_cause"], row["missed"]) for row in rows}
         expected = {"0612000666": ("company", "CALL_REJECTED", False), "0031612000667": ("company", "CALL_REJECTED", False),
-                    "anonymous": ("user", "USER_BUSY", False)}
+                    "anonymous": ("user", "USER_BUSY", False), "0612000888": ("user", "USER_BUSY", False)}
         assert wait_for(lambda: blocked() == expected, 30), blocked()
         fs.api("hupall NORMAL_CLEARING")
         assert wait_for(lambda: any(row["caller_number"] == "0612000777" and row["blocked"] is None

@@ -151,6 +151,7 @@ class VoicemailBoxInfo(_Info):
     user_id: Optional[int] = None
     greeting_audio_id: Optional[int] = None
     max_message_s: int = DEFAULT_MESSAGE_S  # the longest message mod_voicemail records
+    announce_only: bool = False  # the greeting is played, no message taken
 
     @property
     def profile(self) -> str:

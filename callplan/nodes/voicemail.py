@@ -1,5 +1,6 @@
 """voicemail: the caller leaves a message in a company or personal box (mod_voicemail), or, with
-mode "announce_only", hears the greeting and the call ends. Nothing runs after it."""
+mode "announce_only" or in a box set to announce only, hears the greeting and the call ends. Nothing
+runs after it."""
 
 from __future__ import annotations
 
@@ -31,13 +32,19 @@ def box_number(step: Step, objects) -> str | None:
     return user.extension if user else None
 
 
+def announces(step: Step, box) -> bool:
+    """The greeting only, no message: the step says so, or the box does (a company box set to announce,
+    wherever the call comes from: its extension, a number, the night switch, a plan)."""
+    return step.mode == "announce_only" or bool(box is not None and box.announce_only)
+
+
 def compile(step: Step, segment, compilation) -> bool:
     objects = compilation.objects
     number = box_number(step, objects)
     box = objects.voicemail_boxes.get(step.box)
     greeting = step.greeting if step.greeting is not None else (box.greeting_audio_id if box else None)
     segment.action("answer")
-    if step.mode == "announce_only":
+    if announces(step, box):
         if greeting is not None:
             segment.action("playback", objects.audio_path(greeting))
         segment.action("hangup", "NORMAL_CLEARING")
@@ -52,7 +59,7 @@ def compile(step: Step, segment, compilation) -> bool:
 
 
 def simulate(step: Step, simulation) -> bool:
-    if step.mode == "announce_only":
+    if announces(step, simulation.objects.voicemail_boxes.get(step.box)):
         simulation.outcome = "announced"
     else:
         number = box_number(step, simulation.objects)

@@ -343,3 +343,18 @@ def test_a_queue_with_its_own_music_gives_it_to_the_agent_who_puts_the_caller_on
         ("answer", ""), ("set", f"temp_hold_music={music}"), ("set", "cc_export_vars=temp_hold_music"),
         ("callcenter", "q4@acme.pbx.test"), ("unset", "temp_hold_music")]
     assert not any("hold_music" in (data or "") for _, data in actions(ext["queue_401"]))  # the company's applies
+
+
+def test_a_company_box_that_only_announces_plays_its_greeting_and_takes_no_message():
+    """Seed 001: the company voicemail out of hours plays its announcement and hangs up; reached by its
+    extension, or by a plan's voicemail step."""
+    from callplan.nodes import voicemail
+
+    boxes = {9: VoicemailBoxInfo(id=9, extension="999", greeting_audio_id=7, announce_only=True),
+             8: VoicemailBoxInfo(id=8, extension="998", greeting_audio_id=7)}
+    document, _ = compile_base(objects(voicemail_boxes=boxes, audio_dir="/audio"), MONDAY_10_BRUSSELS)
+    ext = extensions(document)
+    assert actions(ext["box_999"]) == [("answer", ""), ("playback", "/audio/1/16000/7.wav"), ("hangup", "NORMAL_CLEARING")]
+    assert ("voicemail", "default acme.pbx.test 998") in actions(ext["box_998"])  # the others take messages
+    step = voicemail.Step(id="s1", type="voicemail", box=9)
+    assert voicemail.announces(step, boxes[9]) and not voicemail.announces(step.model_copy(update={"box": 8}), boxes[8])

@@ -154,20 +154,18 @@ def test_without_call_waiting_a_second_call_takes_the_busy_forwarding(work, fs, 
     user, device = user_with_phone(client, fs, work, "290", call_waiting=False, forwarding={
         "busy": {"enabled": True, "to": {"type": "external", "number": forward_to}}})
     phone = harness.Phone(work, "uas_hold")  # answers and stays on the call
-    domain = domain_of(client)
+    route(client, SUPPORT_NUMBER, {"type": "user", "id": user["id"]})
     try:
         registered(work, fs, client, device, phone)
         fs.api("xml_flush_cache")
-        first = fs.api(f"bgapi originate {{origination_caller_id_number=0612000291}}loopback/290/{domain} &park()")
-        assert first.startswith("+OK"), first
+        threading.Thread(target=carrier_call, args=(work, fs, "0612000291", SUPPORT_NUMBER), daemon=True).start()
         # the phone took the first call: the user is on a call
-        assert wait_for(lambda: fs.api(f"limit_usage hash cp_busy u{user['id']}").strip() == "1", 20), \
+        assert wait_for(lambda: fs.api(f"limit_usage hash cp_busy u{user['id']}").strip() == "1", 30), \
             f"{phone.received()[-2000:]}\n{fs.log_tail(150)}"
         assert len(invites(phone)) == 1
-        second = fs.api(f"bgapi originate {{origination_caller_id_number=0612000292}}loopback/290/{domain} &park()")
-        assert second.startswith("+OK"), second
+        threading.Thread(target=carrier_call, args=(work, fs, "0612000292", SUPPORT_NUMBER), daemon=True).start()
         # busy: the user's busy forwarding rings its number; the phone on the call is not rung again
-        assert wait_for(lambda: invites(far_end, forward_to), 20), f"{far_end.received()[-2000:]}\n{fs.log_tail(150)}"
+        assert wait_for(lambda: invites(far_end, forward_to), 30), f"{far_end.received()[-2000:]}\n{fs.log_tail(150)}"
         assert len(invites(phone)) == 1, phone.received()[-3000:]
     finally:
         fs.api("hupall NORMAL_CLEARING")
@@ -198,3 +196,47 @@ def test_a_message_is_cut_at_the_boxs_longest_message(work, fs, client):
     # the caller spoke for 25 s: the recording stopped at the box's 10 (mod_voicemail checks the time in
     # whole seconds, so it may run into the eleventh)
     assert 8 <= seconds <= 11.5, (seconds, log)
+
+
+# -- a company box that only announces ----------------------------------------------------------------------
+
+
+@needs_freeswitch
+def test_a_company_box_that_only_announces_plays_its_greeting_and_hangs_up(work, demo, fs, client):
+    """Seed 001: the company voicemail out of hours plays its announcement and takes no message. Reached by
+    its extension (a number routed to the box transfers there)."""
+    from sqlmodel import select
+
+    from web.db import session_scope
+    from web.models.audio import AudioFile
+    from web.models.tenant import Tenant
+
+    with session_scope(demo.engine) as db:
+        tenant = db.exec(select(Tenant).where(Tenant.sip_domain == domain_of(client))).one()
+        audio = AudioFile(tenant_id=tenant.id, name="Closed",
+                          original_filename="closed.wav", duration_ms=1000, sample_rate_original=16000,
+                          channels_original=1, size_bytes=32044)
+        db.add(audio)
+        db.flush()
+        audio_id, tenant_id = audio.id, audio.tenant_id
+    sound = Path(demo.settings.audio_dir) / str(tenant_id) / "16000" / f"{audio_id}.wav"
+    sound.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(sound), "wb") as output:
+        output.setnchannels(1)
+        output.setsampwidth(2)
+        output.setframerate(16000)
+        output.writeframes(b"\x00\x10" * 16000)  # a second
+    box = ok(client.post("/api/voicemail-boxes", json={"name": "Closed box", "extension": "994", "pin": "1994",
+                                                         "greeting_audio_id": audio_id, "announce_only": True}))
+    route(client, SALES_NUMBER, {"type": "voicemail_box", "id": box["id"]})
+    responses = speaking_call(work, fs, "0612000994", seconds=12, number=SALES_NUMBER)
+    assert 200 in responses, fs.log_tail(150)
+    call = fs.calls.wait_hangup("0612000994", 30)
+    assert call is not None, fs.log_tail(150)
+    log = fs.call_log(call)
+    assert f"done playing file {sound}" in log, log
+    assert not [data for application, data in call.applications if application == "voicemail"], log
+    # FreeSWITCH hung up after the greeting (the caller would have talked 12 s), and kept nothing
+    assert call.hangup.get("variable_hangup_cause", call.hangup.get("Hangup-Cause")) == "NORMAL_CLEARING", log
+    assert int(call.hangup.get("variable_billsec") or 99) < 8, log
+    assert not list((Path(fs_env(fs, "CALLPLAN_VOICEMAIL_DIR")) / domain_of(client) / "994").glob("msg_*")), log

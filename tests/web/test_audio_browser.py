@@ -163,8 +163,8 @@ def test_upload_play_rename_refused_while_used_and_delete(live_server, browser):
     page.wait_for_url(re.compile(r"/voicemail"), timeout=WAIT)
     box_sheet = page.get_by_role("dialog", name="Edit Sales box")
     expect(box_sheet).to_be_visible(timeout=WAIT)
-    expect(box_sheet.get_by_label("Greeting").locator("option:checked")).to_have_text("Welcome message")
-    box_sheet.get_by_label("Greeting").select_option(label="—")
+    expect(box_sheet.get_by_label("Greeting", exact=True).locator("option:checked")).to_have_text("Welcome message")
+    box_sheet.get_by_label("Greeting", exact=True).select_option(label="—")
     box_sheet.get_by_role("button", name="Save").click()
     expect(box_sheet).to_be_hidden()
 

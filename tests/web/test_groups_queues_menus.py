@@ -143,6 +143,10 @@ def test_company_voicemail_box_and_personal_box_rules(admin):
     no_ext = admin.client.patch(f"/api/voicemail-boxes/{user['voicemail_box_id']}", json={"extension": "997"})
     assert no_ext.status_code == 422 and no_ext.json()["errors"][0]["pointer"] == "/extension"
     assert admin.client.patch(f"/api/voicemail-boxes/{user['voicemail_box_id']}", json={"pin": "808080"}).status_code == 200
+    # only a company box announces by its own setting; a personal box by its user's voicemail setting
+    assert admin.client.patch(f"/api/voicemail-boxes/{box['id']}", json={"announce_only": True}).json()["announce_only"] is True
+    announcing = admin.client.patch(f"/api/voicemail-boxes/{user['voicemail_box_id']}", json={"announce_only": True})
+    assert announcing.status_code == 422 and announcing.json()["errors"][0]["pointer"] == "/announce_only"
     assert admin.client.delete(f"/api/voicemail-boxes/{box['id']}").status_code == 204
 
 

@@ -389,14 +389,15 @@ def test_a_sheet_over_the_canvas_edits_any_object_and_hands_the_saved_one_back(l
     expect(sheet).to_be_visible()
     expect(sheet.locator(".field > label, .field-box label")).to_have_text([
         "Name", "Internal number", "PIN", "Mail new messages to", "And a copy to", "Attach the recording to the mail",
-        "Delete a message once it is mailed", "Greeting", "Longest message (seconds)", "Messages kept at most"])
+        "Delete a message once it is mailed", "Greeting", "Longest message (seconds)", "Messages kept at most",
+        "Only play the greeting (take no message)"])
     expect(sheet.get_by_label("Name")).to_be_focused()
     expect(sheet.get_by_label("PIN")).to_have_attribute("type", "password")
     expect(sheet.get_by_label("Mail new messages to")).to_have_attribute("type", "email")
     expect(sheet.get_by_label("Attach the recording to the mail")).to_be_checked()  # the schema's default
     expect(sheet.get_by_label("Messages kept at most")).to_have_value("100")
     expect(sheet.get_by_label("Messages kept at most")).to_have_attribute("max", "1000")
-    expect(sheet.get_by_label("Greeting").locator("option").first).to_have_text("—")  # none: nullable
+    expect(sheet.get_by_label("Greeting", exact=True).locator("option").first).to_have_text("—")  # none: nullable
 
     sheet.get_by_label("Name").fill("Night box")
     sheet.get_by_label("Internal number").fill("997")

@@ -88,7 +88,7 @@ def test_boxes_made_changed_refused_while_used_and_deleted(live_server, browser)
     shot(page, "field-error", full_page=False)
 
     pin.fill("2468")
-    greeting = sheet.get_by_label("Greeting")
+    greeting = sheet.get_by_label("Greeting", exact=True)
     play = sheet.get_by_role("button", name="Play")
     expect(play).to_be_disabled()  # nothing chosen yet
     greeting.select_option(label="Welcome")
@@ -112,15 +112,21 @@ def test_boxes_made_changed_refused_while_used_and_deleted(live_server, browser)
     # changed: the sheet starts from what is stored, and only the change is sent
     night.get_by_role("button", name="Edit Night box").click()
     sheet = page.get_by_role("dialog", name="Edit Night box")
-    expect(sheet.get_by_label("Greeting")).to_have_value(re.compile(".+"))
-    expect(sheet.get_by_label("Greeting").locator("option:checked")).to_have_text("Welcome")
+    expect(sheet.get_by_label("Greeting", exact=True)).to_have_value(re.compile(".+"))
+    expect(sheet.get_by_label("Greeting", exact=True).locator("option:checked")).to_have_text("Welcome")
     expect(sheet.get_by_label("Internal number")).to_have_value("997")
     sheet.get_by_label("And a copy to").fill("boss@demo.example.com")
+    # out of hours it only announces: the greeting, no message (#16 item 1, seed 001)
+    announce = sheet.get_by_label("Only play the greeting (take no message)")
+    expect(announce).not_to_be_checked()
+    announce.check()
+    shot(page, "announce-only", full_page=False)
     with page.expect_request(lambda request: request.method == "PATCH") as sent:
         sheet.get_by_role("button", name="Save").click()
-    assert sent.value.post_data_json == {"copy_email": "boss@demo.example.com"}
+    assert sent.value.post_data_json == {"copy_email": "boss@demo.example.com", "announce_only": True}
     expect(sheet).to_be_hidden()
-    assert session.get(f"/api/voicemail-boxes/{box_id}")["copy_email"] == "boss@demo.example.com"
+    stored = session.get(f"/api/voicemail-boxes/{box_id}")
+    assert stored["copy_email"] == "boss@demo.example.com" and stored["announce_only"] is True
 
     # a call plan takes messages into it: the row says so with a link, and a delete is refused
     plan = new_plan(session, "Night line", steps=[{"id": "s1", "type": "voicemail", "box": box_id}])
@@ -159,6 +165,7 @@ def test_boxes_made_changed_refused_while_used_and_deleted(live_server, browser)
     sheet = page.get_by_role("dialog")
     expect(sheet.get_by_label("Name")).to_be_visible()
     expect(sheet.get_by_label("Internal number")).to_have_count(0)
+    expect(sheet.get_by_label("Only play the greeting (take no message)")).to_have_count(0)  # its user's setting
     sheet.get_by_label("Mail new messages to").fill("personal@demo.example.com")
     with page.expect_request(lambda request: request.method == "PATCH") as sent:
         sheet.get_by_role("button", name="Save").click()
@@ -190,6 +197,7 @@ def test_dutch_on_a_narrow_screen(live_server, browser):
     sheet.get_by_label("Intern nummer").fill("996")
     sheet.get_by_label("Pincode").fill("1234")
     sheet.get_by_label("Nieuwe berichten mailen naar").fill("geen adres")
+    expect(sheet.get_by_label("Alleen de begroeting afspelen (geen bericht opnemen)")).to_be_visible()
     sheet.get_by_role("button", name="Toevoegen").click()
     address = sheet.get_by_label("Nieuwe berichten mailen naar")
     expect(address).to_have_attribute("aria-invalid", "true")

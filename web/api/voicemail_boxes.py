@@ -17,6 +17,9 @@ def _validate(ctx, box: VoicemailBox) -> None:
     # who may listen to the box's messages in the portal (/messages): users of this company only
     references.require_distinct_ids(ctx.db, ctx.tenant_id, PbxUser, box.readers or [], "/readers", "user",
                                     "this user is listed twice")
+    if box.kind == "personal" and box.announce_only:
+        raise field_problem(422, "invalid", "/announce_only",
+                            "a personal box announces by its user's voicemail setting (only play the greeting)")
 
 
 def _before_delete(ctx, box: VoicemailBox) -> None:

@@ -29,6 +29,9 @@ class VoicemailBoxFields(SQLModel):
     greeting_audio_id: Optional[int] = None
     max_message_s: int = Field(default=180, ge=10, le=1000)  # mod_voicemail records at most 1000 s
     max_messages: int = Field(default=100, ge=1, le=1000)
+    # a company box that only plays its greeting and takes no message, then hangs up (seed 001: the
+    # company voicemail used for an out-of-hours announcement); a personal box's is its user's voicemail setting
+    announce_only: bool = False
 
 
 class VoicemailBox(VoicemailBoxFields, TenantOwned, table=True):
@@ -70,6 +73,7 @@ class VoicemailBoxUpdate(BaseModel):
     greeting_audio_id: Optional[int] = None
     max_message_s: Optional[int] = PField(default=None, ge=10, le=1000)
     max_messages: Optional[int] = PField(default=None, ge=1, le=1000)
+    announce_only: Optional[bool] = None
     extension: Optional[Extension] = None
     pin: Optional[str] = PField(default=None, pattern=r"^[0-9]{4,8}$")
     readers: Optional[list[ReaderId]] = PField(default=None, max_length=MAX_READERS)

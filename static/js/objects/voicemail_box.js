@@ -27,6 +27,7 @@ const fields = {
   attach_audio: { label: "ui.voicemail.attach_audio" },
   delete_after_email: { label: "ui.voicemail.delete_after_email" },
   greeting_audio_id: { label: "ui.voicemail.greeting", help: "ui.voicemail.greeting_help", widget: audioPickerWidget },
+  announce_only: { label: "ui.voicemail.announce_only", help: "ui.voicemail.announce_only_help" },
   max_message_s: { label: "ui.voicemail.max_message_s" },
   max_messages: { label: "ui.voicemail.max_messages" },
   readers: { label: "ui.voicemail.readers", help: "ui.voicemail.readers_help", widget: "checkboxes", options: userOptions },
@@ -59,7 +60,8 @@ export default {
   texts: { title: "ui.voicemail.title", new: "ui.voicemail.new", empty: "ui.voicemail.empty" },
   form: { fields },
   // a personal box is reached through its user's number: it has none of its own to change
-  formFor: (row) => (row.kind === "personal" ? { fields: { ...fields, extension: { hidden: true }, readers: { hidden: true } } } : { fields }),
+  // (and announces by its user's voicemail setting, not its own)
+  formFor: (row) => (row.kind === "personal" ? { fields: { ...fields, extension: { hidden: true }, readers: { hidden: true }, announce_only: { hidden: true } } } : { fields }),
   deletable: (row) => row.kind !== "personal",
   list: {
     columns: [

@@ -111,6 +111,7 @@ async function showDetail(id) {
     ...fact(t("ui.calls.col_cost"), money(record.cost, record.currency)),
     ...fact(t("ui.calls.hangup_cause"), causes),
     ...(record.blocked ? fact(t("ui.calls.blocked_by"), t(`ui.calls.blocked_by.${record.blocked}`)) : []),
+    ...(record.outcome_at ? fact(t("ui.calls.outcome"), [record.outcome_label, record.outcome_note].filter(Boolean).join(" · ")) : []),
     ...fact(t("ui.calls.plan"), record.plan_id
       ? el("a", { href: `/plans/${record.plan_id}`, text: t("ui.calls.plan_version", { id: record.plan_id, version: record.plan_version ?? "—" }) })
       : "—"),

@@ -240,6 +240,8 @@ def test_the_outcome_and_note_are_stored_on_the_call_record_and_a_call_back_beco
         assert (record.outcome_status_id, record.outcome_label, record.outcome_note, record.outcome_by_user_id) == \
             (later["id"], "Call back later", "Wants a quote\nfor 10 phones", acme.anna)
         assert record.outcome_at is not None
+    shown = acme.admin.get(f"/api/call-records/{mine}").json()  # the call records show it too
+    assert (shown["outcome_label"], shown["outcome_note"]) == ("Call back later", "Wants a quote\nfor 10 phones")
     # only one's own calls: Bram's and the other company's read as not found
     assert acme.agent.put(f"/api/call-records/{brams}/outcome", json={"note": "x"}).status_code == 404
     assert acme.agent.put(f"/api/call-records/{foreign}/outcome", json={"note": "x"}).status_code == 404

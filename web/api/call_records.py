@@ -62,6 +62,11 @@ class CallRecordPublic(BaseModel):
     blocked: Optional[str] = None  # turned away by incoming call blocking: "company" or "user" (callplan.blocking)
     plan_id: Optional[int]
     plan_version: Optional[int]
+    # the agent's word on the call (the agent panel): a status of the company's list, a note
+    outcome_status_id: Optional[int] = None
+    outcome_label: str = ""
+    outcome_note: str = ""
+    outcome_at: Optional[datetime] = None
 
 
 class CallRecordPage(BaseModel):

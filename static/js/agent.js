@@ -155,7 +155,25 @@ function drawWhom() {
     text: `${agent.name} (${agent.extension})`, selected: panel.agent && agent.id === panel.agent.user_id })));
 }
 
+// A redraw replaces rows and tiles: a keyboard user keeps their place (the same button, found again).
+const FOCUS_KEYS = ["data-outcome", "data-done", "data-dial", "data-status"];
+
+function keepingFocus(redraw) {
+  const active = document.activeElement;
+  const name = active && FOCUS_KEYS.find((attribute) => active.hasAttribute && active.hasAttribute(attribute));
+  const section = active && active.closest("section[id]");
+  redraw();
+  if (!name || document.body.contains(active)) return;
+  const selector = `[${name}="${CSS.escape(active.getAttribute(name))}"]`;
+  const again = (section && document.getElementById(section.id) || document).querySelector(selector);
+  if (again) again.focus();
+}
+
 function draw() {
+  keepingFocus(drawAll);
+}
+
+function drawAll() {
   drawWhom();
   $("no-agent").hidden = Boolean(panel.agent);
   $("panel").hidden = !panel.agent;

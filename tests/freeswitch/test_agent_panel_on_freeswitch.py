@@ -56,7 +56,9 @@ def test_an_agent_takes_a_queue_call_transfers_it_and_describes_it(work, demo, s
     client = admin_client
     domain = ok(client.get("/api/devices/sip-settings"))["domain"]
     agent = ok(client.post("/api/users", json={"first_name": "Panel", "last_name": "Agent", "extension": "264"}))
-    target = ok(client.post("/api/users", json={"first_name": "Transfer", "last_name": "Target", "extension": "265"}))
+    # the demo company's night switch follows its office hours: the colleague's phone rings at any hour
+    target = ok(client.post("/api/users", json={"first_name": "Transfer", "last_name": "Target", "extension": "265",
+                                                "night_mode": "off"}))
     agent_device = ok(client.post("/api/devices", json={"name": "Panel agent's phone", "user_id": agent["id"]}))
     target_device = ok(client.post("/api/devices", json={"name": "Target's phone", "user_id": target["id"]}))
     status = ok(client.post("/api/call-statuses", json={"name": "Transferred to sales", "default_for": "inbound"}))

@@ -51,51 +51,74 @@ def invited(phone) -> bool:
     return any(direction == "received" and text.startswith("INVITE ") for direction, text in harness.sip_messages(phone.received()))
 
 
-@needs_freeswitch
-def test_an_agent_takes_a_queue_call_transfers_it_and_describes_it(work, demo, server, fs, far_end, admin_client, bridge):
-    client = admin_client
-    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
-    agent = ok(client.post("/api/users", json={"first_name": "Panel", "last_name": "Agent", "extension": "264"}))
-    # the demo company's night switch follows its office hours: the colleague's phone rings at any hour
-    target = ok(client.post("/api/users", json={"first_name": "Transfer", "last_name": "Target", "extension": "265",
-                                                "night_mode": "off"}))
-    agent_device = ok(client.post("/api/devices", json={"name": "Panel agent's phone", "user_id": agent["id"]}))
-    target_device = ok(client.post("/api/devices", json={"name": "Target's phone", "user_id": target["id"]}))
-    status = ok(client.post("/api/call-statuses", json={"name": "Transferred to sales", "default_for": "inbound"}))
-    agent_phone = harness.Phone(work, "uas_hold")  # answers and stays on the call for 20 s
-    target_phone = harness.Phone(work, "uas_ring")
-    try:
-        for device, phone in ((agent_device, agent_phone), (target_device, target_phone)):
+class QueueCall:
+    """An agent (a portal login of role agent) and a colleague, each with a registered SIPp phone, a queue
+    of the agent's; the agent logged in through the panel's API and a caller from outside on the queue's
+    number, answered by the agent's phone (which stays on the call for 20 s): `card` is the panel's
+    current call once bridged."""
+
+    def __init__(self, work, demo, fs, client, number: int):
+        self.work, self.fs, self.client = work, fs, client
+        domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+        self.agent = ok(client.post("/api/users", json={"first_name": "Panel", "last_name": f"Agent {number}",
+                                                        "extension": f"2{number}"}))
+        # the demo company's night switch follows its office hours: the colleague's phone rings at any hour
+        self.target = ok(client.post("/api/users", json={"first_name": "Transfer", "last_name": f"Target {number}",
+                                                         "extension": f"2{number + 1}", "night_mode": "off"}))
+        self.agent_phone = harness.Phone(work, "uas_hold")
+        self.target_phone = harness.Phone(work, "uas_ring")
+        for user, phone in ((self.agent, self.agent_phone), (self.target, self.target_phone)):
+            device = ok(client.post("/api/devices", json={"name": f"{user['last_name']}'s phone", "user_id": user["id"]}))
             call_id = f"panel-{secrets.token_hex(4)}@{HOST}"
             assert register(work, fs, device["sip_username"], domain, device["sip_password"], expires=300, call_id=call_id,
                             contact_port=phone.port) == [200], fs.log_tail(60)
-        queue = ok(client.post("/api/queues", json={"name": "Panel queue", "extension": "472", "strategy": "ring-all",
-                                                     "max_wait_s": 60, "tiers": [{"user_id": agent["id"]}]}))
+        queue = ok(client.post("/api/queues", json={"name": f"Panel queue {number}", "extension": f"4{number + 8}",
+                                                     "strategy": "ring-all", "max_wait_s": 60,
+                                                     "tiers": [{"user_id": self.agent["id"]}]}))
         assert queue["freeswitch"]["applied"] is True, queue
-        panel_client = agent_login(demo, agent["id"], "panel.agent@demo.example.com")
+        self.panel = agent_login(demo, self.agent["id"], f"panel.agent{number}@demo.example.com")
 
         # the agent logs in through the panel's API, once the bridge has seen the phone
-        assert wait_for(lambda: ok(panel_client.get("/api/me/agent"))["phone_registered"]), (work / "bridge.log").read_text()[-3000:]
-        answer = panel_client.put("/api/me/agent", json={"status": "available"})
+        assert wait_for(lambda: ok(self.panel.get("/api/me/agent"))["phone_registered"]), self.bridge_log()
+        answer = self.panel.put("/api/me/agent", json={"status": "available"})
         assert answer.status_code == 200 and answer.json()["applied"] is True, answer.text
 
         # a caller from outside on the queue's number: the agent's phone answers, the panel shows the call
-        (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == QUEUE_NUMBER]
-        ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "queue", "id": queue["id"]}}))
-        threading.Thread(target=carrier_call, args=(work, fs, "0612000472", QUEUE_NUMBER), daemon=True).start()
-        assert wait_for(lambda: invited(agent_phone), 30), f"{agent_phone.received()[-2000:]}\n{fs.log_tail(150)}"
+        (routed,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == QUEUE_NUMBER]
+        ok(client.patch(f"/api/numbers/{routed['id']}", json={"destination": {"type": "queue", "id": queue["id"]}}))
+        caller = f"06120004{number}"
+        threading.Thread(target=carrier_call, args=(work, fs, caller, QUEUE_NUMBER), daemon=True).start()
+        assert wait_for(lambda: invited(self.agent_phone), 30), f"{self.agent_phone.received()[-2000:]}\n{fs.log_tail(150)}"
 
         def bridged_card():
-            card = ok(panel_client.get("/api/agent-panel"))["call"]
+            card = ok(self.panel.get("/api/agent-panel"))["call"]
             return card if card and card["bridged_at"] and card["agent_leg_known"] else None
-        card = wait_for(bridged_card, 20)
-        assert card, f"{ok(panel_client.get('/api/agent-panel'))}\n{(work / 'bridge.log').read_text()[-3000:]}"
-        assert card["queue_name"] == "Panel queue" and card["caller_number"].endswith("612000472"), card
+        self.card = wait_for(bridged_card, 20)
+        assert self.card, f"{ok(self.panel.get('/api/agent-panel'))}\n{self.bridge_log()}"
+        assert self.card["queue_name"] == queue["name"] and self.card["caller_number"].endswith(caller[1:]), self.card
 
-        # transferred through the panel: the colleague's phone gets the INVITE
-        answer = panel_client.post(f"/api/agent-panel/calls/{card['call_uuid']}/transfer", json={"to": "user", "user_id": target["id"]})
+    def bridge_log(self) -> str:
+        return (self.work / "bridge.log").read_text()[-3000:]
+
+    def transfer(self, **body) -> None:
+        answer = self.panel.post(f"/api/agent-panel/calls/{self.card['call_uuid']}/transfer", json=body)
         assert answer.status_code == 200, answer.text
-        assert wait_for(lambda: invited(target_phone), 30), f"{target_phone.received()[-2000:]}\n{fs.log_tail(200)}"
+
+    def stop(self) -> None:
+        self.agent_phone.stop()
+        self.target_phone.stop()
+
+
+@needs_freeswitch
+def test_an_agent_takes_a_queue_call_transfers_it_and_describes_it(work, demo, server, fs, far_end, admin_client, bridge):
+    client = admin_client
+    status = ok(client.post("/api/call-statuses", json={"name": "Transferred to sales", "default_for": "inbound"}))
+    call = QueueCall(work, demo, fs, client, 64)
+    try:
+        # transferred through the panel (blind): the colleague's phone gets the INVITE
+        call.transfer(to="user", user_id=call.target["id"])
+        assert wait_for(lambda: invited(call.target_phone), 30), f"{call.target_phone.received()[-2000:]}\n{fs.log_tail(200)}"
+        card, agent, panel_client = call.card, call.agent, call.panel
 
         # the admin ends the call from the panel; its record carries the agent's outcome and note
         assert client.post(f"/api/agent-panel/calls/{card['call_uuid']}/hang-up").status_code == 200
@@ -105,7 +128,7 @@ def test_an_agent_takes_a_queue_call_transfers_it_and_describes_it(work, demo, s
                 row = db.exec(select(CallRecord).where(CallRecord.call_uuid == card["call_uuid"])).first()
                 return row.id if row is not None and row.answered_by_user_id == agent["id"] else None
         record_id = wait_for(record, 30)
-        assert record_id, (work / "bridge.log").read_text()[-3000:]
+        assert record_id, call.bridge_log()
         answer = panel_client.put(f"/api/call-records/{record_id}/outcome",
                                   json={"status_id": status["id"], "note": "Sent on to Transfer Target"})
         assert answer.status_code == 200, answer.text
@@ -113,8 +136,22 @@ def test_an_agent_takes_a_queue_call_transfers_it_and_describes_it(work, demo, s
         assert (stored["outcome_label"], stored["outcome_note"]) == ("Transferred to sales", "Sent on to Transfer Target"), stored
         with session_scope(demo.engine) as db:
             row = db.get(CallRecord, record_id)
-            assert (row.outcome_status_id, row.outcome_label, row.outcome_note, row.outcome_by_user_id) == \
-                (status["id"], "Transferred to sales", "Sent on to Transfer Target", agent["id"]), stored
+            assert (row.outcome_status_id, row.outcome_note, row.outcome_by_user_id) == \
+                (status["id"], "Sent on to Transfer Target", agent["id"])
     finally:
-        agent_phone.stop()
-        target_phone.stop()
+        call.stop()
+
+
+@needs_freeswitch
+def test_an_attended_transfer_calls_the_colleague_while_the_caller_waits(work, demo, server, fs, far_end, admin_client, bridge):
+    """FreeSWITCH's att_xfer on the agent's own leg (uuid_broadcast, as a phone's bound key runs it): the
+    colleague's phone is called while the agent is still on the call with the caller."""
+    call = QueueCall(work, demo, fs, admin_client, 66)
+    try:
+        call.transfer(to="user", user_id=call.target["id"], attended=True)
+        assert wait_for(lambda: invited(call.target_phone), 30), f"{call.target_phone.received()[-2000:]}\n{fs.log_tail(200)}"
+        assert "att_xfer" in fs.log_text()
+        # the caller is still there, held for the agent (not transferred away yet)
+        assert wait_for(lambda: ok(call.panel.get("/api/agent-panel"))["call"] is not None, 2), fs.log_tail(100)
+    finally:
+        call.stop()

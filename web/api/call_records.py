@@ -178,7 +178,7 @@ CSV_COLUMNS = ("id", "started_at", "answered_at", "ended_at", "direction", "call
                "hangup_cause", "cost", "currency", "plan_id", "plan_version", "call_uuid")
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     """Guard against CSV formula injection (OWASP): a cell a spreadsheet would run (= + - @, tab, CR)
     starts with a quote and shows as text. Numbers like +3120... are quoted too: in a report they are text."""
     if value is None:
@@ -198,7 +198,7 @@ def export_call_records(ctx):
     writer = csv.writer(out, delimiter=",", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(getattr(row, column)) for column in CSV_COLUMNS])
     return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "content-disposition": 'attachment; filename="call-records.csv"', "cache-control": "no-store",
         "x-content-type-options": "nosniff"})

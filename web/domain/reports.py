@@ -1,0 +1,218 @@
+"""Reports: totals of a company's call records over a period, and its calls per hour of day and per day.
+
+A period is a span of whole days in the company's time zone (this month, last month, or from one date to
+another, both inclusive), turned into the UTC instants records are stored in; a month that holds a DST
+change is simply an hour shorter or longer.
+
+Totals are one GROUP BY each (counts, answered, missed, billed seconds and cost), so they stay database
+work however many records there are. The groups (seed 001 §3: totals per call type and per number):
+- call_type: the kind of number dialled (web.domain.call_records.classify);
+- sender: the calling number; receiver: the number dialled (what the caller asked for, not the extension
+  that answered in the end);
+- user and department: whose call it was. A call a user made (their extension is the caller and it did
+  not come in from outside) is theirs; any other call is the one of the user who answered it. Users are
+  matched by today's extensions: a report reads the company as it is.
+
+Answered means someone picked up (answered_at set); missed is the record's own flag (an incoming call
+no-one took), so answered + missed need not add up to the calls (an outgoing call nobody took is neither).
+
+The activity (per hour of day and per day) is bucketed here, not in SQL: hour and day are the company's
+wall clock, which SQLite cannot compute and which a DST change shifts within a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, select
+
+from web.models.call_record import CALL_TYPES, CallRecord
+from web.models.company import Department
+from web.models.pbx_user import PbxUser
+from web.models.tenant import Tenant
+
+PERIODS = ("this_month", "last_month", "custom")
+GROUPS = ("call_type", "sender", "receiver", "user", "department")
+MAX_DAYS = 366  # a custom period of more than a year is a job for the monthly statements
+
+
+class BadPeriod(ValueError):
+    """A period that cannot be reported: `field` names the query parameter, `code` what is wrong (the
+    portal's text for it is ui.field.<code>)."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.field, self.code = field, code
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date  # the first day, inclusive
+    last: date  # the last day, inclusive
+    zone: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=self.zone).astimezone(timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """The exclusive end: midnight after the last day, in the company's zone."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.zone).astimezone(timezone.utc)
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def company_zone(db: Session, tenant_id: int) -> ZoneInfo:
+    tenant = db.get(Tenant, tenant_id)
+    return ZoneInfo(tenant.timezone) if tenant is not None and tenant.timezone else ZoneInfo("UTC")
+
+
+def period(kind: str, zone: ZoneInfo, today: date, first: Optional[date] = None, last: Optional[date] = None) -> Period:
+    """The period `kind` means on `today` (the company's date); custom takes `first` and `last`."""
+    if kind == "this_month":
+        month = today.replace(day=1)
+        return Period(month, _next_month(month) - timedelta(days=1), zone)
+    if kind == "last_month":
+        this = today.replace(day=1)
+        previous = (this - timedelta(days=1)).replace(day=1)
+        return Period(previous, this - timedelta(days=1), zone)
+    if kind != "custom":
+        raise BadPeriod("period", "enum", "must be one of " + ", ".join(PERIODS))
+    if first is None:
+        raise BadPeriod("from", "missing", "a custom period needs a first day")
+    if last is None:
+        raise BadPeriod("to", "missing", "a custom period needs a last day")
+    if last < first:
+        raise BadPeriod("to", "end_date_before_start", "must not be before the first day")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise BadPeriod("to", "period_too_long", f"a period is at most {MAX_DAYS} days")
+    return Period(first, last, zone)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+# --- totals -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    key: Optional[str]  # the group's value (a call type, a number, a user or department id); None: none
+    label: str
+    calls: int = 0
+    answered: int = 0
+    missed: int = 0
+    seconds: int = 0  # billed seconds
+    cost: Decimal = Decimal("0")
+
+    @property
+    def minutes(self) -> Decimal:
+        return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"))
+
+
+def _in_period(tenant_id: int, span: Period):
+    return and_(CallRecord.tenant_id == tenant_id, CallRecord.started_at >= span.start, CallRecord.started_at < span.end)
+
+
+def _measures():
+    answered = func.sum(case((CallRecord.answered_at.is_not(None), 1), else_=0))
+    missed = func.sum(case((CallRecord.missed.is_(True), 1), else_=0))
+    return (func.count(CallRecord.id), answered, missed, func.coalesce(func.sum(CallRecord.billed_seconds), 0),
+            func.coalesce(func.sum(CallRecord.cost), 0))
+
+
+def _owner_user_id():
+    """Whose call a record is (see the module's doc): the caller's user, else the user who answered."""
+    caller = PbxUser.__table__.alias("caller_user")
+    column = func.coalesce(caller.c.id, CallRecord.answered_by_user_id)
+    join = and_(caller.c.tenant_id == CallRecord.tenant_id, caller.c.extension == CallRecord.caller_number,
+                CallRecord.direction != "inbound")
+    return caller, join, column
+
+
+def totals(db: Session, tenant_id: int, span: Period, group: str) -> list[Totals]:
+    """One row per value of `group` in the period, most calls first (then by label)."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    where = _in_period(tenant_id, span)
+    if group in ("call_type", "sender", "receiver"):
+        column = {"call_type": CallRecord.call_type, "sender": CallRecord.caller_number,
+                  "receiver": CallRecord.dialled_number}[group]
+        rows = db.exec(select(column, *_measures()).where(where).group_by(column)).all()
+        result = [_row(key if key != "" else None, key or "", row) for key, *row in rows]
+    else:
+        caller, join, owner = _owner_user_id()
+        base = select(owner.label("owner"), *_measures()).select_from(CallRecord).outerjoin(caller, join).where(where)
+        if group == "user":
+            rows = db.exec(base.group_by(owner)).all()
+            names = _user_names(db, tenant_id)
+            result = [_row(str(key) if key is not None else None, names.get(key, ""), row) for key, *row in rows]
+        else:
+            owner_user = PbxUser.__table__.alias("owner_user")
+            department = owner_user.c.department_id
+            grouped = select(department, *_measures()).select_from(CallRecord).outerjoin(caller, join) \
+                .outerjoin(owner_user, and_(owner_user.c.id == owner, owner_user.c.tenant_id == tenant_id)) \
+                .where(where).group_by(department)
+            rows = db.exec(grouped).all()
+            names = dict(db.exec(select(Department.id, Department.name).where(Department.tenant_id == tenant_id)).all())
+            result = [_row(str(key) if key is not None else None, names.get(key, ""), row) for key, *row in rows]
+    return sorted(result, key=lambda item: (-item.calls, item.key is None, item.label, item.key or ""))
+
+
+def overall(db: Session, tenant_id: int, span: Period) -> Totals:
+    row = db.exec(select(*_measures()).where(_in_period(tenant_id, span))).one()
+    return _row("all", "", row)
+
+
+def _row(key, label, measures) -> Totals:
+    calls, answered, missed, seconds, cost = measures
+    return Totals(key=key, label=label, calls=int(calls or 0), answered=int(answered or 0), missed=int(missed or 0),
+                  seconds=int(seconds or 0), cost=Decimal(str(cost or 0)).quantize(Decimal("0.0001")))
+
+
+def _user_names(db: Session, tenant_id: int) -> dict[int, str]:
+    rows = db.exec(select(PbxUser.id, PbxUser.first_name, PbxUser.last_name, PbxUser.extension)
+                   .where(PbxUser.tenant_id == tenant_id)).all()
+    return {id: f"{' '.join(part for part in (first, last) if part)} ({extension})" for id, first, last, extension in rows}
+
+
+def currency(db: Session, tenant_id: int, span: Period) -> Optional[str]:
+    """The currency the period's costs are in (the rate table's; one per company)."""
+    return db.exec(select(CallRecord.currency).where(_in_period(tenant_id, span), CallRecord.currency.is_not(None))
+                   .limit(1)).first()
+
+
+# --- activity: per hour of day and per day --------------------------------------------------------------
+
+
+@dataclass
+class Activity:
+    hours: list[dict]  # 24 rows: {"hour", "calls", "answered", "missed"}
+    days: list[dict]  # one row per day of the period: {"date", "calls", "answered", "missed"}
+
+
+def activity(db: Session, tenant_id: int, span: Period) -> Activity:
+    hours = [{"hour": hour, "calls": 0, "answered": 0, "missed": 0} for hour in range(24)]
+    days = {day: {"date": day.isoformat(), "calls": 0, "answered": 0, "missed": 0} for day in span.days()}
+    rows = db.exec(select(CallRecord.started_at, CallRecord.answered_at.is_not(None), CallRecord.missed)
+                   .where(_in_period(tenant_id, span))).all()
+    for started_at, answered, missed in rows:
+        local = (started_at if started_at.tzinfo else started_at.replace(tzinfo=timezone.utc)).astimezone(span.zone)
+        for bucket in (hours[local.hour], days.get(local.date())):
+            if bucket is None:
+                continue
+            bucket["calls"] += 1
+            bucket["answered"] += int(bool(answered))
+            bucket["missed"] += int(bool(missed))
+    return Activity(hours=hours, days=list(days.values()))
+
+
+__all__ = ["CALL_TYPES", "GROUPS", "PERIODS", "BadPeriod", "Period", "Totals", "Activity", "activity", "company_zone",
+           "currency", "overall", "period", "totals"]

@@ -54,7 +54,7 @@ export const MENU = [
     // the operator's blocked addresses and bridge health are on the live page too
     { href: "/live", text: "ui.nav.live", roles: ["admin", "agent", "reports", "operator"], agent: true, ready: true },
     { href: "/calls", text: "ui.nav.calls", roles: ["admin", "reports"], ready: true },
-    { href: "/reports", text: "ui.nav.reports", roles: ["admin", "reports"] },
+    { href: "/reports", text: "ui.nav.reports", roles: ["admin", "reports"], ready: true },
   ] },
   { group: "ui.nav.group.integrations", entries: [
     { href: "/integrations", text: "ui.nav.integrations", roles: ["admin"], ready: true },

@@ -1,0 +1,166 @@
+// "/reports": a period's call totals (overall; per call type, sending number, receiving number, user and
+// department), each table also as CSV, and two charts of the same period: calls per hour of day and per day,
+// answered and missed (Chart.js, vendored in static/vendor/chart.js: see the README's "Charts"). The sums
+// are the API's (GET /api/reports/totals, /api/reports/activity); this page only shows them.
+
+import { ApiError, get } from "./api.js";
+import { language, t } from "./i18n.js";
+import { clearErrors, showProblem } from "./ui.js";
+import { $, el } from "./dom.js";
+import { failStart, showError, startPortal, status } from "./portal.js";
+
+const GROUPS = ["call_type", "sender", "receiver", "user", "department"];
+const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
+const COLOURS = { answered: "#2f7d4f", missed: "#c0392b", other: "#9aa5b1" };
+const charts = {};
+
+function params() {
+  const form = $("period-form");
+  const query = new URLSearchParams({ period: form.elements.period.value });
+  if (form.elements.period.value === "custom") {
+    for (const name of ["from", "to"]) if (form.elements[name].value) query.set(name, form.elements[name].value);
+  }
+  return query;
+}
+
+const number = (value, digits = 0) => new Intl.NumberFormat(language() || "en",
+  { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(value));
+
+function money(value, currency) {
+  try {
+    return new Intl.NumberFormat(language() || "en", { style: "currency", currency: currency || "EUR" }).format(Number(value));
+  } catch {
+    return `${value} ${currency || ""}`.trim();
+  }
+}
+
+/** What a row of a table is called: a call type in words, a user's or department's name, a number. */
+function rowName(group, row) {
+  if (row.key === null) return t(`ui.reports.none.${group}`);
+  if (group === "call_type") return t(`ui.calls.type.${TYPES.includes(row.key) ? row.key : "unknown"}`);
+  return row.label || row.key;
+}
+
+function figures(row, currency) {
+  return [
+    ["calls", number(row.calls)], ["answered", number(row.answered)], ["missed", number(row.missed)],
+    ["minutes", number(row.minutes, 1)], ["cost", money(row.cost, currency)],
+  ];
+}
+
+function drawOverall(report) {
+  $("overall").replaceChildren(...figures(report.overall, report.currency).flatMap(([name, text]) => [
+    el("dt", { text: t(`ui.reports.col.${name}`) }), el("dd", { "data-figure": name, text })]));
+}
+
+function table(group, rows, currency, query) {
+  const headingId = `heading-${group}`;
+  const csv = new URLSearchParams(query);
+  csv.set("by", group);
+  const head = el("tr", {}, el("th", { scope: "col", text: t(`ui.reports.col.${group}`) }),
+    ...["calls", "answered", "missed", "minutes", "cost"].map((name) => el("th", { scope: "col", class: "num", text: t(`ui.reports.col.${name}`) })));
+  const body = rows.map((row) => el("tr", { "data-key": row.key ?? "" },
+    el("th", { scope: "row", text: rowName(group, row) }),
+    ...figures(row, currency).map(([name, text]) => el("td", { class: "num", "data-col": name, text }))));
+  return el("section", { class: "panel", "aria-labelledby": headingId, "data-group": group },
+    el("div", { class: "panel-head" },
+      el("h2", { id: headingId, text: t(`ui.reports.by.${group}`) }),
+      el("a", { class: "btn btn-secondary", href: `/api/reports/totals.csv?${csv}`, download: "",
+        text: t("ui.reports.csv"), "aria-label": t("ui.reports.csv_named", { table: t(`ui.reports.by.${group}`) }) })),
+    rows.length
+      ? el("div", { class: "table-wrap" }, el("table", { class: "data-table report-table" },
+        el("caption", { class: "visually-hidden", text: t(`ui.reports.by.${group}`) }), el("thead", {}, head), el("tbody", {}, ...body)))
+      : el("p", { class: "hint", text: t("ui.reports.empty") }));
+}
+
+/** Chart.js is a UMD file that sets globalThis.Chart; imported only when a chart is drawn. */
+async function chartLibrary() {
+  if (!globalThis.Chart) await import("../vendor/chart.js/chart.umd.min.js");
+  return globalThis.Chart;
+}
+
+async function drawChart(id, labels, rows) {
+  const Chart = await chartLibrary();
+  const datasets = [
+    { key: "answered", data: rows.map((row) => row.answered) },
+    { key: "missed", data: rows.map((row) => row.missed) },
+    { key: "other", data: rows.map((row) => row.calls - row.answered - row.missed) },
+  ].map((set) => ({ ...set, label: t(`ui.reports.series.${set.key}`), backgroundColor: COLOURS[set.key] }));
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new Chart($(id), {
+    type: "bar",
+    data: { labels, datasets },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { position: "bottom" } },
+    },
+  });
+  // the numbers in words for screen readers (a canvas shows nothing to them)
+  const total = (key) => rows.reduce((sum, row) => sum + row[key], 0);
+  $(id).setAttribute("aria-description", t("ui.reports.chart_summary",
+    { calls: total("calls"), answered: total("answered"), missed: total("missed") }));
+}
+
+async function drawCharts(activity) {
+  const dayFormat = new Intl.DateTimeFormat(language() || "en", { day: "numeric", month: "short", timeZone: "UTC" });
+  await drawChart("chart-hours", activity.hours.map((row) => `${String(row.hour).padStart(2, "0")}:00`), activity.hours);
+  await drawChart("chart-days", activity.days.map((row) => dayFormat.format(new Date(`${row.date}T00:00:00Z`))), activity.days);
+}
+
+async function load() {
+  const query = params();
+  const [report, activity] = await Promise.all([get(`/api/reports/totals?${query}`), get(`/api/reports/activity?${query}`)]);
+  const form = $("period-form");
+  form.elements.from.value = report.period.first;
+  form.elements.to.value = report.period.last;
+  $("period-shown").textContent = t("ui.reports.period_shown", { first: report.period.first, last: report.period.last, zone: report.period.timezone });
+  window.history.replaceState(null, "", `${window.location.pathname}?${query}`);
+  drawOverall(report);
+  $("tables").replaceChildren(...GROUPS.map((group) => table(group, report[group], report.currency, query)));
+  await drawCharts(activity);
+  status(t("ui.reports.loaded", { calls: report.overall.calls }));
+}
+
+function wire() {
+  const form = $("period-form");
+  form.elements.period.addEventListener("change", () => {
+    if (form.elements.period.value === "custom") form.elements.from.focus();
+  });
+  for (const name of ["from", "to"]) {
+    // choosing a date means a custom period
+    for (const type of ["input", "change"]) {
+      form.elements[name].addEventListener(type, () => { form.elements.period.value = "custom"; });
+    }
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      await load();
+    } catch (error) {
+      status("");  // the figures below are still the last period's; the status no longer says they are new
+      if (error instanceof ApiError && error.status === 422) showProblem(form, error);
+      else showError(error);
+    }
+  });
+}
+
+async function start() {
+  const session = await startPortal();
+  if (!session) return;
+  const form = $("period-form");
+  const query = new URLSearchParams(window.location.search);
+  if (["this_month", "last_month", "custom"].includes(query.get("period"))) form.elements.period.value = query.get("period");
+  for (const name of ["from", "to"]) form.elements[name].value = query.get(name) || "";
+  wire();
+  try {
+    await load();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 422) showProblem(form, error);
+    else showError(error);
+  }
+  document.body.dataset.ready = "true";
+}
+
+start().catch(failStart);

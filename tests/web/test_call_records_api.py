@@ -193,13 +193,24 @@ def test_filters(admin, sample):
     assert listed(admin, **{"from": "2026-11-19", "to": "2026-11-20"}) == [ids["answered"], ids["missed"]]
     assert listed(admin, **{"from": "2026-11-20T11:00:00+00:00"}) == [ids["internal"], ids["answered"]]
     assert listed(admin, to="2026-11-18T09:00:00Z") == []  # an instant is an exclusive end
+    # the sender and the receiver apart, parts of numbers; amounts and durations compared
+    assert listed(admin, sender="3120") == [ids["missed"]]
+    assert listed(admin, receiver="3120") == [ids["missed"]]
+    assert listed(admin, sender="0612") == [] and listed(admin, receiver="0612") == [ids["answered"], ids["mobile"]]
+    assert listed(admin, receiver="_") == []
+    assert listed(admin, cost=">0.1") == [ids["mobile"]] and listed(admin, cost="<0.12") == []
+    assert listed(admin, cost="=0.12") == [ids["mobile"]] and listed(admin, cost="0,12") == [ids["mobile"]]
+    assert listed(admin, duration="65") == listed(admin) and listed(admin, duration=">65") == []
+    assert listed(admin, duration="<66", direction="internal") == [ids["internal"]]
     total = admin.client.get("/api/call-records", params={"direction": "inbound", "limit": 1}).json()["total"]
     assert total == 2
 
 
 @pytest.mark.parametrize("name, value", [("from", "yesterday"), ("to", "2026-13-01"), ("direction", "sideways"),
                                          ("call_type", "cheap"), ("missed", "maybe"), ("limit", "0"),
-                                         ("limit", "501"), ("offset", "-1"), ("user_id", "x"), ("number", "1" * 65)])
+                                         ("limit", "501"), ("offset", "-1"), ("user_id", "x"), ("number", "1" * 65),
+                                         ("sender", "1" * 65), ("receiver", "2" * 65), ("cost", ">>1"),
+                                         ("cost", "1e3"), ("duration", "<1.5"), ("duration", "-1")])
 def test_a_bad_filter_is_a_422_pointing_at_it(admin, name, value):
     answer = admin.client.get("/api/call-records", params={name: value})
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"

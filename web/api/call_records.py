@@ -2,7 +2,8 @@
 
 Filters (query string, all optional): from, to (ISO date or instant; a date without a time is the whole
 day in the company's time zone, `to` inclusive), direction, call_type, missed (true/false), blocked (true/false), number (part
-of the caller's, the dialled or the answering number), user_id (who answered); pages by limit (1-500,
+of the caller's, the dialled or the answering number), sender (part of the caller's), receiver (part of the
+dialled or the answering number), cost and duration (seconds) as "<5", ">5" or "=5", user_id (who answered); pages by limit (1-500,
 default 50) and offset, newest first. A bad filter is a 422 pointing at it (/from, /limit, ...).
 
 This module also carries FreeSWITCH's CDR route (web.xml_curl.cdr): the app collects the routes of
@@ -121,18 +122,51 @@ def _filtered(ctx):
         if blocked not in ("true", "false"):
             raise field_problem(422, "invalid_filter", "/blocked", "must be true or false")
         statement = statement.where(CallRecord.blocked.is_not(None) if blocked == "true" else CallRecord.blocked.is_(None))
-    number = (query.get("number") or "").strip()
-    if number:
-        if len(number) > 64:
-            raise field_problem(422, "invalid_filter", "/number", "must be at most 64 characters")
-        pattern = "%" + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _part(query, "number")
+    if pattern is not None:
         statement = statement.where(or_(CallRecord.caller_number.like(pattern, escape="\\"),
                                         CallRecord.dialled_number.like(pattern, escape="\\"),
                                         CallRecord.callee_number.like(pattern, escape="\\")))
+    # seed 001 §3.2: the sender's and the receiver's number apart, each a part of the number
+    sender = _part(query, "sender")
+    if sender is not None:
+        statement = statement.where(CallRecord.caller_number.like(sender, escape="\\"))
+    receiver = _part(query, "receiver")
+    if receiver is not None:
+        statement = statement.where(or_(CallRecord.dialled_number.like(receiver, escape="\\"),
+                                        CallRecord.callee_number.like(receiver, escape="\\")))
+    statement = _compared(statement, query, "cost", CallRecord.cost, _AMOUNT, Decimal)
+    statement = _compared(statement, query, "duration", CallRecord.duration_seconds, _SECONDS, int)
     user_id = int_param(query, "user_id", None, 1, MAX_ID)
     if user_id is not None:
         statement = statement.where(CallRecord.answered_by_user_id == user_id)
     return statement
+
+
+_AMOUNT = re.compile(r"^([<>=]?)([0-9]{1,8}(?:[.,][0-9]{1,4})?)$")
+_SECONDS = re.compile(r"^([<>=]?)([0-9]{1,7})$")
+
+
+def _part(query, name: str):
+    """?name= as a LIKE pattern matching any part of a number (%, _ and \\ taken literally); None: absent."""
+    text = (query.get(name) or "").strip()
+    if not text:
+        return None
+    if len(text) > 64:
+        raise field_problem(422, "invalid_filter", f"/{name}", "must be at most 64 characters")
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _compared(statement, query, name: str, column, pattern, number):
+    """?name= as "<5", ">5", "=5" or "5" (equal): an amount or a number of seconds compared with `column`."""
+    text = (query.get(name) or "").replace(" ", "")
+    if not text:
+        return statement
+    match = pattern.match(text)
+    if match is None:
+        raise field_problem(422, "invalid_filter", f"/{name}", "must be a number, optionally after <, > or =")
+    operator, value = match.group(1) or "=", number(match.group(2).replace(",", "."))
+    return statement.where({"<": column < value, ">": column > value, "=": column == value}[operator])
 
 
 def _newest_first(statement):

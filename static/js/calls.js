@@ -10,7 +10,7 @@ import { $, el } from "./dom.js";
 import { listView } from "./list.js";
 import { duration, failStart, showError, startPortal, when } from "./portal.js";
 
-const FILTERS = ["from", "to", "direction", "call_type", "missed", "blocked", "number"];
+const FILTERS = ["from", "to", "direction", "call_type", "missed", "blocked", "number", "sender", "receiver", "cost", "duration"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
 let list = null;
@@ -138,6 +138,17 @@ function wire() {
       showProblem(form, error);
     }
   });
+  // month shortcuts: the first and last day of this or last month, then shown
+  const iso = (day) => `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
+  for (const button of form.querySelectorAll("[data-month]")) {
+    button.addEventListener("click", () => {
+      const today = new Date();
+      const shift = Number(button.dataset.month);
+      form.elements.from.value = iso(new Date(today.getFullYear(), today.getMonth() + shift, 1));
+      form.elements.to.value = iso(new Date(today.getFullYear(), today.getMonth() + shift + 1, 0));
+      form.requestSubmit();
+    });
+  }
   form.addEventListener("reset", () => {
     window.setTimeout(() => form.requestSubmit(), 0);
   });

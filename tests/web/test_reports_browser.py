@@ -131,3 +131,23 @@ def test_dutch_on_a_phone(browser, live_server, calls):
     Screenshots("reports-nl")(page, "phone")
     watch.assert_clean()
     session.context.close()
+
+
+def test_call_records_filter_by_sender_receiver_amount_and_month(browser, live_server, calls):
+    """/calls (#17 item 1): last month by its button, then the sender's number in part and an amount."""
+    session = admin_session(browser, live_server, "reports-admin@demo.example.com", PASSWORD)
+    page, watch = open_screen(session, live_server, "/calls", wait_ms=WAIT_MS)
+    page.get_by_role("button", name="Last month").click()
+    assert page.locator("#f-from").input_value() == "2026-11-01" and page.locator("#f-to").input_value() == "2026-11-30"
+    page.get_by_label("Sender (part)").fill("3120")
+    page.get_by_label("Cost (<, >, =)").fill(">0.2")
+    page.get_by_label("Cost (<, >, =)").press("Enter")
+    expected = session.get("/api/call-records?from=2026-11-01&to=2026-11-30&sender=3120&cost=%3E0.2&limit=500")
+    assert 0 < expected["total"] < len(calls)
+    expect(page.locator("#records tbody tr")).to_have_count(expected["total"])
+    Screenshots("reports-calls")(page, "filtered")
+    page.get_by_label("Duration in s (<, >, =)").fill("1.5")
+    page.get_by_label("Duration in s (<, >, =)").press("Enter")
+    expect(page.locator("#f-duration-error")).to_be_visible()
+    watch.assert_clean()
+    session.context.close()

@@ -7,7 +7,9 @@ calls (SIPp into the external profile):
 - from an anonymous caller, which the user blocks with "busy": 486, the phone never rings; so is a
   caller whose number comes with "Privacy: id";
 - from a number a phonebook contact marked blocked: refused as the company's;
-- from anyone else: the user's phone rings.
+- from anyone else: the user's phone rings;
+- from a number the company answers with a message: FreeSWITCH answers, plays the company's audio file
+  and hangs up; the phone never rings.
 
 FreeSWITCH posts each call's record to the app (mod_xml_cdr): the refused ones say blocked, by whom."""
 
@@ -21,8 +23,9 @@ from pathlib import Path
 from tests.freeswitch import harness
 from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
-    HOST, carrier_call, demo, far_end, fs, needs_freeswitch, register, server, work,
+    HOST, carrier_call, demo, far_end, fs, needs_freeswitch, register, server, speaking_call, work,
 )
+from tests.freeswitch.test_hot_desk_and_hold_on_freeswitch import music_file, tenant_id
 from tests.freeswitch.test_queues_on_freeswitch import admin_client, ok  # noqa: F401  (fixture)
 
 SALES = "+31201234568"  # a demo number (its ring group), routed here to the test's user
@@ -105,5 +108,47 @@ def test_blocked_callers_are_turned_away_and_recorded_and_others_ring_the_phone(
         fs.api("hupall NORMAL_CLEARING")
         assert wait_for(lambda: any(row["caller_number"] == "0612000777" and row["blocked"] is None
                                     for row in ok(client.get("/api/call-records"))["items"]), 30)
+    finally:
+        phone.stop()
+
+
+@needs_freeswitch
+def test_a_caller_blocked_with_a_message_hears_the_companys_file_and_the_call_ends(work, demo, server, fs, far_end,
+                                                                                  admin_client):
+    """The "message" answer: FreeSWITCH answers the blocked caller, plays the chosen file of the company's
+    audio library and hangs up, while the caller would go on talking; the phone never rings."""
+    client = admin_client
+    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+    user = ok(client.post("/api/users", json={"first_name": "Quiet", "last_name": "Desk", "extension": "265",
+                                              "night_mode": "off"}))
+    device = ok(client.post("/api/devices", json={"name": "Quiet desk phone", "user_id": user["id"]}))
+    (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == SALES]
+    ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "user", "id": user["id"]}}))
+    message = music_file(demo, "Not taking your call")
+    sound = f"{demo.settings.audio_dir}/{tenant_id(demo)}/16000/{message}.wav"
+    ok(client.patch("/api/company", json={"call_blocking": {
+        "numbers": [{"match": "number", "number": "0612000555"}],
+        "treatment": "message", "message_audio_id": message}}))
+    phone = harness.Phone(work, "uas_ring")
+    try:
+        assert register(work, fs, device["sip_username"], domain, device["sip_password"], expires=300,
+                        call_id=f"quiet-{secrets.token_hex(4)}@{HOST}", contact_port=phone.port) == [200], fs.log_tail(60)
+        responses = speaking_call(work, fs, "0612000555", seconds=12, number=SALES)
+        assert 200 in responses, fs.log_tail(150)
+        call = fs.calls.wait_hangup("0612000555", 30)
+        assert call is not None, fs.log_tail(150)
+        log = fs.call_log(call)
+        # the file FreeSWITCH played is the company's message, and it played it to the end
+        assert ("playback", sound) in call.applications, (call.applications, log)
+        assert f"done playing file {sound}" in log, log
+        # then FreeSWITCH hung up (the caller would have talked 12 s), and the phone stayed silent
+        assert call.hangup.get("variable_hangup_cause", call.hangup.get("Hangup-Cause")) == "NORMAL_CLEARING", log
+        assert int(call.hangup.get("variable_billsec") or 99) < 8, log
+        assert not invites(phone), phone.received()[-2000:]
+
+        def record():
+            rows = ok(client.get("/api/call-records?blocked=true"))["items"]
+            return [(row["blocked"], row["hangup_cause"]) for row in rows if row["caller_number"] == "0612000555"]
+        assert wait_for(lambda: record() == [("company", "NORMAL_CLEARING")], 30), record()
     finally:
         phone.stop()

@@ -241,6 +241,10 @@ def test_personal_contacts_add_import_delete_and_only_ones_own(company, db):
     assert anna.patch(f"/api/me/contacts/{contact_id}", json={"note": "call on Sundays"}).json()["note"] == "call on Sundays"
     assert anna.delete(f"/api/me/contacts/{contact_id}").status_code == 204
     assert [c["name"] for c in anna.get("/api/me/contacts").json()] == ["Plumber"]
+    # a personal contact has no blocked mark: a company export's blocked column is read as nothing
+    exported = "name;number;blocked\nPlumber two;0201112244;yes\nOdd;0201112255;maybe\n"
+    assert anna.post("/api/me/contacts/import", json={"csv": exported}).json()["imported"] == 2
+    assert not any("blocked" in contact for contact in anna.get("/api/me/contacts").json())
     # a user's contacts go with the user
     company.admin.delete(f"/api/users/{company.anna.id}")
     from sqlmodel import select

@@ -336,17 +336,17 @@ def test_export_is_csv_with_a_header(admin):
     assert response.headers["content-type"].startswith("text/csv")
     assert "charset=utf-8" in response.headers["content-type"]
     assert response.headers["content-disposition"].startswith("attachment")
-    assert response.text == "name;number\r\nJan;+31201234567\r\n"  # a "+31" number stays as it is
+    assert response.text == "name;number;blocked\r\nJan;+31201234567;no\r\n"  # a "+31" number stays as it is
 
 
 def test_export_guards_against_formula_injection(admin):
     for index, name in enumerate(TRICKY):
         assert admin.post("/api/phonebook", json={"name": name, "number": f"+312012345{index:02d}"}).status_code == 201
     rows = list(csv.reader(io.StringIO(admin.get("/api/phonebook/export").text), delimiter=";"))
-    assert rows[0] == ["name", "number"]
-    cells = {number: name for name, number in rows[1:]}
+    assert rows[0] == ["name", "number", "blocked"]
+    cells = {number: name for name, number, _ in rows[1:]}
     assert cells["+31201234503"] == "'" + TRICKY[3]
-    for name, number in rows[1:]:
+    for name, number, _ in rows[1:]:
         assert name[0] not in "=+-@", name  # nothing a spreadsheet would run
         assert number.startswith("+31") and number[1:].isdigit()
 
@@ -363,6 +363,53 @@ def test_export_then_import_gives_the_same_book(admin):
     assert book(admin) == before
 
 
+# -- the blocked mark (#16 item 2: a blocked contact's calls to the company are turned away) ----------------
+
+
+def blocked_book(client) -> dict[str, bool]:
+    return {contact["number"]: contact["blocked"] for contact in client.get("/api/phonebook").json()}
+
+
+def test_import_reads_the_blocked_column_in_english_and_dutch(admin):
+    text = ("name;number;blocked\nA;0201000001;yes\nB;0201000002;No\nC;0201000003;TRUE\nD;0201000004;false\n"
+            "E;0201000005;1\nF;0201000006;0\nG;0201000007;ja\nH;0201000008;Nee\nI;0201000009;\nJ;0201000010\n")
+    response = imp(admin, text)
+    assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 10
+    assert blocked_book(admin) == {"0201000001": True, "0201000002": False, "0201000003": True, "0201000004": False,
+                                   "0201000005": True, "0201000006": False, "0201000007": True, "0201000008": False,
+                                   "0201000009": False, "0201000010": False}
+    dutch = imp(admin, "Naam;Nummer;Geblokkeerd\nK;0201000011;ja\n")
+    assert dutch.status_code == 200, dutch.text
+    assert blocked_book(admin)["0201000011"] is True
+
+
+def test_a_blocked_cell_that_is_no_yes_or_no_is_a_bad_row(admin):
+    text = "name;number;blocked\nA;0201000001;yes\nB;0201000002;maybe\nC;0201000003;2\n"
+    response = imp(admin, text)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "csv_invalid" and problem["imported"] == 0
+    assert [(error["line"], error["pointer"], error["code"]) for error in problem["errors"]] == [
+        (3, "/csv", "bad_blocked"), (4, "/csv", "bad_blocked")]
+    assert "maybe" in problem["errors"][0]["message"]
+    assert book(admin) == []
+    preview = admin.post("/api/phonebook/import/preview", json={"csv": text, "mode": "good_rows"}).json()
+    assert ([row["blocked"] for row in preview["rows"]], lines_of(preview["errors"])) == ([True], [3, 4])
+    kept = imp(admin, text, mode="good_rows")
+    assert kept.status_code == 200 and blocked_book(admin) == {"0201000001": True}
+
+
+def test_export_carries_the_blocked_mark_and_imports_again(admin):
+    admin.post("/api/phonebook", json={"name": "Pest", "number": "+31612000667", "blocked": True})
+    admin.post("/api/phonebook", json={"name": "Friend", "number": "+31612000668"})
+    exported = admin.get("/api/phonebook/export").text
+    assert exported == "name;number;blocked\r\nFriend;+31612000668;no\r\nPest;+31612000667;yes\r\n"
+    before = blocked_book(admin)
+    assert imp(admin, exported, replace=True).status_code == 200
+    assert blocked_book(admin) == before == {"+31612000667": True, "+31612000668": False}
+
+
 # -- preview ----------------------------------------------------------------------------------------------
 
 
@@ -372,7 +419,8 @@ def test_preview_says_what_an_import_would_do_and_saves_nothing(admin, db, setti
     answer = admin.post("/api/phonebook/import/preview", json={"csv": text, "mode": "good_rows"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["rows"] == [{"line": 2, "name": "Jan", "number": "0202222222", "company": "Acme", "note": None}]
+    assert body["rows"] == [{"line": 2, "name": "Jan", "number": "0202222222", "company": "Acme", "note": None,
+                             "blocked": False}]
     assert [(e["line"], e["code"]) for e in body["errors"]] == [(3, "bad_number")]
     assert [(w["line"], w["code"]) for w in body["warnings"]] == [(4, "duplicate")]
     assert body["refused"] is None

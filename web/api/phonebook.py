@@ -3,9 +3,11 @@
 Import reads `name;number` lines (the seed's format) or a file with a header row ("name;number",
 "naam;nummer", "Name,Number", optional company/note columns); `;`, `,` and tab are detected, quoted
 fields may hold the delimiter, a UTF-8 BOM is ignored. Every bad row is reported by its line number in
-the file (1-based, the header counts) so the admin can fix the file and try again.
+the file (1-based, the header counts) so the admin can fix the file and try again. The company's book
+reads a `blocked` ("geblokkeerd") column too (#16 item 2): yes/no, true/false, 1/0 or ja/nee, empty
+meaning no; a user's personal contacts have no such mark, so there that column is ignored.
 
-Export writes `name;number` with a header. Cells that a spreadsheet would run as a formula (starting with
+Export writes `name;number;blocked` with a header. Cells that a spreadsheet would run as a formula (starting with
 = + - @, tab or CR) get a leading `'`; import removes exactly that quote again, so export -> import gives
 the same book back. Numbers are never quoted this way: they are validated to be digits with an optional
 leading "+", which a spreadsheet can only read as a number, never as a formula, and a "+31..." number
@@ -43,8 +45,12 @@ HEADER_WORDS = {
                "tel.", "mobile", "mobiel"},
     "company": {"company", "bedrijf", "organisation", "organization", "organisatie"},
     "note": {"note", "notes", "notitie", "opmerking", "opmerkingen", "comment"},
+    "blocked": {"blocked", "geblokkeerd", "block", "blokkeren"},
 }
 _WORD_TO_FIELD = {word: name for name, words in HEADER_WORDS.items() for word in words}
+# A cell of the blocked column, in English or Dutch as spreadsheets and people write it; empty is "no".
+YES_NO = {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False, "ja": True,
+          "nee": False, "": False}
 
 
 # -- contacts ---------------------------------------------------------------------------------------------
@@ -117,6 +123,7 @@ class PreviewRow(BaseModel):
     number: str
     company: str | None = None
     note: str | None = None
+    blocked: bool | None = None  # the company's book only
 
 
 class ImportPreview(BaseModel):
@@ -186,7 +193,7 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
-def _header(fields: list[str]) -> dict[str, int] | None:
+def _header(fields: list[str], model) -> dict[str, int] | None:
     """Column positions if `fields` is a header row, else None (it is then a contact).
 
     A header has no digit (a contact's number always has one) and names at least one known column;
@@ -198,7 +205,7 @@ def _header(fields: list[str]) -> dict[str, int] | None:
     unknown = []
     for index, cell in enumerate(cells):
         name = _WORD_TO_FIELD.get(cell)
-        if name is None:
+        if name is None or name not in model.model_fields:  # a column this book does not keep
             unknown.append(index)
         elif name in columns:
             raise _Unreadable(0, f"the header names the {name} column twice")
@@ -220,8 +227,8 @@ def _unescape(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
 
 
-def _row_to_contact(line: int, fields: list[str], columns: dict[str, int], width: int):
-    """A ContactCreate, or an issue dict explaining why the row is not a contact."""
+def _row_to_contact(line: int, fields: list[str], columns: dict[str, int], width: int, model):
+    """A `model` (ContactCreate or the company's PhonebookContactCreate), or an issue dict explaining why the row is not a contact."""
     cells = list(fields)
     while len(cells) > width and not cells[-1].strip():
         cells.pop()  # spreadsheets pad rows with empty trailing cells
@@ -233,13 +240,18 @@ def _row_to_contact(line: int, fields: list[str], columns: dict[str, int], width
         cell = _unescape(cells[index].strip()) if index < len(cells) else ""
         if name in ("company", "note") and not cell:
             continue
+        if name == "blocked":
+            if cell.casefold() not in YES_NO:
+                return _issue(line, "bad_blocked", f"blocked: {cell!r} is not one of yes, no, true, false, 1, 0, ja, nee")
+            values[name] = YES_NO[cell.casefold()]
+            continue
         values[name] = cell
     if not values.get("name"):
         return _issue(line, "missing_name", "has no name")
     if not values.get("number"):
         return _issue(line, "missing_number", "has no number")
     try:
-        return ContactCreate.model_validate(values)
+        return model.model_validate(values)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         column = str(error["loc"][0]) if error["loc"] else "row"
@@ -252,8 +264,8 @@ def _names(columns: dict[str, int]) -> list[str]:
     return [name for name, _ in sorted(columns.items(), key=lambda item: item[1])]
 
 
-def parse(text: str, known_numbers: set[str]) -> Parsed:
-    """Every row of the file checked: contacts to add, errors (bad rows), warnings (skipped duplicates)."""
+def parse(text: str, known_numbers: set[str], model=ContactCreate) -> Parsed:
+    """Every row of the file checked (as `model`, whose fields say which columns are read): contacts to add, errors (bad rows), warnings (skipped duplicates)."""
     text = text.removeprefix("\ufeff")
     delimiter = _detect_delimiter(text)
     parsed = Parsed()
@@ -265,7 +277,7 @@ def parse(text: str, known_numbers: set[str]) -> Parsed:
         for line, fields in _records(text, delimiter):
             if columns is None:
                 try:
-                    header = _header(fields)
+                    header = _header(fields, model)
                 except _Unreadable as exc:
                     raise _Unreadable(line, exc.reason)
                 columns = header or {"name": 0, "number": 1}
@@ -276,7 +288,7 @@ def parse(text: str, known_numbers: set[str]) -> Parsed:
             if rows > MAX_ROWS:
                 raise Problem(422, "csv_too_many_rows", params={"max": MAX_ROWS},
                               errors=[_issue(line, "too_many_rows", f"at most {MAX_ROWS} contacts per file")])
-            result = _row_to_contact(line, fields, columns, width)
+            result = _row_to_contact(line, fields, columns, width, model)
             if isinstance(result, dict):
                 parsed.errors.append(result)
             elif result.number in known_numbers:
@@ -291,12 +303,13 @@ def parse(text: str, known_numbers: set[str]) -> Parsed:
     return parsed
 
 
-def check_import(body: ImportRequest, existing: list) -> Parsed:
+def check_import(body: ImportRequest, existing: list, model=ContactCreate) -> Parsed:
     """The file of an import checked against the contacts already there (`existing`: rows with a
-    `number`; a replace compares with none of them). Shared with a user's own contacts (web/api/me.py)."""
+    `number`; a replace compares with none of them). Shared with a user's own contacts (web/api/me.py);
+    the company's book passes its own `model`, which has the blocked mark."""
     if len(body.csv.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise Problem(413, "csv_too_large", params={"max_mb": MAX_BYTES // (1024 * 1024)}, pointer="/csv")
-    return parse(body.csv, set() if body.replace else {row.number for row in existing})
+    return parse(body.csv, set() if body.replace else {row.number for row in existing}, model)
 
 
 def preview_of(body: ImportRequest, parsed: Parsed) -> ImportPreview:
@@ -336,13 +349,13 @@ def _company_book(ctx) -> list[Contact]:
 def preview_import(ctx, body: ImportRequest):
     """Check a file as POST /api/phonebook/import would, without saving anything (the portal shows this
     before the admin confirms): the rows it would add, every bad row by its line, the skipped duplicates."""
-    return preview_of(body, check_import(body, _company_book(ctx)))
+    return preview_of(body, check_import(body, _company_book(ctx), PhonebookContactCreate))
 
 
 def import_contacts(ctx, body: ImportRequest):
     """Import contacts from csv text; see the module's docstring for the formats and modes."""
     existing = _company_book(ctx)
-    return save_import(ctx, body, existing, check_import(body, existing),
+    return save_import(ctx, body, existing, check_import(body, existing, PhonebookContactCreate),
                        lambda contact: Contact(**contact.model_dump(), tenant_id=ctx.tenant_id))
 
 
@@ -355,13 +368,14 @@ def _safe_cell(value: str) -> str:
 
 
 def export_contacts(ctx):
-    """The phonebook as `name;number` csv (UTF-8, header row), importable again as it is."""
+    """The phonebook as `name;number;blocked` csv (UTF-8, header row), importable again as it is."""
     rows = ctx.db.exec(scoped(Contact, ctx.tenant_id).order_by(Contact.name, Contact.id)).all()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(["name", "number"])
+    writer.writerow(["name", "number", "blocked"])
     for row in rows:
-        writer.writerow([_safe_cell(row.name), row.number])  # numbers: digits and "+", see the docstring
+        # numbers: digits and "+", see the docstring
+        writer.writerow([_safe_cell(row.name), row.number, "yes" if row.blocked else "no"])
     return Response(
         out.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",

@@ -4,8 +4,10 @@
 // in the file and the skipped duplicates; only then does "Import" save it (POST <path>/import) in the mode
 // chosen: the good rows (bad ones left out) or all or nothing, optionally replacing the list.
 //
-//   await importSheet("/api/phonebook", { replace }) -> the import's answer ({ imported, errors, warnings }) or null
+//   await importSheet("/api/phonebook", { replace, blocked }) -> the import's answer ({ imported, errors, warnings }) or null
 //     replace: key of the "replace the list" checkbox's text (the phonebook's by default)
+//     blocked: the list keeps a blocked mark (the company phonebook's `blocked` column): said in the intro,
+//              shown in the preview
 
 import { ApiError, upload } from "./api.js";
 import { el, uid } from "./dom.js";
@@ -36,7 +38,7 @@ function issueRows(issues) {
     el("td", { text: issueText(issue) })));
 }
 
-function preview(answer, mode) {
+function preview(answer, mode, blocked) {
   const parts = [];
   const summary = t("ui.phonebook.preview.summary", { rows: answer.rows.length, errors: answer.errors.length, warnings: answer.warnings.length });
   parts.push(el("p", { class: "import-summary", text: summary }));
@@ -51,9 +53,11 @@ function preview(answer, mode) {
   if (answer.rows.length) {
     const rows = answer.rows.slice(0, SHOWN_ROWS).map((row) => el("tr", { "data-line": String(row.line) },
       el("td", { class: "mono", text: String(row.line) }), el("th", { scope: "row", text: row.name }),
-      el("td", { class: "mono", text: row.number }), el("td", { text: row.company || "—" })));
-    parts.push(table(t("ui.phonebook.preview.rows"),
-      [t("ui.phonebook.line"), t("ui.phonebook.name"), t("ui.phonebook.number"), t("ui.phonebook.company")], rows, "import-rows"));
+      el("td", { class: "mono", text: row.number }), el("td", { text: row.company || "—" }),
+      ...(blocked ? [el("td", { class: "import-blocked", text: row.blocked ? t("ui.phonebook.blocked_badge") : "—" })] : [])));
+    const heads = [t("ui.phonebook.line"), t("ui.phonebook.name"), t("ui.phonebook.number"), t("ui.phonebook.company"),
+      ...(blocked ? [t("ui.phonebook.blocked")] : [])];
+    parts.push(table(t("ui.phonebook.preview.rows"), heads, rows, "import-rows"));
     if (answer.rows.length > SHOWN_ROWS) parts.push(el("p", { class: "hint", text: t("ui.phonebook.preview.more", { count: answer.rows.length - SHOWN_ROWS }) }));
   }
   return parts;
@@ -72,7 +76,7 @@ function readFile(file, onProgress) {
 }
 
 /** The import in a side sheet; resolves with the import's answer, or null when closed without one. */
-export function importSheet(path, { replace: replaceText = "ui.phonebook.replace" } = {}) {
+export function importSheet(path, { replace: replaceText = "ui.phonebook.replace", blocked = false } = {}) {
   let text = null;
   let checked = null; // the preview answer for the current file, mode and replace
   let running = 0; // each check counts up, so only the latest one's answer is drawn
@@ -101,6 +105,7 @@ export function importSheet(path, { replace: replaceText = "ui.phonebook.replace
   const cancel = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.common.cancel") });
   const form = el("form", { class: "import-form", novalidate: true },
     el("p", { class: "hint", text: t("ui.phonebook.import_intro") }),
+    blocked ? el("p", { class: "hint", text: t("ui.phonebook.import_blocked") }) : null,
     el("div", { class: "field" }, el("label", { for: fileId, text: t("ui.phonebook.file") }), file),
     modes,
     el("div", { class: "field" }, el("label", { for: replaceId, class: "check-row" }, replace,
@@ -128,7 +133,7 @@ export function importSheet(path, { replace: replaceText = "ui.phonebook.replace
       if (mine !== running) return;
       checked = answer;
       progressText.textContent = t("ui.phonebook.progress.checked");
-      result.replaceChildren(...preview(answer, mode()));
+      result.replaceChildren(...preview(answer, mode(), blocked));
       save.disabled = Boolean(answer.refused) || answer.rows.length === 0;
       save.textContent = t("ui.phonebook.import_count", { count: answer.rows.length });
     } catch (error) {

@@ -24,7 +24,7 @@ async function start() {
     edit = crud.edit;
     const importButton = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.phonebook.import") });
     importButton.addEventListener("click", async () => {
-      if (await importSheet("/api/phonebook")) await list.reload();
+      if (await importSheet("/api/phonebook", { blocked: true })) await list.reload();
     });
     buttons.push(crud.newButton(), importButton);
   } else {

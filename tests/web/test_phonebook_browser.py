@@ -131,6 +131,32 @@ def test_import_previews_the_bad_line_by_number_in_both_modes_then_keeps_the_goo
     watch.assert_clean()
 
 
+def test_an_import_with_a_blocked_column_shows_the_mark_and_names_a_bad_value(live_server, browser):
+    """The company's book reads a blocked column (#16 item 2): the preview shows which contacts come in
+    blocked, and a value that is no yes or no is a bad row by its line."""
+    shot = Screenshots("phonebook-import-blocked")
+    session = admin_session(browser, live_server, "phonebook-blocked@demo.example.com")
+    clear_book(session)
+    page, watch = open_phonebook(session, live_server)
+    page.get_by_role("button", name="Import CSV").click()
+    sheet = page.get_by_role("dialog", name="Import CSV")
+    expect(sheet).to_contain_text("A blocked column marks numbers the company blocks")
+    choose_file(page, "contacts.csv", "name;number;blocked\nPest Caller;+31612000667;ja\n"
+                                      "Maybe Man;+31612000668;maybe\nGood Friend;+31612000669;no\n")
+    expect(sheet.locator(".import-summary")).to_have_text("2 contact(s) to add, 1 row(s) with errors, 0 skipped.")
+    expect(sheet.locator(".import-errors tbody tr th")).to_have_text("3")
+    expect(sheet.locator(".import-errors tbody tr td")).to_have_text("Blocked must be yes or no (or ja/nee, true/false, 1/0).")
+    expect(sheet.locator(".import-rows thead th").last).to_have_text("Blocked")
+    expect(sheet.locator(".import-rows td.import-blocked")).to_have_text(["blocked", "—"])
+    shot(page, "preview", full_page=False)
+    sheet.get_by_role("button", name="Import 2 contact(s)").click()
+    expect(sheet).to_be_hidden()
+    assert {row["name"]: row["blocked"] for row in session.get("/api/phonebook")} == {"Pest Caller": True, "Good Friend": False}
+    expect(page.locator(".list-table tbody tr", has_text="Pest Caller")).to_contain_text("blocked")
+    shot(page, "imported")
+    watch.assert_clean()
+
+
 def test_a_large_file_shows_its_progress_and_replaces_the_book(live_server, browser):
     session = admin_session(browser, live_server, "phonebook-large@demo.example.com")
     clear_book(session)
@@ -205,7 +231,8 @@ def test_search_add_edit_with_a_field_error_delete_and_export(live_server, brows
     download = download_info.value
     assert download.suggested_filename == "phonebook.csv"
     text = open(download.path(), encoding="utf-8").read()
-    assert text.splitlines() == ["name;number", "'=Formula Ltd;+31204440003", "Eva Evers;0204440002", "Frank Fisher;+31204440004"]
+    assert text.splitlines() == ["name;number;blocked", "'=Formula Ltd;+31204440003;no", "Eva Evers;0204440002;no",
+                                 "Frank Fisher;+31204440004;no"]
     shot(page, "list")
     watch.assert_clean()
 

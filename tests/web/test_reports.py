@@ -62,8 +62,14 @@ def _expected(records, ids, first, last):
     departments = {ids["anna"]: ids["sales"]}
     tables = {group: defaultdict(lambda: [0, 0, 0, 0, Decimal("0")]) for group in reports.GROUPS + ("overall",)}
     hours, days = defaultdict(lambda: [0, 0, 0]), defaultdict(lambda: [0, 0, 0])
+    heat, months = defaultdict(int), defaultdict(lambda: [0, Decimal("0")])
     for record in records:
         local = datetime.fromtimestamp(record["at"], timezone.utc).astimezone(AMSTERDAM)
+        # the cost per month: any record of the twelve months up to the period's last day
+        months_back = (last.year - local.year) * 12 + last.month - local.month
+        if local.date() <= last and 0 <= months_back < 12:
+            months[f"{local.year}-{local.month:02d}"][0] += 1
+            months[f"{local.year}-{local.month:02d}"][1] += record["cost"] or 0
         if not first <= local.date() <= last:
             continue
         owner = extensions.get(record["caller_number"]) if record["direction"] != "inbound" else None
@@ -82,7 +88,9 @@ def _expected(records, ids, first, last):
             bucket[0] += 1
             bucket[1] += record["answered"]
             bucket[2] += record["missed"]
-    return tables, hours, days
+        heat[(local.isoweekday() % 7, local.hour)] += 1  # keyed Sunday=0 here, the API's Monday=0 converted below
+    heat = {((weekday - 1) % 7, hour): count for (weekday, hour), count in heat.items()}
+    return tables, hours, days, heat, months
 
 
 def _as_sums(row):
@@ -113,7 +121,7 @@ def test_totals_equal_sums_of_the_records(company, db):
         answer = admin.client.get("/api/reports/totals", params=params)
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        tables, hours, days = _expected(records, ids, first, last)
+        tables, hours, days, heat, months = _expected(records, ids, first, last)
         assert _as_sums(body["overall"]) == (tables["overall"].get("all") or [0, 0, 0, 0, Decimal("0")])
         for group in reports.GROUPS:
             assert {row["key"]: _as_sums(row) for row in body[group]} == {key: sums for key, sums in tables[group].items()}, group
@@ -124,6 +132,13 @@ def test_totals_equal_sums_of_the_records(company, db):
         assert [row["date"] for row in activity["days"]] == [(first + timedelta(days=n)).isoformat()
                                                              for n in range((last - first).days + 1)]
         assert {row["date"]: [row["calls"], row["answered"], row["missed"]] for row in activity["days"] if row["calls"]} == dict(days)
+        assert [row["weekday"] for row in activity["heat"]] == list(range(7))
+        assert all(len(row["hours"]) == 24 for row in activity["heat"])
+        assert {(row["weekday"], hour): count for row in activity["heat"] for hour, count in enumerate(row["hours"])
+                if count} == heat
+        assert len(activity["months"]) == 12 and activity["months"][-1]["month"] == f"{last.year}-{last.month:02d}"
+        assert activity["months"][-1]["last"] == last.isoformat()
+        assert {row["month"]: [row["calls"], Decimal(row["cost"])] for row in activity["months"] if row["calls"]} == dict(months)
 
     check()
 
@@ -167,11 +182,27 @@ def test_this_month_is_the_default_in_the_companys_zone(company, db, settings):
     ({"period": "custom", "from": "2024-01-01", "to": "2026-01-01"}, "/to"),
     ({"period": "custom", "from": "0001-01-01", "to": "2026-01-01"}, "/from"),
 ])
-@pytest.mark.parametrize("path", ["/api/reports/totals", "/api/reports/activity", "/api/reports/totals.csv"])
+@pytest.mark.parametrize("path", ["/api/reports/totals", "/api/reports/activity", "/api/reports/totals.csv",
+                                  "/api/reports/period"])
 def test_a_bad_period_is_a_422_naming_the_field(admin, path, params, pointer):
     answer = admin.client.get(path, params=params | ({"by": "user"} if path.endswith(".csv") else {}))
     assert answer.status_code == 422, answer.text
     assert [error["pointer"] for error in answer.json()["errors"]] == [pointer]
+
+
+def test_twelve_months_up_to_the_periods_end_cross_the_year():
+    span = reports.period("custom", AMSTERDAM, date(2026, 12, 3), date(2026, 2, 3), date(2026, 2, 10))
+    months = reports.months_until(span)
+    assert [(month.first, month.last) for month in (months[0], months[1], months[-1])] == [
+        (date(2025, 3, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 4, 30)), (date(2026, 2, 1), date(2026, 2, 10))]
+    assert len(months) == 12 and all(a.last + timedelta(days=1) == b.first for a, b in zip(months, months[1:]))
+
+
+def test_the_period_route_says_the_months_days_in_the_companys_zone(admin):
+    today = datetime.now(timezone.utc).astimezone(AMSTERDAM).date()
+    last = admin.client.get("/api/reports/period", params={"period": "last_month"}).json()
+    assert last == {"period": "last_month", "first": reports.period("last_month", AMSTERDAM, today).first.isoformat(),
+                    "last": (today.replace(day=1) - timedelta(days=1)).isoformat(), "timezone": "Europe/Amsterdam"}
 
 
 @pytest.mark.parametrize("by", [None, "", "everything"])
@@ -219,5 +250,6 @@ def test_who_may_read_reports(app, admin, db, settings):
     assert client("reports").get("/api/reports/totals").status_code == 200
     for role in ("user", "agent"):
         refused = client(role)
-        for path in ("/api/reports/totals", "/api/reports/activity", "/api/reports/totals.csv?by=user"):
+        for path in ("/api/reports/totals", "/api/reports/activity", "/api/reports/totals.csv?by=user",
+                     "/api/reports/period"):
             assert refused.get(path).status_code == 403

@@ -1,5 +1,6 @@
 """Reports (/reports): a period's totals per call type, number, user and department, each as CSV too, and
-the calls per hour of day and per day for the charts. The sums are web.domain.reports' work; this module
+the calls per hour of day, per day and per day of week × hour (the heat map), the cost per month, and the
+days a period means (for /calls' month buttons). The sums are web.domain.reports' work; this module
 reads the query string and shapes the answer.
 
 Query string: period (this_month, default; last_month; custom), and for custom from and to (dates,
@@ -68,10 +69,26 @@ class DayPublic(BaseModel):
     missed: int
 
 
+class HeatRowPublic(BaseModel):
+    weekday: int  # 0 is Monday
+    hours: list[int]  # 24 counts of calls, hour 0 first
+
+
+class MonthPublic(BaseModel):
+    month: str  # 2026-11
+    first: date
+    last: date  # the period's end for its last month
+    calls: int
+    cost: Decimal
+
+
 class ActivityReport(BaseModel):
     period: PeriodPublic
+    currency: Optional[str]
     hours: list[HourPublic]
     days: list[DayPublic]
+    heat: list[HeatRowPublic]
+    months: list[MonthPublic]
 
 
 def _bad(name: str, code: str, message: str) -> Problem:
@@ -142,14 +159,26 @@ def totals_csv(ctx):
 
 
 def activity_report(ctx):
-    """The period's calls per hour of day and per day (the company's wall clock), answered and missed."""
+    """The period's calls per hour of day, per day and per day of week × hour (the company's wall clock),
+    and the cost per month of the twelve months up to the period's end."""
     kind, span = _period(ctx)
     found = reports.activity(ctx.db, ctx.tenant_id, span)
-    return ActivityReport(period=_period_public(kind, span), hours=found.hours, days=found.days)
+    months = reports.months_until(span)
+    year = reports.Period(months[0].first, span.last, span.zone)
+    return ActivityReport(period=_period_public(kind, span), currency=reports.currency(ctx.db, ctx.tenant_id, year),
+                          hours=found.hours, days=found.days, heat=found.heat, months=found.months)
+
+
+def period_report(ctx):
+    """Only the period's days: what "this month" and "last month" are in the company's time zone, for the
+    screens that filter by dates (/calls' month buttons) without computing months in the browser's zone."""
+    kind, span = _period(ctx)
+    return _period_public(kind, span)
 
 
 routes = [
     api("GET", "/api/reports/totals", totals_report, permission="calls.read", response=TotalsReport),
     api("GET", "/api/reports/totals.csv", totals_csv, permission="calls.read"),
     api("GET", "/api/reports/activity", activity_report, permission="calls.read", response=ActivityReport),
+    api("GET", "/api/reports/period", period_report, permission="calls.read", response=PeriodPublic),
 ]

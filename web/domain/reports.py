@@ -16,8 +16,10 @@ work however many records there are. The groups (seed 001 §3: totals per call t
 Answered means someone picked up (answered_at set); missed is the record's own flag (an incoming call
 no-one took), so answered + missed need not add up to the calls (an outgoing call nobody took is neither).
 
-The activity (per hour of day and per day) is bucketed here, not in SQL: hour and day are the company's
-wall clock, which SQLite cannot compute and which a DST change shifts within a period."""
+The activity (per hour of day, per day, and the busiest-hours heat map of day of week × hour) is bucketed
+here, not in SQL: hour and day are the company's wall clock, which SQLite cannot compute and which a DST
+change shifts within a period. The cost per month is twelve SUMs, one per month (the months of the company's
+zone turned into UTC instants like a period), the last being the period's last month up to its end."""
 
 from __future__ import annotations
 
@@ -192,14 +194,42 @@ def currency(db: Session, tenant_id: int, span: Period) -> Optional[str]:
 # --- activity: per hour of day and per day --------------------------------------------------------------
 
 
+MONTHS = 12  # the cost chart's months, the period's last month the last of them
+
+
 @dataclass
 class Activity:
     hours: list[dict]  # 24 rows: {"hour", "calls", "answered", "missed"}
     days: list[dict]  # one row per day of the period: {"date", "calls", "answered", "missed"}
+    heat: list[dict]  # 7 rows, Monday first: {"weekday": 0-6, "hours": [24 counts of calls]}
+    months: list[dict]  # MONTHS rows, oldest first: {"month": "2026-11", "first", "last", "calls", "cost"}
+
+
+def months_until(span: Period) -> list[Period]:
+    """The MONTHS months up to the period's end: whole months, the last one ending with the period."""
+    month = span.last.replace(day=1)
+    found = [Period(month, span.last, span.zone)]
+    for _ in range(MONTHS - 1):
+        end = month - timedelta(days=1)
+        month = end.replace(day=1)
+        found.append(Period(month, end, span.zone))
+    return found[::-1]
+
+
+def cost_per_month(db: Session, tenant_id: int, span: Period) -> list[dict]:
+    rows = []
+    for month in months_until(span):
+        calls, cost = db.exec(select(func.count(CallRecord.id), func.coalesce(func.sum(CallRecord.cost), 0))
+                              .where(_in_period(tenant_id, month))).one()
+        rows.append({"month": month.first.strftime("%Y-%m"), "first": month.first.isoformat(),
+                     "last": month.last.isoformat(), "calls": int(calls or 0),
+                     "cost": Decimal(str(cost or 0)).quantize(Decimal("0.0001"))})
+    return rows
 
 
 def activity(db: Session, tenant_id: int, span: Period) -> Activity:
     hours = [{"hour": hour, "calls": 0, "answered": 0, "missed": 0} for hour in range(24)]
+    heat = [{"weekday": weekday, "hours": [0] * 24} for weekday in range(7)]
     days = {day: {"date": day.isoformat(), "calls": 0, "answered": 0, "missed": 0} for day in span.days()}
     rows = db.exec(select(CallRecord.started_at, CallRecord.answered_at.is_not(None), CallRecord.missed)
                    .where(_in_period(tenant_id, span))).all()
@@ -211,8 +241,9 @@ def activity(db: Session, tenant_id: int, span: Period) -> Activity:
             bucket["calls"] += 1
             bucket["answered"] += int(bool(answered))
             bucket["missed"] += int(bool(missed))
-    return Activity(hours=hours, days=list(days.values()))
+        heat[local.weekday()]["hours"][local.hour] += 1
+    return Activity(hours=hours, days=list(days.values()), heat=heat, months=cost_per_month(db, tenant_id, span))
 
 
 __all__ = ["CALL_TYPES", "GROUPS", "PERIODS", "BadPeriod", "Period", "Totals", "Activity", "activity", "company_zone",
-           "currency", "overall", "period", "totals"]
+           "cost_per_month", "currency", "months_until", "overall", "period", "totals"]

@@ -138,15 +138,18 @@ function wire() {
       showProblem(form, error);
     }
   });
-  // month shortcuts: the first and last day of this or last month, then shown
-  const iso = (day) => `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
-  for (const button of form.querySelectorAll("[data-month]")) {
-    button.addEventListener("click", () => {
-      const today = new Date();
-      const shift = Number(button.dataset.month);
-      form.elements.from.value = iso(new Date(today.getFullYear(), today.getMonth() + shift, 1));
-      form.elements.to.value = iso(new Date(today.getFullYear(), today.getMonth() + shift + 1, 0));
-      form.requestSubmit();
+  // month shortcuts: which days this or last month are is the company's time zone's, as on /reports (the
+  // server's reports.period), not the browser's: asked, then filled in and shown
+  for (const button of form.querySelectorAll("[data-period]")) {
+    button.addEventListener("click", async () => {
+      try {
+        const span = await get(`/api/reports/period?period=${button.dataset.period}`);
+        form.elements.from.value = span.first;
+        form.elements.to.value = span.last;
+        form.requestSubmit();
+      } catch (error) {
+        showError(error);
+      }
     });
   }
   form.addEventListener("reset", () => {

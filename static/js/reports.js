@@ -1,7 +1,9 @@
 // "/reports": a period's call totals (overall; per call type, sending number, receiving number, user and
 // department), each table also as CSV, and two charts of the same period: calls per hour of day and per day,
-// answered and missed (Chart.js, vendored in static/vendor/chart.js: see the README's "Charts"). The sums
-// are the API's (GET /api/reports/totals, /api/reports/activity); this page only shows them.
+// answered and missed (Chart.js, vendored in static/vendor/chart.js: see the README's "Charts"), the busiest
+// hours as a heat map (a table: day of week × hour, each cell coloured by its count and showing the number)
+// and the cost per month of the twelve months up to the period's end. The sums are the API's
+// (GET /api/reports/totals, /api/reports/activity); this page only shows them.
 
 import { ApiError, get } from "./api.js";
 import { language, t } from "./i18n.js";
@@ -108,6 +110,61 @@ async function drawCharts(activity) {
   await drawChart("chart-days", activity.days.map((row) => dayFormat.format(new Date(`${row.date}T00:00:00Z`))), activity.days);
 }
 
+const HEAT_LEVELS = 4;  // besides 0: the cells' colours are the counts in quarters of the busiest hour's
+
+function heatLevel(count, max) {
+  return count === 0 ? 0 : Math.max(1, Math.ceil((count / max) * HEAT_LEVELS));
+}
+
+/** The busiest hours: a table a screen reader reads as one (the numbers are in the cells, the colour only
+ * repeats them), Monday first, and a legend of what each colour means. */
+function drawHeat(heat) {
+  const weekday = new Intl.DateTimeFormat(language() || "en", { weekday: "short", timeZone: "UTC" });
+  const longWeekday = new Intl.DateTimeFormat(language() || "en", { weekday: "long", timeZone: "UTC" });
+  const monday = Date.UTC(2024, 0, 1);  // a Monday
+  const dayName = (n, format) => format.format(new Date(monday + n * 86_400_000));
+  const max = Math.max(1, ...heat.flatMap((row) => row.hours));
+  const head = el("tr", {}, el("th", { scope: "col", text: t("ui.reports.heat_day") }),
+    ...Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col", class: "num", text: String(hour).padStart(2, "0") })));
+  const body = heat.map((row) => el("tr", { "data-weekday": row.weekday },
+    el("th", { scope: "row", title: dayName(row.weekday, longWeekday), text: dayName(row.weekday, weekday) }),
+    ...row.hours.map((count, hour) => el("td", { class: `num heat-${heatLevel(count, max)}`, "data-hour": hour, text: String(count) }))));
+  $("heat").replaceChildren(el("table", { class: "data-table heat-table", "aria-describedby": "heat-hint" },
+    el("caption", { class: "visually-hidden", text: t("ui.reports.heat_caption") }), el("thead", {}, head), el("tbody", {}, ...body)));
+  const swatch = (level, text) => el("span", { class: "heat-key" }, el("span", { class: `heat-swatch heat-${level}`, "aria-hidden": "true" }), text);
+  // each colour's counts; with few calls some quarters hold no whole number and are left out
+  const range = (level) => {
+    const low = Math.floor((max * (level - 1)) / HEAT_LEVELS) + 1;
+    const high = Math.floor((max * level) / HEAT_LEVELS);
+    if (low > high) return null;
+    return low === high ? String(high) : `${low}–${high}`;
+  };
+  const levels = Array.from({ length: HEAT_LEVELS }, (_, n) => n + 1).filter((level) => range(level) !== null);
+  $("heat-legend").replaceChildren(el("span", { text: t("ui.reports.heat_legend") }), swatch(0, "0"),
+    ...levels.map((level) => swatch(level, range(level))));
+}
+
+async function drawMonths(activity) {
+  const Chart = await chartLibrary();
+  const monthFormat = new Intl.DateTimeFormat(language() || "en", { month: "short", year: "numeric", timeZone: "UTC" });
+  const labels = activity.months.map((row) => monthFormat.format(new Date(`${row.first}T00:00:00Z`)));
+  const data = activity.months.map((row) => Number(row.cost));
+  const currency = activity.currency || "EUR";
+  if (charts["chart-months"]) charts["chart-months"].destroy();
+  charts["chart-months"] = new Chart($("chart-months"), {
+    type: "bar",
+    data: { labels, datasets: [{ label: t("ui.reports.series.cost"), data, backgroundColor: "#2c6e9b" }] },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, ticks: { callback: (value) => money(value, currency) } } },
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => money(item.raw, currency) } } },
+    },
+  });
+  $("months-caption").textContent = t("ui.reports.months_caption", { last: activity.period.last, currency });
+  $("chart-months").setAttribute("aria-description", t("ui.reports.months_summary",
+    { cost: activity.months.map((row, n) => `${labels[n]} ${money(row.cost, currency)}`).join(", ") }));
+}
+
 async function load() {
   const query = params();
   const [report, activity] = await Promise.all([get(`/api/reports/totals?${query}`), get(`/api/reports/activity?${query}`)]);
@@ -119,6 +176,8 @@ async function load() {
   drawOverall(report);
   $("tables").replaceChildren(...GROUPS.map((group) => table(group, report[group], report.currency, query)));
   await drawCharts(activity);
+  drawHeat(activity.heat);
+  await drawMonths(activity);
   status(t("ui.reports.loaded", { calls: report.overall.calls }));
 }
 

@@ -1,6 +1,6 @@
 """The /reports screen in Chromium (#17 items 1-2): an admin picks a period by keyboard and sees the numbers
 the API gives (overall, each table, both charts), a bad period shows its error beside the field, each
-table downloads as CSV; in Dutch on a phone-sized screen too. Screenshots in test-artifacts/reports-*.png."""
+table downloads as CSV, the busiest-hours heat map's cells and the cost per month chart are the API's; in Dutch on a phone-sized screen too. Screenshots in test-artifacts/reports-*.png."""
 
 from __future__ import annotations
 
@@ -105,6 +105,19 @@ def test_the_screen_shows_the_apis_numbers(browser, live_server, calls):
         assert _chart_data(page, id) == [[row["answered"] for row in rows], [row["missed"] for row in rows],
                                          [row["calls"] - row["answered"] - row["missed"] for row in rows]]
     assert sum(row["calls"] for row in activity["days"]) == len(calls)
+    # the busiest hours: every cell's number is the API's, Monday first, and busier cells are darker
+    cells = page.evaluate("""() => [...document.querySelectorAll('#heat tbody tr')].map((row) =>
+        [Number(row.dataset.weekday), [...row.querySelectorAll('td')].map((cell) => [Number(cell.textContent), cell.className])])""")
+    assert [[weekday, [count for count, _ in row]] for weekday, row in cells] == \
+        [[row["weekday"], row["hours"]] for row in activity["heat"]]
+    assert sum(sum(row["hours"]) for row in activity["heat"]) == len(calls)
+    levels = {count: int(name.split("heat-")[1]) for _, row in cells for count, name in row}
+    assert levels[0] == 0 and all(levels[a] <= levels[b] for a in levels for b in levels if a < b)
+    expect(page.locator("#heat-legend .heat-key").first).to_have_text("0")
+    # the cost per month: twelve months up to November 2026, the chart's bars the API's sums
+    assert [row["month"] for row in activity["months"]][-1] == "2026-11" and len(activity["months"]) == 12
+    assert _chart_data(page, "chart-months") == [[float(Decimal(row["cost"])) for row in activity["months"]]]
+    assert Decimal(activity["months"][-1]["cost"]) == Decimal(totals["overall"]["cost"])
     # each table's CSV link is the same period
     with page.expect_download() as download:
         page.locator('[data-group="user"] a[download]').click()
@@ -129,16 +142,25 @@ def test_dutch_on_a_phone(browser, live_server, calls):
     # nothing wider than the screen but the tables' own scrolling boxes
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 380
     Screenshots("reports-nl")(page, "phone")
+    expect(page.get_by_role("heading", name="Drukste uren")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kosten per maand")).to_be_visible()
     watch.assert_clean()
     session.context.close()
 
 
 def test_call_records_filter_by_sender_receiver_amount_and_month(browser, live_server, calls):
     """/calls (#17 item 1): last month by its button, then the sender's number in part and an amount."""
-    session = admin_session(browser, live_server, "reports-admin@demo.example.com", PASSWORD)
+    session = admin_session(browser, live_server, "reports-admin@demo.example.com", PASSWORD, timezone="Pacific/Kiritimati")
     page, watch = open_screen(session, live_server, "/calls", wait_ms=WAIT_MS)
+    # the browser's own clock and zone say nothing: a browser in Kiritimati (UTC+14) whose clock is a month
+    # ahead still gets the company's last month (Europe/Amsterdam, the server's today)
+    page.clock.set_fixed_time(datetime(2027, 1, 15, 12, 0, tzinfo=timezone.utc))
+    assert page.evaluate("() => new Date().getMonth()") == 0
+    expected_month = session.get("/api/reports/period?period=last_month")
     page.get_by_role("button", name="Last month").click()
-    assert page.locator("#f-from").input_value() == "2026-11-01" and page.locator("#f-to").input_value() == "2026-11-30"
+    expect(page.locator("#f-from")).to_have_value(expected_month["first"])
+    expect(page.locator("#f-to")).to_have_value(expected_month["last"])
+    assert (expected_month["first"], expected_month["last"]) == ("2026-11-01", "2026-11-30")
     page.get_by_label("Sender (part)").fill("3120")
     page.get_by_label("Cost (<, >, =)").fill(">0.2")
     page.get_by_label("Cost (<, >, =)").press("Enter")

@@ -133,7 +133,7 @@ def test_a_users_page_tab_by_tab(server, browser):
     page, watch = open_page(admin, server, f"/users/{made['id']}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hanna Bakker (260)")
     tabs = page.get_by_role("tab")
-    expect(tabs).to_have_count(8)
+    expect(tabs).to_have_count(9)
     expect(page.get_by_role("tab", name="General")).to_have_attribute("aria-selected", "true")
     no_text_keys(page)
     shot(page, "general")

@@ -143,8 +143,8 @@ def _filtered(ctx):
     return statement
 
 
-_AMOUNT = re.compile(r"^([<>=]?)([0-9]{1,8}(?:[.,][0-9]{1,4})?)$")
-_SECONDS = re.compile(r"^([<>=]?)([0-9]{1,7})$")
+_AMOUNT = re.compile(r"^([<>=]?)([0-9]{1,8}(?:[.,][0-9]{1,4})?)\Z")
+_SECONDS = re.compile(r"^([<>=]?)([0-9]{1,7})\Z")
 
 
 def _part(query, name: str):

@@ -17,9 +17,11 @@ from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from web.module_graph import static_imports
 from web.settings import REPO_ROOT
 
 STATIC_DIR = REPO_ROOT / "static"
+SCRIPTS_DIR = STATIC_DIR / "js"
 SHELL = STATIC_DIR / "portal.html"
 
 
@@ -30,7 +32,9 @@ class Page:
     markup: str | None = None  # its own markup inside <main>, static/pages/<markup>; None: the script draws it
     styles: tuple[str, ...] = ()  # stylesheets besides app.css, under static/css/
     width: str = ""  # "wide", "narrow" or "editor": how much of the screen <main> takes
-    preload: tuple[str, ...] = ()  # modules the script imports, fetched at once (under static/js/)
+    # modules run as soon as they are in, before the page's script and its imports (async module scripts,
+    # under static/js/): the requests a page opens with, leaving while the rest of its modules load
+    early: tuple[str, ...] = ()
     folded_menu: bool = False  # the menu behind its button at any width (pages that want all the room)
 
 
@@ -43,9 +47,7 @@ PAGES: dict[str, Page] = {
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
     "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css",), width="editor",
-                        preload=("canvas/model.js", "canvas/dnd.js", "canvas/forms.js", "canvas/panels.js",
-                                 "canvas/schema.js", "api.js", "i18n.js", "layout.js", "ui.js", "dom.js"),
-                        folded_menu=True),
+                        early=("canvas/opening.js",), folded_menu=True),
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
     "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),
     "/call-statuses": Page("call-statuses.js", "ui.call_statuses.title"),
@@ -93,10 +95,14 @@ SECURITY_HEADERS = {
 
 
 def render(page: Page) -> str:
-    """The shell filled for `page`. Read on every request (two small files), so an edit shows at once."""
+    """The shell filled for `page`. Read on every request (two small files), so an edit shows at once.
+    Every module the page's script imports is named in the head (modulepreload), fetched at once instead
+    of level by level as the browser finds the imports."""
     head = [f'  <link rel="stylesheet" href="/static/css/{escape(name)}">\n' for name in page.styles]
+    head += [f'  <script type="module" async src="/static/js/{escape(name)}"></script>\n' for name in page.early]
     head.append(f'  <script type="module" src="/static/js/{escape(page.script)}"></script>\n')
-    head += [f'  <link rel="modulepreload" href="/static/js/{escape(name)}">\n' for name in page.preload]
+    preloads = [name for name in static_imports(SCRIPTS_DIR, page.script) if name not in page.early]
+    head += [f'  <link rel="modulepreload" href="/static/js/{escape(name)}">\n' for name in preloads]
     content = (STATIC_DIR / "pages" / page.markup).read_text(encoding="utf-8") if page.markup else ""
     content = "".join(f"    {line}" if line.strip() else line for line in content.splitlines(keepends=True))
     return Template(SHELL.read_text(encoding="utf-8")).substitute(

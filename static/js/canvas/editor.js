@@ -2,7 +2,7 @@
 // (drag and drop, keyboard, forms) changes it through commit(), which records undo, redraws, and asks
 // the server to validate the unsaved document. Saving sends it as the draft; publishing saves first.
 
-import { api, ApiError, currentSession, get, post } from "../api.js";
+import { api, ApiError, get, post } from "../api.js";
 import { browserLanguage, has, language, loadMessages, t } from "../i18n.js";
 import { el } from "../dom.js";
 import { guardUnsaved } from "../form.js";
@@ -11,6 +11,7 @@ import { go, setAlert, startPage } from "../ui.js";
 import { DragController } from "./dnd.js";
 import * as M from "./model.js";
 import { buildStepForm, menuActionText, menuKeys, stepSummary } from "./forms.js";
+import { opening } from "./opening.js";
 import { initPanels } from "./panels.js";
 import { readSchema } from "./schema.js";
 
@@ -295,6 +296,7 @@ function renderStep(step, depth, counter) {
   if (branches.length) {
     const box = el("div", { class: "branches" });
     for (const branch of branches) {
+      counter.branches += 1;
       const container = `${step.id}|${branch.slot}`;
       const head = el("div", { class: "branch-head" }, el("span", { class: "branch-label", text: branchLabel(branch) }));
       const list = branch.fromMenu ? [] : M.slotList(step, branch.slot);
@@ -317,7 +319,15 @@ function renderStep(step, depth, counter) {
 
 function renderList(list, container, depth, counter, label, menuAction = null) {
   const ol = el("ol", { class: `step-list depth-${Math.min(depth, 6)}`, "data-container": container, "aria-label": label });
-  for (const step of list) ol.append(renderStep(step, depth, counter));
+  for (const step of list) {
+    const rowsBefore = counter.n + counter.branches;
+    const item = renderStep(step, depth, counter);
+    // A step of the plan's own list is laid out only when it comes near the screen (canvas.css); until
+    // then it takes the height of its rows (its cards and branches). Guessed much smaller, all of them
+    // fit "near the screen" on the first frame and the whole plan is laid out anyway.
+    if (depth === 0) item.style.setProperty("--rows", String(counter.n + counter.branches - rowsBefore));
+    ol.append(item);
+  }
   if (!list.length && menuAction) {
     ol.append(el("li", { class: "menu-action", text: t("ui.canvas.key_menu_action", { action: menuAction }) }),
       el("li", { class: "drop-hint", text: t("ui.canvas.drop_to_replace"), "aria-hidden": "true" }));
@@ -331,7 +341,7 @@ function renderDiversions() {
   const diversions = state.doc.diversions || [];
   if (!diversions.length) return;
   box.append(el("h3", { text: t("ui.canvas.diversions_design") }));
-  const counter = { n: 1 };
+  const counter = { n: 1, branches: 0 };
   for (const diversion of diversions) {
     const nameId = `div-name-${diversion.id}`;
     const catId = `div-cat-${diversion.id}`;
@@ -362,7 +372,7 @@ export function render({ focus = null } = {}) {
   const typing = !focusId && active && active.id && active.matches("#diversions-design input")
     ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
   state.index = M.indexDocument(state.doc);
-  const counter = { n: 0 };
+  const counter = { n: 0, branches: 0 };
   $("tree").replaceChildren(renderList(state.doc.steps, "root", 0, counter, t("ui.canvas.steps")));
   renderDiversions();
   refreshChrome();
@@ -814,24 +824,18 @@ function wire() {
 
 async function start() {
   performance.mark("canvas-start");
-  const match = /^\/plans\/(\d+)$/.exec(window.location.pathname);
-  if (!match) return go("/plans");
-  state.planId = Number(match[1]);
-  // Everything the first drawing needs is asked for at once, in four requests: the session, the texts,
-  // the schema (a static file: revalidated, mostly a 304) and the editor bundle (GET
-  // /api/plans/{id}/editor: the plan, the validator's findings on it, and the lists its cards and
-  // pickers name, which were nine requests of their own). A stranger's refusals are dropped below.
-  const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
-  const sessionAsked = currentSession();
-  const textsAsked = loadMessages(browserLanguage()).catch(() => {}); // most accounts speak their browser's language
-  const bundleAsked = settle(get(`/api/plans/${state.planId}/editor`));
-  const schemaAsked = settle(fetch("/schemas/callplan.schema.json").then((r) => r.json()));
-  const session = await sessionAsked;
+  // The four requests the first drawing needs left from the page's head (opening.js); a stranger's
+  // refusals are dropped below.
+  if (!opening) return go("/plans");
+  state.planId = opening.planId;
+  const sessionAnswer = await opening.session;
+  if (sessionAnswer.error) throw sessionAnswer.error;
+  const session = sessionAnswer.value;
   if (!session) return go("/login");
   if (session.stage !== "full") return go(session.stage === "enrol" ? "/account/security" : "/login");
-  await textsAsked;
+  await opening.texts;
   const accountTexts = loadMessages(session.account.language).catch(() => {}); // at once when it is the browser's
-  const [schema, bundle] = await Promise.all([schemaAsked, bundleAsked, accountTexts]);
+  const [schema, bundle] = await Promise.all([opening.schema, opening.bundle, accountTexts]);
   for (const answer of [schema, bundle]) if (answer.error) throw answer.error;
   // The texts go in and the page is shown in the same task as the drawing below: one frame, not a
   // frame of an empty editor first (the texts are loaded: startPage resolves at once).

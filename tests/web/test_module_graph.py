@@ -1,0 +1,60 @@
+"""A page's head names every module its script imports (web.module_graph, modulepreload), so the browser
+asks for them all at once; the canvas's first requests start from an early script of their own."""
+
+from __future__ import annotations
+
+import re
+
+from web import pages
+from web.module_graph import static_imports
+
+JS = pages.SCRIPTS_DIR
+
+
+def test_static_imports_follow_every_static_import_and_no_dynamic_one(tmp_path):
+    (tmp_path / "screens").mkdir()
+    (tmp_path / "page.js").write_text(
+        'import { a } from "./a.js";\n'
+        "import {\n  b,\n  c,\n} from './screens/b.js';\n"  # over several lines, single quotes
+        'export { d } from "./d.js";\n'
+        'import "./side-effect.js";\n'
+        'const lazy = () => import("./lazy.js");\n'  # loaded when wanted: not preloaded
+        '// import { x } from "./commented.js" is still a line starting with a comment\n'
+        'const text = "import { y } from \'./in-a-string.js\'";\n'
+    )
+    (tmp_path / "a.js").write_text('import { b } from "./screens/b.js";\n')  # twice: once in the answer
+    (tmp_path / "screens" / "b.js").write_text('import { e } from "../e.js";\nimport { f } from "./f.js";\n')
+    for name in ("d.js", "side-effect.js", "e.js", "screens/f.js", "lazy.js"):
+        (tmp_path / name).write_text("export const x = 1;\n")
+    assert static_imports(tmp_path, "page.js") == ["a.js", "screens/b.js", "d.js", "side-effect.js", "e.js", "screens/f.js"]
+    # an edit shows at once: the file is read again when it changed
+    (tmp_path / "e.js").write_text('import { g } from "./g.js";\n')
+    (tmp_path / "g.js").write_text("export const g = 1;\n")
+    assert static_imports(tmp_path, "page.js")[-1] == "g.js"
+
+
+def test_every_page_preloads_its_whole_module_graph(client):
+    for path, page in pages.PAGES.items():
+        html = client.get(path.replace("{id}", "7")).text
+        preloaded = re.findall(r'<link rel="modulepreload" href="/static/js/([a-z0-9/_-]+\.js)">', html)
+        early = re.findall(r'<script type="module" async src="/static/js/([a-z0-9/_-]+\.js)"></script>', html)
+        assert early == list(page.early), path
+        # every module the script imports, however deep, exactly once (an early one is a script already)
+        assert sorted(preloaded + early) == sorted(static_imports(JS, page.script)), path
+        assert len(set(preloaded)) == len(preloaded), path
+        for name in preloaded + early:
+            assert (JS / name).is_file(), name
+
+
+def test_the_canvas_asks_for_its_data_from_its_early_script():
+    page = pages.PAGES["/plans/{id}"]
+    assert page.early == ("canvas/opening.js",)
+    # the editor imports it too (one module, run once): the requests are not made twice
+    assert "canvas/opening.js" in static_imports(JS, page.script)
+    # three levels of imports at least: the reason for preloading them all
+    assert {"canvas/forms.js", "sheet.js", "toast.js"} <= set(static_imports(JS, page.script))
+    opening = (JS / "canvas" / "opening.js").read_text()
+    for request in ("currentSession()", "loadMessages(browserLanguage())", "/api/plans/${planId}/editor", "/schemas/callplan.schema.json"):
+        assert request in opening
+    editor = (JS / "canvas" / "editor.js").read_text()
+    assert "/editor`" not in editor and "currentSession(" not in editor

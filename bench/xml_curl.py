@@ -24,7 +24,6 @@ import asyncio
 import base64
 import json
 import os
-import random
 import re
 import shutil
 import socket
@@ -50,86 +49,11 @@ TARGET_P99_MS, TARGET_DIRECTORY_RPS, TARGET_RATIO = 5.0, 2000, 1.5
 
 
 def populate(url: str, secret_key: str) -> dict:
-    """Rows written with core inserts (no ORM objects, no audit): seconds, not minutes."""
-    from sqlalchemy import insert
+    """One company of USERS users, PLANS plans, GROUPS groups and QUEUES queues (bench/tenant_rows.py)."""
+    from bench.tenant_rows import PASSWORD, Shape, populate as write
 
-    import callplan.nodes  # noqa: F401  (resolves the step union before plans are validated)
-    from callplan.model import CallPlan
-    from web import clock
-    from web.domain.callplan_snapshot import normalised
-    from web.db import make_engine
-    from web.models import Tenant
-    from web.models.call_plan import CallPlanRecord, CallPlanVersion
-    from web.models.device import Device
-    from web.models.internal_number import InternalNumber
-    from web.models.pbx_user import PbxUser
-    from web.models.phone_number import PhoneNumber
-    from web.models.queue import CallQueue
-    from web.models.ring_group import RingGroup
-    from web.models.schedule import TimeSchedule
-    from web.models.voicemail_box import VoicemailBox
-    from web.secretbox import seal
-
-    rng = random.Random(5)
-    now = clock.now()
-    engine = make_engine(url)
-
-    def rows(model, items):
-        # the model fills its defaults; core inserts write them as they are (ids given, or the database's)
-        dumped = [model(**item).model_dump() for item in items]
-        return [{k: v for k, v in row.items() if not (k == "id" and v is None)} for row in dumped]
-
-    with engine.begin() as conn:
-        def add(model, items):
-            if items:
-                conn.execute(insert(model.__table__), rows(model, items))
-
-        tenant_id = conn.execute(insert(Tenant.__table__).values(
-            name="Bench", sip_domain=DOMAIN, timezone="Europe/Amsterdam", language="en",
-            company_number="+31205550000", require_2fa=False, created_at=now, config_generation=0)).inserted_primary_key[0]
-        t = {"tenant_id": tenant_id}
-        add(PbxUser, [{**t, "id": i + 1, "first_name": f"User{i}", "last_name": "Bench", "extension": str(2000 + i),
-                       "forwarding": {}, "anywhere": {}, "voicemail": {"enabled": True}, "agent": {}, "created_at": now}
-                      for i in range(USERS)])
-        password = "Bench-Passw0rd!"
-        sealed = seal(secret_key, password)
-        add(Device, [{**t, "id": i + 1, "name": f"Phone {i}", "sip_username": f"p{2000 + i}", "user_id": i + 1,
-                      "sip_password_sealed": sealed, "provisioning_password_sealed": sealed, "created_at": now}
-                     for i in range(USERS)])
-        add(VoicemailBox, [{**t, "id": i + 1, "name": f"User{i}", "kind": "personal", "user_id": i + 1, "pin": "1234",
-                            "email": f"user{i}@bench.test"} for i in range(USERS)])
-        add(TimeSchedule, [{**t, "id": 1, "name": "Office", "periods": [
-            {"from_day": d, "from_time": "08:30", "to_day": d, "to_time": "17:30"} for d in ("mon", "tue", "wed", "thu", "fri")]}])
-        add(RingGroup, [{**t, "id": g + 1, "name": f"Group {g}", "extension": str(300 + g), "strategy": "simultaneous",
-                         "members": [{"type": "user", "id": rng.randrange(1, USERS + 1)} for _ in range(5)]}
-                        for g in range(GROUPS)])
-        add(CallQueue, [{**t, "id": q + 1, "name": f"Queue {q}", "extension": str(400 + q), "max_wait_s": 300,
-                         "tiers": [{"user_id": rng.randrange(1, USERS + 1), "level": 1, "position": p + 1} for p in range(10)]}
-                        for q in range(QUEUES)])
-        numbers = [{**t, "number": str(300 + g), "owner_kind": "ring_group", "owner_id": g + 1} for g in range(GROUPS)]
-        numbers += [{**t, "number": str(400 + q), "owner_kind": "queue", "owner_id": q + 1} for q in range(QUEUES)]
-        numbers += [{**t, "number": str(2000 + i), "owner_kind": "user", "owner_id": i + 1} for i in range(USERS)]
-        plans, versions, dids = [], [], []
-        for p in range(PLANS):
-            did = f"+3120555{p:04d}"
-            document = normalised(CallPlan.model_validate({"name": f"Plan {p}", "numbers": [did, str(5000 + p)], "steps": [
-                {"id": "s1", "type": "time_condition", "schedule": 1, "then": [
-                    {"id": "s2", "type": "user", "user": rng.randrange(1, USERS + 1)},
-                    {"id": "s3", "type": "ring_group", "group": rng.randrange(1, GROUPS + 1)}],
-                 "else": [{"id": "s4", "type": "voicemail", "box": rng.randrange(1, USERS + 1)}]},
-                {"id": "s5", "type": "queue", "queue": rng.randrange(1, QUEUES + 1), "max_wait_s": rng.choice([None, 60])},
-                {"id": "s6", "type": "hang_up"}]}))
-            plans.append({**t, "id": p + 1, "name": f"Plan {p}", "draft": document, "published_version": 1,
-                          "active_diversions": [], "draft_updated_at": now, "created_at": now})
-            versions.append({**t, "plan_id": p + 1, "version": 1, "document": document, "published_at": now})
-            dids.append({**t, "number": did, "label": f"Plan {p}", "destination": None, "assigned_at": now})
-            numbers.append({**t, "number": str(5000 + p), "owner_kind": "call_plan", "owner_id": p + 1})
-        add(CallPlanRecord, plans)
-        add(CallPlanVersion, versions)
-        add(PhoneNumber, dids)
-        add(InternalNumber, numbers)
-    engine.dispose()
-    return {"tenant_id": tenant_id, "password": password}
+    [tenant_id] = write(url, secret_key, Shape(USERS, PLANS, GROUPS, QUEUES))
+    return {"tenant_id": tenant_id, "password": PASSWORD}
 
 
 # --- the requests -----------------------------------------------------------------------------------------

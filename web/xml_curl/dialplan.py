@@ -352,7 +352,9 @@ DESCRIPTION = "tenant context: call plans, public numbers, base dialplan"
 
 class Extension:
     """One extension of a tenant's context: its conditions, and, made when first asked and kept with a
-    compiled plan, its text (bytes, or pieces around values decided per fetch) and how a number finds it."""
+    compiled plan, its text (bytes, or pieces around values decided per fetch) and how a number finds it.
+    Once both are made the conditions are let go (`_settle`): nothing reads them again, and they took
+    more memory than the text (every process caches every company's context, bench/tenants.py)."""
 
     __slots__ = ("name", "conditions", "_part", "_shape")
 
@@ -366,7 +368,12 @@ class Extension:
             pieces = extension_pieces(self.name, self.conditions)
             self._part = pieces[0].encode() if len(pieces) == 1 else \
                 tuple(piece.encode() if isinstance(piece, str) else piece for piece in pieces)
+            self._settle()
         return self._part
+
+    def _settle(self) -> None:
+        if self._part is not None and self._shape is not None:
+            self.conditions = None
 
     @property
     def shape(self) -> tuple:
@@ -381,6 +388,7 @@ class Extension:
                 except re.error:
                     shape = ("always", None)
             self._shape = shape
+            self._settle()
         return self._shape
 
 
@@ -411,6 +419,9 @@ class TenantDialplan:
                 self.patterns.append((index, value))
         self.everything = list(range(len(self.parts)))
         self._answers: dict[str, bytes | list] = {}
+        # the numbers that run the same extensions (every number called out runs the catch-all) share
+        # one rendered answer: a memo of thousands of numbers holds a few documents, not thousands
+        self._rendered: dict[tuple, bytes] = {}
 
     @property
     def whole(self) -> bytes:
@@ -452,10 +463,13 @@ class TenantDialplan:
         if answer is None:
             indices = self.matching(number)
             if all(isinstance(self.parts[index], bytes) for index in indices):
-                answer = self.render(indices, NO_ROTATION)
+                key = tuple(indices)
+                answer = self._rendered.get(key)
+                if answer is None:
+                    answer = self._rendered[key] = self.render(indices, NO_ROTATION)
             else:
                 answer = indices  # rendered at every fetch: the rotation moves with each answered call
             if len(self._answers) >= ANSWERS_KEPT:
-                self._answers = {}
+                self._answers, self._rendered = {}, {}
             self._answers[number] = answer
         return answer if isinstance(answer, bytes) else self.render(answer, state)

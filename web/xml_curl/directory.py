@@ -51,7 +51,7 @@ NO_PHONE = {"sip-forbid-register": "true", "allow-empty-password": "false"}
 ON_A_CALL = "execute_on_answer_cp_busy"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a company's hundreds of entries stay in every process's cache
 class Entry:
     document: bytes
     registers: bool  # a phone's SIP account: only these answer sip_auth
@@ -182,7 +182,11 @@ class Directory:
     they are not in the cached entries. A fetch of a name a login can change (a hot-desking phone, a
     user allowed to hot-desk, the owner of a hot-desking phone) reads the tenant's logins (one indexed
     query) and makes that one entry; any other name is answered from the cache as before, and a company
-    without hot-desking phones never asks."""
+    without hot-desking phones never asks.
+
+    Such a company's directory is its entries alone: the snapshot and the rows they were made from are
+    let go once the entries are made (every process caches every company's directory; the snapshot is
+    most of what a company would otherwise cost, bench/tenants.py)."""
 
     def __init__(self, objects: TenantObjects, phones: list[Phone], boxes: dict[str, dict]):
         self.objects, self.phones, self.boxes = objects, phones, boxes
@@ -194,6 +198,8 @@ class Directory:
                         {u.extension for u in objects.users.values() if u.hot_desking}) if hot else set()
         self.entries = self._entries({})
         self.entries[LISTING] = Entry(_listing(objects), False)  # dial by name (mod_directory)
+        if not self.dynamic:  # no entry is ever made again: only `entries` is read from now on
+            self.objects, self.phones, self.boxes, self.phone_by_name, self.user_by_extension = None, [], {}, {}, {}
 
     def entry(self, name: str, logins: Callable[[], dict[int, int]]) -> Optional[Entry]:
         """The entry of `name` now; `logins()` (device id -> user id) is asked only for a name a login changes."""

@@ -1,0 +1,78 @@
+"""What a company's cached dialplan and directory keep in every web process (#20 item 6, bench/tenants.py):
+the documents, not the snapshot and the conditions they were made from; and a memo of many dialled
+numbers shares one answer among the numbers that run the same extensions."""
+
+from __future__ import annotations
+
+import gc
+import types
+
+from callplan.objects import TenantObjects
+from tests.web.pbx import admin  # noqa: F401  (fixtures)
+from tests.web.test_xml_curl import _fresh_cache, extensions, fs, settings, user_entry  # noqa: F401  (fixtures)
+from web.xml_curl import cache
+from web.xml_curl.dialplan import NO_ROTATION, Extension, TenantDialplan
+
+
+def reachable(root) -> list:
+    """Every object `root` holds, directly or through others (not classes, modules, functions)."""
+    seen, found, todo = set(), [], [root]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen or isinstance(current, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(current))
+        found.append(current)
+        todo += gc.get_referents(current)
+    return found
+
+
+def test_a_cached_directory_keeps_its_entries_not_the_snapshot(fs, admin):
+    domain = admin.tenant.sip_domain
+    anna = admin.user("201", "Anna")
+    phone = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    first = user_entry(fs.directory(domain, phone["sip_username"]))[1]
+    directory = cache.of(fs.engine).directories.peek(admin.tenant.id, cache.tenant_by_domain(fs.engine, domain)[1])
+    assert directory is not None
+    assert not [o for o in reachable(directory) if isinstance(o, TenantObjects)]
+    # still answered, the same, from the cache
+    builds = cache.of(fs.engine).directories.builds
+    assert user_entry(fs.directory(domain, phone["sip_username"]))[1] == first
+    assert user_entry(fs.directory(domain, "201", action="message-count"))[1]["dial-string"].startswith("${sofia_contact")
+    assert cache.of(fs.engine).directories.builds == builds
+
+
+def test_a_directory_with_a_hot_desking_phone_keeps_what_a_login_changes(fs, admin):
+    domain = admin.tenant.sip_domain
+    owner = admin.user("211", "Olga")
+    desk = admin.create("/api/devices", name="Flex desk", user_id=owner["id"], hot_desking=True)
+    assert user_entry(fs.directory(domain, desk["sip_username"]))[2]["cp_hot_desk"] == str(desk["id"])
+    directory = cache.of(fs.engine).directories.peek(admin.tenant.id, cache.tenant_by_domain(fs.engine, domain)[1])
+    assert [o for o in reachable(directory) if isinstance(o, TenantObjects)]
+
+
+CONDITIONS = [("destination_number", "^201$", [("answer", None), ("playback", "tone_stream://%(100,0,440)")], [])]
+
+
+def test_an_extension_lets_its_conditions_go_once_its_text_and_shape_are_made():
+    extension = Extension("user_201", list(CONDITIONS))
+    first = TenantDialplan("example.test", [extension])
+    assert extension.conditions is None
+    # a second context made from the same (compiled, kept) extension is the same
+    second = TenantDialplan("example.test", [extension])
+    assert second.whole == first.whole == TenantDialplan("example.test", [Extension("user_201", list(CONDITIONS))]).whole
+    assert first.for_number("201") != first.for_number("202")  # found by its number, as before
+    assert b"user_201" in first.for_number("201") and b"user_201" not in first.for_number("202")
+
+
+def test_numbers_that_run_the_same_extensions_share_one_answer(fs, admin):
+    domain = admin.tenant.sip_domain
+    admin.user("201", "Anna")
+    called_out = [f"+49301234{n:04d}" for n in range(20)]
+    for number in called_out:
+        assert extensions(fs.dialplan(domain, number))  # the catch-all calls them out
+    dialplan = cache.of(fs.engine).dialplans.peek(admin.tenant.id, cache.tenant_by_domain(fs.engine, domain)[1])
+    parts = [dialplan.for_number(number) for number in called_out]
+    assert all(part is parts[0] for part in parts)  # one document in the memo, not twenty
+    assert parts[0] == dialplan.render(dialplan.matching(called_out[0]), NO_ROTATION)
+    assert dialplan.for_number("201") is not parts[0] and b"201" in dialplan.for_number("201")

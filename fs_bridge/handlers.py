@@ -18,6 +18,7 @@ MODULES = (
     "fs_bridge.voicemail",      # a voicemail box's messages changed: the browser's /messages page reads it again
     "fs_bridge.outbox",         # delivering the outbox: mail and webhooks, with retries
     "fs_bridge.agents",         # queue agents' status mirrored from callcenter::info
+    "fs_bridge.queue_stats",    # the queue and agent reports' rows from callcenter::info (after agents)
     "fs_bridge.registrations",  # phones' registrations (live), which agents may be offered calls
     "fs_bridge.brute_force",    # blocking addresses that guess SIP passwords
 )

@@ -9,53 +9,28 @@ production."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
 from sqlmodel import Session, select
 
+from tests.freeswitch.bridge_process import running_bridge
 from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     MAIN_NUMBER, carrier_call, demo, expected_marks, far_end, fs, fs_env, needs_freeswitch, saturday_morning,
     server, work,
 )
-from tests.processes import STARTUP_SECONDS
 from web import clock
-from web.models.bridge_status import BridgeStatus
 from web.models.call_record import CallRecord
-from web.settings import REPO_ROOT
 
 
 
 @pytest.fixture
 def bridge(demo, fs, mailbox, work):
-    env = {**os.environ,
-           "CALLPLAN_DATABASE_URL": demo.settings.database_url, "CALLPLAN_SECRET_KEY": demo.settings.secret_key,
-           "CALLPLAN_WEBHOOK_ALLOW_PRIVATE": "1",  # the test's receiver is on 127.0.0.1
-           "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(fs.esl_port),
-           "CALLPLAN_ESL_PASSWORD": fs.password,
-           "CALLPLAN_BRIDGE_FEED_PORT": "0",  # any free port: nothing reads the feed here
-           "CALLPLAN_SMTP_HOST": "127.0.0.1", "CALLPLAN_SMTP_PORT": str(mailbox.port),
-           "CALLPLAN_VOICEMAIL_DIR": fs_env(fs, "CALLPLAN_VOICEMAIL_DIR"),
-           "CALLPLAN_CDR_SPOOL_DIR": fs_env(fs, "CALLPLAN_CDR_SPOOL_DIR"), "PYTHONUNBUFFERED": "1"}
-    log = open(work / "bridge.log", "a")
-    process = subprocess.Popen([sys.executable, "-m", "fs_bridge"], cwd=REPO_ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-
-    def connected():
-        with Session(demo.engine) as db:
-            row = db.exec(select(BridgeStatus).where(BridgeStatus.esl_address == f"127.0.0.1:{fs.esl_port}")).first()
-            return row is not None and row.connected
-    try:
-        assert wait_for(connected, STARTUP_SECONDS), (work / "bridge.log").read_text()
+    # the test's webhook receiver is on 127.0.0.1
+    with running_bridge(demo, fs, work, "bridge.log", fs_env=fs_env, smtp_port=mailbox.port,
+                        CALLPLAN_WEBHOOK_ALLOW_PRIVATE="1") as process:
         yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @needs_freeswitch

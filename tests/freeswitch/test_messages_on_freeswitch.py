@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from tests.freeswitch import harness
+from tests.freeswitch.bridge_process import running_bridge
 from tests.freeswitch.harness import wait_for
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     FS_LANG_DIR, HOST, demo, far_end, fs, fs_env, needs_freeswitch, register, server, speaking_call, work,
@@ -34,12 +32,7 @@ from tests.freeswitch.test_mwi_on_freeswitch import notifies, to_the_users_box
 from tests.web.helpers import make_token
 from tests.web.voicemail_switch import ModVoicemail
 from web.models import Account
-from web.models.bridge_status import BridgeStatus
 from web.models.voicemail_box import VoicemailBox
-from web.settings import REPO_ROOT
-
-STARTUP_SECONDS = 60
-
 
 @pytest.fixture
 def feed_port():
@@ -49,28 +42,8 @@ def feed_port():
 @pytest.fixture
 def bridge(demo, fs, work, feed_port):
     """python -m fs_bridge on FreeSWITCH's event socket, its live feed on `feed_port` (the app reads it)."""
-    env = {**os.environ,
-           "CALLPLAN_DATABASE_URL": demo.settings.database_url, "CALLPLAN_SECRET_KEY": demo.settings.secret_key,
-           "CALLPLAN_ESL_HOST": "127.0.0.1", "CALLPLAN_ESL_PORT": str(fs.esl_port), "CALLPLAN_ESL_PASSWORD": fs.password,
-           "CALLPLAN_BRIDGE_FEED_HOST": "127.0.0.1", "CALLPLAN_BRIDGE_FEED_PORT": str(feed_port),
-           "CALLPLAN_SMTP_HOST": "127.0.0.1", "CALLPLAN_SMTP_PORT": str(harness.free_ports()),  # no mail here
-           "CALLPLAN_VOICEMAIL_DIR": fs_env(fs, "CALLPLAN_VOICEMAIL_DIR"),
-           "CALLPLAN_CDR_SPOOL_DIR": fs_env(fs, "CALLPLAN_CDR_SPOOL_DIR"), "PYTHONUNBUFFERED": "1"}
-    log = open(work / "bridge-messages.log", "a")
-    process = subprocess.Popen([sys.executable, "-m", "fs_bridge"], cwd=REPO_ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-
-    def connected():
-        with Session(demo.engine) as db:
-            row = db.exec(select(BridgeStatus).where(BridgeStatus.esl_address == f"127.0.0.1:{fs.esl_port}")).first()
-            return row is not None and row.connected
-    try:
-        assert wait_for(connected, STARTUP_SECONDS), (work / "bridge-messages.log").read_text()
+    with running_bridge(demo, fs, work, "bridge-messages.log", fs_env=fs_env, feed_port=feed_port) as process:
         yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@
 // answered and missed (Chart.js, vendored in static/vendor/chart.js: see the README's "Charts"), the busiest
 // hours as a heat map (a table: day of week × hour, each cell coloured by its count and showing the number)
 // and the cost per month of the twelve months up to the period's end. The sums are the API's
-// (GET /api/reports/totals, /api/reports/activity); this page only shows them.
+// (GET /api/reports/totals, /api/reports/activity); this page only shows them. The section "Queues and agents"
+// is reports_queues.js's (it takes the same period and the service level's seconds).
 
 import { ApiError, get } from "./api.js";
 import { language, t } from "./i18n.js";
 import { clearErrors, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
 import { failStart, showError, startPortal, status } from "./portal.js";
+import { loadQueues } from "./reports_queues.js";
 
 const GROUPS = ["call_type", "sender", "receiver", "user", "department"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
@@ -22,6 +24,7 @@ function params() {
   if (form.elements.period.value === "custom") {
     for (const name of ["from", "to"]) if (form.elements[name].value) query.set(name, form.elements[name].value);
   }
+  if (form.elements.service_level.value.trim()) query.set("service_level", form.elements.service_level.value.trim());
   return query;
 }
 
@@ -167,7 +170,8 @@ async function drawMonths(activity) {
 
 async function load() {
   const query = params();
-  const [report, activity] = await Promise.all([get(`/api/reports/totals?${query}`), get(`/api/reports/activity?${query}`)]);
+  const [report, activity, queues] = await Promise.all([get(`/api/reports/totals?${query}`),
+    get(`/api/reports/activity?${query}`), loadQueues(query)]);
   const form = $("period-form");
   form.elements.from.value = report.period.first;
   form.elements.to.value = report.period.last;
@@ -178,7 +182,8 @@ async function load() {
   await drawCharts(activity);
   drawHeat(activity.heat);
   await drawMonths(activity);
-  status(t("ui.reports.loaded", { calls: report.overall.calls }));
+  status(`${t("ui.reports.loaded", { calls: report.overall.calls })} ${t("ui.reports.queues_loaded",
+    { calls: queues.overall.offered, queues: queues.queues.length })}`);
 }
 
 function wire() {
@@ -212,6 +217,7 @@ async function start() {
   const query = new URLSearchParams(window.location.search);
   if (["this_month", "last_month", "custom"].includes(query.get("period"))) form.elements.period.value = query.get("period");
   for (const name of ["from", "to"]) form.elements[name].value = query.get(name) || "";
+  if (query.get("service_level")) form.elements.service_level.value = query.get("service_level");
   wire();
   try {
     await load();

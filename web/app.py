@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, engine=None) -> Starlette:
     app = Starlette(
         # FreeSWITCH's fetches first: Starlette tries routes in order, and walking the ~140 API routes
         # before reaching it cost a dialplan fetch ~0.2 ms of CPU (bench/xml_curl.py)
-        routes=xml_curl_routes() + api_routes() + live.routes() + pages.routes() + provisioning_routes(),
+        routes=xml_curl_routes() + pages.asset_routes() + api_routes() + live.routes() + pages.routes() + provisioning_routes(),
         exception_handlers={404: _not_found, 405: _not_found, 500: _internal},
         lifespan=live.lifespan,  # stops the live feed's reader (web/live.py)
     )

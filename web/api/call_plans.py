@@ -44,6 +44,7 @@ from web.api import json_body
 from web.api.routing import ApiRoute, api, jsonable
 from web.api.schedules import _instant
 from web.domain.diversions import switch_diversion
+from web.domain.snapshot_cache import reading_snapshot
 from web.domain.callplan_snapshot import (
     normalised,
     plan_uses,
@@ -288,9 +289,10 @@ def _problems(items) -> list[PlanProblem]:
     return [PlanProblem.model_validate(item.as_dict()) for item in items]
 
 
-def _report(ctx, row: CallPlanRecord, document: dict):
-    """The validator's findings on the plan as calls would run it (its diversions switched as now)."""
-    objects = snapshot(ctx.db, ctx.tenant_id, ctx.settings)
+def _report(ctx, row: CallPlanRecord, document: dict, reading: bool = False):
+    """The validator's findings on the plan as calls would run it (its diversions switched as now).
+    `reading`: the request wrote nothing, the snapshot may come from web.domain.snapshot_cache."""
+    objects = (reading_snapshot if reading else snapshot)(ctx.db, ctx.tenant_id, ctx.settings)
     return validate(with_diversions(document, row.active_diversions), objects, plan_id=row.id)
 
 
@@ -361,7 +363,7 @@ def editor_bundle(ctx, id: int):
         readable = allowed(ctx.role, resource.read_permission or resource.permission)
         objects[name] = resource.list_rows(ctx) if readable else []
     objects["plans"] = list_plans(ctx)
-    report = _report(ctx, row, row.draft)
+    report = _report(ctx, row, row.draft, reading=True)
     bundle = _summaries(ctx, [row], DraftSaved, errors=_problems(report.errors), warnings=_problems(report.warnings))[0]
     # the lists exactly as their own routes answer them: an object stored with a value that no longer
     # validates comes as it is, with its `problems` (shaped as EditorBundle says, not validated again)
@@ -385,7 +387,7 @@ def validate_plan(ctx, body: LateBody, id: int):
     checked as this plan without storing it; a body that is no CallPlan gets 422 with pointers)."""
     row = _get(ctx, id)
     document = normalised(body.parse()) if body.data else row.draft
-    report = _report(ctx, row, document)
+    report = _report(ctx, row, document, reading=True)
     errors, warnings = _problems(report.errors), _problems(report.warnings)
     return ValidationReport(ok=not errors, errors=errors, warnings=warnings)
 

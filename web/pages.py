@@ -47,7 +47,7 @@ PAGES: dict[str, Page] = {
     "/account/security": Page("security.js", "ui.security.title", "security.html", width="narrow"),
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
-    "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css",), width="editor",
+    "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css", "canvas-counts.css"), width="editor",
                         early=("canvas/opening.js",), folded_menu=True),
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
     "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),

@@ -12,6 +12,7 @@ import { DragController } from "./dnd.js";
 import * as M from "./model.js";
 import { buildStepForm, menuActionText, menuKeys, stepSummary } from "./forms.js";
 import { opening } from "./opening.js";
+import { drawCounts, initCounts } from "./counts.js";
 import { initPanels } from "./panels.js";
 import { readSchema } from "./schema.js";
 
@@ -375,6 +376,7 @@ export function render({ focus = null } = {}) {
   const counter = { n: 0, branches: 0 };
   $("tree").replaceChildren(renderList(state.doc.steps, "root", 0, counter, t("ui.canvas.steps")));
   renderDiversions();
+  drawCounts();
   refreshChrome();
   if (focusId) focusCard(focusId);
   if (typing) {
@@ -852,6 +854,7 @@ async function start() {
   buildPalette();
   wire();
   initPanels({ state, el, t, commit, render, select, focusCard, save, applySaved, showTab, describe, typeName, announce, status, alert, isDirty, refreshChrome, renderForm });
+  initCounts({ state, el, t, render, select, typeName, announce });
   showTab("step", { focus: false });
   // The validator's findings on the stored draft came with it: drawn at once, no second drawing.
   setProblems(detail.errors, detail.warnings, { draw: false });

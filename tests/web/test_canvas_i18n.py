@@ -10,6 +10,7 @@ from pathlib import Path
 
 from typing import get_args
 
+from callplan.step_counts import OUTCOMES
 from web import i18n, pages
 from web.models.ivr_menu import KeyActionType
 from web.settings import REPO_ROOT
@@ -51,6 +52,7 @@ def schema_families() -> dict[str, set[str]]:
         "ui.ivr.action.": set(get_args(KeyActionType)),  # a menu's key action, shown in the key's branch
         "ui.kit.kind.": {"user", "ring_group", "queue", "ivr_menu", "voicemail_box"},  # where a menu key forwards to
         "ui.destination.type.": {"extension", "external", "hang_up"},
+        "ui.counts.how.": set(OUTCOMES),  # how the calls that ended on a step ended (canvas/counts.js)
     }
 
 

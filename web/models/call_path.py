@@ -6,7 +6,7 @@ million records. This table holds one row per (plan, version, UTC hour, path, an
 with the number of calls, so a month is a few thousand rows and a year some tens of thousands, read
 through the unique key's index (tenant, plan, version, hour, ...).
 
-It is kept by database triggers on call_record (migration 0029 holds their SQL),
+It is kept by database triggers on call_record (migration 0030 holds their SQL),
 not by the code that stores records: every writer (the CDR post, the bridge, a bulk load, a test's
 factory) is counted the same, an update that changes a record's plan, steps, start or whether it was
 answered moves its call from the old row to the new one (calls - 1, calls + 1, in the same

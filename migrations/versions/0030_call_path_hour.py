@@ -8,8 +8,8 @@ A record counts when it has a tenant, a plan and a version. Its key: the UTC hou
 steps as stored (the JSON text; PostgreSQL keys on the text's md5), and whether a person answered it.
 An insert adds 1 to its key's row, a delete takes 1 off, an update that changes the key does both.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-04 17:00:00
 """
 from typing import Sequence, Union
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0029'
-down_revision: Union[str, None] = '0028'
+revision: str = '0030'
+down_revision: Union[str, None] = '0029'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

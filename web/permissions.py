@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "freeswitch": frozenset(),
     # call records and what is happening now (live calls, registrations, agents' panel)
     "calls.read": frozenset({"admin", "reports"}),
+    # the monthly statements: making one for a past month, the archive, the PDFs (#17 item 6)
+    "statements.manage": frozenset({"admin"}),
     "live.read": frozenset({"admin", "agent", "reports"}),
     # one's own phone: click-to-dial, logging oneself in and out of the queues as an agent
     "phone.self": STAFF,
@@ -61,4 +63,4 @@ def allowed(role: str | None, permission: str) -> bool:
 # Tenant-scoped permissions: the route works inside the caller's tenant, so callers without one
 # (platform operators) are refused even when the table would otherwise let them in.
 TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage", "pbx.manage", "phonebook.read", "secrets.reveal",
-                           "calls.read", "live.read", "phone.self"})
+                           "calls.read", "live.read", "phone.self", "statements.manage"})

@@ -21,6 +21,7 @@ MODULES = (
     "fs_bridge.queue_stats",    # the queue and agent reports' rows from callcenter::info (after agents)
     "fs_bridge.registrations",  # phones' registrations (live), which agents may be offered calls
     "fs_bridge.brute_force",    # blocking addresses that guess SIP passwords
+    "fs_bridge.statements",     # last month's statement of every company, from the 1st on (#17 item 6)
 )
 
 

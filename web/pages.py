@@ -54,6 +54,7 @@ PAGES: dict[str, Page] = {
     "/call-statuses": Page("call-statuses.js", "ui.call_statuses.title"),
     "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES, width="wide"),
     "/reports": Page("reports.js", "ui.reports.title", "reports.html", BRIDGE_STYLES + ("reports.css",), width="wide"),
+    "/statements": Page("statements.js", "ui.statements.title", "statements.html", ("statements.css",), width="wide"),
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),

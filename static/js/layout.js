@@ -55,6 +55,7 @@ export const MENU = [
     { href: "/live", text: "ui.nav.live", roles: ["admin", "agent", "reports", "operator"], agent: true, ready: true },
     { href: "/calls", text: "ui.nav.calls", roles: ["admin", "reports"], ready: true },
     { href: "/reports", text: "ui.nav.reports", roles: ["admin", "reports"], ready: true },
+    { href: "/statements", text: "ui.nav.statements", roles: ["admin"], ready: true },
   ] },
   { group: "ui.nav.group.integrations", entries: [
     { href: "/integrations", text: "ui.nav.integrations", roles: ["admin"], ready: true },

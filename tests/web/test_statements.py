@@ -267,3 +267,16 @@ def test_several_processes_make_it_once(admin, app, db, settings, november):
 def test_file_names_are_plain_ascii():
     assert statements.file_name("Zoë & Co. B.V.", "2026-11") == "statement-2026-11-zo-co-b-v.pdf"
     assert statements.file_name("Ωμέγα", "2026-11") == "statement-2026-11.pdf"
+
+
+def test_the_bridges_job_makes_last_months_once(admin, app, db, settings):
+    """fs_bridge.statements (the bridge runs it once a minute): now, with the real clock."""
+    from fs_bridge import handlers, statements as job
+
+    assert job in handlers.modules() and hasattr(job, "run")
+    assert job.check(app.state.engine, settings) == []  # the company was made this month
+    _founded_before(db, admin.tenant.id, datetime(2020, 1, 1, tzinfo=timezone.utc))
+    last_month = statements.previous_month(statements.current_month(AMSTERDAM)).strftime("%Y-%m")
+    assert job.check(app.state.engine, settings) == [(admin.tenant.id, last_month)]
+    assert job.check(app.state.engine, settings) == []
+    assert [row["month"] for row in admin.client.get("/api/statements").json()] == [last_month]

@@ -214,17 +214,21 @@ def _aware(moment: datetime) -> datetime:
 
 
 def make_due(engine, now: Optional[datetime] = None, limit: int = 20,
-             on_made: Optional[Callable[[Session, int, StatementInfo], None]] = None) -> list[tuple[int, str]]:
+             on_made: Optional[Callable[[Session, int, StatementInfo], None]] = None,
+             pause: Callable[[], None] = lambda: None) -> list[tuple[int, str]]:
     """Make up to `limit` due statements, each in a transaction of its own; `on_made(db, tenant, info)`
     runs in the transaction that stored one (the mail to its subscribers goes into the outbox there, so
-    it is queued exactly when the statement is). Returns the (tenant, month) this process stored."""
+    it is queued exactly when the statement is); `pause()` between two (the bridge lets other greenlets
+    run). Returns the (tenant, month) this process stored."""
     from web.db import session_scope
     from web.domain import audit
 
     with session_scope(engine, audit.SYSTEM) as db:
         todo = due(db, now)[:limit]
     stored = []
-    for tenant_id, first in todo:
+    for n, (tenant_id, first) in enumerate(todo):
+        if n:
+            pause()
         with session_scope(engine, audit.SYSTEM) as db:
             found, made = make(db, tenant_id, first, None, now)
             if made:

@@ -1,0 +1,42 @@
+"""The monthly statements' periodic job (#17 item 6): once a minute, every company whose last month (in
+its own time zone) has no statement yet gets one, so last month's is made within a minute of midnight
+on the 1st, and on the first check after it when no bridge ran then.
+
+The work is web.domain.statements.make_due: several bridges may run it at the same moment and each
+month is stored once (INSERT ... ON CONFLICT on the unique company and month). Drawing a PDF is CPU work
+(a few hundred ms; bench/statements.py) done in this greenlet; the job yields between companies, so
+events wait at most one drawing."""
+
+from __future__ import annotations
+
+import logging
+
+import gevent
+
+from web.domain import statements
+
+log = logging.getLogger("fs_bridge.statements")
+
+HANDLES: dict = {}
+CHECK_SECONDS = 60.0
+BATCH = 20  # statements per check: a platform's 1st is spread over the first minutes
+
+
+def check(engine, settings, pause=lambda: None) -> list[tuple[int, str]]:
+    """One round: make what is due (at most BATCH); returns the (company, month) stored by this process."""
+    made = statements.make_due(engine, limit=BATCH, pause=pause)
+    for tenant_id, month in made:
+        log.info("statement %s of company %s made", month, tenant_id)
+    return made
+
+
+def run(bridge) -> None:
+    """The bridge's job (a greenlet of its own, see fs_bridge.service.Bridge.start)."""
+    while bridge.running:
+        try:
+            made = check(bridge.engine, bridge.settings, pause=lambda: gevent.sleep(0))
+        except Exception:
+            log.exception("making the monthly statements failed; trying again in a minute")
+            made = []
+        # a full batch: more may be due, come back soon instead of in a minute
+        gevent.sleep(0.5 if len(made) >= BATCH else CHECK_SECONDS)

@@ -4,8 +4,8 @@ The statement table (#17 item 6): the PDF itself, its size, the month of the com
 covers and who asked for it (none: the periodic job on the 1st); unique per company and month, which is
 what lets only one process make it.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-04 17:00:00
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0030'
-down_revision: Union[str, None] = '0029'
+revision: str = '0031'
+down_revision: Union[str, None] = '0030'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

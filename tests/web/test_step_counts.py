@@ -229,3 +229,42 @@ def test_another_company_sees_neither_the_plan_nor_adds_to_its_counts(admin, oth
     with other_admin.db() as session:
         call_records.store(session, facts, "cdr")
     assert _counts(admin, plan_id, **query) == before
+
+
+def test_calls_stored_at_once_are_each_counted_once(admin, counted):
+    """Twelve records of the same path and hour stored at the same moment, each in its own transaction,
+    then all twelve merged with their CDR (now answered) at once: the triggers' counts add up exactly."""
+    import threading
+
+    plan_id, version, _ = counted
+    at = datetime(2026, 11, 18, 10, 20, tzinfo=AMSTERDAM)
+    query = {"period": "custom", "from": "2026-11-18", "to": "2026-11-18"}
+    before = _answer(_counts(admin, plan_id, **query))
+
+    def race(answered: bool, source: str) -> None:
+        barrier = threading.Barrier(12)
+        failures = []
+
+        def one(n: int) -> None:
+            barrier.wait()
+            try:
+                _record(admin, plan_id, version, at, ["s1", "s2"], answered, source=source, uuid=f"race-{n}")
+            except Exception as exc:  # reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not failures, failures
+
+    race(False, "events")
+    middle = _answer(_counts(admin, plan_id, **query))
+    assert middle["calls"] == before["calls"] + 12
+    assert middle["ended"]["s2"].get("hung_up", 0) == before["ended"].get("s2", {}).get("hung_up", 0) + 12
+    race(True, "cdr")
+    after = _answer(_counts(admin, plan_id, **query))
+    assert after["calls"] == before["calls"] + 12
+    assert after["ended"]["s2"].get("hung_up", 0) == before["ended"].get("s2", {}).get("hung_up", 0)
+    assert after["ended"]["s2"]["answered"] == before["ended"].get("s2", {}).get("answered", 0) + 12

@@ -19,8 +19,6 @@ import re
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from callplan import outbound
@@ -31,7 +29,6 @@ from web.models.live import ActiveCall
 
 log = logging.getLogger("fs_bridge.calls")
 _TABLE = ActiveCall.__table__
-_DELETE = delete(_TABLE).where(_TABLE.c.call_uuid == bindparam("uuid_"))
 _EMERGENCY = frozenset(number for numbers in outbound.EMERGENCY.values() for number in numbers) | {"112", "999"}
 
 
@@ -93,32 +90,10 @@ def _publish(ctx, call: dict) -> None:
 
 
 def _touch(ctx, call: dict) -> None:
-    """Write this call's state when the batch commits: a call that rings, is answered and passes four steps
-    within one batch is one row write, not six (and none when it also ends in the batch)."""
-    pending = getattr(ctx, "live_writes", None)
-    if pending is None:
-        pending = ctx.live_writes = {}
-        sqlalchemy_event.listen(ctx.db, "before_commit", lambda session: _write_live(session, pending), once=True)
-    pending[call["call_uuid"]] = call
-
-
-_UPSERTS: dict[str, object] = {}
-
-
-def _write_live(db, pending: dict) -> None:
-    if not pending:
-        return
-    dialect = db.get_bind().dialect.name
-    statement = _UPSERTS.get(dialect)
-    if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        insert = dialect_insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS})
-        statement = _UPSERTS[dialect] = insert.on_conflict_do_update(
-            index_elements=["call_uuid"], set_={name: insert.excluded[name] for name in _COLUMNS if name != "call_uuid"})
-    db.execute(statement, [dict(call) for call in pending.values()])
+    """Write this call's state when the batch commits (fs_bridge.writes): a call that rings, is answered
+    and passes four steps within one batch is one row write, not six (and none when it also ends in the
+    batch)."""
+    ctx.writes.upsert(_TABLE, "call_uuid", call)
 
 
 def _update(ctx, call: dict, **changes) -> None:
@@ -158,7 +133,9 @@ def _known(ctx, event) -> Optional[dict]:
     calls = _calls(ctx)
     call = calls.get(event.uuid)
     if call is None:
-        row = ctx.db.exec(select(ActiveCall).where(ActiveCall.call_uuid == event.uuid)).first()
+        # a row this batch deletes at commit (the call ended) is gone already, as far as events go
+        row = None if ctx.writes.pending_delete(_TABLE, "call_uuid", event.uuid) else \
+            ctx.db.exec(select(ActiveCall).where(ActiveCall.call_uuid == event.uuid)).first()
         if row is not None:
             call = calls[event.uuid] = {name: getattr(row, name) for name in _COLUMNS}
         else:
@@ -224,17 +201,27 @@ def channel_execute(ctx, event) -> None:
         _update(ctx, call, plan_id=steps[0]["plan_id"], step=step, steps=taken)
 
 
+def _records(ctx) -> call_records.RecordBatch:
+    """The batch's new call records, inserted together before it commits."""
+    batch = getattr(ctx, "call_records_batch", None)
+    if batch is None:
+        batch = ctx.call_records_batch = call_records.RecordBatch(ctx.db, lookup=ctx.tenant_id, cache=_batch_cache(ctx))
+        ctx.writes.before_commit("call_records", lambda db: batch.flush())
+    return batch
+
+
 def channel_hangup_complete(ctx, event) -> None:
     _calls(ctx).pop(event.uuid, None)
-    getattr(ctx, "live_writes", {}).pop(event.uuid, None)
-    ctx.db.execute(_DELETE, {"uuid_": event.uuid})
-    facts = call_records.from_event(event.headers)
+    if event.uuid:
+        ctx.writes.delete(_TABLE, "call_uuid", event.uuid)
+    facts = call_records.from_event(event)
     if not facts.call_uuid:
         return
-    record, _ = call_records.store(ctx.db, facts, "events", lookup=ctx.tenant_id, cache=_batch_cache(ctx))
-    if record is None:
+    stored = _records(ctx).add(facts, "events")
+    if stored is None:
         return  # a B leg: it completed its A leg's record, if that was there
-    ctx.publish(record.tenant_id, "call_ended", ended_data(record))
+    # the message is made after commit: the record's id is known once the batch's rows are written
+    ctx.publish_later(lambda: (stored.record.tenant_id, "call_ended", ended_data(stored.record)))
 
 
 def ended_data(record: CallRecord) -> dict:

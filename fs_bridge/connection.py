@@ -16,13 +16,19 @@ from typing import Callable, Optional
 import gevent
 import greenswitch
 
+from fs_bridge import handlers
 from fs_bridge.events import Event, parse_plain
 
 log = logging.getLogger("fs_bridge")
 
-EVENTS = ("CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE DTMF "
-          "CUSTOM callplan::email callplan::feature sofia::register sofia::unregister sofia::expire "
-          "sofia::register_failure callcenter::info vm::maintenance")
+
+
+def subscription(keys) -> str:
+    """What `event plain` asks for: exactly the events some handler takes (fs_bridge.handlers.table's
+    keys), so FreeSWITCH neither formats nor sends the others. A key with "::" is a CUSTOM subclass."""
+    names = sorted(key for key in keys if "::" not in key)
+    subclasses = sorted(key for key in keys if "::" in key)
+    return " ".join(names + (["CUSTOM", *subclasses] if subclasses else []))
 
 
 @dataclass
@@ -66,13 +72,13 @@ class EventSocket(greenswitch.InboundESL):
 
 
 def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event], None]] = None,
-            timeout: float = 5.0) -> EventSocket:
+            timeout: float = 5.0, events: Optional[str] = None) -> EventSocket:
     esl = EventSocket(host, port, password, sink or (lambda event: None), timeout=timeout)
     # greenswitch waits forever for an answer that never comes; a half-dead switch must not hang us.
     try:
         with gevent.Timeout(timeout):
             esl.connect()
-            reply = esl.send(f"event plain {EVENTS}")
+            reply = esl.send(f"event plain {events or subscription(handlers.table())}")
     except BaseException:
         esl.connected = False
         try:
@@ -86,12 +92,12 @@ def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event]
 
 
 def run_forever(host: str, port: int, password: str, on_connected=None, sink=None, on_disconnected=None,
-                should_run=lambda: True) -> None:
+                should_run=lambda: True, events: Optional[str] = None) -> None:
     backoff = Backoff()
     said = None  # the reason last logged: a switch that stays away is said once, not every 30 s
     while should_run():
         try:
-            esl = connect(host, port, password, sink)
+            esl = connect(host, port, password, sink, events=events)
         except (Exception, gevent.Timeout) as exc:  # refused, timed out, bad password: all mean "not yet"
             delay, reason = backoff.next(), str(exc) or exc.__class__.__name__
             if reason != said:

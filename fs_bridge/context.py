@@ -7,12 +7,18 @@ quick: no network waits inside a handler. Anything slow (an ESL command, an HTTP
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Callable, Optional
 
 from sqlmodel import Session, select
 
+from fs_bridge.writes import Writes
+
 if TYPE_CHECKING:  # pragma: no cover
     from fs_bridge.service import Bridge
+
+log = logging.getLogger("fs_bridge")
+_UNSCOPED = ("blocked", "bridge")  # messages for every page, not one tenant's
 
 
 class Context:
@@ -20,12 +26,39 @@ class Context:
         self.bridge = bridge
         self.db = db
         self.settings = bridge.settings
+        self.writes = Writes()  # rows written together before the commit (fs_bridge.writes)
         self._after_commit: list[Callable[[], None]] = []
+        self._published: list = []
+        self._wake = False
+
+    def flush(self) -> None:
+        """Write what the handlers left in `writes` (the bridge calls this just before it commits)."""
+        self.writes.flush(self.db)
 
     def after_commit(self, action: Callable[[], None]) -> None:
+        """Something that may wait (an ESL command): run after commit in a greenlet of its own."""
         self._after_commit.append(action)
 
     def run_after_commit(self) -> None:
+        # the live feed's messages are only queued for its readers (no waiting): sent from here, in
+        # order, not one greenlet each; what can wait on the network gets a greenlet of its own
+        published, self._published = self._published, []
+        feed = self.bridge.feed
+        for message in published:
+            if callable(message):
+                message = message()
+                if message is None:
+                    continue
+            tenant_id, kind, data = message
+            if tenant_id is None and kind not in _UNSCOPED:
+                continue
+            try:
+                feed.publish(tenant_id, kind, data)
+            except Exception:
+                log.exception("publishing %s to the live feed failed", kind)
+        if self._wake:
+            self._wake = False
+            self.bridge.outbox_wakeup.set()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             self.bridge.spawn_safely(action)
@@ -33,15 +66,20 @@ class Context:
     def publish(self, tenant_id: Optional[int], kind: str, data: dict) -> None:
         """Tell the web app's live views (after commit): kind is "call", "call_ended", "registration",
         "agent", "blocked", "bridge", "voicemail"."""
-        if tenant_id is not None or kind in ("blocked", "bridge"):
-            self.after_commit(lambda: self.bridge.feed.publish(tenant_id, kind, data))
+        if tenant_id is not None or kind in _UNSCOPED:
+            self._published.append((tenant_id, kind, data))
+
+    def publish_later(self, message: Callable[[], Optional[tuple]]) -> None:
+        """Like publish, with (tenant_id, kind, data) worked out after commit: for what is only known once
+        the batch's rows are written (a new record's id)."""
+        self._published.append(message)
 
     def freeswitch(self, command: str) -> None:
         """Run `api <command>` in FreeSWITCH after commit, in its own greenlet, with a timeout."""
         self.after_commit(lambda: self.bridge.api(command))
 
     def wake_outbox(self) -> None:
-        self.after_commit(self.bridge.outbox_wakeup.set)
+        self._wake = True
 
     def tenant_id(self, domain: Optional[str]) -> Optional[int]:
         """The tenant whose SIP domain this is (cached for the process's life: domains do not move)."""

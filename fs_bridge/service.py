@@ -50,7 +50,8 @@ class Bridge:
     # -- the socket side ---------------------------------------------------------------------------------
 
     def receive(self, event: Event) -> None:
-        self.queue.put(event)
+        if event.key in self.table:  # what no handler takes is not queued (FreeSWITCH should not send it)
+            self.queue.put(event)
 
     def _connected(self, esl) -> None:
         self.esl = esl
@@ -124,9 +125,11 @@ class Bridge:
     def _apply(self, batch: list[Event]) -> None:
         with Session(self.engine, expire_on_commit=False) as db:
             ctx = Context(self, db)
+            table = self.table
             for event in batch:
-                for handler in self.table.get(event.key, ()):
+                for handler in table.get(event.key, ()):
                     handler(ctx, event)
+            ctx.flush()
             db.commit()
         ctx.run_after_commit()
 
@@ -135,6 +138,7 @@ class Bridge:
         with Session(self.engine, expire_on_commit=False) as db:
             ctx = Context(self, db)
             action(ctx)
+            ctx.flush()
             db.commit()
         ctx.run_after_commit()
 
@@ -204,7 +208,7 @@ class Bridge:
             self._greenlets.append(gevent.spawn(
                 connection.run_forever, self.settings.esl_host, self.settings.esl_port, self.settings.esl_password,
                 on_connected=self._connected, sink=self.receive, on_disconnected=self._disconnected,
-                should_run=lambda: self.running))
+                should_run=lambda: self.running, events=connection.subscription(self.table)))
 
     def stop(self) -> None:
         self.running = False

@@ -172,9 +172,8 @@ _PROFILE_HEADERS = {
 
 
 def from_event(headers: Mapping[str, str]) -> Facts:
-    """Facts from a CHANNEL_HANGUP_COMPLETE event's (URL-decoded) headers."""
-    if hasattr(headers, "headers"):
-        headers = headers.headers  # an fs_bridge.events.Event
+    """Facts from a CHANNEL_HANGUP_COMPLETE event's (URL-decoded) headers, or the fs_bridge Event itself
+    (anything with the mapping's `get`: the event decodes only the headers read here)."""
     current = {key: headers.get(f"Caller-{name}", "") for key, name in _PROFILE_HEADERS.items()}
     other_kind = headers.get("Other-Type", "")
     other = {key: headers.get(f"Other-Leg-{name}", "") for key, name in _PROFILE_HEADERS.items()} if other_kind else {}
@@ -529,13 +528,7 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
         return None, False
     if not facts.call_uuid:
         raise NotACdr("no call uuid")
-    tenant_id = resolve_tenant(db, facts, lookup)
-    values = _values(facts, tenant_id)
-    values.update(sources=[source], created_at=clock.now(), updated_at=None)
-    # The common case is a new call: everything derived is worked out first, so it costs one INSERT.
-    draft = CallRecord(**values)
-    _finish(db, draft, facts, True, cache)
-    values.update({name: getattr(draft, name) for name in _DERIVED})
+    values, draft = _new_record(db, facts, source, lookup, cache, CallRecord)
     new_id = insert_ignoring_duplicates(db, CallRecord.__table__, values, "call_uuid")
     if new_id is not None:
         draft.id = new_id
@@ -554,6 +547,94 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
     if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
         _ring_group_answered(db, row)
     return row, False
+
+
+def _new_record(db: Session, facts: Facts, source: str, lookup, cache, kind) -> tuple[dict, object]:
+    """The columns of the call's record as a new row, everything derived worked out first (so a new
+    call costs one INSERT), and `kind(**values)` holding them (a CallRecord, or a Draft)."""
+    tenant_id = resolve_tenant(db, facts, lookup)
+    values = _values(facts, tenant_id)
+    values.update(sources=[source], created_at=clock.now(), updated_at=None)
+    draft = kind(**values)
+    _finish(db, draft, facts, True, cache)
+    values.update({name: getattr(draft, name) for name in _DERIVED})
+    return values, draft
+
+
+class Draft:
+    """A new record's fields while its row waits for the batch's INSERT (RecordBatch): what _finish,
+    _ring_group_answered and the bridge's live message read, without building an ORM object (which
+    cost as much as everything else about storing a record). `id` is set once the row is written."""
+
+    _DEFAULTS = {"id": None, "answered_by": None, "answered_by_user_id": None, "callee_device": "", "missed": False,
+                 "call_type": "unknown", "cost": None, "currency": None}
+
+    def __init__(self, **values):
+        self.__dict__.update(self._DEFAULTS)
+        self.__dict__.update(values)
+
+
+class RecordBatch:
+    """Call records stored together: `add` works out a new call's record as `store` does and keeps its
+    row; `flush` inserts the kept rows in one statement (INSERT ... ON CONFLICT (call_uuid) DO NOTHING
+    RETURNING, executemany) and merges the few that were there already (a CDR came first, a replay)
+    through `store`, as one by one. What depends on rows being there first (a B leg completing its A
+    leg's record, a second hangup of a call kept here) flushes before it runs, so the outcome is the
+    one-by-one outcome. `add` returns an object whose `record` is the stored record after flush."""
+
+    def __init__(self, db: Session, lookup=None, cache: Optional[dict] = None):
+        self.db, self.lookup, self.cache = db, lookup, cache
+        self._rows: dict[str, tuple[dict, Facts, str, "Stored"]] = {}
+
+    def add(self, facts: Facts, source: str) -> Optional["Stored"]:
+        if facts.is_b_leg or facts.call_uuid[:64] in self._rows:
+            self.flush()
+            record, _ = store(self.db, facts, source, self.lookup, self.cache)
+            return Stored(record) if record is not None else None
+        if not facts.call_uuid:
+            raise NotACdr("no call uuid")
+        values, draft = _new_record(self.db, facts, source, self.lookup, self.cache, Draft)
+        stored = Stored(draft)
+        self._rows[values["call_uuid"]] = (values, facts, source, stored)
+        return stored
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, {}
+        if not rows:
+            return
+        db = self.db
+        statement = _batch_insert(db, tuple(next(iter(rows.values()))[0]))
+        made = {uuid: id_ for id_, uuid in db.execute(statement, [values for values, _, _, _ in rows.values()])}
+        for uuid, (values, facts, source, stored) in rows.items():
+            if uuid in made:
+                stored.record.id = made[uuid]
+                if stored.record.answered_by_user_id is not None or stored.record.answered_by:
+                    _ring_group_answered(db, stored.record)
+            else:  # the row was there: merged as one by one
+                stored.record, _ = store(db, facts, source, self.lookup, self.cache)
+
+
+class Stored:
+    def __init__(self, record):
+        self.record = record
+
+
+_BATCH_INSERTS: dict[tuple, object] = {}
+
+
+def _batch_insert(db: Session, columns: tuple):
+    dialect = db.get_bind().dialect.name
+    key = (dialect, columns)
+    statement = _BATCH_INSERTS.get(key)
+    if statement is None:
+        table = CallRecord.__table__
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = _BATCH_INSERTS[key] = (dialect_insert(table).on_conflict_do_nothing(index_elements=["call_uuid"])
+                                           .returning(table.c.id, table.c.call_uuid))
+    return statement
 
 
 def _merge(row: CallRecord, values: dict, source: str) -> None:

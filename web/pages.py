@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 
+from web import i18n
 from web.module_graph import static_imports
 from web.settings import REPO_ROOT
 
@@ -36,6 +37,10 @@ class Page:
     # modules run as soon as they are in, before the page's script and its imports (async module scripts,
     # under static/js/): the requests a page opens with, leaving while the rest of its modules load
     early: tuple[str, ...] = ()
+    # what the page will GET first, asked for by the head itself (<link rel="preload" as="fetch">) while
+    # the scripts load; {id} is the address's id (digits only, else nothing is asked), {lang} the language
+    # the browser asks for. The script must fetch each exactly so (api.js preloaded(), a plain fetch()).
+    prefetch: tuple[str, ...] = ()
     folded_menu: bool = False  # the menu behind its button at any width (pages that want all the room)
 
 
@@ -48,7 +53,8 @@ PAGES: dict[str, Page] = {
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
     "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css", "canvas-counts.css"), width="editor",
-                        early=("canvas/opening.js",), folded_menu=True),
+                        early=("canvas/opening.js",), folded_menu=True,
+                        prefetch=("/api/plans/{id}/editor", "/api/auth/me", "/api/i18n/{lang}", "/schemas/callplan.schema.json")),
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
     "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),
     "/call-statuses": Page("call-statuses.js", "ui.call_statuses.title"),
@@ -96,11 +102,26 @@ SECURITY_HEADERS = {
 }
 
 
-def render(page: Page) -> str:
+def _prefetches(page: Page, params: dict, accept_language: str | None) -> list[str]:
+    id_ = str(params.get("id", ""))
+    if "{id}" in "".join(page.prefetch) and not id_.isdigit():
+        return []
+    values = {"{id}": id_, "{lang}": i18n.negotiate(accept_language)}
+    addresses = []
+    for template in page.prefetch:
+        for name, value in values.items():
+            template = template.replace(name, value)
+        addresses.append(template)
+    return addresses
+
+
+def render(page: Page, params: dict | None = None, accept_language: str | None = None) -> str:
     """The shell filled for `page`. Read on every request (two small files), so an edit shows at once.
     Every module the page's script imports is named in the head (modulepreload), fetched at once instead
     of level by level as the browser finds the imports."""
-    head = [f'  <link rel="stylesheet" href="/static/css/{escape(name)}">\n' for name in page.styles]
+    head = [f'  <link rel="preload" as="fetch" crossorigin href="{escape(address)}">\n'
+            for address in _prefetches(page, params or {}, accept_language)]
+    head += [f'  <link rel="stylesheet" href="/static/css/{escape(name)}">\n' for name in page.styles]
     head += [f'  <script type="module" async src="/static/js/{escape(name)}"></script>\n' for name in page.early]
     head.append(f'  <script type="module" src="/static/js/{escape(page.script)}"></script>\n')
     preloads = [name for name in static_imports(SCRIPTS_DIR, page.script) if name not in page.early]
@@ -120,8 +141,9 @@ class PageRoute(Route):
     permission = "public"
 
     def __init__(self, path: str, page: Page):
-        async def endpoint(_request):
-            return HTMLResponse(render(page), headers=SECURITY_HEADERS)
+        async def endpoint(request):
+            return HTMLResponse(render(page, request.path_params, request.headers.get("accept-language")),
+                                headers=SECURITY_HEADERS)
 
         super().__init__(path, endpoint, methods=["GET"], name=f"page:{path}")
 

@@ -34,9 +34,20 @@ export async function api(method, path, body) {
     init.body = JSON.stringify(body);
   }
   if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  return answer(fetch(path, init));
+}
+
+/** GET `path` exactly as a page's head asks for it (<link rel="preload" as="fetch" crossorigin>,
+ * web/pages.py `prefetch`): a plain fetch(), which the browser matches to the preload and answers with
+ * the response already on its way instead of asking again. Same answers and refusals as get(). */
+export function preloaded(path) {
+  return answer(fetch(path));
+}
+
+async function answer(responseAsked) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await responseAsked;
   } catch {
     throw new ApiError(0, { title: t("ui.common.offline"), code: "network" });
   }

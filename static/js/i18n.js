@@ -22,10 +22,9 @@ export function language() {
 export async function loadMessages(lang) {
   const wanted = SUPPORTED.includes(lang) ? lang : "en";
   if (wanted === current) return;
-  const response = await fetch(`/api/i18n/${wanted}`, {
-    credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  });
+  // A plain fetch (same-origin cookies by default): a page's head may have asked for it already
+  // (<link rel="preload" as="fetch" crossorigin>, web/pages.py), and the browser hands that answer over.
+  const response = await fetch(`/api/i18n/${wanted}`);
   if (!response.ok) throw new Error(`texts for ${wanted}: HTTP ${response.status}`);
   messages = await response.json();
   current = wanted;

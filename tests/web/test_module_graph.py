@@ -54,7 +54,24 @@ def test_the_canvas_asks_for_its_data_from_its_early_script():
     # three levels of imports at least: the reason for preloading them all
     assert {"canvas/forms.js", "sheet.js", "toast.js"} <= set(static_imports(JS, page.script))
     opening = (JS / "canvas" / "opening.js").read_text()
-    for request in ("currentSession()", "loadMessages(browserLanguage())", "/api/plans/${planId}/editor", "/schemas/callplan.schema.json"):
+    for request in ("/api/auth/me", "loadMessages(browserLanguage())", "/api/plans/${planId}/editor", "/schemas/callplan.schema.json"):
         assert request in opening
     editor = (JS / "canvas" / "editor.js").read_text()
     assert "/editor`" not in editor and "currentSession(" not in editor
+
+
+def test_the_canvas_head_asks_for_its_first_answers_itself(client):
+    preloads = re.compile(r'<link rel="preload" as="fetch" crossorigin href="([^"]+)">')
+    html = client.get("/plans/7", headers={"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.8"}).text
+    assert preloads.findall(html) == ["/api/plans/7/editor", "/api/auth/me", "/api/i18n/nl", "/schemas/callplan.schema.json"]
+    # the language the browser asks for first (as i18n.js browserLanguage() picks it), English otherwise
+    assert "/api/i18n/en" in preloads.findall(client.get("/plans/7", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text)
+    assert "/api/i18n/en" in preloads.findall(client.get("/plans/7").text)
+    # an address that names no plan asks for nothing (its script sends it back to the list)
+    assert preloads.findall(client.get("/plans/abc").text) == []
+    # the other pages ask for nothing before their scripts
+    assert preloads.findall(client.get("/plans").text) == []
+    # the script fetches them plainly, so the browser hands over the preloaded answers
+    opening = (JS / "canvas" / "opening.js").read_text()
+    assert 'preloaded("/api/auth/me")' in opening and "preloaded(`/api/plans/${planId}/editor`)" in opening
+    assert "fetch(`/api/i18n/${wanted}`)" in (JS / "i18n.js").read_text()

@@ -8,7 +8,7 @@
 // the plan, the validator's findings on it, and the lists its cards and pickers name). Each answer is
 // settled here and judged by editor.js, so a refusal (a stranger, a wrong id) is never an unhandled one.
 
-import { currentSession, get } from "../api.js";
+import { ApiError, preloaded } from "../api.js";
 import { browserLanguage, loadMessages } from "../i18n.js";
 
 const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
@@ -20,9 +20,12 @@ function ask() {
   const planId = Number(match[1]);
   return {
     planId,
-    session: settle(currentSession()),
+    session: settle(preloaded("/api/auth/me").catch((error) => {
+      if (error instanceof ApiError && error.status === 401) return null; // nobody logged in
+      throw error;
+    })),
     texts: loadMessages(browserLanguage()).catch(() => {}),
-    bundle: settle(get(`/api/plans/${planId}/editor`)),
+    bundle: settle(preloaded(`/api/plans/${planId}/editor`)),
     schema: settle(fetch("/schemas/callplan.schema.json").then((response) => response.json())),
   };
 }

@@ -17,6 +17,7 @@ MODULES = (
     "fs_bridge.notices",        # missed-call and voicemail notices, call_ended webhooks (into the outbox)
     "fs_bridge.voicemail",      # a voicemail box's messages changed: the browser's /messages page reads it again
     "fs_bridge.outbox",         # delivering the outbox: mail and webhooks, with retries
+    "fs_bridge.report_mail",    # the usage alert and the monthly report mail (into the outbox), once per period
     "fs_bridge.agents",         # queue agents' status mirrored from callcenter::info
     "fs_bridge.queue_stats",    # the queue and agent reports' rows from callcenter::info (after agents)
     "fs_bridge.registrations",  # phones' registrations (live), which agents may be offered calls

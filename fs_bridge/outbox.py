@@ -206,6 +206,11 @@ def _mail(settings, message: OutboxMessage) -> None:
                         message.attachment_path)
             note = payload.get("attachment_note") or ""
             text = f"{text.rstrip()}\n\n{note}\n" if note else text
+    # attachments made by the web app (report mail's CSV files) travel in the row: the two processes may
+    # not share a folder
+    for item in payload.get("attachments") or ():
+        attachments.append((item.get("filename") or "attachment", (item.get("text") or "").encode("utf-8"),
+                            item.get("mime") or "text/plain"))
     email = mail.build_message(settings, message.recipients, payload.get("subject", ""), text, attachments)
     try:
         mail.deliver(settings, email)

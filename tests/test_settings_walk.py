@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONSUMERS = ("callplan", "web/xml_curl", "web/provisioning", "fs_bridge")
 EXTRA = ("web/domain/fallback.py",)  # writes the static dialplan FreeSWITCH uses when the app does not answer
 CONDUITS = ("web/domain/callplan_snapshot.py",)  # copies every row into callplan.objects: a copy is not a use
+# mail the bridge sends on a timer (its heartbeat hosts the check): what those read is mail, not the switch
+MAIL_ONLY = ("web/domain/report_mail.py",)
 
 # field names built at run time: field -> (file, the fragment that builds it)
 DYNAMIC = {
@@ -85,6 +87,8 @@ DISPLAY_ONLY = {
     "CallStatus.default_for": "the agent panel: which call status is preselected for a call's direction",
     "CallStatus.asks_callback": "the agent panel: choosing the status suggests a time to call back",
     "Company.agent_tiles_by_department": "the agent panel: which colleagues' tiles an agent sees",
+    "ReportMailUpdate.usage_limit": "report mail: the month's cost that mails the usage alert (tests/web/test_report_mail.py)",
+    "ReportMailUpdate.subscriptions": "report mail: who gets which mail (tests/web/test_report_mail.py)",
     "OutcomeRequest.status_id": "the agent's word on a finished call, stored on its record and shown",
     "OutcomeRequest.note": "the agent's note on a finished call, shown",
     "OutcomeRequest.callback_at": "a call-back task in the agent's list",
@@ -142,7 +146,7 @@ def switch_side() -> tuple[tuple[str, ...], frozenset[str]]:
     domain = set(EXTRA)
     for tree in list(trees.values()):
         domain |= _domain_imports(tree)
-    for name in domain - set(CONDUITS):
+    for name in domain - set(CONDUITS) - set(MAIL_ONLY):
         if (ROOT / name).is_file():
             trees[name] = ast.parse((ROOT / name).read_text(), name)
     names = frozenset().union(*(read_names(tree) for tree in trees.values()))

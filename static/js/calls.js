@@ -9,6 +9,7 @@ import { clearErrors, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
 import { listView } from "./list.js";
 import { duration, failStart, showError, startPortal, when } from "./portal.js";
+import { mountMailForm } from "./mail-period.js";
 
 const FILTERS = ["from", "to", "direction", "call_type", "missed", "blocked", "number", "sender", "receiver", "cost", "duration"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
@@ -171,6 +172,9 @@ async function start() {
   list = recordList();
   $("records-panel").append(list.element);
   wire();
+  // every record the filters select by e-mail, not only the page (#17 item 5, seed 001 §3.2.1)
+  mountMailForm("filter-form", { endpoint: "/api/call-records/mail", query: filters, hint: t("ui.mailperiod.calls_hint"),
+    ownAddress: session.account.email });
   try {
     await load();
   } catch (error) {

@@ -12,6 +12,8 @@ import { clearErrors, showProblem } from "./ui.js";
 import { $, el } from "./dom.js";
 import { failStart, showError, startPortal, status } from "./portal.js";
 import { loadQueues } from "./reports_queues.js";
+import { mountMailForm } from "./mail-period.js";
+import { reportMailSection } from "./report-mail.js";
 
 const GROUPS = ["call_type", "sender", "receiver", "user", "department"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
@@ -219,8 +221,13 @@ async function start() {
   for (const name of ["from", "to"]) form.elements[name].value = query.get(name) || "";
   if (query.get("service_level")) form.elements.service_level.value = query.get("service_level");
   wire();
+  // send the period by e-mail (#17 item 5); the report mail settings for admins
+  mountMailForm("period-form", { endpoint: "/api/reports/mail", query: params, hint: t("ui.mailperiod.reports_hint"),
+    ownAddress: session.account.email });
+  const mail = session.account.role === "admin" ? reportMailSection() : null;
+  if (mail) $("main").append(mail.element);
   try {
-    await load();
+    await Promise.all([load(), mail?.load()]);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422) showProblem(form, error);
     else showError(error);

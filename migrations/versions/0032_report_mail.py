@@ -4,8 +4,8 @@ Which portal accounts get which report mail (monthly report, usage alert, statem
 usage limit and its currency, and one row per company, kind and period for every periodic mail sent
 (its unique constraint is what lets one process only send it).
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-04 17:00:00
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0031'
-down_revision: Union[str, None] = '0030'
+revision: str = '0032'
+down_revision: Union[str, None] = '0031'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

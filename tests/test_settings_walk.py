@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONSUMERS = ("callplan", "web/xml_curl", "web/provisioning", "fs_bridge")
 EXTRA = ("web/domain/fallback.py",)  # writes the static dialplan FreeSWITCH uses when the app does not answer
 CONDUITS = ("web/domain/callplan_snapshot.py",)  # copies every row into callplan.objects: a copy is not a use
-# mail the bridge sends on a timer (its heartbeat hosts the check): what those read is mail, not the switch
-MAIL_ONLY = ("web/domain/report_mail.py",)
+# mail (and the statements' PDFs) the bridge makes on a timer (its heartbeat hosts the check): what those
+# read is for people, not the switch
+MAIL_ONLY = ("web/domain/report_mail.py", "web/domain/statements.py")
 
 # field names built at run time: field -> (file, the fragment that builds it)
 DYNAMIC = {

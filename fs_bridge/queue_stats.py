@@ -9,7 +9,10 @@ stays small: this module only reads headers and calls one write per event it car
                           (it runs first: handlers.MODULES lists it before this one), so the bridge's own
                           'Logged Out' hold of an agent without a phone is not taken for a logout
 
-Queue names are q<queue id>[w<n>]@<domain> (web.domain.callcenter), agent names u<user id>@<domain>."""
+Queue calls and missed offers are collected per batch and inserted when it commits (one statement
+each, like fs_bridge.calls' live rows), so a batch of events costs no round trip per queue call and
+does not flush the agents module's pending changes early. Queue names are q<queue id>[w<n>]@<domain>
+(web.domain.callcenter), agent names u<user id>@<domain>."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import re
 from datetime import datetime, timezone
 from typing import Optional
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from fs_bridge.events import Event
@@ -43,6 +47,20 @@ def _queue(ctx, event: Event) -> Optional[tuple[int, int]]:
     return (tenant_id, int(found.group(1))) if tenant_id is not None else None
 
 
+def _pending(ctx) -> dict[str, list[dict]]:
+    """This batch's rows to insert, written just before it commits."""
+    pending = getattr(ctx, "queue_stats_rows", None)
+    if pending is None:
+        pending = ctx.queue_stats_rows = {"calls": [], "missed": []}
+        sqlalchemy_event.listen(ctx.db, "before_commit", lambda session: _write(session, pending), once=True)
+    return pending
+
+
+def _write(db, pending: dict[str, list[dict]]) -> None:
+    queue_stats.insert_queue_calls(db, pending["calls"])
+    queue_stats.insert_missed_offers(db, pending["missed"])
+
+
 def _agent_user(tenant_id: int, domain_of, name: Optional[str]) -> Optional[int]:
     parsed = parse_agent_name(name or "")
     if parsed is None or domain_of(parsed[1]) != tenant_id:
@@ -63,10 +81,10 @@ def member_queue_end(ctx, event: Event) -> None:
     if outcome == "answered":
         answered_at = _epoch(event.get("CC-Agent-Answered-Time"))
         agent = _agent_user(tenant_id, ctx.tenant_id, event.get("CC-Agent"))
-    queue_stats.record_queue_call(
-        ctx.db, tenant_id=tenant_id, queue_id=queue_id, member_uuid=member,
+    _pending(ctx)["calls"].append(queue_stats.queue_call_values(
+        tenant_id=tenant_id, queue_id=queue_id, member_uuid=member,
         call_uuid=event.get("CC-Member-Session-UUID") or "", caller_number=event.get("CC-Member-CID-Number") or "",
-        joined_at=joined_at, left_at=left_at, outcome=outcome, answered_at=answered_at, agent_user_id=agent)
+        joined_at=joined_at, left_at=left_at, outcome=outcome, answered_at=answered_at, agent_user_id=agent))
 
 
 def bridge_agent_fail(ctx, event: Event) -> None:
@@ -77,10 +95,12 @@ def bridge_agent_fail(ctx, event: Event) -> None:
     user_id = _agent_user(tenant_id, ctx.tenant_id, event.get("CC-Agent"))
     if user_id is None:
         return
-    queue_stats.record_missed_offer(
-        ctx.db, tenant_id=tenant_id, user_id=user_id, queue_id=queue_id, member_uuid=event.get("CC-Member-UUID") or "",
+    row = queue_stats.missed_offer_values(
+        tenant_id=tenant_id, user_id=user_id, queue_id=queue_id, member_uuid=event.get("CC-Member-UUID") or "",
         call_uuid=event.get("CC-Member-Session-UUID") or "",
         offered_at=_epoch(event.get("CC-Agent-Called-Time")) or event.at, cause=event.get("CC-Hangup-Cause") or "")
+    if row is not None:
+        _pending(ctx)["missed"].append(row)
 
 
 def agent_status_change(ctx, event: Event) -> None:

@@ -1,9 +1,11 @@
 """Writing what the queue and agent reports read (web.models.queue_stats), for the bridge.
 
-Each write is cheap on purpose (the bridge applies thousands of events a second): a queue call is one
-INSERT when it leaves the queue, a missed offer one INSERT, an agent's status change one indexed SELECT
-and at most an UPDATE and an INSERT. The inserts ignore a row that is there already (ON CONFLICT DO
-NOTHING on the row's natural key), so an event FreeSWITCH sends again after a reconnect counts once."""
+Each write is cheap on purpose (the bridge applies thousands of events a second): queue calls and missed
+offers are values made from the event alone (queue_call_values, missed_offer_values), which the bridge
+collects and inserts once per batch (insert_queue_calls, insert_missed_offers: one executemany each); an
+agent's status change is one indexed SELECT and at most an UPDATE and an INSERT. The inserts ignore a
+row that is there already (ON CONFLICT DO NOTHING on the row's natural key), so an event FreeSWITCH sends
+again after a reconnect counts once."""
 
 from __future__ import annotations
 
@@ -30,10 +32,13 @@ NOT_MISSED = frozenset({"LOSE_RACE", "ORIGINATOR_CANCEL"})
 _STATEMENTS: dict[tuple, object] = {}
 
 
-def _insert_once(db: Session, table, values: dict, key: tuple[str, ...]) -> None:
-    """INSERT ... ON CONFLICT (key) DO NOTHING, built once per table and dialect."""
+def _insert_once(db: Session, table, rows: list[dict], key: tuple[str, ...]) -> None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING for every row (one executemany), built once per table and
+    dialect."""
+    if not rows:
+        return
     dialect = db.get_bind().dialect.name
-    cache_key = (table.name, dialect, tuple(sorted(values)))
+    cache_key = (table.name, dialect, tuple(sorted(rows[0])))
     statement = _STATEMENTS.get(cache_key)
     if statement is None:
         if dialect == "postgresql":
@@ -46,7 +51,7 @@ def _insert_once(db: Session, table, values: dict, key: tuple[str, ...]) -> None
         statement = (dialect_insert(table).values(values_in).on_conflict_do_nothing(index_elements=list(key))
                      if dialect_insert else core_insert(table).values(values_in))
         _STATEMENTS[cache_key] = statement
-    db.execute(statement, values)
+    db.execute(statement, rows)
 
 
 def _seconds(later: Optional[datetime], earlier: Optional[datetime]) -> int:
@@ -65,31 +70,37 @@ def outcome(cause: str, cancel_reason: str) -> Optional[str]:
     return None
 
 
-def record_queue_call(db: Session, *, tenant_id: int, queue_id: int, member_uuid: str, call_uuid: str,
-                      caller_number: str, joined_at: datetime, left_at: datetime, outcome: str,
-                      answered_at: Optional[datetime] = None, agent_user_id: Optional[int] = None) -> None:
-    """One stay of a call in a queue, when it ended."""
+def queue_call_values(*, tenant_id: int, queue_id: int, member_uuid: str, call_uuid: str, caller_number: str,
+                      joined_at: datetime, left_at: datetime, outcome: str, answered_at: Optional[datetime] = None,
+                      agent_user_id: Optional[int] = None) -> dict:
+    """A queue_call row: one stay of a call in a queue, when it ended."""
     joined_at = min(joined_at, left_at)
     if answered_at is not None:
         answered_at = min(max(answered_at, joined_at), left_at)
     waited_until = answered_at if answered_at is not None else left_at
-    _insert_once(db, QueueCall.__table__, {
+    return {
         "tenant_id": tenant_id, "queue_id": queue_id, "member_uuid": member_uuid[:64], "call_uuid": call_uuid[:64],
         "caller_number": caller_number[:64], "joined_at": joined_at, "answered_at": answered_at, "left_at": left_at,
         "agent_user_id": agent_user_id, "wait_seconds": _seconds(waited_until, joined_at),
-        "talk_seconds": _seconds(left_at, answered_at), "outcome": outcome}, ("member_uuid",))
+        "talk_seconds": _seconds(left_at, answered_at), "outcome": outcome}
 
 
-def record_missed_offer(db: Session, *, tenant_id: int, user_id: int, queue_id: int, member_uuid: str,
-                        call_uuid: str, offered_at: datetime, cause: str) -> bool:
-    """A queue call offered to an agent who did not take it; False when the cause says it was no miss."""
+def missed_offer_values(*, tenant_id: int, user_id: int, queue_id: int, member_uuid: str, call_uuid: str,
+                        offered_at: datetime, cause: str) -> Optional[dict]:
+    """An agent_missed_offer row: a queue call offered to an agent who did not take it; None when the
+    cause says it was no miss."""
     if cause in NOT_MISSED:
-        return False
-    _insert_once(db, AgentMissedOffer.__table__, {
-        "tenant_id": tenant_id, "user_id": user_id, "queue_id": queue_id, "member_uuid": member_uuid[:64],
-        "call_uuid": call_uuid[:64], "offered_at": offered_at, "cause": cause[:64]},
-        ("user_id", "member_uuid", "offered_at"))
-    return True
+        return None
+    return {"tenant_id": tenant_id, "user_id": user_id, "queue_id": queue_id, "member_uuid": member_uuid[:64],
+            "call_uuid": call_uuid[:64], "offered_at": offered_at, "cause": cause[:64]}
+
+
+def insert_queue_calls(db: Session, rows: list[dict]) -> None:
+    _insert_once(db, QueueCall.__table__, rows, ("member_uuid",))
+
+
+def insert_missed_offers(db: Session, rows: list[dict]) -> None:
+    _insert_once(db, AgentMissedOffer.__table__, rows, ("user_id", "member_uuid", "offered_at"))
 
 
 def record_status(db: Session, tenant_id: int, user_id: int, status: str, at: datetime) -> None:

@@ -10,7 +10,8 @@ stays small: this module only reads headers and calls one write per event it car
                           'Logged Out' hold of an agent without a phone is not taken for a logout
 
 Queue calls and missed offers are collected per batch and inserted when it commits (one statement
-each, like fs_bridge.calls' live rows), so a batch of events costs no round trip per queue call and
+each, through fs_bridge.writes' before-commit hooks; ON CONFLICT DO NOTHING, which its plain inserts
+do not do), so a batch of events costs no round trip per queue call and
 does not flush the agents module's pending changes early. Queue names are q<queue id>[w<n>]@<domain>
 (web.domain.callcenter), agent names u<user id>@<domain>."""
 
@@ -20,7 +21,6 @@ import re
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from fs_bridge.events import Event
@@ -52,7 +52,7 @@ def _pending(ctx) -> dict[str, list[dict]]:
     pending = getattr(ctx, "queue_stats_rows", None)
     if pending is None:
         pending = ctx.queue_stats_rows = {"calls": [], "missed": []}
-        sqlalchemy_event.listen(ctx.db, "before_commit", lambda session: _write(session, pending), once=True)
+        ctx.writes.before_commit("queue_stats", lambda db: _write(db, pending))  # fs_bridge.writes
     return pending
 
 

@@ -16,7 +16,6 @@ const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ e
 function ask() {
   const match = /^\/plans\/(\d+)$/.exec(window.location.pathname);
   if (!match) return null;
-  performance.mark("canvas-asked");
   const planId = Number(match[1]);
   return {
     planId,

@@ -32,7 +32,8 @@ from sqlmodel import Session, select
 
 from web import clock, mail
 from web.domain import notices as texts
-from web.domain import webhook_targets
+from web.domain import statement_mail, webhook_targets
+from web.domain.problems import Problem
 from web.models.notification import DeliveryAttempt, OutboxMessage, WebhookSubscription
 from web.secretbox import open_sealed
 
@@ -94,13 +95,20 @@ def deliver(engine, settings, message_id: int, client: Optional[httpx.Client] = 
         if message is None or message.status != "pending":
             return False
         subscription = db.get(WebhookSubscription, message.subscription_id) if message.subscription_id else None
+        # a file kept in the database (a monthly statement's PDF), read now: the row names it, holds no copy
+        try:
+            stored = statement_mail.attachment(db, message.tenant_id, message.payload or {})
+        except Problem:
+            stored = Failure("the statement is gone")
     started = time.monotonic()
     status_code = None
     try:
         if message.channel == "webhook":
             status_code = _post(settings, message, subscription, client)
         elif message.channel == "email":
-            _mail(settings, message)
+            if isinstance(stored, Failure):
+                raise stored
+            _mail(settings, message, [stored] if stored else [])
         else:
             raise Failure(f"unknown channel {message.channel!r}")
         ok, error = True, None
@@ -189,10 +197,10 @@ def _post(settings, message: OutboxMessage, subscription: Optional[WebhookSubscr
 # -- mail ----------------------------------------------------------------------------------------------------
 
 
-def _mail(settings, message: OutboxMessage) -> None:
+def _mail(settings, message: OutboxMessage, stored: list = ()) -> None:
     payload = message.payload or {}
     text = payload.get("text", "")
-    attachments = []
+    attachments = list(stored)
     if message.attachment_path:
         try:
             with open(message.attachment_path, "rb") as file:

@@ -18,12 +18,14 @@ does not flush the agents module's pending changes early. Queue names are q<queu
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timezone
 from typing import Optional
 
 from sqlmodel import select
 
 from fs_bridge.events import Event
+from web import clock
 from web.domain import queue_stats
 from web.domain.agents import parse_agent_name
 from web.models.live import QueueAgent
@@ -129,3 +131,16 @@ def on_info(ctx, event: Event) -> None:
 
 
 HANDLES = {"callcenter::info": on_info}
+
+RECONCILE_EVERY_S = 60.0
+
+
+def tick(ctx) -> None:
+    """Now and then, the status spans made to agree with queue_agent (web.domain.queue_stats.reconcile_spans):
+    agents logged in before spans were recorded, changes taken over after a reconnect."""
+    bridge = ctx.bridge
+    due = getattr(bridge, "queue_stats_reconcile_at", 0.0)
+    if time.monotonic() < due:
+        return
+    bridge.queue_stats_reconcile_at = time.monotonic() + RECONCILE_EVERY_S
+    queue_stats.reconcile_spans(ctx.db, clock.now())

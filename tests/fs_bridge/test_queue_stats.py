@@ -174,3 +174,26 @@ def test_the_bridges_own_hold_is_no_logout(rig):
     rig.send(at(status_text(rig.agent, "Available", index=0), JOINED))
     rig.send(at(status_text(rig.agent, "Logged Out", index=0, sequence=590), JOINED + 60))
     assert [(row.status, row.ended_at) for row in rows(rig, AgentStatusSpan)] == [("Available", None)]
+
+
+def test_spans_are_made_to_agree_with_the_agents_status_now_and_then(rig):
+    """An agent who logged in before spans were recorded, and a logout taken over after a reconnect (no
+    event): the bridge's tick gives them the spans of queue_agent's status."""
+    from fs_bridge import queue_stats as module
+    from web import clock
+
+    logged_in_at = clock.now() - timedelta(hours=2)
+    rig.set_agent("Available", registered=True, changed_at=logged_in_at)
+    rig.bridge.with_context(module.tick)
+    spans = rows(rig, AgentStatusSpan)
+    assert [(span.status, span.started_at, span.ended_at, span.tenant_id) for span in spans] == [
+        ("Available", logged_in_at, None, rig.tenant_id)]
+    rig.bridge.with_context(module.tick)  # agreeing: nothing more
+    assert len(rows(rig, AgentStatusSpan)) == 1
+    logged_out_at = clock.now() - timedelta(minutes=5)
+    rig.set_agent("Logged Out", registered=True, changed_at=logged_out_at)
+    rig.bridge.with_context(module.tick)  # not due yet: once a minute
+    assert rows(rig, AgentStatusSpan)[0].ended_at is None
+    rig.bridge.queue_stats_reconcile_at = 0.0
+    rig.bridge.with_context(module.tick)
+    assert [(span.status, span.ended_at) for span in rows(rig, AgentStatusSpan)] == [("Available", logged_out_at)]

@@ -119,3 +119,28 @@ def record_status(db: Session, tenant_id: int, user_id: int, status: str, at: da
         return
     if status != LOGGED_OUT:
         db.add(AgentStatusSpan(tenant_id=tenant_id, user_id=user_id, status=status[:32], started_at=at))
+
+
+def reconcile_spans(db: Session, now: datetime) -> int:
+    """Make the open spans agree with queue_agent, which holds every agent's status: an agent logged in
+    before the bridge recorded spans (or whose change came while the bridge was away and was taken over
+    by fs_bridge.agents.reconcile, which sends no event) gets the span of the status it holds, from when
+    it took it; a span whose status the agent no longer holds ends then. Returns how many agents changed.
+    One SELECT of each table; run now and then, not per event."""
+    from web.models.live import QueueAgent
+
+    open_spans = {user_id: (status, started) for user_id, status, started in db.exec(
+        select(AgentStatusSpan.user_id, AgentStatusSpan.status, AgentStatusSpan.started_at)
+        .where(AgentStatusSpan.ended_at.is_(None))).all()}
+    changed = 0
+    for tenant_id, user_id, status, since in db.exec(
+            select(QueueAgent.tenant_id, QueueAgent.user_id, QueueAgent.status, QueueAgent.status_changed_at)).all():
+        held, started = open_spans.get(user_id, (LOGGED_OUT, None))
+        if held == status or tenant_id is None:
+            continue
+        at = min(since or now, now)
+        if started is not None and at < started:
+            at = started  # the change came after the span we have: it ends where it began at the earliest
+        record_status(db, tenant_id, user_id, status, at)
+        changed += 1
+    return changed

@@ -131,6 +131,10 @@ export class DragController {
     let position = steps.length;
     for (let i = 0; i < steps.length; i += 1) {
       const box = steps[i].getBoundingClientRect();
+      // Wholly above the pointer: the drop goes after it (its card's middle is above too). Its card is
+      // not measured: a step out of sight is skipped by layout (content-visibility in canvas.css), and
+      // measuring inside it would lay it out in the middle of a pointer move.
+      if (box.bottom <= y) continue;
       // Over a step's own card: before it in its upper half, after it in its lower half.
       const card = steps[i].firstElementChild.getBoundingClientRect();
       const middle = steps[i] === this.drag.subtree || card.height === 0 ? box.top + box.height / 2 : card.top + card.height / 2;

@@ -48,22 +48,27 @@ class Compilation:
 
     # -- helpers for step modules -----------------------------------------------------------------
 
+    def __post_init__(self):
+        # made once: a plan of a thousand steps names some thousand segments and marks every step
+        self._name_prefix = f"cp{self.plan_id}_"
+        self._mark_prefix = f"cp_path={self.plan_id}:{self.version}:"
+
     def segment_name(self, *parts: str) -> str:
-        return "_".join([f"cp{self.plan_id}", *parts])
+        return self._name_prefix + "_".join(parts)
 
     def new_segment(self, *parts: str) -> Segment:
-        name = self.segment_name(*parts)
+        name = self._name_prefix + "_".join(parts)
         # our own names: step ids are [A-Za-z0-9_-] and IVR keys add * and #, the only PCRE characters
-        segment = Segment(name, "^(" + name.replace("*", "\\*") + ")$")
+        segment = Segment(name, "^(" + (name.replace("*", "\\*") if "*" in name else name) + ")$")
         self.segments.append(segment)
         return segment
 
     def transfer(self, segment: Segment, target: Segment) -> None:
-        segment.action("transfer", f"{target.name} XML {self.objects.domain}")
+        segment.actions.append(("transfer", f"{target.name} XML {self.objects.domain}"))
 
     def mark(self, segment: Segment, step) -> None:
         if self.marks:
-            segment.action("push", f"cp_path={self.plan_id}:{self.version}:{step.id}")
+            segment.actions.append(("push", self._mark_prefix + step.id))
 
     def decision_holds_until(self, moment: Optional[datetime]) -> None:
         if moment is not None and (self.valid_until is None or moment < self.valid_until):
@@ -71,11 +76,13 @@ class Compilation:
 
     def emit(self, segment: Segment, steps: list) -> bool:
         """Emit `steps` into `segment`; True when the call cannot go on after them."""
-        from callplan.nodes import module_for
+        from callplan.nodes import BY_TYPE
 
+        marks, actions = self.marks, segment.actions
         for step in steps:
-            self.mark(segment, step)
-            if module_for(step).compile(step, segment, self):
+            if marks:
+                actions.append(("push", self._mark_prefix + step.id))
+            if BY_TYPE[step.type].compile(step, segment, self):
                 return True
         return False
 

@@ -97,8 +97,11 @@ def menu_keys(step: Step, menu, closed: dict | None = None) -> list[str]:
     return [key for key in KEYS if key in keys]
 
 
+_ESCAPED_KEYS = {key: re.escape(key) for key in KEYS}
+
+
 def key_regex(keys: list[str]) -> str:
-    return "^[" + "".join(re.escape(key) for key in keys) + "]$" if keys else "^$"
+    return "^[" + "".join([_ESCAPED_KEYS.get(key) or re.escape(key) for key in keys]) + "]$" if keys else "^$"
 
 
 def compile(step: Step, segment, compilation) -> bool:
@@ -125,8 +128,9 @@ def compile(step: Step, segment, compilation) -> bool:
     for key in keys:
         # no mark here: the step was marked where the call reached it, and the path names it once
         branch = compilation.new_segment(step.id, "key", key)
-        if steps_for(step, key, closed):
-            compilation.finish(branch, steps_for(step, key, closed))
+        own = steps_for(step, key, closed)
+        if own:
+            compilation.finish(branch, own)
         else:
             _menu_action(step, menu, actions_of(menu, closed)[key], branch, compilation)
     # failure: "<failed>_" is no input, "<failed>_<digits>" an invalid key

@@ -19,11 +19,11 @@ def active_steps(plan: CallPlan) -> tuple[list, str]:
 
 
 def compile_plan(plan: CallPlan, plan_id: int, version: int, objects: TenantObjects, at: datetime, *,
-                 rotation_at_fetch: bool = False) -> Compilation:
+                 rotation_at_fetch: bool = False, known: dict | None = None) -> Compilation:
     """The plan as FreeSWITCH runs it at `at`; `.document()` is the XML, `.valid_until` how long it holds
-    (see Compilation for `rotation_at_fetch`)."""
+    (see Compilation for `rotation_at_fetch` and `known`)."""
     compilation = Compilation(plan_id=plan_id, version=version, objects=objects, at=at,
-                              rotation_at_fetch=rotation_at_fetch)
+                              rotation_at_fetch=rotation_at_fetch, known=known)
     entry = compilation.new_segment("entry")
     if plan.numbers:
         entry.match = exact(*plan.numbers, entry.name)

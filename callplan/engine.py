@@ -45,6 +45,9 @@ class Compilation:
     # for whoever serves the document to fill in from the groups' state when FreeSWITCH fetches it.
     rotation_at_fetch: bool = False
     decisions: dict = field(default_factory=dict)  # (schedule, holidays) -> open?, decided once per document
+    # (schedule, holidays) -> (open?, until when) already decided for the same objects and instant, shared
+    # by the compilations of one build (a company's plans mostly share a schedule or two); filled in here
+    known: Optional[dict] = None
 
     # -- helpers for step modules -----------------------------------------------------------------
 

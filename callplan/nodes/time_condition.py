@@ -51,7 +51,13 @@ def decided(compilation, schedule: int, holidays) -> bool:
     (web.xml_curl.dialplan.compiled_plan) sees every decision a document depends on."""
     key = (schedule, holidays)
     if key not in compilation.decisions:
-        verdict, holds_until = decide(key, compilation.objects, compilation.at)
+        known = compilation.known
+        found = known.get(key) if known is not None else None
+        if found is None:
+            found = decide(key, compilation.objects, compilation.at)
+            if known is not None:
+                known[key] = found
+        verdict, holds_until = found
         compilation.decision_holds_until(holds_until)
         compilation.decisions[key] = verdict
     return compilation.decisions[key]

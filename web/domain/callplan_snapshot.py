@@ -6,11 +6,14 @@ costs a dozen queries whatever the size of the company."""
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from typing import Iterator, Optional
 
 import phonenumbers
 from pydantic import ValidationError
+from sqlalchemy import Text, bindparam, cast, select
 from sqlmodel import Session
 
 from callplan.model import CallPlan
@@ -87,6 +90,52 @@ def published_documents(db: Session, tenant_id: int) -> dict[int, CallPlanVersio
     return {row.plan_id: row for row in rows}
 
 
+@dataclass(frozen=True)
+class Published:
+    """A plan's latest published version as the dialplan and the snapshot read it (shared between
+    snapshots: read only)."""
+
+    plan_id: int
+    version: int
+    document: dict
+    numbers: tuple[str, ...]
+    transfers_to: tuple[int, ...]
+
+
+_published_kept: dict = {}
+_PUBLISHED = (select(CallPlanVersion.__table__.c.id, CallPlanVersion.__table__.c.plan_id, CallPlanVersion.__table__.c.version,
+                     cast(CallPlanVersion.__table__.c.document, Text))
+              .join(CallPlanRecord.__table__, CallPlanRecord.__table__.c.id == CallPlanVersion.__table__.c.plan_id)
+              .where(CallPlanVersion.__table__.c.tenant_id == bindparam("tenant_id"),
+                     CallPlanRecord.__table__.c.tenant_id == bindparam("tenant_id"),
+                     CallPlanRecord.__table__.c.published_version == CallPlanVersion.__table__.c.version))
+
+
+def published_versions(db: Session, tenant_id: int) -> dict[int, Published]:
+    """published_documents() for the dialplan: each version's document decoded once per process (by its
+    stored text), with the numbers it answers and the plans it transfers to."""
+    found = {}
+    for row_id, plan_id, version, text in db.connection().execute(_PUBLISHED, {"tenant_id": tenant_id}).all():
+        key = (row_id, plan_id, version, text)
+        published = _published_kept.get(key)
+        if published is None:
+            document = json.loads(text) if isinstance(text, str) else dict(text or {})
+            published = Published(plan_id, version, document, tuple(document.get("numbers") or ()),
+                                  tuple(transfers_to(document)))
+            if len(_published_kept) >= ROWS_KEPT:
+                _published_kept.clear()
+            _published_kept[key] = published
+        found[plan_id] = published
+    return found
+
+
+def plan_rows(db: Session, tenant_id: int) -> list[tuple[int, str, list]]:
+    """(id, name, active diversions) of every plan of the tenant, by id (without the drafts)."""
+    table = CallPlanRecord.__table__
+    query = select(table.c.id, table.c.name, table.c.active_diversions).where(table.c.tenant_id == tenant_id).order_by(table.c.id)
+    return [(row[0], row[1], row[2] or []) for row in db.connection().execute(query).all()]
+
+
 def answered_by_plan(db: Session, tenant_id: int, number: str) -> bool:
     """Does a published call plan answer this number (it then cannot route elsewhere)?"""
     return number in numbers_answered_by_plans(db, tenant_id)
@@ -142,6 +191,72 @@ def _label(row) -> str:
     return ""
 
 
+# --- each stored row checked once per process ------------------------------------------------------
+#
+# Checking a row against the API's rules and building what the engine knows of it (UserInfo, ...) costs
+# some 100 us a row: for a company of a thousand users, phones and boxes, most of a dialplan build, and
+# it was paid again at every change of the company. So what the snapshot makes of a row is kept, keyed by
+# the row's stored values as text (one cheap query per table); a row is checked again only when one of
+# its values changed. The ORM rows kept are loaded by a session of their own on the same connection, so
+# they are nobody else's objects (a caller's session never sees them, nor they its pending changes).
+
+ROWS_KEPT = 100_000  # kept rows per process (every tenant); then the memo starts again
+_kept: dict = {}
+_text_queries: dict = {}
+
+
+class _Stored:
+    """What the snapshot made of one stored row: the row, what it breaks of the API's rules, and what
+    was built of it (by context: a user's build also depends on its box and direct number)."""
+
+    __slots__ = ("row", "problems", "built")
+
+    def __init__(self, row, problems: list[dict]):
+        self.row, self.problems, self.built = row, problems, {}
+
+
+def forget_rows() -> None:
+    """Forget every checked row and decoded version (a cold start, for benches and tests)."""
+    _kept.clear()
+    _published_kept.clear()
+
+
+def checked_rows(db: Session, table, tenant_id: int) -> list:
+    """The tenant's rows of `table` that pass the API's rules, by id, as the snapshot keeps them: shared
+    between snapshots, read only."""
+    return [item.row for item in _stored(db, table, tenant_id) if not item.problems]
+
+
+def _texts(db: Session, table, tenant_id: int) -> list[tuple]:
+    """Each row of the tenant as (id, every other column as text), by id: the key of what was made of it."""
+    query = _text_queries.get(table)
+    if query is None:
+        columns = table.__table__.c
+        query = _text_queries[table] = select(columns.id, *[cast(c, Text) for c in columns if c.name != "id"]).where(
+            columns.tenant_id == bindparam("tenant_id")).order_by(columns.id)
+    return [tuple(row) for row in db.connection().execute(query, {"tenant_id": tenant_id}).all()]
+
+
+def _stored(db: Session, table, tenant_id: int) -> list[_Stored]:
+    """Every row of the tenant's `table`, in id order, each checked (row_problems) once per process."""
+    texts = _texts(db, table, tenant_id)
+    found = [_kept.get((table, text)) for text in texts]
+    missing = [text[0] for text, stored in zip(texts, found) if stored is None]
+    if missing:
+        with Session(bind=db.connection()) as own:  # the caller's transaction, our own objects
+            query = scoped(table, tenant_id)
+            if len(missing) < len(texts):
+                query = query.where(table.id.in_(missing))
+            loaded = {row.id: row for row in own.exec(query).all()}
+        if len(_kept) + len(missing) > ROWS_KEPT:
+            _kept.clear()
+        for index, text in enumerate(texts):
+            row = loaded.get(text[0]) if found[index] is None else None
+            if row is not None:
+                found[index] = _kept[(table, text)] = _Stored(row, row_problems(row))
+    return [stored for stored in found if stored is not None]
+
+
 class _Checker:
     """Builds the snapshot's pieces row by row: a row that no longer validates (its stored values against
     the API's rules, web.domain.stored_rows, or against what the engine needs, callplan.objects) is left
@@ -158,25 +273,39 @@ class _Checker:
         log.warning("tenant %s: %s %s %s: stored %s no longer valid (%s)", self.tenant_id, kind, row_id,
                     "kept without that value" if object_kept else "left out of calls", first["pointer"], first["message"])
 
-    def usable(self, kind: str, rows: list) -> list:
+    def usable(self, kind: str, stored: list[_Stored]) -> list[_Stored]:
         """The rows that still pass the API's rules."""
         kept = []
-        for row in rows:
-            found = row_problems(row)
-            if found:
-                self.skip(kind, row.id, _label(row), found)
+        for item in stored:
+            if item.problems:
+                self.skip(kind, item.row.id, _label(item.row), item.problems)
             else:
-                kept.append(row)
+                kept.append(item)
         return kept
 
-    def each(self, kind: str, rows: list, build) -> dict:
-        """id -> build(row) for every usable row the engine's own shape takes."""
+    def rows(self, kind: str, stored: list[_Stored]) -> list:
+        return [item.row for item in self.usable(kind, stored)]
+
+    def each(self, kind: str, stored: list[_Stored], build, context=lambda row: None) -> dict:
+        """id -> build(row) for every usable row the engine's own shape takes; built once per process for
+        the row's stored values and its `context(row)` (whatever else `build` reads)."""
         built = {}
-        for row in self.usable(kind, rows):
-            try:
-                built[row.id] = build(row)
-            except ValidationError as exc:
-                self.skip(kind, row.id, _label(row), from_validation_error(exc).errors)
+        for item in self.usable(kind, stored):
+            row = item.row
+            key = context(row)
+            made = item.built.get(key)
+            if made is None:
+                try:
+                    made = build(row)
+                except ValidationError as exc:
+                    made = from_validation_error(exc).errors
+                if len(item.built) > 8:  # contexts of one row: a handful at most
+                    item.built.clear()
+                item.built[key] = made
+            if isinstance(made, list):
+                self.skip(kind, row.id, _label(row), made)
+            else:
+                built[row.id] = made
         return built
 
     def lenient(self, kind: str, model, data: dict, found: list[dict] = (), name: str = ""):
@@ -208,22 +337,22 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
     for did in held:
         if (did.destination or {}).get("type") == "user":
             direct.setdefault(did.destination.get("id"), did.number)
-    return check.each("user", _rows(db, PbxUser, tenant_id), lambda u: UserInfo(
+    return check.each("user", _stored(db, PbxUser, tenant_id), lambda u: UserInfo(
         id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
         department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language,
-        hot_desking=u.hot_desking, call_blocking=u.call_blocking))
+        hot_desking=u.hot_desking, call_blocking=u.call_blocking),
+        context=lambda u: (personal_box.get(u.id), direct.get(u.id)))
 
 
 def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
-    published = published_documents(db, tenant_id)
+    published = published_versions(db, tenant_id)
     plans = {}
-    for plan in _rows(db, CallPlanRecord, tenant_id):
-        version = published.get(plan.id)
-        document = version.document if version is not None else {}
-        plans[plan.id] = PlanInfo(id=plan.id, name=plan.name, numbers=list(document.get("numbers") or []),
-                                  transfers_to=transfers_to(document))
+    for plan_id, name, _ in plan_rows(db, tenant_id):
+        version = published.get(plan_id)
+        plans[plan_id] = PlanInfo(id=plan_id, name=name, numbers=list(version.numbers if version else ()),
+                                  transfers_to=list(version.transfers_to if version else ()))
     return plans
 
 
@@ -242,18 +371,21 @@ def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedC
 def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     check = _Checker(tenant_id)
     tenant = db.get(Tenant, tenant_id)
-    boxes = check.usable("voicemail_box", _rows(db, VoicemailBox, tenant_id))
+    box_rows = _stored(db, VoicemailBox, tenant_id)
+    boxes = check.rows("voicemail_box", box_rows)
     settings_row = db.exec(scoped(CompanySettings, tenant_id)).first()
     company = check.lenient("company", CompanyInfo, settings_row.model_dump() if settings_row is not None else {},
                             row_problems(settings_row) if settings_row is not None else [])
     states = _rows(db, RingGroupState, tenant_id)
-    held = check.usable("phone_number", _rows(db, PhoneNumber, tenant_id))
-    departments = check.usable("department", _rows(db, Department, tenant_id))
+    held = check.rows("phone_number", _stored(db, PhoneNumber, tenant_id))
+    department_rows = _stored(db, Department, tenant_id)
+    departments = check.rows("department", department_rows)
     extensions = {}
-    for number in _rows(db, InternalNumber, tenant_id):
-        kind = number.owner_kind
-        extensions[number.number] = f"{PLAN_OWNER}:{number.owner_id}" if kind == PLAN_OWNER else kind
-    codes = check.each("feature_code", [f for f in _rows(db, FeatureCode, tenant_id) if f.enabled and f.code],
+    owned = InternalNumber.__table__.c
+    for number, kind, owner_id in db.connection().execute(
+            select(owned.number, owned.owner_kind, owned.owner_id).where(owned.tenant_id == tenant_id).order_by(owned.id)).all():
+        extensions[number] = f"{PLAN_OWNER}:{owner_id}" if kind == PLAN_OWNER else kind
+    codes = check.each("feature_code", [f for f in _stored(db, FeatureCode, tenant_id) if f.row.enabled and f.row.code],
                        lambda f: FeatureCodeInfo(function=f.function, code=f.code))
     objects = check.lenient("company", TenantObjects, dict(
         tenant_id=tenant_id,
@@ -264,23 +396,24 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         company_number=tenant.company_number,
         caller_ids=caller_ids(tenant, held, _rows(db, VerifiedCallerId, tenant_id), departments),
         company=company,
-        departments=check.each("department", departments,
+        departments=check.each("department", [item for item in department_rows if not item.problems],
                                lambda d: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)),
         feature_codes={code.function: code.code for code in codes.values()},
-        pickup_groups={g.id: list(g.members) for g in check.usable("pickup_group", _rows(db, PickupGroup, tenant_id))},
+        pickup_groups={g.id: list(g.members) for g in check.rows("pickup_group", _stored(db, PickupGroup, tenant_id))},
         users=_users(db, tenant_id, boxes, held, check),
-        devices=check.each("device", _rows(db, Device, tenant_id),
+        devices=check.each("device", _stored(db, Device, tenant_id),
                            lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id,
                                                 hot_desking=d.hot_desking)),
-        ring_groups=check.each("ring_group", _rows(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
-        queues=check.each("queue", _rows(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
-        ivr_menus=check.each("ivr_menu", _rows(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
-        voicemail_boxes=check.each("voicemail_box", boxes, lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
-        schedules=check.each("schedule", _rows(db, TimeSchedule, tenant_id),
+        ring_groups=check.each("ring_group", _stored(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
+        queues=check.each("queue", _stored(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
+        ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
+        voicemail_boxes=check.each("voicemail_box", [item for item in box_rows if not item.problems],
+                                   lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
+        schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id),
                              lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
-        holidays=check.each("holiday_schedule", _rows(db, HolidaySchedule, tenant_id),
+        holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id),
                             lambda h: HolidayInfo(id=h.id, name=h.name, entries=h.entries)),
-        audio=check.each("audio", _rows(db, AudioFile, tenant_id), lambda a: AudioInfo(id=a.id, name=a.name)),
+        audio=check.each("audio", _stored(db, AudioFile, tenant_id), lambda a: AudioInfo(id=a.id, name=a.name)),
         plans=_plans(db, tenant_id),
         extensions=extensions,
         blocked_numbers=[contact.number for contact in db.exec(

@@ -30,8 +30,19 @@ def _values(data: Any, names, keep_none: bool = True) -> dict:
     if isinstance(data, dict):
         found = {name: data[name] for name in names if name in data}
     else:
-        found = {name: getattr(data, name) for name in names if hasattr(data, name)}
+        # a loaded row's values are in its __dict__ (much cheaper than the ORM's attribute access); any
+        # other name (not loaded, or not a column) is asked of the row as before
+        loaded = getattr(data, "__dict__", {})
+        found = {name: loaded[name] if name in loaded else getattr(data, name)
+                 for name in names if name in loaded or hasattr(data, name)}
     return found if keep_none else {name: value for name, value in found.items() if value is not None}
+
+
+@lru_cache(maxsize=None)
+def _fields(model: type[BaseModel]) -> tuple[dict[str, str], frozenset[str]]:
+    """(alias -> field name, the aliases a value may be left out of) of a rules model, made once."""
+    names = {field.alias or name: name for name, field in model.model_fields.items()}
+    return names, frozenset(key for key, name in names.items() if not model.model_fields[name].is_required())
 
 
 def problems(data: Any, *rules: type[BaseModel]) -> list[dict]:
@@ -40,11 +51,10 @@ def problems(data: Any, *rules: type[BaseModel]) -> list[dict]:
     set") is no problem of the row."""
     found: dict[str, dict] = {}
     for model in rules:
-        names = {field.alias or name: name for name, field in model.model_fields.items()}
+        names, optional = _fields(model)
         values = _values(data, names, keep_none=False)
         # an empty text where the field may be left out is how "none" is stored (a function without a code)
-        values = {key: value for key, value in values.items()
-                  if not (value == "" and not model.model_fields[names[key]].is_required())}
+        values = {key: value for key, value in values.items() if not (value == "" and key in optional)}
         try:
             checked = model.model_validate(values)
         except ValidationError as exc:

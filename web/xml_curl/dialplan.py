@@ -32,7 +32,6 @@ and never cost a rebuild."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -49,13 +48,12 @@ from callplan.engine import Compilation, Segment
 from callplan.model import CallPlan
 from callplan.nodes import ivr, queue, ring_group, time_condition, voicemail
 from callplan.objects import TenantObjects
+from callplan.reads import Reading, unchanged
 from callplan.xml import Document, attribute_text, context_head, exact, extension_pieces
 from web import clock
-from web.domain.callplan_snapshot import published_documents, snapshot, with_diversions
+from web.domain.callplan_snapshot import checked_rows, plan_rows, published_versions, snapshot, with_diversions
 from web.db import session_scope
-from web.models.call_plan import CallPlanRecord
 from web.models.phone_number import PhoneNumber
-from web.scoping import scoped
 from web.xml_curl import cache
 
 log = logging.getLogger("web.xml_curl")
@@ -155,22 +153,20 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     if reads is None or reads[0] != generation:
         with session_scope(engine) as db:
             objects = snapshot(db, tenant_id, settings)
-            published = published_documents(db, tenant_id)
-            active = {row.id: row.active_diversions for row in db.exec(scoped(CallPlanRecord, tenant_id))}
-            left_out = {item.id for item in objects.skipped if item.kind == "phone_number"}
-            numbers = [n for n in db.exec(scoped(PhoneNumber, tenant_id).order_by(PhoneNumber.number)).all()
-                       if n.id not in left_out]
-        reads = (generation, objects, published, active, numbers, objects_fingerprint(objects))
+            published = published_versions(db, tenant_id)
+            active = {plan_id: diversions for plan_id, _, diversions in plan_rows(db, tenant_id)}
+            numbers = sorted(checked_rows(db, PhoneNumber, tenant_id), key=lambda n: n.number)
+        reads = (generation, objects, published, active, numbers)
         if generation is not None:
             store[("reads", tenant_id)] = reads
-    _, objects, published, active, numbers, fingerprint = reads
-    decided = {}
-    base_extensions, valid_until = base_dialplan(store, tenant_id, fingerprint, objects, at)
+    _, objects, published, active, numbers = reads
+    decided = {}  # (schedule, holidays) -> (open?, until when), for the whole build
+    base_extensions, valid_until = base_dialplan(store, tenant_id, objects, at)
     extensions: list[Extension] = []
     answered: set[str] = set()
     for plan_id, version in sorted(published.items()):
         diversions = active.get(plan_id, [])
-        key = (tenant_id, plan_id, version.version, json.dumps(diversions, sort_keys=True, default=str), fingerprint)
+        key = (tenant_id, plan_id, version.version, json.dumps(diversions, sort_keys=True, default=str))
         try:
             plan, until = compiled_plan(store, key, lambda: with_diversions(version.document, diversions), objects, at,
                                         decided)
@@ -207,47 +203,58 @@ class CompiledPlan:
     extensions: list["Extension"]
     numbers: list[str]
     decisions: dict  # (schedule, holidays) -> open?, as the compilation decided them
+    used: dict  # what the compilation read of the tenant's objects (callplan.reads)
 
 
-def base_dialplan(store: dict, tenant_id: int, fingerprint: bytes, objects: TenantObjects,
+def base_dialplan(store: dict, tenant_id: int, objects: TenantObjects,
                   at: datetime) -> tuple[list["Extension"], Optional[datetime]]:
-    """The tenant's base dialplan, kept beside its plans: it depends on the objects alone, and on the
-    time only until its next night-mode change, so a publish reuses it."""
-    key = ("base", tenant_id, fingerprint)
+    """The tenant's base dialplan, kept beside its plans: it depends on the objects (nearly all of them,
+    so they are compared whole: the snapshot keeps the objects of unchanged rows, so that is mostly
+    identity) and on the time only until its next night-mode change, so a publish reuses it."""
+    key = ("base", tenant_id)
     kept = store.get(key)
-    if kept is not None and kept[2] <= at and (kept[1] is None or at < kept[1]):
+    if kept is not None and kept[2] <= at and (kept[1] is None or at < kept[1]) and same_objects(kept[3], objects):
         return kept[0], kept[1]
     base = BaseDialplan(objects, at, rotation_at_fetch=True)
     extensions = [Extension(name, conditions) for name, conditions in base.records()]
     if len(store) >= PLANS_KEPT:
         store.clear()
-    store[key] = (extensions, base.valid_until, at)
+    store[key] = (extensions, base.valid_until, at, objects)
     return extensions, base.valid_until
 
 
-def objects_fingerprint(objects: TenantObjects) -> bytes:
-    """What a plan's compilation can read of the tenant, as one digest: a compiled version is reused only
-    for the same objects. (Rotation state is left out: it is put in per fetch.)"""
-    dumped = objects.model_dump_json(exclude={"last_answered", "idle_since"})
-    return hashlib.blake2b(dumped.encode(), digest_size=16).digest()
+# Rotation state is put in per fetch (rotation_at_fetch): the base dialplan never reads it.
+_PER_FETCH = frozenset({"last_answered", "idle_since"})
+
+
+def same_objects(kept: TenantObjects, objects: TenantObjects) -> bool:
+    if kept is objects:
+        return True
+    now = objects.__dict__
+    return all(name in _PER_FETCH or value == now.get(name) for name, value in kept.__dict__.items())
 
 
 def compiled_plan(store: dict, key: tuple, parse: Callable[[], CallPlan], objects: TenantObjects, at: datetime,
                   decided: dict) -> tuple[CompiledPlan, Optional[datetime]]:
     """The plan version compiled for `at`, and until when that holds. A compilation depends on the time
-    only through the time conditions it decided: one compiled before is reused when each of its
-    (schedule, holidays) pairs comes out the same at `at` (`decided` keeps each pair's verdict for the
-    whole build); otherwise it is compiled (once more: the variants are kept side by side)."""
+    only through the time conditions it decided, and on the objects only through what it read of them
+    (callplan.reads): one compiled before is reused when each of its (schedule, holidays) pairs comes out
+    the same at `at` (`decided` keeps each pair's verdict for the whole build) and each object it read is
+    the same; otherwise it is compiled (once more: the variants are kept side by side)."""
     variants = store.get(key, ())
     for variant in variants:
-        verdicts = [decided.setdefault(pair, time_condition.decide(pair, objects, at)) for pair in variant.decisions]
-        if all(verdict[0] == variant.decisions[pair] for pair, verdict in zip(variant.decisions, verdicts)):
+        verdicts = [decided.get(pair) or decided.setdefault(pair, time_condition.decide(pair, objects, at))
+                    for pair in variant.decisions]
+        if all(verdict[0] == variant.decisions[pair] for pair, verdict in zip(variant.decisions, verdicts)) and \
+                unchanged(variant.used, objects):
             return variant, cache.earliest(*(verdict[1] for verdict in verdicts))
     plan_id, version = key[1], key[2]
     plan = parse()
-    compilation = compile_plan(plan, plan_id, version, objects, at, rotation_at_fetch=True)
+    reading = Reading(objects)
+    compilation = compile_plan(plan, plan_id, version, reading, at, rotation_at_fetch=True, known=decided)
     variant = CompiledPlan([Extension(segment.name, [("destination_number", segment.match, segment.actions, [])])
-                            for segment in compilation.segments], list(plan.numbers), dict(compilation.decisions))
+                            for segment in compilation.segments], list(plan.numbers), dict(compilation.decisions),
+                           reading.reads)
     if len(store) >= PLANS_KEPT:
         store.clear()
     store[key] = [*variants, variant][-VARIANTS_KEPT:]
@@ -308,6 +315,10 @@ _ESCAPED_OR_BAR = re.compile(r"\\.|\|")
 _ESCAPED = re.compile(r"\\([^0-9A-Za-z])")
 
 
+_ESCAPED_PLUS_OR_STAR = re.compile(r"\\[+*]")
+_METACHARACTERS = frozenset("\\^$.|?*+()[]{}") - {"|"}
+
+
 def _text(literal: str) -> str:
     return _ESCAPED.sub(r"\1", literal) if "\\" in literal else literal
 
@@ -325,6 +336,13 @@ def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
     """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
     None for any other pattern. (Regular expressions, not a loop over characters: a company of a thousand
     users has some five thousand extensions to index.)"""
+    if expression[:2] == "^(" and expression[-2:] == ")$":
+        # the common case, as callplan.xml.exact writes it: ^(a|b|...)$ with + and * the only escapes
+        inner = expression[2:-2]
+        if _METACHARACTERS.isdisjoint(inner):
+            return "exact", inner.split("|")
+        if _METACHARACTERS.isdisjoint(_ESCAPED_PLUS_OR_STAR.sub("", inner)):
+            return "exact", _ESCAPED_PLUS_OR_STAR.sub(lambda found: found.group()[1], inner).split("|")
     match = _EXACT.fullmatch(expression)
     if match:
         return "exact", [_text(match.group(1))]

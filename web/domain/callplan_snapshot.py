@@ -369,6 +369,8 @@ def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedC
 
 
 def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
+    if db.autoflush:
+        db.flush()  # the session's own pending changes count, as its ORM queries would flush them
     check = _Checker(tenant_id)
     tenant = db.get(Tenant, tenant_id)
     box_rows = _stored(db, VoicemailBox, tenant_id)

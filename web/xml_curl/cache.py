@@ -155,9 +155,13 @@ def of(engine) -> Caches:
 
 
 def invalidate() -> None:
-    """Forget everything this process built (tests; the generation makes it unnecessary otherwise)."""
+    """Forget everything this process built (tests; the generation makes it unnecessary otherwise),
+    the snapshot's checked rows included: a start as a new process makes."""
+    from web.domain.callplan_snapshot import forget_rows
+
     for caches in list(_caches.values()):
         caches.clear()
+    forget_rows()
 
 
 def earliest(*moments: Optional[datetime]) -> Optional[datetime]:

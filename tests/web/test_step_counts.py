@@ -268,3 +268,15 @@ def test_calls_stored_at_once_are_each_counted_once(admin, counted):
     assert after["calls"] == before["calls"] + 12
     assert after["ended"]["s2"].get("hung_up", 0) == before["ended"].get("s2", {}).get("hung_up", 0)
     assert after["ended"]["s2"]["answered"] == before["ended"].get("s2", {}).get("answered", 0) + 12
+
+
+def test_each_version_counts_its_own_calls(admin, counted):
+    plan_id, version, calls = counted
+    query = {"period": "custom", "from": "2026-11-01", "to": "2026-12-31"}
+    first = _counts(admin, plan_id, **query)
+    newer = publish(admin, plan_id)["version"]["version"]
+    now = _counts(admin, plan_id, **query)  # the version in use now: none of the calls ran it
+    assert (now["version"], now["published_version"], now["versions"]) == (newer, newer, [newer, version])
+    assert now["calls"] == 0 and now["busiest_path"] is None and {row["reached"] for row in now["steps"]} == {0}
+    assert _counts(admin, plan_id, version=str(version), **query) == {**first, "published_version": newer,
+                                                                       "versions": [newer, version]}

@@ -87,19 +87,22 @@ def plan_step_counts(ctx, id: int):
         number = int(raw)
     else:
         raise _bad("version", "invalid_version", 'must be "published" or a version number')
-    versions = {row.version: row for row in ctx.db.exec(select(CallPlanVersion).where(
-        CallPlanVersion.tenant_id == ctx.tenant_id, CallPlanVersion.plan_id == plan.id)).all()}
+    versions = sorted(ctx.db.exec(select(CallPlanVersion.version).where(
+        CallPlanVersion.tenant_id == ctx.tenant_id, CallPlanVersion.plan_id == plan.id)).all(), reverse=True)
     if number not in versions:
         raise field_problem(404, "version_not_found", "/version", f"this plan has no version {number}")
+    document = ctx.db.exec(select(CallPlanVersion.document).where(
+        CallPlanVersion.tenant_id == ctx.tenant_id, CallPlanVersion.plan_id == plan.id,
+        CallPlanVersion.version == number)).one()
     kind = query.get("period") or "this_month"
     zone = reports.company_zone(ctx.db, ctx.tenant_id)
     try:
         span = reports.period(kind, zone, clock.now().astimezone(zone).date(), _day(query, "from"), _day(query, "to"))
     except reports.BadPeriod as exc:
         raise _bad(exc.field, exc.code, str(exc))
-    found = step_counts(ctx.db, ctx.tenant_id, plan.id, number, versions[number].document, span)
+    found = step_counts(ctx.db, ctx.tenant_id, plan.id, number, document, span)
     return StepCountsReport(
-        plan_id=plan.id, version=number, published_version=plan.published_version, versions=sorted(versions, reverse=True),
+        plan_id=plan.id, version=number, published_version=plan.published_version, versions=versions,
         period=PeriodPublic(period=kind, first=span.first, last=span.last, timezone=zone.key), calls=found.calls,
         steps=[StepCountPublic(step=row.step, type=row.type, reached=row.reached, ended=row.ended, **row.outcomes)
                for row in found.steps],

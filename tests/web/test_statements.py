@@ -126,6 +126,11 @@ def test_asked_again_it_is_the_same_statement(admin, november):
     again = _make(admin.client, "2026-11")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
+    # the audit log has it once: who, which month, how big (never the bytes)
+    logged = admin.client.get("/api/audit", params={"object_type": "statement"}).json()
+    assert [(entry["action"], entry["actor_email"], entry["object_id"], entry["summary"]) for entry in logged] == [
+        ("statement.create", "boss@acme.test", str(first.json()["id"]),
+         {"after": {"month": "2026-11", "language": "nl", "size": first.json()["size"]}})]
     listed = admin.client.get("/api/statements").json()
     assert [row["month"] for row in listed] == ["2026-11"]
     _make(admin.client, "2026-09")
@@ -223,6 +228,8 @@ def test_the_1st_makes_last_month_once(admin, other_admin, app, db, november):
     text = pdf_text(admin.client.get("/api/statements/2026-11.pdf").content)
     assert "Totaal 5 74,6 € 1.235,76" in text
     assert admin.client.get("/api/statements").json()[0]["created_by"] is None
+    assert [entry["actor_email"] for entry in admin.client.get("/api/audit", params={"object_type": "statement"}).json()] \
+        == ["system"]
 
 
 def test_a_company_made_this_month_gets_none_for_last_month(admin, db):

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from web import clock, i18n
 from web.db import dialect_insert
-from web.domain import reports, statement_pdf
+from web.domain import audit, reports, statement_pdf
 from web.domain.problems import Problem
 from web.models.account import Account
 from web.models.device import Device
@@ -140,13 +140,28 @@ def make(db: Session, tenant_id: int, first: date, created_by: Optional[int] = N
     pdf = statement_pdf.render(data)
     insert = dialect_insert(db)
     table = Statement.__table__
-    # a Core INSERT: no ORM flush, so no audit entry and no bump of the tenant's configuration generation
-    # (a statement changes nothing FreeSWITCH is served); the row says who made it and when
+    # a Core INSERT: no ORM flush, so no bump of the tenant's configuration generation (a statement changes
+    # nothing FreeSWITCH is served); its audit entry is written by hand below
     done = db.execute(insert(table).values(tenant_id=tenant_id, month=first.strftime("%Y-%m"), language=data.language,
                                            created_at=now or clock.now(), created_by=created_by, size=len(pdf), pdf=pdf)
                       .on_conflict_do_nothing(index_elements=["tenant_id", "month"]).returning(table.c.id)).first()
     # RETURNING, not the row count: psycopg does not report one for an INSERT ... ON CONFLICT
-    return info(db, tenant_id, first.strftime("%Y-%m")), done is not None
+    found = info(db, tenant_id, first.strftime("%Y-%m"))
+    if done is not None:
+        _audit(db, tenant_id, found)
+    return found, done is not None
+
+
+def _audit(db: Session, tenant_id: int, found: StatementInfo) -> None:
+    """The audit log's entry for a statement made (the Core INSERT passes by its flush listener): who
+    (the admin, or "system" for the periodic job), which month, how big; never the bytes."""
+    from web.models.audit import AuditEntry
+
+    actor = db.info.get("actor") or audit.SYSTEM
+    db.execute(AuditEntry.__table__.insert().values(
+        tenant_id=tenant_id, at=clock.now(), actor_account_id=actor.account_id, actor_email=actor.email,
+        source_ip=actor.source_ip, action="statement.create", object_type="statement", object_id=str(found.id),
+        summary={"after": {"month": found.month, "language": found.language, "size": found.size}}))
 
 
 def _columns():
@@ -221,7 +236,6 @@ def make_due(engine, now: Optional[datetime] = None, limit: int = 20,
     it is queued exactly when the statement is); `pause()` between two (the bridge lets other greenlets
     run). Returns the (tenant, month) this process stored."""
     from web.db import session_scope
-    from web.domain import audit
 
     with session_scope(engine, audit.SYSTEM) as db:
         todo = due(db, now)[:limit]

@@ -20,7 +20,9 @@ from web.models.base import TenantOwned, created_at_field
 class Statement(TenantOwned, table=True):
     __tablename__ = "statement"
     __table_args__ = (UniqueConstraint("tenant_id", "month", name="uq_statement_tenant_month"),)
-    __audit_redact__ = {"pdf"}  # the log says a statement was made, not its bytes
+    # stored by a Core INSERT (web.domain.statements.make), which writes its own audit entry without the
+    # bytes; should the ORM ever write one, the log still leaves them out
+    __audit_redact__ = {"pdf"}
 
     id: Optional[int] = Field(default=None, primary_key=True)
     month: str = Field(sa_type=String(7))  # "2026-11", a month of the company's time zone

@@ -29,14 +29,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from web import clock
 from web.domain import reports
-from web.domain.notices import local_time
+from web.domain.notices import local_time, zone as notices_zone
 from web.i18n import t
 from web.models.account import Account
 from web.models.call_record import CallRecord
@@ -191,6 +191,12 @@ def claim(db: Session, tenant_id: int, kind: str, period: str, recipients: int =
     return len(db.execute(statement.returning(table.c.id)).all()) == 1
 
 
+def sent(db: Session, tenant_id: int, kind: str, period: str) -> bool:
+    """Whether the mail of `kind` for `period` has been claimed (a hint: only claim() decides)."""
+    return db.exec(select(ReportMailRun.id).where(ReportMailRun.tenant_id == tenant_id, ReportMailRun.kind == kind,
+                                                  ReportMailRun.period == period)).first() is not None
+
+
 def runs(db: Session, tenant_id: int, limit: int = 24) -> list[ReportMailRun]:
     return list(db.exec(select(ReportMailRun).where(ReportMailRun.tenant_id == tenant_id)
                         .order_by(ReportMailRun.created_at.desc(), ReportMailRun.id.desc()).limit(limit)).all())
@@ -283,11 +289,13 @@ def check_usage(db: Session, tenant_id: int, now: datetime, settings=None) -> bo
     if not limit_row.usage_limit or limit_row.usage_limit <= 0:
         return False
     span = this_month(db, tenant_id, now)
+    period = month_key(span.first)
+    if sent(db, tenant_id, "usage_alert", period):
+        return False  # this month's alert is out: no need to add up its costs again every minute
     cost = usage(db, tenant_id, span, limit_row.currency)
     if cost <= limit_row.usage_limit:
         return False
     people = subscriber_accounts(db, tenant_id, "usage_alert")
-    period = month_key(span.first)
     if not people or not claim(db, tenant_id, "usage_alert", period, len(people)):
         return False
     tenant = db.get(Tenant, tenant_id)
@@ -329,33 +337,53 @@ def _month_name(lang: str, day: date) -> str:
     return f"{t(lang, f'mail.month.{day.month}')} {day.year}"
 
 
-def due_tenants(db: Session) -> list[int]:
-    """Companies with a subscription to a periodic mail (the others have nothing to send)."""
-    return sorted(db.exec(select(ReportSubscription.tenant_id)
-                          .where(ReportSubscription.kind.in_(("monthly_report", "usage_alert"))).distinct()).all())
+def due(db: Session, now: datetime) -> list[tuple[int, str]]:
+    """(company, kind) of the periodic mails that may be due now, read in two queries whatever the number
+    of companies: a company with subscribers to the kind, for the usage alert a limit and no alert yet
+    this month, for the monthly report the first days of its month and no report yet. What is listed is
+    checked (and claimed) by check_usage and send_monthly_report."""
+    rows = db.exec(select(ReportSubscription.tenant_id, ReportSubscription.kind, Tenant.timezone,
+                          ReportMailSetting.usage_limit)
+                   .join(Tenant, Tenant.id == ReportSubscription.tenant_id)
+                   .outerjoin(ReportMailSetting, ReportMailSetting.tenant_id == ReportSubscription.tenant_id)
+                   .where(ReportSubscription.kind.in_(("monthly_report", "usage_alert"))).distinct()).all()
+    wanted: dict[tuple[int, str], str] = {}
+    for tenant_id, kind, zone_name, limit in rows:
+        today = now.astimezone(notices_zone(zone_name)).date()
+        if kind == "usage_alert" and limit and limit > 0:
+            wanted[(tenant_id, kind)] = month_key(today)
+        elif kind == "monthly_report" and today.day <= MONTHLY_CATCH_UP_DAYS:
+            wanted[(tenant_id, kind)] = month_key(reports.period("last_month", notices_zone(zone_name), today).first)
+    if not wanted:
+        return []
+    done = set(db.exec(select(ReportMailRun.tenant_id, ReportMailRun.kind, ReportMailRun.period)
+                       .where(ReportMailRun.period.in_(sorted(set(wanted.values()))))).all())
+    return sorted(key for key, period in wanted.items() if (*key, period) not in done)
 
 
-def run_due(engine, now: Optional[datetime] = None, settings=None) -> int:
-    """Every company's due periodic mails, each company in a transaction of its own (one failing costs
-    only itself; the next check tries it again). Returns how many mails were claimed."""
+def run_due(engine, now: Optional[datetime] = None, settings=None, pause: Callable[[], None] = lambda: None) -> int:
+    """Every company's due periodic mails, each in a transaction of its own (one failing costs only
+    itself; the next check tries it again); `pause()` between two (the bridge lets its other greenlets
+    run). Returns how many mails were claimed."""
     from web.db import session_scope
 
     now = now or clock.now()
     with Session(engine) as db:
-        tenants = due_tenants(db)
-    sent = 0
-    for tenant_id in tenants:
+        todo = due(db, now)
+    queued = 0
+    for n, (tenant_id, kind) in enumerate(todo):
+        if n:
+            pause()
         try:
             with session_scope(engine) as db:
-                sent += check_usage(db, tenant_id, now, settings)
-                sent += send_monthly_report(db, tenant_id, now, settings)
+                check = check_usage if kind == "usage_alert" else send_monthly_report
+                queued += check(db, tenant_id, now, settings)
         except Exception:
-            log.exception("report mail for tenant %s failed; trying again at the next check", tenant_id)
-    return sent
-
+            log.exception("%s mail of tenant %s failed; trying again at the next check", kind, tenant_id)
+    return queued
 
 
 __all__ = ["REPORT_KINDS", "RECEIVING_ROLES", "Subscriber", "BadSubscription", "subscribers", "subscriber_accounts",
            "receiver", "receiving_accounts", "subscriptions", "set_subscriptions", "setting", "set_limit", "usage",
-           "claim", "runs", "queue_mail", "totals_csv", "totals_text", "check_usage", "send_monthly_report",
-           "run_due", "month_key", "money"]
+           "claim", "sent", "runs", "queue_mail", "totals_csv", "totals_text", "check_usage", "send_monthly_report",
+           "due", "run_due", "month_key", "money"]

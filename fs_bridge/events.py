@@ -41,6 +41,11 @@ class Event:
     def __eq__(self, other) -> bool:
         return isinstance(other, Event) and (self.headers, self.body) == (other.headers, other.body)
 
+    def index_headers(self) -> None:
+        """For a reader about to ask for dozens of headers (a hangup becoming a call record): split the
+        lines now instead of searching the text for each."""
+        self._index()
+
     def _index(self) -> dict[str, str]:
         if self._raw is None:
             self._raw = raw_headers(self._text[: self._end]) if self._text is not None else {}

@@ -4,8 +4,11 @@ One statement per row was the other half of what an event cost (parsing being th
 seven events wrote its live row up to six times, deleted it, and inserted its record, each a statement
 of its own. Handlers now say what they want written and the batch writes it in one go per table:
 
-    ctx.writes.insert(QueueStatRow.__table__, {...})        # append-only rows (statistics, logs):
+    ctx.writes.insert(QueueCall.__table__, {...})           # append-only rows (statistics, logs):
                                                              # one executemany per table and column set
+    ctx.writes.insert(QueueCall.__table__, {...}, unique=("member_uuid",))
+                                                             # ... ON CONFLICT (member_uuid) DO NOTHING:
+                                                             # a replayed event adds nothing
     ctx.writes.upsert(ActiveCall.__table__, "call_uuid", {...})   # the latest row per key wins
     ctx.writes.delete(ActiveCall.__table__, "call_uuid", uuid)    # one DELETE ... IN (...) per table
     ctx.writes.before_commit("name", fn)                     # fn(db) once, for a module's own batching
@@ -30,8 +33,8 @@ class Writes:
         self._deletes: dict[tuple[Table, str], set] = {}
         self._hooks: dict[str, Callable] = {}
 
-    def insert(self, table: Table, row: dict) -> None:
-        self._inserts.setdefault((table, tuple(sorted(row))), []).append(row)
+    def insert(self, table: Table, row: dict, unique: tuple[str, ...] = ()) -> None:
+        self._inserts.setdefault((table, tuple(sorted(row)), tuple(unique)), []).append(row)
 
     def upsert(self, table: Table, key: str, row: dict) -> None:
         self._upserts.setdefault((table, key), {})[row[key]] = row  # written as it is at commit
@@ -59,14 +62,28 @@ class Writes:
             if rows:
                 db.execute(upsert_statement(db, table, key, next(iter(rows.values()))), list(rows.values()))
         inserts, self._inserts = self._inserts, {}
-        for (table, _), rows in inserts.items():
-            db.execute(insert(table), rows)
+        for (table, _, unique), rows in inserts.items():
+            db.execute(insert_statement(db, table, unique) if unique else insert(table), rows)
         hooks, self._hooks = self._hooks, {}
         for hook in hooks.values():
             hook(db)
 
 
 _UPSERTS: dict[tuple, object] = {}
+
+
+def insert_statement(db, table: Table, unique: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (unique) DO NOTHING (the same row twice in a batch, too, makes one)."""
+    dialect = db.get_bind().dialect.name
+    cache_key = (table.name, unique, "ignore", dialect)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = _UPSERTS[cache_key] = dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    return statement
 
 
 def upsert_statement(db, table: Table, key: str, row: dict):

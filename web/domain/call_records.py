@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Mapping, Optional
 from urllib.parse import unquote, unquote_plus
 
 import phonenumbers
-from sqlalchemy import bindparam, insert as core_insert
+from sqlalchemy import JSON, bindparam, insert as core_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
@@ -174,6 +174,8 @@ _PROFILE_HEADERS = {
 def from_event(headers: Mapping[str, str]) -> Facts:
     """Facts from a CHANNEL_HANGUP_COMPLETE event's (URL-decoded) headers, or the fs_bridge Event itself
     (anything with the mapping's `get`: the event decodes only the headers read here)."""
+    if hasattr(headers, "index_headers"):
+        headers.index_headers()  # some forty headers are read below
     current = {key: headers.get(f"Caller-{name}", "") for key, name in _PROFILE_HEADERS.items()}
     other_kind = headers.get("Other-Type", "")
     other = {key: headers.get(f"Other-Leg-{name}", "") for key, name in _PROFILE_HEADERS.items()} if other_kind else {}
@@ -603,8 +605,12 @@ class RecordBatch:
         if not rows:
             return
         db = self.db
-        statement = _batch_insert(db, tuple(next(iter(rows.values()))[0]))
-        made = {uuid: id_ for id_, uuid in db.execute(statement, [values for values, _, _, _ in rows.values()])}
+        params = [values for values, _, _, _ in rows.values()]
+        if db.get_bind().dialect.name == "postgresql":
+            made = _insert_pipelined(db, params)
+        else:
+            statement = _batch_insert(db, tuple(params[0]))
+            made = {uuid: id_ for id_, uuid in db.execute(statement, params)}
         for uuid, (values, facts, source, stored) in rows.items():
             if uuid in made:
                 stored.record.id = made[uuid]
@@ -620,6 +626,44 @@ class Stored:
 
 
 _BATCH_INSERTS: dict[tuple, object] = {}
+_PG_INSERTS: dict[tuple, str] = {}
+
+
+def _insert_pipelined(db: Session, params: list[dict]) -> dict[str, int]:
+    """PostgreSQL: the batch's rows as one psycopg executemany of a one-row INSERT ... ON CONFLICT
+    (call_uuid) DO NOTHING RETURNING (pipelined, one statement text that psycopg prepares once).
+    SQLAlchemy's own way, one INSERT with a VALUES list of the whole batch, made psycopg convert a new
+    statement text of tens of thousands of parameters every batch: most of what storing a record cost.
+    Columns the rows leave out get their model defaults, as SQLAlchemy would give them; JSON columns are
+    sent as JSON, as its JSON type does. Returns call uuid -> id of the rows made."""
+    from psycopg.types.json import Json
+
+    table = CallRecord.__table__
+    columns = tuple(params[0])
+    defaults = {column.name: column.default.arg for column in table.columns
+                if column.name not in columns and column.default is not None and column.default.is_scalar}
+    names = columns + tuple(defaults)
+    sql = _PG_INSERTS.get(names)
+    if sql is None:
+        sql = _PG_INSERTS[names] = (
+            f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(f"%({n})s" for n in names)}) '
+            "ON CONFLICT (call_uuid) DO NOTHING RETURNING id, call_uuid")
+    json_columns = [column.name for column in table.columns if column.name in names and isinstance(column.type, JSON)]
+    rows = []
+    for values in params:
+        row = {**values, **defaults}
+        for name in json_columns:
+            row[name] = Json(row[name]) if row[name] is not None else None
+        rows.append(row)
+    made: dict[str, int] = {}
+    with db.connection().connection.driver_connection.cursor() as cursor:
+        cursor.executemany(sql, rows, returning=True)
+        while True:
+            for id_, uuid in cursor.fetchall():
+                made[uuid] = id_
+            if not cursor.nextset():
+                break
+    return made
 
 
 def _batch_insert(db: Session, columns: tuple):

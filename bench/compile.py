@@ -8,8 +8,9 @@ them is compiled), with time conditions, ring groups, users, queues, transfers, 
 announcements and voicemail in the branches, against the test suite's fixture tenant. Targets:
 1,000 steps in 20 ms or less, 10,000 in 200 ms or less (validate + compile + serialize); #20 asks 10 ms
 for the 1,000. Then a 200-plan company's whole dialplan as the endpoint builds it (web.xml_curl.dialplan):
-cold, after one publish (one plan compiled, the rest cached per version), unchanged; target: cold in
-100 ms or less."""
+cold (a new process: nothing compiled, no row checked), after one publish (one plan compiled, the rest
+kept per version), after a user no plan rings changed (no plan compiled), unchanged; target: cold in
+100 ms or less. Compare CPU figures on a shared machine (bench/README.md)."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ def published_versions(db: Session, tenant_id: int) -> dict[int, Published]:
             document = json.loads(text) if isinstance(text, str) else dict(text or {})
             published = Published(plan_id, version, document, tuple(document.get("numbers") or ()),
                                   tuple(transfers_to(document)))
-            if len(_published_kept) >= ROWS_KEPT:
+            if len(_published_kept) >= VERSIONS_KEPT:
                 _published_kept.clear()
             _published_kept[key] = published
         found[plan_id] = published
@@ -200,7 +200,11 @@ def _label(row) -> str:
 # its values changed. The ORM rows kept are loaded by a session of their own on the same connection, so
 # they are nobody else's objects (a caller's session never sees them, nor they its pending changes).
 
-ROWS_KEPT = 100_000  # kept rows per process (every tenant); then the memo starts again
+# Rows kept per process, every tenant together; then the memo starts again. Bounded because every web
+# process serves every company (README "Scaling out"): some 20-40 MB at most, and a company of a thousand
+# users, phones and boxes needs 3,000.
+ROWS_KEPT = 20_000
+VERSIONS_KEPT = 5_000  # published versions decoded
 _kept: dict = {}
 _text_queries: dict = {}
 

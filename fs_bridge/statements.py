@@ -5,8 +5,8 @@ the company's "statement" subscribers (web.domain.statement_mail, through the ou
 
 The work is web.domain.statements.make_due: several bridges may run it at the same moment and each
 month is stored once (INSERT ... ON CONFLICT on the unique company and month). Drawing a PDF is CPU work
-(a few hundred ms; bench/statements.py) done in this greenlet; the job yields between companies, so
-events wait at most one drawing."""
+(0.3 to 1.5 s and more; bench/statements.py), done in a child process (fs_bridge.statement_drawing) while
+this greenlet waits cooperatively: FreeSWITCH's events are handled meanwhile, not after the drawing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import logging
 
 import gevent
 
+from fs_bridge.statement_drawing import Drawer
 from web.domain import statement_mail, statements
 
 log = logging.getLogger("fs_bridge.statements")
@@ -30,7 +31,8 @@ def check(engine, settings, pause=lambda: None) -> list[tuple[int, str]]:
     def mail(db, tenant_id, found):
         statement_mail.queue(db, tenant_id, found, settings)
 
-    made = statements.make_due(engine, limit=BATCH, pause=pause, on_made=mail)
+    with Drawer() as drawer:  # one child process for the round, started only when something is due
+        made = statements.make_due(engine, limit=BATCH, pause=pause, on_made=mail, draw=drawer.draw)
     for tenant_id, month in made:
         log.info("statement %s of company %s made", month, tenant_id)
     return made

@@ -134,10 +134,13 @@ def check_past(db: Session, tenant_id: int, first: date) -> None:
 
 
 def make(db: Session, tenant_id: int, first: date, created_by: Optional[int] = None,
-         now: Optional[datetime] = None) -> tuple[StatementInfo, bool]:
-    """The month's statement, made now unless stored already; True when this call stored it."""
+         now: Optional[datetime] = None,
+         draw: Callable[[statement_pdf.StatementData], bytes] = statement_pdf.render) -> tuple[StatementInfo, bool]:
+    """The month's statement, made now unless stored already; True when this call stored it. `draw` turns
+    the gathered figures (plain data) into the PDF's bytes: here by default, in a child process for the
+    bridge (fs_bridge.statement_drawing), whose event loop must not wait for it."""
     data = gather(db, tenant_id, first, now)
-    pdf = statement_pdf.render(data)
+    pdf = draw(data)
     insert = dialect_insert(db)
     table = Statement.__table__
     # a Core INSERT: no ORM flush, so no bump of the tenant's configuration generation (a statement changes
@@ -230,11 +233,12 @@ def _aware(moment: datetime) -> datetime:
 
 def make_due(engine, now: Optional[datetime] = None, limit: int = 20,
              on_made: Optional[Callable[[Session, int, StatementInfo], None]] = None,
-             pause: Callable[[], None] = lambda: None) -> list[tuple[int, str]]:
+             pause: Callable[[], None] = lambda: None,
+             draw: Callable[[statement_pdf.StatementData], bytes] = statement_pdf.render) -> list[tuple[int, str]]:
     """Make up to `limit` due statements, each in a transaction of its own; `on_made(db, tenant, info)`
     runs in the transaction that stored one (the mail to its subscribers goes into the outbox there, so
     it is queued exactly when the statement is); `pause()` between two (the bridge lets other greenlets
-    run). Returns the (tenant, month) this process stored."""
+    run); `draw` as for make(). Returns the (tenant, month) this process stored."""
     from web.db import session_scope
 
     with session_scope(engine, audit.SYSTEM) as db:
@@ -244,7 +248,7 @@ def make_due(engine, now: Optional[datetime] = None, limit: int = 20,
         if n:
             pause()
         with session_scope(engine, audit.SYSTEM) as db:
-            found, made = make(db, tenant_id, first, None, now)
+            found, made = make(db, tenant_id, first, None, now, draw)
             if made:
                 stored.append((tenant_id, found.month))
                 if on_made is not None:

@@ -5,6 +5,9 @@
 // or why the server refused it. The list: name, length, the uploaded file's name and what uses each file
 // (links); Play plays it here (the stored WAV, GET /api/audio/{id}/file), Rename in a side sheet, Delete
 // refused while anything uses the file (the list, with links). ?edit=<id> opens a file's rename sheet.
+// Type a text (#18 item 6): a name, the text and a language (the company's by default); "Make and play"
+// has the server speak it (POST /api/audio/text, espeak-ng) and plays the result here at once, as a
+// preview. A typed sound's Rename sheet changes its text and language too (spoken again on save).
 
 import { ApiError } from "./api.js";
 import { $, el, uid } from "./dom.js";
@@ -13,8 +16,8 @@ import { crudList } from "./crud.js";
 import { player } from "./player.js";
 import { failStart, showError, startPortal } from "./portal.js";
 import { toast } from "./toast.js";
-import { fieldErrorText } from "./ui.js";
-import audioFile, { audioUrl, nameFromFile, uploadAudio } from "./objects/audio_file.js";
+import { clearErrors, fieldErrorText, showProblem } from "./ui.js";
+import audioFile, { LANGUAGES, audioUrl, nameFromFile, speakText, uploadAudio } from "./objects/audio_file.js";
 
 const ACCEPT = "audio/*,.wav,.mp3,.flac,.ogg,.oga";
 
@@ -108,6 +111,43 @@ function wireDrop(add) {
   });
 }
 
+/** The "Type a text" form: speaks the text on the server, then `done(saved)` (plays it). */
+function typedForm(done) {
+  const ids = { name: uid("tts-name"), text: uid("tts-text"), language: uid("tts-language"), hint: uid("tts-hint") };
+  const field = (id, label, control, ...rest) => el("div", { class: "field" }, el("label", { for: id, text: t(label) }), control, ...rest);
+  const language = el("select", { id: ids.language, name: "language" },
+    el("option", { value: "", text: t("ui.audio.lang_company") }),
+    ...LANGUAGES.map((code) => el("option", { value: code, text: t(`ui.audio.lang_${code}`) })));
+  const button = el("button", { type: "submit", class: "btn btn-primary", text: t("ui.audio.speak") });
+  const status = el("p", { class: "hint", role: "status" });
+  const form = el("form", { class: "tts-form", novalidate: true },
+    el("div", { class: "alert", role: "alert" }),
+    field(ids.name, "ui.audio.name", el("input", { id: ids.name, name: "name", maxlength: 100, required: true, autocomplete: "off" })),
+    field(ids.text, "ui.audio.text", el("textarea", { id: ids.text, name: "text", rows: 4, maxlength: 1000, required: true, "aria-describedby": ids.hint }),
+      el("p", { class: "hint", id: ids.hint, text: t("ui.audio.text_hint") })),
+    field(ids.language, "ui.audio.language", language),
+    el("div", { class: "form-actions" }, button, status));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    button.disabled = true;
+    status.textContent = t("ui.audio.speaking");
+    try {
+      const values = { name: form.elements.name.value, text: form.elements.text.value };
+      if (language.value) values.language = language.value;
+      const saved = await speakText(values);
+      form.reset();
+      await done(saved);
+    } catch (error) {
+      showProblem(form, error);
+    } finally {
+      button.disabled = false;
+      status.textContent = "";
+    }
+  });
+  return form;
+}
+
 async function start() {
   const session = await startPortal();
   if (!session) return;
@@ -124,6 +164,12 @@ async function start() {
     await library.list.reload();
   });
   wireDrop(uploads.add);
+  const typed = typedForm(async (saved) => {
+    toast(t("ui.audio.spoken_toast", { name: saved.name }));
+    await library.list.reload();
+    sound.play(saved); // the preview: hear what callers will hear
+  });
+  const typeTitle = uid("type-title");
 
   const inputId = uid("audio-files");
   const input = el("input", { type: "file", id: inputId, multiple: true, accept: ACCEPT });
@@ -144,6 +190,10 @@ async function start() {
         el("div", { class: "file-pick" }, input, el("label", { for: inputId, class: "btn btn-secondary", text: t("ui.audio.choose") })),
         el("p", { class: "hint", text: t("ui.audio.formats") })),
       uploads.list),
+    el("section", { class: "panel", id: "type-text", "aria-labelledby": typeTitle },
+      el("h2", { id: typeTitle, text: t("ui.audio.type") }),
+      el("p", { class: "hint", text: t("ui.audio.type_intro") }),
+      typed),
     el("section", { class: "panel", id: "library", "aria-labelledby": listTitle },
       el("h2", { id: listTitle, text: t("ui.audio.library") }),
       sound.element,

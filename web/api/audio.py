@@ -1,4 +1,5 @@
-"""Audio files: upload (multipart), list, read, rename, delete, and the WAV for playback.
+"""Audio files: upload (multipart), typed text (spoken by web.tts), list, read, rename, delete, and the
+WAV for playback.
 
 List/read/rename/delete are the shared `Resource`; only creation is special, because it takes a file.
 The upload route goes through the same `api()` wrapper as every route (origin, auth, permission, CSRF,
@@ -24,11 +25,12 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse
 
-from web import audio
+from web import audio, tts
 from web.api.problems import Problem, field_problem, from_validation_error
 from web.api.resources import Resource
 from web.api.routing import api
-from web.models.audio import AudioFile, AudioPublic, AudioUpdate, AudioUpload
+from web.models.audio import AudioFile, AudioPublic, AudioText, AudioUpdate, AudioUpload
+from web.models.tenant import Tenant
 
 log = logging.getLogger("web.api.audio")
 
@@ -41,9 +43,24 @@ def _after_delete(ctx, row: AudioFile) -> None:
     ctx.after_commit(lambda: audio.remove(tenant_id, audio_id, root))
 
 
+def _render_if_changed(ctx, row: AudioFile) -> None:
+    """A typed sound whose text or language changed is spoken again (before the commit, as an upload is
+    installed); a rename, or the same text sent again, renders nothing. An upload has no text to change."""
+    if row.render_key is None:
+        for field in ("text", "language"):
+            if getattr(row, field) is not None:
+                raise field_problem(422, "audio_not_typed", f"/{field}", "only a typed sound has a text and a language")
+        return
+    for field in ("text", "language"):
+        if getattr(row, field) is None:
+            raise field_problem(422, "null_not_allowed", f"/{field}", "a typed sound needs its text and language")
+    _speak(ctx, row)
+
+
 resource = Resource(
     kind="audio", path="/api/audio", table=AudioFile, create_model=AudioUpload, update_model=AudioUpdate,
     public_model=AudioPublic, label="audio file", order_by="name", before_delete=_after_delete,
+    validate=_render_if_changed,
 )
 
 
@@ -181,6 +198,47 @@ def store_upload(ctx, name: str | None = None) -> AudioFile:
     return row
 
 
+def _speak(ctx, row: AudioFile) -> None:
+    """Render `row`'s text into its WAVs when its render key changed (a new row has none yet)."""
+    try:
+        key = tts.render_key(row.text, row.language)
+    except tts.TtsUnavailable:
+        raise Problem(503, "tts_unavailable", "text to speech is not installed on this server")
+    if key == row.render_key:
+        return
+    root = audio.audio_root(ctx.settings)
+    try:
+        converted = tts.render(row.text, row.language, root)
+    except tts.TtsUnavailable:
+        raise Problem(503, "tts_unavailable", "text to speech is not installed on this server")
+    except audio.EmptyAudio:
+        raise field_problem(422, "tts_silent", "/text", "this text speaks no words")
+    try:
+        row.render_key = key
+        row.duration_ms = converted.duration_ms
+        row.sample_rate_original = converted.sample_rate_original
+        row.channels_original = converted.channels_original
+        row.size_bytes = converted.size_bytes
+        ctx.db.add(row)
+        ctx.db.flush()
+        # as an upload: installed before the commit, so a row never lacks its sound
+        audio.install(converted, row.tenant_id, row.id, root)
+    finally:
+        audio.discard(converted)
+
+
+def create_typed(ctx, body: AudioText):
+    """Add a sound typed as text: spoken once (espeak-ng) in `language`, the company's when not given."""
+    language = body.language or ctx.db.get(Tenant, ctx.tenant_id).language
+    # the render key stays empty until _speak has rendered and installed the sound
+    row = AudioFile(tenant_id=ctx.tenant_id, name=body.name, original_filename="", duration_ms=0,
+                    sample_rate_original=0, channels_original=0, size_bytes=0, text=body.text, language=language)
+    ctx.db.add(row)
+    ctx.db.flush()
+    _speak(ctx, row)
+    return resource.public(ctx, row)
+
+
 def audio_file(ctx, id: int):
     """The WAV for playback in the browser (?rate=8000 or 16000, default 16000)."""
     return wav_response(ctx, resource.get(ctx, id))
@@ -204,5 +262,7 @@ def wav_response(ctx, row: AudioFile):
 routes = [resource.usage_route()] + [route for route in resource.routes() if route.method != "POST"] + [
     api("POST", "/api/audio", upload_audio, permission="pbx.manage", response=AudioPublic, status=201,
         form_fields={"file": "file", "name": "string"}),
+    api("POST", "/api/audio/text", create_typed, permission="pbx.manage", body=AudioText, response=AudioPublic,
+        status=201),
     api("GET", "/api/audio/{id:int}/file", audio_file, permission="pbx.manage", model=AudioFile),
 ]

@@ -1,22 +1,30 @@
 """Audio files of a tenant: greetings, announcements, music on hold (kind "audio").
 
 The sound itself lives on disk (web.audio: one WAV per rate); the row holds the label and the facts
-about the upload. Only `name` is ever changed through the API.
+about the upload (or the typed text it was spoken from, #18 item 6: web.tts). Through the API only
+`name` changes, and a typed sound's `text` and `language` (which render it again).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field
 
+from callplan.text import plain_block
 from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.fields import Name
 
 
 AudioName = Name
+# Typed text (web.tts): at most about a minute of speech; line feeds and tabs may stay, other controls not.
+TTS_MAX_TEXT = 1000
+TtsText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TTS_MAX_TEXT),
+                    AfterValidator(plain_block)]
+# the languages web.tts.VOICES speaks (the company's own, nl and en, among them)
+TtsLanguage = Literal["nl", "en", "de", "fr"]
 
 
 class AudioFile(TenantOwned, table=True):
@@ -33,6 +41,11 @@ class AudioFile(TenantOwned, table=True):
     channels_original: int
     size_bytes: int  # of the upload as received (it is not kept; the stored WAVs are derived)
     created_at: datetime = created_at_field()
+    # A typed sound (none of these for an upload): the text, the language it is spoken in, and the hash
+    # of what it was last rendered from (web.tts.render_key), so a save renders only when that changed.
+    text: Optional[str] = Field(default=None, max_length=TTS_MAX_TEXT)
+    language: Optional[str] = Field(default=None, max_length=8)
+    render_key: Optional[str] = Field(default=None, max_length=64)
 
 
 class AudioUpload(BaseModel):
@@ -42,9 +55,23 @@ class AudioUpload(BaseModel):
     name: AudioName
 
 
+class AudioText(BaseModel):
+    """A sound typed instead of uploaded (POST /api/audio/text): spoken by web.tts. No language: the
+    company's."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: AudioName
+    text: TtsText
+    language: Optional[TtsLanguage] = None
+
+
 class AudioUpdate(BaseModel):
+    """`text` and `language` only for a typed sound; a change of either renders it again."""
+
     model_config = ConfigDict(extra="forbid")
     name: Optional[AudioName] = None
+    text: Optional[TtsText] = None
+    language: Optional[TtsLanguage] = None
 
 
 class AudioPublic(Checked):
@@ -56,3 +83,5 @@ class AudioPublic(Checked):
     channels_original: int
     size_bytes: int
     created_at: datetime
+    text: Optional[str] = None  # set for a typed sound
+    language: Optional[str] = None

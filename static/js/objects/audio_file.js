@@ -11,10 +11,13 @@
 //   uploadAudio(file, { name, onProgress, signal }) -> the saved audio file (POST /api/audio, multipart,
 //                          with upload progress, onProgress(fraction): api.js upload); name defaults to the
 //                          file's name
+//   speakText({ name, text, language }) -> the saved audio file (POST /api/audio/text: spoken by the
+//                          server in `language`, the company's when left out)
+//   LANGUAGES              the languages a typed text can be spoken in
 //   nameFromFile(file)     "Welcome message.wav" -> "Welcome message"
 //   duration(ms)           "0:07", "12:30"
 
-import { get, upload } from "../api.js";
+import { get, post, upload } from "../api.js";
 import { t } from "../i18n.js";
 import { usedByCell } from "../confirm.js";
 
@@ -31,6 +34,10 @@ export function nameFromFile(file) {
   const base = (file.name || "").replace(/\.[A-Za-z0-9]{1,5}$/, "").replace(/[_]+/g, " ").trim();
   return (base || t("ui.audio.unnamed")).slice(0, 100);
 }
+
+export const LANGUAGES = ["nl", "en", "de", "fr"];
+
+export const speakText = (values) => post("/api/audio/text", values);
 
 export function uploadAudio(file, { name = null, onProgress = () => {}, signal = null } = {}) {
   const form = new FormData();

@@ -53,7 +53,7 @@ def _render_if_changed(ctx, row: AudioFile) -> None:
         return
     for field in ("text", "language"):
         if getattr(row, field) is None:
-            raise field_problem(422, "null_not_allowed", f"/{field}", "a typed sound needs its text and language")
+            raise field_problem(422, "audio_text_required", f"/{field}", "a typed sound needs its text and language")
     _speak(ctx, row)
 
 

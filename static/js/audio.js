@@ -120,10 +120,10 @@ function typedForm(done) {
     ...LANGUAGES.map((code) => el("option", { value: code, text: t(`ui.audio.lang_${code}`) })));
   const button = el("button", { type: "submit", class: "btn btn-primary", text: t("ui.audio.speak") });
   const status = el("p", { class: "hint", role: "status" });
-  const form = el("form", { class: "tts-form", novalidate: true },
+  const form = el("form", { class: "tts-form", noValidate: true },
     el("div", { class: "alert", role: "alert" }),
-    field(ids.name, "ui.audio.name", el("input", { id: ids.name, name: "name", maxlength: 100, required: true, autocomplete: "off" })),
-    field(ids.text, "ui.audio.text", el("textarea", { id: ids.text, name: "text", rows: 4, maxlength: 1000, required: true, "aria-describedby": ids.hint }),
+    field(ids.name, "ui.audio.name", el("input", { type: "text", id: ids.name, name: "name", maxLength: 100, required: true, autocomplete: "off" })),
+    field(ids.text, "ui.audio.text", el("textarea", { id: ids.text, name: "text", rows: 4, maxLength: 1000, required: true, "aria-describedby": ids.hint }),
       el("p", { class: "hint", id: ids.hint, text: t("ui.audio.text_hint") })),
     field(ids.language, "ui.audio.language", language),
     el("div", { class: "form-actions" }, button, status));

@@ -46,26 +46,44 @@ export function uploadAudio(file, { name = null, onProgress = () => {}, signal =
   return upload("POST", "/api/audio", form, { onProgress, signal });
 }
 
+// a typed sound's "file": the language and the start of its text
+function typedCell(row) {
+  const text = row.text.length > 60 ? `${row.text.slice(0, 60)}…` : row.text;
+  return `${t("ui.audio.typed", { language: t(`ui.audio.lang_${row.language}`) })} “${text}”`;
+}
+
 async function enrich(rows) {
   const uses = new Map((await get("/api/audio/used-by")).map((item) => [item.id, item.used_by]));
   return rows.map((row) => ({ ...row, used_by: uses.get(row.id) || [] }));
 }
+
+const UPLOADED = {
+  fields: {
+    name: { label: "ui.audio.name" },
+    text: { hidden: true }, // an upload has no text: only a typed sound's sheet shows these (formFor)
+    language: { hidden: true },
+  },
+};
 
 export default {
   kind: "audio",
   path: "/api/audio",
   name: (row) => row.name,
   texts: { title: "ui.audio.title", new: "ui.audio.upload", empty: "ui.audio.empty" },
-  form: {
+  form: UPLOADED,
+  // a typed sound: its text and language change here too (the server speaks it again on save)
+  formFor: (row) => (row && row.text != null ? {
     fields: {
-      name: { label: "ui.audio.name" },
+      name: { label: "ui.audio.name", order: 1 },
+      text: { label: "ui.audio.text", help: "ui.audio.text_hint", widget: "textarea", order: 2 },
+      language: { label: "ui.audio.language", widget: "select", enumLabels: "ui.audio.lang_", nullable: false, order: 3 },
     },
-  },
+  } : UPLOADED),
   list: {
     columns: [
       { key: "name", label: "ui.audio.name", sort: true },
       { key: "duration_ms", label: "ui.audio.duration", sort: true, class: "mono", value: (row) => duration(row.duration_ms) },
-      { key: "original_filename", label: "ui.audio.file", sort: true },
+      { key: "original_filename", label: "ui.audio.file", sort: true, value: (row) => (row.text != null ? typedCell(row) : row.original_filename) },
       { key: "used_by", label: "ui.kit.used_by_column", value: (row) => usedByCell(row.used_by) },
     ],
     search: ["name", "original_filename"],

@@ -63,6 +63,46 @@ def main() -> None:
                          (f"large company (100 numbers, 300 phones, ~{pages} pages)", lambda: statement_pdf.render(large))):
         median, p95 = timed(action, runs)
         print(f"{name:55s} median {median:7.1f} ms   p95 {p95:7.1f} ms   {len(action()) / 1024:6.1f} KiB")
+    loop(large)
+
+
+def loop(data: statement_pdf.StatementData) -> None:
+    """The bridge's view: the longest the gevent loop went without running a ticking greenlet (an event's
+    handling stands in line the same way) while the large statement is drawn in the job's greenlet (as before)
+    and through fs_bridge.statement_drawing's child; and what the child costs in wall time, its start (Python,
+    fpdf2's import) paid once per check round. The floor is the same ticker with nothing drawn."""
+    import gevent
+
+    from fs_bridge.statement_drawing import Drawer
+
+    def longest_gap(action) -> tuple[float, float]:
+        gaps, running = [0.0], [True]
+
+        def tick():
+            last = time.perf_counter()
+            while running[0]:
+                gevent.sleep(0.001)
+                now = time.perf_counter()
+                gaps[0] = max(gaps[0], now - last)
+                last = now
+
+        ticker = gevent.spawn(tick)
+        gevent.sleep(0.01)
+        started = time.perf_counter()
+        action()
+        took = time.perf_counter() - started
+        running[0] = False
+        ticker.join()
+        return gaps[0] * 1000, took * 1000
+
+    print(f"{'loop, nothing drawn (floor)':55s} longest stall {longest_gap(lambda: gevent.sleep(0.3))[0]:7.1f} ms")
+    stall, took = longest_gap(lambda: statement_pdf.render(data))
+    print(f"{'loop, large drawn in the greenlet':55s} longest stall {stall:7.1f} ms   drawing {took:7.1f} ms")
+    with Drawer() as drawer:
+        stall, took = longest_gap(lambda: drawer.draw(data))
+        print(f"{'loop, large drawn by a new child (its start included)':55s} longest stall {stall:7.1f} ms   drawing {took:7.1f} ms")
+        stall, took = longest_gap(lambda: drawer.draw(data))
+        print(f"{'loop, large drawn by the same child again':55s} longest stall {stall:7.1f} ms   drawing {took:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -143,12 +143,16 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+EVER_SEEN: set[int] = set()  # every worker process that answered: more than --workers means restarts
+
+
 def workers_seen(port: int, workers: int, tries: int = 200) -> dict[int, dict]:
     """/bench/caches of every worker (a new connection lands on any of them: asked until each answered)."""
     seen: dict[int, dict] = {}
     for _ in range(tries):
         stats = json.loads(http_get(port, "/bench/caches")[1])
         seen[stats["pid"]] = stats
+        EVER_SEEN.add(stats["pid"])
         if len(seen) >= workers:
             break
     return seen
@@ -296,6 +300,11 @@ def main(argv=None) -> int:
             print(f"  worker {pid}: {base['rss'] / 2**20:.0f} MB with one company cached -> {stats['rss'] / 2**20:.0f} MB "
                   f"with {stats['dialplans']:,} dialplans and {stats['directories']:,} directories: "
                   f"{each / 1000:,.0f} kB per company")
+        if len(EVER_SEEN) > args.workers:
+            # uvicorn's supervisor kills a worker that leaves its health check unanswered for 5 s (the
+            # GIL held by builds on a busy machine) and starts a new one, with empty caches
+            print(f"  {len(EVER_SEEN) - args.workers} worker(s) were replaced by uvicorn's supervisor during the run "
+                  f"(health check unanswered); a new worker starts with empty caches")
         worst = max(per) if per else float("nan")
         fits = worst <= TARGET_BYTES_PER_COMPANY
         ok = ok and fits

@@ -183,3 +183,41 @@ def test_another_tenants_typed_sound_is_out_of_reach(app, client, db, settings, 
     # its files are in tenant B's folder only
     assert audio.audio_path(tenant_b.id, foreign["id"], 16000, root).is_file()
     assert not (root / str(tenant_a.id)).exists()
+
+
+def test_two_saves_at_once_leave_the_file_of_the_text_the_row_keeps(app, client, admin, tenant, settings, db, monkeypatch):
+    """Both render at the same time (a pause inside the rendering makes sure); whichever commits last, the
+    file is the rendering of the text its row keeps (the flushed row is locked until the commit)."""
+    import threading
+    import time
+
+    row = create(client).json()
+    token = client.headers["authorization"]
+    real = tts.render
+    both = threading.Barrier(2, timeout=30)
+
+    def slow(text, language, root=None):
+        converted = real(text, language, root)
+        both.wait()  # each has rendered before either installs
+        time.sleep(0.05 if text.startswith("Kort") else 0.0)
+        return converted
+
+    monkeypatch.setattr(tts, "render", slow)
+    texts = ["Kort.", "Een veel langere tekst, die duidelijk meer seconden duurt dan de korte, tot het einde toe."]
+    answers = {}
+
+    def save(text):
+        with TestClient(app, headers={"authorization": token}) as other:
+            answers[text] = other.patch(f"/api/audio/{row['id']}", json={"text": text})
+
+    threads = [threading.Thread(target=save, args=(text,)) for text in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(answer.status_code == 200 for answer in answers.values()), {t: a.text for t, a in answers.items()}
+    kept = client.get(f"/api/audio/{row['id']}").json()
+    assert kept["text"] in texts
+    for rate in audio.RATES:
+        frames = len(wav_of(settings, tenant.id, row["id"], rate)[2]) // 2
+        assert frames == pytest.approx(kept["duration_ms"] * rate / 1000, abs=rate / 100), (rate, kept)

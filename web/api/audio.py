@@ -220,6 +220,9 @@ def _speak(ctx, row: AudioFile) -> None:
         row.channels_original = converted.channels_original
         row.size_bytes = converted.size_bytes
         ctx.db.add(row)
+        # The flush writes the row, which holds its lock (PostgreSQL's row lock, SQLite's write lock)
+        # until the commit: two saves of one text at once install their files in the order they commit,
+        # so the file left is the rendering of the text the row keeps.
         ctx.db.flush()
         # as an upload: installed before the commit, so a row never lacks its sound
         audio.install(converted, row.tenant_id, row.id, root)

@@ -21,7 +21,7 @@ from typing import Optional
 from callplan import blocking, outbound, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
-from callplan.nodes import ivr, queue, ring_group, voicemail
+from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import TenantObjects
 from callplan.xml import context_document, exact, literal, regex_literal
 
@@ -340,6 +340,10 @@ class BaseDialplan:
             if box.extension:
                 segment = self._segment(f"box_{box.extension}", exact(box.extension))
                 voicemail.compile(voicemail.Step(id=f"b{box.id}", type="voicemail", box=box.id), segment, self.compilation)
+        for room in sorted(objects.conference_rooms.values(), key=lambda r: r.id):
+            if room.extension:
+                segment = self._segment(f"conference_{room.extension}", exact(room.extension))
+                conference.join(segment, objects, room)
         for plan in sorted(objects.plans.values(), key=lambda p: p.id):
             internal = [number for number in plan.numbers if not number.startswith("+")]
             if internal:

@@ -47,7 +47,7 @@ def extension_of(destination: dict | None, objects) -> str | None:
         return None
     kind, ident = destination.get("type"), destination.get("id")
     table = {"ring_group": objects.ring_groups, "queue": objects.queues, "ivr_menu": objects.ivr_menus,
-             "voicemail_box": objects.voicemail_boxes}.get(kind)
+             "voicemail_box": objects.voicemail_boxes, "conference_room": objects.conference_rooms}.get(kind)
     if table is not None and ident in table:
         return table[ident].extension
     if kind == "extension":
@@ -92,6 +92,13 @@ def emit(destination: dict | None, segment, compilation) -> bool:
     if target:
         segment.action("bridge", leg(target, None, objects))
         return False
+    room = objects.conference_rooms.get(destination.get("id")) if destination.get("type") == "conference_room" else None
+    if room is not None:
+        # straight into the room, whether or not it has a number of its own
+        from callplan.nodes.conference import join
+
+        join(segment, objects, room)
+        return True
     box = personal_box(destination, objects)
     if box is not None:
         # straight into the box: "forward to Anna's voicemail" must not ring Anna
@@ -116,6 +123,9 @@ def simulate(destination: dict | None, simulation, step) -> bool:
         return True
     if ring_target(destination, simulation.objects):
         return simulation.answered(step)
+    if destination.get("type") == "conference_room" and destination.get("id") in simulation.objects.conference_rooms:
+        simulation.outcome = f"conference:{destination['id']}"
+        return True
     box = personal_box(destination, simulation.objects)
     if box is not None:
         simulation.outcome = f"voicemail:{simulation.objects.users[box.user_id].extension}"

@@ -164,6 +164,25 @@ class VoicemailBoxInfo(_Info):
         return "default" if seconds == DEFAULT_MESSAGE_S else f"{VOICEMAIL_PROFILE_PREFIX}{seconds}"
 
 
+CONFERENCE_PROFILE = "callplan"  # freeswitch/autoload_configs/conference.conf.xml
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,8}$")]
+
+
+class ConferenceRoomInfo(_Info):
+    id: int
+    name: str = ""
+    extension: Optional[Extension] = None
+    pin: Optional[Pin] = None  # participants; None: anyone may enter
+    moderator_pin: Optional[Pin] = None  # whoever enters it is the room's moderator
+    max_members: int = 0  # 0: no limit
+
+
+def conference_name(tenant_id: int, room_id: int) -> str:
+    """The room's mod_conference name: conference names are global to the switch, so the tenant's id is
+    part of it and two companies' rooms never meet."""
+    return f"t{int(tenant_id)}-{int(room_id)}"
+
+
 class ScheduleInfo(_Info):
     id: int
     name: str = ""
@@ -235,6 +254,7 @@ class TenantObjects(_Info):
     queues: dict[int, QueueInfo] = Field(default_factory=dict)
     ivr_menus: dict[int, IvrMenuInfo] = Field(default_factory=dict)
     voicemail_boxes: dict[int, VoicemailBoxInfo] = Field(default_factory=dict)
+    conference_rooms: dict[int, ConferenceRoomInfo] = Field(default_factory=dict)
     schedules: dict[int, ScheduleInfo] = Field(default_factory=dict)
     holidays: dict[int, HolidayInfo] = Field(default_factory=dict)
     audio: dict[int, AudioInfo] = Field(default_factory=dict)

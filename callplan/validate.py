@@ -32,6 +32,7 @@ KINDS = {
     "queue": ("queues", "queue"),
     "ivr_menu": ("ivr_menus", "IVR menu"),
     "voicemail_box": ("voicemail_boxes", "voicemail box"),
+    "conference_room": ("conference_rooms", "conference room"),
     "schedule": ("schedules", "schedule"),
     "holiday_schedule": ("holidays", "holiday schedule"),
     "audio": ("audio", "audio file"),

@@ -19,6 +19,7 @@ from pydantic import Field
 from callplan import model
 from callplan.nodes import (
     announcement,
+    conference,
     email,
     hang_up,
     ivr,
@@ -31,7 +32,7 @@ from callplan.nodes import (
     voicemail,
 )
 
-MODULES = (time_condition, user, ring_group, queue, transfer, ivr, voicemail, announcement, email, prefix, hang_up)
+MODULES = (time_condition, user, ring_group, queue, transfer, ivr, voicemail, conference, announcement, email, prefix, hang_up)
 BY_TYPE = {module.TYPE: module for module in MODULES}
 
 Step = Annotated[Union[tuple(module.Step for module in MODULES)], Field(discriminator="type")]

@@ -4,7 +4,7 @@ audio files and a second plan. Ids are fixed so golden files and generated plans
 
     objects()          the TenantObjects, optionally with fields replaced (objects(domain="x.test"))
     OPEN, CLOSED, LUNCH, HOLIDAY   instants (aware, UTC) inside and outside the opening hours
-    ids for strategies: USERS, RING_GROUPS, QUEUES, IVR_MENUS, VOICEMAIL_BOXES, SCHEDULES, HOLIDAYS,
+    ids for strategies: USERS, RING_GROUPS, QUEUES, IVR_MENUS, VOICEMAIL_BOXES, CONFERENCE_ROOMS, SCHEDULES, HOLIDAYS,
     AUDIO, PLANS, EXTENSIONS
 """
 
@@ -100,6 +100,9 @@ VOICEMAIL_BOXES = {
     3: {"id": 3, "name": "Marie Dubois", "user_id": 202},
 }
 
+# a room reached by plans only (no number of its own), with both PINs
+CONFERENCE_ROOMS = {1: {"id": 1, "name": "Board room", "pin": "1234", "moderator_pin": "9876"}}
+
 SCHEDULES = {
     1: {"id": 1, "name": "Office hours",
         "periods": [_period(day, "08:30", "17:30") for day in ("mon", "tue", "wed", "thu", "fri")]},
@@ -151,6 +154,7 @@ def objects(**replace) -> TenantObjects:
         "queues": QUEUES,
         "ivr_menus": IVR_MENUS,
         "voicemail_boxes": VOICEMAIL_BOXES,
+        "conference_rooms": CONFERENCE_ROOMS,
         "schedules": SCHEDULES,
         "holidays": HOLIDAYS,
         "audio": AUDIO,

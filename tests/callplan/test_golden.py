@@ -97,6 +97,10 @@ CASES: dict[str, tuple[CallPlan, datetime]] = {
     "voicemail_announce_only": (plan(
         {"id": "s1", "type": "voicemail", "box": 1, "mode": "announce_only"},
     ), fx.OPEN),
+    "conference": (plan(
+        {"id": "s1", "type": "announcement", "audio": 1},
+        {"id": "s2", "type": "conference", "room": 1},
+    ), fx.OPEN),
     "announcement": (plan(
         {"id": "s1", "type": "announcement", "audio": 1},
         {"id": "s2", "type": "ring_group", "group": 1},

@@ -80,7 +80,8 @@ EVERYTHING = [
     ]},
     {"id": "s8", "type": "email", "to": ["info@example.com"]},
     {"id": "s9", "type": "ivr", "menu": 1,
-     "keys": {"5": [{"id": "s10", "type": "voicemail", "box": 1, "greeting": 2}]},
+     "keys": {"5": [{"id": "s10", "type": "voicemail", "box": 1, "greeting": 2}],
+              "7": [{"id": "s13", "type": "conference", "room": 1}]},
      "no_input": [{"id": "s11", "type": "hang_up"}]},
 ]
 
@@ -151,7 +152,7 @@ def test_the_base_plan_compiles_cleanly_and_reaches_every_step_type():
     assert {step.type for _, step in plan.walk()} == set(callplan.nodes.BY_TYPE)
     document = compile_document(plan, fx.objects())
     assert problems(document) == []
-    for application in ("bridge", "callcenter", "playback", "event", "play_and_get_digits", "voicemail", "set"):
+    for application in ("bridge", "callcenter", "playback", "event", "play_and_get_digits", "voicemail", "set", "conference"):
         assert f'application="{application}"' in document
 
 

@@ -77,6 +77,8 @@ def steps(draw, depth: int) -> dict:
     elif kind == "voicemail":
         step.update(box=draw(ref(fx.VOICEMAIL_BOXES)), greeting=draw(st.none() | ref(fx.AUDIO)),
                     mode=draw(st.sampled_from(["message", "announce_only"])))
+    elif kind == "conference":
+        step["room"] = draw(ref(fx.CONFERENCE_ROOMS))
     elif kind == "announcement":
         step["audio"] = draw(ref(fx.AUDIO))
     elif kind == "email":
@@ -217,7 +219,7 @@ def test_every_transfer_inside_the_document_lands_on_the_segment_it_names(plan, 
                 assert route(table, target) == target, (name, target)
 
 
-OUTCOMES = re.compile(r"^(answered:.+|hung_up:[A-Z_]+|voicemail:.+|transferred:.+|announced|stopped:too_many_steps)$")
+OUTCOMES = re.compile(r"^(answered:.+|hung_up:[A-Z_]+|voicemail:.+|conference:[0-9]+|transferred:.+|announced|stopped:too_many_steps)$")
 
 
 @SETTINGS

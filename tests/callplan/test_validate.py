@@ -37,6 +37,7 @@ def tenant(**changes) -> TenantObjects:
         "ivr_menus": {i: {"id": i, "name": f"Menu {i}", "keys": {"1": {"action": "forward", "destination": {"type": "user", "id": 1}}}}
                       for i in (1, 2, 3)},
         "voicemail_boxes": {i: {"id": i, "name": f"Box {i}", "extension": f"50{i}"} for i in (1, 2, 3)},
+        "conference_rooms": {i: {"id": i, "name": f"Room {i}", "pin": f"12{i}4"} for i in (1, 2, 3)},
         "schedules": {i: {"id": i, "name": f"Hours {i}", "periods": [period(d, "08:30", "17:00") for d in WEEKDAYS]} for i in (1, 2, 3)},
         "holidays": {i: {"id": i, "name": f"Holidays {i}", "entries": []} for i in (1, 2, 3)},
         "audio": {i: {"id": i, "name": f"Audio {i}"} for i in (1, 2, 3)},
@@ -484,6 +485,7 @@ def _builders(children):
                                      optional={"keys": st.dictionaries(KEYS, lists, max_size=3), "no_input": lists, "invalid": lists}),
         "voicemail": st.fixed_dictionaries({"type": st.just("voicemail"), "box": IDS},
                                            optional={"greeting": IDS, "mode": st.sampled_from(["message", "announce_only"])}),
+        "conference": st.fixed_dictionaries({"type": st.just("conference"), "room": IDS}),
         "announcement": st.fixed_dictionaries({"type": st.just("announcement"), "audio": IDS}),
         "email": st.fixed_dictionaries({"type": st.just("email"), "to": st.just(["info@example.com"])}),
         "prefix": st.fixed_dictionaries({"type": st.just("prefix"), "text": st.text(min_size=1, max_size=10).filter(lambda t: t.isprintable())}),

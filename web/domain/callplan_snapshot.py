@@ -34,6 +34,7 @@ from callplan.objects import (
     TenantObjects,
     UserInfo,
     VoicemailBoxInfo,
+    ConferenceRoomInfo,
 )
 from web.models import Tenant
 from web.models.audio import AudioFile
@@ -43,6 +44,7 @@ from web.models.device import Device
 from web.models.feature_code import FeatureCode
 from web.models.internal_number import InternalNumber
 from web.models.ivr_menu import IvrMenu
+from web.models.conference_room import ConferenceRoom
 from web.models.pbx_user import PbxUser
 from web.models.phone_number import PhoneNumber, VerifiedCallerId
 from web.models.phonebook import Contact
@@ -415,6 +417,8 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
         voicemail_boxes=check.each("voicemail_box", [item for item in box_rows if not item.problems],
                                    lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
+        conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id),
+                                    lambda r: ConferenceRoomInfo.model_validate(r.model_dump())),
         schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id),
                              lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
         holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id),
@@ -447,7 +451,7 @@ def _idle_since(states) -> dict[str, float]:
 
 # kinds a plan's steps can point at (see each callplan/nodes module's references()), plus public numbers
 # a plan answers on
-_KINDS = frozenset({"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "schedule", "holiday_schedule",
+_KINDS = frozenset({"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "schedule", "holiday_schedule",
                     "audio", "plan", "extension", "phone_number"})
 
 

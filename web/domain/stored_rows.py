@@ -104,6 +104,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
     from web.models.company import CompanySettings, CompanyUpdate, Department, DepartmentCreate, DepartmentUpdate
     from web.models.device import Device, DeviceCreate, DeviceUpdate
     from web.models.feature_code import FeatureCode, FeatureCodeUpdate
+    from web.models.conference_room import ConferenceRoom, ConferenceRoomCreate, ConferenceRoomUpdate
     from web.models.ivr_menu import IvrMenu, IvrMenuCreate, IvrMenuUpdate
     from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserUpdate
     from web.models.phone_number import PhoneNumber, PhoneNumberUpdate
@@ -127,6 +128,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
         CallQueue: (QueueCreate, QueueUpdate),
         IvrMenu: (IvrMenuCreate, IvrMenuUpdate),
         VoicemailBox: (VoicemailBoxCreate, VoicemailBoxUpdate),
+        ConferenceRoom: (ConferenceRoomCreate, ConferenceRoomUpdate),
         Department: (DepartmentCreate, DepartmentUpdate),
         Device: (DeviceCreate, DeviceUpdate),
         TimeSchedule: (TimeScheduleCreate, TimeScheduleUpdate),

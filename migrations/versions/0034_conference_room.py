@@ -2,8 +2,8 @@
 
 A room with an internal number, an optional participant PIN and moderator PIN, and a limit of callers.
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-04 18:00:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0033'
-down_revision: Union[str, None] = '0032'
+revision: str = '0034'
+down_revision: Union[str, None] = '0033'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

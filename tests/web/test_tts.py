@@ -221,3 +221,13 @@ def test_two_saves_at_once_leave_the_file_of_the_text_the_row_keeps(app, client,
     for rate in audio.RATES:
         frames = len(wav_of(settings, tenant.id, row["id"], rate)[2]) // 2
         assert frames == pytest.approx(kept["duration_ms"] * rate / 1000, abs=rate / 100), (rate, kept)
+
+
+@pytest.mark.parametrize("text", ["...", "-v xx --stdin", "😀😀", "\u200b", "<speak>Hi</speak>", "Regel een\nRegel twee\t.", "ß" * 1000])
+def test_odd_texts_are_spoken_or_refused_never_a_500(client, admin, text):
+    response = create(client, text=text)
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["errors"][0]["pointer"] == "/text"
+    else:
+        assert response.json()["text"] == text.strip()

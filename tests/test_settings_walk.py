@@ -37,7 +37,7 @@ EXTRA = ("web/domain/fallback.py",)  # writes the static dialplan FreeSWITCH use
 CONDUITS = ("web/domain/callplan_snapshot.py",)  # copies every row into callplan.objects: a copy is not a use
 # mail (and the statements' PDFs) the bridge makes on a timer (its heartbeat hosts the check): what those
 # read is for people, not the switch
-MAIL_ONLY = ("web/domain/report_mail.py", "web/domain/statements.py")
+MAIL_ONLY = ("web/domain/report_mail.py", "web/domain/statements.py", "web/domain/statement_pdf.py")
 
 # field names built at run time: field -> (file, the fragment that builds it)
 DYNAMIC = {

@@ -29,10 +29,11 @@ from decimal import Decimal
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, literal_column
 from sqlmodel import Session, select
 
 from web.models.call_record import CALL_TYPES, CallRecord
+from web.models.call_report import CallReportOwnerDay, CallReportSlot
 from web.models.company import Department
 from web.models.pbx_user import PbxUser
 from web.models.tenant import Tenant
@@ -120,7 +121,11 @@ class Totals:
 
 
 def _in_period(tenant_id: int, span: Period):
-    return and_(CallRecord.tenant_id == tenant_id, CallRecord.started_at >= span.start, CallRecord.started_at < span.end)
+    return _between(tenant_id, span.start, span.end)
+
+
+def _between(tenant_id: int, start: datetime, end: datetime):
+    return and_(CallRecord.tenant_id == tenant_id, CallRecord.started_at >= start, CallRecord.started_at < end)
 
 
 def _measures():
@@ -130,53 +135,141 @@ def _measures():
             func.coalesce(func.sum(CallRecord.cost), 0))
 
 
-def _owner_user_id():
-    """Whose call a record is (see the module's doc): the caller's user, else the user who answered."""
-    caller = PbxUser.__table__.alias("caller_user")
-    column = func.coalesce(caller.c.id, CallRecord.answered_by_user_id)
-    join = and_(caller.c.tenant_id == CallRecord.tenant_id, caller.c.extension == CallRecord.caller_number,
-                CallRecord.direction != "inbound")
-    return caller, join, column
+def _stored_measures(table):
+    """The same five sums from a running-totals table (the cost in ten-thousandths)."""
+    return (func.sum(table.calls), func.sum(table.answered), func.sum(table.missed), func.sum(table.seconds),
+            func.sum(table.cost_units))
+
+
+def _units(cost) -> int:
+    """A sum of costs as ten-thousandths (SQLite sums a Numeric as a float: rounded back to its 4 places)."""
+    return int((Decimal(str(cost or 0)) * 10000).to_integral_value())
+
+
+# The running totals (web.models.call_report) hold whole UTC quarter hours and whole UTC days; the part of
+# a period before the first and after the last whole one is read from the records (an index range).
+QUARTER, DAY = timedelta(minutes=15), timedelta(days=1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def _split(start: datetime, end: datetime, step: timedelta) -> tuple[Optional[tuple[datetime, datetime]], list]:
+    """((first, last) whole steps inside [start, end) or None, the part-step edges around them)."""
+    low = _EPOCH + -((_EPOCH - start) // step) * step  # ceil
+    high = _EPOCH + ((end - _EPOCH) // step) * step  # floor
+    if low >= high:
+        return None, [(start, end)]
+    return (low, high), [(low_, high_) for low_, high_ in ((start, low), (high, end)) if low_ < high_]
+
+
+def _sums_by(db: Session, tenant_id: int, start: datetime, end: datetime, stored_key, record_key) -> dict:
+    """{key: [calls, answered, missed, seconds, cost units]} over [start, end): the quarter hours from
+    call_report_slot grouped by `stored_key` (a column of it or None), the edges from the records by
+    `record_key`."""
+    sums: dict = {}
+    whole, edges = _split(start, end, QUARTER)
+    parts = []
+    if whole is not None:
+        keys = (stored_key,) if stored_key is not None else ()
+        query = select(*keys, *_stored_measures(CallReportSlot)).where(
+            CallReportSlot.tenant_id == tenant_id, CallReportSlot.slot >= whole[0], CallReportSlot.slot < whole[1])
+        parts.append((db.exec(query.group_by(*keys)).all() if keys else [db.exec(query).one()], keys, False))
+    for low, high in edges:
+        keys = (record_key,) if record_key is not None else ()
+        query = select(*keys, *_measures()).where(_between(tenant_id, low, high))
+        parts.append((db.exec(query.group_by(*keys)).all() if keys else [db.exec(query).one()], keys, True))
+    for rows, keys, from_records in parts:
+        for row in rows:
+            key = row[0] if keys else None
+            measures = row[len(keys):]
+            if not measures[0]:
+                continue
+            _add(sums, key, measures, from_records)
+    return sums
+
+
+def _add(sums: dict, key, measures, from_records: bool) -> None:
+    calls, answered, missed, seconds, cost = measures
+    into = sums.setdefault(key, [0, 0, 0, 0, 0])
+    into[0] += int(calls or 0)
+    into[1] += int(answered or 0)
+    into[2] += int(missed or 0)
+    into[3] += int(seconds or 0)
+    into[4] += _units(cost) if from_records else int(cost or 0)
+
+
+def _owner_sums(db: Session, tenant_id: int, span: Period) -> dict:
+    """{(caller's number unless the call came in, else "", user who answered or 0): sums} of the period."""
+    sums: dict = {}
+    whole, edges = _split(span.start, span.end, DAY)
+    table = CallReportOwnerDay
+    if whole is not None:
+        rows = db.exec(select(table.caller_extension, table.answered_by_user_id, *_stored_measures(table))
+                       .where(table.tenant_id == tenant_id, table.day >= whole[0], table.day < whole[1])
+                       .group_by(table.caller_extension, table.answered_by_user_id)).all()
+        for extension, user_id, *measures in rows:
+            if measures[0]:
+                _add(sums, (extension, user_id), measures, False)
+    extension = case((CallRecord.direction == "inbound", ""), else_=CallRecord.caller_number)
+    user_id = func.coalesce(CallRecord.answered_by_user_id, 0)
+    for low, high in edges:
+        rows = db.exec(select(extension, user_id, *_measures()).where(_between(tenant_id, low, high))
+                       .group_by(extension, user_id)).all()
+        for number, user, *measures in rows:
+            if measures[0]:
+                _add(sums, (number, user), measures, True)
+    return sums
 
 
 def totals(db: Session, tenant_id: int, span: Period, group: str) -> list[Totals]:
     """One row per value of `group` in the period, most calls first (then by label)."""
     if group not in GROUPS:
         raise ValueError(group)
-    where = _in_period(tenant_id, span)
-    if group in ("call_type", "sender", "receiver"):
-        column = {"call_type": CallRecord.call_type, "sender": CallRecord.caller_number,
-                  "receiver": CallRecord.dialled_number}[group]
-        rows = db.exec(select(column, *_measures()).where(where).group_by(column)).all()
+    if group == "call_type":
+        sums = _sums_by(db, tenant_id, span.start, span.end, CallReportSlot.call_type, CallRecord.call_type)
+        result = [_stored_row(key if key != "" else None, key or "", row) for key, row in sums.items()]
+    elif group in ("sender", "receiver"):
+        # too many numbers for running totals; the (tenant_id, started_at) index carries the columns
+        column = {"sender": CallRecord.caller_number, "receiver": CallRecord.dialled_number}[group]
+        rows = db.exec(select(column, *_measures()).where(_in_period(tenant_id, span)).group_by(column)).all()
         result = [_row(key if key != "" else None, key or "", row) for key, *row in rows]
     else:
-        caller, join, owner = _owner_user_id()
-        base = select(owner.label("owner"), *_measures()).select_from(CallRecord).outerjoin(caller, join).where(where)
+        users = db.exec(select(PbxUser.id, PbxUser.extension, PbxUser.department_id)
+                        .where(PbxUser.tenant_id == tenant_id)).all()
+        by_extension = {extension: id for id, extension, _ in users}
+        departments = {id: department for id, _, department in users}
+        grouped: dict = {}
+        for (extension, user_id), row in _owner_sums(db, tenant_id, span).items():
+            # whose call it was (the module's doc): the caller's user by today's extension, else who answered
+            owner = by_extension.get(extension) if extension else None
+            owner = owner if owner is not None else (user_id or None)
+            key = owner if group == "user" else departments.get(owner)
+            into = grouped.setdefault(key, [0, 0, 0, 0, 0])
+            for n in range(5):
+                into[n] += row[n]
         if group == "user":
-            rows = db.exec(base.group_by(owner)).all()
             names = _user_names(db, tenant_id)
-            result = [_row(str(key) if key is not None else None, names.get(key, ""), row) for key, *row in rows]
         else:
-            owner_user = PbxUser.__table__.alias("owner_user")
-            department = owner_user.c.department_id
-            grouped = select(department, *_measures()).select_from(CallRecord).outerjoin(caller, join) \
-                .outerjoin(owner_user, and_(owner_user.c.id == owner, owner_user.c.tenant_id == tenant_id)) \
-                .where(where).group_by(department)
-            rows = db.exec(grouped).all()
             names = dict(db.exec(select(Department.id, Department.name).where(Department.tenant_id == tenant_id)).all())
-            result = [_row(str(key) if key is not None else None, names.get(key, ""), row) for key, *row in rows]
+        result = [_stored_row(str(key) if key is not None else None, names.get(key, ""), row)
+                  for key, row in grouped.items()]
     return sorted(result, key=lambda item: (-item.calls, item.key is None, item.label, item.key or ""))
 
 
 def overall(db: Session, tenant_id: int, span: Period) -> Totals:
-    row = db.exec(select(*_measures()).where(_in_period(tenant_id, span))).one()
-    return _row("all", "", row)
+    sums = _sums_by(db, tenant_id, span.start, span.end, None, None)
+    return _stored_row("all", "", sums.get(None, [0, 0, 0, 0, 0]))
 
 
 def _row(key, label, measures) -> Totals:
     calls, answered, missed, seconds, cost = measures
     return Totals(key=key, label=label, calls=int(calls or 0), answered=int(answered or 0), missed=int(missed or 0),
                   seconds=int(seconds or 0), cost=Decimal(str(cost or 0)).quantize(Decimal("0.0001")))
+
+
+def _stored_row(key, label, sums) -> Totals:
+    calls, answered, missed, seconds, units = sums
+    return Totals(key=key, label=label, calls=calls, answered=answered, missed=missed, seconds=seconds,
+                  cost=(Decimal(units) / 10000).quantize(Decimal("0.0001")))
 
 
 def _user_names(db: Session, tenant_id: int) -> dict[int, str]:
@@ -219,11 +312,10 @@ def months_until(span: Period) -> list[Period]:
 def cost_per_month(db: Session, tenant_id: int, span: Period) -> list[dict]:
     rows = []
     for month in months_until(span):
-        calls, cost = db.exec(select(func.count(CallRecord.id), func.coalesce(func.sum(CallRecord.cost), 0))
-                              .where(_in_period(tenant_id, month))).one()
+        calls, _, _, _, units = _sums_by(db, tenant_id, month.start, month.end, None, None).get(None, [0, 0, 0, 0, 0])
         rows.append({"month": month.first.strftime("%Y-%m"), "first": month.first.isoformat(),
-                     "last": month.last.isoformat(), "calls": int(calls or 0),
-                     "cost": Decimal(str(cost or 0)).quantize(Decimal("0.0001"))})
+                     "last": month.last.isoformat(), "calls": calls,
+                     "cost": (Decimal(units) / 10000).quantize(Decimal("0.0001"))})
     return rows
 
 
@@ -231,17 +323,31 @@ def activity(db: Session, tenant_id: int, span: Period) -> Activity:
     hours = [{"hour": hour, "calls": 0, "answered": 0, "missed": 0} for hour in range(24)]
     heat = [{"weekday": weekday, "hours": [0] * 24} for weekday in range(7)]
     days = {day: {"date": day.isoformat(), "calls": 0, "answered": 0, "missed": 0} for day in span.days()}
-    rows = db.exec(select(CallRecord.started_at, CallRecord.answered_at.is_not(None), CallRecord.missed)
-                   .where(_in_period(tenant_id, span))).all()
-    for started_at, answered, missed in rows:
+    # (start, calls, answered, missed): a quarter hour of the running totals (every zone's wall clock
+    # keeps a UTC quarter hour in one hour of one day), or one record of the period's edges
+    counted: list = []
+    whole, edges = _split(span.start, span.end, QUARTER)
+    if whole is not None:
+        table = CallReportSlot
+        counted.extend(db.exec(select(table.slot, func.sum(table.calls), func.sum(table.answered), func.sum(table.missed))
+                               .where(table.tenant_id == tenant_id, table.slot >= whole[0], table.slot < whole[1])
+                               .group_by(table.slot)).all())
+    for low, high in edges:
+        answered = case((CallRecord.answered_at.is_not(None), 1), else_=0)
+        missed = case((CallRecord.missed.is_(True), 1), else_=0)
+        counted.extend(db.exec(select(CallRecord.started_at, literal_column("1"), answered, missed)
+                               .where(_between(tenant_id, low, high))).all())
+    for started_at, calls, answered, missed in counted:
+        if not calls:
+            continue
         local = (started_at if started_at.tzinfo else started_at.replace(tzinfo=timezone.utc)).astimezone(span.zone)
         for bucket in (hours[local.hour], days.get(local.date())):
             if bucket is None:
                 continue
-            bucket["calls"] += 1
-            bucket["answered"] += int(bool(answered))
-            bucket["missed"] += int(bool(missed))
-        heat[local.weekday()]["hours"][local.hour] += 1
+            bucket["calls"] += int(calls)
+            bucket["answered"] += int(answered or 0)
+            bucket["missed"] += int(missed or 0)
+        heat[local.weekday()]["hours"][local.hour] += int(calls)
     return Activity(hours=hours, days=list(days.values()), heat=heat, months=cost_per_month(db, tenant_id, span))
 
 

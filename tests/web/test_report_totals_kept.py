@@ -1,4 +1,4 @@
-"""The reports' running totals (web.models.call_report, kept by triggers on call_record, migration 0033)
+"""The reports' running totals (web.models.call_report, kept by triggers on call_record, migration 0035)
 stay equal to the records counted afresh, on SQLite and PostgreSQL, however records are written: the CDR
 post and the bridge's event one by one (store), merged on the same call, the bridge's batched INSERT ...
 ON CONFLICT (RecordBatch) including a call already there, updated, deleted, and a user who answered

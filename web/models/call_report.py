@@ -1,6 +1,6 @@
 """The reports' running totals of call records (#17): what /reports reads instead of a million records.
 
-Two tables, both kept by database triggers on call_record (migration 0033 holds their SQL), like
+Two tables, both kept by database triggers on call_record (migration 0035 holds their SQL), like
 call_path_hour (web.models.call_path): every writer is counted the same (the CDR post, the bridge's
 batched upserts, a bulk load), an update moves a record's sums from its old row to its new one in the
 same transaction, and a deleted record is taken off. Rows that drop to 0 stay (harmless).

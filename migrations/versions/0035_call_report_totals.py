@@ -8,8 +8,8 @@ totals per number's columns (INCLUDE), so totals per sender and receiver are an 
 A record counts when it has a tenant. An insert adds its sums to its key's row, a delete takes them
 off, an update that changes any watched column does both.
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-12-04 18:20:00
 """
 from typing import Sequence, Union
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0033'
-down_revision: Union[str, None] = '0032'
+revision: str = '0035'
+down_revision: Union[str, None] = '0034'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

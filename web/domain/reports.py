@@ -4,8 +4,11 @@ A period is a span of whole days in the company's time zone (this month, last mo
 another, both inclusive), turned into the UTC instants records are stored in; a month that holds a DST
 change is simply an hour shorter or longer.
 
-Totals are one GROUP BY each (counts, answered, missed, billed seconds and cost), so they stay database
-work however many records there are. The groups (seed 001 §3: totals per call type and per number):
+Totals (counts, answered, missed, billed seconds and cost) are read from running totals the database
+keeps (web.models.call_report, triggers on call_record): per UTC quarter hour and call type, and per UTC
+day, caller's number and answering user; the part of a period that is not a whole quarter hour or day
+(its edges) is summed from the records. The totals per number (too many distinct numbers for running
+totals to save much) are one GROUP BY on the records. The groups (seed 001 §3: totals per call type and per number):
 - call_type: the kind of number dialled (web.domain.call_records.classify);
 - sender: the calling number; receiver: the number dialled (what the caller asked for, not the extension
   that answered in the end);
@@ -18,8 +21,10 @@ no-one took), so answered + missed need not add up to the calls (an outgoing cal
 
 The activity (per hour of day, per day, and the busiest-hours heat map of day of week × hour) is bucketed
 here, not in SQL: hour and day are the company's wall clock, which SQLite cannot compute and which a DST
-change shifts within a period. The cost per month is twelve SUMs, one per month (the months of the company's
-zone turned into UTC instants like a period), the last being the period's last month up to its end."""
+change shifts within a period. It reads the quarter hours' counts (every zone's offset is a whole number
+of quarter hours, so a quarter hour lies in one local hour and day), a year some 35,000 rows. The cost per
+month is twelve sums of quarter hours, one per month (the months of the company's zone turned into UTC
+instants like a period), the last being the period's last month up to its end."""
 
 from __future__ import annotations
 

@@ -80,6 +80,7 @@ PAGES: dict[str, Page] = {
     "/queues": Page("queues.js", "ui.queues.title", styles=("groups.css",)),
     "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
     "/voicemail": Page("voicemail.js", "ui.voicemail.title", width="wide"),
+    "/conference-rooms": Page("conference-rooms.js", "ui.conference.title", styles=("conference.css",), width="wide"),
     "/messages": Page("voicemail-messages.js", "ui.vmsg.title", styles=("voicemail-messages.css",), width="wide"),
     "/audio": Page("audio.js", "ui.audio.title", width="wide"),
     "/company": Page("company.js", "ui.company.title", styles=("company.css",)),

@@ -34,6 +34,7 @@ export const MENU = [
     { href: "/ivr-menus", text: "ui.nav.ivr_menus", roles: ["admin"], ready: true, kind: "ivr_menu" },
     { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },
     { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], ready: true, kind: "voicemail_box" },
+    { href: "/conference-rooms", text: "ui.nav.conference_rooms", roles: ["admin"], ready: true, kind: "conference_room" },
     { href: "/audio", text: "ui.nav.audio", roles: ["admin"], ready: true, kind: "audio" },
   ] },
   { group: "ui.nav.group.people", entries: [

@@ -15,7 +15,7 @@ from tests.web.pbx import Admin, admin, other_admin  # noqa: F401  (fixtures)
 EDITOR_LISTS = {
     "users": "/api/users", "ring_groups": "/api/ring-groups", "queues": "/api/queues", "schedules": "/api/schedules",
     "holidays": "/api/holiday-schedules", "ivr_menus": "/api/ivr-menus", "voicemail_boxes": "/api/voicemail-boxes",
-    "audio": "/api/audio", "plans": "/api/plans",
+    "conference_rooms": "/api/conference-rooms", "audio": "/api/audio", "plans": "/api/plans",
 }
 
 
@@ -73,6 +73,7 @@ def company(admin: Admin, db, settings, prefix: str) -> dict:
         "menu": admin.create("/api/ivr-menus", name=f"{prefix} Menu", extension="500", keys={
             "1": {"action": "forward", "destination": {"type": "ring_group", "id": group}}})["id"],
         "box": admin.create("/api/voicemail-boxes", name=f"{prefix} Box", extension="999", pin="1234")["id"],
+        "room": admin.create("/api/conference-rooms", name=f"{prefix} Room", extension="850", pin="1234")["id"],
         "audio": make_audio_file(db, settings, admin.tenant.id, name=f"{prefix} Closed"),
     }
 
@@ -108,6 +109,7 @@ def test_editor_bundle_is_the_plan_its_findings_and_the_lists_each_as_its_own_ro
     named = {name: {row["id"] for row in rows} for name, rows in bundle["objects"].items()}
     assert ids["user"] in named["users"] and ids["group"] in named["ring_groups"] and ids["queue"] in named["queues"]
     assert ids["schedule"] in named["schedules"] and ids["holidays"] in named["holidays"] and ids["menu"] in named["ivr_menus"]
+    assert ids["room"] in named["conference_rooms"]
     assert ids["box"] in named["voicemail_boxes"] and ids["audio"] in named["audio"] and other_plan in named["plans"]
 
     # The draft as it is now: a saved change shows in the next bundle.

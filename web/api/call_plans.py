@@ -38,7 +38,7 @@ from callplan.validate import validate
 from web import clock
 from callplan.diff import document_diff
 from web.domain import plans, references
-from web.api import audio, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
+from web.api import audio, conference_rooms, ivr_menus, queues, ring_groups, schedules, users, voicemail_boxes
 from web.api.problems import Problem, field_problem, from_validation_error
 from web.api import json_body
 from web.api.routing import ApiRoute, api, jsonable
@@ -173,7 +173,7 @@ class DraftSaved(PlanDetail):
 EDITOR_LISTS = {
     "users": users.resource, "ring_groups": ring_groups.resource, "queues": queues.resource,
     "schedules": schedules.weekly, "holidays": schedules.holidays, "ivr_menus": ivr_menus.resource,
-    "voicemail_boxes": voicemail_boxes.resource, "audio": audio.resource,
+    "voicemail_boxes": voicemail_boxes.resource, "conference_rooms": conference_rooms.resource, "audio": audio.resource,
 }
 
 EditorObjects = create_model(

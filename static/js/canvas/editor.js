@@ -131,7 +131,7 @@ export function newStep(type) {
 
 export function refList(field) {
   return { schedule: "schedules", holidays: "holidays", user: "users", group: "ring_groups", queue: "queues", menu: "ivr_menus",
-    box: "voicemail_boxes", audio: "audio", greeting: "audio" }[field];
+    box: "voicemail_boxes", room: "conference_rooms", audio: "audio", greeting: "audio" }[field];
 }
 
 /** Put a new step of `type` into `container` at `position`, select it. */

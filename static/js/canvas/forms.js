@@ -27,6 +27,7 @@ const OBJECT_TYPES = {
   queues: "queue",
   ivr_menus: "ivr_menu",
   voicemail_boxes: "voicemail_box",
+  conference_rooms: "conference_room",
   audio: "audio_file",
 };
 
@@ -56,7 +57,8 @@ function targetText(to, objects) {
   return "";
 }
 
-const DESTINATION_LISTS = { user: "users", ring_group: "ring_groups", queue: "queues", ivr_menu: "ivr_menus", voicemail_box: "voicemail_boxes" };
+const DESTINATION_LISTS = { user: "users", ring_group: "ring_groups", queue: "queues", ivr_menu: "ivr_menus", voicemail_box: "voicemail_boxes",
+  conference_room: "conference_rooms" };
 
 function destinationText(destination, objects) {
   if (!destination) return "";
@@ -106,6 +108,7 @@ export function stepSummary(step, objects) {
     case "transfer": text = targetText(step.to, objects) || "—"; break;
     case "ivr": text = ref("ivr_menus", step.menu); break;
     case "voicemail": text = ref("voicemail_boxes", step.box); break;
+    case "conference": text = ref("conference_rooms", step.room); break;
     case "announcement": text = ref("audio", step.audio); break;
     case "email": text = (step.to || []).join(", ") || "—"; break;
     case "prefix": text = step.text ? `“${step.text}”` : "—"; break;

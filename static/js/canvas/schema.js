@@ -14,6 +14,7 @@ export const REFERENCES = {
   queue: "queues",
   menu: "ivr_menus",
   box: "voicemail_boxes",
+  room: "conference_rooms",
   audio: "audio",
   greeting: "audio",
 };

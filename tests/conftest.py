@@ -23,6 +23,12 @@ from sqlalchemy import text
 from web import clock
 from web.migrate import upgrade
 from web.settings import Settings
+from web.xml_curl import cache as _xml_curl_cache
+
+# a served process freezes what its builds keep (web.xml_curl.cache._freeze); a test session, building and
+# dropping thousands of apps and engines, must not pin whatever is alive when a build ends. The tests of
+# the freeze switch it back on.
+_xml_curl_cache.FREEZE_BUILT = False
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"

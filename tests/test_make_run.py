@@ -124,3 +124,23 @@ def test_the_web_app_is_served_with_the_fast_parser_loop_and_workers(monkeypatch
     assert workers({}) == 4 and workers({"CALLPLAN_WEB_WORKERS": "0"}) == 1
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert workers({}) == 1
+
+
+def test_the_workers_health_check_waits_as_long_as_the_setting_says():
+    """#20 item 6: uvicorn's supervisor killed busy workers after its own 5 s and each replacement started
+    with empty caches; CALLPLAN_WEB_WORKER_HEALTHCHECK_SECONDS chooses how long it waits (30 s unless set)."""
+    from web.__main__ import web_command
+
+    def waits(env) -> str:
+        command = web_command("127.0.0.1", 8000, env)
+        return command[command.index("--timeout-worker-healthcheck") + 1]
+
+    assert waits({}) == "30"
+    assert waits({"CALLPLAN_WEB_WORKER_HEALTHCHECK_SECONDS": "45"}) == "45"
+    assert waits({"CALLPLAN_WEB_WORKER_HEALTHCHECK_SECONDS": "0"}) == "1"
+    # the option is uvicorn's: it refuses one it does not know, and this one takes whole seconds
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "uvicorn", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--timeout-worker-healthcheck INTEGER" in out

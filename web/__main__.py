@@ -73,11 +73,25 @@ def workers(env=None) -> int:
     return max(1, int(value)) if value.strip() else max(1, min(os.cpu_count() or 1, 4))
 
 
+HEALTHCHECK_SECONDS = 30
+
+
+def healthcheck_seconds(env=None) -> int:
+    """How long uvicorn's supervisor waits for a worker to answer its health check before it kills the
+    worker and starts another: CALLPLAN_WEB_WORKER_HEALTHCHECK_SECONDS, else 30. uvicorn's own 5 s is
+    missed by a busy worker (a company's first build, a full garbage collection: bench/tenants.py saw
+    workers killed under load), and a replacement starts with empty caches, so every company is built
+    again just when the machine is busiest."""
+    value = (os.environ if env is None else env).get("CALLPLAN_WEB_WORKER_HEALTHCHECK_SECONDS", "")
+    return max(1, int(value)) if value.strip() else HEALTHCHECK_SECONDS
+
+
 def web_command(host: str, port: int, env=None) -> list[str]:
     """How the web app is served (also by bench/switch_load.py, which measures it as `make run` runs it):
     uvicorn with its fast parser and loop (httptools, uvloop: uvicorn[standard]), several workers."""
     return [sys.executable, "-m", "uvicorn", "web.app:app", "--host", host, "--port", str(port), "--no-access-log",
-            "--log-level", "warning", "--http", "httptools", "--loop", "uvloop", "--workers", str(workers(env))]
+            "--log-level", "warning", "--http", "httptools", "--loop", "uvloop", "--workers", str(workers(env)),
+            "--timeout-worker-healthcheck", str(healthcheck_seconds(env))]
 
 
 def fail(message: str) -> int:

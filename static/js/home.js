@@ -32,6 +32,7 @@ const KIND_PAGES = {
   user: "/users", device: "/devices", phone_number: "/numbers", company: "/company", tenant: "/company",
   voicemail_box: "/voicemail", department: "/departments", pickup_group: "/pickup-groups", schedule: "/schedules",
   holiday_schedule: "/schedules", ivr_menu: "/ivr-menus", ring_group: "/ring-groups", queue: "/queues", audio: "/audio",
+  conference_room: "/conference-rooms",
 };
 
 function panel(id, title, ...children) {

@@ -117,7 +117,7 @@ function typedForm(done) {
   const field = (id, label, control, ...rest) => el("div", { class: "field" }, el("label", { for: id, text: t(label) }), control, ...rest);
   const language = el("select", { id: ids.language, name: "language" },
     el("option", { value: "", text: t("ui.audio.lang_company") }),
-    ...LANGUAGES.map((code) => el("option", { value: code, text: t(`ui.audio.lang_${code}`) })));
+    ...LANGUAGES.map((code) => el("option", { value: code, text: t(`ui.audio.lang.${code}`) })));
   const button = el("button", { type: "submit", class: "btn btn-primary", text: t("ui.audio.speak") });
   const status = el("p", { class: "hint", role: "status" });
   const form = el("form", { class: "tts-form", noValidate: true },

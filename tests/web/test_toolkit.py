@@ -98,6 +98,7 @@ def toolkit_families(app) -> dict[str, set[str]]:
     from web.models.company import NightMode
 
     from web.models.ivr_menu import IvrMenuFields, KeyActionType
+    from web.tts import VOICES
 
     modes = set(get_args(NightMode))
     key_actions = set(get_args(KeyActionType)) | {"none"}  # none: a key that does nothing
@@ -109,6 +110,7 @@ def toolkit_families(app) -> dict[str, set[str]]:
             "ui.ivr.name_order.": set(get_args(menu_fields["dial_by_name_order"].annotation)),
             "ui.ivr.night.": set(get_args(menu_fields["night_mode"].annotation)),
             "ui.call_statuses.default_for.": {"inbound", "outbound", "none"},
+            "ui.audio.lang.": set(VOICES),  # the languages a typed sound is spoken in
             **home_families()}
 
 

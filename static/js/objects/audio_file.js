@@ -49,7 +49,7 @@ export function uploadAudio(file, { name = null, onProgress = () => {}, signal =
 // a typed sound's "file": the language and the start of its text
 function typedCell(row) {
   const text = row.text.length > 60 ? `${row.text.slice(0, 60)}…` : row.text;
-  return `${t("ui.audio.typed", { language: t(`ui.audio.lang_${row.language}`) })} “${text}”`;
+  return `${t("ui.audio.typed", { language: t(`ui.audio.lang.${row.language}`) })} “${text}”`;
 }
 
 async function enrich(rows) {
@@ -76,7 +76,7 @@ export default {
     fields: {
       name: { label: "ui.audio.name", order: 1 },
       text: { label: "ui.audio.text", help: "ui.audio.text_hint", widget: "textarea", order: 2 },
-      language: { label: "ui.audio.language", widget: "select", enumLabels: "ui.audio.lang_", nullable: false, order: 3 },
+      language: { label: "ui.audio.language", widget: "select", enumLabels: "ui.audio.lang.", nullable: false, order: 3 },
     },
   } : UPLOADED),
   list: {

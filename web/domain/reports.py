@@ -8,7 +8,9 @@ Totals (counts, answered, missed, billed seconds and cost) are read from running
 keeps (web.models.call_report, triggers on call_record): per UTC quarter hour and call type, and per UTC
 day, caller's number and answering user; the part of a period that is not a whole quarter hour or day
 (its edges) is summed from the records. The totals per number (too many distinct numbers for running
-totals to save much) are one GROUP BY on the records. The groups (seed 001 §3: totals per call type and per number):
+totals per hour or day to save much) are kept per UTC month: a period is read as the months between the
+month boundaries nearest its ends, the records between each end and its boundary added or taken off. The
+groups (seed 001 §3: totals per call type and per number):
 - call_type: the kind of number dialled (web.domain.call_records.classify);
 - sender: the calling number; receiver: the number dialled (what the caller asked for, not the extension
   that answered in the end);
@@ -38,7 +40,7 @@ from sqlalchemy import and_, case, func, literal_column
 from sqlmodel import Session, select
 
 from web.models.call_record import CALL_TYPES, CallRecord
-from web.models.call_report import CallReportOwnerDay, CallReportSlot
+from web.models.call_report import CallReportNumberMonth, CallReportOwnerDay, CallReportSlot
 from web.models.company import Department
 from web.models.pbx_user import PbxUser
 from web.models.tenant import Tenant
@@ -225,6 +227,50 @@ def _owner_sums(db: Session, tenant_id: int, span: Period) -> dict:
     return sums
 
 
+def _month_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(timezone.utc)
+    return datetime(moment.year, moment.month, 1, tzinfo=timezone.utc)
+
+
+def _nearest_month(moment: datetime) -> datetime:
+    this = _month_start(moment)
+    following = _month_start(this + timedelta(days=32))
+    return this if moment - this <= following - moment else following
+
+
+def _number_sums(db: Session, tenant_id: int, span: Period, side: str) -> dict:
+    """{number: sums} of the period: call_report_number_month's UTC months between the month boundaries
+    nearest the period's ends, plus the records between an end and its boundary when the period reaches
+    past it, minus them when the boundary lies past the end (sums add and subtract exactly)."""
+    column = {"sender": CallRecord.caller_number, "receiver": CallRecord.dialled_number}[side]
+    sums: dict = {}
+    low, high = _nearest_month(span.start), _nearest_month(span.end)
+    if low >= high:  # under a month and not around a month's boundary: the records alone
+        parts = [(span.start, span.end, 1)]
+    else:
+        table = CallReportNumberMonth
+        rows = db.exec(select(table.number, *_stored_measures(table))
+                       .where(table.tenant_id == tenant_id, table.side == side, table.month >= low, table.month < high)
+                       .group_by(table.number)).all()
+        for number, *measures in rows:
+            _add(sums, number, measures, False)
+        parts = [(span.start, low, 1), (low, span.start, -1), (high, span.end, 1), (span.end, high, -1)]
+    for start, end, sign in parts:
+        if start >= end:
+            continue
+        rows = db.exec(select(column, *_measures()).where(_between(tenant_id, start, end)).group_by(column)).all()
+        for number, *measures in rows:
+            into = sums.setdefault(number, [0, 0, 0, 0, 0])
+            for n, value in enumerate(_record_sums(measures)):
+                into[n] += sign * value
+    return sums
+
+
+def _record_sums(measures) -> list[int]:
+    calls, answered, missed, seconds, cost = measures
+    return [int(calls or 0), int(answered or 0), int(missed or 0), int(seconds or 0), _units(cost)]
+
+
 def totals(db: Session, tenant_id: int, span: Period, group: str) -> list[Totals]:
     """One row per value of `group` in the period, most calls first (then by label)."""
     if group not in GROUPS:
@@ -233,10 +279,8 @@ def totals(db: Session, tenant_id: int, span: Period, group: str) -> list[Totals
         sums = _sums_by(db, tenant_id, span.start, span.end, CallReportSlot.call_type, CallRecord.call_type)
         result = [_stored_row(key if key != "" else None, key or "", row) for key, row in sums.items()]
     elif group in ("sender", "receiver"):
-        # too many numbers for running totals; the (tenant_id, started_at) index carries the columns
-        column = {"sender": CallRecord.caller_number, "receiver": CallRecord.dialled_number}[group]
-        rows = db.exec(select(column, *_measures()).where(_in_period(tenant_id, span)).group_by(column)).all()
-        result = [_row(key if key != "" else None, key or "", row) for key, *row in rows]
+        result = [_stored_row(key if key != "" else None, key or "", row)
+                  for key, row in _number_sums(db, tenant_id, span, group).items() if row[0]]
     else:
         users = db.exec(select(PbxUser.id, PbxUser.extension, PbxUser.department_id)
                         .where(PbxUser.tenant_id == tenant_id)).all()

@@ -60,3 +60,28 @@ class CallReportOwnerDay(TenantOwned, table=True):
     missed: int = 0
     seconds: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     cost_units: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+NUMBER_KEY = ("tenant_id", "month", "side", "number")
+
+
+class CallReportNumberMonth(TenantOwned, table=True):
+    """Per UTC month and number: the totals per sender (the caller's number) and per receiver (the number
+    dialled). A month holds a few thousand numbers where a day holds nearly as many as it has calls, so
+    a period is read as the whole UTC months nearest its ends, with the records between each end and its
+    month boundary added (or, past the boundary, taken off): a local month or year is its UTC months and
+    an hour or two of records at either end (migration 0036)."""
+
+    __tablename__ = "call_report_number_month"
+    __table_args__ = (UniqueConstraint(*NUMBER_KEY, name="uq_call_report_number_month_key"),)
+    __audit__ = False
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    month: datetime  # the first instant of the UTC month
+    side: str = Field(max_length=8)  # "sender" or "receiver"
+    number: str = Field(max_length=64)
+    calls: int = 0
+    answered: int = 0
+    missed: int = 0
+    seconds: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    cost_units: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

@@ -23,10 +23,11 @@ no-one took), so answered + missed need not add up to the calls (an outgoing cal
 
 The activity (per hour of day, per day, and the busiest-hours heat map of day of week × hour) is bucketed
 here, not in SQL: hour and day are the company's wall clock, which SQLite cannot compute and which a DST
-change shifts within a period. It reads the quarter hours' counts (every zone's offset is a whole number
-of quarter hours, so a quarter hour lies in one local hour and day), a year some 35,000 rows. The cost per
-month is twelve sums of quarter hours, one per month (the months of the company's zone turned into UTC
-instants like a period), the last being the period's last month up to its end."""
+change shifts within a period. It reads the running totals per UTC hour of the twelve months up to the
+period's end, some 9,000 rows (per quarter hour in a zone a half or quarter hour off UTC: every zone's
+offset is a whole number of quarter hours, so such a row lies in one local hour and day), and the cost per
+month (the months of the company's zone turned into UTC instants like a period, the last being the
+period's last month up to its end) comes from the same rows."""
 
 from __future__ import annotations
 
@@ -358,46 +359,94 @@ def months_until(span: Period) -> list[Period]:
     return found[::-1]
 
 
-def cost_per_month(db: Session, tenant_id: int, span: Period) -> list[dict]:
-    rows = []
-    for month in months_until(span):
-        calls, _, _, _, units = _sums_by(db, tenant_id, month.start, month.end, None, None).get(None, [0, 0, 0, 0, 0])
-        rows.append({"month": month.first.strftime("%Y-%m"), "first": month.first.isoformat(),
-                     "last": month.last.isoformat(), "calls": calls,
-                     "cost": (Decimal(units) / 10000).quantize(Decimal("0.0001"))})
-    return rows
+HOUR = timedelta(hours=1)
+
+
+def _whole_hours(zone: ZoneInfo, start: datetime, end: datetime) -> bool:
+    """Whether the zone is a whole number of hours off UTC all through [start, end) (checked at every day's
+    start and at the end: an offset changes at most once a day)."""
+    moment = start
+    while True:
+        if min(moment, end).astimezone(zone).utcoffset() % HOUR:
+            return False
+        if moment >= end:
+            return True
+        moment += DAY
+
+
+def _counted(db: Session, tenant_id: int, start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple]:
+    """(UTC start, calls, answered, missed, cost units) of [start, end): the running totals per UTC hour
+    (quarter hour in a zone a half or quarter hour off UTC: every row then lies in one local hour and day),
+    and each record of a part at the ends on its own row."""
+    table = CallReportSlot
+    hourly = _whole_hours(zone, start, end)
+    whole, edges = _split(start, end, HOUR if hourly else QUARTER)
+    found: list[tuple] = []
+    if whole is not None:
+        if not hourly:
+            bucket = table.slot
+        elif db.get_bind().dialect.name == "postgresql":
+            bucket = func.date_trunc("hour", table.slot, "UTC")
+        else:
+            bucket = func.substr(table.slot, 1, 13)  # "2026-11-20 09" of SQLite's stored text
+        rows = db.exec(select(bucket, func.sum(table.calls), func.sum(table.answered), func.sum(table.missed),
+                              func.sum(table.cost_units))
+                       .where(table.tenant_id == tenant_id, table.slot >= whole[0], table.slot < whole[1])
+                       .group_by(bucket)).all()
+        for moment, calls, answered, missed, units in rows:
+            if isinstance(moment, str):
+                moment = datetime.fromisoformat(moment + ":00").replace(tzinfo=timezone.utc)
+            found.append((moment, int(calls or 0), int(answered or 0), int(missed or 0), int(units or 0)))
+    for low, high in edges:
+        rows = db.exec(select(CallRecord.started_at, CallRecord.answered_at.is_not(None), CallRecord.missed,
+                              CallRecord.cost).where(_between(tenant_id, low, high))).all()
+        found.extend((started_at, 1, int(bool(answered)), int(bool(missed)), _units(cost))
+                     for started_at, answered, missed, cost in rows)
+    return found
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone)
+
+
+def cost_per_month(db: Session, tenant_id: int, span: Period, counted: Optional[list] = None) -> list[dict]:
+    """The calls and cost of the MONTHS months up to the period's end, from `counted` (what _counted
+    found over them) or read here."""
+    months = months_until(span)
+    if counted is None:
+        counted = _counted(db, tenant_id, months[0].start, span.end, span.zone)
+    sums = {month.first.strftime("%Y-%m"): [0, 0] for month in months}
+    for moment, calls, _, _, units in counted:
+        key = _local(moment, span.zone).strftime("%Y-%m")
+        if key in sums:
+            sums[key][0] += calls
+            sums[key][1] += units
+    return [{"month": month.first.strftime("%Y-%m"), "first": month.first.isoformat(),
+             "last": month.last.isoformat(), "calls": sums[month.first.strftime("%Y-%m")][0],
+             "cost": (Decimal(sums[month.first.strftime("%Y-%m")][1]) / 10000).quantize(Decimal("0.0001"))}
+            for month in months]
 
 
 def activity(db: Session, tenant_id: int, span: Period) -> Activity:
     hours = [{"hour": hour, "calls": 0, "answered": 0, "missed": 0} for hour in range(24)]
     heat = [{"weekday": weekday, "hours": [0] * 24} for weekday in range(7)]
     days = {day: {"date": day.isoformat(), "calls": 0, "answered": 0, "missed": 0} for day in span.days()}
-    # (start, calls, answered, missed): a quarter hour of the running totals (every zone's wall clock
-    # keeps a UTC quarter hour in one hour of one day), or one record of the period's edges
-    counted: list = []
-    whole, edges = _split(span.start, span.end, QUARTER)
-    if whole is not None:
-        table = CallReportSlot
-        counted.extend(db.exec(select(table.slot, func.sum(table.calls), func.sum(table.answered), func.sum(table.missed))
-                               .where(table.tenant_id == tenant_id, table.slot >= whole[0], table.slot < whole[1])
-                               .group_by(table.slot)).all())
-    for low, high in edges:
-        answered = case((CallRecord.answered_at.is_not(None), 1), else_=0)
-        missed = case((CallRecord.missed.is_(True), 1), else_=0)
-        counted.extend(db.exec(select(CallRecord.started_at, literal_column("1"), answered, missed)
-                               .where(_between(tenant_id, low, high))).all())
-    for started_at, calls, answered, missed in counted:
-        if not calls:
+    # one read for the charts and the twelve months' cost (the period lies within them)
+    counted = _counted(db, tenant_id, months_until(span)[0].start, span.end, span.zone)
+    start, end = span.start, span.end
+    for moment, calls, answered, missed, _ in counted:
+        if not calls or not start <= moment < end:
             continue
-        local = (started_at if started_at.tzinfo else started_at.replace(tzinfo=timezone.utc)).astimezone(span.zone)
+        local = _local(moment, span.zone)
         for bucket in (hours[local.hour], days.get(local.date())):
             if bucket is None:
                 continue
-            bucket["calls"] += int(calls)
-            bucket["answered"] += int(answered or 0)
-            bucket["missed"] += int(missed or 0)
-        heat[local.weekday()]["hours"][local.hour] += int(calls)
-    return Activity(hours=hours, days=list(days.values()), heat=heat, months=cost_per_month(db, tenant_id, span))
+            bucket["calls"] += calls
+            bucket["answered"] += answered
+            bucket["missed"] += missed
+        heat[local.weekday()]["hours"][local.hour] += calls
+    return Activity(hours=hours, days=list(days.values()), heat=heat,
+                    months=cost_per_month(db, tenant_id, span, counted))
 
 
 __all__ = ["CALL_TYPES", "GROUPS", "PERIODS", "BadPeriod", "Period", "Totals", "Activity", "activity", "company_zone",

@@ -66,11 +66,34 @@ def bench_app():
 
     async def caches(request: Request) -> JSONResponse:
         held = cache.of(request.app.state.engine)
-        return JSONResponse({"pid": os.getpid(), "rss": rss(os.getpid()), "dialplans": len(held.dialplans._entries),
-                             "directories": len(held.directories._entries)})
+        stats = {"pid": os.getpid(), "rss": rss(os.getpid()), "dialplans": len(held.dialplans._entries),
+                 "directories": len(held.directories._entries)}
+        if request.query_params.get("gc"):
+            stats.update(collector())
+        return JSONResponse(stats)
 
     app.router.routes.insert(0, Route("/bench/caches", caches, methods=["GET"]))
     return app
+
+
+def collector() -> dict:
+    """What a full collection goes through in this process and how long it takes, as the process runs
+    (what its builds kept frozen: web.xml_curl.cache._freeze) and, the floor's opposite, with nothing
+    frozen (as before #20 item 6); frozen again afterwards. Stops the process for both collections."""
+    import gc
+
+    def full() -> tuple[float, int]:
+        started = time.perf_counter()
+        found = gc.collect(2)
+        return time.perf_counter() - started, found
+
+    frozen, tracked, (now, _) = gc.get_freeze_count(), len(gc.get_objects()), full()
+    gc.unfreeze()
+    unfrozen_tracked, (unfrozen, garbage) = len(gc.get_objects()), full()
+    gc.freeze()
+    # garbage: unreachable objects the unfrozen collection found, i.e. cyclic garbage that had been frozen
+    return {"frozen": frozen, "tracked": tracked, "full_s": now, "unfrozen_tracked": unfrozen_tracked,
+            "unfrozen_full_s": unfrozen, "garbage": garbage}
 
 
 def bare_app():
@@ -146,11 +169,11 @@ def stop(server: subprocess.Popen) -> None:
 EVER_SEEN: set[int] = set()  # every worker process that answered: more than --workers means restarts
 
 
-def workers_seen(port: int, workers: int, tries: int = 200) -> dict[int, dict]:
+def workers_seen(port: int, workers: int, tries: int = 200, path: str = "/bench/caches") -> dict[int, dict]:
     """/bench/caches of every worker (a new connection lands on any of them: asked until each answered)."""
     seen: dict[int, dict] = {}
     for _ in range(tries):
-        stats = json.loads(http_get(port, "/bench/caches")[1])
+        stats = json.loads(http_get(port, path)[1])
         seen[stats["pid"]] = stats
         EVER_SEEN.add(stats["pid"])
         if len(seen) >= workers:
@@ -305,6 +328,12 @@ def main(argv=None) -> int:
             # GIL held by builds on a busy machine) and starts a new one, with empty caches
             print(f"  {len(EVER_SEEN) - args.workers} worker(s) were replaced by uvicorn's supervisor during the run "
                   f"(health check unanswered); a new worker starts with empty caches")
+        print("full garbage collection (gc.collect(2)) per web process, every company cached:")
+        for pid, stats in sorted(workers_seen(port, args.workers, tries=20, path="/bench/caches?gc=1").items()):
+            print(f"  worker {pid}: {stats['tracked']:,} objects tracked, {stats['frozen']:,} frozen: "
+                  f"{stats['full_s'] * 1000:,.0f} ms; nothing frozen (before #20 item 6): "
+                  f"{stats['unfrozen_tracked']:,} tracked, {stats['unfrozen_full_s'] * 1000:,.0f} ms, "
+                  f"{stats['garbage']:,} unreachable found (cyclic garbage that was frozen)")
         worst = max(per) if per else float("nan")
         fits = worst <= TARGET_BYTES_PER_COMPANY
         ok = ok and fits

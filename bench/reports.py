@@ -5,11 +5,13 @@ canvas's per-step counts, for a month and for a year, on SQLite and PostgreSQL.
     .venv/bin/python bench/reports.py --engines postgresql --records 200000 --keep
 
 A migrated throw-away database (alembic head, so call_record's triggers count every path into
-call_path_hour as the records are loaded) gets one company in Europe/Amsterdam with 50 users in 5
+call_path_hour and every record into the reports' running totals, web.models.call_report, as the records
+are loaded) gets one company in Europe/Amsterdam with 50 users in 5
 departments, three call plans and `--records` call records over the twelve months up to 1 December 2026
 (weekdays and office hours busier), and a second company with a tenth as many. The records are loaded in
 bulk, in the order the calls started (as a switch adds them): PostgreSQL's COPY, SQLite's executemany,
-the triggers firing for every row as they would for the bridge's inserts. Then ANALYZE (what autovacuum does on its own), and each query is run once to warm the
+the triggers firing for every row as they would for the bridge's inserts. Then VACUUM ANALYZE on
+PostgreSQL, ANALYZE on SQLite (what autovacuum does on its own), and each query is run once to warm the
 cache and `--runs` times: the median is printed beside the target (300 ms on PostgreSQL) and a floor
 measured in the same run (a `SELECT 1` round trip, and counting the period's records of the company on
 the (tenant_id) / (started_at) indexes: the least any report over the period reads). Every query's plan

@@ -43,6 +43,7 @@ class World:
     holidays: int
     audio: int
     did: int  # MAIN, routed nowhere yet
+    room: int = 0  # a conference room, extension 800
 
 
 @pytest.fixture
@@ -206,6 +207,8 @@ STEP_CASES = {
                           {**VOICEMAIL, "box": w.box}],
                {"answers": ["u"], "caller": "Jan"}, ["p", "u"], "answered:u"),
     "hang_up": (lambda w: [{"id": "h", "type": "hang_up", "cause": "USER_BUSY"}], {}, ["h"], "hung_up:USER_BUSY"),
+    "conference": (lambda w: [{"id": "c", "type": "conference", "room": w.room}], {}, ["c"],
+                   lambda w: f"conference:{w.room}"),
 }
 
 
@@ -218,6 +221,9 @@ def test_every_step_type_has_a_case():
 @pytest.mark.parametrize("step_type", sorted(STEP_CASES))
 def test_a_plan_of_each_step_type_validates_simulates_publishes_and_compiles(step_type, admin, world):
     make_steps, body, expected_steps, outcome = STEP_CASES[step_type]
+    if step_type == "conference":
+        world.room = admin.create("/api/conference-rooms", name="Board", extension="800")["id"]
+    outcome = outcome(world) if callable(outcome) else outcome
     steps = make_steps(world)
     created = admin.create("/api/plans", name=f"Only {step_type}", numbers=["250"], steps=steps)
     assert created["errors"] == [], created["errors"]
@@ -596,9 +602,9 @@ def test_snapshot_holds_the_companys_objects_and_reads_each_table_once(admin, wo
     # since is read once more for those rows (13 tables are checked row by row), a table whose rows did
     # not is read once
     first, objects = counted()
-    assert first <= 21 + 13
+    assert first <= 22 + 13
     again, _ = counted()
-    assert again <= 21  # one per table (the phonebook's blocked numbers are the 21st)
+    assert again <= 22  # one per table (the phonebook's blocked numbers the 21st, conference rooms the 22nd)
 
     assert objects.domain == "acme.pbx.test" and objects.timezone == "Europe/Amsterdam"
     assert objects.audio_dir == str(settings.audio_dir)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PField
 from sqlmodel import Field
 
 from callplan.text import plain_block
@@ -22,7 +23,7 @@ AudioName = Name
 # Typed text (web.tts): at most about a minute of speech; line feeds and tabs may stay, other controls not.
 TTS_MAX_TEXT = 1000
 TtsText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TTS_MAX_TEXT),
-                    AfterValidator(plain_block)]
+                    AfterValidator(plain_block), PField(json_schema_extra={"x-multiline": True})]
 # the languages web.tts.VOICES speaks (the company's own, nl and en, among them)
 TtsLanguage = Literal["nl", "en", "de", "fr"]
 

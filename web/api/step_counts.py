@@ -8,27 +8,17 @@ company's time zone, at most 366 days). A bad value is a 422 naming it; a plan n
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Optional
 
 from pydantic import BaseModel
 from sqlmodel import select
 
-from web import clock
-from web.api.problems import Problem, field_problem
+from web.api.problems import field_problem
+from web.api.reports import PeriodPublic, _bad, _period, _period_public
 from web.api.routing import api
-from web.domain import reports
 from web.domain.step_counts import step_counts
 from web.models.call_plan import CallPlanRecord, CallPlanVersion
 from web.scoping import get_owned
-from web.validation import YEARS
-
-
-class PeriodPublic(BaseModel):
-    period: str
-    first: date
-    last: date
-    timezone: str
 
 
 class StepCountPublic(BaseModel):
@@ -58,23 +48,6 @@ class StepCountsReport(BaseModel):
     busiest_path: Optional[BusiestPath]
 
 
-def _bad(name: str, code: str, message: str) -> Problem:
-    return Problem(422, "invalid_filter", message, errors=[{"pointer": f"/{name}", "code": code, "message": message}])
-
-
-def _day(query, name: str) -> Optional[date]:
-    raw = (query.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        value = None
-    if value is None or value.year not in YEARS:
-        raise _bad(name, "date_format", f"must be a date (2026-11-21) from {YEARS[0]} to {YEARS[-1]}")
-    return value
-
-
 def plan_step_counts(ctx, id: int):
     plan = get_owned(ctx.db, CallPlanRecord, ctx.tenant_id, id)
     query = ctx.request.query_params
@@ -94,16 +67,11 @@ def plan_step_counts(ctx, id: int):
     document = ctx.db.exec(select(CallPlanVersion.document).where(
         CallPlanVersion.tenant_id == ctx.tenant_id, CallPlanVersion.plan_id == plan.id,
         CallPlanVersion.version == number)).one()
-    kind = query.get("period") or "this_month"
-    zone = reports.company_zone(ctx.db, ctx.tenant_id)
-    try:
-        span = reports.period(kind, zone, clock.now().astimezone(zone).date(), _day(query, "from"), _day(query, "to"))
-    except reports.BadPeriod as exc:
-        raise _bad(exc.field, exc.code, str(exc))
+    kind, span = _period(ctx)
     found = step_counts(ctx.db, ctx.tenant_id, plan.id, number, document, span)
     return StepCountsReport(
         plan_id=plan.id, version=number, published_version=plan.published_version, versions=versions,
-        period=PeriodPublic(period=kind, first=span.first, last=span.last, timezone=zone.key), calls=found.calls,
+        period=_period_public(kind, span), calls=found.calls,
         steps=[StepCountPublic(step=row.step, type=row.type, reached=row.reached, ended=row.ended, **row.outcomes)
                for row in found.steps],
         busiest_path=BusiestPath(steps=found.busiest[0], calls=found.busiest[1]) if found.busiest else None)

@@ -18,7 +18,6 @@ monkey.patch_all()  # as in `python -m fs_bridge`
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid as uuidlib  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -26,6 +25,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bridge import setup_database  # noqa: E402  (a throw-away database, as the bridge bench makes it)
 from fs_bridge.events import fixture_events, parse_plain  # noqa: E402
 
 FIXTURES = Path("/work/shared/fixtures/freeswitch-1.10.12")
@@ -65,32 +65,6 @@ def queue_call(n: int, queue: str, agent: str, end_text: str, status_text: str) 
         texts.append(_set(status_text, **{"CC-Agent": agent.replace("@", "%40"), "CC-Agent-Status": status,
                                           "Event-Date-Timestamp": str((joined + 250) * 1_000_000)}))
     return texts
-
-
-def setup_database(postgres: bool):
-    from web.migrate import upgrade
-
-    if postgres:
-        import psycopg
-
-        name = f"callplan_bench_{uuidlib.uuid4().hex[:8]}"
-        admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def drop():
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    else:
-        folder = tempfile.mkdtemp(prefix="callplan-bench-queue-stats-")
-        url = f"sqlite:///{folder}/bench.sqlite3"
-
-        def drop():
-            import shutil
-            shutil.rmtree(folder, ignore_errors=True)
-    upgrade(url)
-    return url, drop
 
 
 def run(url: str, calls: int, modules: list[str]) -> dict:

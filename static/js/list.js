@@ -197,26 +197,38 @@ export function listView({
     remember();
   }
 
+  // Requests overlap (a month button's filter, then Enter in another field): only the newest one's reply
+  // is drawn, whatever order the replies come back in.
+  let latest = 0;
+
+  /** Fetch the page into state; false when a newer fetch started meanwhile (this reply is stale). */
   async function fetchPage() {
+    const mine = ++latest;
     const query = new URLSearchParams(Object.entries(params()).filter(([, value]) => value !== null && value !== undefined && value !== ""));
     if (search === true && state.q.trim()) query.set("q", state.q.trim()); // the server searches
     if (paging === "all") {
-      state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
-      if (enrich) state.rows = await enrich(state.rows);
-      return;
+      let rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      if (enrich && mine === latest) rows = await enrich(rows);
+      if (mine !== latest) return false;
+      state.rows = rows;
+      return true;
     }
     if (paging === "offset") {
       query.set("limit", String(pageSize));
       query.set("offset", String((state.page - 1) * pageSize));
       const page = await get(`${path}?${query}`);
+      if (mine !== latest) return false;
       state.rows = page.items;
       state.total = page.total;
     } else {
       const before = state.cursors[state.cursors.length - 1];
       if (before) query.set("before_id", String(before));
-      state.rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      const rows = await get(`${path}${query.toString() ? `?${query}` : ""}`);
+      if (mine !== latest) return false;
+      state.rows = rows;
       state.more = state.rows.length >= pageSize;
     }
+    return true;
   }
 
   function draw() {
@@ -253,7 +265,7 @@ export function listView({
     const inRow = focused && body.contains(focused) ? {
       row: focused.closest("tr").dataset.row, index: focused.dataset.index,
     } : null;
-    await fetchPage();
+    if (!(await fetchPage())) return;
     draw();
     if (inRow) {
       const again = body.querySelector(`tr[data-row="${CSS.escape(inRow.row)}"] [data-index="${CSS.escape(inRow.index || "")}"]`);

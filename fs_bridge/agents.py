@@ -18,6 +18,7 @@ from typing import Optional
 
 from fs_bridge.events import Event
 from web import clock
+from web.domain import queue_stats
 from web.domain.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, account_status, agent_row, effective,
                                parse_agent_name, registered_users, roll_day, status_command, user_registered)
 from web.models.live import QueueAgent
@@ -110,7 +111,7 @@ def follow_call(ctx, row: QueueAgent, action: str, event: Event) -> None:
     """The agent panel's current call: the member's call (its A leg, the live call's uuid) while it is
     offered to or bridged with the agent, and the agent's own leg once bridged (bridge-agent-start names
     it in CC-Agent-UUID), which hold and attended transfer act on. An offer the agent did not take counts
-    as missed today."""
+    as missed today, unless another agent took it or the caller left first."""
     if action in ("agent-offering", "bridge-agent-start"):
         row.call_uuid = (event.get("CC-Member-Session-UUID") or "")[:64]
         row.agent_uuid = (event.get("CC-Agent-UUID") or "")[:64] if action == "bridge-agent-start" else ""
@@ -118,7 +119,9 @@ def follow_call(ctx, row: QueueAgent, action: str, event: Event) -> None:
     member = event.get("CC-Member-Session-UUID") or ""
     if not row.call_uuid or not member or member == row.call_uuid:
         row.call_uuid = row.agent_uuid = ""
-    if action == "bridge-agent-fail":
+    # the same rule as the agent reports' missed offers: an offer another agent won (ring-all) or the
+    # caller left is no miss of this agent's
+    if action == "bridge-agent-fail" and (event.get("CC-Hangup-Cause") or "") not in queue_stats.NOT_MISSED:
         roll_day(ctx.db, row, event.at)
         row.missed = (row.missed or 0) + 1
 

@@ -149,10 +149,11 @@ def gevent_wait(rig):
     gevent.sleep(0.2)
 
 
-def call_text(agent: str, action: str, member: str, agent_uuid: str = "") -> str:
+def call_text(agent: str, action: str, member: str, agent_uuid: str = "", cause: str = "") -> str:
     # mod_callcenter.c: agent-offering and bridge-agent-start/-end/-fail carry the member's session uuid;
-    # bridge-agent-start also the agent's own leg (CC-Agent-UUID)
+    # bridge-agent-start also the agent's own leg (CC-Agent-UUID); bridge-agent-fail the cause (CC-Hangup-Cause)
     extra = f"CC-Agent-UUID: {agent_uuid}\n" if agent_uuid else ""
+    extra += f"CC-Hangup-Cause: {cause}\n" if cause else ""
     return (f"Event-Subclass: callcenter%3A%3Ainfo\n{HEAD}CC-Queue: q1%40{DOMAIN}\nCC-Agent: {agent.replace('@', '%40')}\n"
             f"CC-Action: {action}\n{extra}CC-Member-Session-UUID: {member}\nCC-Member-CID-Number: %2B31612345678\n")
 
@@ -165,9 +166,14 @@ def test_the_agents_current_call_and_todays_missed_offers_and_break_time(rig):
     rig.send(call_text(rig.agent, "agent-offering", "member-1"))
     row = rig.agent_row()
     assert (row.call_uuid, row.agent_uuid, row.missed) == ("member-1", "", 0)
-    rig.send(call_text(rig.agent, "bridge-agent-fail", "member-1"))
+    rig.send(call_text(rig.agent, "bridge-agent-fail", "member-1", cause="NO_ANSWER"))
     row = rig.agent_row()
     assert (row.call_uuid, row.missed) == ("", 1)
+    # an offer another agent took first (ring-all) or the caller gave up on is no miss
+    for member, cause in (("member-1b", "LOSE_RACE"), ("member-1c", "ORIGINATOR_CANCEL")):
+        rig.send(call_text(rig.agent, "agent-offering", member), call_text(rig.agent, "bridge-agent-fail", member, cause=cause))
+        row = rig.agent_row()
+        assert (row.call_uuid, row.missed) == ("", 1)
     rig.send(call_text(rig.agent, "agent-offering", "member-2"),
              call_text(rig.agent, "bridge-agent-start", "member-2", agent_uuid="agent-leg-2"))
     row = rig.agent_row()

@@ -17,6 +17,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from fs_bridge import outbox
+from tests.web.concurrency import at_once, clients, serving
 from tests.web.helpers import make_account, make_token
 from tests.web.pbx import admin, other_admin  # noqa: F401
 from web.domain import report_mail
@@ -234,6 +235,35 @@ def test_the_reports_mail_carries_the_periods_totals(app, admin, people, db, set
     assert "Calls: 4" in message.get_body(("plain",)).get_content()
     response = admin.client.post("/api/reports/mail?period=custom&from=2026-11-30&to=2026-11-01", json={})
     assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/to"
+
+
+def test_period_mails_are_limited_per_account_and_hour_even_when_asked_at_once(app, admin, people, db, settings, monkeypatch):
+    """An inbox cannot be bombed from the portal: an account sends at most PERIOD_MAILS_PER_HOUR period
+    mails a clock hour; parallel requests take the hour's numbered outbox keys, so exactly that many get
+    through; another account has its own; the next hour frees them."""
+    monkeypatch.setattr(report_mail, "PERIOD_MAILS_PER_HOUR", 3)
+    hour = datetime(2026, 12, 3, 10, 40, tzinfo=timezone.utc)
+    monkeypatch.setattr("web.clock.now", lambda: hour)
+    _records(db, admin.tenant.id, 2)
+    tokens = [make_token(db, admin.account) for _ in range(8)]
+    with serving(app) as url, clients(url, len(tokens)) as made:
+        answers = at_once(made, lambda client, n: client.post(
+            "/api/reports/mail?period=custom&from=2026-11-01&to=2026-11-30", json={},
+            headers={"authorization": f"Bearer {tokens[n]}"}))
+    assert sorted(answer.status_code for answer in answers) == [202] * 3 + [429] * 5, [a.text for a in answers]
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert refused.headers["retry-after"] == str(20 * 60)
+    assert refused.json()["code"] == "period_mails_limited" and "3 mails this hour" in refused.json()["title"]
+    # the calls' mail counts against the same hour
+    assert admin.client.post("/api/call-records/mail?from=2026-11-01&to=2026-11-30", json={}).status_code == 429
+    with db() as session:
+        queued = session.exec(select(OutboxMessage).where(OutboxMessage.event == "period_mail")).all()
+    assert len(queued) == 3
+    # the bookkeeper is another sender
+    keeper = TestClient(admin.app, headers={"authorization": f"Bearer {make_token(db, people['keeper_account'])}"})
+    assert keeper.post("/api/call-records/mail", json={}).status_code == 202
+    hour = datetime(2026, 12, 3, 11, 0, 1, tzinfo=timezone.utc)
+    assert admin.client.post("/api/call-records/mail", json={}).status_code == 202
 
 
 # --- the usage alert ---------------------------------------------------------------------------------

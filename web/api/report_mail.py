@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from web import clock
 from web.api import call_records, reports as reports_api
-from web.api.problems import field_problem
+from web.api.problems import Problem, field_problem
 from web.api.routing import api
 from web.domain import report_mail, reports
 from web.i18n import t
@@ -146,6 +145,16 @@ def _recipient(ctx, body: MailRequest):
     return account
 
 
+def _queue(ctx, recipients: list[str], subject: str, text: str, attachments) -> int:
+    """Into the outbox, within the asking account's hourly number of period mails (429 past it)."""
+    try:
+        return report_mail.queue_period_mail(ctx.db, ctx.tenant_id, ctx.account.id if ctx.account else None,
+                                             recipients, subject, text, attachments)
+    except report_mail.TooManyMails as exc:
+        raise Problem(429, "period_mails_limited", headers={"Retry-After": str(exc.seconds)},
+                      params={"limit": report_mail.PERIOD_MAILS_PER_HOUR, "minutes": -(-exc.seconds // 60)})
+
+
 def _sender(ctx) -> str:
     return ctx.account.email if ctx.account is not None else "-"
 
@@ -181,9 +190,8 @@ def mail_call_records(ctx, body: MailRequest):
     if rows >= call_records.CSV_MAX_ROWS:
         text += t(lang, "mail.period.calls.capped", rows=rows)
     name = f"call-records-{clock.now().astimezone(reports.company_zone(ctx.db, ctx.tenant_id)).date().isoformat()}.csv"
-    delivery = report_mail.queue_mail(ctx.db, ctx.tenant_id, "period_mail", [account.email],
-                                      t(lang, "mail.period.calls.subject", **params), text,
-                                      f"calls:{uuid.uuid4()}", [(name, "text/csv", content)])
+    delivery = _queue(ctx, [account.email], t(lang, "mail.period.calls.subject", **params), text,
+                      [(name, "text/csv", content)])
     return MailQueued(to=account.email, rows=rows, delivery_id=delivery)
 
 
@@ -199,10 +207,8 @@ def mail_totals(ctx, body: MailRequest):
                   zone=span.zone.key, sender=_sender(ctx),
                   totals=report_mail.totals_text(ctx.db, lang, ctx.tenant_id, span))
     name = f"totals-{span.first.isoformat()}-{span.last.isoformat()}.csv"
-    delivery = report_mail.queue_mail(ctx.db, ctx.tenant_id, "period_mail", [account.email],
-                                      t(lang, "mail.period.totals.subject", **params),
-                                      t(lang, "mail.period.totals.text", **params),
-                                      f"totals:{uuid.uuid4()}", [(name, "text/csv", content)])
+    delivery = _queue(ctx, [account.email], t(lang, "mail.period.totals.subject", **params),
+                      t(lang, "mail.period.totals.text", **params), [(name, "text/csv", content)])
     return MailQueued(to=account.email, rows=rows, delivery_id=delivery)
 
 

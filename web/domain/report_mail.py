@@ -50,6 +50,9 @@ log = logging.getLogger("web.report_mail")
 RECEIVING_ROLES = PERMISSIONS["calls.read"]  # who may get call data by mail
 MONTHLY_CATCH_UP_DAYS = 3  # the monthly report goes out on the 1st, or by the 3rd after an outage
 LIMIT_MAX = Decimal("9999999999.99")  # the column's Numeric(12, 2)
+# "Send this period by e-mail" per account and clock hour: enough for real use, too few to bomb an inbox
+# or to load the outbox with a year's CSV a second
+PERIOD_MAILS_PER_HOUR = 20
 _FORMULA = re.compile(r"[=+\-@\t\r]")
 
 
@@ -222,6 +225,33 @@ def queue_mail(db: Session, tenant_id: int, event: str, recipients: list[str], s
         attempts=0, next_attempt_at=now, created_at=now).on_conflict_do_nothing(index_elements=["dedupe_key"])
     made = db.execute(statement.returning(table.c.id)).all()
     return made[0][0] if made else None
+
+
+class TooManyMails(Exception):
+    """The account sent PERIOD_MAILS_PER_HOUR period mails this hour; `seconds` until the next hour."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"{PERIOD_MAILS_PER_HOUR} period mails an hour")
+        self.seconds = seconds
+
+
+def queue_period_mail(db: Session, tenant_id: int, account_id: Optional[int], recipients: list[str], subject: str,
+                      text: str, attachments: Iterable[tuple[str, str, str]] = ()) -> Optional[int]:
+    """A mail asked for with "send this period by e-mail", at most PERIOD_MAILS_PER_HOUR per account (the
+    one asking) and clock hour. Each takes one of the hour's numbered keys; the outbox's unique dedupe key
+    makes taking one atomic, so parallel requests never get past the limit (a key another transaction
+    took is skipped, the next tried). Raises TooManyMails when every key of the hour is taken."""
+    now = clock.now()
+    prefix = f"period:{account_id or 0}:{now.strftime('%Y%m%d%H')}:"
+    taken = db.exec(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.tenant_id == tenant_id, OutboxMessage.event == "period_mail",
+        OutboxMessage.idempotency_key.startswith(prefix))).one()
+    for slot in range(taken, PERIOD_MAILS_PER_HOUR):
+        made = queue_mail(db, tenant_id, "period_mail", recipients, subject, text, f"{prefix}{slot}", attachments)
+        if made is not None:
+            return made
+    next_hour = now.replace(minute=0, second=0, microsecond=0).timestamp() + 3600
+    raise TooManyMails(max(1, int(next_hour - now.timestamp())))
 
 
 # --- what the mails say ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from callplan import blocking, outbound, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
-from callplan.objects import TenantObjects
+from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
 from callplan.xml import context_document, exact, literal, regex_literal
 
 AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
@@ -141,6 +141,9 @@ class BaseDialplan:
             if function in ("hot_desk_login", "hot_desk_logout"):
                 self.hot_desk(function, code)
                 continue
+            if function == "park":
+                self.park_code(code)
+                continue
             if function == "voicemail":
                 actions = [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
             elif function == "pickup":
@@ -192,6 +195,56 @@ class BaseDialplan:
             (*on_hot_desk, [], refused),
             ("${cp_hd_extension}", exact(*allowed), [], refused),
             ("${cp_hd_pair}", r"^([0-9]{4,8}):\1$", fire(",cp_hot_desk_user=${cp_hd_extension}"), refused),
+        ])
+
+    # -- call parking (#18 item 3, mod_valet_parking) -----------------------------------------
+
+    # Who parked the call, so that it can go back to them: the user part of Referred-By when the call was
+    # sent here by a blind transfer (sofia puts the REFER's Referred-By on the transferred leg as
+    # sip_h_Referred-By), else the dialling phone's own extension (the directory's cp_extension). mod_commands'
+    # regex writes %1 / %2 as $1 / $2 after the dialplan's own $1 substitution, and "n" gives "" for neither.
+    PARKED_BY = ("${regex(m:~R:${sip_h_Referred-By};E:${cp_extension}~"
+                 "^R:[^;]*sip:([0-9]+)@.*$|^R:[^;]*;E:([0-9]+)$~%1%2~n)}")
+
+    def _park(self, how: str) -> list:
+        """Park the call (or, for a slot that holds one, take it): mod_valet_parking's valet_park in the
+        company's own lot. Set on the channel before it: how long the call waits
+        (valet_parking_timeout) and where it then goes (valet_parking_orbit_*: the park_return_<who>
+        extension below). valet_park copies those onto the parked leg when it parks its partner."""
+        objects, parking = self.objects, self.objects.parking
+        return [
+            ("answer", ""),
+            ("set", f"cp_parked_by={self.PARKED_BY}"),
+            ("set", "cp_parked_at=${strepoch()}"),  # the portal's "parked for" (web.domain.parking)
+            ("set", f"valet_parking_timeout={int(parking.return_after_s)}"),
+            ("set", f"valet_parking_orbit_exten={PARK_RETURN_PREFIX}${{cp_parked_by}}"),
+            ("set", "valet_parking_orbit_dialplan=XML"),
+            ("set", f"valet_parking_orbit_context={objects.domain}"),
+            ("valet_park", f"{parking_lot(objects.tenant_id)} {how}"),
+        ]
+
+    def park_code(self, code: str) -> None:
+        """The park code: the first free slot of the lot, said aloud by valet_park ("auto in"). Dialled on
+        a leg that is bridged (its partner is parked, the dialler hears the slot and is hung up), or
+        reached by a blind transfer (the transferred caller waits in the slot and hears it)."""
+        slots = self.objects.parking.slots() if self.objects.parking.enabled else []
+        if not slots:
+            return  # parking off: the code is no number in use
+        self.extension("feature_park", exact(code), self._park(f"auto in {int(slots[0])} {int(slots[-1])}"))
+
+    def parking(self) -> None:
+        """The slots: dialling (or blind-transferring to) a slot that holds a call takes that call; an empty
+        slot parks the call in it. A call nobody took goes back to who parked it (park_return_<ext>),
+        through that user's own extension (forwarding and voicemail as for any call to them); without a
+        known parker it ends when its time is up."""
+        parking = self.objects.parking
+        slots = parking.slots() if parking.enabled else []
+        if not slots:
+            return
+        self.extension("park_slot", exact(*slots), self._park("$1"))
+        self.extension("park_return", "^" + regex_literal(PARK_RETURN_PREFIX) + "([0-9]{2,4})$", [
+            ("set", "cp_park_returned=true"),
+            ("transfer", f"$1 XML {self.objects.domain}"),
         ])
 
     def call_blocking(self) -> None:
@@ -400,6 +453,7 @@ class BaseDialplan:
         self.call_blocking()
         self.users()
         self.groups_queues_menus_boxes()
+        self.parking()
         self.outbound()
         # feature codes, emergency and blocking first, then every internal segment, then calls out
         head = [e for e in self.extensions if e[0].startswith(("feature_", "emergency", COMPANY_SCREEN, "blocked_user_"))]

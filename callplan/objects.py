@@ -183,6 +183,31 @@ def conference_name(tenant_id: int, room_id: int) -> str:
     return f"t{int(tenant_id)}-{int(room_id)}"
 
 
+PARK_RETURN_PREFIX = "park_return_"  # the extension a parked call that nobody took goes back through
+
+
+class ParkingInfo(_Info):
+    """The company's parking lot (web.models.parking): slots first..last, in mod_valet_parking's lot
+    parking_lot(tenant_id)."""
+
+    enabled: bool = False
+    first_slot: Extension = "701"
+    last_slot: Extension = "709"
+    return_after_s: int = 120
+
+    def slots(self) -> list[str]:
+        if len(self.first_slot) != len(self.last_slot) or int(self.first_slot) > int(self.last_slot):
+            return []
+        width = len(self.first_slot)
+        return [str(n).zfill(width) for n in range(int(self.first_slot), int(self.last_slot) + 1)]
+
+
+def parking_lot(tenant_id: int) -> str:
+    """The company's mod_valet_parking lot: lots are global to the switch, so the tenant's id is in the
+    name and one company's slot 701 is never another's."""
+    return f"t{int(tenant_id)}-park"
+
+
 class ScheduleInfo(_Info):
     id: int
     name: str = ""
@@ -255,6 +280,7 @@ class TenantObjects(_Info):
     ivr_menus: dict[int, IvrMenuInfo] = Field(default_factory=dict)
     voicemail_boxes: dict[int, VoicemailBoxInfo] = Field(default_factory=dict)
     conference_rooms: dict[int, ConferenceRoomInfo] = Field(default_factory=dict)
+    parking: ParkingInfo = Field(default_factory=ParkingInfo)
     schedules: dict[int, ScheduleInfo] = Field(default_factory=dict)
     holidays: dict[int, HolidayInfo] = Field(default_factory=dict)
     audio: dict[int, AudioInfo] = Field(default_factory=dict)

@@ -35,6 +35,7 @@ from callplan.objects import (
     UserInfo,
     VoicemailBoxInfo,
     ConferenceRoomInfo,
+    ParkingInfo,
 )
 from web.models import Tenant
 from web.models.audio import AudioFile
@@ -45,6 +46,7 @@ from web.models.feature_code import FeatureCode
 from web.models.internal_number import InternalNumber
 from web.models.ivr_menu import IvrMenu
 from web.models.conference_room import ConferenceRoom
+from web.models.parking import ParkingLot
 from web.models.pbx_user import PbxUser
 from web.models.phone_number import PhoneNumber, VerifiedCallerId
 from web.models.phonebook import Contact
@@ -419,6 +421,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
                                    lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
         conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id),
                                     lambda r: ConferenceRoomInfo.model_validate(r.model_dump())),
+        parking=_parking(db, tenant_id),
         schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id),
                              lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
         holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id),
@@ -435,6 +438,14 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     objects.company.name = tenant.name
     objects.skipped = check.skipped
     return objects
+
+
+def _parking(db: Session, tenant_id: int) -> ParkingInfo:
+    row = db.exec(scoped(ParkingLot, tenant_id)).first()
+    if row is None:
+        return ParkingInfo()
+    return ParkingInfo(enabled=row.enabled, first_slot=row.first_slot, last_slot=row.last_slot,
+                       return_after_s=row.return_after_s)
 
 
 def _idle_since(states) -> dict[str, float]:

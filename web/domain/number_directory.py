@@ -80,6 +80,8 @@ def directory(db: Session, tenant_id: int) -> list[Entry]:
         if held is None:
             return Reach("extension", number=number)  # dials nothing now (the stored row shows its problem)
         kind = "plan" if held.owner_kind == PLAN_OWNER else held.owner_kind
+        if kind == "parking_slot":  # web.domain.parking: the slot's number is its name
+            return Reach(kind, id=held.owner_id, number=number, name=number)
         return Reach(kind, id=held.owner_id, number=number, name=_name(kind, obj(kind, held.owner_id)))
 
     plans_by_number: dict[str, int] = {}

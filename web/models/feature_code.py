@@ -12,7 +12,7 @@ from web.models.base import Checked, TenantOwned
 
 Function = Literal[
     "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
-    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout",
+    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout", "park",
 ]
 
 DEFAULT_CODES: dict[str, str] = {
@@ -27,6 +27,8 @@ DEFAULT_CODES: dict[str, str] = {
     # a hot-desking phone: log in (asks the extension, then the voicemail PIN) and out
     "hot_desk_login": "*60",
     "hot_desk_logout": "*61",
+    # call parking (web.models.parking): the first free slot, said aloud; only while parking is on
+    "park": "*70",
 }
 
 CODE_PATTERN = r"^[*#][0-9*#]{1,5}$"

@@ -77,12 +77,13 @@ def _direction(event) -> str:
 
 
 _COLUMNS = ("tenant_id", "call_uuid", "direction", "caller_number", "caller_name", "dialled_number", "state",
-            "started_at", "answered_at", "plan_id", "step", "user_id", "queue_id", "steps", "bridged_at")
+            "started_at", "answered_at", "plan_id", "step", "user_id", "queue_id", "steps", "bridged_at", "switch")
+_NOT_SENT = ("tenant_id", "switch")  # which switch a call is on is the platform's business, not the tenant's
 
 
 def live_data(call: dict) -> dict:
     return {name: (value.isoformat() if isinstance(value, datetime) else value)
-            for name, value in call.items() if name != "tenant_id"}
+            for name, value in call.items() if name not in _NOT_SENT}
 
 
 def _publish(ctx, call: dict) -> None:
@@ -112,7 +113,7 @@ def _from_event(ctx, event) -> dict:
             "caller_name": _text(event.get("Caller-Caller-ID-Name"), 100),
             "dialled_number": _text(event.var("sip_req_user") or event.get("Caller-Destination-Number"), 64),
             "state": "ringing", "started_at": event.at, "answered_at": None, "plan_id": None, "step": None,
-            "user_id": None, "queue_id": None, "steps": [], "bridged_at": None}
+            "user_id": None, "queue_id": None, "steps": [], "bridged_at": None, "switch": ctx.settings.switch}
 
 
 def channel_create(ctx, event) -> None:
@@ -242,7 +243,10 @@ def on_connected(ctx) -> None:
     live = channel_uuids(reply)
     if live is None:
         return
-    gone = ctx.db.exec(select(ActiveCall).where(ActiveCall.started_at < asked_at)).all()
+    # only this switch's calls (and those of rows written before switches were told apart): the other
+    # switches' bridges answer for theirs
+    gone = ctx.db.exec(select(ActiveCall).where(ActiveCall.started_at < asked_at,
+                                                ActiveCall.switch.in_((ctx.settings.switch, "")))).all()
     for row in gone:
         if row.call_uuid not in live:
             _calls(ctx).pop(row.call_uuid, None)
@@ -266,10 +270,27 @@ def channel_uuids(reply: Optional[str]) -> Optional[set[str]]:
 
 def tick(ctx) -> None:
     """Records mod_xml_cdr could not post (the app was away): collected from its spool folder, each in
-    its own transaction, the file deleted after commit."""
+    its own transaction, the file deleted after commit. And the calls of a switch whose bridge stopped."""
     stored = call_records.collect_spool(ctx.bridge.engine, ctx.settings)
     if stored:
         log.info("stored %d call record(s) from the CDR spool folder", stored)
+    forget_dead_switches(ctx)
+
+
+def forget_dead_switches(ctx) -> None:
+    """The live calls of a switch whose bridge has been silent for DEAD_AFTER: nobody will tell of their
+    end (the switch died, or its bridge did and reads them again when it comes back), so any bridge
+    still running drops them, telling the pages as for a call that ended. Until then the live snapshot
+    shows them stale (web/api/live_state.py)."""
+    from web.models.bridge_status import dead_switches
+
+    dead = dead_switches(ctx.db, clock.now()) - {ctx.settings.switch, ""}
+    if not dead:
+        return
+    for row in ctx.db.exec(select(ActiveCall).where(ActiveCall.switch.in_(dead))).all():
+        _calls(ctx).pop(row.call_uuid, None)
+        ctx.db.delete(row)
+        ctx.publish(row.tenant_id, "call_ended", {"call_uuid": row.call_uuid, "record_id": None})
 
 
 HANDLES = {

@@ -39,19 +39,36 @@ class Context:
         """Something that may wait (an ESL command): run after commit in a greenlet of its own."""
         self._after_commit.append(action)
 
-    def run_after_commit(self) -> None:
-        # the live feed's messages are only queued for its readers (no waiting): sent from here, in
-        # order, not one greenlet each; what can wait on the network gets a greenlet of its own
-        published, self._published = self._published, []
-        feed = self.bridge.feed
-        for message in published:
+    def messages(self) -> list[tuple]:
+        """The batch's live messages, (tenant_id, kind, data) each, those of `publish_later` worked out:
+        called once its rows are written (ids known), before the commit, so that on PostgreSQL they go
+        out as NOTIFYs of the same transaction (fs_bridge.live_notify)."""
+        resolved = []
+        for message in self._published:
             if callable(message):
                 message = message()
                 if message is None:
                     continue
-            tenant_id, kind, data = message
-            if tenant_id is None and kind not in _UNSCOPED:
+            if message[0] is None and message[1] not in _UNSCOPED:
                 continue
+            resolved.append(message)
+        self._published = resolved
+        return resolved
+
+    def notify(self) -> None:
+        """Write what the handlers left, and on PostgreSQL queue the batch's messages as notifications
+        of its transaction (the bridge calls this just before it commits)."""
+        self.flush()
+        if self.bridge.notifies:
+            self.bridge.notify(self.db, self.messages())
+
+    def run_after_commit(self) -> None:
+        # the live feed's messages are only queued for its readers (no waiting): sent from here, in
+        # order, not one greenlet each; what can wait on the network gets a greenlet of its own
+        published = self.messages()
+        self._published = []
+        feed = self.bridge.feed
+        for tenant_id, kind, data in published:
             try:
                 feed.publish(tenant_id, kind, data)
             except Exception:

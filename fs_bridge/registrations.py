@@ -84,6 +84,7 @@ def store(ctx, tenant_id: int, realm: str, sip_user: str, call_id: str, contact:
     row.network_ip, row.network_port = network_ip[:64], network_port
     row.user_agent = user_agent[:200]
     row.expires_at = now + timedelta(seconds=expires_s)
+    row.switch = ctx.settings.switch  # the switch that holds the binding now (a phone may move)
     ctx.db.add(row)
     if device is not None:
         device.registered = True
@@ -247,7 +248,9 @@ def resync(ctx, reply: str, since, tell: bool = True) -> None:
                     reg["network_port"], reg["user_agent"], reg["expires_s"])
         listed.add(row.call_id)
         ctx.publish(tenant_id, "registration", _data(row, "register"))
-    for row in ctx.db.exec(select(SipRegistration).where(SipRegistration.registered_at < since)).all():
+    # only this switch's (and those written before switches were told apart): each switch holds its own
+    for row in ctx.db.exec(select(SipRegistration).where(SipRegistration.registered_at < since,
+                                                         SipRegistration.switch.in_((ctx.settings.switch, "")))).all():
         if row.call_id not in listed:
             forget(ctx, row, "expire", tell)
     # agents whose phones came or went while the bridge was away

@@ -19,7 +19,7 @@ from gevent.lock import Semaphore
 from gevent.queue import Empty, Queue
 from sqlmodel import Session
 
-from fs_bridge import connection, handlers
+from fs_bridge import connection, handlers, live_notify
 from fs_bridge.context import Context
 from fs_bridge.events import Event
 from fs_bridge.live_feed import LiveFeed
@@ -46,6 +46,9 @@ class Bridge:
         self.counts: Counter = Counter()
         self._greenlets: list[gevent.Greenlet] = []
         self._status_lock = Semaphore()  # the heartbeat and a (re)connect may write at the same moment
+        # on PostgreSQL every batch's messages are NOTIFYs too, for the web processes of every machine
+        self.notifies = engine.dialect.name == "postgresql"
+        self.sequence = live_notify.Sequence()
 
     # -- the socket side ---------------------------------------------------------------------------------
 
@@ -77,10 +80,22 @@ class Bridge:
     def _announce(self) -> None:
         """Tell every live page at once that FreeSWITCH came or went (the heartbeat row says it too, but
         pages would only notice on their next read)."""
-        self.feed.publish(None, "bridge", {
-            "health": "connected" if self.status["connected"] else "disconnected",
-            "connected_since": self.status["connected_since"] if self.status["connected"] else None,
-            "reconnects": self.status["reconnects"], "heartbeat_at": datetime.now(timezone.utc)})
+        data = {"health": "connected" if self.status["connected"] else "disconnected",
+                "connected_since": self.status["connected_since"] if self.status["connected"] else None,
+                "reconnects": self.status["reconnects"], "heartbeat_at": datetime.now(timezone.utc)}
+        if self.notifies:
+            try:
+                with self.engine.begin() as db:
+                    self.notify(db, [(None, "bridge", data)])
+            except Exception as exc:
+                log.warning("could not notify the web processes: %s", exc)
+        self.feed.publish(None, "bridge", data)
+
+    def notify(self, db, messages: list[tuple]) -> None:
+        """Queue `messages` as NOTIFYs of `db`'s transaction (fs_bridge.live_notify), numbered in order."""
+        switch = self.settings.switch
+        live_notify.send(db, [live_notify.payload(switch, self.sequence.next(), tenant_id, kind, data)
+                              for tenant_id, kind, data in messages])
 
     def api(self, command: str, timeout: float = 5.0) -> Optional[str]:
         """`api <command>` on the current connection; None (logged) when FreeSWITCH is away or slow."""
@@ -129,7 +144,7 @@ class Bridge:
             for event in batch:
                 for handler in table.get(event.key, ()):
                     handler(ctx, event)
-            ctx.flush()
+            ctx.notify()
             db.commit()
         ctx.run_after_commit()
 
@@ -138,7 +153,7 @@ class Bridge:
         with Session(self.engine, expire_on_commit=False) as db:
             ctx = Context(self, db)
             action(ctx)
-            ctx.flush()
+            ctx.notify()
             db.commit()
         ctx.run_after_commit()
 

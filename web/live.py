@@ -204,9 +204,22 @@ def feed_of(app) -> FeedClient:
     client = clients.get(loop)
     if client is None:
         settings = app.state.settings
-        client = clients[loop] = FeedClient(settings.bridge_feed_host, settings.bridge_feed_port)
+        if settings.live_notify:  # every bridge's changes, through PostgreSQL (web/live_notify.py)
+            from web.live_notify import NotifyClient
+
+            client = clients[loop] = NotifyClient(settings.database_url, lambda: _switches(app))
+        else:
+            client = clients[loop] = FeedClient(settings.bridge_feed_host, settings.bridge_feed_port)
         client.on_idle = lambda: clients.pop(loop, None)
     return client
+
+
+def _switches(app) -> dict:
+    """Each switch's bridge health (blocking: run in a worker thread)."""
+    from web.models.bridge_status import switch_health
+
+    with session_scope(app.state.engine) as db:
+        return switch_health(db)
 
 
 @asynccontextmanager

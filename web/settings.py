@@ -75,6 +75,11 @@ class Settings:
     # the bridge's loopback feed of live changes (fs_bridge/live_feed.py), read by the web app
     bridge_feed_host: str = "127.0.0.1"
     bridge_feed_port: int = 8025
+    # which FreeSWITCH this bridge follows (one bridge per switch); empty: its event socket's host:port
+    switch_name: str = ""
+    # where a web process hears of live changes: "feed" (the one bridge's loopback feed above), "notify"
+    # (PostgreSQL LISTEN/NOTIFY: every bridge on the database), "auto": notify on PostgreSQL, else feed
+    live_source: str = "auto"
     # voicemail messages as FreeSWITCH stores them (a folder shared with the bridge, which mails them)
     voicemail_dir: str = str(VAR_DIR / "voicemail")
     # where mod_xml_cdr leaves records it could not post; the app collects and stores them
@@ -98,6 +103,18 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+
+    @property
+    def switch(self) -> str:
+        """The name live rows and messages carry for this bridge's FreeSWITCH."""
+        return (self.switch_name or f"{self.esl_host}:{self.esl_port}")[:100]
+
+    @property
+    def live_notify(self) -> bool:
+        """Live changes go through PostgreSQL's LISTEN/NOTIFY (web/live_notify.py) rather than the feed."""
+        if self.live_source in ("notify", "feed"):
+            return self.live_source == "notify"
+        return self.database_url.startswith("postgresql")
 
     @property
     def secure_cookies(self) -> bool:
@@ -127,6 +144,8 @@ class Settings:
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
             bridge_feed_host=env.get("CALLPLAN_BRIDGE_FEED_HOST", "127.0.0.1"),
             bridge_feed_port=_int(env, "CALLPLAN_BRIDGE_FEED_PORT", 8025),
+            switch_name=env.get("CALLPLAN_SWITCH_NAME", "").strip(),
+            live_source=env.get("CALLPLAN_LIVE_SOURCE", "auto").strip().lower() or "auto",
             voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
             cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),
             brute_force_failures=_int(env, "CALLPLAN_BRUTE_FORCE_FAILURES", 10),

@@ -42,13 +42,20 @@ function callRow(call) {
   const step = call.plan_id
     ? el("td", {}, el("a", { href: `/plans/${call.plan_id}`, text: t("ui.livepage.plan_step", { step: call.step || "—" }) }))
     : el("td", { text: call.step || "—" });
-  return el("tr", { "data-call": call.call_uuid },
+  return el("tr", { "data-call": call.call_uuid, "data-stale": call.stale ? "true" : null, class: call.stale ? "stale" : null },
     caller,
     el("td", { class: "number", text: call.dialled_number || "—" }),
-    el("td", {}, el("span", { class: `badge call-${call.state}`, text: t(`ui.livepage.call_state.${["ringing", "answered", "queued"].includes(call.state) ? call.state : "other"}`) })),
+    el("td", {}, el("span", { class: `badge call-${call.state}`, text: t(`ui.livepage.call_state.${["ringing", "answered", "queued"].includes(call.state) ? call.state : "other"}`) }),
+      call.stale ? staleMark() : null),
     el("td", {}, ticking(call.answered_at || call.started_at),
       el("span", { class: "hint block", text: t("ui.livepage.started", { time: timeOf(call.started_at) }) })),
     step);
+}
+
+// a call or phone of a telephone switch no bridge follows now (it stopped, or lost its FreeSWITCH): it may
+// be over already; the server drops it after a minute (README "Scaling out")
+function staleMark() {
+  return el("span", { class: "badge health-down block stale-mark", title: t("ui.livepage.stale_hint"), text: t("ui.livepage.stale") });
 }
 
 function drawCalls() {
@@ -61,12 +68,12 @@ function drawCalls() {
 function regRow(reg) {
   const who = el("td", {}, el("span", { text: reg.device_name || reg.sip_user }),
     el("span", { class: "hint block", text: `${reg.sip_user}@${reg.realm}` }));
-  return el("tr", { "data-registration": String(reg.id) },
+  return el("tr", { "data-registration": String(reg.id), "data-stale": reg.stale ? "true" : null, class: reg.stale ? "stale" : null },
     who,
     el("td", {}, el("span", { class: "mono", text: reg.contact || "—" }),
       reg.network_ip ? el("span", { class: "hint block", text: reg.network_port ? `${reg.network_ip}:${reg.network_port}` : reg.network_ip }) : null),
     el("td", { text: reg.user_agent || "—" }),
-    el("td", { text: when(reg.expires_at) }));
+    el("td", {}, el("span", { text: when(reg.expires_at) }), reg.stale ? staleMark() : null));
 }
 
 function drawRegistrations() {

@@ -69,15 +69,17 @@ def _wait_until_healthy(process: subprocess.Popen, base_url: str, log_path: Path
 
 
 @contextmanager
-def running_server(prefix: str = "callplan-browser-", **extra_env: str):
+def running_server(prefix: str = "callplan-browser-", database_url: str | None = None, **extra_env: str):
     """uvicorn serving the app on a fresh migrated SQLite with the demo company, in a process of its own;
-    `extra_env` adds CALLPLAN_* settings (a bridge feed, an ESL port nobody answers on)."""
+    `extra_env` adds CALLPLAN_* settings (a bridge feed, an ESL port nobody answers on). `database_url`: a
+    migrated database of the caller's instead (several servers on one PostgreSQL)."""
     from web import demo
     from web.migrate import upgrade
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
-        upgrade(url)
+        url = database_url or f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
+        if database_url is None:
+            upgrade(url)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = {

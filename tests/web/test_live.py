@@ -53,7 +53,9 @@ def feed(feed_port):
 
 @pytest.fixture
 def live_app(database_url, tmp_path, feed_port):
-    app = create_app(fast_settings(database_url, audio_dir=str(tmp_path / "audio"), bridge_feed_port=feed_port))
+    # the loopback feed on both engines (on PostgreSQL the app would LISTEN by default: test_live_notify.py)
+    app = create_app(fast_settings(database_url, audio_dir=str(tmp_path / "audio"), bridge_feed_port=feed_port,
+                                   live_source="feed"))
     yield app
     app.state.engine.dispose()
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from web import clock
 from web.api.routing import api
-from web.models.bridge_status import health, worst as bridge_row
+from web.models.bridge_status import health, switch_health, worst as bridge_row
 from web.models.device import Device
 from web.models.live import ActiveCall, QueueAgent, SipRegistration
 from web.models.pbx_user import PbxUser
@@ -37,6 +37,9 @@ class CallPublic(BaseModel):
     queue_id: Optional[int] = None
     steps: Optional[list[str]] = None
     bridged_at: Optional[datetime] = None
+    # its switch's bridge is not following it now (stopped, or lost FreeSWITCH): it may have ended; the
+    # other bridges drop it after a minute (fs_bridge.calls.forget_dead_switches)
+    stale: bool = False
 
 
 class RegistrationPublic(BaseModel):
@@ -52,6 +55,7 @@ class RegistrationPublic(BaseModel):
     user_agent: str
     expires_at: datetime
     registered_at: datetime
+    stale: bool = False  # as a call's: its switch's bridge is not following it now
 
 
 class AgentPublic(BaseModel):
@@ -87,13 +91,21 @@ class LiveSnapshot(BaseModel):
     at: datetime
 
 
-def registrations(db: Session, tenant_id: int, now: datetime) -> list[RegistrationPublic]:
+def unfollowed(db: Session, now: datetime) -> set[str]:
+    """Switches whose bridge is not following them now (down, or without FreeSWITCH): their live rows are
+    stale. A switch no bridge ever reported (rows of before #19, tests without a heartbeat) is not."""
+    return {name for name, state in switch_health(db, now).items() if state != "connected"}
+
+
+def registrations(db: Session, tenant_id: int, now: datetime, stale: Optional[set[str]] = None) -> list[RegistrationPublic]:
     rows = db.exec(scoped(SipRegistration, tenant_id).where(SipRegistration.expires_at > now)
                    .order_by(SipRegistration.sip_user, SipRegistration.id)).all()
     device_ids = {row.device_id for row in rows if row.device_id is not None}
     names = {device.id: device.name for device in db.exec(
         scoped(Device, tenant_id).where(Device.id.in_(device_ids))).all()} if device_ids else {}
-    return [RegistrationPublic(**row.model_dump(), device_name=names.get(row.device_id)) for row in rows]
+    stale = unfollowed(db, now) if stale is None else stale
+    return [RegistrationPublic(**row.model_dump(), device_name=names.get(row.device_id), stale=row.switch in stale)
+            for row in rows]
 
 
 def agents(db: Session, tenant_id: int) -> list[AgentPublic]:
@@ -125,8 +137,9 @@ def bridge_health(db: Session, details: bool = False, operator: bool = False):
 def snapshot(db: Session, tenant_id: int) -> LiveSnapshot:
     now = clock.now()
     calls = db.exec(scoped(ActiveCall, tenant_id).order_by(ActiveCall.started_at, ActiveCall.id)).all()
-    return LiveSnapshot(calls=[CallPublic(**call.model_dump()) for call in calls],
-                        registrations=registrations(db, tenant_id, now), agents=agents(db, tenant_id),
+    stale = unfollowed(db, now)
+    return LiveSnapshot(calls=[CallPublic(**call.model_dump(), stale=call.switch in stale) for call in calls],
+                        registrations=registrations(db, tenant_id, now, stale), agents=agents(db, tenant_id),
                         bridge=bridge_health(db), at=now)
 
 

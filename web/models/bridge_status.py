@@ -12,6 +12,7 @@ from typing import Optional
 from sqlmodel import Field, Session, SQLModel, select
 
 STALE_AFTER = timedelta(seconds=20)  # four missed heartbeats
+DEAD_AFTER = timedelta(seconds=60)  # a switch's live calls are dropped by the other bridges after this
 FORGOTTEN_AFTER = timedelta(days=1)  # a bridge silent this long was taken away, not lost
 STATES = ("connected", "disconnected", "down")  # best to worst
 
@@ -29,6 +30,7 @@ class BridgeStatus(SQLModel, table=True):
     reconnects: int = 0
     last_error: Optional[str] = Field(default=None, max_length=500)
     heartbeat_at: Optional[datetime] = None
+    switch_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})  # settings.switch
 
 
 def address(settings) -> str:
@@ -47,6 +49,7 @@ def write_status(db: Session, settings, status: dict) -> None:
     if row.last_error:
         row.last_error = row.last_error[:500]
     row.heartbeat_at = datetime.now(timezone.utc)
+    row.switch_name = settings.switch
     db.add(row)
 
 
@@ -74,3 +77,27 @@ def worst(db: Session, now: Optional[datetime] = None) -> Optional[BridgeStatus]
     if not rows:
         return None
     return max(rows, key=lambda row: STATES.index(health(row, now)))
+
+
+def switch_health(db: Session, now: Optional[datetime] = None) -> dict[str, str]:
+    """Each switch's health, by the name its bridge gives it (CALLPLAN_SWITCH_NAME; its event socket by
+    default): what tells a live row of a switch nobody follows now (stale) from a live one."""
+    now = now or datetime.now(timezone.utc)
+    found: dict[str, str] = {}
+    for row in db.exec(select(BridgeStatus)).all():
+        name = row.switch_name or row.esl_address
+        state = health(row, now)
+        if name not in found or STATES.index(state) < STATES.index(found[name]):
+            found[name] = state  # two rows of one name (a bridge moved to another socket): the best
+    return found
+
+
+def dead_switches(db: Session, now: Optional[datetime] = None) -> set[str]:
+    """Switches whose bridges have all been silent for DEAD_AFTER."""
+    now = now or datetime.now(timezone.utc)
+    alive, silent = set(), set()
+    for row in db.exec(select(BridgeStatus)).all():
+        name = row.switch_name or row.esl_address
+        quiet = row.heartbeat_at is None or now - _aware(row.heartbeat_at) > DEAD_AFTER
+        (silent if quiet else alive).add(name)
+    return silent - alive

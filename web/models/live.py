@@ -36,6 +36,9 @@ class ActiveCall(TenantOwned, table=True):
     queue_id: Optional[int] = None  # the queue it waits in or came through (mod_callcenter's callcenter app)
     steps: Optional[list] = nullable_json_field()  # the plan steps it took so far, in order
     bridged_at: Optional[datetime] = None  # a person took it (the end of its waiting time)
+    # the FreeSWITCH it is on (its bridge's CALLPLAN_SWITCH_NAME): a bridge clears only its own switch's
+    # leftovers, and the calls of a switch whose bridge stopped are marked stale, then dropped
+    switch: str = Field(default="", max_length=100, index=True, sa_column_kwargs={"server_default": ""})
 
 
 class SipRegistration(TenantOwned, table=True):
@@ -55,6 +58,7 @@ class SipRegistration(TenantOwned, table=True):
     user_agent: str = Field(default="", max_length=200)
     expires_at: datetime
     registered_at: datetime = created_at_field()
+    switch: str = Field(default="", max_length=100, index=True, sa_column_kwargs={"server_default": ""})  # as ActiveCall's
 
 
 class QueueAgent(TenantOwned, table=True):

@@ -4,8 +4,8 @@ Several FreeSWITCH, one bridge each, write the same live tables: each row says w
 reconnect clears only its own switch's leftovers, and a switch whose bridge died has its rows marked stale
 and then removed. bridge_status says which switch each bridge follows.
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-12-04 20:40:00
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0037'
-down_revision: Union[str, None] = '0036'
+revision: str = '0038'
+down_revision: Union[str, None] = '0037'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -21,7 +21,7 @@ from callplan.objects import TenantObjects
 from callplan.xml import Document, dialplan
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     name: str  # the destination number that reaches it
     match: str  # the regular expression on destination_number
@@ -48,6 +48,9 @@ class Compilation:
     # (schedule, holidays) -> (open?, until when) already decided for the same objects and instant, shared
     # by the compilations of one build (a company's plans mostly share a schedule or two); filled in here
     known: Optional[dict] = None
+    # what step modules worked out once per document for the same objects (a group's bridge, a user's
+    # legs, a menu's key actions): a plan of a thousand steps rings the same few objects again and again
+    memo: dict = field(default_factory=dict)
 
     # -- helpers for step modules -----------------------------------------------------------------
 
@@ -79,13 +82,12 @@ class Compilation:
 
     def emit(self, segment: Segment, steps: list) -> bool:
         """Emit `steps` into `segment`; True when the call cannot go on after them."""
-        from callplan.nodes import BY_TYPE
-
-        marks, actions = self.marks, segment.actions
+        by_type = _BY_TYPE or _step_modules()
+        actions = segment.actions
         for step in steps:
-            if marks:
+            if self.marks:
                 actions.append(("push", self._mark_prefix + step.id))
-            if BY_TYPE[step.type].compile(step, segment, self):
+            if by_type[step.type].compile(step, segment, self):
                 return True
         return False
 
@@ -110,6 +112,17 @@ class Compilation:
             for application, data in segment.actions:
                 document.child(condition, "action", application=application, data=data)
         return document.to_string()
+
+
+_BY_TYPE: dict = {}
+
+
+def _step_modules() -> dict:
+    """callplan.nodes.BY_TYPE, imported on first use (the step modules import this package's parts)."""
+    from callplan.nodes import BY_TYPE
+
+    _BY_TYPE.update(BY_TYPE)
+    return _BY_TYPE
 
 
 @dataclass

@@ -132,7 +132,7 @@ def compile(step: Step, segment, compilation) -> bool:
         if own:
             compilation.finish(branch, own)
         else:
-            _menu_action(step, menu, actions_of(menu, closed)[key], branch, compilation)
+            _menu_action(step, menu, actions_of(menu, closed)[key], branch, compilation, (menu.id, closed is None, key))
     # failure: "<failed>_" is no input, "<failed>_<digits>" an invalid key
     failed.action("transfer", f"{failed.name}_${{cp_digit_invalid}} XML {objects.domain}")
     no_input = compilation.new_segment(step.id, "failed", "")
@@ -147,7 +147,27 @@ def compile(step: Step, segment, compilation) -> bool:
     return True
 
 
-def _menu_action(step, menu, action: dict, branch, compilation) -> None:
+# Key actions whose dialplan names the step's own menu segment; any other is the same wherever the menu is
+# used, so it is made once per document (Compilation.memo) and copied.
+_PER_STEP = frozenset({"dial_by_extension", "play_message", "repeat"})
+
+
+def _menu_action(step, menu, action: dict, branch, compilation, where: tuple) -> None:
+    """The actions of one of the menu's keys (`where`: menu, in hours?, key) into `branch`."""
+    if action.get("action") in _PER_STEP:
+        _emit_menu_action(step, menu, action, branch, compilation)
+        return
+    memo, key = compilation.memo, ("ivr_action", *where)
+    made = memo.get(key)
+    if made is None:
+        start = len(branch.actions)
+        _emit_menu_action(step, menu, action, branch, compilation)
+        memo[key] = branch.actions[start:]
+    else:
+        branch.actions += made
+
+
+def _emit_menu_action(step, menu, action: dict, branch, compilation) -> None:
     objects = compilation.objects
     kind = action.get("action")
     if kind == "forward_announced":

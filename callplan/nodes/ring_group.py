@@ -185,7 +185,11 @@ def compile(step: Step, segment, compilation) -> bool:
         if turn.rings:
             segment.action("bridge", turn)
     else:
-        target = dial_string(group, compilation.objects)
+        memo = compilation.memo
+        key = ("ring_group", group.id)
+        target = memo.get(key)
+        if target is None:
+            target = memo[key] = dial_string(group, compilation.objects)
         if target:
             segment.action("bridge", target)
     return destinations.emit(group.forward_after, segment, compilation)

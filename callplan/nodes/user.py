@@ -61,11 +61,16 @@ def legs(step: Step, objects) -> list[tuple[list[str], int]]:
 
 
 def compile(step: Step, segment, compilation) -> bool:
-    ringing = legs(step, compilation.objects)
-    if not ringing:
-        return False
-    # [leg_timeout=N] per leg; "|" tries the next round when one fails.
-    segment.action("bridge", bridge_string(ringing, compilation.objects))
+    memo = compilation.memo
+    key = ("user", step.user, step.timeout_s, step.follow_forwarding)
+    if key in memo:
+        bridge = memo[key]
+    else:
+        ringing = legs(step, compilation.objects)
+        # [leg_timeout=N] per leg; "|" tries the next round when one fails.
+        bridge = memo[key] = bridge_string(ringing, compilation.objects) if ringing else None
+    if bridge is not None:
+        segment.action("bridge", bridge)
     return False
 
 

@@ -55,7 +55,7 @@ function callRow(call) {
 // a call or phone of a telephone switch no bridge follows now (it stopped, or lost its FreeSWITCH): it may
 // be over already; the server drops it after a minute (README "Scaling out")
 function staleMark() {
-  return el("span", { class: "badge health-down block stale-mark", title: t("ui.livepage.stale_hint"), text: t("ui.livepage.stale") });
+  return el("span", { class: "badge health-down block-badge stale-mark", title: t("ui.livepage.stale_hint"), text: t("ui.livepage.stale") });
 }
 
 function drawCalls() {

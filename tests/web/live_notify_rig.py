@@ -80,10 +80,11 @@ def subscribed(esl) -> bool:
 
 
 def call_event(text: str, uuid: str, tenant_id: int, domain: str, caller: str) -> str:
-    """A real event text (../shared/fixtures) made one of `uuid`, a call of this tenant from `caller`."""
+    """A real event text (../shared/fixtures) made one of `uuid`, a call of this tenant from `caller`, now."""
     return event_text(text, domain=domain, set_vars={"cp_tenant_id": str(tenant_id), "uuid": uuid},
                       headers={"Unique-ID": uuid, "Channel-Call-UUID": uuid, "Caller-Unique-ID": uuid,
-                               "Caller-Caller-ID-Number": caller})
+                               "Caller-Caller-ID-Number": caller,
+                               "Event-Date-Timestamp": str(int(time.time() * 1_000_000))})  # happening now
 
 
 class LiveSocket:

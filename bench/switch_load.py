@@ -81,6 +81,7 @@ CARRIER = """<?xml version="1.0" encoding="UTF-8"?>
   <send><![CDATA[
       ACK [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
       From: "Carrier" <sip:0612[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       [last_To:]
       Call-ID: [call_id]
@@ -94,6 +95,7 @@ CARRIER = """<?xml version="1.0" encoding="UTF-8"?>
   <send retrans="500"><![CDATA[
       BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
       From: "Carrier" <sip:0612[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       [last_To:]
       Call-ID: [call_id]
@@ -114,6 +116,7 @@ PHONE = """<?xml version="1.0" encoding="UTF-8"?>
   <send><![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
+      [last_Record-Route:]
       [last_From:]
       [last_To:];tag=[pid]SIPpTag01[call_number]
       [last_Call-ID:]
@@ -161,12 +164,24 @@ class World:
     device: str  # the phone's SIP user name ...
     password: str  # ... and password
     phone_port: int = 0
+    lines: list["Line"] = field(default_factory=list)  # every number with its phone (the first is the above)
 
 
-def make_world(workdir: Path, url: str) -> World:
+@dataclass
+class Line:
+    """A public number whose plan rings one user's phone: the phone's account and the number."""
+
+    did: str
+    extension: str
+    device: str
+    password: str
+
+
+def make_world(workdir: Path, url: str, lines: int = 1) -> World:
     """The demo company (as `make run` makes it) plus, through the same API: an always-open schedule,
     a user with a phone, a simultaneous ring group of that user, a public number and a published plan
-    on it: time condition (always open) -> the ring group."""
+    on it: time condition (always open) -> the ring group. `lines` > 1 makes that many such numbers,
+    each with its own user, phone and group (DID, DID - 1, ...; extensions 260, 261, ...)."""
     from starlette.testclient import TestClient
     from sqlmodel import select
 
@@ -193,8 +208,9 @@ def make_world(workdir: Path, url: str) -> World:
         domain = tenant.sip_domain
         raw = new_api_token()
         db.add(ApiToken(account_id=admin.id, tenant_id=tenant.id, name="bench", prefix=raw[:10], token_hash=digest(raw)))
-        (number,) = numbers.assign(db, tenant.id, [DID])  # the operator's part: the number is the company's
-        number.label = "Load"
+        dids = [did_of(index) for index in range(lines)]
+        for number in numbers.assign(db, tenant.id, dids):  # the operator's part: the numbers are the company's
+            number.label = "Load"
     with TestClient(app, base_url=settings.public_base_url, headers={"authorization": f"Bearer {raw}"}) as client:
         def post(path, **body):
             response = client.post(path, json=body)
@@ -203,19 +219,27 @@ def make_world(workdir: Path, url: str) -> World:
 
         always = post("/api/schedules", name="Always", periods=[
             {"from_day": "mon", "from_time": "00:00", "to_day": "sun", "to_time": "24:00"}])
-        user = post("/api/users", first_name="Load", last_name="Test", extension=EXTENSION, language="en")
-        device = post("/api/devices", name="Load phone", brand="yealink", model="T54W", user_id=user["id"])
-        group = post("/api/ring-groups", name="Load", extension=GROUP_EXTENSION, strategy="simultaneous",
-                     members=[{"type": "user", "id": user["id"]}])
-        plan = post("/api/plans", name="Load", numbers=[DID], steps=[
-            {"id": "s1", "type": "time_condition", "schedule": always["id"],
-             "then": [{"id": "s2", "type": "ring_group", "group": group["id"]}]}])
-        post(f"/api/plans/{plan['id']}/publish", note="bench")
+        made = []
+        for index, did in enumerate(dids):
+            extension, group_extension = str(int(EXTENSION) + index), str(int(GROUP_EXTENSION) + index)
+            user = post("/api/users", first_name="Load", last_name=f"Test {index}", extension=extension, language="en")
+            device = post("/api/devices", name=f"Load phone {index}", brand="yealink", model="T54W", user_id=user["id"])
+            group = post("/api/ring-groups", name=f"Load {index}", extension=group_extension, strategy="simultaneous",
+                         members=[{"type": "user", "id": user["id"]}])
+            plan = post("/api/plans", name=f"Load {index}", numbers=[did], steps=[
+                {"id": "s1", "type": "time_condition", "schedule": always["id"],
+                 "then": [{"id": "s2", "type": "ring_group", "group": group["id"]}]}])
+            post(f"/api/plans/{plan['id']}/publish", note="bench")
+            made.append(Line(did, extension, device["sip_username"], device["sip_password"]))
     with session_scope(app.state.engine, audit.SYSTEM) as db:
         for token in db.exec(select(ApiToken).where(ApiToken.name == "bench")).all():
             token.revoked_at = clock.now()
     app.state.engine.dispose()
-    return World(workdir, url, settings, domain, device["sip_username"], device["sip_password"])
+    return World(workdir, url, settings, domain, made[0].device, made[0].password, lines=made)
+
+
+def did_of(index: int) -> str:
+    return DID if index == 0 else f"{DID[:-4]}{int(DID[-4:]) - index:04d}"
 
 
 def served(world: World) -> tuple[ET.Element, ET.Element, ET.Element]:
@@ -284,6 +308,17 @@ class SetUp:
     def processes(self) -> dict[str, list[int]]:
         """name -> pids whose CPU counts for it"""
         return {"FreeSWITCH": [self.fs.process.pid]}
+
+    def switches(self) -> list[harness.ProjectFreeSwitch]:
+        return [self.fs]
+
+    def phone_target(self) -> str:
+        """host:port phones register at"""
+        return f"{HOST}:{self.fs.settings['CALLPLAN_INTERNAL_SIP_PORT']}"
+
+    def carrier_target(self) -> str:
+        """host:port carriers call"""
+        return f"{HOST}:{self.fs.settings['CALLPLAN_EXTERNAL_SIP_PORT']}"
 
     def stop(self) -> None:
         if self.fs is not None:
@@ -355,30 +390,38 @@ class App(SetUp):
                                 stdin=subprocess.DEVNULL, preexec_fn=harness.die_with_parent)
 
     def start(self) -> harness.ProjectFreeSwitch:
-        from web.__main__ import answers, web_command
-
         port = harness.free_ports()
         settings = switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2")
         env = self.env(settings)
+        self.start_web(port, env)
+        self.fs = harness.ProjectFreeSwitch(self.folder / "fs", settings)
+        self.fs.start()
+        self.bridge = self.start_bridge(self.fs, env, "bridge")
+        return self.fs
+
+    def start_web(self, port: int, env: dict[str, str]) -> None:
+        from web.__main__ import answers, web_command
+
         self.web = self._spawn(web_command(HOST, port), env, "web")
         if not harness.wait_for(lambda: self.web.poll() is not None or answers(f"http://{HOST}:{port}/api/health"), 60) \
                 or self.web.poll() is not None:
             raise RuntimeError(f"the web app did not start: {(self.folder / 'web.log').read_text()[-3000:]}")
-        self.fs = harness.ProjectFreeSwitch(self.folder / "fs", settings)
-        self.fs.start()
-        self.bridge = self._spawn([sys.executable, "-m", "fs_bridge"], env, "bridge")
-        if not harness.wait_for(self._bridge_connected, 30):
-            raise RuntimeError(f"the bridge did not connect: {(self.folder / 'bridge.log').read_text()[-3000:]}")
-        return self.fs
 
-    def _bridge_connected(self) -> bool:
+    def start_bridge(self, fs: harness.ProjectFreeSwitch, env: dict[str, str], name: str) -> subprocess.Popen:
+        """`python -m fs_bridge` on this switch's event socket, once it says it is connected."""
+        bridge = self._spawn([sys.executable, "-m", "fs_bridge"], {**env, **self.env(fs.settings)}, name)
+        if not harness.wait_for(lambda: self._bridge_connected(fs), 60):
+            raise RuntimeError(f"the bridge did not connect: {(self.folder / f'{name}.log').read_text()[-3000:]}")
+        return bridge
+
+    def _bridge_connected(self, fs: harness.ProjectFreeSwitch) -> bool:
         from sqlalchemy import create_engine, text
 
         engine = create_engine(self.world.url)
         try:
             with engine.connect() as connection:
                 return bool(connection.execute(text("SELECT connected FROM bridge_status WHERE esl_address = :address"),
-                                               {"address": f"{HOST}:{self.fs.esl_port}"}).scalar())
+                                               {"address": f"{HOST}:{fs.esl_port}"}).scalar())
         finally:
             engine.dispose()
 
@@ -410,7 +453,75 @@ class App(SetUp):
             log.close()
 
 
-SETUPS = {setup.name: setup for setup in (StaticXml, App)}
+class Edge(App):
+    """The app as above, served to several FreeSWITCH behind the SIP edge (kamailio/), each with its own
+    bridge, each on its own loopback address (127.0.0.2, 127.0.0.3, ...) as each would be on its own
+    machine; phones register and carriers call at the edge. tests/freeswitch/test_failover_on_freeswitch.py
+    starts it too."""
+
+    name = "edge"
+    description = "Kamailio in front of two FreeSWITCH, the app and a bridge per switch"
+    ADDRESSES = ("127.0.0.2", "127.0.0.3")
+
+    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES):
+        super().__init__(world)
+        self.addresses = addresses
+        self.fleet: list[harness.ProjectFreeSwitch] = []
+        self.bridges: list[subprocess.Popen] = []
+        self.edge = None
+
+    def start(self) -> harness.ProjectFreeSwitch:
+        from tests.freeswitch.edge import Edge as SipEdge
+
+        port = harness.free_ports()
+        fleet_env = [switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2",
+                                CALLPLAN_SIP_IP=address) for address in self.addresses]
+        self.edge = SipEdge(self.folder / "edge", [(env["CALLPLAN_SIP_IP"], int(env["CALLPLAN_INTERNAL_SIP_PORT"]),
+                                                    int(env["CALLPLAN_EXTERNAL_SIP_PORT"])) for env in fleet_env])
+        env = {**self.env(fleet_env[0]), "CALLPLAN_SIP_EDGE": self.edge.phone_address}
+        self.start_web(port, env)
+        self.edge.start()
+        for index, settings in enumerate(fleet_env):
+            fs = harness.ProjectFreeSwitch(self.folder / f"fs{index + 1}", settings)
+            self.fleet.append(fs)
+            fs.start()
+        for index, fs in enumerate(self.fleet):
+            self.bridges.append(self.start_bridge(fs, env, f"bridge{index + 1}"))
+        states = self.edge.wait_states({address: "A" for address in self.addresses}, 30)
+        if not all(states.get(address, "").startswith("A") for address in self.addresses):
+            raise RuntimeError(f"the edge does not see every switch up: {states}\n{self.edge.log_tail()}")
+        self.fs = self.fleet[0]
+        return self.fs
+
+    def switches(self) -> list[harness.ProjectFreeSwitch]:
+        return [fs for fs in self.fleet if fs.process is not None and fs.process.poll() is None]
+
+    def phone_target(self) -> str:
+        return self.edge.phone_address
+
+    def carrier_target(self) -> str:
+        return self.edge.carrier_address
+
+    def processes(self) -> dict[str, list[int]]:
+        found = {f"FreeSWITCH {index + 1}": [fs.process.pid] for index, fs in enumerate(self.fleet)}
+        found["Kamailio"] = family(self.edge.process.pid)
+        found["app"] = family(self.web.pid)
+        found["bridges"] = [pid for bridge in self.bridges for pid in family(bridge.pid)]
+        return found
+
+    def stop(self) -> None:
+        for process in self.bridges:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+        if self.edge is not None:
+            self.edge.stop()
+        for fs in self.fleet[1:]:
+            fs.stop()
+        super().stop()
+
+
+SETUPS = {setup.name: setup for setup in (StaticXml, App, Edge)}
 
 
 # --- the load ---------------------------------------------------------------------------------------------
@@ -448,6 +559,10 @@ def idle(fs: harness.ProjectFreeSwitch, timeout: float = 60) -> bool:
     return bool(harness.wait_for(lambda: fs.api("show channels count").strip().startswith("0 total"), timeout, 0.5))
 
 
+def idle_all(setup: SetUp, timeout: float = 60) -> bool:
+    return all(idle(fs, timeout) for fs in setup.switches())
+
+
 def stat_counts(path: Path) -> tuple[int, int]:
     """(successful, failed) calls from SIPp's statistics file, its last line."""
     with path.open() as stream:
@@ -458,7 +573,6 @@ def stat_counts(path: Path) -> tuple[int, int]:
 
 def carrier_run(setup: SetUp, rate: float, seconds: float, number: int) -> Run:
     """`rate` calls/s for `seconds` from a SIPp carrier; every call's INVITE -> 200 and the CPU used."""
-    fs = setup.fs
     folder = setup.folder / f"run{number}-{rate:g}"
     folder.mkdir()
     scenario = folder / "carrier.xml"
@@ -469,7 +583,7 @@ def carrier_run(setup: SetUp, rate: float, seconds: float, number: int) -> Run:
                "-nostdin", "-s", DID, "-r", f"{rate:g}", "-m", str(calls), "-l", str(max(50, int(rate * 10))),
                "-trace_stat", "-stf", str(folder / "stat.csv"), "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
                "-recv_timeout", "15000", "-timeout", f"{int(seconds) + 60}s", "-max_recv_loops", "10000",
-               "-max_sched_loops", "10000", f"{HOST}:{fs.settings['CALLPLAN_EXTERNAL_SIP_PORT']}"]
+               "-max_sched_loops", "10000", setup.carrier_target()]
     pids = setup.processes()
     before = {name: sum(cpu_seconds(pid) for pid in group) for name, group in pids.items()}
     started = time.perf_counter()
@@ -508,13 +622,13 @@ def measure(setup: SetUp, args) -> Figures:
     fs = setup.start()
     try:
         status = harness.register(setup.folder, fs, setup.world.device, setup.world.domain, setup.world.password,
-                                  expires=3600, contact_port=setup.world.phone_port)
+                                  expires=3600, contact_port=setup.world.phone_port, target=setup.phone_target())
         assert status == [200], f"the phone did not register: {status}\n{fs.log_tail(60)}"
         number = 0
         warm = carrier_run(setup, 2, 3, number)  # first fetches build the caches; not counted
         if not warm.clean:
             raise RuntimeError(f"warm-up calls failed ({warm.failed} of {warm.calls}):\n{fs.log_tail(80)}")
-        idle(fs)
+        idle_all(setup)
         figures.generations = (setup.generation(), None)
         number += 1
         figures.latency = carrier_run(setup, args.latency_rate, args.latency_seconds, number)
@@ -523,7 +637,7 @@ def measure(setup: SetUp, args) -> Figures:
               f"{figures.latency.failed} failed; INVITE->200 median {pct(figures.latency.rtts_ms, 0.5):.1f} ms, "
               f"p99 {pct(figures.latency.rtts_ms, 0.99):.1f} ms", flush=True)
         for rate in args.rates:
-            if not idle(fs):
+            if not idle_all(setup):
                 print("   calls still up after a minute; stopping the search", flush=True)
                 break
             number += 1
@@ -535,7 +649,7 @@ def measure(setup: SetUp, args) -> Figures:
                 figures.first_failing = run
                 break
             figures.clean_rate = rate
-        idle(fs)
+        idle_all(setup)
         figures.generations = (figures.generations[0], setup.generation())
     finally:
         setup.stop()

@@ -99,6 +99,9 @@ class Settings:
     sip_server: str = ""
     # the port phones register at: FreeSWITCH's internal profile (freeswitch/vars.xml reads the same variable)
     sip_port: int = 5060
+    # the SIP edge (kamailio/) in front of several switches, as they reach it ("host:port" of its phone
+    # side): a call to a phone goes through it from any switch, not only the one the phone registered on
+    sip_edge: str = ""
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -155,6 +158,7 @@ class Settings:
             audio_dir=env.get("CALLPLAN_AUDIO_DIR") or str(VAR_DIR / "audio"),
             sip_server=env.get("CALLPLAN_SIP_SERVER", ""),
             sip_port=_int(env, "CALLPLAN_INTERNAL_SIP_PORT", 5060),
+            sip_edge=env.get("CALLPLAN_SIP_EDGE", "").strip(),
             fallback_dialplan=env.get("CALLPLAN_FALLBACK_DIALPLAN") or str(VAR_DIR / "fallback_dialplan.xml"),
             argon2_time_cost=_int(env, "CALLPLAN_ARGON2_TIME_COST", 3),
             argon2_memory_kib=_int(env, "CALLPLAN_ARGON2_MEMORY_KIB", 65536),

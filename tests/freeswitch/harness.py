@@ -685,10 +685,11 @@ REGISTER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def register(work: Path, fs: "ProjectFreeSwitch", user: str, domain: str, password: str, *, expires: int = 120,
-             call_id: Optional[str] = None, contact_port: Optional[int] = None) -> list[int]:
+def register(work: Path, fs: Optional["ProjectFreeSwitch"], user: str, domain: str, password: str, *, expires: int = 120,
+             call_id: Optional[str] = None, contact_port: Optional[int] = None, target: Optional[str] = None) -> list[int]:
     """One REGISTER with digest auth from a SIPp phone (this Expires, this Call-ID if given, the phone's
-    Contact at `contact_port` (a SIPp UAS) if given); the status codes of the authenticated try."""
+    Contact at `contact_port` (a SIPp UAS) if given) to the switch's internal profile, or to `target`
+    (host:port, e.g. the SIP edge); the status codes of the authenticated try."""
     folder = work / f"register-{user}-{secrets.token_hex(3)}"
     folder.mkdir()
     scenario = folder / "register.xml"
@@ -700,7 +701,7 @@ def register(work: Path, fs: "ProjectFreeSwitch", user: str, domain: str, passwo
     command = [SIPP, "-sf", str(scenario), "-i", HOST, "-bind_local", "-p", str(free_ports()),
                "-ci", HOST, "-cp", str(free_ports()), *(["-cid_str", call_id] if call_id else []),
                "-nostdin", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_msg", "-message_file", str(messages),
-               f"{HOST}:{fs.settings['CALLPLAN_INTERNAL_SIP_PORT']}"]
+               target or f"{HOST}:{fs.settings['CALLPLAN_INTERNAL_SIP_PORT']}"]
     subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
                    preexec_fn=die_with_parent)
     log = messages.read_text(errors="replace") if messages.exists() else ""

@@ -6,6 +6,7 @@ and public numbers, the generation cache, callcenter.conf, and the API flushing 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -392,6 +393,32 @@ def test_directory_variables_and_dial_strings(fs, admin, db):
                                                  "effective_caller_id_name": "Lobby phone",
                                                  "default_language": admin.tenant.language}
     assert not_found(fs.directory(domain, "nobody"))
+
+
+def test_behind_the_sip_edge_phones_are_called_through_it(fs, admin, app, monkeypatch):
+    """With several switches behind the SIP edge (kamailio/), a phone may have registered through any of
+    them: its dial string sends the call to the edge, which knows where the phone is."""
+    anna = admin.user("201", "Anna")
+    desk = admin.create("/api/devices", name="Desk", user_id=anna["id"])
+    dect = admin.create("/api/devices", name="DECT", user_id=anna["id"])
+    domain = admin.tenant.sip_domain
+    monkeypatch.setattr(app.state, "settings", dataclasses.replace(app.state.settings, sip_edge="10.0.0.5:5060"))
+    cache.invalidate()
+    _, params, _ = user_entry(fs.directory(domain, "201", action="message-count"))
+    assert params["dial-string"] == ",".join(
+        f"[sip_route_uri=sip:10.0.0.5:5060;lr]sofia/internal/{d['sip_username']}@{domain}" for d in (desk, dect))
+    _, params, _ = user_entry(fs.directory(domain, desk["sip_username"]))
+    assert params["dial-string"] == f"[sip_route_uri=sip:10.0.0.5:5060;lr]sofia/internal/{desk['sip_username']}@{domain}"
+
+
+def test_the_sip_edge_is_never_blocked_for_its_phones_guesses():
+    """Every phone behind the edge arrives from its address: the edge blocks guessers itself."""
+    from web.domain import blocking
+    from web.settings import Settings
+
+    settings = Settings.from_env({"CALLPLAN_SECRET_KEY": "x", "CALLPLAN_SIP_EDGE": "192.0.2.7:5060"})
+    assert settings.sip_edge == "192.0.2.7:5060"
+    assert blocking.protected("192.0.2.7", settings) and not blocking.protected("192.0.2.8", settings)
 
 
 def directory_listing_request(domain: str) -> list[tuple[str, str]]:

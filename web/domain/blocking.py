@@ -27,14 +27,17 @@ def normalise(address: str) -> Optional[str]:
 
 def protected(address: str, settings) -> bool:
     """Addresses never blocked, whatever they do: the machine itself, the app's own FreeSWITCH hosts
-    (xml_curl_allowed_addresses) and the trusted proxies. Blocking them would cut every phone off."""
+    (xml_curl_allowed_addresses), the trusted proxies and the SIP edge (CALLPLAN_SIP_EDGE: every phone
+    behind it arrives from its address; it blocks guessers by their own, kamailio/kamailio.cfg). Blocking
+    them would cut every phone off."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return True
     if ip.is_loopback or ip.is_unspecified:
         return True
-    for entry in tuple(settings.xml_curl_allowed_addresses) + tuple(settings.trusted_proxies):
+    edge = getattr(settings, "sip_edge", "").rsplit(":", 1)[0].strip("[]")
+    for entry in tuple(settings.xml_curl_allowed_addresses) + tuple(settings.trusted_proxies) + ((edge,) if edge else ()):
         try:
             if ip in ipaddress.ip_network(entry, strict=False):
                 return True

@@ -96,8 +96,14 @@ class _Parts:
     registers: bool = False
 
 
-def contact(name: str, domain: str) -> str:
-    # every registration of that account, on any profile; "error/user_not_registered" when none
+def contact(name: str, domain: str, edge: str = "") -> str:
+    """How a switch calls a phone. Alone: every registration of that account on this switch, on any
+    profile ("error/user_not_registered" when none). Behind the SIP edge (kamailio/, CALLPLAN_SIP_EDGE):
+    the account's address sent through the edge, which knows where the phone registered whichever
+    switch took the registration (480 when it is nowhere), so a call on one switch reaches a phone
+    registered through another."""
+    if edge:
+        return f"[sip_route_uri=sip:{edge};lr]sofia/internal/{name}@{domain}"
     return f"${{sofia_contact(*/{name}@{domain})}}"
 
 
@@ -188,8 +194,8 @@ class Directory:
     let go once the entries are made (every process caches every company's directory; the snapshot is
     most of what a company would otherwise cost, bench/tenants.py)."""
 
-    def __init__(self, objects: TenantObjects, phones: list[Phone], boxes: dict[str, dict]):
-        self.objects, self.phones, self.boxes = objects, phones, boxes
+    def __init__(self, objects: TenantObjects, phones: list[Phone], boxes: dict[str, dict], edge: str = ""):
+        self.objects, self.phones, self.boxes, self.edge = objects, phones, boxes, edge
         self.phone_by_name = {phone.sip_username: phone for phone in phones}
         self.user_by_extension = {user.extension: user for user in objects.users.values()}
         hot = [phone for phone in phones if phone.hot_desking]
@@ -240,7 +246,7 @@ class Directory:
         if user is not None:
             phones = phones_of.get(user.id)
             part.params["dial-string"] = (
-                ",".join(contact(phone, domain) for phone in phones) if phones else "error/user_not_registered")
+                ",".join(contact(phone, domain, self.edge) for phone in phones) if phones else "error/user_not_registered")
             if not user.call_waiting:
                 # a call to the user, once answered on a phone, counts as the user being on a call (a dial-var
                 # is a variable of the leg to the phone from the start; <variables> are set only after answer)
@@ -256,7 +262,7 @@ class Directory:
             part.params["a1-hash"] = phone.a1_hash
             # addresses blocked for guessing passwords are refused before the password is even checked
             part.params.update(acl.DIRECTORY_PARAMS)
-            part.params.setdefault("dial-string", contact(phone.sip_username, domain))
+            part.params.setdefault("dial-string", contact(phone.sip_username, domain, self.edge))
             owner = self.user_of(phone, logins)
             if owner is not None and owner.voicemail_box_id is not None:
                 part.params["mwi-account"] = f"{owner.extension}@{domain}"  # the phone's message lamp
@@ -292,7 +298,7 @@ def build(engine, settings, tenant_id: int) -> Directory:
                             name=device.name, user_id=device.user_id if device.user_id in objects.users else None,
                             hot_desking=device.hot_desking,
                             a1_hash=hashlib.md5(f"{device.sip_username}:{domain}:{password}".encode()).hexdigest()))
-    return Directory(objects, phones, numbers)
+    return Directory(objects, phones, numbers, settings.sip_edge)
 
 
 def _listing(objects: TenantObjects) -> bytes:

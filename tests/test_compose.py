@@ -206,3 +206,60 @@ def test_freeswitch_health_check_uses_the_configured_event_socket_password(compo
     text = " ".join(test) if isinstance(test, list) else test
     # fs_cli without -p tries FreeSWITCH's well-known default password, which freeswitch/ never sets
     assert "fs_cli" in text and re.search(r"-p\s+\S*\$\$?\{?CALLPLAN_ESL_PASSWORD", text), text
+
+
+# -- past one switch: the profile "edge" (kamailio/README.md) ---------------------------------------------
+
+EDGE = {"kamailio", "freeswitch-2", "bridge-2"}
+
+
+def default_of(value: str) -> str:
+    """The value a `${VAR:-default}` (nested too) gives when nothing is set."""
+    while (match := re.fullmatch(r"\$\{[A-Z0-9_]+:-(.*)\}", value)):
+        value = match.group(1)
+    return value
+
+
+def test_the_edge_is_an_option(compose):
+    services = compose["services"]
+    assert EDGE <= set(services)
+    for name, service in services.items():
+        assert (service.get("profiles") == ["edge"]) == (name in EDGE), name
+
+
+def test_the_edge_runs_the_repository_configuration(compose):
+    kamailio = compose["services"]["kamailio"]
+    assert kamailio["build"] == "./kamailio" and host_network(kamailio)
+    dockerfile = (REPO / "kamailio" / "Dockerfile").read_text()
+    assert "COPY kamailio.cfg run /etc/callplan/kamailio/" in dockerfile
+    assert 'ENTRYPOINT ["/etc/callplan/kamailio/run"]' in dockerfile
+    assert "dispatcher.list" in " ".join(kamailio["healthcheck"]["test"])
+
+
+def test_the_edge_sends_to_both_switches_where_they_listen(compose):
+    services = compose["services"]
+    switches = default_of(environment(services["kamailio"])["CALLPLAN_EDGE_SWITCHES"]).split(",")
+    second = environment(services["freeswitch-2"])
+    assert f"127.0.0.1:{default_of(second['CALLPLAN_INTERNAL_SIP_PORT'])}:{default_of(second['CALLPLAN_EXTERNAL_SIP_PORT'])}" \
+        in switches
+    # the first switch moves off the edge's ports by the SWITCH1_* variables the comment tells to set
+    first = environment(services["freeswitch"])
+    assert first["CALLPLAN_INTERNAL_SIP_PORT"].startswith("${SWITCH1_INTERNAL_SIP_PORT:-")
+    assert "127.0.0.1:5070:5090" in switches and "SWITCH1_INTERNAL_SIP_PORT=5070" in COMPOSE.read_text()
+    # alone, the first switch keeps the phones' port as before
+    assert default_of(first["CALLPLAN_INTERNAL_SIP_PORT"]) == "5060"
+    # media ports do not overlap
+    assert int(default_of(second["CALLPLAN_RTP_START_PORT"])) > 24575 and "SWITCH1_RTP_END_PORT=24575" in COMPOSE.read_text()
+
+
+def test_each_switch_has_its_own_bridge(compose, env_example):
+    services = compose["services"]
+    assert environment(services["freeswitch-2"])["CALLPLAN_ESL_PORT"] == environment(services["bridge-2"])["CALLPLAN_ESL_PORT"]
+    assert setting(services["bridge"], "CALLPLAN_ESL_PORT", env_example) != environment(services["bridge-2"])["CALLPLAN_ESL_PORT"]
+    feeds = {setting(services[name], "CALLPLAN_BRIDGE_FEED_PORT", env_example) or "8025" for name in ("bridge", "bridge-2")}
+    assert len(feeds) == 2
+    # both switches and both bridges share voicemail and the CDR spool
+    for volume in ("voicemail", "cdr-spool"):
+        for name in ("freeswitch-2", "bridge-2"):
+            assert volume in {source for source, _ in mounts(services[name]).values()}, (name, volume)
+    assert environment(services["bridge-2"])["CALLPLAN_DATABASE_URL"] == environment(services["bridge"])["CALLPLAN_DATABASE_URL"]

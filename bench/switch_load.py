@@ -402,14 +402,15 @@ class App(SetUp):
     def start_web(self, port: int, env: dict[str, str]) -> None:
         from web.__main__ import answers, web_command
 
+        self.base_url = f"http://{HOST}:{port}"
         self.web = self._spawn(web_command(HOST, port), env, "web")
         if not harness.wait_for(lambda: self.web.poll() is not None or answers(f"http://{HOST}:{port}/api/health"), 60) \
                 or self.web.poll() is not None:
             raise RuntimeError(f"the web app did not start: {(self.folder / 'web.log').read_text()[-3000:]}")
 
-    def start_bridge(self, fs: harness.ProjectFreeSwitch, env: dict[str, str], name: str) -> subprocess.Popen:
+    def start_bridge(self, fs: harness.ProjectFreeSwitch, env: dict[str, str], name: str, **more: str) -> subprocess.Popen:
         """`python -m fs_bridge` on this switch's event socket, once it says it is connected."""
-        bridge = self._spawn([sys.executable, "-m", "fs_bridge"], {**env, **self.env(fs.settings)}, name)
+        bridge = self._spawn([sys.executable, "-m", "fs_bridge"], {**env, **self.env(fs.settings), **more}, name)
         if not harness.wait_for(lambda: self._bridge_connected(fs), 60):
             raise RuntimeError(f"the bridge did not connect: {(self.folder / f'{name}.log').read_text()[-3000:]}")
         return bridge
@@ -486,7 +487,8 @@ class Edge(App):
             self.fleet.append(fs)
             fs.start()
         for index, fs in enumerate(self.fleet):
-            self.bridges.append(self.start_bridge(fs, env, f"bridge{index + 1}"))
+            # each bridge names its switch in the live rows and notifications (README "Scaling out")
+            self.bridges.append(self.start_bridge(fs, env, f"bridge{index + 1}", CALLPLAN_SWITCH_NAME=f"fs{index + 1}"))
         states = self.edge.wait_states({address: "A" for address in self.addresses}, 30)
         if not all(states.get(address, "").startswith("A") for address in self.addresses):
             raise RuntimeError(f"the edge does not see every switch up: {states}\n{self.edge.log_tail()}")

@@ -20,10 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from sqlmodel import Session, create_engine, select
+
 from bench.switch_load import Edge, make_world
 from tests.freeswitch import harness
 from tests.freeswitch.edge import ANSWER, carrier_calls, missing_kamailio, sipp
 from tests.freeswitch.harness import HOST, die_with_parent, wait_for
+from tests.web.helpers import PASSWORD
+from tests.web.live_notify_rig import LiveSocket
 
 MISSING = harness.missing_tools() or missing_kamailio()
 pytestmark = [pytest.mark.freeswitch,
@@ -55,10 +59,30 @@ class Phone:
             self.process.wait(timeout=10)
 
 
+ADMIN = "live@failover.test"
+
+
+def add_admin(world) -> None:
+    """An admin of the demo company with a known password, for the live websocket."""
+    from web.auth.passwords import hash_password
+    from web.models import Account, Tenant
+
+    engine = create_engine(world.url)
+    try:
+        with Session(engine) as db:
+            tenant = db.exec(select(Tenant).where(Tenant.sip_domain == world.domain)).one()
+            db.add(Account(tenant_id=tenant.id, email=ADMIN, role="admin", language="en",
+                           password_hash=hash_password(world.settings, PASSWORD)))
+            db.commit()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, pg_databases):
     work = tmp_path_factory.mktemp("failover")
-    world = make_world(work, f"sqlite:///{work / 'callplan.sqlite3'}", lines=2)
+    world = make_world(work, pg_databases.create(), lines=2)  # PostgreSQL: live state across processes
+    add_admin(world)
     setup = Edge(world)
     phones = [Phone(work / f"phone{index}") for index in range(len(world.lines))]
     try:
@@ -101,13 +125,18 @@ def test_calls_survive_a_switch_that_dies(cluster, tmp_path):
     assert world.lines[0].device in edge.rpc("ul.dump")  # the edge knows where the phone is
 
     # Carrier calls to both numbers: every one answered, by both switches, each phone rung by both (so by
-    # a switch it did not register with).
-    results = calls_to_every_line(tmp_path / "before", setup, world, 8)
-    assert results == [(8, 0), (8, 0)], (results, edge.log_tail())
-    assert [phone.invites() for phone in phones] == [8, 8]
-    wait_for(lambda: sum(inbound_calls(fs) for fs in setup.fleet) >= 16, 10)  # the events come after SIPp is done
-    handled = [inbound_calls(fs) for fs in setup.fleet]
-    assert sum(handled) == 16 and all(count >= 4 for count in handled), handled
+    # a switch it did not register with), and the company's live page told of the calls of both.
+    with LiveSocket(setup.base_url, ADMIN) as live:
+        live.until(lambda: live.snapshots >= 1, what="the first snapshot")
+        results = calls_to_every_line(tmp_path / "before", setup, world, 8)
+        assert results == [(8, 0), (8, 0)], (results, edge.log_tail())
+        assert [phone.invites() for phone in phones] == [8, 8]
+        wait_for(lambda: sum(inbound_calls(fs) for fs in setup.fleet) >= 16, 10)  # the events come after SIPp is done
+        handled = [inbound_calls(fs) for fs in setup.fleet]
+        assert sum(handled) == 16 and all(count >= 4 for count in handled), handled
+        on_switch = [set(fs.calls.by_uuid) for fs in setup.fleet]
+        live.until(lambda: all(any(live.seen(uuid) for uuid in uuids) for uuids in on_switch), 30,
+                   "calls of both switches on the live websocket")
 
     # Kill the switch that holds the first phone's registration, as a crash would (no goodbye), and call
     # on at once: the edge has not noticed yet, so the calls it sends there time out and go to the other.
@@ -136,7 +165,3 @@ def test_calls_survive_a_switch_that_dies(cluster, tmp_path):
     assert registered_on(setup, line.device) == [survivor.settings["CALLPLAN_SIP_IP"]]
     results = calls_to_every_line(tmp_path / "after", setup, world, 4)
     assert results == [(4, 0), (4, 0)], (results, edge.log_tail())
-
-    # HOOK (#19 item 2, live state across web processes through PostgreSQL LISTEN/NOTIFY): once it is on
-    # main, open the live websocket here (a web process on PostgreSQL, `make_world` with a postgresql://
-    # URL) and check it showed calls of both switches during the first round above.

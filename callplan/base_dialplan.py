@@ -199,12 +199,17 @@ class BaseDialplan:
 
     # -- call parking (#18 item 3, mod_valet_parking) -----------------------------------------
 
-    # Who parked the call, so that it can go back to them: the user part of Referred-By when the call was
-    # sent here by a blind transfer (sofia puts the REFER's Referred-By on the transferred leg as
-    # sip_h_Referred-By), else the dialling phone's own extension (the directory's cp_extension). mod_commands'
-    # regex writes %1 / %2 as $1 / $2 after the dialplan's own $1 substitution, and "n" gives "" for neither.
-    PARKED_BY = ("${regex(m:~R:${sip_h_Referred-By};E:${cp_extension}~"
-                 "^R:[^;]*sip:([0-9]+)@.*$|^R:[^;]*;E:([0-9]+)$~%1%2~n)}")
+    # Who parked the call, so that it can go back to them: when the call was sent here by a blind
+    # transfer, the phone in the REFER's Referred-By (sofia puts it on the transferred leg as
+    # sip_h_Referred-By: <sip:<the device's SIP username>@domain>), whose directory entry names its user's
+    # extension (cp_extension, as web.xml_curl.directory writes it); else the dialling phone's own extension.
+    # mod_commands' regex writes %1 / %2 as $1 / $2 after the dialplan's own $1 substitution, "n" gives ""
+    # when nothing matches.
+    REFERRER = "cp_park_referrer=${regex(m:~${sip_h_Referred-By}~sip:([^@>;]+)@~%1~n)}"
+
+    def parked_by(self) -> str:
+        return ("cp_parked_by=${regex(m:~R:${user_data(${cp_park_referrer}@" + self.objects.domain +
+                " var cp_extension)};E:${cp_extension}~^R:([0-9]+);|^R:[^;]*;E:([0-9]+)$~%1%2~n)}")
 
     def _park(self, how: str) -> list:
         """Park the call (or, for a slot that holds one, take it): mod_valet_parking's valet_park in the
@@ -214,7 +219,8 @@ class BaseDialplan:
         objects, parking = self.objects, self.objects.parking
         return [
             ("answer", ""),
-            ("set", f"cp_parked_by={self.PARKED_BY}"),
+            ("set", self.REFERRER),
+            ("set", self.parked_by()),
             ("set", "cp_parked_at=${strepoch()}"),  # the portal's "parked for" (web.domain.parking)
             ("set", f"valet_parking_timeout={int(parking.return_after_s)}"),
             ("set", f"valet_parking_orbit_exten={PARK_RETURN_PREFIX}${{cp_parked_by}}"),

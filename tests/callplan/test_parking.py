@@ -57,12 +57,18 @@ def test_the_slots_park_or_take_a_call_in_the_companys_own_lot():
 
 
 def test_the_parker_is_the_referrer_of_a_blind_transfer_else_the_dialling_phone():
-    parked_by = next(data for app, data in actions(extension(compile_base(objects(), AT)[0], "park_slot"))
-                     if app == "set" and data.startswith("cp_parked_by="))
-    # sofia puts a REFER's Referred-By on the transferred leg; a phone's own calls carry cp_extension
-    assert "${sip_h_Referred-By}" in parked_by and "${cp_extension}" in parked_by
-    assert parked_by.endswith("~%1%2~n)}")  # %n, not $n: the dialplan's own $1 substitution leaves it alone
-    assert "$1" not in parked_by
+    tenant = objects()
+    sets = [data for app, data in actions(extension(compile_base(tenant, AT)[0], "park_slot")) if app == "set"]
+    referrer = next(data for data in sets if data.startswith("cp_park_referrer="))
+    parked_by = next(data for data in sets if data.startswith("cp_parked_by="))
+    assert sets.index(referrer) < sets.index(parked_by)
+    # sofia puts a REFER's Referred-By (the device's SIP username) on the transferred leg; the directory names
+    # that device's user's extension; a phone's own calls carry cp_extension
+    assert "${sip_h_Referred-By}" in referrer
+    assert f"${{user_data(${{cp_park_referrer}}@{tenant.domain} var cp_extension)}}" in parked_by
+    assert "${cp_extension}" in parked_by
+    for data in (referrer, parked_by):
+        assert data.endswith("~n)}") and "$1" not in data  # %n: the dialplan's own $1 substitution leaves it alone
 
 
 def test_the_park_code_takes_the_first_free_slot_and_says_it():

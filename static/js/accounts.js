@@ -29,7 +29,7 @@ function state(row) {
   if (row.blocked) badges.push(badge("ui.accounts.state.blocked", "badge badge-warn"));
   if (row.locked) badges.push(badge("ui.accounts.state.locked", "badge badge-warn"));
   if (!row.blocked && !row.locked) badges.push(row.last_login_at ? badge("ui.accounts.state.active", "badge badge-on") : badge("ui.accounts.state.invited"));
-  if (row.totp_enabled) badges.push(badge("ui.accounts.state.two_factor"));
+  if (row.totp_enabled || row.phone_factor_enabled) badges.push(badge("ui.accounts.state.two_factor"));
   return el("span", { class: "badge-line" }, ...badges);
 }
 
@@ -97,7 +97,7 @@ async function start() {
       await post(`/api/accounts/${row.id}/unlock`);
       toast(t("ui.accounts.unlocked", { name: displayName(row) }));
     }) },
-    { label: "ui.accounts.reset_2fa", named: "ui.accounts.reset_2fa_named", show: (row) => row.totp_enabled, run: act(async (row) => {
+    { label: "ui.accounts.reset_2fa", named: "ui.accounts.reset_2fa_named", show: (row) => row.totp_enabled || row.phone_factor_enabled, run: act(async (row) => {
       if (!(await ask(t("ui.accounts.reset_2fa_title", { name: displayName(row) }), t("ui.accounts.reset_2fa_explain"), t("ui.accounts.reset_2fa")))) return;
       await post(`/api/accounts/${row.id}/reset-second-factor`);
       toast(t("ui.accounts.reset_2fa_done", { name: displayName(row) }));

@@ -38,7 +38,8 @@ def test_enrolment_gives_a_qr_code_a_manual_key_and_ten_recovery_codes(client, d
         stored = [row.code_hash for row in session.exec(select(RecoveryCode)).all()]
     assert len(stored) == 10 and not set(codes) & set(stored)  # stored hashed only
     overview = client.get("/api/account/second-factors").json()
-    assert overview == {"totp_enabled": True, "primary": "totp", "recovery_codes_left": 10, "required_by_tenant": False}
+    assert overview == {"totp_enabled": True, "primary": "totp", "recovery_codes_left": 10, "required_by_tenant": False,
+                        "phone_number": None, "phone_language": None}
 
 
 def test_enrolment_needs_the_password_again(client, db, settings):

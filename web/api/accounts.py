@@ -92,12 +92,14 @@ def send_welcome(ctx, id: int):
 
 
 def reset_second_factor(ctx, id: int):
-    """Remove an account's authenticator (a lost phone); it enrols again at its next login if required."""
+    """Remove an account's second factors, the authenticator and the code by phone (a lost phone); it enrols again at its next login if required."""
     from web.models import RecoveryCode
 
     account = get_owned(ctx.db, Account, ctx.tenant_id, id)
     account.totp_enabled = False
     account.totp_secret = None
+    account.phone_factor_number = None  # the code by phone too: a lost phone is often both
+    account.phone_factor_language = None
     account.primary_factor = None
     ctx.db.add(account)
     for code in ctx.db.exec(scoped(RecoveryCode, ctx.tenant_id).where(RecoveryCode.account_id == account.id)).all():

@@ -16,8 +16,10 @@ from web.auth.passwords import hash_password, needs_rehash, verify_password
 from web.auth.reauth import confirm_password
 from web.auth.strength import weakness
 from web.auth.tokens import digest, normalise_recovery_code
+from web.domain import phone_codes
 from web.i18n import t
 from web.models import Account, LoginSession, RecoveryCode, Tenant
+from web.models.phone_code import PhoneCode
 from web.models.account import AccountPublic
 from web.validation import Password
 
@@ -48,6 +50,14 @@ class ResetConfirm(BaseModel):
     new_password: Password
 
 
+class LoginFactors(BaseModel):
+    """The second factors a login may finish with, the primary one asked first (seed 002)."""
+
+    primary: Optional[Literal["totp", "phone"]] = None
+    totp: bool = False
+    phone: Optional[str] = None  # the number called, partly hidden (whoever typed the password sees this)
+
+
 class SessionState(BaseModel):
     """Where the caller stands: `stage` says what the login still needs."""
 
@@ -57,15 +67,38 @@ class SessionState(BaseModel):
     tenant_name: Optional[str] = None
     tenant_requires_2fa: bool = False
     recovery_codes_left: int = 0
+    factors: LoginFactors = LoginFactors()
+
+
+class PhoneCall(BaseModel):
+    """The call that speaks a login code: to which number (partly hidden), how it went, what is left."""
+
+    number: str
+    call_state: Literal["calling", "answered", "failed"]
+    calls_left: int
+    again_in_s: int  # seconds before "send again" may ring once more
+
+
+def has_second_factor(account: Account) -> bool:
+    return account.totp_enabled or account.phone_factor_number is not None
+
+
+def login_factors(account: Account) -> LoginFactors:
+    phone = account.phone_factor_number
+    primary = account.primary_factor
+    if primary == "phone" and phone is None or primary == "totp" and not account.totp_enabled:
+        primary = "totp" if account.totp_enabled else "phone" if phone else None
+    return LoginFactors(primary=primary, totp=account.totp_enabled,
+                        phone=phone_codes.masked(phone) if phone else None)
 
 
 def next_stage(ctx, account: Account, second_factor_done: bool) -> str:
-    if account.totp_enabled and not second_factor_done:
+    if has_second_factor(account) and not second_factor_done:
         return "2fa"
     if account.must_change_password:
         return "password"
     tenant = ctx.db.get(Tenant, account.tenant_id) if account.tenant_id else None
-    if tenant is not None and tenant.require_2fa and not account.totp_enabled:
+    if tenant is not None and tenant.require_2fa and not has_second_factor(account):
         return "enrol"
     return "full"
 
@@ -87,6 +120,7 @@ def session_state(ctx) -> SessionState:
         tenant_name=tenant.name if tenant else None,
         tenant_requires_2fa=bool(tenant and tenant.require_2fa),
         recovery_codes_left=recovery_codes_left(ctx, account),
+        factors=login_factors(account),
     )
 
 
@@ -177,7 +211,7 @@ def second_factor(ctx, body: SecondFactorRequest):
     if session is None or session.stage != "2fa":
         raise Problem(409, "no_pending_login")
     if not body.code and not body.recovery_code:
-        raise field_problem(422, "code_missing", "/code", "enter the code from your authenticator app")
+        raise field_problem(422, "code_missing", "/code", "enter the code from your authenticator app or the call")
     tries = []
 
     def one_more_try():
@@ -194,9 +228,14 @@ def second_factor(ctx, body: SecondFactorRequest):
     attempt = ratelimit.take_guess(ctx, account.email, "code_wrong", account, also=one_more_try)
     ok, reason = False, "code_wrong"
     if body.code:
-        step = totp.matching_step(account.totp_secret or "", body.code, clock.timestamp(), account.totp_last_step)
-        if step is not None and _spend_step(ctx, account, step):
-            ok, reason = True, "code_ok"
+        # the code spoken by the call of this login, else the authenticator's
+        if account.phone_factor_number and phone_codes.spend_login_code(ctx.db, ctx.settings, account, session.id,
+                                                                         body.code):
+            ok, reason = True, "phone_code_ok"
+        elif account.totp_enabled:
+            step = totp.matching_step(account.totp_secret or "", body.code, clock.timestamp(), account.totp_last_step)
+            if step is not None and _spend_step(ctx, account, step):
+                ok, reason = True, "code_ok"
     elif _spend_recovery_code(ctx, account, body.recovery_code):
         ok, reason = True, "recovery_code_ok"
     if ok:
@@ -209,6 +248,54 @@ def second_factor(ctx, body: SecondFactorRequest):
     return problem_response(Problem(401, "wrong_code", params={"left": left}, errors=[
         {"pointer": "/recovery_code" if body.recovery_code and not body.code else "/code", "code": "wrong_code", "message": f"{left} attempts left"}
     ]), ctx.lang)
+
+
+def _phone_call(ctx, row) -> PhoneCall:
+    session = ctx.login_session
+    made = len(ctx.db.exec(select(PhoneCode.id).where(PhoneCode.login_session_id == session.id)).all())
+    wait = 0
+    if row is not None and row.call_state != "failed":
+        wait = max(0, int(phone_codes.RESEND_AFTER_S - (clock.now() - row.created_at).total_seconds() + 0.999))
+    return PhoneCall(number=phone_codes.masked(row.number if row is not None else ctx.account.phone_factor_number or ""),
+                     call_state=row.call_state if row is not None else "failed",
+                     calls_left=max(0, phone_codes.MAX_CALLS_PER_LOGIN - made), again_in_s=wait)
+
+
+def call_for_code(ctx):
+    """Have the phone factor's number called with a login code ("send again" too: three calls per
+    login, the next once the code before could have expired, ten per hour per account)."""
+    session, account = ctx.login_session, ctx.account
+    if session is None or session.stage != "2fa":
+        raise Problem(409, "no_pending_login")
+    if account.phone_factor_number is None:
+        raise Problem(409, "phone_factor_not_enabled")
+    # calls for one account are counted one after the other (the hold lasts until this commits)
+    ratelimit.hold(ctx.db, [f"phone-call:{account.id}"])
+    before = phone_codes.latest(ctx.db, account.id, "login", session.id)
+    made = len(ctx.db.exec(select(PhoneCode.id).where(PhoneCode.login_session_id == session.id)).all())
+    if made >= phone_codes.MAX_CALLS_PER_LOGIN:
+        raise Problem(429, "phone_calls_exhausted")
+    if before is not None and before.call_state != "failed":
+        wait = phone_codes.RESEND_AFTER_S - (clock.now() - before.created_at).total_seconds()
+        if wait > 0:
+            raise ratelimit.rate_limited(int(wait + 0.999))
+    if phone_codes.calls_this_hour(ctx.db, account.id) >= phone_codes.MAX_CALLS_PER_HOUR:
+        raise ratelimit.rate_limited(15 * 60)
+    row, start = phone_codes.issue(ctx.db, ctx.settings, account, "login", account.phone_factor_number,
+                                   account.phone_factor_language or account.language, login_session_id=session.id)
+    ctx.after_commit(start)
+    return _phone_call(ctx, row)
+
+
+def phone_call_state(ctx):
+    """How the call with this login's code went (the login screen asks while it rings)."""
+    session, account = ctx.login_session, ctx.account
+    if session is None or session.stage != "2fa" or account.phone_factor_number is None:
+        raise Problem(409, "no_pending_login")
+    row = phone_codes.latest(ctx.db, account.id, "login", session.id)
+    if row is None:
+        raise Problem(404, "not_found")
+    return _phone_call(ctx, row)
 
 
 def logout(ctx):
@@ -311,6 +398,10 @@ routes = [
     api("POST", "/api/auth/login", login, permission="public", body=LoginRequest, response=SessionState),
     api("POST", "/api/auth/second-factor", second_factor, permission="self", body=SecondFactorRequest,
         response=SessionState, stages={"2fa"}),
+    api("POST", "/api/auth/second-factor/call", call_for_code, permission="self", response=PhoneCall,
+        stages={"2fa"}, status=202),
+    api("GET", "/api/auth/second-factor/call", phone_call_state, permission="self", response=PhoneCall,
+        stages={"2fa"}),
     api("POST", "/api/auth/logout", logout, permission="self", stages=ALL_STAGES, status=204),
     api("GET", "/api/auth/me", me, permission="self", response=SessionState, stages=ALL_STAGES),
     api("POST", "/api/auth/password", change_password, permission="self", body=PasswordChange,

@@ -43,7 +43,11 @@ class Account(AccountBase, TenantOwned, table=True):
     totp_secret: Optional[str] = None
     totp_enabled: bool = False
     totp_last_step: int = 0  # the last TOTP time step accepted: a code works once
-    primary_factor: Optional[str] = None  # "totp" while it is the only second factor that prompts
+    primary_factor: Optional[str] = None  # "totp" or "phone": the factor asked first at login
+    # The code by phone (seed 002, #18 item 7): the number called (E.164, or an extension of the company)
+    # once a call to it was proven, and the language the code is spoken in (nl, en, de, fr)
+    phone_factor_number: Optional[str] = Field(default=None, max_length=32)
+    phone_factor_language: Optional[str] = Field(default=None, max_length=8)
     created_at: datetime = created_at_field()
     last_login_at: Optional[datetime] = None
 
@@ -65,13 +69,15 @@ class AccountPublic(AccountBase):
     tenant_id: Optional[int]
     locked: bool
     totp_enabled: bool
+    phone_factor_enabled: bool = False  # a code by phone is set up (its number is the account's own business)
     created_at: datetime
     last_login_at: Optional[datetime]
 
     @classmethod
     def of(cls, account: Account) -> "AccountPublic":
         return cls.model_validate(
-            {**account.model_dump(), "locked": account.locked_at is not None}
+            {**account.model_dump(), "locked": account.locked_at is not None,
+             "phone_factor_enabled": account.phone_factor_number is not None}
         )
 
 

@@ -71,6 +71,9 @@ class Settings:
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
+    # FreeSWITCH's codecs (freeswitch/vars.xml reads the same variable): what a call the app originates
+    # through a loopback leg offers the carrier (web/domain/phone_codes.py)
+    codecs: str = "OPUS,PCMA,PCMU"
     trusted_proxies: tuple[str, ...] = ()
     # the bridge's loopback feed of live changes (fs_bridge/live_feed.py), read by the web app
     bridge_feed_host: str = "127.0.0.1"
@@ -144,6 +147,7 @@ class Settings:
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),
+            codecs=env.get("CALLPLAN_CODECS", "OPUS,PCMA,PCMU"),
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
             bridge_feed_host=env.get("CALLPLAN_BRIDGE_FEED_HOST", "127.0.0.1"),
             bridge_feed_port=_int(env, "CALLPLAN_BRIDGE_FEED_PORT", 8025),

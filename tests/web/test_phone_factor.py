@@ -115,7 +115,7 @@ def test_adding_the_phone_calls_it_through_the_companys_outbound_route_and_speak
     assert command == (
         "originate {ignore_early_media=true,originate_timeout=30,origination_caller_id_name=Login,"
         "origination_caller_id_number=+31201234567,hangup_after_bridge=true,cp_login_code=true,"
-        f"user_context={DOMAIN},cp_outbound_cid=+31201234567,cp_withhold=false}}"
+        f"user_context={DOMAIN},cp_outbound_cid=+31201234567,cp_withhold=false,absolute_codec_string='OPUS\\,PCMA\\,PCMU',export_vars=absolute_codec_string}}"
         f"loopback/{MOBILE}/{DOMAIN}/XML sleep:500,playback:{sound} inline")
     assert sound.startswith(f"{settings.audio_dir}/{anna.tenant_id}/login-codes/") and sound.endswith(".wav")
     # the file FreeSWITCH plays is the German sentence with the code, digit by digit

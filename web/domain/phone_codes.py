@@ -6,7 +6,7 @@ audio folder FreeSWITCH shares (`<audio>/<tenant>/login-codes/<random>.wav`): "y
 4, 8, 2, ...; once more: ...", in the person's language (nl, en, de, fr; seed 002: the four it names).
 FreeSWITCH is told over the event socket, like click-to-dial (web.api.click_to_dial):
 
-    api originate {vars}loopback/<+E164>/<domain>/XML sleep:500,playback:<wav> inline     (outside)
+    api originate {vars}loopback/<+E164>/<domain>/XML sleep:500,playback:<wav> inline      (outside)
     api originate {vars}user/<extension>@<domain> sleep:500,playback:<wav> inline           (a colleague)
 
 An outside number goes through the company's own dialplan on a loopback leg, so its outbound route
@@ -65,7 +65,8 @@ MAX_CALLS_PER_LOGIN = 3  # the first call and two times "send again"
 RESEND_AFTER_S = 30  # "send again" once the code before could have expired (seed 002)
 MAX_CALLS_PER_HOUR = 10  # per account, whatever the logins: nobody is rung all day with a password alone
 FOLDER = "login-codes"
-_SAFE = re.compile(r"^[A-Za-z0-9+*#._@/:=-]*\Z")  # every value that goes into an originate command
+_SAFE = re.compile(r"^[A-Za-z0-9+*#._@/:=-]*\Z")
+_CODECS = re.compile(r"^'[A-Za-z0-9@.]+(?:\\,[A-Za-z0-9@.]+)*'\Z")  # a codec list, quoted and its commas escaped
 _SEPARATORS = re.compile(r"[\s().\-/]")
 
 # What is said: the purpose of the call, the code, and the code once more (seed 002).
@@ -193,7 +194,8 @@ def _sweep(folder: Path) -> None:
 # -- the call ----------------------------------------------------------------------------------------
 
 
-def originate_command(domain: str, to: Target, sound: Path, caller_id: Optional[str]) -> str:
+def originate_command(domain: str, to: Target, sound: Path, caller_id: Optional[str],
+                      codecs: str = "OPUS,PCMA,PCMU") -> str:
     variables = {
         "ignore_early_media": "true",  # answered means picked up, not a ringing tone
         "originate_timeout": str(RING_S),
@@ -204,9 +206,15 @@ def originate_command(domain: str, to: Target, sound: Path, caller_id: Optional[
     }
     if not to.internal:
         # what the company's outbound route reads on a phone's call (web.xml_curl.directory)
-        variables.update({"user_context": domain, "cp_outbound_cid": caller_id or "", "cp_withhold": "false"})
-    for value in (*variables.values(), domain, to.number, str(sound)):
-        if not _SAFE.match(value):  # every value is ours and checked; this guards the rule itself
+        variables.update({"user_context": domain, "cp_outbound_cid": caller_id or "", "cp_withhold": "false",
+                          # the loopback legs run at L16, which the carrier would otherwise be offered alone
+                          # (FreeSWITCH offers the calling leg's codec): the leg to the carrier is given the
+                          # installation's codecs (CALLPLAN_CODECS, as freeswitch/vars.xml) instead. The
+                          # commas are escaped: mod_loopback hands the variables to its other leg as one
+                          # comma-separated list, which would cut the codec list at its first comma.
+                          "absolute_codec_string": "'" + codecs.replace(",", "\\,") + "'", "export_vars": "absolute_codec_string"})
+    for name, value in (*variables.items(), ("", domain), ("", to.number), ("", str(sound))):
+        if not (_CODECS if name == "absolute_codec_string" else _SAFE).match(value):  # every value is ours and checked; this guards the rule itself
             raise ValueError(f"unsafe value in an originate command: {value!r}")
     joined = ",".join(f"{name}={value}" for name, value in variables.items())
     leg = f"user/{to.number}@{domain}" if to.internal else f"loopback/{to.number}/{domain}/XML"
@@ -269,7 +277,8 @@ def issue(db: Session, settings, account, purpose: str, raw_number: str, languag
         sound, speaks_s = render(settings, tenant.id, code, language)
     except tts.TtsUnavailable:
         raise Problem(503, "tts_unavailable", headers={"Retry-After": "60"}) from None
-    command = originate_command(tenant.sip_domain, to, sound, caller_id(db, tenant, settings))
+    command = originate_command(tenant.sip_domain, to, sound, caller_id(db, tenant, settings),
+                               getattr(settings, "codecs", "OPUS,PCMA,PCMU"))
     row = PhoneCode(tenant_id=tenant.id, account_id=account.id, login_session_id=login_session_id, purpose=purpose,
                     number=to.number, language=language, code_hash=code_hash(settings.secret_key, account.id, code),
                     expires_at=now + timedelta(seconds=RING_S + LEAD_IN_MS / 1000 + speaks_s + VALID_S))

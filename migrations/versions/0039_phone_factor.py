@@ -3,8 +3,8 @@
 An account's proven phone number and the language its code is spoken in; the codes spoken (an HMAC of
 each), for a pending login or for proving a number.
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0039
+Revises: 0038
 Create Date: 2026-12-04 21:00:00
 """
 from typing import Sequence, Union
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0037'
-down_revision: Union[str, None] = '0036'
+revision: str = '0039'
+down_revision: Union[str, None] = '0038'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -172,6 +172,7 @@ def fast_settings(database_url: str, **overrides) -> Settings:
     """Production settings but a cheap argon2 cost, so a test suite full of logins stays quick."""
     values = dict(
         audio_dir=AUDIO_TEST_ROOT,
+        fax_dir=os.path.join(AUDIO_TEST_ROOT, "fax"),
         fallback_dialplan=os.path.join(AUDIO_TEST_ROOT, "fallback_dialplan.xml"),
         database_url=database_url,
         secret_key="test-secret",
@@ -190,7 +191,7 @@ def fast_settings(database_url: str, **overrides) -> Settings:
 def settings(database_url, request, tmp_path):
     overrides = {"audio_dir": str(tmp_path / "audio"), "fallback_dialplan": str(tmp_path / "fallback_dialplan.xml"),
                  "voicemail_dir": str(tmp_path / "voicemail"), "cdr_spool_dir": str(tmp_path / "cdr-spool"),
-                 "bridge_feed_port": 0, "esl_port": 1}
+                 "fax_dir": str(tmp_path / "fax"), "bridge_feed_port": 0, "esl_port": 1}
     if "mailbox" in request.fixturenames:
         overrides["smtp_port"] = request.getfixturevalue("mailbox").port
     return fast_settings(database_url, **overrides)

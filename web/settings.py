@@ -87,6 +87,9 @@ class Settings:
     voicemail_dir: str = str(VAR_DIR / "voicemail")
     # where mod_xml_cdr leaves records it could not post; the app collects and stores them
     cdr_spool_dir: str = str(VAR_DIR / "cdr-spool")
+    # faxes as FreeSWITCH's mod_spandsp reads and writes them (TIFF) and their PDFs: one folder shared by the
+    # app (which writes the TIFFs it sends), the bridge (which mails received ones) and FreeSWITCH
+    fax_dir: str = str(VAR_DIR / "fax")
     # SIP brute force: this many failed registrations from one address within the window blocks it
     brute_force_failures: int = 10
     brute_force_window_s: int = 60
@@ -155,6 +158,7 @@ class Settings:
             live_source=env.get("CALLPLAN_LIVE_SOURCE", "auto").strip().lower() or "auto",
             voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
             cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),
+            fax_dir=env.get("CALLPLAN_FAX_DIR") or str(VAR_DIR / "fax"),
             brute_force_failures=_int(env, "CALLPLAN_BRUTE_FORCE_FAILURES", 10),
             brute_force_window_s=_int(env, "CALLPLAN_BRUTE_FORCE_WINDOW", 60),
             brute_force_block_s=_int(env, "CALLPLAN_BRUTE_FORCE_BLOCK", 3600),

@@ -25,6 +25,7 @@ from callplan.nodes import (
     ivr,
     prefix,
     queue,
+    receive_fax,
     ring_group,
     time_condition,
     transfer,
@@ -32,7 +33,8 @@ from callplan.nodes import (
     voicemail,
 )
 
-MODULES = (time_condition, user, ring_group, queue, transfer, ivr, voicemail, conference, announcement, email, prefix, hang_up)
+MODULES = (time_condition, user, ring_group, queue, transfer, ivr, voicemail, conference, receive_fax, announcement,
+           email, prefix, hang_up)
 BY_TYPE = {module.TYPE: module for module in MODULES}
 
 Step = Annotated[Union[tuple(module.Step for module in MODULES)], Field(discriminator="type")]

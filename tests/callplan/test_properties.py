@@ -84,6 +84,9 @@ def steps(draw, depth: int) -> dict:
     elif kind == "email":
         step.update(to=draw(st.lists(st.sampled_from(["info@example.com", "Boss@Example.COM", "a.b+c@mail.example.org"]),
                                      max_size=3)), webhooks=draw(st.booleans()))
+    elif kind == "receive_fax":
+        step.update(mail_to=draw(st.lists(st.sampled_from(["fax@example.com", "Office@Example.COM"]), max_size=2)),
+                    station_id=draw(st.sampled_from(["", "+31 20 123 4567", "0201234567"])))
     elif kind == "prefix":
         step["text"] = draw(st.text(text, min_size=1, max_size=40))
     elif kind == "hang_up":
@@ -219,7 +222,7 @@ def test_every_transfer_inside_the_document_lands_on_the_segment_it_names(plan, 
                 assert route(table, target) == target, (name, target)
 
 
-OUTCOMES = re.compile(r"^(answered:.+|hung_up:[A-Z_]+|voicemail:.+|conference:[0-9]+|transferred:.+|announced|stopped:too_many_steps)$")
+OUTCOMES = re.compile(r"^(answered:.+|hung_up:[A-Z_]+|voicemail:.+|conference:[0-9]+|fax|transferred:.+|announced|stopped:too_many_steps)$")
 
 
 @SETTINGS

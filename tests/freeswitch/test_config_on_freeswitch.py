@@ -111,6 +111,7 @@ def test_freeswitch_and_the_app_default_to_the_same_folders():
     defaults = dict(re.findall(r'cmd="set" data="(callplan_\w+)=([^"]*)"', (CONFIG / "vars.xml").read_text()))
     app = Settings.from_env({"CALLPLAN_SECRET_KEY": "x"})
     for variable, setting in (("callplan_voicemail_dir", app.voicemail_dir), ("callplan_cdr_spool_dir", app.cdr_spool_dir),
+                              ("callplan_fax_dir", app.fax_dir),
                               ("callplan_fallback_dialplan", app.fallback_dialplan)):
         path = defaults[variable].replace("$${conf_dir}", str(CONFIG))
         assert os.path.realpath(path) == os.path.realpath(setting), (variable, defaults[variable], setting)

@@ -209,6 +209,8 @@ STEP_CASES = {
     "hang_up": (lambda w: [{"id": "h", "type": "hang_up", "cause": "USER_BUSY"}], {}, ["h"], "hung_up:USER_BUSY"),
     "conference": (lambda w: [{"id": "c", "type": "conference", "room": w.room}], {}, ["c"],
                    lambda w: f"conference:{w.room}"),
+    "receive_fax": (lambda w: [{"id": "f", "type": "receive_fax", "mail_to": ["Fax@Acme.test"], "station_id": "+31 20 1234"}],
+                    {}, ["f"], "fax"),
 }
 
 
@@ -233,6 +235,8 @@ def test_a_plan_of_each_step_type_validates_simulates_publishes_and_compiles(ste
         assert walk["caller_name"] == "VIP <&> Jan"
     if step_type == "email":
         assert created["document"]["steps"][0]["to"] == ["ops@acme.test"]
+    if step_type == "receive_fax":
+        assert created["document"]["steps"][0]["mail_to"] == ["fax@acme.test"]
     assert publish(admin, created["id"])["version"]["version"] == 1
     assert simulate(admin, created["id"], version="published", **body)["steps"] == expected_steps
     xml = ok_text(admin.client.get(f"/api/plans/{created['id']}/xml", params={"version": "published", "at": body.get("at", OPEN)}))
@@ -240,6 +244,9 @@ def test_a_plan_of_each_step_type_validates_simulates_publishes_and_compiles(ste
     assert f"cp_path={created['id']}:1:{steps[0]['id']}" in data
     for step_id in expected_steps:
         assert f"cp_path={created['id']}:1:{step_id}" in data
+    if step_type == "receive_fax":
+        assert ("rxfax", "${callplan_fax_dir}/${cp_fax_file}") in actions(xml)
+        assert f"cp_fax=rx:{created['id']}:1:f" in data and "fax_ident=+31 20 1234" in data
 
 
 # --- saving, validating, publishing -------------------------------------------------------------------

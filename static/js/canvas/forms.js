@@ -111,6 +111,7 @@ export function stepSummary(step, objects) {
     case "conference": text = ref("conference_rooms", step.room); break;
     case "announcement": text = ref("audio", step.audio); break;
     case "email": text = (step.to || []).join(", ") || "—"; break;
+    case "receive_fax": text = (step.mail_to || []).join(", ") || "—"; break;
     case "prefix": text = step.text ? `“${step.text}”` : "—"; break;
     case "hang_up": text = words(`ui.canvas.enum.${step.cause || "NORMAL_CLEARING"}`); break;
     default: text = "";

@@ -41,13 +41,16 @@ def sent_names(fax_id: int) -> tuple[str, str]:
     return f"tx-{int(fax_id)}.tif", f"tx-{int(fax_id)}.pdf"
 
 
-def shared_file(fax_dir: str, name: str) -> Optional[str]:
-    """The file `name` as this side of the shared folder sees it, when `name` is one of ours (any path
-    FreeSWITCH put before it is dropped); else None."""
+def own_name(name: str) -> str:
+    """The file name of one of our fax files (any path FreeSWITCH put before it dropped); "" when it is none."""
     base = os.path.basename(name or "")
-    if not _NAME.match(base):
-        return None
-    return os.path.join(fax_dir, base)
+    return base if _NAME.match(base) else ""
+
+
+def shared_file(fax_dir: str, name: str) -> Optional[str]:
+    """The file `name` as this side of the shared folder sees it, when `name` is one of ours; else None."""
+    base = own_name(name)
+    return os.path.join(fax_dir, base) if base else None
 
 
 def existing_file(fax_dir: str, name: str) -> Optional[str]:

@@ -1,0 +1,91 @@
+"""Faxes (#18 item 5) from CHANNEL_HANGUP_COMPLETE: the channel that ran rxfax or txfax carries cp_fax
+(set by the receive fax step, or by the portal's originate) and mod_spandsp's outcome in its variables.
+
+    cp_fax=rx:<plan>:<version>:<step>   a fax received: recorded, its TIFF made into a PDF and mailed to
+                                        the step's addresses (one outbox mail per call, replay-safe)
+    cp_fax=tx:<fax id>                  a fax sent from the portal: its row gets the status and pages
+
+The hang-up, not spandsp's own result event, because by then the TIFF is closed (spandsp writes the
+last page as the session ends) and every variable is there. The loopback's B leg of a sent fax carries a
+copy of cp_fax (mod_loopback copies the originate's variables) and is skipped.
+
+The TIFF -> PDF conversion runs here, in the worker greenlet: a few tenths of a second per page of CPU
+(web/domain/fax_files.py), which other events wait for; faxes are rare next to calls."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import select
+
+from fs_bridge.notices import call_time, dialled_number, enqueue_mail, find_step, tenant_of_channel
+from web.domain import fax_files, faxes
+from web.i18n import t
+from web.models.call_plan import CallPlanVersion
+from web.models.fax import Fax
+from web.models.tenant import Tenant
+
+log = logging.getLogger("fs_bridge.fax")
+
+
+def on_hangup(ctx, event) -> None:
+    mark = event.var("cp_fax")
+    if not mark or not event.uuid or event.var("loopback_leg") == "B":
+        return
+    if mark.startswith("rx:"):
+        received(ctx, event, mark)
+    elif mark.startswith("tx:"):
+        sent(ctx, event, mark)
+
+
+def received(ctx, event, mark: str) -> None:
+    parts = mark.split(":")
+    if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit() and parts[3]):
+        log.warning("fax call %s with a bad mark %r", event.uuid, mark)
+        return
+    plan_id, version, step_id = int(parts[1]), int(parts[2]), parts[3]
+    row = ctx.db.exec(select(CallPlanVersion.tenant_id, CallPlanVersion.document)
+                      .where(CallPlanVersion.plan_id == plan_id, CallPlanVersion.version == version)).first()
+    if row is None:
+        log.warning("fax call %s for plan %s version %s, which does not exist", event.uuid, plan_id, version)
+        return
+    tenant_id, document = row
+    # as the e-mail step: a plan of another company named on this channel would mail its fax there
+    if tenant_of_channel(ctx, event) not in (None, tenant_id):
+        log.warning("fax call %s: plan %s is another company's; ignored", event.uuid, plan_id)
+        return
+    step = find_step(document, step_id) or {}
+    if step.get("type") != "receive_fax":
+        log.warning("fax call %s: plan %s version %s has no fax step %s", event.uuid, plan_id, version, step_id)
+        step = {}
+    outcome = faxes.Outcome.from_variables(event.var)
+    tiff_name = fax_files.own_name(event.var("cp_fax_file") or "")
+    pdf_name, pages = faxes.make_pdf(ctx.settings.fax_dir, tiff_name) if outcome.pages or outcome.success else ("", 0)
+    if pages and not outcome.pages:
+        outcome.pages = pages
+    recipients = sorted({address.lower() for address in step.get("mail_to") or []})
+    fax = faxes.received_row(tenant_id, event.uuid, outcome,
+                             caller=event.get("Caller-Caller-ID-Number") or "", dialled=dialled_number(event),
+                             tiff=tiff_name if fax_files.existing_file(ctx.settings.fax_dir, tiff_name) else "",
+                             pdf=pdf_name, mailed_to=recipients, plan_id=plan_id, step=step_id, at=call_time(event))
+    ctx.writes.insert(Fax.__table__, fax, unique=("call_uuid",))
+    if recipients:
+        tenant = ctx.db.get(Tenant, tenant_id)
+        subject, text = faxes.received_mail(tenant.language, tenant.timezone, fax)
+        path = fax_files.shared_file(ctx.settings.fax_dir, pdf_name) if pdf_name else None
+        enqueue_mail(ctx, tenant_id, "fax", recipients, subject, text, f"fax:{event.uuid}", attachment_path=path,
+                     attachment_note=t(tenant.language, "notice.fax.attachment_missing"))
+
+
+def sent(ctx, event, mark: str) -> None:
+    fax_id = mark[3:]
+    tenant_id = tenant_of_channel(ctx, event)
+    if not fax_id.isdigit() or tenant_id is None:
+        log.warning("sent fax call %s with mark %r and no company", event.uuid, mark)
+        return
+    outcome = faxes.Outcome.from_variables(event.var)
+    if not faxes.finished_sending(ctx.db, tenant_id, int(fax_id), outcome):
+        log.info("sent fax %s of company %s: no such fax still going out", fax_id, tenant_id)
+
+
+HANDLES = {"CHANNEL_HANGUP_COMPLETE": on_hangup}

@@ -62,6 +62,7 @@ PAGES: dict[str, Page] = {
     "/reports": Page("reports.js", "ui.reports.title", "reports.html", BRIDGE_STYLES + ("reports.css", "report-mail.css"),
                       width="wide"),
     "/statements": Page("statements.js", "ui.statements.title", "statements.html", ("statements.css",), width="wide"),
+    "/faxes": Page("faxes.js", "ui.faxes.title", "faxes.html", ("faxes.css",), width="wide"),
     "/integrations": Page("integrations.js", "ui.integrations.title", "integrations.html", BRIDGE_STYLES, width="wide"),
     "/departments": Page("departments.js", "ui.departments.title"),
     "/pickup-groups": Page("pickup-groups.js", "ui.pickup.title"),

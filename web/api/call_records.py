@@ -26,6 +26,7 @@ from starlette.responses import Response
 from web.api.params import MAX_ID, int_param, moment_param
 from web.api.problems import field_problem
 from web.api.routing import api
+from web.domain import faxes
 from web.domain.call_records import read_steps, steps_by_id
 from web.models.call_plan import CallPlanVersion
 from web.models.call_record import CALL_TYPES, DIRECTIONS, CallRecord
@@ -85,9 +86,21 @@ class StepTaken(BaseModel):
     name: Optional[str]
 
 
+class FaxOfCall(BaseModel):
+    """The fax the call carried (#18 item 5): web/models/fax.py, tied to the record by the call's uuid."""
+
+    id: int
+    direction: str
+    status: str
+    pages: int
+    remote_station_id: str
+    result_text: str
+
+
 class CallRecordDetail(CallRecordPublic):
     steps: list[StepTaken]
     sources: list[str]
+    fax: Optional[FaxOfCall] = None
 
 
 
@@ -204,7 +217,9 @@ def get_call_record(ctx, id: int):
                                type=step.get("type") if step else None,
                                name=(step.get("label") or step.get("type")) if step else None))
     public = CallRecordPublic.model_validate(row, from_attributes=True).model_dump()
-    return CallRecordDetail(**public, steps=steps, sources=list(row.sources or []))
+    fax = faxes.for_call(ctx.db, ctx.tenant_id, row.call_uuid)
+    return CallRecordDetail(**public, steps=steps, sources=list(row.sources or []),
+                            fax=FaxOfCall.model_validate(fax, from_attributes=True) if fax is not None else None)
 
 
 CSV_COLUMNS = ("id", "started_at", "answered_at", "ended_at", "direction", "call_type", "caller_number", "caller_name",

@@ -38,7 +38,7 @@ log = logging.getLogger("web.faxes")
 ESL_TIMEOUT = 3.0
 ANSWER_WITHIN_S = 60  # how long the number may ring before the fax counts as failed
 MAX_DIGITS = 20
-NUMBER = re.compile(r"^\+?[0-9]{3,20}\Z")
+NUMBER = re.compile(r"^\+?[0-9]{3,15}\Z")  # what the outbound route dials (callplan/base_dialplan.py)
 SEPARATORS = re.compile(r"[\s().\-/]")
 _SAFE = re.compile(r"^[A-Za-z0-9+._@:-]*\Z")  # every value that goes into the originate command
 
@@ -188,7 +188,6 @@ def start_sending(db, settings, row: Fax, domain: str) -> str:
         raise SwitchUnavailable(str(exc)) from exc
     if not reply.startswith("+OK"):
         raise SwitchRefused(reply.strip()[:200])
-    row.status = "sending"
     return reply.split("Job-UUID:", 1)[1].strip() if "Job-UUID:" in reply else ""
 
 

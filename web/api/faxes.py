@@ -149,13 +149,7 @@ def _fields(form) -> tuple[str, bytes]:
         if key not in ("file", "number"):
             errors.append({"pointer": "/" + key.replace("~", "~0").replace("/", "~1"), "code": "unknown_field",
                            "message": "is not a field of this form"})
-    raw_number = form.get("number")
-    number = faxes.clean_number(raw_number) if isinstance(raw_number, str) else None
-    if raw_number is None:
-        errors.append({"pointer": "/number", "code": "missing", "message": "the number to send the fax to is required"})
-    elif number is None:
-        errors.append({"pointer": "/number", "code": "fax_bad_number",
-                       "message": "must be a phone number: digits with an optional leading +, 3 to 15"})
+    # in the form's order (the file, then the number): the screen focuses the first field at fault
     upload = form.get("file")
     data = b""
     if not isinstance(upload, UploadFile):
@@ -167,6 +161,13 @@ def _fields(form) -> tuple[str, bytes]:
             fax_files.pdf_pages(data)
         except fax_files.NotAPdf as exc:
             errors.append({"pointer": "/file", "code": "not_pdf", "message": f"not a PDF we can send: {exc}"})
+    raw_number = form.get("number")
+    number = faxes.clean_number(raw_number) if isinstance(raw_number, str) else None
+    if raw_number is None:
+        errors.append({"pointer": "/number", "code": "missing", "message": "the number to send the fax to is required"})
+    elif number is None:
+        errors.append({"pointer": "/number", "code": "fax_bad_number",
+                       "message": "must be a phone number: digits with an optional leading +, 3 to 15"})
     if errors:
         raise Problem(422, "invalid", errors=errors)
     return number, data

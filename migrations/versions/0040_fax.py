@@ -3,8 +3,8 @@
 A fax received by a plan's "receive fax" step or sent from the portal: direction, status, pages, the
 other side's station id, its call and the TIFF and PDF files in the shared fax folder.
 
-Revision ID: 0039
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-04 21:00:00
 """
 from typing import Sequence, Union
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0039'
-down_revision: Union[str, None] = '0038'
+revision: str = '0040'
+down_revision: Union[str, None] = '0039'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

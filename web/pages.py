@@ -82,6 +82,7 @@ PAGES: dict[str, Page] = {
     "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
     "/voicemail": Page("voicemail.js", "ui.voicemail.title", width="wide"),
     "/conference-rooms": Page("conference-rooms.js", "ui.conference.title", styles=("conference.css",), width="wide"),
+    "/parking": Page("parking.js", "ui.parking.title", styles=("parking.css",)),
     "/messages": Page("voicemail-messages.js", "ui.vmsg.title", styles=("voicemail-messages.css",), width="wide"),
     "/audio": Page("audio.js", "ui.audio.title", width="wide"),
     "/company": Page("company.js", "ui.company.title", styles=("company.css",)),

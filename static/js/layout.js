@@ -35,6 +35,7 @@ export const MENU = [
     { href: "/schedules", text: "ui.nav.schedules", roles: ["admin"], ready: true, kind: "schedule", also: { holiday_schedule: "/schedules?holidays={id}" } },
     { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], ready: true, kind: "voicemail_box" },
     { href: "/conference-rooms", text: "ui.nav.conference_rooms", roles: ["admin"], ready: true, kind: "conference_room" },
+    { href: "/parking", text: "ui.nav.parking", roles: ["admin"], ready: true },
     { href: "/faxes", text: "ui.nav.faxes", roles: ["admin"], ready: true },
     { href: "/audio", text: "ui.nav.audio", roles: ["admin"], ready: true, kind: "audio" },
   ] },

@@ -28,7 +28,7 @@ const FEATURES = {
   agent_logout: "ui.numbers.feature.agent_logout", agent_break: "ui.numbers.feature.agent_break",
   diversion_toggle: "ui.numbers.feature.diversion_toggle", night_mode_toggle: "ui.numbers.feature.night_mode_toggle",
   dnd_toggle: "ui.numbers.feature.dnd_toggle", hot_desk_login: "ui.numbers.feature.hot_desk_login",
-  hot_desk_logout: "ui.numbers.feature.hot_desk_logout",
+  hot_desk_logout: "ui.numbers.feature.hot_desk_logout", park: "ui.numbers.feature.park",
 };
 
 const shown = { value: "all" };

@@ -183,3 +183,18 @@ def test_parse_lot_reads_only_the_companys_lot():
     assert parse_lot(reply, "t1-park") == [("701", "a1b2c3d4-0000")]
     assert parse_lot("<lots>\n</lots>\n", "t1-park") == []
     assert describe("701", "-ERR no such channel", 0).caller_id_name == ""
+
+
+def test_first_looks_at_once_make_one_lot(admin):
+    """Two tabs opening the screen at once: one lot row (a unique tenant_id), both answered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: admin.client.get("/api/parking"), range(4)))
+    assert [answer.status_code for answer in answers] == [200] * 4, [a.text for a in answers]
+    from sqlmodel import select
+
+    from web.models.parking import ParkingLot
+
+    with admin.db() as session:
+        assert len(session.exec(select(ParkingLot).where(ParkingLot.tenant_id == admin.tenant.id)).all()) == 1

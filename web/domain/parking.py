@@ -16,7 +16,8 @@ import logging
 import re
 import time
 
-from sqlmodel import Session, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from callplan.objects import PARK_RETURN_PREFIX, ParkingInfo, parking_lot
 from web.domain import numbering, references
@@ -39,10 +40,15 @@ class SwitchUnavailable(Exception):
 def lot_row(db: Session, tenant_id: int) -> ParkingLot:
     """The company's lot settings (made with the defaults the first time they are asked for)."""
     row = db.exec(scoped(ParkingLot, tenant_id)).first()
-    if row is None:
-        row = ParkingLot(tenant_id=tenant_id)
-        db.add(row)
-        db.flush()
+    if row is not None:
+        return row
+    try:
+        with db.begin_nested():  # two first looks at once: the unique tenant_id lets one insert, the other reads it
+            row = ParkingLot(tenant_id=tenant_id)
+            db.add(row)
+            db.flush()
+    except IntegrityError:
+        row = db.exec(scoped(ParkingLot, tenant_id)).one()
     return row
 
 

@@ -11,15 +11,20 @@ set-up runs the repository's freeswitch/ folder as shipped, with the environment
 
   static  the dialplan and the directory the app served for these calls, written to files; no
           mod_xml_curl, no mod_xml_cdr, no bridge: the switch alone
+  bare    mod_xml_curl and CDR posts as with the app, answered by a trivial Starlette app on the same
+          server (uvicorn, httptools, uvloop, as many workers) with the same documents, constant; no
+          bridge: what HTTP costs, so app - bare is the app's own cost
   app     the app as `make run` serves it (mod_xml_curl fetches, CDR posts) and the bridge on the
           event socket
+  edge    the app as above for two FreeSWITCH (127.0.0.2, 127.0.0.3) behind the SIP edge (kamailio/),
+          a bridge each; the phone registers and the carrier calls at the edge
 
 For each set-up: the highest rate of --rates with no failed call (each tried for --seconds), and at
 --latency-rate calls/s the median and p99 INVITE -> 200 and the CPU of every process. Targets: the
-app's clean rate >= 0.9 x the static one; its median INVITE -> 200 at most 3 ms above the static one.
+app's clean rate >= 0.9 x the static one; its median INVITE -> 200 at most 3 ms above the static one;
+two switches behind the edge >= 1.8 x the app's one (#19).
 
-A set-up is a class with start(world), processes() and stop(), listed in SETUPS: another (the app with
-a constant answer, Kamailio in front of two switches) is one class more."""
+A set-up is a class with start(world), processes() and stop(), listed in SETUPS."""
 
 from __future__ import annotations
 
@@ -48,6 +53,7 @@ HOST = harness.HOST
 DID = "+31201239999"
 EXTENSION, GROUP_EXTENSION = "260", "360"
 TARGET_RATE_RATIO, TARGET_ADDED_MEDIAN_MS = 0.9, 3.0
+TARGET_TWO_SWITCHES = 1.8  # edge / app clean rate
 
 CARRIER = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- A carrier's call: INVITE (the response time runs from here to the 200), ACK, one second, BYE. -->
@@ -358,6 +364,105 @@ class StaticXml(SetUp):
         return fs
 
 
+NOT_FOUND = (b'<document type="freeswitch/xml"><section name="result"><result status="not found"/>'
+             b'</section></document>')
+
+
+def bare_documents(world: World) -> dict[str, bytes]:
+    """The documents the app answers for these calls, whole: the public context, the company's context,
+    the directory domain with the phone and the user it rings."""
+    public, company, domain = served(world)
+
+    def document(section: str, element: ET.Element) -> bytes:
+        root = ET.Element("document", {"type": "freeswitch/xml"})
+        ET.SubElement(root, "section", {"name": section}).append(element)
+        return ET.tostring(root, encoding="utf-8")
+
+    return {"public": document("dialplan", public), world.domain: document("dialplan", company),
+            "directory": document("directory", domain)}
+
+
+def bare_app():
+    """A trivial Starlette app (uvicorn's factory, in every worker): /freeswitch/xml answers the constant
+    document for the request's section (and context), /freeswitch/cdr takes the record and drops it."""
+    import json
+    from urllib.parse import parse_qs
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    documents = {name: text.encode() for name, text in json.loads(Path(os.environ["BENCH_BARE_DOCUMENTS"]).read_text()).items()}
+
+    async def xml(request: Request) -> Response:
+        fields = parse_qs((await request.body()).decode())
+        section = fields.get("section", [""])[0]
+        key = "directory" if section == "directory" else fields.get("Hunt-Context", [""])[0] if section == "dialplan" else ""
+        return Response(documents.get(key, NOT_FOUND), media_type="text/xml")
+
+    async def cdr(request: Request) -> Response:
+        await request.body()
+        return Response(b"", media_type="text/plain")
+
+    return Starlette(routes=[Route("/freeswitch/xml", xml, methods=["POST"]), Route("/freeswitch/cdr", cdr, methods=["POST"])])
+
+
+class Bare(SetUp):
+    name = "bare"
+    description = "mod_xml_curl and CDR posts answered by a trivial Starlette app with the same documents; no bridge"
+
+    def __init__(self, world: World):
+        super().__init__(world)
+        self.server = None
+        self.log = None
+
+    def start(self) -> harness.ProjectFreeSwitch:
+        import json
+
+        from web.__main__ import answers, web_command
+
+        path = self.folder / "documents.json"
+        path.write_text(json.dumps({name: text.decode() for name, text in bare_documents(self.world).items()}))
+        port = harness.free_ports()
+        command = web_command(HOST, port)
+        command[command.index("web.app:app")] = "bench.switch_load:bare_app"
+        command.insert(command.index("bench.switch_load:bare_app") + 1, "--factory")
+        env = {**{key: value for key, value in os.environ.items() if not key.startswith("CALLPLAN_")},
+               "BENCH_BARE_DOCUMENTS": str(path), "PYTHONPATH": str(ROOT)}
+        self.log = open(self.folder / "bare.log", "ab")
+        self.server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, preexec_fn=harness.die_with_parent)
+        # any answer (405 to a GET) means it is up
+        if not harness.wait_for(lambda: self.server.poll() is not None or _listening(port), 60) or self.server.poll() is not None:
+            raise RuntimeError(f"the bare server did not start: {(self.folder / 'bare.log').read_text()[-3000:]}")
+        self.fs = harness.ProjectFreeSwitch(self.folder / "fs", switch_env(
+            self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2"))
+        self.fs.start()
+        return self.fs
+
+    def processes(self) -> dict[str, list[int]]:
+        return {**super().processes(), "bare server": family(self.server.pid)}
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=10)
+        super().stop()
+        if self.log:
+            self.log.close()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection((HOST, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 class App(SetUp):
     name = "app"
     description = "the app: mod_xml_curl, CDR posts, the bridge"
@@ -523,7 +628,7 @@ class Edge(App):
         super().stop()
 
 
-SETUPS = {setup.name: setup for setup in (StaticXml, App, Edge)}
+SETUPS = {setup.name: setup for setup in (StaticXml, Bare, App, Edge)}
 
 
 # --- the load ---------------------------------------------------------------------------------------------
@@ -686,13 +791,28 @@ def report(results: list[Figures], args) -> bool:
         print(f"added median INVITE->200 at {args.latency_rate:g} calls/s: {added:+.1f} ms "
               f"(target <= {TARGET_ADDED_MEDIAN_MS:g}: {verdict})")
         ok = ok and added <= TARGET_ADDED_MEDIAN_MS
+    if "bare" in by_name and "app" in by_name:
+        bare, app = by_name["bare"], by_name["app"]
+        if bare.clean_rate and app.clean_rate is not None:
+            print(f"app clean rate / bare (HTTP alone): {app.clean_rate / bare.clean_rate:.2f}")
+        print(f"median INVITE->200 at {args.latency_rate:g} calls/s: app {pct(app.latency.rtts_ms, 0.5) - pct(bare.latency.rtts_ms, 0.5):+.1f} ms "
+              f"over bare" + (f", bare {pct(bare.latency.rtts_ms, 0.5) - pct(by_name['static'].latency.rtts_ms, 0.5):+.1f} ms over static"
+                              if "static" in by_name else ""))
+    if "edge" in by_name and "app" in by_name:
+        edge, app = by_name["edge"], by_name["app"]
+        if app.clean_rate and edge.clean_rate is not None:
+            ratio = edge.clean_rate / app.clean_rate
+            verdict = "ok" if ratio >= TARGET_TWO_SWITCHES else "MISSED"
+            capped = " (the highest rate tried: raise --rates)" if edge.first_failing is None else ""
+            print(f"two switches behind the edge / one: {ratio:.2f}{capped} (target >= {TARGET_TWO_SWITCHES}: {verdict})")
+            ok = ok and ratio >= TARGET_TWO_SWITCHES
     return ok
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setups", default=",".join(SETUPS), help=f"comma-separated, of {', '.join(SETUPS)}")
-    parser.add_argument("--rates", default="15,20,25,30,40,50,60,70,80,100,120,150",
+    parser.add_argument("--rates", default="15,20,25,30,40,50,60,70,80,100,120,150,180,210,250,300",
                         help="calls/s tried in this order until one has a failed call")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is tried")
     parser.add_argument("--latency-rate", type=float, default=10.0)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_jsonable_python
+from pydantic_core import SchemaValidator, to_jsonable_python
 
 from web.domain.problems import from_validation_error
 from web.models.base import RowProblem
@@ -45,6 +45,70 @@ def _fields(model: type[BaseModel]) -> tuple[dict[str, str], frozenset[str]]:
     return names, frozenset(key for key, name in names.items() if not model.model_fields[name].is_required())
 
 
+@lru_cache(maxsize=None)
+def _checker(model: type[BaseModel]) -> SchemaValidator:
+    """The model's own rules (its core schema) for checking stored values, made once. What a check has no
+    use for is left out, as it was a third of the cost of checking a company's thousands of rows (#20):
+    SQLModel's model_validate wrapping (copies of the instance's __dict__), and the deep copy pydantic
+    makes of a default that is a model (an unset `forwarding.busy` is a new Forward() for each row): here
+    such a default is one shared instance of a hashable subclass, which pydantic does not copy. The
+    instance a check makes is only read (the normal form of its own texts) and then dropped, so sharing
+    a default is safe; the errors are the same, as defaults are not validated (the schema is the
+    model's, only its classes are stand-ins: `_unbuilt`)."""
+    schema = _shared_defaults(model.__pydantic_core_schema__)
+    return SchemaValidator(schema) if schema is not model.__pydantic_core_schema__ else model.__pydantic_validator__
+
+
+def _shared_defaults(schema: Any) -> Any:
+    """A copy of a core schema with every unhashable model default made shared (only what changes is copied)."""
+    if isinstance(schema, list):
+        items = [_shared_defaults(item) for item in schema]
+        return items if any(new is not old for new, old in zip(items, schema)) else schema
+    if not isinstance(schema, dict):
+        return schema
+    changed = {}
+    if schema.get("type") == "model" and isinstance(schema.get("cls"), type):
+        # pydantic-core would use the class's own validator (its copies) for a model's schema ("prebuilt"),
+        # and SQLModel's __init__ (custom_init) would too: the schema is validated here instead, as a
+        # subclass pydantic-core sees as not built
+        changed["cls"] = _unbuilt(schema["cls"])
+        changed["custom_init"] = False
+    for key, value in schema.items():
+        if key == "default" and schema.get("type") == "default" and isinstance(value, BaseModel) and value.__hash__ is None:
+            changed[key] = _shared(value)
+        elif isinstance(value, (dict, list)):
+            new = _shared_defaults(value)
+            if new is not value:
+                changed[key] = new
+    return {**schema, **changed} if changed else schema
+
+
+# The module the check's own subclasses claim: none of the project's packages, so that walks over the
+# project's models (tests/validators.py) never meet these copies.
+_CHECKS_MODULE = "stored_row_checks"
+_SHARED_CLASSES: dict[type, type] = {}
+_UNBUILT_CLASSES: dict[type, type] = {}
+
+
+def _unbuilt(model: type) -> type:
+    """A subclass of `model` (same name and fields) whose own validator pydantic-core does not reuse."""
+    unbuilt = _UNBUILT_CLASSES.get(model)
+    if unbuilt is None:
+        unbuilt = _UNBUILT_CLASSES[model] = type(model.__name__, (model,), {"__module__": _CHECKS_MODULE})
+        unbuilt.__pydantic_complete__ = False
+    return unbuilt
+
+
+def _shared(default: BaseModel) -> BaseModel:
+    """`default` as an instance of a subclass of its class that hashes (by identity): the same values."""
+    model = type(default)
+    shared = _SHARED_CLASSES.get(model)
+    if shared is None:
+        shared = _SHARED_CLASSES[model] = type(model.__name__, (model,), {"__hash__": object.__hash__,
+                                                                          "__module__": _CHECKS_MODULE})
+    return shared.model_construct(_fields_set=set(default.model_fields_set), **default.__dict__)
+
+
 def problems(data: Any, *rules: type[BaseModel]) -> list[dict]:
     """What the stored `data` (a row or a dict) breaks of the rules of `rules`: each model is given the
     stored values of its own fields; a field it requires that is not stored (or stored as null, "not
@@ -56,7 +120,8 @@ def problems(data: Any, *rules: type[BaseModel]) -> list[dict]:
         # an empty text where the field may be left out is how "none" is stored (a function without a code)
         values = {key: value for key, value in values.items() if not (value == "" and key in optional)}
         try:
-            checked = model.model_validate(values)
+            # the model's rules, without the copies a check does not need (see _checker)
+            checked = _checker(model).validate_python(values)
         except ValidationError as exc:
             for error in from_validation_error(exc).errors:
                 if error["code"] != "missing":

@@ -33,9 +33,19 @@ def _values(data: Any, names, keep_none: bool = True) -> dict:
         # a loaded row's values are in its __dict__ (much cheaper than the ORM's attribute access); any
         # other name (not loaded, or not a column) is asked of the row as before
         loaded = getattr(data, "__dict__", {})
+        kind = type(data)
         found = {name: loaded[name] if name in loaded else getattr(data, name)
-                 for name in names if name in loaded or hasattr(data, name)}
+                 for name in names if name in loaded or (_may_have(kind, name) and hasattr(data, name))}
     return found if keep_none else {name: value for name, value in found.items() if value is not None}
+
+
+@lru_cache(maxsize=None)
+def _may_have(kind: type, name: str) -> bool:
+    """Can a `kind` that does not hold `name` in its __dict__ still answer it? Only through its class (a
+    column, a property) or pydantic's __getattr__ (private attributes, start with "_"; extra fields, which
+    no stored row has). A rules model's field the table has no column for (a user's direct_number) is
+    then known to be absent without asking, which raised and caught an AttributeError per row."""
+    return hasattr(kind, name) or name.startswith("_") or bool(getattr(kind, "model_config", {}).get("extra") == "allow")
 
 
 @lru_cache(maxsize=None)

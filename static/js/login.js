@@ -1,8 +1,10 @@
 // /login: password, then (by the answer's stage) the second-factor code, the forced password change,
-// the authenticator enrolment (/account/security) or the portal ("/").
+// the authenticator enrolment (/account/security) or the portal ("/"). The code comes from the
+// authenticator app or from a call (the phone factor, seed 002): with the phone as primary factor the
+// call is asked for at once, and the page says how it goes (ringing, answered, not answered).
 
-import { ApiError, currentSession, post } from "./api.js";
-import { browserLanguage, t, useLanguage } from "./i18n.js";
+import { ApiError, currentSession, get, post } from "./api.js";
+import { browserLanguage, setText, t, useLanguage } from "./i18n.js";
 import { clearErrors, go, newPassword, onSubmit, required, setAlert, showProblem, showSection, startPage } from "./ui.js";
 
 const steps = {
@@ -31,12 +33,68 @@ function toPasswordStep(message) {
   if (message) setAlert(loginForm.querySelector("[role=alert]"), message);
 }
 
+// The login's second factors (SessionState.factors) and which one the code form is for now.
+let factors = { primary: null, totp: false, phone: null };
+let recoveryLeft = 0;
+let method = "totp";
+let polling = null;
+const phoneCall = document.getElementById("phone-call");
+const phoneStatus = document.getElementById("phone-status");
+const callAgain = document.getElementById("call-again");
+
+function stopPolling() {
+  if (polling) clearTimeout(polling);
+  polling = null;
+}
+
 function useCodeForm(recovery) {
   codeForm.hidden = recovery;
   recoveryForm.hidden = !recovery;
-  document.getElementById("use-recovery").hidden = recovery;
+  document.getElementById("use-recovery").hidden = recovery || recoveryLeft === 0;
   document.getElementById("use-app").hidden = !recovery;
+  document.getElementById("use-phone").hidden = recovery || method === "phone" || !factors.phone;
+  document.getElementById("use-totp").hidden = recovery || method === "totp" || !factors.totp;
   (recovery ? recoveryForm : codeForm).querySelector("input").focus();
+}
+
+/** What the call is doing, said above the code field. */
+function showCall(call) {
+  const key = { calling: "ui.code.calling", answered: "ui.code.answered", failed: "ui.code.call_failed" }[call.call_state];
+  setText(phoneStatus, key, { number: call.number });
+  callAgain.hidden = call.calls_left === 0;
+  stopPolling();
+  if (call.call_state === "calling") {
+    polling = setTimeout(async () => {
+      try {
+        showCall(await get("/api/auth/second-factor/call"));
+      } catch {
+        stopPolling();
+      }
+    }, 1500);
+  }
+}
+
+async function call() {
+  setAlert(codeForm.querySelector("[role=alert]"), "");
+  try {
+    showCall(await post("/api/auth/second-factor/call"));
+  } catch (error) {
+    if (loginGone(error)) return toPasswordStep(error.title);
+    setAlert(codeForm.querySelector("[role=alert]"), error instanceof ApiError ? error.title : t("ui.common.error"));
+  }
+}
+
+function useMethod(chosen, { ring = true } = {}) {
+  method = chosen;
+  const phone = chosen === "phone";
+  phoneCall.hidden = !phone;
+  setText(document.getElementById("code-help"), phone ? "ui.code.phone_help" : "ui.code.help");
+  if (!phone) stopPolling();
+  useCodeForm(false);
+  if (phone && ring) {
+    setText(phoneStatus, "ui.code.calling", { number: factors.phone });
+    call();
+  }
 }
 
 async function route(session) {
@@ -49,8 +107,10 @@ async function route(session) {
       go("/account/security");
       break;
     case "2fa":
+      factors = session.factors || factors;
+      recoveryLeft = session.recovery_codes_left || 0;
       showSection(Object.values(steps), steps.code, { focus: false });
-      useCodeForm(false);
+      useMethod(factors.primary === "phone" && factors.phone ? "phone" : "totp");
       break;
     case "password":
       currentPasswordField.hidden = typedPassword !== null;
@@ -91,7 +151,9 @@ onSubmit(
 
 async function sendCode(body) {
   try {
-    await route(await post("/api/auth/second-factor", body));
+    const session = await post("/api/auth/second-factor", body);
+    stopPolling();
+    await route(session);
   } catch (error) {
     if (loginGone(error)) toPasswordStep(error.title);
     else throw error;
@@ -136,9 +198,13 @@ onSubmit(
 );
 
 document.getElementById("use-recovery").addEventListener("click", () => useCodeForm(true));
+document.getElementById("use-phone").addEventListener("click", () => useMethod("phone"));
+document.getElementById("use-totp").addEventListener("click", () => useMethod("totp"));
+callAgain.addEventListener("click", call);
 document.getElementById("use-app").addEventListener("click", () => useCodeForm(false));
 
 async function abandon() {
+  stopPolling();
   // Ending the half-finished login frees the session; failure is harmless (it expires by itself).
   await post("/api/auth/logout").catch(() => {});
   toPasswordStep();

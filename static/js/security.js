@@ -1,8 +1,10 @@
-// /account/security: the authenticator app (TOTP) and its recovery codes. Adding, renewing and removing
-// ask for the password again. During a login whose company requires two-factor login ("enrol" stage)
-// this page shows only the enrolment.
+// /account/security: the authenticator app (TOTP) and its recovery codes, and the code by phone (a call
+// speaks it; the number is proven by typing back the code of a first call), either of them the primary
+// factor asked first at login. Adding, renewing, removing and choosing ask for the password again.
+// During a login whose company requires two-factor login ("enrol" stage) this page shows only the
+// enrolment.
 
-import { ApiError, currentSession, get, post } from "./api.js";
+import { ApiError, api, currentSession, get, post } from "./api.js";
 import { browserLanguage, setText, t } from "./i18n.js";
 import { fillHeader } from "./layout.js";
 import { go, onSubmit, required, setAlert, setStatus, showSection, startPage } from "./ui.js";
@@ -12,7 +14,11 @@ const overview = $("overview");
 const reauth = $("reauth");
 const enrol = $("enrol");
 const codesSection = $("codes");
-const sections = [overview, reauth, enrol, codesSection];
+const phoneEnrol = $("phone-enrol");
+const phoneConfirm = $("phone-confirm");
+const sections = [overview, reauth, enrol, codesSection, phoneEnrol, phoneConfirm];
+const phoneForm = $("phone-form");
+const phoneConfirmForm = $("phone-confirm-form");
 const reauthForm = $("reauth-form");
 const confirmForm = $("confirm-form");
 const pageAlert = $("page-alert");
@@ -22,6 +28,7 @@ let session = null;
 let pendingAction = null;
 let afterCodes = "overview";
 let shownCodes = [];
+let factors = null;
 
 function focusHeading(section) {
   const heading = section.querySelector("h2");
@@ -43,6 +50,23 @@ const ACTIONS = {
       showCodes(answer.codes, "overview");
     },
   },
+  remove_phone: {
+    title: "ui.security.phone_remove",
+    async run(password) {
+      await post("/api/account/second-factors/phone/remove", { password });
+      await showOverview();
+      setStatus(pageStatus, t("ui.security.phone_removed"));
+    },
+  },
+  primary: {
+    title: "ui.security.primary",
+    async run(password) {
+      const factor = factors.primary === "phone" ? "totp" : "phone";
+      await api("PUT", "/api/account/second-factors/primary", { password, factor });
+      await showOverview();
+      setStatus(pageStatus, t(factor === "phone" ? "ui.security.primary_is_phone" : "ui.security.primary_is_totp"));
+    },
+  },
   remove: {
     title: "ui.security.remove",
     async run(password) {
@@ -53,19 +77,42 @@ const ACTIONS = {
   },
 };
 
+const LANGUAGE_NAMES = { nl: "Nederlands", en: "English", de: "Deutsch", fr: "Français" };
+
+/** The phone factor's panel, and the choice of the primary factor once both are set up. */
+function showPhone(answer) {
+  const on = Boolean(answer.phone_number);
+  const badge = $("phone-badge");
+  setText(badge, on ? "ui.security.badge_on" : "ui.security.badge_off");
+  badge.classList.toggle("badge-on", on);
+  if (on) {
+    setText($("phone-text"), "ui.security.phone_on", { number: answer.phone_number, language: LANGUAGE_NAMES[answer.phone_language] || answer.phone_language });
+  } else setText($("phone-text"), "ui.security.phone_off");
+  $("phone-add").hidden = on;
+  $("phone-remove").hidden = !on;
+  const both = on && answer.totp_enabled;
+  $("primary-panel").hidden = !both;
+  if (both) {
+    const phoneFirst = answer.primary === "phone";
+    setText($("primary-text"), phoneFirst ? "ui.security.primary_is_phone" : "ui.security.primary_is_totp");
+    setText($("primary-switch"), phoneFirst ? "ui.security.make_totp_primary" : "ui.security.make_phone_primary");
+  }
+}
+
 async function showOverview({ focus = true } = {}) {
-  const factors = await get("/api/account/second-factors");
+  factors = await get("/api/account/second-factors");
   const on = factors.totp_enabled;
   const badge = $("status-badge");
   setText(badge, on ? "ui.security.badge_on" : "ui.security.badge_off");
   badge.classList.toggle("badge-on", on);
-  setText($("status-text"), on ? "ui.security.status_on" : "ui.security.status_off");
+  setText($("status-text"), on ? "ui.security.status_on" : factors.phone_number ? "ui.security.totp_off" : "ui.security.status_off");
   const left = $("codes-left");
   left.hidden = !on;
   if (on) setText(left, "ui.security.codes_left", { count: factors.recovery_codes_left });
   $("add").hidden = on;
   $("renew").hidden = !on;
   $("remove").hidden = !on;
+  showPhone(factors);
   showSection(sections, overview, { focus: false });
   if (focus) focusHeading(overview);
 }
@@ -77,8 +124,9 @@ function ask(action) {
   setText($("reauth-title"), ACTIONS[action].title);
   reauthForm.reset();
   reauthForm.elements.username.value = session.account.email;
-  $("reauth-submit").classList.toggle("btn-danger", action === "remove");
-  $("reauth-submit").classList.toggle("btn-primary", action !== "remove");
+  const removing = action === "remove" || action === "remove_phone";
+  $("reauth-submit").classList.toggle("btn-danger", removing);
+  $("reauth-submit").classList.toggle("btn-primary", !removing);
   showSection(sections, reauth);
 }
 
@@ -153,6 +201,42 @@ for (const button of document.querySelectorAll("[data-cancel]")) {
   button.addEventListener("click", () => showOverview().catch(showFailure));
 }
 $("add").addEventListener("click", () => ask("add"));
+$("phone-remove").addEventListener("click", () => ask("remove_phone"));
+$("primary-switch").addEventListener("click", () => ask("primary"));
+$("phone-add").addEventListener("click", () => {
+  setStatus(pageStatus, "");
+  setAlert(pageAlert, "");
+  phoneForm.reset();
+  phoneForm.elements.username.value = session.account.email;
+  phoneForm.elements.language.value = session.account.language;
+  showSection(sections, phoneEnrol);
+});
+
+onSubmit(
+  phoneForm,
+  async (data) => {
+    const started = await post("/api/account/second-factors/phone", {
+      password: data.get("password"),
+      number: data.get("number").trim(),
+      language: data.get("language"),
+    });
+    phoneConfirmForm.reset();
+    setText($("phone-calling"), "ui.security.phone_calling", { number: started.number });
+    showSection(sections, phoneConfirm);
+  },
+  { checks: [["number", required], ["password", required]] },
+);
+
+onSubmit(
+  phoneConfirmForm,
+  async (data) => {
+    const answer = await post("/api/account/second-factors/phone/confirm", { code: data.get("code").replace(/\s+/g, "") });
+    if (session.stage === "enrol") return go("/");
+    await showOverview();
+    setStatus(pageStatus, t("ui.security.phone_added", { number: answer.phone_number }));
+  },
+  { checks: [["code", required]] },
+);
 $("renew").addEventListener("click", () => ask("renew"));
 $("remove").addEventListener("click", () => ask("remove"));
 

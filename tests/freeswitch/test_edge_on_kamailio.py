@@ -14,7 +14,7 @@ import pytest
 
 from tests.freeswitch import harness
 from tests.freeswitch.edge import ANSWER, Edge, carrier_calls, missing_kamailio, sipp
-from tests.freeswitch.harness import die_with_parent, wait_for
+from tests.freeswitch.harness import HOST, die_with_parent, wait_for
 
 MISSING = missing_kamailio() or (None if harness.SIPP else "not on PATH: sipp")
 pytestmark = [pytest.mark.freeswitch, pytest.mark.skipif(bool(MISSING), reason=f"needs Kamailio and SIPp ({MISSING})")]
@@ -102,3 +102,67 @@ def test_no_switch_up_means_503(tmp_path):
         assert "SIP/2.0 503 No switch available" in (tmp_path / "calls" / "errors.log").read_text(errors="replace")
     finally:
         edge.stop()
+
+
+REFUSE = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="refuse">
+  <recv request="REGISTER"/>
+  <send><![CDATA[
+      SIP/2.0 403 Forbidden
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+</scenario>
+"""
+
+GUESS = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="guess">
+  <send retrans="500"><![CDATA[
+      REGISTER sip:pbx.test SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:guessed@pbx.test>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:guessed@pbx.test>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:guessed@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Expires: 120
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="403"/>
+</scenario>
+"""
+
+
+def test_a_password_guesser_is_blocked_at_the_edge(tmp_path):
+    """The switches see every phone arrive from the edge's address, so the edge counts their refusals
+    (403) by the real source address and, past CALLPLAN_BRUTE_FORCE_FAILURES within the window, answers
+    that address itself: the switch hears nothing more from it."""
+    port = harness.free_ports()
+    command = sipp(tmp_path / "switch", REFUSE, "127.0.0.2", "-trace_msg", "-message_file", str(tmp_path / "switch.log"))
+    command[command.index("-p") + 1] = str(port)
+    switch = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    edge = Edge(tmp_path / "edge", [("127.0.0.2", port, port)], CALLPLAN_BRUTE_FORCE_FAILURES="3")
+    try:
+        edge.start()
+        assert edge.wait_states({"127.0.0.2": "A"})["127.0.0.2"].startswith("A"), edge.log_tail()
+        guess = sipp(tmp_path / "guesser", GUESS, HOST, "-m", "5", "-r", "2", "-timeout", "30s", "-trace_msg",
+                     "-message_file", str(tmp_path / "guesser.log"), edge.phone_address)
+        subprocess.run(guess, cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                       preexec_fn=die_with_parent)
+        answered = (tmp_path / "guesser.log").read_text(errors="replace")
+        assert len(re.findall(r"^SIP/2.0 403", answered, re.M)) == 5  # every try refused ...
+        reached = (tmp_path / "switch.log").read_text(errors="replace")
+        assert len(re.findall(r"^REGISTER sip:", reached, re.M)) == 3  # ... the switch asked only three times
+        assert "blocking 127.0.0.1 for 3 failed authentications" in edge.log_text()
+    finally:
+        edge.stop()
+        switch.kill()
+        switch.wait(timeout=10)

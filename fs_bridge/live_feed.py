@@ -41,8 +41,10 @@ class LiveFeed:
         self._server.stop(timeout=1)
 
     def publish(self, tenant_id, kind: str, data: dict) -> None:
-        line = (json.dumps({"tenant_id": tenant_id, "kind": kind, "data": data}, default=str) + "\n").encode()
         self.published += 1
+        if not self._clients:  # nobody reads (on PostgreSQL the web processes LISTEN): no line to make
+            return
+        line = (json.dumps({"tenant_id": tenant_id, "kind": kind, "data": data}, default=str) + "\n").encode()
         for queue in list(self._clients):
             try:
                 queue.put_nowait(line)

@@ -136,13 +136,18 @@ def _all_plain(values: list) -> bool:
         return False
 
 
+def _plain_segment(name: str, expression: str, actions) -> str:
+    """_segment()'s common case, its values known to be plain."""
+    return "".join([f'<extension name="{name}"><condition field="destination_number" expression="{expression}">',
+                    *[f'<action application="{application}" data="{data}" />' for application, data in actions],
+                    "</condition></extension>"])
+
+
 def _segment(name, expression, actions) -> str:
     """<extension name><condition field="destination_number" expression>actions</condition></extension>:
     what _start() writes for each element, in one piece when every value is plain (the common case)."""
     if actions and _all_plain([name, expression, *[value for action in actions for value in action]]):
-        return "".join([f'<extension name="{name}"><condition field="destination_number" expression="{expression}">',
-                        *[f'<action application="{application}" data="{data}" />' for application, data in actions],
-                        "</condition></extension>"])
+        return _plain_segment(name, expression, actions)
     if not actions:
         return _start("extension", (("name", name),), False) + _start(
             "condition", (("field", "destination_number"), ("expression", expression)), True) + "</extension>"
@@ -212,7 +217,7 @@ def extension_pieces(name: str, conditions) -> list:
         field, expression, actions, anti_actions = conditions[0]
         if field == "destination_number" and actions and not anti_actions and \
                 _all_plain([name, expression, *[value for action in actions for value in action]]):
-            return [_segment(name, expression, actions)]  # the common case, in one piece
+            return [_plain_segment(name, expression, actions)]  # the common case, in one piece (checked once)
     pieces: list = [_start("extension", (("name", name),), not conditions)]
     for field, expression, actions, anti_actions in conditions:
         empty = not actions and not anti_actions

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from callplan import blocking, outbound, schedules
+from callplan import blocking, outbound, paging, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
@@ -143,6 +143,11 @@ class BaseDialplan:
                 continue
             if function == "park":
                 self.park_code(code)
+                continue
+            if function == "intercom":  # a prefix: the code and a colleague's extension
+                for user in sorted(self.objects.users.values(), key=lambda u: u.extension):
+                    self.extension(f"feature_intercom_{user.extension}", exact(code + user.extension),
+                                   paging.intercom(self.objects, user))
                 continue
             if function == "voicemail":
                 actions = [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
@@ -403,6 +408,11 @@ class BaseDialplan:
             if room.extension:
                 segment = self._segment(f"conference_{room.extension}", exact(room.extension))
                 conference.join(segment, objects, room)
+        for page in sorted(objects.page_groups.values(), key=lambda g: g.id):
+            if page.extension:
+                segment = ConditionalSegment(f"page_{page.extension}", exact(page.extension))
+                self.compilation.segments.append(segment)
+                paging.page(segment, objects, page)
         for plan in sorted(objects.plans.values(), key=lambda p: p.id):
             internal = [number for number in plan.numbers if not number.startswith("+")]
             if internal:

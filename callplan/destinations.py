@@ -47,7 +47,8 @@ def extension_of(destination: dict | None, objects) -> str | None:
         return None
     kind, ident = destination.get("type"), destination.get("id")
     table = {"ring_group": objects.ring_groups, "queue": objects.queues, "ivr_menu": objects.ivr_menus,
-             "voicemail_box": objects.voicemail_boxes, "conference_room": objects.conference_rooms}.get(kind)
+             "voicemail_box": objects.voicemail_boxes, "conference_room": objects.conference_rooms,
+             "page_group": objects.page_groups}.get(kind)  # a page group: its number pages the group
     if table is not None and ident in table:
         return table[ident].extension
     if kind == "extension":

@@ -206,6 +206,13 @@ def parking_lot(tenant_id: int) -> str:
     """The company's mod_valet_parking lot: lots are global to the switch, so the tenant's id is in the
     name and one company's slot 701 is never another's."""
     return f"t{int(tenant_id)}-park"
+class PageGroupInfo(_Info):
+    """A page group (callplan.paging): its number and members ({"type": "user"|"device", "id"})."""
+
+    id: int
+    name: str = ""
+    extension: Optional[Extension] = None
+    members: list[dict] = []
 
 
 class ScheduleInfo(_Info):
@@ -229,6 +236,7 @@ class DeviceInfo(_Info):
     id: int
     sip_username: SipUser
     user_id: Optional[int] = None
+    brand: str = "generic"  # which auto-answer header it understands (callplan.paging)
     hot_desking: bool = False  # users allowed to hot-desk may log in on it
 
 
@@ -281,6 +289,10 @@ class TenantObjects(_Info):
     voicemail_boxes: dict[int, VoicemailBoxInfo] = Field(default_factory=dict)
     conference_rooms: dict[int, ConferenceRoomInfo] = Field(default_factory=dict)
     parking: ParkingInfo = Field(default_factory=ParkingInfo)
+    page_groups: dict[int, PageGroupInfo] = Field(default_factory=dict)
+    # the app's own prompts rendered in the company's language (web/domain/prompts.py): name -> file
+    prompts: dict[Token, Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_./-]{1,400}\.wav$")]] = \
+        Field(default_factory=dict)
     schedules: dict[int, ScheduleInfo] = Field(default_factory=dict)
     holidays: dict[int, HolidayInfo] = Field(default_factory=dict)
     audio: dict[int, AudioInfo] = Field(default_factory=dict)

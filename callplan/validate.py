@@ -33,6 +33,7 @@ KINDS = {
     "ivr_menu": ("ivr_menus", "IVR menu"),
     "voicemail_box": ("voicemail_boxes", "voicemail box"),
     "conference_room": ("conference_rooms", "conference room"),
+    "page_group": ("page_groups", "page group"),
     "schedule": ("schedules", "schedule"),
     "holiday_schedule": ("holidays", "holiday schedule"),
     "audio": ("audio", "audio file"),

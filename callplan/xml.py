@@ -209,7 +209,7 @@ def dialplan(context: str, extensions, description: str | None = None) -> str:
 
 def extension_pieces(name: str, conditions) -> list:
     """One <extension>, streamed as `dialplan()` streams them, from (field, expression, actions,
-    anti_actions) conditions. An action's data that is not a string (a value decided when the document
+    anti_actions[, break]) conditions. An action's data that is not a string (a value decided when the document
     is served, such as a ring group's ring_group.Rotation) is left in the list as it is, between the text
     up to `data="` and the text after it: the server renders it with attribute_text(). Adjacent text is
     joined, so a list of one string is an extension with nothing left open."""
@@ -219,9 +219,11 @@ def extension_pieces(name: str, conditions) -> list:
                 _all_plain([name, expression, *[value for action in actions for value in action]]):
             return [_plain_segment(name, expression, actions)]  # the common case, in one piece (checked once)
     pieces: list = [_start("extension", (("name", name),), not conditions)]
-    for field, expression, actions, anti_actions in conditions:
+    for field, expression, actions, anti_actions, *options in conditions:
+        # a fifth item is the condition's `break` (e.g. "never": the extension goes on whether it held)
         empty = not actions and not anti_actions
-        pieces.append(_start("condition", (("field", field), ("expression", expression)), empty))
+        attributes = (("field", field), ("expression", expression)) + ((("break", options[0]),) if options else ())
+        pieces.append(_start("condition", attributes, empty))
         for tag, items in (("action", actions), ("anti-action", anti_actions)):
             for application, data in items:
                 if data is None or isinstance(data, str):

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 
 from web.validation import EXTENSION
 
-OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room")
-DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "extension",
-                          "external", "hang_up"]
+OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group")
+DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group",
+                          "extension", "external", "hang_up"]
 
 _DIALLED = re.compile(r"^\+?[0-9]{3,15}\Z")
 

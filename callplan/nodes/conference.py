@@ -32,9 +32,23 @@ def join(segment, objects, room) -> None:
         segment.action("set", f"conference_moderator_pin={room.moderator_pin}")
     data = f"{conference_name(objects.tenant_id, room.id)}@{CONFERENCE_PROFILE}"
     if room.pin:
+        # the prompts mod_conference asks with (the profile's pin-sound and bad-pin-sound name these
+        # variables): the app's own rendering in the company's language, else a tone
+        set_pin_prompts(segment, objects)
         data += f"+{room.pin}"
     segment.action("conference", data)
     segment.action("hangup", "NORMAL_CLEARING")
+
+
+# Without a rendered prompt (no espeak-ng on the app's server): two rising beeps ask for the PIN, one low
+# tone says it was wrong. tone_stream is FreeSWITCH's own, nothing to ship.
+PIN_TONE = "tone_stream://%(150,80,660);%(150,0,880)"
+BAD_PIN_TONE = "tone_stream://%(600,0,330)"
+
+
+def set_pin_prompts(segment, objects) -> None:
+    segment.action("set", f"cp_conference_pin_sound={objects.prompts.get('conference_pin', PIN_TONE)}")
+    segment.action("set", f"cp_conference_bad_pin_sound={objects.prompts.get('conference_bad_pin', BAD_PIN_TONE)}")
 
 
 def compile(step: Step, segment, compilation) -> bool:

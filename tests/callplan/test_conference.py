@@ -4,6 +4,7 @@ destination all join the same tenant-scoped mod_conference room, with its PINs a
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -14,6 +15,7 @@ from callplan.compiler import compile_to_xml
 from callplan.destinations import emit
 from callplan.engine import Compilation, Segment
 from callplan.model import CallPlan
+from callplan.nodes.conference import BAD_PIN_TONE, PIN_TONE
 from callplan.objects import ConferenceRoomInfo, conference_name
 from callplan.simulator import simulate_plan
 from callplan.validate import validate
@@ -45,6 +47,7 @@ def test_a_rooms_number_joins_its_conference_with_pins_and_limit():
     assert name == f"t{tenant.tenant_id}-5"
     assert actions(extension(document, "conference_850")) == [
         ("answer", ""), ("set", "conference_max_members=10"), ("set", "conference_moderator_pin=9876"),
+        ("set", f"cp_conference_pin_sound={PIN_TONE}"), ("set", f"cp_conference_bad_pin_sound={BAD_PIN_TONE}"),
         ("conference", f"{name}@callplan+1234"), ("hangup", "NORMAL_CLEARING")]
     # a room without PINs or limit: straight in
     assert actions(extension(document, "conference_851")) == [
@@ -92,3 +95,24 @@ def test_a_destination_sends_the_call_into_the_room(room_id):
 def test_a_room_pin_that_is_not_digits_never_reaches_the_dialplan():
     with pytest.raises(ValueError):
         ConferenceRoomInfo(id=1, pin="12,evil")
+
+
+def test_a_room_with_a_pin_asks_with_the_rendered_prompts_else_with_tones():
+    """mod_conference's pin-sound and bad-pin-sound are ${cp_conference_pin_sound} and
+    ${cp_conference_bad_pin_sound} (freeswitch/autoload_configs/conference.conf.xml): set for every room
+    with a PIN, to the app's rendered prompts when the snapshot has them, else to tones FreeSWITCH makes."""
+    rendered = {"conference_pin": "/var/lib/callplan/audio/prompts/en/conference_pin-0123.wav",
+                "conference_bad_pin": "/var/lib/callplan/audio/prompts/en/conference_bad_pin-4567.wav"}
+    document, _ = compile_base(objects(prompts=rendered), AT)
+    assert ("set", f"cp_conference_pin_sound={rendered['conference_pin']}") in actions(extension(document, "conference_850"))
+    assert ("set", f"cp_conference_bad_pin_sound={rendered['conference_bad_pin']}") in actions(extension(document, "conference_850"))
+    # a room without a PIN asks nothing
+    assert not any(data.startswith("cp_conference") for _, data in actions(extension(document, "conference_851")))
+    toned, _ = compile_base(objects(), AT)
+    assert ("set", f"cp_conference_pin_sound={PIN_TONE}") in actions(extension(toned, "conference_850"))
+    with pytest.raises(ValueError):  # a prompt path never carries dialplan syntax
+        objects(prompts={"conference_pin": "/x/${evil}.wav"})
+    profile = (Path(__file__).parents[2] / "freeswitch/autoload_configs/conference.conf.xml").read_text()
+    assert '<param name="pin-sound" value="${cp_conference_pin_sound}"/>' in profile
+    assert '<param name="bad-pin-sound" value="${cp_conference_bad_pin_sound}"/>' in profile
+    assert "conf-pin.wav" not in profile

@@ -36,6 +36,7 @@ from callplan.objects import (
     VoicemailBoxInfo,
     ConferenceRoomInfo,
     ParkingInfo,
+    PageGroupInfo,
 )
 from web.models import Tenant
 from web.models.audio import AudioFile
@@ -47,6 +48,7 @@ from web.models.internal_number import InternalNumber
 from web.models.ivr_menu import IvrMenu
 from web.models.conference_room import ConferenceRoom
 from web.models.parking import ParkingLot
+from web.models.page_group import PageGroup
 from web.models.pbx_user import PbxUser
 from web.models.phone_number import PhoneNumber, VerifiedCallerId
 from web.models.phonebook import Contact
@@ -413,7 +415,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         users=_users(db, tenant_id, boxes, held, check),
         devices=check.each("device", _stored(db, Device, tenant_id),
                            lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id,
-                                                hot_desking=d.hot_desking)),
+                                                hot_desking=d.hot_desking, brand=d.brand)),
         ring_groups=check.each("ring_group", _stored(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
         queues=check.each("queue", _stored(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
         ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
@@ -422,6 +424,8 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id),
                                     lambda r: ConferenceRoomInfo.model_validate(r.model_dump())),
         parking=_parking(db, tenant_id),
+        page_groups=check.each("page_group", _stored(db, PageGroup, tenant_id),
+                               lambda g: PageGroupInfo.model_validate(g.model_dump())),
         schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id),
                              lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
         holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id),
@@ -437,6 +441,11 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
     objects.company.country = _country(objects.company_number)
     objects.company.name = tenant.name
     objects.skipped = check.skipped
+    if any(room.pin for room in objects.conference_rooms.values()):
+        # the PIN prompts in the company's language, rendered once per installation (web.domain.prompts)
+        from web.domain import prompts
+
+        objects.prompts = prompts.ensure(settings, objects.language)
     return objects
 
 
@@ -462,7 +471,7 @@ def _idle_since(states) -> dict[str, float]:
 
 # kinds a plan's steps can point at (see each callplan/nodes module's references()), plus public numbers
 # a plan answers on
-_KINDS = frozenset({"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "schedule", "holiday_schedule",
+_KINDS = frozenset({"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group", "schedule", "holiday_schedule",
                     "audio", "plan", "extension", "phone_number"})
 
 

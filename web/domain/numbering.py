@@ -1,5 +1,5 @@
 """The tenant's internal numbers: one namespace for users, ring groups, queues, IVR menus, voicemail
-boxes, conference rooms, call plans and feature codes, kept in one table whose (tenant, number) is unique, so the
+boxes, conference rooms, page groups, call plans and feature codes, kept in one table whose (tenant, number) is unique, so the
 database itself refuses a double booking even when two admins save at the same moment."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def release(db: Session, tenant_id: int, owner_kind: str, owner_id: int) -> None
 
 # Where a kind's numbers start when the company has none of that kind yet (seed 001 6.5.1: 2 to 4 digits).
 FIRST_NUMBERS = {"user": "201", "ring_group": "300", "queue": "400", "ivr_menu": "500", "voicemail_box": "900",
-                 "conference_room": "800"}
+                 "conference_room": "800", "page_group": "600"}
 
 
 def next_free(db: Session, tenant_id: int, kind: str = "user") -> str | None:

@@ -180,6 +180,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
     from web.models.device import Device, DeviceCreate, DeviceUpdate
     from web.models.feature_code import FeatureCode, FeatureCodeUpdate
     from web.models.conference_room import ConferenceRoom, ConferenceRoomCreate, ConferenceRoomUpdate
+    from web.models.page_group import PageGroup, PageGroupCreate, PageGroupUpdate
     from web.models.ivr_menu import IvrMenu, IvrMenuCreate, IvrMenuUpdate
     from web.models.pbx_user import PbxUser, PbxUserCreate, PbxUserUpdate
     from web.models.phone_number import PhoneNumber, PhoneNumberUpdate
@@ -204,6 +205,7 @@ def _table_rules() -> dict[type, tuple[type[BaseModel], ...]]:
         IvrMenu: (IvrMenuCreate, IvrMenuUpdate),
         VoicemailBox: (VoicemailBoxCreate, VoicemailBoxUpdate),
         ConferenceRoom: (ConferenceRoomCreate, ConferenceRoomUpdate),
+        PageGroup: (PageGroupCreate, PageGroupUpdate),
         Department: (DepartmentCreate, DepartmentUpdate),
         Device: (DeviceCreate, DeviceUpdate),
         TimeSchedule: (TimeScheduleCreate, TimeScheduleUpdate),

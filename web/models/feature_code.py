@@ -12,7 +12,7 @@ from web.models.base import Checked, TenantOwned
 
 Function = Literal[
     "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
-    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout", "park",
+    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout", "park", "intercom",
 ]
 
 DEFAULT_CODES: dict[str, str] = {
@@ -29,6 +29,9 @@ DEFAULT_CODES: dict[str, str] = {
     "hot_desk_logout": "*61",
     # call parking (web.models.parking): the first free slot, said aloud; only while parking is on
     "park": "*70",
+    # a prefix: *80 then a colleague's extension calls that colleague's phones, which answer by themselves
+    # (two-way; callplan/paging.py)
+    "intercom": "*80",
 }
 
 CODE_PATTERN = r"^[*#][0-9*#]{1,5}$"

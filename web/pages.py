@@ -81,6 +81,7 @@ PAGES: dict[str, Page] = {
     "/queues": Page("queues.js", "ui.queues.title", styles=("groups.css",)),
     "/numbers": Page("numbers.js", "ui.numbers.title", styles=("numbers.css",), width="wide"),
     "/voicemail": Page("voicemail.js", "ui.voicemail.title", width="wide"),
+    "/page-groups": Page("page-groups.js", "ui.page.title", styles=("groups.css",)),
     "/conference-rooms": Page("conference-rooms.js", "ui.conference.title", styles=("conference.css",), width="wide"),
     "/parking": Page("parking.js", "ui.parking.title", styles=("parking.css",)),
     "/messages": Page("voicemail-messages.js", "ui.vmsg.title", styles=("voicemail-messages.css",), width="wide"),

@@ -19,10 +19,10 @@ import { t } from "./i18n.js";
 import { kindName } from "./confirm.js";
 import { setFieldError } from "./ui.js";
 
-export const DESTINATION_TYPES = ["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "extension", "external",
-  "hang_up"];
+export const DESTINATION_TYPES = ["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group", "extension",
+  "external", "hang_up"];
 const OBJECT_PATHS = { user: "/api/users", ring_group: "/api/ring-groups", queue: "/api/queues", ivr_menu: "/api/ivr-menus",
-  voicemail_box: "/api/voicemail-boxes", conference_room: "/api/conference-rooms" };
+  voicemail_box: "/api/voicemail-boxes", conference_room: "/api/conference-rooms", page_group: "/api/page-groups" };
 const NUMBER_TYPES = ["extension", "external"];
 
 const lists = new Map(); // type -> Promise<[{ value, label }]>, once per page

@@ -36,6 +36,7 @@ export const MENU = [
     { href: "/voicemail", text: "ui.nav.voicemail", roles: ["admin"], ready: true, kind: "voicemail_box" },
     { href: "/conference-rooms", text: "ui.nav.conference_rooms", roles: ["admin"], ready: true, kind: "conference_room" },
     { href: "/parking", text: "ui.nav.parking", roles: ["admin"], ready: true },
+    { href: "/page-groups", text: "ui.nav.page_groups", roles: ["admin"], ready: true, kind: "page_group" },
     { href: "/faxes", text: "ui.nav.faxes", roles: ["admin"], ready: true },
     { href: "/audio", text: "ui.nav.audio", roles: ["admin"], ready: true, kind: "audio" },
   ] },

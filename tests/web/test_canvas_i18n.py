@@ -50,7 +50,7 @@ def schema_families() -> dict[str, set[str]]:
         "ui.canvas.problem.": {code for code in codes if f"ui.canvas.problem.{code}" in i18n.catalogue()["en"]},
         "ui.canvas.invalid.": {"missing", "int_type", "string_too_short"},
         "ui.ivr.action.": set(get_args(KeyActionType)),  # a menu's key action, shown in the key's branch
-        "ui.kit.kind.": {"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room"},  # where a menu key forwards to
+        "ui.kit.kind.": {"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group"},  # where a menu key forwards to
         "ui.destination.type.": {"extension", "external", "hang_up"},
         "ui.counts.how.": set(OUTCOMES),  # how the calls that ended on a step ended (canvas/counts.js)
     }

@@ -23,12 +23,13 @@ from web.models.phone_number import PhoneNumber
 from web.models.queue import CallQueue
 from web.models.ring_group import RingGroup
 from web.models.voicemail_box import VoicemailBox
+from web.models.page_group import PageGroup
 from web.scoping import scoped
 
 # owner kind of the internal-number table (and destination type) -> its table; a plan owns its
 # internal numbers as "call_plan" and is the kind "plan" everywhere else
 TABLES = {"user": PbxUser, "ring_group": RingGroup, "queue": CallQueue, "ivr_menu": IvrMenu,
-          "voicemail_box": VoicemailBox, "plan": CallPlanRecord, "feature_code": FeatureCode}
+          "voicemail_box": VoicemailBox, "page_group": PageGroup, "plan": CallPlanRecord, "feature_code": FeatureCode}
 
 
 @dataclass

@@ -35,16 +35,17 @@ OUTCALL_MAXWAIT_S = 3  # how long the caller waits for the phones before the bee
 # Snom and Panasonic answer on it; it is also what FreeSWITCH's own sip_auto_answer=true sends.
 _CALL_INFO = ("Call-Info", "<sip:{domain}>;answer-after=0")
 # Alert-Info info=alert-autoanswer: Snom's and Panasonic's documented intercom header (Broadsoft's form).
+# Polycom answers by itself on an Alert-Info its configuration maps to the ring class autoAnswer: its
+# provisioning file maps "alert-autoanswer" (web/provisioning/templates/polycom.xml). Not the bare
+# "Alert-Info: Ring Answer" other PBXs send Polycoms: sofia-sip parses Alert-Info as <URI>;params and
+# FreeSWITCH 1.10 leaves such a value out of the INVITE (seen on 1.10.12).
 _ALERT_AUTOANSWER = ("Alert-Info", "<http://www.notused.com>;info=alert-autoanswer;delay=0")
-# Polycom answers by itself only on an Alert-Info its configuration maps to the ring class autoAnswer;
-# the provisioning file maps "Ring Answer" (web/provisioning/templates/polycom.xml).
-_POLYCOM = ("Alert-Info", "Ring Answer")
 # RFC 5373's header, for softphones that follow the standard rather than a vendor.
 _P_AUTO_ANSWER = ("P-Auto-Answer", "normal")
 
 AUTO_ANSWER: dict[str, tuple[tuple[str, str], ...]] = {
     "yealink": (_CALL_INFO,),
-    "polycom": (_POLYCOM,),
+    "polycom": (_CALL_INFO, _ALERT_AUTOANSWER),
     "snom": (_CALL_INFO, _ALERT_AUTOANSWER),
     "grandstream": (_CALL_INFO,),
     "cisco_spa": (_CALL_INFO,),
@@ -113,6 +114,10 @@ def page(segment, objects, group) -> None:
     # one leg per conference_set_auto_outcall; mod_conference splits each at the delimiter (a comma unless
     # set), which would cut a leg's [...] variables apart
     segment.action("set", "conference_auto_outcall_delimiter=|")
+    # a colleague's phone pages as the colleague's extension (the directory's cp_extension), not as the
+    # phone's SIP account, which is its caller_id_number
+    segment.then.append(("${cp_extension}", r"^[0-9]{2,4}$",
+                         [("set", "conference_auto_outcall_caller_id_number=${cp_extension}")], [], "never"))
     for name, brand in phones:
         outcall = leg(name, brand, domain, ("outcall_flags=mute",))
         segment.then.append(("${user_name}", exact(name), [], [("conference_set_auto_outcall", outcall)], "never"))

@@ -51,7 +51,7 @@ def test_each_brand_gets_the_header_it_answers_by_itself_on():
     assert paging.auto_answer_headers("yealink", "x.test") == [("Call-Info", "<sip:x.test>;answer-after=0")]
     assert paging.auto_answer_headers("grandstream", "x.test") == [("Call-Info", "<sip:x.test>;answer-after=0")]
     assert paging.auto_answer_headers("cisco_spa", "x.test") == [("Call-Info", "<sip:x.test>;answer-after=0")]
-    assert paging.auto_answer_headers("polycom", "x.test") == [("Alert-Info", "Ring Answer")]
+    assert paging.auto_answer_headers("polycom", "x.test") == paging.auto_answer_headers("snom", "x.test")
     assert ("Alert-Info", "<http://www.notused.com>;info=alert-autoanswer;delay=0") in paging.auto_answer_headers("snom", "x.test")
     generic = dict(paging.auto_answer_headers("generic", "x.test"))
     assert generic["P-Auto-Answer"] == "normal" and "answer-after=0" in generic["Call-Info"]
@@ -66,7 +66,10 @@ def test_a_page_groups_number_calls_every_phone_muted_with_its_brands_header_int
     tenant = objects()
     page = extension(compile_base(tenant, AT)[0], "page_600")
     conditions = page.findall("condition")
-    first, phones, last = conditions[0], conditions[1:-1], conditions[-1]
+    first, extension_cid, phones, last = conditions[0], conditions[1], conditions[2:-1], conditions[-1]
+    # a colleague pages as the extension, a caller from outside as its number
+    assert (extension_cid.get("field"), extension_cid.get("break")) == ("${cp_extension}", "never")
+    assert extension_cid.find("action").get("data") == "conference_auto_outcall_caller_id_number=${cp_extension}"
     assert (first.get("field"), first.get("expression")) == ("destination_number", "^(600)$")
     sets = [a.get("data") for a in first.findall("action") if a.get("application") == "set"]
     assert "conference_auto_outcall_caller_id_name=Warehouse" in sets
@@ -84,7 +87,7 @@ def test_a_page_groups_number_calls_every_phone_muted_with_its_brands_header_int
         legs[name] = anti.get("data")
     assert list(legs) == ["acme-201-desk", "acme-201-yealink", "acme-snom", "acme-202-polycom", "203"]
     assert legs["acme-201-yealink"] == f"[{CALL_INFO},outcall_flags=mute]user/acme-201-yealink@{DOMAIN}"
-    assert legs["acme-202-polycom"] == f"[sip_h_Alert-Info=Ring Answer,outcall_flags=mute]user/acme-202-polycom@{DOMAIN}"
+    assert legs["acme-202-polycom"] == f"[{CALL_INFO},{ALERT},outcall_flags=mute]user/acme-202-polycom@{DOMAIN}"
     assert legs["acme-snom"] == f"[{CALL_INFO},{ALERT},outcall_flags=mute]user/acme-snom@{DOMAIN}"
     assert legs["203"].endswith(f",sip_h_P-Auto-Answer=normal,outcall_flags=mute]user/203@{DOMAIN}")
     assert not any("acme-204" in leg for leg in legs.values())
@@ -105,7 +108,7 @@ def test_two_companies_pages_never_meet():
     second = extension(compile_base(objects(tenant_id=2, domain="other.pbx.test"), AT)[0], "page_600")
     assert first.findall("condition")[-1].find("action").get("data").startswith("t1-page1-")
     assert second.findall("condition")[-1].find("action").get("data").startswith("t2-page1-")
-    assert "@other.pbx.test" in second.findall("condition")[1].find("anti-action").get("data")
+    assert "@other.pbx.test" in second.findall("condition")[2].find("anti-action").get("data")
 
 
 def test_intercom_calls_a_colleagues_phones_with_their_headers_two_way():

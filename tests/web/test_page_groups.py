@@ -119,7 +119,8 @@ def test_the_dialplan_pages_each_phone_with_its_brands_header(fs, admin):
         f"^({yealink['sip_username']})$":
             f"[sip_h_Call-Info=<sip:{domain}>;answer-after=0,outcall_flags=mute]user/{yealink['sip_username']}@{domain}",
         f"^({polycom['sip_username']})$":
-            f"[sip_h_Alert-Info=Ring Answer,outcall_flags=mute]user/{polycom['sip_username']}@{domain}",
+            f"[sip_h_Call-Info=<sip:{domain}>;answer-after=0,sip_h_Alert-Info=<http://www.notused.com>;info=alert-autoanswer;"
+            f"delay=0,outcall_flags=mute]user/{polycom['sip_username']}@{domain}",
         f"^({snom['sip_username']})$":
             f"[sip_h_Call-Info=<sip:{domain}>;answer-after=0,sip_h_Alert-Info=<http://www.notused.com>;info=alert-autoanswer;"
             f"delay=0,outcall_flags=mute]user/{snom['sip_username']}@{domain}",
@@ -130,7 +131,8 @@ def test_the_dialplan_pages_each_phone_with_its_brands_header(fs, admin):
     intercom = next(e for e in fs.dialplan(domain, "*80201").iter("extension") if e.get("name") == "feature_intercom_201")
     (bridge,) = [a.get("data") for a in intercom.iter("action") if a.get("application") == "bridge"]
     assert bridge == (f"[sip_h_Call-Info=<sip:{domain}>;answer-after=0]user/{yealink['sip_username']}@{domain},"
-                      f"[sip_h_Alert-Info=Ring Answer]user/{polycom['sip_username']}@{domain}")
+                      f"[sip_h_Call-Info=<sip:{domain}>;answer-after=0,sip_h_Alert-Info=<http://www.notused.com>;"
+                      f"info=alert-autoanswer;delay=0]user/{polycom['sip_username']}@{domain}")
     # a user on do not disturb is not paged (a change FreeSWITCH fetches again)
     assert admin.client.patch(f"/api/users/{anna['id']}", json={"dnd": True}).status_code == 200
     context = fs.dialplan(domain, "600")

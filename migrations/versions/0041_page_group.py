@@ -3,8 +3,8 @@
 A page group: an internal number and its members (users and phones), paged one way with auto-answer.
 Every company gets the intercom code (*80 followed by an extension) where it is free, as a new company does.
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0041
+Revises: 0040
 Create Date: 2026-12-04 21:00:00
 """
 from typing import Sequence, Union
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0037'
-down_revision: Union[str, None] = '0036'
+revision: str = '0041'
+down_revision: Union[str, None] = '0040'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -158,6 +158,7 @@ def _segment(name, expression, actions) -> str:
 
 
 _CONTROLS = bytes(range(32)) + b"\x7f"  # the ASCII that isprintable() refuses
+_LOWER = bytes(range(256)).lower()  # bytes.translate table: ASCII letters to lower case
 
 
 def _all_plain_long(text: str) -> bool:
@@ -166,7 +167,8 @@ def _all_plain_long(text: str) -> bool:
     if not text.isascii() or '"' in text or "&" in text or "<" in text or ">" in text:
         return False
     encoded = text.encode("ascii")
-    return len(encoded.translate(None, _CONTROLS)) == len(encoded) and b"-pre-" not in encoded.lower()
+    lowered = encoded.translate(_LOWER, _CONTROLS)  # in one pass: control characters dropped, the rest lowered
+    return len(lowered) == len(encoded) and b"-pre-" not in lowered
 
 
 def _plain_body(extensions: list) -> str | None:

@@ -297,3 +297,15 @@ def test_the_streamed_document_equals_the_tree_built_one(plan, at):
     """Compilation.document() streams the XML for speed; it must be exactly what ElementTree writes."""
     compilation = compile_plan(plan, PLAN_ID, VERSION, OBJECTS, at)
     assert compilation.document() == compilation.document_tree()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.text(alphabet="-pPrReE\"&<> x\x00\x1f\x7f\t\n\u00e9"), st.sampled_from(
+    ["x-pre-process", "a-PRE-b", "continue_on_fail=true", "user/201@acme.test"])), max_size=8))
+def test_a_whole_document_is_checked_as_each_value_would_be(values):
+    """A document's values are checked for plainness at once (callplan.xml._all_plain_long, C loops over
+    the joined text): the same answer as checking each value with _plain()."""
+    from callplan import xml
+
+    joined = " ".join(values)
+    assert xml._all_plain_long(joined) == xml._plain(joined)

@@ -7,7 +7,8 @@
 
 The hang-up, not spandsp's own result event, because by then the TIFF is closed (spandsp writes the
 last page as the session ends) and every variable is there. The loopback's B leg of a sent fax carries a
-copy of cp_fax (mod_loopback copies the originate's variables) and is skipped.
+copy of the tx mark (mod_loopback copies the originate's variables) and is skipped for it; a fax sent to
+one of the company's own numbers is received on that B leg, whose plan step sets the rx mark.
 
 The TIFF -> PDF conversion runs here, in the worker greenlet: a few tenths of a second per page of CPU
 (web/domain/fax_files.py), which other events wait for; faxes are rare next to calls."""
@@ -30,11 +31,11 @@ log = logging.getLogger("fs_bridge.fax")
 
 def on_hangup(ctx, event) -> None:
     mark = event.var("cp_fax")
-    if not mark or not event.uuid or event.var("loopback_leg") == "B":
+    if not mark or not event.uuid:
         return
-    if mark.startswith("rx:"):
-        received(ctx, event, mark)
-    elif mark.startswith("tx:"):
+    if mark.startswith("rx:"):  # whichever leg ran the step: a fax to the company's own number stays inside
+        received(ctx, event, mark)  # and is received on the loopback's B leg
+    elif mark.startswith("tx:") and event.var("loopback_leg") != "B":
         sent(ctx, event, mark)
 
 

@@ -39,6 +39,8 @@ def compile(step: Step, segment, compilation) -> bool:
                    else "fax_ident=${destination_number}")
     segment.action("set", "fax_enable_t38=true")
     segment.action("set", "fax_enable_t38_request=false")
+    # answered in G.711 only: fax tones do not survive a compressing codec such as Opus
+    segment.action("set", "absolute_codec_string=PCMU,PCMA")
     segment.action("answer")
     segment.action("playback", "silence_stream://1000")  # the sender's machine hears the line open first
     segment.action("rxfax", "${callplan_fax_dir}/${cp_fax_file}")

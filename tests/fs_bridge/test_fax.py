@@ -153,3 +153,13 @@ def test_a_sent_fax_of_another_company_is_not_touched_and_a_call_that_never_faxe
     by_id = {fax.id: fax for fax in faxes(db)}
     assert by_id[theirs].status == "sending"
     assert (by_id[mine].status, by_id[mine].pages, by_id[mine].result_text) == ("failed", 0, "NO_ANSWER")
+
+
+def test_a_fax_to_the_companys_own_number_is_received_on_the_loopback_b_leg(bridge, admin, db, fax_dir):
+    # sent from the portal to one of the company's own numbers: the plan's step runs on the loopback's B
+    # leg, which carries the sender's tx mark too until the step sets its own rx mark
+    plan = make_plan(db, admin.tenant.id, FAX_PLAN)
+    tiff_file(fax_dir / f"rx-{CALL}.tif", pages=1)
+    feed(bridge, fax_hangup(f"rx:{plan}:1:f1", pages=1, variable_loopback_leg="B"))
+    [fax] = faxes(db)
+    assert (fax.direction, fax.status, fax.pages, fax.pdf_file) == ("in", "received", 1, f"rx-{CALL}.pdf")

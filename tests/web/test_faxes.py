@@ -82,11 +82,12 @@ def test_a_pdf_is_sent_as_a_fax_tiff_through_the_companys_outbound_route(acme, s
     match = re.fullmatch(r"api bgapi originate \{(?P<vars>[^}]*)\}loopback/\+31105550000/acme\.pbx\.test "
                          r"&txfax\(\$\{callplan_fax_dir\}/tx-(?P<id>\d+)\.tif\)", command)
     assert match, command
-    variables = dict(pair.split("=", 1) for pair in match["vars"].split(","))
+    variables = dict(pair.split("=", 1) for pair in re.split(r"(?<!\\),", match["vars"]))
     assert int(match["id"]) == fax["id"]
     assert variables["cp_fax"] == f"tx:{fax['id']}" and variables["origination_uuid"] == fax["call_uuid"]
     assert variables["cp_outbound_cid"] == "+31201234567" and variables["cp_withhold"] == "false"
     assert variables["fax_enable_t38"] == "true" and variables["fax_enable_t38_request"] == "false"
+    assert variables["absolute_codec_string"] == "'PCMU\\,PCMA'"  # G.711 towards the carrier
     with Image.open(f"{settings.fax_dir}/tx-{fax['id']}.tif") as tiff:
         assert (tiff.n_frames, tiff.width, tiff.info["compression"]) == (3, 1728, "group4")
         assert tuple(round(v) for v in tiff.info["dpi"]) == (204, 196)

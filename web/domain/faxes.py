@@ -141,9 +141,14 @@ def originate_command(fax_id: int, call_uuid: str, number: str, domain: str, cal
         "fax_enable_t38_request": "false",
         "originate_timeout": str(ANSWER_WITHIN_S),
         "hangup_after_bridge": "true",
+        # the leg to the carrier speaks G.711 (fax tones do not survive a compressing codec such as Opus):
+        # exported to the loopback's other leg, which makes that call; the comma escaped, as mod_loopback
+        # hands the variables on as one comma-separated list (web/domain/phone_codes.py does the same)
+        "absolute_codec_string": "'PCMU\\,PCMA'",
+        "export_vars": "absolute_codec_string",
     }
-    for value in (*variables.values(), number, domain):
-        if not _SAFE.match(value):  # every value is ours and checked; this guards the rule itself
+    for name, value in (*variables.items(), ("", number), ("", domain)):
+        if name != "absolute_codec_string" and not _SAFE.match(value):  # every value is ours and checked; this guards the rule itself
             raise ValueError(f"unsafe value in an originate command: {value!r}")
     joined = ",".join(f"{name}={value}" for name, value in variables.items())
     tiff, _ = fax_files.sent_names(fax_id)

@@ -61,7 +61,9 @@ CORPUS = [
 IDS = [repr(value[:24]) for value in CORPUS]
 
 # The compiler's own expansions: the only `${` the document may carry.
-OWN_EXPANSIONS = ("${caller_id_name}", "${cp_digit_invalid}", "${cp_digit}", "${cp_dialled}", "${cp_prefix}")
+OWN_EXPANSIONS = ("${caller_id_name}", "${cp_digit_invalid}", "${cp_digit}", "${cp_dialled}", "${cp_prefix}",
+                  # the receive fax step's file in the shared fax folder, and its ident
+                  "${uuid}", "${callplan_fax_dir}", "${cp_fax_file}", "${destination_number}")
 ARGUMENTS = {"transfer": {3}, "voicemail": {3}, "play_and_get_digits": {10, 13}}
 # a ring group's variables for all its legs: busy ends the group, and its display name as the name shown
 PREFIX = re.compile(r"^\{(fail_on_single_reject=USER_BUSY)?,?(origination_caller_id_name=[^,{}\[\]'\"]*)?\}")
@@ -81,7 +83,8 @@ EVERYTHING = [
     {"id": "s8", "type": "email", "to": ["info@example.com"]},
     {"id": "s9", "type": "ivr", "menu": 1,
      "keys": {"5": [{"id": "s10", "type": "voicemail", "box": 1, "greeting": 2}],
-              "7": [{"id": "s13", "type": "conference", "room": 1}]},
+              "7": [{"id": "s13", "type": "conference", "room": 1}],
+              "8": [{"id": "s14", "type": "receive_fax", "mail_to": ["fax@example.com"], "station_id": "+31 20 123"}]},
      "no_input": [{"id": "s11", "type": "hang_up"}]},
 ]
 

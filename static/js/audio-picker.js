@@ -5,12 +5,15 @@
 //   audioPickerWidget(field) -> widget    a select of the library's files ("none" when the field is
 //     nullable), a Play button that plays the chosen file in the browser (GET /api/audio/{id}/file), and
 //     an upload (WAV, MP3, FLAC, Ogg) that adds the file to the library (POST /api/audio, named after
-//     the file) and chooses it. Refusals of the upload show beside the control.
+//     the file) and chooses it; or "Type a text…": a text and its language, spoken on the server by the
+//     project's TTS (POST /api/audio/text, #18 item 6), added to the library and chosen, so a greeting
+//     or announcement can be typed wherever one is picked. Refusals show beside the control.
 //   audioOptions() -> Promise<[{ value, label }]>   the library, fetched once per page (uploads added).
 
 import { ApiError, get, post } from "./api.js";
 import { el } from "./dom.js";
 import { t } from "./i18n.js";
+import { LANGUAGES, speakText } from "./objects/audio_file.js";
 import { setFieldError } from "./ui.js";
 
 let library = null;
@@ -34,8 +37,23 @@ export function audioPickerWidget(field) {
   const uploadLabel = el("label", { for: file.id, class: "btn btn-secondary btn-small audio-upload", text: t("ui.audio_picker.upload") });
   const player = el("audio", { controls: true, preload: "none", class: "audio-player", hidden: true });
   const status = el("span", { class: "hint audio-status", role: "status" });
+  // Typing a text: no <form> of its own (the picker sits inside the field's form), a panel of its own.
+  const typeButton = el("button", { type: "button", class: "btn btn-secondary btn-small", text: t("ui.audio_picker.type"),
+    "aria-expanded": "false", "aria-controls": `${field.id}-tts` });
+  const text = el("textarea", { id: `${field.id}-tts-text`, rows: 3, maxLength: 1000,
+    "aria-describedby": `${field.id}-tts-hint` });
+  const language = el("select", { id: `${field.id}-tts-language` },
+    el("option", { value: "", text: t("ui.audio.lang_company") }),
+    ...LANGUAGES.map((code) => el("option", { value: code, text: t(`ui.audio.lang.${code}`) })));
+  const speak = el("button", { type: "button", class: "btn btn-primary btn-small", text: t("ui.audio_picker.speak") });
+  const cancel = el("button", { type: "button", class: "btn btn-secondary btn-small", text: t("ui.common.cancel") });
+  const typed = el("div", { id: `${field.id}-tts`, class: "audio-tts", role: "group", "aria-label": t("ui.audio_picker.type_group"), hidden: true },
+    el("label", { for: text.id, text: t("ui.audio_picker.text") }), text,
+    el("p", { class: "hint", id: `${field.id}-tts-hint`, text: t("ui.audio_picker.text_hint") }),
+    el("label", { for: language.id, text: t("ui.audio_picker.language") }), language,
+    el("div", { class: "audio-row" }, speak, cancel));
   const element = el("div", { class: "audio-picker" },
-    el("div", { class: "audio-row" }, select, play, uploadLabel, file), status, player);
+    el("div", { class: "audio-row" }, select, play, uploadLabel, file, typeButton), typed, status, player);
   let chosen = null; // kept while the options load, so get() is right at once
 
   async function fill() {
@@ -84,6 +102,64 @@ export function audioPickerWidget(field) {
       setFieldError(element.closest("form") || document, select, message);
     } finally {
       file.value = "";
+    }
+  });
+
+  function clearTextError() {
+    const shown = document.getElementById(`${text.id}-error`);
+    if (shown) shown.remove();
+    text.removeAttribute("aria-invalid");
+    text.setAttribute("aria-describedby", `${field.id}-tts-hint`);
+  }
+
+  function showTyping(open) {
+    typed.hidden = !open;
+    typeButton.setAttribute("aria-expanded", String(open));
+    if (open) text.focus();
+    else typeButton.focus();
+  }
+  typeButton.addEventListener("click", () => showTyping(typed.hidden));
+  cancel.addEventListener("click", () => showTyping(false));
+  typed.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation(); // not the sheet around the form
+      showTyping(false);
+    }
+  });
+  speak.addEventListener("click", async () => {
+    const form = element.closest("form") || document;
+    clearTextError();
+    const words = text.value.trim();
+    if (!words) {
+      setFieldError(form, text, t("ui.common.required"));
+      text.focus();
+      return;
+    }
+    speak.disabled = true;
+    status.textContent = t("ui.audio.speaking");
+    try {
+      // the library names it by its first words (renamed on /audio if need be)
+      const values = { name: words.replace(/\s+/g, " ").slice(0, 60), text: words };
+      if (language.value) values.language = language.value;
+      const saved = await speakText(values);
+      const options = await audioOptions();
+      options.push({ value: saved.id, label: saved.name });
+      chosen = saved.id;
+      await fill();
+      text.value = "";
+      typed.hidden = true;
+      typeButton.setAttribute("aria-expanded", "false");
+      status.textContent = t("ui.audio_picker.spoken", { name: saved.name }) + seconds(saved.duration_ms);
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      play.focus();
+    } catch (error) {
+      status.textContent = "";
+      const message = error instanceof ApiError ? [error.title, ...error.errors.map((item) => item.message)].join(" ") : t("ui.common.error");
+      setFieldError(form, text, message);
+      text.focus();
+    } finally {
+      speak.disabled = false;
     }
   });
 

@@ -2,11 +2,17 @@
 its profile in freeswitch/autoload_configs/conference.conf.xml) with the app, a room made through the
 API and a number routed to it. Two SIPp callers from outside enter it with its PINs (RFC 2833 keys), one
 the participant PIN, one the moderator PIN; a third with a wrong PIN never gets in. The API then lists
-who is in the room (mod_conference's json_list over the event socket), mutes one and kicks them out."""
+who is in the room (mod_conference's json_list over the event socket), mutes one and kicks them out.
+
+The PIN is asked with the product's own prompt, not FreeSWITCH's sound packs (no conf-pin.wav here): the
+app renders "enter the PIN" and "wrong PIN" with espeak-ng in the company's language
+(web/domain/prompts.py) and FreeSWITCH plays those files (PLAYBACK_START with their paths); without
+espeak-ng, tones ask instead."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import wave
 from pathlib import Path
@@ -18,6 +24,7 @@ from starlette.testclient import TestClient
 
 from tests.freeswitch import harness
 from tests.freeswitch.harness import wait_for
+from tests.freeswitch.test_menus_and_prompts_on_freeswitch import playbacks  # noqa: F401  (fixture)
 from tests.freeswitch.test_config_on_freeswitch import (  # noqa: F401  (fixtures)
     HOST, demo, far_end, fs, fs_env, needs_freeswitch, server, work,
 )
@@ -27,8 +34,8 @@ from web.demo import DEMO_ADMIN
 from web.models import Account, ApiToken
 
 ROOM_NUMBER = "+31201234569"  # the demo's Support number, routed to the room below
-PROMPTS = ("conf-pin", "conf-bad-pin", "conf-alone", "conf-muted", "conf-unmuted", "conf-kicked", "conf-locked",
-           "conf-is-locked", "conf-is-unlocked")
+# FreeSWITCH's other conference prompts, not the PIN's: those are the app's own (web/domain/prompts.py)
+PROMPTS = ("conf-alone", "conf-muted", "conf-unmuted", "conf-kicked", "conf-locked", "conf-is-locked", "conf-is-unlocked")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +63,8 @@ def ok(response, status=(200, 201)):
 
 def conference_prompts(prefix: Path) -> None:
     """Stand-ins (a tenth of a second of silence) for the conference prompts of FreeSWITCH's sound
-    package, which is not installed here: without conf-pin.wav a room cannot ask for its PIN."""
+    package, which is not installed here (a missing one is only skipped). No conf-pin.wav: the room asks
+    for its PIN with the app's own prompt."""
     for name in PROMPTS:
         path = prefix / "conference" / f"{name}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +90,8 @@ def caller(work: Path, fs, number: str, pin: str, results: dict) -> threading.Th
 
 
 @needs_freeswitch
-def test_two_callers_meet_in_a_room_with_pins_and_the_admin_mutes_and_kicks_them(work, demo, server, fs, admin_client):
+def test_two_callers_meet_in_a_room_with_pins_and_the_admin_mutes_and_kicks_them(work, demo, server, fs, admin_client,
+                                                                                 playbacks):
     client = admin_client
     conference_prompts(Path(fs_env(fs, "CALLPLAN_SOUND_PREFIX")))
     room = ok(client.post("/api/conference-rooms", json={"name": "Board room", "extension": "850", "pin": "1234",
@@ -134,3 +143,19 @@ def test_two_callers_meet_in_a_room_with_pins_and_the_admin_mutes_and_kicks_them
     # the wrong PIN was asked again (pin-retries) and then refused: that caller never entered
     assert "0612000853" in results and not any(
         member.get("caller_id_number") == "0612000853" for member in members), fs.log_tail(100)
+    # everyone was asked with the product's own prompt; the wrong PIN was told so
+    prompts = Path(demo.settings.audio_dir) / "prompts" / "en"
+    if shutil.which("espeak-ng"):
+        (asked,) = prompts.glob("conference_pin-*.wav")
+        (wrong,) = prompts.glob("conference_bad_pin-*.wav")
+        asked, wrong = str(asked), str(wrong)
+        with wave.open(asked, "rb") as spoken:
+            assert spoken.getnframes() / spoken.getframerate() > 1.5, "the prompt is speech, not a click"
+    else:
+        from callplan.nodes.conference import BAD_PIN_TONE, PIN_TONE
+
+        asked, wrong = PIN_TONE, BAD_PIN_TONE
+    for number in ("0612000851", "0612000852", "0612000853"):
+        assert asked in playbacks.of(number), (number, playbacks.found[-20:])
+    assert wrong in playbacks.of("0612000853") and wrong not in playbacks.of("0612000851"), playbacks.found[-20:]
+    assert "conf-pin.wav" not in fs.log_text()

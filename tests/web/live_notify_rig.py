@@ -130,12 +130,19 @@ class LiveSocket:
         while not predicate():
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"{self.email}: not within {timeout} s: {what}; calls {sorted(self.calls)}")
+                raise AssertionError(f"{self.email}: not within {timeout} s: {what}; calls {sorted(self.calls)}; "
+                                     f"last messages {self.messages[-5:]}")
             try:
                 text = self._ws.recv(timeout=min(left, 1.0))
             except TimeoutError:
                 continue
             self._take(json.loads(text))
+
+    def has(self, kind: str, **fields) -> bool:
+        """Whether a message of `kind` came whose data holds these values."""
+        return any(message.get("kind") == kind and isinstance(message.get("data"), dict)
+                   and all(message["data"].get(name) == value for name, value in fields.items())
+                   for message in self.messages)
 
     def seen(self, needle: str) -> bool:
         """Whether any message this socket received holds `needle` anywhere."""

@@ -15,11 +15,15 @@ import pytest
 from fs_bridge import live_notify
 from tests.fs_bridge.esl_server import EslServer
 from tests.web.browser_support import running_server
+from tests.fs_bridge.agents_rig import register_text
 from tests.web.call_record_samples import IVR_CALL
+from tests.web.factories_devices import make_device
 from tests.web.helpers import make_account, make_tenant
 from tests.web.live_notify_rig import (ESL_PASSWORD, LiveSocket, call_event, channel_texts, migrated_postgres,
                                        running_bridge, subscribed, wait_for)
 from web.db import make_engine, session_scope
+from web.models.live import QueueAgent
+from web.models.pbx_user import PbxUser
 
 CHANNELS = '{"row_count": 0}'  # `show channels as json` of a switch with none up
 
@@ -37,6 +41,12 @@ def platform(pg_databases, tmp_path):
     b = make_tenant(db, name="B", sip_domain="b.pbx.test")
     make_account(db, settings, a.id, "admin@a.test")
     make_account(db, settings, b.id, "admin@b.test")
+    with db() as session:  # A's agent, whose desk phone (sip user 1001) is not registered yet
+        agent = PbxUser(tenant_id=a.id, first_name="Agent", last_name="Anna", extension="201")
+        session.add(agent)
+        session.flush()
+        session.add(QueueAgent(tenant_id=a.id, user_id=agent.id, status="Available", phone_registered=False))
+    make_device(db, settings, a.id, user_id=agent.id, sip_username="1001")
     engine.dispose()
     return url, a, b
 
@@ -78,6 +88,12 @@ def test_every_web_process_sees_the_calls_of_every_switch_and_only_its_companys(
                                  and s.calls.get("call-a-on-fs-b", {}).get("state") == "answered", what="answer, hangup")
                     assert not socket.calls["call-a-on-fs-b"].get("stale")
 
+                # a phone registering on the first switch, and with it A's agent offered calls again
+                switch_a.push_event(register_text(call_id="phone-on-fs-a@192.0.2.7", user="1001", domain="a.pbx.test"))
+                for socket in (first, second):
+                    socket.until(lambda s=socket: s.has("registration", call_id="phone-on-fs-a@192.0.2.7", action="register")
+                                 and s.has("agent", phone_registered=True, offered=True), what="registration and agent")
+
                 # the second switch's bridge dies: its call is shown stale (no bridge tells of its end)
                 bridge_b.send_signal(signal.SIGKILL)
                 bridge_b.wait(10)
@@ -90,6 +106,7 @@ def test_every_web_process_sees_the_calls_of_every_switch_and_only_its_companys(
                 for socket in (first, second):
                     assert not socket.seen("call-b-on-fs-b") and not socket.seen("+31209990009")
                 assert not other.seen("call-a-on-fs-a") and not other.seen("+3120111000")
+                assert not other.seen("phone-on-fs-a") and not other.has("agent")
     assert "Traceback" not in web1.log(), web1.log()[-3000:]
 
 

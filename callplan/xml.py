@@ -171,6 +171,11 @@ def _all_plain_long(text: str) -> bool:
     return len(lowered) == len(encoded) and b"-pre-" not in lowered
 
 
+# Extensions checked and written together: enough that the per-extension cost goes, few enough that the
+# texts checked stay in the processor's cache (measured: 64 beat a whole document of 1,000 at once)
+_CHUNK = 64
+
+
 def _plain_body(extensions: list) -> str | None:
     """Every extension as _segment() writes it in its common case, in one piece: when every extension
     has actions and every value of the document is a string _plain() leaves as it is, checked at once on
@@ -200,11 +205,13 @@ def dialplan(context: str, extensions, description: str | None = None) -> str:
     parts = [_start("document", (("type", "freeswitch/xml"),), False),
              _start("section", (("name", "dialplan"), ("description", description)), False),
              _start("context", (("name", context),), not extensions)]
-    body = _plain_body(extensions)
-    if body is not None:
-        parts.append(body)
-    else:
-        parts += [_segment(name, expression, actions) for name, expression, actions in extensions]
+    for start in range(0, len(extensions), _CHUNK):
+        chunk = extensions[start:start + _CHUNK]
+        body = _plain_body(chunk)
+        if body is not None:
+            parts.append(body)
+        else:
+            parts += [_segment(name, expression, actions) for name, expression, actions in chunk]
     parts.append("</context></section></document>" if extensions else "</section></document>")
     return "".join(parts)
 

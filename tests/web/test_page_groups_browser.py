@@ -102,9 +102,15 @@ def test_make_a_group_by_keyboard_and_see_it_refused_for_deletion_while_used(ser
     shot(page, "refused")
     question.get_by_role("button", name="Close").click()
 
-    # the IVR menu's key offers page groups among its destinations
+    # the IVR menu's key shows the page group as its destination, among the kinds a destination offers
     page.goto(server.url(f"/ivr-menus?edit={menu['id']}"))
     page.wait_for_selector("body[data-ready=true]")
+    menu_sheet = page.get_by_role("dialog")
+    nine = menu_sheet.locator('.ivr-key[data-key="9"]').first
+    expect(nine).to_have_accessible_name(re.compile(r"Key 9: .*Page group: Warehouse \(600\)"))
+    nine.click()
+    expect(menu_sheet.locator(".ivr-key-editor .destination > select")).to_have_value("page_group")
+    shot(page, "ivr-key-destination", full_page=False)
     watch.assert_clean()
 
 

@@ -138,6 +138,7 @@ def test_the_dialplan_follows_the_settings_at_once(fs, admin):
 
 
 def test_who_is_parked_now(admin, switch):
+    assert admin.client.get("/api/parking/calls").json() == [] and switch.commands == []  # off: not even asked
     turn_on(admin)
     lot = f"t{admin.tenant.id}-park"
     assert admin.client.get("/api/parking/calls").json() == []  # a lot FreeSWITCH has not seen yet

@@ -30,6 +30,8 @@ def update_parking(ctx, body: ParkingUpdate):
 
 def parked_calls(ctx):
     """The calls waiting in the company's slots now (FreeSWITCH's mod_valet_parking)."""
+    if not parking.is_on(ctx.db, ctx.tenant_id):
+        return []  # no slots, nothing parked: FreeSWITCH is not asked
     try:
         return parking.parked(ctx.settings, ctx.tenant_id)
     except parking.SwitchUnavailable:

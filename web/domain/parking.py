@@ -167,6 +167,11 @@ def _api(settings, commands: list[str]) -> list[str]:
         raise SwitchUnavailable(str(exc)) from exc
 
 
+def is_on(db: Session, tenant_id: int) -> bool:
+    row = db.exec(scoped(ParkingLot, tenant_id)).first()
+    return row is not None and row.enabled
+
+
 def parked(settings, tenant_id: int) -> list[ParkedCall]:
     lot = parking_lot(tenant_id)
     pairs = parse_lot(_api(settings, [f"valet_info {lot}"])[0], lot)

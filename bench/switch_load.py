@@ -569,9 +569,10 @@ class Edge(App):
     description = "Kamailio in front of two FreeSWITCH, the app and a bridge per switch"
     ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
-    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES):
+    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: int = 2):
         super().__init__(world)
         self.addresses = addresses
+        self.xml_curl_timeout = str(xml_curl_timeout)
         self.fleet: list[harness.ProjectFreeSwitch] = []
         self.bridges: list[subprocess.Popen] = []
         self.edge = None
@@ -580,8 +581,9 @@ class Edge(App):
         from tests.freeswitch.edge import Edge as SipEdge
 
         port = harness.free_ports()
-        fleet_env = [switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2",
-                                CALLPLAN_SIP_IP=address) for address in self.addresses]
+        fleet_env = [switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}",
+                                CALLPLAN_XML_CURL_TIMEOUT=self.xml_curl_timeout, CALLPLAN_SIP_IP=address)
+                     for address in self.addresses]
         self.edge = SipEdge(self.folder / "edge", [(env["CALLPLAN_SIP_IP"], int(env["CALLPLAN_INTERNAL_SIP_PORT"]),
                                                     int(env["CALLPLAN_EXTERNAL_SIP_PORT"])) for env in fleet_env])
         env = {**self.env(fleet_env[0]), "CALLPLAN_SIP_EDGE": self.edge.phone_address}

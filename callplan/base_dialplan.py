@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from callplan import blocking, outbound, paging, schedules
+from callplan import blocking, outbound, paging, recording, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
@@ -138,6 +138,8 @@ class BaseDialplan:
         status = {"agent_login": "'Available'", "agent_logout": "'Logged Out'", "agent_break": "'On Break'"}
         for function, code in sorted(codes.items()):
             name, match = f"feature_{function}", exact(code)
+            if function == "record":  # pressed during a call, not dialled: bound on the user's legs (callplan.recording)
+                continue
             if function in ("hot_desk_login", "hot_desk_logout"):
                 self.hot_desk(function, code)
                 continue
@@ -164,6 +166,12 @@ class BaseDialplan:
                                      f"cp_user=${{cp_user_id}}"),
                            ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
             self.extension(name, match, actions)
+
+    def recording(self) -> None:
+        """What the legs of recorded users run when answered (callplan.recording): recording, or binding
+        the in-call code. Only such a leg (cp_rec_user set by the directory) gets anything."""
+        for name, actions in recording.leg_extensions(self.objects):
+            self.extension(f"feature_{name}", exact(name), [], then=[("${cp_rec_user}", r"^[0-9]+$", actions, [])])
 
     def hot_desk(self, function: str, code: str) -> None:
         """Hot desking (web.domain.hot_desk): on a hot-desking phone (its directory entry sets cp_hot_desk
@@ -321,6 +329,10 @@ class BaseDialplan:
                 if anywhere.get("enabled") and anywhere.get("number"):
                     ring += "," + leg(f"sofia/gateway/{objects.gateway}/{anywhere['number']}", seconds, objects)
                 segment.action("set", f"call_timeout={seconds}")
+                announcement = recording.announcement(objects) if user.recording == "always" else None
+                if announcement:  # the user's calls are recorded (the directory's dial-vars): the caller is told
+                    segment.action("answer")
+                    segment.action("playback", announcement)
                 segment.action("bridge", ring)
                 segment.action("transfer", f"{after}_${{originate_disposition}} XML {domain}")
             prefix = "^" + regex_literal(after + "_")
@@ -465,6 +477,7 @@ class BaseDialplan:
     def records(self) -> list[tuple[str, list]]:
         """Every extension, in order, as (name, [(field, expression, actions, anti_actions)]); once."""
         self.feature_codes()
+        self.recording()
         self.emergency()
         self.call_blocking()
         self.users()

@@ -58,6 +58,7 @@ class UserInfo(_Info):
     language: Language = "nl"  # voicemail and system prompts: callers to the user's box, the user's own calls
     hot_desking: bool = False  # may log in on a hot-desking phone (web.models.hot_desk)
     call_blocking: dict = {}  # callers from outside the user does not take (callplan.blocking)
+    recording: str = "off"  # off | always | on_demand (callplan.recording)
 
 
 class CompanyInfo(_Info):
@@ -81,6 +82,7 @@ class CompanyInfo(_Info):
     country: str = "NL"  # ISO code the company number belongs to: what "international" means
     music_on_hold_audio_id: Optional[int] = None  # what a caller put on hold hears (none: FreeSWITCH's own)
     call_blocking: dict = {}  # callers from outside the company does not take (callplan.blocking)
+    recording_announcement_audio_id: Optional[int] = None  # "this call is recorded" (callplan.recording)
 
     @model_validator(mode="before")
     @classmethod
@@ -121,6 +123,7 @@ class QueueInfo(_Info):
     max_wait_s: int = 300
     after_wait: Optional[dict] = None  # called on the queue itself: where the call goes after max_wait_s
     music_on_hold_audio_id: Optional[int] = None  # its agents' held callers hear it (else the company's)
+    record_calls: bool = False  # recorded from the moment an agent takes a call (callplan.recording)
 
 
 class IvrMenuInfo(_Info):

@@ -17,6 +17,7 @@ MODULES = (
     "fs_bridge.notices",        # missed-call and voicemail notices, call_ended webhooks (into the outbox)
     "fs_bridge.voicemail",      # a voicemail box's messages changed: the browser's /messages page reads it again
     "fs_bridge.fax",            # faxes received (recorded, mailed as PDF) and sent (status, pages) at hang-up
+    "fs_bridge.recordings",     # call recordings FreeSWITCH wrote (RECORD_STOP), and the companies' retention
     "fs_bridge.outbox",         # delivering the outbox: mail and webhooks, with retries
     "fs_bridge.report_mail",    # the usage alert and the monthly report mail (into the outbox), once per period
     "fs_bridge.agents",         # queue agents' status mirrored from callcenter::info

@@ -191,7 +191,8 @@ def fast_settings(database_url: str, **overrides) -> Settings:
 def settings(database_url, request, tmp_path):
     overrides = {"audio_dir": str(tmp_path / "audio"), "fallback_dialplan": str(tmp_path / "fallback_dialplan.xml"),
                  "voicemail_dir": str(tmp_path / "voicemail"), "cdr_spool_dir": str(tmp_path / "cdr-spool"),
-                 "fax_dir": str(tmp_path / "fax"), "bridge_feed_port": 0, "esl_port": 1}
+                 "fax_dir": str(tmp_path / "fax"), "recordings_dir": str(tmp_path / "recordings"),
+                 "bridge_feed_port": 0, "esl_port": 1}
     if "mailbox" in request.fixturenames:
         overrides["smtp_port"] = request.getfixturevalue("mailbox").port
     return fast_settings(database_url, **overrides)

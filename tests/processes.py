@@ -25,6 +25,7 @@ def own_env(folder: Path) -> dict[str, str]:
         "CALLPLAN_VOICEMAIL_DIR": str(folder / "voicemail"),
         "CALLPLAN_CDR_SPOOL_DIR": str(folder / "cdr-spool"),
         "CALLPLAN_FAX_DIR": str(folder / "fax"),
+        "CALLPLAN_RECORDINGS_DIR": str(folder / "recordings"),
         "CALLPLAN_ESL_PORT": str(free_port()),
         "CALLPLAN_BRIDGE_FEED_PORT": str(free_port()),
     }

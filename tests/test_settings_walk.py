@@ -88,6 +88,7 @@ DISPLAY_ONLY = {
     "CallStatus.default_for": "the agent panel: which call status is preselected for a call's direction",
     "CallStatus.asks_callback": "the agent panel: choosing the status suggests a time to call back",
     "Company.agent_tiles_by_department": "the agent panel: which colleagues' tiles an agent sees",
+    "Company.recordings_for_reports": "portal permission: the reports role may hear the call recordings",
     "ReportMailUpdate.usage_limit": "report mail: the month's cost that mails the usage alert (tests/web/test_report_mail.py)",
     "ReportMailUpdate.subscriptions": "report mail: who gets which mail (tests/web/test_report_mail.py)",
     "OutcomeRequest.status_id": "the agent's word on a finished call, stored on its record and shown",

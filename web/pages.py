@@ -58,7 +58,7 @@ PAGES: dict[str, Page] = {
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
     "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),
     "/call-statuses": Page("call-statuses.js", "ui.call_statuses.title"),
-    "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES + ("report-mail.css",), width="wide"),
+    "/calls": Page("calls.js", "ui.calls.title", "calls.html", BRIDGE_STYLES + ("report-mail.css", "recordings.css"), width="wide"),
     "/reports": Page("reports.js", "ui.reports.title", "reports.html", BRIDGE_STYLES + ("reports.css", "report-mail.css"),
                       width="wide"),
     "/statements": Page("statements.js", "ui.statements.title", "statements.html", ("statements.css",), width="wide"),
@@ -85,6 +85,7 @@ PAGES: dict[str, Page] = {
     "/conference-rooms": Page("conference-rooms.js", "ui.conference.title", styles=("conference.css",), width="wide"),
     "/parking": Page("parking.js", "ui.parking.title", styles=("parking.css",)),
     "/messages": Page("voicemail-messages.js", "ui.vmsg.title", styles=("voicemail-messages.css",), width="wide"),
+    "/recordings": Page("recordings.js", "ui.recordings.title", styles=("recordings.css",), width="wide"),
     "/audio": Page("audio.js", "ui.audio.title", width="wide"),
     "/company": Page("company.js", "ui.company.title", styles=("company.css",)),
 }

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the monthly statements: making one for a past month, the archive, the PDFs (#17 item 6)
     "statements.manage": frozenset({"admin"}),
     "live.read": frozenset({"admin", "agent", "reports"}),
+    # call recordings (#18 item 1): everyone hears their own, admins all, the reports role all when the
+    # company grants it (web/domain/recording_access.py); only admins delete them
+    "recordings.read": STAFF,
+    "recordings.manage": frozenset({"admin"}),
     # one's own phone: click-to-dial, logging oneself in and out of the queues as an agent
     "phone.self": STAFF,
     # addresses blocked for guessing SIP passwords: the tenant admin sees (and lifts) those that tried
@@ -63,4 +67,5 @@ def allowed(role: str | None, permission: str) -> bool:
 # Tenant-scoped permissions: the route works inside the caller's tenant, so callers without one
 # (platform operators) are refused even when the table would otherwise let them in.
 TENANT_SCOPED = frozenset({"tenant.read", "tenant.write", "accounts.manage", "pbx.manage", "phonebook.read", "secrets.reveal",
-                           "calls.read", "live.read", "phone.self", "statements.manage"})
+                           "calls.read", "live.read", "phone.self", "statements.manage",
+                           "recordings.read", "recordings.manage"})

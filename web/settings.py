@@ -90,6 +90,9 @@ class Settings:
     # faxes as FreeSWITCH's mod_spandsp reads and writes them (TIFF) and their PDFs: one folder shared by the
     # app (which writes the TIFFs it sends), the bridge (which mails received ones) and FreeSWITCH
     fax_dir: str = str(VAR_DIR / "fax")
+    # call recordings as FreeSWITCH writes them (record_session): <dir>/<tenant>/<leg uuid>_<why>.wav, shared
+    # with the bridge (which stores them as recording rows) and the web app (which plays them)
+    recordings_dir: str = str(VAR_DIR / "recordings")
     # SIP brute force: this many failed registrations from one address within the window blocks it
     brute_force_failures: int = 10
     brute_force_window_s: int = 60
@@ -159,6 +162,7 @@ class Settings:
             voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
             cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),
             fax_dir=env.get("CALLPLAN_FAX_DIR") or str(VAR_DIR / "fax"),
+            recordings_dir=env.get("CALLPLAN_RECORDINGS_DIR") or str(VAR_DIR / "recordings"),
             brute_force_failures=_int(env, "CALLPLAN_BRUTE_FORCE_FAILURES", 10),
             brute_force_window_s=_int(env, "CALLPLAN_BRUTE_FORCE_WINDOW", 60),
             brute_force_block_s=_int(env, "CALLPLAN_BRUTE_FORCE_BLOCK", 3600),

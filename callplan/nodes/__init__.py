@@ -26,6 +26,7 @@ from callplan.nodes import (
     prefix,
     queue,
     receive_fax,
+    record,
     ring_group,
     time_condition,
     transfer,
@@ -34,7 +35,7 @@ from callplan.nodes import (
 )
 
 MODULES = (time_condition, user, ring_group, queue, transfer, ivr, voicemail, conference, receive_fax, announcement,
-           email, prefix, hang_up)
+           record, email, prefix, hang_up)
 BY_TYPE = {module.TYPE: module for module in MODULES}
 
 Step = Annotated[Union[tuple(module.Step for module in MODULES)], Field(discriminator="type")]

@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from callplan import destinations
+from callplan import destinations, recording
 from callplan.model import StepBase
 
 TYPE = "queue"
@@ -49,6 +49,12 @@ def compile(step: Step, segment, compilation) -> bool:
     if name is None:
         return False
     segment.action("answer")
+    queue = compilation.objects.queues[step.queue]
+    if queue.record_calls:
+        # recorded once an agent takes the call (callcenter.conf's record-template); the caller is told first
+        announcement = recording.announcement(compilation.objects)
+        if announcement:
+            segment.action("playback", announcement)
     music = hold_music(step.queue, compilation.objects)
     if music:
         # An agent who puts the caller on hold plays the queue's music: FreeSWITCH plays the holding leg's

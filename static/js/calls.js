@@ -10,11 +10,18 @@ import { $, el } from "./dom.js";
 import { listView } from "./list.js";
 import { duration, failStart, showError, startPortal, when } from "./portal.js";
 import { mountMailForm } from "./mail-period.js";
+import { confirmDelete } from "./confirm.js";
+import { player } from "./player.js";
 
 const FILTERS = ["from", "to", "direction", "call_type", "missed", "blocked", "number", "sender", "receiver", "cost", "duration"];
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const TYPES = ["internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"];
 let list = null;
+let mayDelete = false; // admins delete recordings
+const REASONS = ["user", "queue", "step", "demand"];
+const reasonText = (reason) => t(`ui.recordings.reason.${REASONS.includes(reason) ? reason : "user"}`);
+const sound = player({ title: (row) => t("ui.calls.recording_playing", { time: when(row.started_at) }),
+  url: (row) => `/api/recordings/${row.id}/audio` });
 
 function filters() {
   const form = $("filter-form");
@@ -123,9 +130,42 @@ async function showDetail(id) {
     step.type ? el("span", { class: "hint", text: ` · ${step.type}` }) : null,
     el("span", { class: "hint", text: ` · ${step.step}` }))));
   $("detail-no-steps").hidden = record.steps.length > 0;
+  await showRecordings(record);
   $("detail").hidden = false;
   $("detail").dataset.record = String(record.id);
   $("detail").focus();
+}
+
+/** The call's recordings (#18 item 1) in its detail: play here, download, delete (admins). Those the login may
+ * not hear are not listed (the reports role hears them when the company grants it). */
+async function showRecordings(record) {
+  const rows = await get(`/api/recordings?call_uuid=${encodeURIComponent(record.call_uuid)}`);
+  const box = $("detail-recordings");
+  sound.stop();
+  if (!rows.length) {
+    box.replaceChildren(el("p", { class: "hint", id: "detail-no-recordings", text: t("ui.calls.no_recordings") }));
+    return;
+  }
+  const items = rows.map((row) => {
+    const name = t("ui.calls.recording_name", { time: when(row.started_at), length: duration(row.duration_seconds) });
+    const play = el("button", { type: "button", class: "btn btn-secondary btn-small", text: t("ui.recordings.play"),
+      "aria-label": t("ui.recordings.play_named", { name }) });
+    play.addEventListener("click", () => sound.play(row));
+    const save = el("a", { class: "btn btn-secondary btn-small", href: `/api/recordings/${row.id}/audio?download=1`, download: "",
+      text: t("ui.recordings.download"), "aria-label": t("ui.recordings.download_named", { name }) });
+    let remove = null;
+    if (mayDelete) {
+      remove = el("button", { type: "button", class: "btn btn-danger btn-small", text: t("ui.kit.delete"),
+        "aria-label": t("ui.recordings.delete_named", { name }) });
+      remove.addEventListener("click", async () => {
+        if (await confirmDelete({ name, path: `/api/recordings/${row.id}` })) await showRecordings(record).catch(showError);
+      });
+    }
+    return el("li", { "data-recording": String(row.id) },
+      el("span", { text: name }), el("span", { class: "hint", text: `${reasonText(row.reason)}${row.user_name ? ` · ${row.user_name}` : ""}` }),
+      play, save, remove);
+  });
+  box.replaceChildren(sound.element, el("ul", { class: "call-recordings" }, ...items));
 }
 
 function wire() {
@@ -167,7 +207,9 @@ function wire() {
 async function start() {
   const session = await startPortal();
   if (!session) return;
-  fillFilters(new URLSearchParams(window.location.search));
+  const asked = new URLSearchParams(window.location.search);
+  fillFilters(asked);
+  mayDelete = session.account.role === "admin";
   setDialling(await hasPhone(session));
   list = recordList();
   $("records-panel").append(list.element);
@@ -181,6 +223,9 @@ async function start() {
     if (error instanceof ApiError && error.status === 422) showProblem($("filter-form"), error);
     else showError(error);
   }
+  // /calls?record=<id> (a recording's call, from /recordings): that record's detail at once
+  const opened = asked.get("record");
+  if (opened && /^[0-9]{1,10}$/.test(opened)) await showDetail(Number(opened)).catch(showError);
   document.body.dataset.ready = "true";
 }
 

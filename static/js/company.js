@@ -1,7 +1,8 @@
 // "/company" (admins): the company's settings in sections, each with one sentence of help, in one form
 // with one Save: the name and company number, what calls show, calls out (blocked ranges and the release
 // PIN), music on hold, the fallback routing when the platform does not answer, region (time zone,
-// language), login security (two-factor login for everyone), queue agents, and incoming call blocking
+// language), login security (two-factor login for everyone), queue agents, call recording (the announcement,
+// how many days recordings are kept, whether the reports role hears them), and incoming call blocking
 // (call-blocking.js: callers from outside the company does not take, and what they hear). The fields come from two
 // routes' schemas: PATCH /api/company (the settings) and PATCH /api/tenant (time zone, language, 2FA);
 // a save sends each only what changed, and a refusal shows beside the field it names. The night switch
@@ -28,6 +29,8 @@ const SECTIONS = [
   { id: "region", title: "ui.company.section.region", help: "ui.company.section.region_help", fields: ["timezone", "language"] },
   { id: "security", title: "ui.company.section.security", help: "ui.company.section.security_help", fields: ["require_2fa"] },
   { id: "agents", title: "ui.company.section.agents", help: "ui.company.section.agents_help", fields: ["max_agents_on_break", "agent_logout_with_portal", "agent_tiles_by_department"] },
+  { id: "recording", title: "ui.company.section.recording", help: "ui.company.section.recording_help",
+    fields: ["recording_announcement_audio_id", "recording_retention_days", "recordings_for_reports"] },
   { id: "blocking", title: "ui.company.section.blocking", help: "ui.company.section.blocking_help", fields: ["call_blocking"] },
 ];
 const SHOWN = SECTIONS.flatMap((section) => section.fields);
@@ -137,6 +140,11 @@ async function start() {
     agent_logout_with_portal: { label: "ui.company.agent_logout_with_portal", help: "ui.company.agent_logout_with_portal_help" },
     agent_tiles_by_department: { label: "ui.company.agent_tiles_by_department", help: "ui.company.agent_tiles_by_department_help" },
     call_blocking: { label: "ui.blocking.rules", widget: callBlockingWidget },
+    recording_announcement_audio_id: { label: "ui.company.recording_announcement", help: "ui.company.recording_announcement_help",
+      widget: "select", options: options("/api/audio", (row) => row.name) },
+    recording_retention_days: { label: "ui.company.recording_retention_days", help: "ui.company.recording_retention_days_help",
+      inputmode: "numeric" },
+    recordings_for_reports: { label: "ui.company.recordings_for_reports", help: "ui.company.recordings_for_reports_help" },
   };
   SHOWN.forEach((name, index) => { fields[name].order = index; });
   const form = await schemaForm({

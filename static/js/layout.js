@@ -68,6 +68,7 @@ export const MENU = [
     { href: "/me", text: "ui.nav.my_phone", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/agent", text: "ui.nav.agent_panel", roles: ["agent", "admin"], agent: true, ready: true },
     { href: "/messages", text: "ui.nav.messages", roles: ["admin", "user", "agent", "reports"], ready: true },
+    { href: "/recordings", text: "ui.nav.recordings", roles: ["admin", "user", "agent", "reports"], ready: true },
     { href: "/account/profile", text: "ui.nav.profile", ready: true },
     { href: "/account/security", text: "ui.nav.security", ready: true },
   ] },

@@ -29,7 +29,7 @@ const FEATURES = {
   diversion_toggle: "ui.numbers.feature.diversion_toggle", night_mode_toggle: "ui.numbers.feature.night_mode_toggle",
   dnd_toggle: "ui.numbers.feature.dnd_toggle", hot_desk_login: "ui.numbers.feature.hot_desk_login",
   hot_desk_logout: "ui.numbers.feature.hot_desk_logout", park: "ui.numbers.feature.park",
-  intercom: "ui.numbers.feature.intercom",
+  intercom: "ui.numbers.feature.intercom", record: "ui.numbers.feature.record",
 };
 
 const shown = { value: "all" };

@@ -63,7 +63,7 @@ async function userForm(names, fields) {
 }
 
 async function generalTab() {
-  return userForm(["first_name", "last_name", "email", "extension", "direct_number", "language", "department_id", "call_waiting", "hot_desking"],
+  return userForm(["first_name", "last_name", "email", "extension", "direct_number", "language", "department_id", "call_waiting", "hot_desking", "recording"],
     generalFields(user.direct_number));
 }
 

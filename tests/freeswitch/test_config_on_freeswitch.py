@@ -112,6 +112,7 @@ def test_freeswitch_and_the_app_default_to_the_same_folders():
     app = Settings.from_env({"CALLPLAN_SECRET_KEY": "x"})
     for variable, setting in (("callplan_voicemail_dir", app.voicemail_dir), ("callplan_cdr_spool_dir", app.cdr_spool_dir),
                               ("callplan_fax_dir", app.fax_dir),
+                              ("callplan_recordings_dir", app.recordings_dir),
                               ("callplan_fallback_dialplan", app.fallback_dialplan)):
         path = defaults[variable].replace("$${conf_dir}", str(CONFIG))
         assert os.path.realpath(path) == os.path.realpath(setting), (variable, defaults[variable], setting)
@@ -388,6 +389,7 @@ def fs(work, demo, server, far_end):
         "CALLPLAN_GATEWAYS_DIR": str(gateways),
         "CALLPLAN_VOICEMAIL_DIR": str(work / "voicemail"),
         "CALLPLAN_CDR_SPOOL_DIR": str(work / "cdr-spool"),
+        "CALLPLAN_RECORDINGS_DIR": str(work / "recordings"),
         "CALLPLAN_CDR_RETRIES": "1",
         "CALLPLAN_CDR_DELAY": "1",
         "CALLPLAN_FS_LANG_DIR": FS_LANG_DIR,

@@ -211,6 +211,9 @@ STEP_CASES = {
                    lambda w: f"conference:{w.room}"),
     "receive_fax": (lambda w: [{"id": "f", "type": "receive_fax", "mail_to": ["Fax@Acme.test"], "station_id": "+31 20 1234"}],
                     {}, ["f"], "fax"),
+    "record": (lambda w: [{"id": "r", "type": "record", "tell_caller": True}, {"id": "u", "type": "user", "user": w.anna},
+                          {**VOICEMAIL, "box": w.box}],
+               {"answers": ["u"]}, ["r", "u"], "answered:u"),
 }
 
 
@@ -237,6 +240,8 @@ def test_a_plan_of_each_step_type_validates_simulates_publishes_and_compiles(ste
         assert created["document"]["steps"][0]["to"] == ["ops@acme.test"]
     if step_type == "receive_fax":
         assert created["document"]["steps"][0]["mail_to"] == ["fax@acme.test"]
+    if step_type == "record":  # the caller's leg records from here, into the company's folder of recordings
+        assert created["document"]["steps"][0]["tell_caller"] is True
     assert publish(admin, created["id"])["version"]["version"] == 1
     assert simulate(admin, created["id"], version="published", **body)["steps"] == expected_steps
     xml = ok_text(admin.client.get(f"/api/plans/{created['id']}/xml", params={"version": "published", "at": body.get("at", OPEN)}))
@@ -247,6 +252,8 @@ def test_a_plan_of_each_step_type_validates_simulates_publishes_and_compiles(ste
     if step_type == "receive_fax":
         assert ("rxfax", "${callplan_fax_dir}/${cp_fax_file}") in actions(xml)
         assert f"cp_fax=rx:{created['id']}:1:f" in data and "fax_ident=+31 20 1234" in data
+    if step_type == "record":
+        assert f"${{callplan_recordings_dir}}/{admin.tenant.id}/${{uuid}}_step.wav" in data
 
 
 # --- saving, validating, publishing -------------------------------------------------------------------

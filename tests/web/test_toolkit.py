@@ -35,6 +35,7 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self",
                     "/messages": "phone.self", "/call-statuses": "pbx.manage", "/faxes": "pbx.manage"}
+                    "/messages": "phone.self", "/call-statuses": "pbx.manage", "/recordings": "recordings.read"}
 
 
 def test_every_portal_page_is_the_one_shell(client):
@@ -100,6 +101,7 @@ def toolkit_families(app) -> dict[str, set[str]]:
 
     from web.models.ivr_menu import IvrMenuFields, KeyActionType
     from web.tts import VOICES
+    from web.models.recording import Reason, UserRecording
 
     modes = set(get_args(NightMode))
     key_actions = set(get_args(KeyActionType)) | {"none"}  # none: a key that does nothing
@@ -114,6 +116,8 @@ def toolkit_families(app) -> dict[str, set[str]]:
             "ui.audio.lang.": set(VOICES),  # the languages a typed sound is spoken in
             "ui.faxes.status.": set(STATUSES), "ui.faxes.direction.": set(DIRECTIONS),
             "ui.faxes.col.": {"when", "direction", "number", "station", "pages", "status", "pdf"},
+            # call recordings: why one was made (recordings.js, calls.js), a user's recording setting
+            "ui.recordings.reason.": set(get_args(Reason)), "ui.users.recording.": set(get_args(UserRecording)),
             **home_families()}
 
 

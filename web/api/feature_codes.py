@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from callplan.recording import ON_DEMAND_CODE
 from web.domain import numbering, stored_rows
+from web.api.problems import field_problem
 from web.api.routing import api
 from web.models.feature_code import DEFAULT_CODES, FeatureCode, FeatureCodePublic, FeatureCodeUpdate
 from web.scoping import get_owned, scoped
@@ -37,6 +39,9 @@ def update_code(ctx, body: FeatureCodeUpdate, id: int):
     """Change a code or switch it off."""
     row = get_owned(ctx.db, FeatureCode, ctx.tenant_id, id)
     apply_update(row, body)
+    if row.function == "record" and row.code and not ON_DEMAND_CODE.match(row.code):
+        # pressed during a call: FreeSWITCH binds its meta key `*` and one digit (bind_meta_app)
+        raise field_problem(422, "in_call_code", "/code", "a code pressed during a call is * and one digit")
     numbering.claim(ctx.db, ctx.tenant_id, row.code or None, "feature_code", row.id, "/code")
     ctx.db.add(row)
     return stored_rows.answer(FeatureCodePublic, row, *stored_rows.rules_for(FeatureCode))

@@ -122,7 +122,7 @@ NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt"
                         # logged in on which hot-desking phone (web.xml_curl.directory.Directory)
                         "call_record", "call_rate", "active_call", "sip_registration", "queue_agent",
                         "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt",
-                        "ring_group_state", "hot_desk_login",
+                        "ring_group_state", "hot_desk_login", "recording",
                         # who gets which report mail, the usage limit, the periodic mails sent (mail only)
                         "report_subscription", "report_mail_setting", "report_mail_run"})
 # Columns written by call traffic that no document reads: the bridge's registration state of devices.

@@ -352,7 +352,7 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
         department_id=u.department_id, direct_number=direct.get(u.id), night_mode=u.night_mode, language=u.language,
-        hot_desking=u.hot_desking, call_blocking=u.call_blocking),
+        hot_desking=u.hot_desking, call_blocking=u.call_blocking, recording=u.recording),
         context=lambda u: (personal_box.get(u.id), direct.get(u.id)))
 
 

@@ -70,6 +70,11 @@ class CompanySettingsFields(SQLModel):
     max_agents_on_break: Optional[int] = Field(default=None, ge=0, le=10000)
     # seed 004: agents of different departments do not see each other's tiles in the agent panel
     agent_tiles_by_department: bool = False
+    # call recording (#18 item 1): what a recorded call's caller hears first (an audio file; None: nothing),
+    # how long recordings are kept (days; None: until deleted), and whether the reports role may hear them
+    recording_announcement_audio_id: Optional[int] = None
+    recording_retention_days: Optional[int] = Field(default=None, ge=1, le=3650)
+    recordings_for_reports: bool = False
 
 
 PREMIUM_RANGES = ("0900", "0906", "0909", "090x")
@@ -95,6 +100,8 @@ class CompanySettings(CompanySettingsFields, TenantOwned, table=True):
             yield "/night_holiday_schedule_id", "holiday_schedule", self.night_holiday_schedule_id
         if self.music_on_hold_audio_id is not None:
             yield "/music_on_hold_audio_id", "audio", self.music_on_hold_audio_id
+        if self.recording_announcement_audio_id is not None:
+            yield "/recording_announcement_audio_id", "audio", self.recording_announcement_audio_id
         destination = (self.fallback or {}).get("destination") or {}
         if destination.get("audio_id") is not None:
             yield "/fallback/destination/audio_id", "audio", destination["audio_id"]
@@ -128,6 +135,9 @@ class CompanyUpdate(BaseModel):
     max_agents_on_break: Optional[int] = PField(default=None, ge=0, le=10000)  # null in the body: no limit
     agent_tiles_by_department: Optional[bool] = None
     call_blocking: Optional[CallBlocking] = None
+    recording_announcement_audio_id: Optional[int] = None
+    recording_retention_days: Optional[int] = PField(default=None, ge=1, le=3650)  # null in the body: kept
+    recordings_for_reports: Optional[bool] = None
 
 
 class CompanyPublic(Checked):
@@ -153,6 +163,9 @@ class CompanyPublic(Checked):
     max_agents_on_break: Optional[int] = None
     agent_tiles_by_department: bool = False
     call_blocking: CallBlocking = CallBlocking()
+    recording_announcement_audio_id: Optional[int] = None
+    recording_retention_days: Optional[int] = None
+    recordings_for_reports: bool = False
 
 
 class DepartmentBase(SQLModel):

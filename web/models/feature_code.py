@@ -12,7 +12,7 @@ from web.models.base import Checked, TenantOwned
 
 Function = Literal[
     "voicemail", "pickup", "agent_login", "agent_logout", "agent_break",
-    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout", "park", "intercom",
+    "diversion_toggle", "night_mode_toggle", "dnd_toggle", "hot_desk_login", "hot_desk_logout", "park", "intercom", "record",
 ]
 
 DEFAULT_CODES: dict[str, str] = {
@@ -32,6 +32,9 @@ DEFAULT_CODES: dict[str, str] = {
     # a prefix: *80 then a colleague's extension calls that colleague's phones, which answer by themselves
     # (two-way; callplan/paging.py)
     "intercom": "*80",
+    # pressed during a call by a user whose recording is "on demand": starts recording, pressed again stops
+    # (FreeSWITCH's bind_meta_app: `*` and one digit; callplan/recording.py)
+    "record": "*1",
 }
 
 CODE_PATTERN = r"^[*#][0-9*#]{1,5}$"

@@ -13,6 +13,7 @@ from web.destinations import Destination, destination_references, external_numbe
 from web.models.base import Checked, TenantOwned, created_at_field
 from web.models.call_blocking import CallBlocking, blocking_references
 from web.models.fields import Extension, Name, json_field
+from web.models.recording import UserRecording
 from web.permissions import Role
 from web.validation import Email, Language, PersonName
 
@@ -93,6 +94,8 @@ class PbxUserFields(SQLModel):
     hot_desking: bool = False
     night_mode: NightBehaviour = Field(default="follow", sa_type=String(8))
     account_id: Optional[int] = None  # the portal login of this person, if any
+    # call recording (#18 item 1): off, every call of the user's, or on demand by the in-call feature code
+    recording: UserRecording = Field(default="off", sa_type=String(16))
 
 
 class PbxUser(PbxUserFields, TenantOwned, table=True):
@@ -143,6 +146,7 @@ class PbxUserUpdate(BaseModel):
     hot_desking: Optional[bool] = None
     night_mode: Optional[NightBehaviour] = None
     account_id: Optional[int] = None
+    recording: Optional[UserRecording] = None
     forwarding: Optional[Forwarding] = None
     anywhere: Optional[Anywhere] = None
     voicemail: Optional[VoicemailBehaviour] = None

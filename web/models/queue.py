@@ -35,6 +35,7 @@ class QueueFields(SQLModel):
     announce_every_s: int = Field(default=60, ge=15, le=600)
     max_wait_s: int = Field(default=300, ge=10, le=7200)  # then the call goes on to the plan's next step,
     # or, called on the queue's extension or a number routed straight to it, to after_wait (None: hung up)
+    record_calls: bool = False  # record every call from the moment an agent takes it (#18 item 1)
 
 
 class CallQueue(QueueFields, TenantOwned, table=True):
@@ -67,6 +68,7 @@ class QueueUpdate(BaseModel):
     announce_position: Optional[bool] = None
     announce_every_s: Optional[int] = PField(default=None, ge=15, le=600)
     max_wait_s: Optional[int] = PField(default=None, ge=10, le=7200)
+    record_calls: Optional[bool] = None
     tiers: Optional[list[Tier]] = None
     after_wait: Optional[Destination] = None
 

@@ -25,6 +25,7 @@ from typing import Optional
 from pydantic import ValidationError
 from sqlmodel import select
 
+from callplan import recording
 from callplan.objects import TenantObjects
 from callplan.xml import Document
 from web.domain.callplan_snapshot import published_documents, with_diversions
@@ -152,6 +153,9 @@ def _queue(document: Document, parent, name: str, queue: CallQueue, moh: str, wa
     }
     if queue.announce_position:
         params.update({"announce-sound": ANNOUNCE_SOUND, "announce-frequency": str(queue.announce_every_s)})
+    if queue.record_calls:
+        # mod_callcenter records the caller's leg once an agent takes the call (callplan.recording)
+        params["record-template"] = recording.queue_template(queue.tenant_id)
     for key, value in params.items():
         document.child(element, "param", name=key, value=value)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 
-from callplan import outbound
+from callplan import outbound, recording
 from callplan.base_dialplan import busy_counter
 from callplan.objects import TenantObjects
 from callplan.xml import Document, literal
@@ -152,6 +152,8 @@ def phone_variables(device, objects: TenantObjects, user=None) -> dict:
     busy = {ON_A_CALL: busy_counter(user.id)} if not user.call_waiting else {}
     return {
         **busy,
+        # the user's calls recorded, or the in-call feature code bound, once the phone's call is answered
+        **recording.user_leg_variables(user, objects),
         **variables,
         "effective_caller_id_name": literal(user.name or user.extension),
         "effective_caller_id_number": user.extension,
@@ -251,6 +253,9 @@ class Directory:
                 # a call to the user, once answered on a phone, counts as the user being on a call (a dial-var
                 # is a variable of the leg to the phone from the start; <variables> are set only after answer)
                 part.params[f"dial-var-{ON_A_CALL}"] = busy_counter(user.id)
+            # a call that rings the user is recorded on the user's leg once answered (callplan.recording)
+            for variable, value in recording.user_leg_variables(user, objects).items():
+                part.params[f"dial-var-{variable}"] = value
             music = hold_music(objects)
             if music:  # set on the leg that rings the user (mod_dptools' user endpoint)
                 part.variables["hold_music"] = music

@@ -171,6 +171,7 @@ export default {
       announce_every_s: { label: "ui.queues.announce_every_s", order: 7 },
       max_wait_s: { label: "ui.queues.max_wait_s", help: "ui.queues.max_wait_help", order: 8 },
       after_wait: { label: "ui.queues.after_wait", help: "ui.queues.after_wait_help", widget: destinationWidget(), order: 9 },
+      record_calls: { label: "ui.queues.record_calls", help: "ui.queues.record_calls_help", order: 10 },
     },
   },
   list: {

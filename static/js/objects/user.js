@@ -35,6 +35,9 @@ export const generalFields = (current = null) => ({
   department_id: { label: "ui.users.department", order: 7, widget: "select", options: departmentOptions, help: "ui.users.department_help" },
   call_waiting: { label: "ui.users.call_waiting", help: "ui.users.call_waiting_help" },
   hot_desking: { label: "ui.users.hot_desking", help: "ui.users.hot_desking_help" },
+  // call recording (#18 item 1): off, every call, or when the user presses the in-call code (*1)
+  recording: { label: "ui.users.recording", help: "ui.users.recording_help", widget: "select",
+    options: async () => ["off", "always", "on_demand"].map((value) => ({ value, label: t(`ui.users.recording.${value}`) })) },
 });
 
 export default {

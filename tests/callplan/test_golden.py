@@ -105,6 +105,11 @@ CASES: dict[str, tuple[CallPlan, datetime]] = {
         {"id": "s1", "type": "announcement", "audio": 1},
         {"id": "s2", "type": "ring_group", "group": 1},
     ), fx.OPEN),
+    "record": (plan(
+        {"id": "s1", "type": "record"},
+        {"id": "s2", "type": "user", "user": 202},
+        {"id": "s3", "type": "record", "tell_caller": False},
+    ), fx.OPEN),
     "email": (plan(
         {"id": "s1", "type": "user", "user": 202},
         {"id": "s2", "type": "email", "to": ["info@example.com", "Boss@Example.com"], "webhooks": False},

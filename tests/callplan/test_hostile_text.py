@@ -63,7 +63,9 @@ IDS = [repr(value[:24]) for value in CORPUS]
 # The compiler's own expansions: the only `${` the document may carry.
 OWN_EXPANSIONS = ("${caller_id_name}", "${cp_digit_invalid}", "${cp_digit}", "${cp_dialled}", "${cp_prefix}",
                   # the receive fax step's file in the shared fax folder, and its ident
-                  "${uuid}", "${callplan_fax_dir}", "${cp_fax_file}", "${destination_number}")
+                  "${uuid}", "${callplan_fax_dir}", "${cp_fax_file}", "${destination_number}",
+                  # the record step's file in the shared recordings folder (callplan/recording.py)
+                  "${callplan_recordings_dir}")
 ARGUMENTS = {"transfer": {3}, "voicemail": {3}, "play_and_get_digits": {10, 13}}
 # a ring group's variables for all its legs: busy ends the group, and its display name as the name shown
 PREFIX = re.compile(r"^\{(fail_on_single_reject=USER_BUSY)?,?(origination_caller_id_name=[^,{}\[\]'\"]*)?\}")
@@ -81,6 +83,7 @@ EVERYTHING = [
         {"id": "s7", "type": "transfer", "to": {"external": "+32471234567"}, "announce": True},
     ]},
     {"id": "s8", "type": "email", "to": ["info@example.com"]},
+    {"id": "s15", "type": "record", "tell_caller": True},
     {"id": "s9", "type": "ivr", "menu": 1,
      "keys": {"5": [{"id": "s10", "type": "voicemail", "box": 1, "greeting": 2}],
               "7": [{"id": "s13", "type": "conference", "room": 1}],
@@ -155,7 +158,8 @@ def test_the_base_plan_compiles_cleanly_and_reaches_every_step_type():
     assert {step.type for _, step in plan.walk()} == set(callplan.nodes.BY_TYPE)
     document = compile_document(plan, fx.objects())
     assert problems(document) == []
-    for application in ("bridge", "callcenter", "playback", "event", "play_and_get_digits", "voicemail", "set", "conference"):
+    for application in ("bridge", "callcenter", "playback", "event", "play_and_get_digits", "voicemail", "set", "conference",
+                        "record_session"):
         assert f'application="{application}"' in document
 
 

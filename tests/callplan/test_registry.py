@@ -93,11 +93,11 @@ def test_every_module_in_the_package_is_registered_and_complete():
     assert registry_problems(package_module_names(), nodes.MODULES, load) == []
 
 
-def test_the_registry_has_the_eleven_step_types_of_the_spec_and_the_conference_and_fax_steps():
-    # the spec's eleven, "conference" (#18 item 2: a call plan sends callers into a conference room) and
-    # "receive_fax" (#18 item 5: the call is a fax, mailed as a PDF)
+def test_the_registry_has_the_eleven_step_types_of_the_spec_and_the_conference_fax_and_record_steps():
+    # the spec's eleven, "conference" (#18 item 2: a call plan sends callers into a conference room),
+    # "receive_fax" (#18 item 5: the call is a fax, mailed as a PDF) and "record" (#18 item 1: record from here)
     assert set(nodes.BY_TYPE) == {"time_condition", "user", "ring_group", "queue", "transfer", "ivr", "voicemail",
-                                  "announcement", "email", "prefix", "hang_up", "conference", "receive_fax"}
+                                  "announcement", "email", "prefix", "hang_up", "conference", "receive_fax", "record"}
     assert len(nodes.MODULES) == len(nodes.BY_TYPE)
     union_members = get_args(get_args(nodes.Step)[0])
     assert set(union_members) == {module.Step for module in nodes.MODULES}

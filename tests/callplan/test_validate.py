@@ -486,6 +486,7 @@ def _builders(children):
         "voicemail": st.fixed_dictionaries({"type": st.just("voicemail"), "box": IDS},
                                            optional={"greeting": IDS, "mode": st.sampled_from(["message", "announce_only"])}),
         "conference": st.fixed_dictionaries({"type": st.just("conference"), "room": IDS}),
+        "record": st.fixed_dictionaries({"type": st.just("record"), "tell_caller": st.booleans()}),
         "announcement": st.fixed_dictionaries({"type": st.just("announcement"), "audio": IDS}),
         "email": st.fixed_dictionaries({"type": st.just("email"), "to": st.just(["info@example.com"])}),
         "prefix": st.fixed_dictionaries({"type": st.just("prefix"), "text": st.text(min_size=1, max_size=10).filter(lambda t: t.isprintable())}),

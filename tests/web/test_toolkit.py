@@ -34,8 +34,8 @@ PAGE_PERMISSIONS = {"/plans": "pbx.manage", "/departments": "pbx.manage", "/pick
                     "/calls": "calls.read",
                     "/phonebook": "phonebook.read", "/accounts": "accounts.manage", "/audit": "audit.read", "/account/profile": "self",
                     "/integrations": "pbx.manage", "/account/security": "self", "/": "self", "/me": "phone.self",
-                    "/messages": "phone.self", "/call-statuses": "pbx.manage", "/faxes": "pbx.manage"}
-                    "/messages": "phone.self", "/call-statuses": "pbx.manage", "/recordings": "recordings.read"}
+                    "/messages": "phone.self", "/call-statuses": "pbx.manage", "/faxes": "pbx.manage",
+                    "/recordings": "recordings.read"}
 
 
 def test_every_portal_page_is_the_one_shell(client):

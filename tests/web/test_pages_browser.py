@@ -240,7 +240,7 @@ def test_company_that_requires_two_factor_login_shows_only_the_enrolment(live_se
     # The account's own language (Dutch) wins over the browser's.
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.locator("#required-note")).to_have_text(
-        "Uw bedrijf vereist inloggen in twee stappen. Stel een authenticator-app in om verder te gaan."
+        "Uw bedrijf vereist inloggen in twee stappen. Stel een authenticator-app of een telefoonnummer in om verder te gaan."
     )
     expect(page.get_by_role("link", name="Start")).to_be_hidden()
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
@@ -271,7 +271,7 @@ def test_company_that_requires_two_factor_login_shows_only_the_enrolment(live_se
     page.get_by_label("Vul uw wachtwoord in om verder te gaan").fill(password)
     page.get_by_role("button", name="Verder").click()
     expect(page.locator("#reauth-form [role=alert]")).to_have_text(
-        "Uw bedrijf vereist inloggen in twee stappen; de authenticator kan niet worden verwijderd."
+        "Uw bedrijf vereist inloggen in twee stappen; uw laatste tweede factor kan niet worden verwijderd."
     )
     shot(page, "remove-refused")
 

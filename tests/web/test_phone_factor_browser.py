@@ -10,6 +10,7 @@ server's database (a million tries of a 6-digit code take a second), so the app 
 from __future__ import annotations
 
 import hashlib
+import re
 import hmac
 import shutil
 import sqlite3
@@ -203,5 +204,41 @@ def test_dutch_on_a_narrow_screen_a_call_nobody_answers_and_call_again(live_serv
     page.keyboard.press("Enter")
     expect(page.locator("#page-status")).to_have_text("Het telefoonnummer is verwijderd.")
     expect(page.locator("#phone-text")).to_have_text("Er is geen telefoonnummer ingesteld.")
+    assert watch.problems == []
+    context.close()
+
+
+def test_the_call_as_backup_of_the_authenticator_and_choosing_the_first_way(live_server, browser, switch):
+    import pyotp
+
+    shot = Screenshots("phone-factor-backup")
+    add_account(live_server, "carla@demo.example.com", "en", totp_secret=pyotp.random_base32(32), totp_enabled=True,
+                phone_factor_number="+31612345677", phone_factor_language="en", primary_factor="totp")
+    context = browser.new_context(locale="en-GB", viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    watch = ConsoleWatch(page)
+    log_in(page, live_server, "carla@demo.example.com")
+    # the authenticator first: nobody is called until asked
+    expect(page.locator("#code-help")).to_have_text(re.compile("authenticator app"))
+    expect(page.locator("#phone-call")).to_be_hidden()
+    calls_before = len([c for c in switch.commands if "originate" in c])
+    page.get_by_role("button", name="Call me with a code instead").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#phone-status")).to_contain_text("Type the code you heard", timeout=15_000)
+    expect(page.get_by_role("button", name="Use the code from the app instead")).to_be_visible()
+    assert len([c for c in switch.commands if "originate" in c]) == calls_before + 1
+    shot(page, "login-backup-called")
+    page.get_by_label("Verification code").fill(spoken_code(live_server, "carla@demo.example.com"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url("/"))
+
+    page.goto(live_server.url("/account/security"))
+    expect(page.locator("#primary-text")).to_have_text("At login the authenticator app is asked first; the call is the backup.")
+    page.get_by_role("button", name="Call me first").click()
+    page.locator("#reauth").get_by_label("Enter your password to continue").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#page-status")).to_have_text("At login you are called first; the authenticator app is the backup.")
+    expect(page.get_by_role("button", name="Ask the app first")).to_be_visible()
+    shot(page, "security-phone-first")
     assert watch.problems == []
     context.close()

@@ -157,3 +157,39 @@ def test_the_login_code_is_spoken_to_the_phone_by_the_companys_switch(work, demo
     assert wait_for(lambda: not Path(played).exists(), 20)
     done = client.post("/api/auth/second-factor", json={"code": CODE})
     assert done.status_code == 200 and done.json()["stage"] == "full", done.text
+
+
+@needs_freeswitch
+@needs_espeak
+def test_a_colleagues_extension_is_called_on_the_users_own_phone(work, demo, server, fs, wired, events, monkeypatch):
+    """A number that is an extension of the company rings that user's registered phone directly."""
+    from tests.freeswitch.harness import register
+    from tests.freeswitch.test_menus_and_prompts_on_freeswitch import demo_user
+
+    server.start()
+    monkeypatch.setattr(phone_codes, "new_code", lambda: "274051")
+    carla = demo_user(demo, "203")
+    phone = harness.Phone(work, "uas_listen")
+    try:
+        assert register(work, fs, carla.sip_user, carla.domain, carla.password, expires=300,
+                        contact_port=phone.port) == [200], fs.log_tail(60)
+        with session_scope(demo.engine) as db:
+            admin = db.exec(select(Account).where(Account.email == DEMO_ADMIN)).one()
+            db.add(Account(tenant_id=admin.tenant_id, email="carla@demo.example.com", role="user", language="en",
+                           password_hash=hash_password(wired, PASSWORD), phone_factor_number="203",
+                           phone_factor_language="en", primary_factor="phone"))
+        client = TestClient(demo.app)
+        pending = client.post("/api/auth/login", json={"email": "carla@demo.example.com", "password": PASSWORD}).json()
+        client.headers["x-csrf-token"] = pending["csrf_token"]
+        assert client.post("/api/auth/second-factor/call").status_code == 202
+        assert wait_for(lambda: "INVITE sip:" in phone.received(), 20), (phone.received(), fs.log_tail(100))
+        assert wait_for(lambda: client.get("/api/auth/second-factor/call").json()["call_state"] == "answered", 20), \
+            fs.log_tail(150)
+        assert wait_for(lambda: any(e.get("Playback-File-Path", "").endswith(".wav") and "/login-codes/" in
+                                    e.get("Playback-File-Path", "") and e.get("Playback-Status") == "done"
+                                    for e in events.of("PLAYBACK_STOP")[-1:]), 40), (events.found[-4:], fs.log_tail(100))
+        assert "274051" not in fs.log_text()
+        done = client.post("/api/auth/second-factor", json={"code": "274051"})
+        assert done.status_code == 200 and done.json()["stage"] == "full", done.text
+    finally:
+        phone.stop()

@@ -120,6 +120,10 @@ async function showDetail(id) {
     ...fact(t("ui.calls.hangup_cause"), causes),
     ...(record.blocked ? fact(t("ui.calls.blocked_by"), t(`ui.calls.blocked_by.${record.blocked}`)) : []),
     ...(record.outcome_at ? fact(t("ui.calls.outcome"), [record.outcome_label, record.outcome_note].filter(Boolean).join(" · ")) : []),
+    // a fax call (#18 item 5): its status, pages and the other machine's ident, linked to the fax list
+    ...(record.fax ? fact(t("ui.calls.fax"), el("a", { href: "/faxes", text: t("ui.calls.fax_summary", {
+      status: t(`ui.faxes.status.${record.fax.status}`), pages: record.fax.pages,
+      station: record.fax.remote_station_id || "—" }) })) : []),
     ...fact(t("ui.calls.plan"), record.plan_id
       ? el("a", { href: `/plans/${record.plan_id}`, text: t("ui.calls.plan_version", { id: record.plan_id, version: record.plan_version ?? "—" }) })
       : "—"),

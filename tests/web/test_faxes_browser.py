@@ -6,6 +6,7 @@ Screenshots in test-artifacts/faxes-*.png."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -156,5 +157,27 @@ def test_dutch_on_a_phone(browser, live_server, received):
     expect(page.get_by_label("Faxnummer")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 380
     Screenshots("faxes-nl")(page, "phone")
+    watch.assert_clean()
+    session.context.close()
+
+
+def test_the_call_record_of_a_fax_says_so(browser, live_server, received):
+    """/calls: the details of the received fax's call show its status, pages and the sender's ident."""
+    from web.models.call_record import CallRecord
+
+    db = Db(live_server.database_url)
+    start = datetime(2026, 12, 3, 9, 29, tzinfo=timezone.utc)
+    db.add(CallRecord(tenant_id=db.tenant_id(), call_uuid="browser-1", direction="inbound", caller_number="+31105550000",
+                      dialled_number="+31201234568", callee_number="+31201234568", started_at=start,
+                      answered_at=start, ended_at=start.replace(minute=30), duration_seconds=60, billed_seconds=60,
+                      call_type="national"))
+    db.engine.dispose()
+    session = admin_session(browser, live_server, "fax-calls@demo.example.com", PASSWORD)
+    page, watch = open_screen(session, live_server, "/calls?from=2026-12-03&to=2026-12-03", wait_ms=WAIT_MS)
+    page.locator("#records tbody tr", has_text="+31105550000").get_by_role("button", name=re.compile("^Details")).click()
+    detail = page.locator("#detail")
+    expect(detail).to_contain_text("Received, 1 page(s), fax ident ACME LOGISTICS")
+    expect(detail.get_by_role("link", name=re.compile("^Received, 1 page"))).to_have_attribute("href", "/faxes")
+    Screenshots("faxes-call")(page, "detail", full_page=False)
     watch.assert_clean()
     session.context.close()

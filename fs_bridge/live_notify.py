@@ -37,11 +37,11 @@ class Sequence:
     number going back)."""
 
     def __init__(self) -> None:
-        self.last = 0
+        self.sent = 0
 
     def next(self) -> int:
-        self.last += 1
-        return self.last
+        self.sent += 1
+        return self.sent
 
 
 def payload(switch: str, seq: int, tenant_id: Optional[int], kind: str, data) -> str:

@@ -110,6 +110,9 @@ CASES: dict[str, tuple[CallPlan, datetime]] = {
         {"id": "s2", "type": "user", "user": 202},
         {"id": "s3", "type": "record", "tell_caller": False},
     ), fx.OPEN),
+    "receive_fax": (plan(
+        {"id": "s1", "type": "receive_fax", "mail_to": ["fax@example.com"], "station_id": "+31 20 123 4567"},
+    ), fx.OPEN),
     "email": (plan(
         {"id": "s1", "type": "user", "user": 202},
         {"id": "s2", "type": "email", "to": ["info@example.com", "Boss@Example.com"], "webhooks": False},

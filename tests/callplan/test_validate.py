@@ -487,6 +487,8 @@ def _builders(children):
                                            optional={"greeting": IDS, "mode": st.sampled_from(["message", "announce_only"])}),
         "conference": st.fixed_dictionaries({"type": st.just("conference"), "room": IDS}),
         "record": st.fixed_dictionaries({"type": st.just("record"), "tell_caller": st.booleans()}),
+        "receive_fax": st.fixed_dictionaries({"type": st.just("receive_fax")}, optional={
+            "mail_to": st.just(["fax@example.com"]), "station_id": st.sampled_from(["", "+31 20 123 4567"])}),
         "announcement": st.fixed_dictionaries({"type": st.just("announcement"), "audio": IDS}),
         "email": st.fixed_dictionaries({"type": st.just("email"), "to": st.just(["info@example.com"])}),
         "prefix": st.fixed_dictionaries({"type": st.just("prefix"), "text": st.text(min_size=1, max_size=10).filter(lambda t: t.isprintable())}),

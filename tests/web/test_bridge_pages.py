@@ -28,6 +28,7 @@ FAMILIES = {
     "ui.calls.type.": {"internal", "national", "mobile", "international", "premium_rate", "emergency", "unknown"},
     "ui.calls.blocked_by.": {"company", "user"},  # who blocked the call (callplan.blocking: cp_blocked)
     "ui.faxes.status.": {"queued", "sending", "received", "sent", "failed"},  # a fax call's (web/models/fax.py)
+    "ui.recordings.reason.": {"user", "queue", "step", "demand"},  # why a call was recorded (web/models/recording.py)
     "ui.integrations.event.": {"missed_call", "voicemail", "call_ended", "agent_status", "test"},
     "ui.integrations.state.": {"pending", "delivered", "failed"},
     "ui.integrations.channels.": {"webhook", "email"},

@@ -334,7 +334,7 @@ def test_a_user_in_a_sheet_over_another_page(server, browser):
     }""", carla["id"])
     sheet = page.get_by_role("dialog", name=f"Edit {carla['first_name']} {carla['last_name']}")
     expect(sheet.locator("label")).to_have_text(["First name", "Last name", "E-mail address", "Extension", "Direct number",
-                                                 "Language", "Department", "Call waiting", "Hot desking"])
+                                                 "Language", "Department", "Call waiting", "Hot desking", "Record calls"])
     sheet.get_by_label("Last name").fill("Bakker-Sheet")
     with page.expect_request(lambda request: request.method == "PATCH") as sent:
         sheet.get_by_role("button", name="Save").click()

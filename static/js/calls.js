@@ -134,7 +134,8 @@ async function showDetail(id) {
     step.type ? el("span", { class: "hint", text: ` · ${step.type}` }) : null,
     el("span", { class: "hint", text: ` · ${step.step}` }))));
   $("detail-no-steps").hidden = record.steps.length > 0;
-  await showRecordings(record);
+  // the recordings are a part of the details: when they cannot be read, the rest is still shown
+  await showRecordings(record).catch(showError);
   $("detail").hidden = false;
   $("detail").dataset.record = String(record.id);
   $("detail").focus();

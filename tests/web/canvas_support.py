@@ -137,8 +137,15 @@ def drag(page, source, target, *, where: str = "top", steps: int = 8) -> None:
     page.mouse.move(box["x"] + min(20, box["width"] / 2), box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + 30, box["y"] + box["height"] / 2 + 10, steps=3)
-    y = {"top": goal["y"] + 3, "bottom": goal["y"] + goal["height"] - 3, "middle": goal["y"] + goal["height"] / 2}[where]
-    page.mouse.move(goal["x"] + min(40, goal["width"] / 2), y, steps=steps)
+    def aim(goal):
+        y = {"top": goal["y"] + 3, "bottom": goal["y"] + goal["height"] - 3, "middle": goal["y"] + goal["height"] / 2}[where]
+        return goal["x"] + min(40, goal["width"] / 2), y
+
+    page.mouse.move(*aim(goal), steps=steps)
+    # a press near the window's edge (a palette step low on the screen) scrolls the page by itself for a
+    # moment, as it does for a person: aim at where the target is now before letting go
+    page.wait_for_timeout(100)
+    page.mouse.move(*aim(box_of(page, target, block=None)), steps=2)
     page.mouse.up()
 
 

@@ -7,7 +7,7 @@ one transaction, audit) with body=None, so the wrapper reads no body; the handle
 thread pool, then reads the multipart form on the event loop with `anyio.from_thread.run`. That way a
 stranger is refused before a single byte of the upload is read.
 
-The form is read with Starlette's `request.form()` (python-multipart) under a byte limit applied to
+The form is read by web/api/uploads.py: Starlette's `request.form()` (python-multipart) under a byte limit applied to
 the ASGI messages as they arrive, so a body without Content-Length, or with a false one, is cut off at
 the limit too. Starlette spools the file part to a temporary file (in memory up to 1 MB only).
 """
@@ -20,13 +20,11 @@ from pathlib import Path
 import anyio.from_thread
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse
 
 from web import audio, tts
 from web.api.problems import Problem, field_problem, from_validation_error
+from web.api import uploads
 from web.api.resources import Resource
 from web.api.routing import api
 from web.models.audio import AudioFile, AudioPublic, AudioText, AudioUpdate, AudioUpload
@@ -34,7 +32,6 @@ from web.models.tenant import Tenant
 
 log = logging.getLogger("web.api.audio")
 
-FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the name field around the file itself
 
 
 def _after_delete(ctx, row: AudioFile) -> None:
@@ -67,23 +64,6 @@ resource = Resource(
 # -- reading the upload ----------------------------------------------------------------------------
 
 
-class _LimitedReceive:
-    """An ASGI receive that refuses to pass on more than `limit` body bytes."""
-
-    def __init__(self, receive, limit: int):
-        self.receive, self.limit, self.received, self.exceeded = receive, limit, 0, False
-
-    async def __call__(self):
-        message = await self.receive()
-        if message["type"] == "http.request":
-            self.received += len(message.get("body", b""))
-            if self.received > self.limit:
-                self.exceeded = True
-                # A MultiPartException makes Starlette close the spooled files it has opened so far.
-                raise MultiPartException("upload too large")
-        return message
-
-
 def _on_file(code: str, message: str) -> list[dict]:
     return [{"pointer": "/file", "code": code, "message": message}]
 
@@ -92,28 +72,6 @@ def _too_large() -> Problem:
     message = f"the file may be at most {audio.MAX_UPLOAD_BYTES} bytes"
     return Problem(413, "audio_too_large", message, errors=_on_file("audio_too_large", message),
                    params={"max_mb": f"{audio.MAX_UPLOAD_BYTES / 1048576:.3g}"})
-
-
-async def _read_form(request: Request):
-    limit = audio.MAX_UPLOAD_BYTES + FORM_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large()  # no need to read what is announced as too much
-    receive = _LimitedReceive(request.receive, limit)
-    try:
-        return await Request(request.scope, receive).form(max_files=1, max_fields=4, max_part_size=4096)
-    except HTTPException as exc:  # Starlette's answer to a MultiPartException
-        if receive.exceeded:
-            raise _too_large()
-        raise Problem(400, "audio_form_invalid", exc.detail)
-    except ClientDisconnect:
-        raise Problem(400, "audio_form_invalid", "the upload was interrupted")
-
-
-def _require_multipart(request: Request) -> None:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise Problem(415, "audio_not_multipart", headers={"Accept-Post": "multipart/form-data"})
 
 
 def _fields(form, named: bool = True) -> tuple[AudioUpload | None, UploadFile]:
@@ -169,11 +127,11 @@ def upload_audio(ctx):
 def store_upload(ctx, name: str | None = None) -> AudioFile:
     """The multipart upload of the request, converted and stored as a new audio file of the company.
     `name` given: the row's name (a user's greeting, web/api/me.py), and the form holds the file alone."""
-    _require_multipart(ctx.request)
+    uploads.require_multipart(ctx.request, "audio_not_multipart")
     # Nothing is written yet (only login bookkeeping): end the transaction so a slow upload holds no
     # database connection; the row below is written in a transaction of its own.
     ctx.db.commit()
-    form = anyio.from_thread.run(_read_form, ctx.request)
+    form = anyio.from_thread.run(uploads.read_form, ctx.request, audio.MAX_UPLOAD_BYTES, _too_large, "audio_form_invalid")
     root = audio.audio_root(ctx.settings)
     try:
         fields, upload = _fields(form, named=name is None)

@@ -21,11 +21,9 @@ import anyio.from_thread
 from pydantic import BaseModel
 from sqlalchemy import func
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse
 
+from web.api import uploads
 from web.api.params import int_param
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
@@ -36,7 +34,6 @@ from web.scoping import get_owned, scoped
 
 log = logging.getLogger("web.api.faxes")
 
-FORM_OVERHEAD = 64 * 1024
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
@@ -104,42 +101,10 @@ def fax_pdf(ctx, id: int):
 # -- sending -------------------------------------------------------------------------------------------
 
 
-class _LimitedReceive:
-    """An ASGI receive that refuses to pass on more than `limit` body bytes (as web/api/audio.py's)."""
-
-    def __init__(self, receive, limit: int):
-        self.receive, self.limit, self.received, self.exceeded = receive, limit, 0, False
-
-    async def __call__(self):
-        message = await self.receive()
-        if message["type"] == "http.request":
-            self.received += len(message.get("body", b""))
-            if self.received > self.limit:
-                self.exceeded = True
-                raise MultiPartException("upload too large")
-        return message
-
-
 def _too_large() -> Problem:
     message = f"the PDF may be at most {fax_files.MAX_UPLOAD_BYTES} bytes"
     return Problem(413, "fax_too_large", message, errors=[{"pointer": "/file", "code": "fax_too_large", "message": message}],
                    params={"max_mb": f"{fax_files.MAX_UPLOAD_BYTES / 1048576:.3g}"})
-
-
-async def _read_form(request: Request):
-    limit = fax_files.MAX_UPLOAD_BYTES + FORM_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large()
-    receive = _LimitedReceive(request.receive, limit)
-    try:
-        return await Request(request.scope, receive).form(max_files=1, max_fields=4, max_part_size=4096)
-    except HTTPException as exc:
-        if receive.exceeded:
-            raise _too_large()
-        raise Problem(400, "fax_form_invalid", exc.detail)
-    except ClientDisconnect:
-        raise Problem(400, "fax_form_invalid", "the upload was interrupted")
 
 
 def _fields(form) -> tuple[str, bytes]:
@@ -175,11 +140,9 @@ def _fields(form) -> tuple[str, bytes]:
 
 def send_fax(ctx):
     """Send a PDF as a fax to `number`: 202 with the fax, which the bridge completes."""
-    media_type = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise Problem(415, "fax_not_multipart", headers={"Accept-Post": "multipart/form-data"})
+    uploads.require_multipart(ctx.request, "fax_not_multipart")
     ctx.db.commit()  # a slow upload holds no database connection (as the audio upload)
-    form = anyio.from_thread.run(_read_form, ctx.request)
+    form = anyio.from_thread.run(uploads.read_form, ctx.request, fax_files.MAX_UPLOAD_BYTES, _too_large, "fax_form_invalid")
     try:
         number, data = _fields(form)
     finally:

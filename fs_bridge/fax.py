@@ -10,13 +10,23 @@ last page as the session ends) and every variable is there. The loopback's B leg
 copy of the tx mark (mod_loopback copies the originate's variables) and is skipped for it; a fax sent to
 one of the company's own numbers is received on that B leg, whose plan step sets the rx mark.
 
-The TIFF -> PDF conversion runs here, in the worker greenlet: a few tenths of a second per page of CPU
-(web/domain/fax_files.py), which other events wait for; faxes are rare next to calls."""
+The TIFF -> PDF conversion (web/domain/fax_files.py, Pillow: tens of milliseconds to tenths of a second per
+page, a 50-page fax seconds) is not done in the worker greenlet, where every other call's events would wait
+for it and gevent's loop (the socket, the heartbeat, the outbox, the live feed) would stand still. The
+handler checks the mark and the plan in the batch's transaction; a fax with pages is then converted in
+gevent's thread pool after the commit (Pillow's decoders and encoders run without the GIL: the loop keeps
+turning, tests/fs_bridge/test_fax.py measures its longest pause), and recorded and mailed in a transaction
+of its own once its PDF is there. A thread, not a child process as for the statements
+(fs_bridge/statement_drawing.py), because fpdf2 draws in Python, which holds the GIL, while this work is
+Pillow's C. A bridge stopped in the middle of a conversion loses that fax's row as it would lose an event
+not yet applied; FreeSWITCH's TIFF stays in the folder."""
 
 from __future__ import annotations
 
 import logging
+from typing import Optional
 
+import gevent
 from sqlmodel import select
 
 from fs_bridge.notices import call_time, dialled_number, enqueue_mail, find_step, tenant_of_channel
@@ -61,21 +71,38 @@ def received(ctx, event, mark: str) -> None:
         step = {}
     outcome = faxes.Outcome.from_variables(event.var)
     tiff_name = fax_files.own_name(event.var("cp_fax_file") or "")
-    pdf_name, pages = faxes.make_pdf(ctx.settings.fax_dir, tiff_name) if outcome.pages or outcome.success else ("", 0)
-    if pages and not outcome.pages:
-        outcome.pages = pages
+    if ctx.db.exec(select(Fax.id).where(Fax.call_uuid == event.uuid)).first() is not None:
+        return  # a replayed hang-up (after a reconnect): recorded and mailed already
+    tiff = tiff_name if fax_files.existing_file(ctx.settings.fax_dir, tiff_name) else ""
     recipients = sorted({address.lower() for address in step.get("mail_to") or []})
     fax = faxes.received_row(tenant_id, event.uuid, outcome,
                              caller=event.get("Caller-Caller-ID-Number") or "", dialled=dialled_number(event),
-                             tiff=tiff_name if fax_files.existing_file(ctx.settings.fax_dir, tiff_name) else "",
-                             pdf=pdf_name, mailed_to=recipients, plan_id=plan_id, step=step_id, at=call_time(event))
+                             tiff=tiff, pdf="", mailed_to=recipients, plan_id=plan_id, step=step_id, at=call_time(event))
+    if not (tiff and (outcome.pages or outcome.success)):
+        record(ctx, fax, None)  # no page came through: nothing to convert, recorded in this batch
+        return
+    bridge, fax_dir = ctx.bridge, ctx.settings.fax_dir
+
+    def convert_and_record():
+        # the greenlet waits for the thread cooperatively: other greenlets run meanwhile
+        converted = gevent.get_hub().threadpool.apply(faxes.make_pdf, (fax_dir, tiff))
+        bridge.with_context(lambda ctx: record(ctx, fax, converted))
+
+    ctx.after_commit(convert_and_record)
+
+
+def record(ctx, fax: dict, converted: Optional[tuple[str, int]]) -> None:
+    """Store the received fax (its PDF's name and pages when one was made) and queue its mail."""
+    pdf_name, pages = converted or ("", 0)
+    fax = {**fax, "pdf_file": pdf_name, "pages": fax["pages"] or pages}
     ctx.writes.insert(Fax.__table__, fax, unique=("call_uuid",))
+    recipients = fax["mailed_to"]
     if recipients:
-        tenant = ctx.db.get(Tenant, tenant_id)
+        tenant = ctx.db.get(Tenant, fax["tenant_id"])
         subject, text = faxes.received_mail(tenant.language, tenant.timezone, fax)
         path = fax_files.shared_file(ctx.settings.fax_dir, pdf_name) if pdf_name else None
-        enqueue_mail(ctx, tenant_id, "fax", recipients, subject, text, f"fax:{event.uuid}", attachment_path=path,
-                     attachment_note=t(tenant.language, "notice.fax.attachment_missing"))
+        enqueue_mail(ctx, fax["tenant_id"], "fax", recipients, subject, text, f"fax:{fax['call_uuid']}",
+                     attachment_path=path, attachment_note=t(tenant.language, "notice.fax.attachment_missing"))
 
 
 def sent(ctx, event, mark: str) -> None:

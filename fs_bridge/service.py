@@ -16,6 +16,7 @@ from typing import Callable, Optional
 import gevent
 from gevent.event import Event as Flag
 from gevent.lock import Semaphore
+from gevent.pool import Group
 from gevent.queue import Empty, Queue
 from sqlmodel import Session
 
@@ -45,6 +46,7 @@ class Bridge:
                        "reconnects": 0, "last_error": None}
         self.counts: Counter = Counter()
         self._greenlets: list[gevent.Greenlet] = []
+        self.jobs = Group()  # the greenlets of spawn_safely (after-commit actions, connect hooks): see settle
         self._status_lock = Semaphore()  # the heartbeat and a (re)connect may write at the same moment
         # on PostgreSQL every batch's messages are NOTIFYs too, for the web processes of every machine
         self.notifies = engine.dialect.name == "postgresql"
@@ -179,7 +181,16 @@ class Bridge:
                 action()
             except Exception:
                 log.exception("background job failed")
-        return gevent.spawn(run)
+        return self.jobs.spawn(run)
+
+    def settle(self, timeout: Optional[float] = 30.0) -> None:
+        """drain, then wait for the after-commit jobs it started, and theirs (tests and benches)."""
+        self.drain()
+        while len(self.jobs):
+            self.jobs.join(timeout=timeout, raise_error=False)
+            if timeout is not None and len(self.jobs):
+                raise TimeoutError(f"{len(self.jobs)} background jobs still running after {timeout} s")
+            self.drain()
 
     def write_status(self) -> None:
         from sqlalchemy.exc import IntegrityError

@@ -7,6 +7,7 @@ fax_document_transferred_pages, fax_remote_station_id)."""
 from __future__ import annotations
 
 import dataclasses
+import sys as _sys
 import io
 
 import pypdf
@@ -42,7 +43,7 @@ def bridge(app, settings, fax_dir):
 def feed(bridge, *texts):
     for text in texts:
         bridge.receive(parse_plain(text))
-    bridge.drain()
+    bridge.settle()
 
 
 def fax_hangup(mark: str, uuid: str = CALL, domain: str = "acme.pbx.test", pages: int = 2, success: bool = True,
@@ -163,3 +164,70 @@ def test_a_fax_to_the_companys_own_number_is_received_on_the_loopback_b_leg(brid
     feed(bridge, fax_hangup(f"rx:{plan}:1:f1", pages=1, variable_loopback_leg="B"))
     [fax] = faxes(db)
     assert (fax.direction, fax.status, fax.pages, fax.pdf_file) == ("in", "received", 1, f"rx-{CALL}.pdf")
+
+
+def test_a_many_page_fax_converts_off_the_loop_while_other_calls_events_are_handled(app, settings, admin, db, fax_dir,
+                                                                                   monkeypatch):
+    """The TIFF -> PDF conversion runs in gevent's thread pool after the commit: while a 50-page fax is being
+    converted, another call's event is applied (the worker is not waiting for it) and a heartbeat greenlet
+    ticking every 5 ms is never held up for long (the loop keeps turning)."""
+    import time
+
+    import gevent
+    import gevent.event
+
+    from web.domain import faxes as fax_domain
+    from tests.fs_bridge.conftest import fixture_text, rewrite
+
+    plan = make_plan(db, admin.tenant.id, FAX_PLAN)
+    tiff_file(fax_dir / f"rx-{CALL}.tif", pages=fax_domain.fax_files.MAX_PAGES)
+    seen: list = []
+
+    def on_create(ctx, event):
+        seen.append(("event handled", converting.is_set() and not converted.is_set()))
+
+    watcher = type(_sys)("watcher")
+    watcher.HANDLES = {"CHANNEL_CREATE": on_create}
+    bridge = Bridge(dataclasses.replace(settings, fax_dir=str(fax_dir)), app.state.engine, feed=LiveFeed(port=0),
+                    modules=["fs_bridge.fax", watcher])
+    converting, converted = gevent.event.Event(), gevent.event.Event()
+    make_pdf = fax_domain.make_pdf
+
+    def watched(*args):  # runs in the pool's thread: only thread-safe signals back to the loop
+        hub.loop.run_callback_threadsafe(converting.set)
+        started = time.perf_counter()
+        try:
+            return make_pdf(*args)
+        finally:
+            took.append(time.perf_counter() - started)
+            hub.loop.run_callback_threadsafe(converted.set)
+
+    hub, took, gaps = gevent.get_hub(), [], []
+    monkeypatch.setattr(fax_domain, "make_pdf", watched)
+
+    def heartbeat():
+        last = time.perf_counter()
+        while not converted.is_set():
+            gevent.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    beating = gevent.spawn(heartbeat)
+    bridge.receive(parse_plain(fax_hangup(f"rx:{plan}:1:f1", pages=0)))
+    bridge.drain()  # the hang-up is applied; its conversion starts after the commit
+    assert converting.wait(timeout=10)
+    bridge.receive(parse_plain(rewrite(fixture_text("CHANNEL_CREATE"), **{"Unique-ID": "0000beef-aaaa-bbbb-cccc-dddddddddddd"})))
+    bridge.drain()
+    bridge.settle()
+    beating.join(timeout=5)
+
+    assert seen == [("event handled", True)]  # applied while the fax was still converting
+    [fax] = faxes(db)
+    assert (fax.status, fax.pages, fax.pdf_file) == ("received", fax_domain.fax_files.MAX_PAGES, f"rx-{CALL}.pdf")
+    assert len(mails(db)) == 1
+    # the loop's longest pause: a few of the heartbeat's own 5 ms, against the whole conversion's time
+    longest = max(gaps)
+    print(f"\n50-page fax: converted in {took[0]:.2f} s; the loop's longest pause meanwhile {longest * 1000:.0f} ms "
+          f"over {len(gaps)} heartbeats")
+    assert longest < max(0.25, took[0] / 4), (longest, took[0])

@@ -24,6 +24,11 @@ For each set-up: the highest rate of --rates with no failed call (each tried for
 app's clean rate >= 0.9 x the static one; its median INVITE -> 200 at most 3 ms above the static one;
 two switches behind the edge >= 1.8 x the app's one (#19).
 
+On a machine with fewer cores than the edge set-up has switches, the load generators, Kamailio and the
+app take the cores the second switch would need: --switch-cpu 0.25 caps each FreeSWITCH at a quarter of a
+core (a cgroup), so the switches set the rate as they would on machines of their own, and --max-p99-ms
+counts a rate whose calls queue (answered late rather than refused) as not clean.
+
 A set-up is a class with start(world), processes() and stop(), listed in SETUPS."""
 
 from __future__ import annotations
@@ -549,8 +554,12 @@ class Run:
     cpu: dict[str, float] = field(default_factory=dict)  # process -> % of one core during the run
     seconds: float = 0.0
 
+    max_p99_ms: float = 0.0  # > 0: a rate whose INVITE -> 200 p99 passes this is not clean either
+
     @property
     def clean(self) -> bool:
+        if self.max_p99_ms and self.rtts_ms and pct(self.rtts_ms, 0.99) > self.max_p99_ms:
+            return False  # answered, but queued: the backlog grows with every second at this rate
         return self.failed == 0 and self.succeeded == self.calls
 
 
@@ -628,10 +637,59 @@ class Figures:
     answered: int = 0
 
 
+CGROUP_V1, CGROUP_V2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+PERIOD_US = 100_000
+
+
+def cap_cpu(pids: list[int], share: float, name: str) -> Optional[Path]:
+    """Put `pids` (every thread of each) in a new cgroup allowed `share` of one core; None where this
+    machine has no writable cpu controller. A switch capped this way stands for a switch with a machine
+    of its own: two capped switches have twice the switch CPU of one, whatever the load generators,
+    Kamailio and the app take beside them on a small machine."""
+    quota = str(max(1000, int(share * PERIOD_US)))
+    for root, write in ((CGROUP_V2, lambda g: (g / "cpu.max").write_text(f"{quota} {PERIOD_US}")),
+                        # FreeSWITCH runs some threads with a real-time policy: a v1 group refuses
+                        # them unless it has a real-time budget of its own
+                        (CGROUP_V1, lambda g: ((g / "cpu.cfs_period_us").write_text(str(PERIOD_US)),
+                                               (g / "cpu.cfs_quota_us").write_text(quota),
+                                               (g / "cpu.rt_runtime_us").write_text(str(int(share * 400_000)))))):
+        marker = "cgroup.controllers" if root == CGROUP_V2 else "cpu.cfs_quota_us"
+        if not (root / marker).exists() or (root == CGROUP_V2 and "cpu" not in (root / marker).read_text().split()):
+            continue
+        group = root / f"callplan-bench-{name}-{os.getpid()}"
+        try:
+            group.mkdir(exist_ok=True)
+            write(group)
+            for pid in pids:
+                (group / "cgroup.procs").write_text(str(pid))
+            return group
+        except OSError as error:
+            print(f"   cgroup {group}: {error}", flush=True)
+            continue
+    return None
+
+
+def uncap(groups: list[Path]) -> None:
+    for group in groups:
+        try:
+            group.rmdir()  # empty once its processes ended
+        except OSError:
+            pass
+
+
 def measure(setup: SetUp, args) -> Figures:
     figures = Figures(setup)
     print(f"\n== {setup.name}: {setup.description}", flush=True)
     fs = setup.start()
+    groups: list[Path] = []
+    if args.switch_cpu:
+        for index, switch in enumerate(setup.switches()):
+            group = cap_cpu([switch.process.pid], args.switch_cpu, f"{setup.name}{index + 1}")
+            if group is None:
+                setup.stop()
+                raise SystemExit("--switch-cpu needs a writable cgroup cpu controller (run as root on Linux)")
+            groups.append(group)
+        print(f"   each FreeSWITCH capped at {args.switch_cpu:g} of a core ({len(groups)} switch(es))", flush=True)
     try:
         status = harness.register(setup.folder, fs, setup.world.device, setup.world.domain, setup.world.password,
                                   expires=3600, contact_port=setup.world.phone_port, target=setup.phone_target())
@@ -654,6 +712,7 @@ def measure(setup: SetUp, args) -> Figures:
                 break
             number += 1
             run = carrier_run(setup, rate, args.seconds, number)
+            run.max_p99_ms = args.max_p99_ms
             figures.answered += run.succeeded
             print(f"   {rate:g} calls/s for {args.seconds:g} s: {run.succeeded} answered, {run.failed} failed "
                   f"(INVITE->200 p99 {pct(run.rtts_ms, 0.99):.0f} ms)", flush=True)
@@ -665,6 +724,7 @@ def measure(setup: SetUp, args) -> Figures:
         figures.generations = (figures.generations[0], setup.generation())
     finally:
         setup.stop()
+        uncap(groups)
     return figures
 
 
@@ -723,6 +783,13 @@ def main(argv=None) -> int:
     parser.add_argument("--latency-rate", type=float, default=10.0)
     parser.add_argument("--latency-seconds", type=float, default=20.0)
     parser.add_argument("--postgres", action="store_true", help="the app on a throw-away database on 127.0.0.1:5432")
+    parser.add_argument("--max-p99-ms", type=float, default=0.0,
+                        help="a rate is clean only if its INVITE -> 200 p99 stays under this too (0: no failed "
+                             "call is enough); a capped switch queues calls rather than failing them")
+    parser.add_argument("--switch-cpu", type=float, default=0.0,
+                        help="cap each FreeSWITCH at this share of one core (a cgroup), so that on a machine "
+                             "with fewer cores than switches the switches, not the load generators, set the "
+                             "rate: two capped switches stand for two machines (#19's two / one)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs) and print it")
     args = parser.parse_args(argv)
     args.rates = [float(rate) for rate in args.rates.split(",")]

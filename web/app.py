@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, engine=None) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    from web.domain import switches  # late: the domain layer imports the models
+
+    switches.use_engine(settings, app.state.engine)  # the switches' registry, for threads holding only settings
     return app
 
 

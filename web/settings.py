@@ -80,6 +80,10 @@ class Settings:
     bridge_feed_port: int = 8025
     # which FreeSWITCH this bridge follows (one bridge per switch); empty: its event socket's host:port
     switch_name: str = ""
+    # the switch (a bridge's CALLPLAN_SWITCH_NAME) holding what lives in one switch's memory: conference
+    # rooms, parking lots, queues, mod_voicemail's boxes; the other switches hand such calls to it over SIP
+    # (web/domain/switches.py, web/xml_curl/dialplan.py); empty: the first live switch, no hand-over
+    home_switch: str = ""
     # where a web process hears of live changes: "feed" (the one bridge's loopback feed above), "notify"
     # (PostgreSQL LISTEN/NOTIFY: every bridge on the database), "auto": notify on PostgreSQL, else feed
     live_source: str = "auto"
@@ -158,6 +162,7 @@ class Settings:
             bridge_feed_host=env.get("CALLPLAN_BRIDGE_FEED_HOST", "127.0.0.1"),
             bridge_feed_port=_int(env, "CALLPLAN_BRIDGE_FEED_PORT", 8025),
             switch_name=env.get("CALLPLAN_SWITCH_NAME", "").strip(),
+            home_switch=env.get("CALLPLAN_HOME_SWITCH", "").strip()[:100],
             live_source=env.get("CALLPLAN_LIVE_SOURCE", "auto").strip().lower() or "auto",
             voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
             cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),

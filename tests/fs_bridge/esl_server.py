@@ -105,5 +105,10 @@ class EslServer:
 
     def close(self) -> None:
         self._running = False
+        try:
+            # wakes the accepting thread: a listener only closed goes on taking connections meanwhile
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
         self.drop_clients()

@@ -332,29 +332,29 @@ def transfer_call(ctx, body: TransferRequest, call_uuid: str):
     target = _target(ctx, body)
     domain = ctx.db.get(Tenant, ctx.tenant_id).sip_domain
     if body.attended:
-        leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg)
+        leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg, rights.call.switch)
         commands = agent_calls.attended_transfer(leg, domain, target)
     else:
         commands = agent_calls.blind_transfer(call_uuid, domain, target)
-    agent_calls.run(ctx.settings, commands)
+    agent_calls.run(ctx.settings, commands, rights.call.switch)
     return CallActionResult(call_uuid=call_uuid, action="attended_transfer" if body.attended else "transfer",
                             commands=len(commands))
 
 
 def hang_up_call(ctx, call_uuid: str):
     """End the call."""
-    _rights(ctx, call_uuid)
+    rights = _rights(ctx, call_uuid)
     commands = agent_calls.hang_up(call_uuid)
-    agent_calls.run(ctx.settings, commands)
+    agent_calls.run(ctx.settings, commands, rights.call.switch)
     return CallActionResult(call_uuid=call_uuid, action="hang_up", commands=len(commands))
 
 
 def hold_call(ctx, body: HoldRequest, call_uuid: str):
     """Put the caller on hold (they hear the hold music) or take them off it."""
     rights = _rights(ctx, call_uuid)
-    leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg)
+    leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg, rights.call.switch)
     commands = agent_calls.hold(leg, body.on)
-    agent_calls.run(ctx.settings, commands)
+    agent_calls.run(ctx.settings, commands, rights.call.switch)
     return CallActionResult(call_uuid=call_uuid, action="hold" if body.on else "resume", commands=len(commands))
 
 

@@ -124,19 +124,20 @@ def lift(ctx, id: int):
 
 
 def reload_acl(settings) -> bool:
-    """`reloadacl` in FreeSWITCH: it fetches acl.conf from the app again. False, logged, when it cannot
-    be told (the lift is stored; FreeSWITCH reads it at its next fetch)."""
-    from web.domain.switch import EslError, esl_api
+    """`reloadacl` in every FreeSWITCH: each fetches acl.conf from the app again. False, logged, when one
+    cannot be told (the lift is stored; FreeSWITCH reads it at its next fetch)."""
+    from web.domain import switches
 
-    try:
-        replies = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, ["reloadacl"], timeout=3.0)
-    except (OSError, EslError) as exc:
-        log.warning("could not tell FreeSWITCH to reload its ACL (%s); %s is read at its next fetch", exc, acl.FILE)
-        return False
-    if not replies or not replies[0].startswith("+OK"):
-        log.warning("FreeSWITCH answered reloadacl with %r", replies[:1])
-        return False
-    return True
+    told = True
+    for answer in switches.broadcast(settings, ["reloadacl"], timeout=3.0):  # every switch blocks at its door
+        if not answer.reached:
+            log.warning("could not tell FreeSWITCH %s to reload its ACL (%s); %s is read at its next fetch",
+                        answer.switch.name, answer.error, acl.FILE)
+            told = False
+        elif not answer.replies or not answer.replies[0].startswith("+OK"):
+            log.warning("FreeSWITCH %s answered reloadacl with %r", answer.switch.name, answer.replies[:1])
+            told = False
+    return told
 
 
 routes = [

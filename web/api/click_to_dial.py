@@ -92,13 +92,15 @@ def command_for(db, settings, tenant_id: int, user: PbxUser, number: str) -> str
 
 def click_to_dial(ctx, body: DialRequest):
     """Ring one's own phone, then call the number through the company's outbound rules."""
-    from web.domain.switch import EslError, esl_api
+    from web.domain import switches
+    from web.domain.switch import EslError
 
     user = own_user(ctx)
     command = command_for(ctx.db, ctx.settings, ctx.tenant_id, user, body.number)
+    # the switch the phone registered on (it reaches the phone without the edge), else the first live one
+    switch = switches.pick(ctx.settings, ctx.db, prefer=switches.of_user(ctx.db, ctx.tenant_id, user.id))
     try:
-        reply = esl_api(ctx.settings.esl_host, ctx.settings.esl_port, ctx.settings.esl_password, [command],
-                        agents.ESL_TIMEOUT)[0]
+        reply = switches.ask(ctx.settings, switch, [command], agents.ESL_TIMEOUT)[0]
     except (OSError, EslError):
         raise Problem(503, "freeswitch_unavailable", headers={"Retry-After": "10"})
     if not reply.startswith("+OK"):

@@ -94,17 +94,15 @@ def write_fallback(app) -> bool:
 
     from web.domain import fallback
     from web.db import session_scope
-    from web.domain.switch import EslError, esl_api
+    from web.domain import switches
 
     settings = app.state.settings
     with session_scope(app.state.engine) as db:
         changed = fallback.write(settings.fallback_dialplan, db, settings.audio_dir)
 
     def reload():
-        try:
-            esl_api(settings.esl_host, settings.esl_port, settings.esl_password, ["reloadxml"])
-        except (OSError, EslError):
-            pass  # logged by nobody on purpose: FreeSWITCH not running is normal in development
+        # every switch rereads it; one not running is normal in development, so its answer is not waited on
+        switches.ask_all(settings, ["reloadxml"])
 
     if changed:
         threading.Thread(target=reload, daemon=True).start()

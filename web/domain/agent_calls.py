@@ -95,9 +95,17 @@ def partner_of(replies: list[str]) -> str:
     return ""
 
 
-def run(settings, commands: list[str]) -> list[str]:
-    """Send the commands; FreeSWITCH away is a 503, a refusal a 502 with its reply."""
-    report, replies = callcenter.run(settings, commands, timeout=ESL_TIMEOUT)
+def _switch(settings, switch: str):
+    """The live switch the call is on (its row's `switch`), else the first live one (one machine)."""
+    from web.domain import switches
+
+    return switches.pick(settings, prefer=[switch] if switch else [])
+
+
+def run(settings, commands: list[str], switch: str = "") -> list[str]:
+    """Send the commands to the switch holding the call (`switch`: its live row's); FreeSWITCH away is a
+    503, a refusal a 502 with its reply."""
+    report, replies = callcenter.run(settings, commands, timeout=ESL_TIMEOUT, switch=_switch(settings, switch))
     if not report.reachable:
         raise Problem(503, "freeswitch_unavailable", headers={"Retry-After": "10"})
     if not report.applied:
@@ -106,11 +114,12 @@ def run(settings, commands: list[str]) -> list[str]:
     return replies
 
 
-def agent_leg(settings, call_uuid: str, known: str) -> str:
+def agent_leg(settings, call_uuid: str, known: str, switch: str = "") -> str:
     """The agent's own leg of the call: known from mod_callcenter, else the A leg's bridge partner."""
     if known:
         return known
-    report, replies = callcenter.run(settings, partner_commands(call_uuid), timeout=ESL_TIMEOUT)
+    report, replies = callcenter.run(settings, partner_commands(call_uuid), timeout=ESL_TIMEOUT,
+                                     switch=_switch(settings, switch))
     if not report.reachable:
         raise Problem(503, "freeswitch_unavailable", headers={"Retry-After": "10"})
     leg = partner_of(replies)

@@ -205,20 +205,21 @@ def choose(db: Session, tenant_id: int, domain: str, user_id: int, word: str) ->
 
 
 def send(settings, commands: Iterable[str], timeout: float = ESL_TIMEOUT) -> bool:
-    """Send commands to FreeSWITCH from the web app (blocking, bounded); False when it cannot be told
-    or refuses (the database keeps the choice; the bridge applies it when it reconnects)."""
-    from web.domain.switch import EslError, esl_api
+    """Send commands to every FreeSWITCH from the web app (blocking, bounded, all at once); False when
+    one cannot be told or refuses (the database keeps the choice; its bridge applies it when it
+    reconnects)."""
+    from web.domain import switches
 
     commands = list(commands)
-    try:
-        replies = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
-    except (OSError, EslError) as exc:
-        log.warning("FreeSWITCH not told %s: %s", commands, exc)
-        return False
-    refused = [(command, reply.strip()) for command, reply in zip(commands, replies) if reply.startswith("-ERR")]
-    for command, reply in refused:
-        log.warning("FreeSWITCH refused %r: %s", command, reply)
-    return not refused
+    told = True
+    for answer in switches.broadcast(settings, commands, timeout):
+        told = told and answer.reached
+        refused = [(command, reply.strip()) for command, reply in zip(commands, answer.replies)
+                   if reply.startswith("-ERR")]
+        for command, reply in refused:
+            log.warning("FreeSWITCH %s refused %r: %s", answer.switch.name, command, reply)
+        told = told and not refused
+    return told
 
 
 # --- callcenter.conf --------------------------------------------------------------------------------

@@ -34,11 +34,14 @@ class SwitchReport:
     """What telling FreeSWITCH came to: applied (every command taken), or why not."""
 
     applied: bool
-    reachable: bool = True
+    reachable: bool = True  # at least one switch was told (the others are named in `unreachable`)
     refused: list[dict] = field(default_factory=list)  # {"command", "reply"} of each refused command
+    # the switches that could not be told (several switches: the others were); logged, not shown to
+    # companies, which never see which switch is which
+    unreachable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"applied": self.applied, "reachable": self.reachable, "refused": self.refused}
+        return {"applied": self.applied, "reachable": self.reachable, "refused": self.refused}  # no switch names
 
 
 def queue_name(queue_id: int, domain: str) -> str:
@@ -73,36 +76,52 @@ def queue_commands(queue_id: int, domain: str, loaded: set[str], removed_users: 
     return commands
 
 
-def run(settings, commands: list[str], timeout: float = ESL_TIMEOUT) -> tuple[SwitchReport, list[str]]:
-    from web.domain.switch import EslError, esl_api
+def report_of(answers, plan: list[list[str]]) -> SwitchReport:
+    """One report of several switches' answers (`plan`: the commands each was sent)."""
+    reached = [answer for answer in answers if answer.reached]
+    refused: list[dict] = []
+    for answer, commands in zip(answers, plan):
+        for command, reply in zip(commands, answer.replies):
+            item = {"command": command, "reply": reply.strip()}
+            if reply.lstrip().startswith("-ERR") and item not in refused:
+                log.warning("FreeSWITCH %s refused %r: %s", answer.switch.name, command, item["reply"])
+                refused.append(item)
+    return SwitchReport(applied=bool(reached) and not refused, reachable=bool(reached), refused=refused,
+                        unreachable=[answer.switch.name for answer in answers if not answer.reached])
 
-    try:
-        replies = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
-    except (OSError, EslError) as exc:
-        log.warning("FreeSWITCH not told %s: %s", commands, exc)
-        return SwitchReport(applied=False, reachable=False), []
-    refused = [{"command": command, "reply": reply.strip()} for command, reply in zip(commands, replies)
-               if reply.lstrip().startswith("-ERR")]
-    for item in refused:
-        log.warning("FreeSWITCH refused %r: %s", item["command"], item["reply"])
-    return SwitchReport(applied=not refused, refused=refused), replies
+
+def run(settings, commands: list[str], timeout: float = ESL_TIMEOUT, switch=None) -> tuple[SwitchReport, list[str]]:
+    """The commands on every live switch (web.domain.switches.broadcast), or on `switch` only (one call's);
+    the replies are the first switch's that answered."""
+    from web.domain import switches
+
+    commands = list(commands)
+    answers = (switches.broadcast(settings, commands, timeout) if switch is None
+               else switches.broadcast(settings, commands, timeout, switches=[switch]))
+    replies = next((answer.replies for answer in answers if answer.reached), [])
+    return report_of(answers, [commands] * len(answers)), replies
 
 
 def sync_queue(settings, queue_id: int, domain: str, removed_users: Iterable[int] = (), deleted: bool = False,
                all_users: Iterable[int] = ()) -> SwitchReport:
-    """Tell FreeSWITCH a queue was created, changed (tiers removed: `removed_users`) or deleted."""
-    report, replies = run(settings, ["callcenter_config queue list"])
-    if not report.reachable:
-        return report
-    commands = queue_commands(queue_id, domain, loaded_queues(replies[0] if replies else ""), removed_users,
-                              deleted, all_users)
+    """Tell every FreeSWITCH a queue was created, changed (tiers removed: `removed_users`) or deleted;
+    each is told by what it holds itself (its own `queue list`)."""
+    from web.domain import switches
+
+    listings = switches.broadcast(settings, ["callcenter_config queue list"], ESL_TIMEOUT)
+    if not any(answer.reached for answer in listings):
+        return report_of(listings, [[]] * len(listings))
+    plan = [(answer.switch, queue_commands(queue_id, domain, loaded_queues(answer.replies[0] if answer.replies else ""),
+                                           removed_users, deleted, all_users))
+            for answer in listings if answer.reached]
+    answers = switches.ask_each(settings, plan, ESL_TIMEOUT)
+    report = report_of(answers, [commands for _, commands in plan])
+    report.unreachable = switches.unreachable(listings) + report.unreachable
     if deleted:
         # a tier FreeSWITCH never had is no refusal worth reporting when the queue goes anyway
-        report, _ = run(settings, commands)
         report.refused = [item for item in report.refused if " tier del " not in item["command"]]
         report.applied = not report.refused and report.reachable
-        return report
-    return run(settings, commands)[0]
+    return report
 
 
 def status_commands(user_id: int, domain: str, status_command: str) -> list[str]:

@@ -61,24 +61,47 @@ def parse_members(reply: str, name: str) -> list[RoomMember]:
     return sorted(members, key=lambda m: m.id)
 
 
-def _api(settings, commands: list[str]) -> list[str]:
-    from web.domain.switch import EslError, esl_api
+def _ask_all(settings, commands: list[str], switches=None):
+    """Every live switch's answers (web.domain.switches); none reached: SwitchUnavailable."""
+    from web.domain import switches as registry
 
-    try:
-        return esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, ESL_TIMEOUT)
-    except (OSError, EslError) as exc:
-        raise SwitchUnavailable(str(exc)) from exc
+    answers = registry.ask_all(settings, commands, ESL_TIMEOUT, switches=switches)
+    reached = [answer for answer in answers if answer.reached]
+    for answer in answers:
+        if not answer.reached:
+            log.warning("conference list: switch %s not asked: %s", answer.switch.name, answer.error)
+    if not reached:
+        raise SwitchUnavailable(answers[0].error if answers else "no switch")
+    return reached
 
 
 def members(settings, tenant_id: int, room_id: int) -> list[RoomMember]:
+    """The room's callers on every switch (with a home switch, CALLPLAN_HOME_SWITCH, they are all on it;
+    without, callers landing on different switches are in rooms of the same name on each)."""
     name = conference_name(tenant_id, room_id)
-    return parse_members(_api(settings, [f"conference {name} json_list"])[0], name)
+    found = [member for answer in _ask_all(settings, [f"conference {name} json_list"])
+             for member in parse_members(answer.replies[0], name)]
+    return sorted(found, key=lambda m: m.id)
 
 
 def act(settings, tenant_id: int, room_id: int, member_id: int, action: Action) -> bool:
-    """Mute, unmute or kick one caller of the room; False when no such caller is in it (left already)."""
+    """Mute, unmute or kick one caller of the room; False when no such caller is in it (left already).
+    With several switches it goes to the switch whose list holds that member (a member id is one
+    switch's); should two switches both list the id, nobody is touched rather than the wrong caller."""
+    from web.domain import switches as registry
+
     if action not in ACTIONS:
         raise ValueError(action)
     name = conference_name(tenant_id, room_id)
-    reply = _api(settings, [f"conference {name} {action} {int(member_id)}"])[0]
+    command = f"conference {name} {action} {int(member_id)}"
+    live = registry.live(settings)
+    if len(live) > 1:
+        holders = [answer.switch for answer in _ask_all(settings, [f"conference {name} json_list"], live)
+                   if any(member.id == member_id for member in parse_members(answer.replies[0], name))]
+        if len(holders) != 1:
+            if holders:
+                log.warning("conference %s: member %s is on %d switches; not %s", name, member_id, len(holders), action)
+            return False
+        live = holders
+    reply = _ask_all(settings, [command], live)[0].replies[0]
     return reply.strip().startswith("OK") or reply.strip().startswith("+OK")

@@ -182,13 +182,14 @@ def store_upload(db, settings, tenant_id: int, account_id: Optional[int], number
 
 def start_sending(db, settings, row: Fax, domain: str) -> str:
     """Ask FreeSWITCH to call; the background job's id. The row says "sending" from here on."""
-    from web.domain.switch import EslError, esl_api
+    from web.domain import switches
+    from web.domain.switch import EslError
 
     if not row.local_number:
         raise SwitchRefused("no company number to send from")
     command = originate_command(row.id, row.call_uuid, row.remote_number, domain, row.local_number)
-    try:
-        reply = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, [command], ESL_TIMEOUT)[0]
+    try:  # any live switch calls out (the fax folder is shared with every one)
+        reply = switches.ask(settings, switches.pick(settings, db), [command], ESL_TIMEOUT)[0]
     except (OSError, EslError) as exc:
         raise SwitchUnavailable(str(exc)) from exc
     if not reply.startswith("+OK"):

@@ -158,13 +158,18 @@ def describe(slot: str, dump: str, now: float) -> ParkedCall:
         parked_s=max(0, int(now - int(since))) if since.isdigit() else 0)
 
 
-def _api(settings, commands: list[str]) -> list[str]:
-    from web.domain.switch import EslError, esl_api
+def _answers(settings, commands: list[str], switches=None):
+    """Every live switch's answers that came (web.domain.switches); none: SwitchUnavailable."""
+    from web.domain import switches as registry
 
-    try:
-        return esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, ESL_TIMEOUT)
-    except (OSError, EslError) as exc:
-        raise SwitchUnavailable(str(exc)) from exc
+    answers = registry.ask_all(settings, commands, ESL_TIMEOUT, switches=switches)
+    for answer in answers:
+        if not answer.reached:
+            log.warning("parking: switch %s not asked: %s", answer.switch.name, answer.error)
+    reached = [answer for answer in answers if answer.reached]
+    if not reached:
+        raise SwitchUnavailable(answers[0].error if answers else "no switch")
+    return reached
 
 
 def is_on(db: Session, tenant_id: int) -> bool:
@@ -173,10 +178,20 @@ def is_on(db: Session, tenant_id: int) -> bool:
 
 
 def parked(settings, tenant_id: int) -> list[ParkedCall]:
+    """The lot's calls on every switch (with a home switch, CALLPLAN_HOME_SWITCH, all on it), each
+    described by the switch that holds it."""
+    from web.domain import switches as registry
+
     lot = parking_lot(tenant_id)
-    pairs = parse_lot(_api(settings, [f"valet_info {lot}"])[0], lot)
-    if not pairs:
+    listed = [(answer.switch, parse_lot(answer.replies[0], lot)) for answer in _answers(settings, [f"valet_info {lot}"])]
+    listed = [(switch, pairs) for switch, pairs in listed if pairs]
+    if not listed:
         return []
-    dumps = _api(settings, [f"uuid_dump {uuid} json" for _, uuid in pairs])
+    dumps = registry.ask_each(settings, [(switch, [f"uuid_dump {uuid} json" for _, uuid in pairs])
+                                         for switch, pairs in listed], ESL_TIMEOUT)
     now = time.time()
-    return [describe(slot, dump, now) for (slot, _), dump in zip(pairs, dumps)]
+    found = [describe(slot, dump, now) for (_, pairs), answer in zip(listed, dumps) if answer.reached
+             for (slot, _), dump in zip(pairs, answer.replies)]
+    if not any(answer.reached for answer in dumps):
+        raise SwitchUnavailable(dumps[0].error)
+    return sorted(found, key=lambda call: (len(call.slot), call.slot))

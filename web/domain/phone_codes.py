@@ -232,12 +232,14 @@ def caller_id(db: Session, tenant: Tenant, settings) -> Optional[str]:
     return shown if shown and shown != outbound.ANONYMOUS else None
 
 
-def _call(settings, engine, code_id: int, command: str, sound: Path, speaks_s: float) -> None:
-    """Place the call and wait for FreeSWITCH's answer: the code's validity starts when it is spoken."""
-    from web.domain.switch import EslError, esl_api
+def _call(settings, engine, code_id: int, command: str, sound: Path, speaks_s: float, switch=None) -> None:
+    """Place the call and wait for FreeSWITCH's answer: the code's validity starts when it is spoken.
+    `switch`: the live switch to call from (web.domain.switches.pick); None: the settings' own."""
+    from web.domain import switches
+    from web.domain.switch import EslError
 
     try:
-        reply = esl_api(settings.esl_host, settings.esl_port, settings.esl_password, [command], RING_S + 15)[0]
+        reply = switches.ask(settings, switch or switches.own(settings), [command], RING_S + 15)[0]
     except (OSError, EslError) as exc:
         reply = f"-ERR {exc}"
     answered = reply.startswith("+OK")
@@ -285,9 +287,12 @@ def issue(db: Session, settings, account, purpose: str, raw_number: str, languag
     db.add(row)
     db.flush()
     engine, code_id = db.get_bind(), row.id
+    from web.domain import switches
+
+    switch = switches.pick(settings, db)  # any live switch can call out (the sound folder is shared)
 
     def start() -> None:
-        threading.Thread(target=_call, args=(settings, engine, code_id, command, sound, speaks_s), daemon=True,
+        threading.Thread(target=_call, args=(settings, engine, code_id, command, sound, speaks_s, switch), daemon=True,
                          name=f"login-code-call-{code_id}").start()
 
     return row, start

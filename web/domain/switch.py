@@ -1,6 +1,6 @@
 """Telling FreeSWITCH: `api` commands over an inbound event-socket connection, from the web app's
 threads (the bridge has its own long-lived connection). Used for directory cache flushes, `reloadxml`,
-`reloadacl`, agent status and click-to-dial."""
+`reloadacl`, agent status and click-to-dial; which switches are told is web/domain/switches.py's."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def esl_api(host: str, port: int, password: str, commands: Iterable[str], timeou
 def flush_directory(users: Iterable[str], settings, timeout: float = 2.0) -> bool:
     """Make FreeSWITCH forget its cached directory entries for these "name@domain"s (the next lookup
     asks the app again). False, logged, when FreeSWITCH cannot be told: its copies then expire after
-    the directory entry's `cacheable` time (web/xml_curl/directory.py)."""
+    the directory entry's `cacheable` time (web/xml_curl/directory.py). Every live switch is told; False
+when any could not be."""
     commands = []
     for user in users:
         if not _NAME.fullmatch(user):
@@ -96,9 +97,12 @@ def flush_directory(users: Iterable[str], settings, timeout: float = 2.0) -> boo
         # a company-wide change (caller IDs, pickup groups) touches every entry of the tenant: emptying
         # the cache is one command, and the entries are fetched again as they are needed
         commands = ["xml_flush_cache"]
-    try:
-        esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
-        return True
-    except (OSError, EslError) as exc:
-        log.warning("could not flush %d directory entries in FreeSWITCH: %s", len(commands), exc)
-        return False
+    from web.domain import switches
+
+    # every switch: a phone may register on any of them, and each caches what it fetched
+    answers = switches.broadcast(settings, commands, timeout)
+    for answer in answers:
+        if not answer.reached:
+            log.warning("could not flush %d directory entries in FreeSWITCH %s: %s", len(commands),
+                        answer.switch.name, answer.error)
+    return not switches.unreachable(answers)

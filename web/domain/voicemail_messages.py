@@ -132,12 +132,15 @@ Ask = Callable[[list[str], float], list[str]]  # runs api commands on one connec
 
 
 def esl_asker(settings) -> Ask:
-    """The real thing: api commands over the event socket (web.domain.switch)."""
-    from web.domain.switch import EslError, esl_api
+    """The real thing: api commands over the event socket, to the home switch (web.domain.switches.home:
+    CALLPLAN_HOME_SWITCH; one machine: its own), whose mod_voicemail database holds the boxes (the other
+    switches hand callers for a box to it)."""
+    from web.domain import switches
+    from web.domain.switch import EslError
 
     def ask(commands: list[str], timeout: float) -> list[str]:
         try:
-            return esl_api(settings.esl_host, settings.esl_port, settings.esl_password, commands, timeout)
+            return switches.ask(settings, switches.home(settings), commands, timeout)
         except (OSError, EslError) as exc:
             raise SwitchDown(str(exc)) from exc
     return ask

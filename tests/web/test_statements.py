@@ -6,6 +6,7 @@ periodic job in several processes); another company's admin gets 404, other role
 from __future__ import annotations
 
 import io
+import os
 import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -287,3 +288,68 @@ def test_the_bridges_job_makes_last_months_once(admin, app, db, settings):
     assert job.check(app.state.engine, settings) == [(admin.tenant.id, last_month)]
     assert job.check(app.state.engine, settings) == []
     assert [row["month"] for row in admin.client.get("/api/statements").json()] == [last_month]
+
+
+# --- the admin's button draws in a child process ---------------------------------------------------------
+
+
+def test_make_statement_draws_in_a_child_while_the_worker_serves_other_requests(admin, app, db, settings, monkeypatch):
+    """A large company's statement (many pages) made by the admin's button: fpdf2 runs in a child process
+    (web.domain.statement_drawing), not in the web process (its render here would fail), and the worker's
+    event loop answers other requests meanwhile: /api/health asked over and over during the drawing answers
+    quickly each time."""
+    import time
+
+    from web.domain import statement_drawing
+    from web.models.device import Device
+
+    before = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    make_device(db, settings, admin.tenant.id, name="Phone 000", created_at=before)
+    with db() as session:
+        model = session.exec(select(Device).where(Device.tenant_id == admin.tenant.id)).first()
+        for n in range(1, 250):
+            session.add(Device(tenant_id=admin.tenant.id, name=f"Phone {n:03d}", brand="yealink", model="T54W",
+                               mac=f"805ec1{n:06x}", sip_username=f"apart{admin.tenant.id}x{n}",
+                               sip_password_sealed=model.sip_password_sealed,
+                               provisioning_password_sealed=model.provisioning_password_sealed, created_at=before))
+
+    def not_here(data):
+        raise AssertionError("drawn in the web process")
+
+    monkeypatch.setattr(statement_pdf, "render", not_here)
+    children: list = []
+    draw = statement_drawing.Drawer.draw
+
+    def watched(self, data):
+        started = time.perf_counter()
+        try:
+            return draw(self, data)
+        finally:
+            children.append((self.pid, time.perf_counter() - started))
+
+    monkeypatch.setattr(statement_drawing.Drawer, "draw", watched)
+    token = make_token(db, admin.account)
+    answer: dict = {}
+    with serving(app) as url, clients(url, 2) as (maker, other):
+        def make():
+            answer["response"] = maker.post("/api/statements", json={"month": "2026-10"},
+                                            headers={"authorization": f"Bearer {token}"})
+
+        thread = threading.Thread(target=make)
+        thread.start()
+        waits = []
+        while thread.is_alive():
+            started = time.perf_counter()
+            assert other.get("/api/health").status_code == 200
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+        thread.join()
+    made = answer["response"]
+    assert made.status_code == 201, made.text
+    [(pid, took)] = children
+    assert pid is not None and pid != os.getpid()
+    pages = PdfReader(io.BytesIO(admin.client.get(made.json()["url"]).content)).pages
+    assert len(pages) > 5 and "Phone 249" in "".join(page.extract_text() for page in pages)
+    print(f"\nstatement of {len(pages)} pages drawn in child {pid} in {took:.2f} s; {len(waits)} health answers "
+          f"meanwhile, the slowest {max(waits) * 1000:.0f} ms")
+    assert len(waits) >= 3 and max(waits) < max(0.5, took / 2), (waits, took)

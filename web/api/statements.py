@@ -54,7 +54,8 @@ def make_statement(ctx, body: MakeStatement):
         statements.check_past(ctx.db, ctx.tenant_id, first)
     except statements.BadMonth as exc:
         raise Problem(422, "invalid", errors=[{"pointer": "/month", "code": exc.code, "message": str(exc)}])
-    found, made = statements.make(ctx.db, ctx.tenant_id, first, created_by=ctx.account.id)
+    # drawn in a child process: this worker's event loop and its other requests do not wait for fpdf2
+    found, made = statements.make_apart(ctx.db, ctx.tenant_id, first, created_by=ctx.account.id)
     return JSONResponse(jsonable(_public(found)), status_code=201 if made else 200)
 
 

@@ -138,7 +138,7 @@ def make(db: Session, tenant_id: int, first: date, created_by: Optional[int] = N
          draw: Callable[[statement_pdf.StatementData], bytes] = statement_pdf.render) -> tuple[StatementInfo, bool]:
     """The month's statement, made now unless stored already; True when this call stored it. `draw` turns
     the gathered figures (plain data) into the PDF's bytes: here by default, in a child process for the
-    bridge (fs_bridge.statement_drawing), whose event loop must not wait for it."""
+    bridge (fs_bridge.statement_drawing) and the web (make_apart), whose event loops must not wait for it."""
     data = gather(db, tenant_id, first, now)
     pdf = draw(data)
     insert = dialect_insert(db)
@@ -153,6 +153,20 @@ def make(db: Session, tenant_id: int, first: date, created_by: Optional[int] = N
     if done is not None:
         _audit(db, tenant_id, found)
     return found, done is not None
+
+
+def make_apart(db: Session, tenant_id: int, first: date, created_by: Optional[int] = None) -> tuple[StatementInfo, bool]:
+    """make(), with the PDF drawn in a child process (web.domain.statement_drawing): the admin's "Make
+    statement" in a web process, whose request thread then waits on a pipe without the GIL, so the asyncio
+    loop and the worker's other requests go on. A month stored already is answered without a child."""
+    from web.domain.statement_drawing import Drawer
+
+    try:
+        return info(db, tenant_id, first.strftime("%Y-%m")), False
+    except Problem:
+        pass
+    with Drawer() as drawer:
+        return make(db, tenant_id, first, created_by, draw=drawer.draw)
 
 
 def _audit(db: Session, tenant_id: int, found: StatementInfo) -> None:
@@ -269,4 +283,4 @@ def totals_text(db: Session, tenant_id: int, first: date) -> dict:
 
 
 __all__ = ["BadMonth", "StatementInfo", "check_past", "due", "file_name", "gather", "info", "listing", "make",
-           "make_due", "month_period", "parse_month", "pdf_of", "previous_month", "totals_text"]
+           "make_apart", "make_due", "month_period", "parse_month", "pdf_of", "previous_month", "totals_text"]

@@ -13,7 +13,7 @@ from typing import Iterator, Optional
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlmodel import Session
 
 from callplan.model import CallPlan
@@ -61,7 +61,7 @@ from web.models.voicemail_box import VoicemailBox
 from web.domain import numbers
 from web.domain.problems import from_validation_error
 from web.domain.references import Use
-from web.domain.stored_rows import row_problems
+from web.domain.stored_rows import problems, row_problems, rules_for
 from web.scoping import scoped
 
 log = logging.getLogger("web.callplans")
@@ -200,11 +200,12 @@ def _label(row) -> str:
 # --- each stored row checked once per process ------------------------------------------------------
 #
 # Checking a row against the API's rules and building what the engine knows of it (UserInfo, ...) costs
-# some 100 us a row: for a company of a thousand users, phones and boxes, most of a dialplan build, and
-# it was paid again at every change of the company. So what the snapshot makes of a row is kept, keyed by
-# the row's stored values as text (one cheap query per table); a row is checked again only when one of
-# its values changed. The ORM rows kept are loaded by a session of their own on the same connection, so
-# they are nobody else's objects (a caller's session never sees them, nor they its pending changes).
+# tens of microseconds a row: for a company of a thousand users, phones and boxes, most of a dialplan
+# build, and it was paid again at every change of the company. So what the snapshot makes of a row is
+# kept, keyed by the row's stored values (one query per table); a row is checked again only when one of
+# its values changed. The rows are read with Core (one query per table, no ORM objects: loading 3,000
+# SQLModel instances cost a cold build some 25 ms, #20) into plain read-only objects (`StoredRow`), so
+# they are nobody's session objects (a caller's session never sees them, nor they its pending changes).
 
 # Rows kept per process, every tenant together; then the memo starts again. Bounded because every web
 # process serves every company (README "Scaling out"): some 20-40 MB at most, and a company of a thousand
@@ -212,7 +213,18 @@ def _label(row) -> str:
 ROWS_KEPT = 20_000
 VERSIONS_KEPT = 5_000  # published versions decoded
 _kept: dict = {}
-_text_queries: dict = {}
+_row_reads: dict = {}
+
+
+class StoredRow:
+    """One stored row as the snapshot read it: its columns as attributes (as the table's ORM object has
+    them, without the ORM). Shared between snapshots: read only."""
+
+    def model_dump(self) -> dict:
+        return dict(self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"StoredRow({self.__dict__!r})"
 
 
 class _Stored:
@@ -232,39 +244,49 @@ def forget_rows() -> None:
 
 
 def checked_rows(db: Session, table, tenant_id: int) -> list:
-    """The tenant's rows of `table` that pass the API's rules, by id, as the snapshot keeps them: shared
-    between snapshots, read only."""
+    """The tenant's rows of `table` that pass the API's rules, by id, as the snapshot keeps them
+    (`StoredRow`s): shared between snapshots, read only."""
     return [item.row for item in _stored(db, table, tenant_id) if not item.problems]
 
 
-def _texts(db: Session, table, tenant_id: int) -> list[tuple]:
-    """Each row of the tenant as (id, every other column as text), by id: the key of what was made of it."""
-    query = _text_queries.get(table)
-    if query is None:
-        columns = table.__table__.c
-        query = _text_queries[table] = select(columns.id, *[cast(c, Text) for c in columns if c.name != "id"]).where(
-            columns.tenant_id == bindparam("tenant_id")).order_by(columns.id)
-    return [tuple(row) for row in db.connection().execute(query, {"tenant_id": tenant_id}).all()]
+def _row_read(table) -> tuple:
+    """(query, column names, which columns are JSON) for reading a tenant's rows of `table` by id. JSON
+    columns are read as their stored text: it is part of the row's key (hashable, unlike what it decodes
+    to) and decoded only for a row not kept (json.loads, as the drivers decode them); the other columns
+    come as the ORM would load them (the columns' own types)."""
+    read = _row_reads.get(table)
+    if read is None:
+        columns = list(table.__table__.c)
+        json_columns = tuple(isinstance(column.type, JSON) for column in columns)
+        query = select(*[cast(column, Text) if is_json else column for column, is_json in zip(columns, json_columns)]).where(
+            table.__table__.c.tenant_id == bindparam("tenant_id")).order_by(table.__table__.c.id)
+        read = _row_reads[table] = (query, tuple(column.name for column in columns), json_columns)
+    return read
+
+
+def _decoded(names: tuple, json_columns: tuple, values: tuple) -> StoredRow:
+    row = StoredRow()
+    row.__dict__.update(zip(names, [json.loads(value) if is_json and value is not None else value
+                                    for value, is_json in zip(values, json_columns)]))
+    return row
 
 
 def _stored(db: Session, table, tenant_id: int) -> list[_Stored]:
     """Every row of the tenant's `table`, in id order, each checked (row_problems) once per process."""
-    texts = _texts(db, table, tenant_id)
-    found = [_kept.get((table, text)) for text in texts]
-    missing = [text[0] for text, stored in zip(texts, found) if stored is None]
-    if missing:
-        with Session(bind=db.connection()) as own:  # the caller's transaction, our own objects
-            query = scoped(table, tenant_id)
-            if len(missing) < len(texts):
-                query = query.where(table.id.in_(missing))
-            loaded = {row.id: row for row in own.exec(query).all()}
-        if len(_kept) + len(missing) > ROWS_KEPT:
-            _kept.clear()
-        for index, text in enumerate(texts):
-            row = loaded.get(text[0]) if found[index] is None else None
-            if row is not None:
-                found[index] = _kept[(table, text)] = _Stored(row, row_problems(row))
-    return [stored for stored in found if stored is not None]
+    query, names, json_columns = _row_read(table)
+    rules = rules_for(table)
+    found = []
+    for values in db.connection().execute(query, {"tenant_id": tenant_id}).all():
+        key = (table, tuple(values))
+        stored = _kept.get(key)
+        if stored is None:
+            row = _decoded(names, json_columns, key[1])
+            stored = _Stored(row, problems(row.__dict__, *rules))
+            if len(_kept) >= ROWS_KEPT:
+                _kept.clear()
+            _kept[key] = stored
+        found.append(stored)
+    return found
 
 
 class _Checker:

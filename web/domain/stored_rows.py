@@ -28,6 +28,8 @@ log = logging.getLogger("web.stored_rows")
 
 def _values(data: Any, names, keep_none: bool = True) -> dict:
     if isinstance(data, dict):
+        if not keep_none:
+            return {name: value for name in names if name in data and (value := data[name]) is not None}
         found = {name: data[name] for name in names if name in data}
     else:
         # a loaded row's values are in its __dict__ (much cheaper than the ORM's attribute access); any
@@ -128,22 +130,28 @@ def problems(data: Any, *rules: type[BaseModel]) -> list[dict]:
         names, optional = _fields(model)
         values = _values(data, names, keep_none=False)
         # an empty text where the field may be left out is how "none" is stored (a function without a code)
-        values = {key: value for key, value in values.items() if not (value == "" and key in optional)}
+        if "" in values.values():
+            values = {key: value for key, value in values.items() if not (value == "" and key in optional)}
         try:
             # the model's rules, without the copies a check does not need (see _checker)
             checked = _checker(model).validate_python(values)
         except ValidationError as exc:
-            for error in from_validation_error(exc).errors:
-                if error["code"] != "missing":
-                    found.setdefault(error["pointer"], error)
+            # a required field that is not stored is no problem of the row (most rows meet the Create
+            # rules this way): only the other errors are put into problems
+            if any(error["type"] != "missing" for error in exc.errors(include_url=False, include_context=False,
+                                                                         include_input=False)):
+                for error in from_validation_error(exc).errors:
+                    if error["code"] != "missing":
+                        found.setdefault(error["pointer"], error)
             continue
         # a save stores the normal form ("+31 20 ..." as "+3120...", "235" not " 235"): a stored text that
         # is not is a value written past the API, which the engine's stricter checks may well refuse
         for key, value in values.items():
-            normal = getattr(checked, names[key], value)
-            if isinstance(value, str) and isinstance(normal, str) and normal != value:
-                found.setdefault("/" + key, {"pointer": "/" + key, "code": "not_normal_form",
-                                             "message": f"is stored as {value!r}, which a save would store as {normal!r}"})
+            if isinstance(value, str):
+                normal = getattr(checked, names[key], value)
+                if isinstance(normal, str) and normal != value:
+                    found.setdefault("/" + key, {"pointer": "/" + key, "code": "not_normal_form",
+                                                 "message": f"is stored as {value!r}, which a save would store as {normal!r}"})
     return list(found.values())
 
 

@@ -126,8 +126,10 @@ def published_versions(db: Session, tenant_id: int) -> dict[int, Published]:
         published = _published_kept.get(key)
         if published is None:
             document = json.loads(text) if isinstance(text, str) else dict(text or {})
+            # a document that names no plan transfers to none (most do not: the walk is skipped)
+            names_plans = not isinstance(text, str) or '"plan"' in text or "\\u" in text
             published = Published(plan_id, version, document, tuple(document.get("numbers") or ()),
-                                  tuple(transfers_to(document)))
+                                  tuple(transfers_to(document)) if names_plans else ())
             if len(_published_kept) >= VERSIONS_KEPT:
                 _published_kept.clear()
             _published_kept[key] = published
@@ -260,14 +262,18 @@ def _row_read(table) -> tuple:
         json_columns = tuple(isinstance(column.type, JSON) for column in columns)
         query = select(*[cast(column, Text) if is_json else column for column, is_json in zip(columns, json_columns)]).where(
             table.__table__.c.tenant_id == bindparam("tenant_id")).order_by(table.__table__.c.id)
-        read = _row_reads[table] = (query, tuple(column.name for column in columns), json_columns)
+        read = _row_reads[table] = (query, tuple(column.name for column in columns),
+                                    tuple(column.name for column, is_json in zip(columns, json_columns) if is_json))
     return read
 
 
 def _decoded(names: tuple, json_columns: tuple, values: tuple) -> StoredRow:
     row = StoredRow()
-    row.__dict__.update(zip(names, [json.loads(value) if is_json and value is not None else value
-                                    for value, is_json in zip(values, json_columns)]))
+    columns = row.__dict__
+    columns.update(zip(names, values))
+    for name in json_columns:
+        if columns[name] is not None:
+            columns[name] = json.loads(columns[name])
     return row
 
 

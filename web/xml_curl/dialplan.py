@@ -336,6 +336,9 @@ def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
     """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
     None for any other pattern. (Regular expressions, not a loop over characters: a company of a thousand
     users has some five thousand extensions to index.)"""
+    texts = getattr(expression, "alternatives", None)
+    if texts is not None:  # made by callplan.xml.exact, which kept the texts it matches
+        return "exact", list(texts)
     if expression[:2] == "^(" and expression[-2:] == ")$":
         # the common case, as callplan.xml.exact writes it: ^(a|b|...)$ with + and * the only escapes
         inner = expression[2:-2]

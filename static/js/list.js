@@ -32,6 +32,8 @@
 //     id: "records",                       // the list's element id
 //     pagerTexts: ["ui.calls.prev", "ui.calls.next"],   // keys of the two page buttons, when not Previous/Next
 //     rowClass: (row) => "missed" | null,  // a class for a row that should stand out
+//     rowKey: (row) => row.number,         // what tells the rows apart (default: row.id), for rows without
+//                                          // one id each (the numbers directory's extensions and codes)
 //     enrich: async (rows) => rows,        // paging "all": add what the screen fetches besides (what
 //                                          // uses each row) to the rows after every fetch
 //   });
@@ -63,6 +65,7 @@ function sortValue(column, row) {
 export function listView({
   source, columns, rowHeader = null, name = (row) => String(row.id), search = false, sort = null, pageSize = 25,
   actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true, id = null,
+  rowKey = (row) => row.id,
   pagerTexts = null, rowClass = null, enrich = null,
 }) {
   const { path, paging = "all", params = () => ({}) } = typeof source === "string" ? { path: source } : source;
@@ -134,7 +137,7 @@ export function listView({
             : action.named ? t(action.named, { name: rowName }) : `${t(action.label)}: ${rowName}`,
         })))));
     }
-    return el("tr", { "data-row": String(row.id ?? ""), class: rowClass ? rowClass(row) : null }, ...cells);
+    return el("tr", { "data-row": String(rowKey(row) ?? ""), class: rowClass ? rowClass(row) : null }, ...cells);
   }
 
   function matches(row) {
@@ -324,7 +327,7 @@ export function listView({
   body.addEventListener("click", (event) => {
     const button = event.target.closest("[data-action]");
     if (!button) return;
-    const row = state.rows.find((item) => String(item.id ?? "") === button.closest("tr").dataset.row);
+    const row = state.rows.find((item) => String(rowKey(item) ?? "") === button.closest("tr").dataset.row);
     if (row) actions[Number(button.dataset.action)].run(row, button);
   });
 

@@ -5,6 +5,9 @@
 // internal / free. "Route" on a public number picks what answers it (PATCH /api/numbers/{id}: a user,
 // which makes it the user's direct number, a group, queue, menu, box, an extension or an outside number);
 // a number a published call plan answers is changed in the plan (linked).
+// Below it, the company's feature codes (GET /api/feature-codes), on or off, each with "Change" (its code
+// and whether it works: PATCH /api/feature-codes/{id}; a code taken by an extension is refused beside the
+// field); a feature code's row in the table above has the same "Change".
 
 import { get, patch } from "./api.js";
 import { $, el, uid } from "./dom.js";
@@ -16,7 +19,7 @@ import { objectHref } from "./layout.js";
 import { listView } from "./list.js";
 import { failStart, showError, startPortal } from "./portal.js";
 import { bodySchema } from "./schema.js";
-import { askDiscard, openSheet } from "./sheet.js";
+import { askDiscard, formInSheet, openSheet } from "./sheet.js";
 import { toast } from "./toast.js";
 
 const SHOWS = { all: "ui.numbers.show.all", public: "ui.numbers.show.public", internal: "ui.numbers.show.internal", free: "ui.numbers.show.free" };
@@ -91,12 +94,68 @@ async function route(row, list) {
   if (saved) await list.reload();
 }
 
+const featureName = (code) => t(FEATURES[code.function] || "ui.numbers.reach.feature_code");
+
+/** The change sheet of a feature code: the code dialled, and whether it works. Resolves with the saved
+ * code, or null when closed without saving. */
+async function changeFeature(id) {
+  const code = await get(`/api/feature-codes/${id}`);
+  const name = featureName(code);
+  return formInSheet({
+    title: t("ui.features.change_title", { name }),
+    form: {
+      schema: await bodySchema("PATCH", "/api/feature-codes/{id}"),
+      fields: {
+        // codes start with * or #: a phone's keypad, not a number field
+        code: { label: "ui.features.code", help: code.function === "record" ? "ui.features.code_help_in_call" : "ui.features.code_help",
+          order: 1, autocomplete: "off", placeholder: "*97" },
+        enabled: { label: "ui.features.enabled", help: "ui.features.enabled_help", order: 2 },
+      },
+      value: code,
+      partial: true,
+      submit: (body) => patch(`/api/feature-codes/${id}`, body),
+    },
+    done: (saved) => toast(t(saved.enabled ? "ui.features.saved" : "ui.features.saved_off", { name, code: saved.code })),
+  });
+}
+
+function featureList(changed) {
+  let list = null;
+  const change = async (row) => {
+    if (await changeFeature(row.id)) await changed();
+  };
+  list = listView({
+    source: "/api/feature-codes",
+    id: "feature-codes",
+    columns: [
+      { key: "function", label: "ui.features.function", value: featureName, sort: featureName },
+      { key: "code", label: "ui.features.code", class: "mono code-col", sort: true },
+      { key: "enabled", label: "ui.features.state", sort: true, class: "state-col",
+        value: (row) => el("span", { class: row.enabled ? "badge badge-on" : "badge", text: t(row.enabled ? "ui.features.on" : "ui.features.off") }) },
+    ],
+    rowHeader: "function",
+    name: featureName,
+    search: (row) => `${featureName(row)} ${row.code}`,
+    label: "ui.features.title",
+    empty: "ui.features.empty",
+    pageSize: 50,
+    urlState: false, // the address keeps the directory's search and page
+    actions: [{ label: "ui.features.change", named: (row) => t("ui.features.change_named", { name: featureName(row) }),
+      run: (row) => change(row).catch(showError) }],
+  });
+  return list;
+}
+
 async function start() {
   const session = await startPortal();
   if (!session) return;
   const query = new URLSearchParams(window.location.search);
   if (SHOWS[query.get("show")]) shown.value = query.get("show");
   let list = null;
+  let features = null;
+  const changedFeature = async () => {
+    await Promise.all([list.reload(), features.reload()]);
+  };
   list = listView({
     source: "/api/numbers/directory",
     id: "numbers-list",
@@ -106,6 +165,7 @@ async function start() {
       { key: "via", label: "ui.numbers.how", value: (row) => (row.via ? t(VIA[row.via]) : "—"), sort: true, class: "how-col" },
     ],
     rowHeader: "number",
+    rowKey: (row) => row.number, // extensions and feature codes have no id of their own here
     name: (row) => row.number,
     search: ["number", "label", "name"],
     filter: matchesShow,
@@ -117,6 +177,11 @@ async function start() {
         show: (row) => row.kind === "public" && row.via !== "plan", run: (row) => route(row, list).catch(showError) },
       { label: "ui.numbers.open_plan", named: (row) => t("ui.numbers.open_plan_named", { number: row.number }),
         show: (row) => row.via === "plan" && row.kind === "public", href: (row) => objectHref("plan", row.reaches.id) || "/plans" },
+      { label: "ui.features.change", named: (row) => t("ui.features.change_code_named", { code: row.number }),
+        show: (row) => row.reaches?.kind === "feature_code",
+        run: async (row) => {
+          if (await changeFeature(row.reaches.id).catch(showError)) await changedFeature();
+        } },
     ],
   });
   const showId = uid("numbers-show");
@@ -149,11 +214,17 @@ async function start() {
     el("div", { class: "alert", role: "alert", id: "page-alert" }),
     el("section", { class: "panel" }, summary, list.element),
   );
+  features = featureList(changedFeature);
+  const featuresId = uid("features");
+  $("main").append(el("section", { class: "panel", id: "features", "aria-labelledby": featuresId },
+    el("h2", { id: featuresId, text: t("ui.features.title") }),
+    el("p", { class: "hint", text: t("ui.features.intro") }),
+    features.element));
   // the filter beside the search box
   list.element.querySelector(".list-tools").prepend(
     el("div", { class: "field numbers-show" }, el("label", { for: showId, text: t("ui.numbers.show_label") }), show));
   try {
-    await list.reload();
+    await Promise.all([list.reload(), features.reload()]);
   } catch (error) {
     showError(error);
   }

@@ -1,5 +1,6 @@
 """The numbers screen (/numbers) in Chromium, on the demo company: who answers what, every public number and
-every extension with what it reaches and a working link to it; a free number marked, routed from here to a
+every extension with what it reaches and a working link to it (the feature codes below the table:
+test_feature_codes_browser.py); a free number marked, routed from here to a
 user (it becomes the user's direct number) and the table follows; a bad outside number refused beside its
 field; search and the free filter; the keyboard alone; Dutch on a narrow screen."""
 
@@ -50,7 +51,7 @@ def open_page(admin, server, path="/numbers"):
 
 
 def row_of(page, number: str):
-    return page.locator("tbody tr").filter(has=page.locator("th", has_text=re.compile(rf"^{re.escape(number)}")))
+    return page.locator("#numbers-list tbody tr").filter(has=page.locator("th", has_text=re.compile(rf"^{re.escape(number)}")))
 
 
 def no_text_keys(page):
@@ -81,9 +82,9 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
     expect(row_of(page, "+31201234569")).to_contain_text("Routed here")
     expect(row_of(page, "200")).to_contain_text("Call plan: Reception")
     # the feature codes come after the first page (25 rows): the list's search finds one
-    page.get_by_role("searchbox").fill("*97")
+    page.locator("#numbers-list").get_by_role("searchbox").fill("*97")
     expect(row_of(page, "*97")).to_contain_text("Feature code: Listen to voicemail")
-    page.get_by_role("searchbox").fill("")
+    page.locator("#numbers-list").get_by_role("searchbox").fill("")
     first_user = users[0]
     expect(row_of(page, first_user["extension"])).to_contain_text(f"User: {first_user['first_name']}")
     expect(row_of(page, first_user["extension"])).to_contain_text("Its own number")
@@ -102,7 +103,7 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
 
     # only the free ones
     page.get_by_label("Show").select_option(label="Free numbers")
-    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("#numbers-list tbody tr")).to_have_count(2)
     expect(page).to_have_url(re.compile(r"\?show=free"))
 
     # route the spare line: first to a bad outside number (refused beside the number), then to a user
@@ -125,7 +126,7 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
     sheet.get_by_role("button", name="Save").click()
     expect(sheet).to_be_hidden()
     # still filtered to the free ones: the spare line has gone from them
-    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("#numbers-list tbody tr")).to_have_count(1)
     page.get_by_label("Show").select_option(label="All numbers")
     routed = row_of(page, SPARE)
     expect(routed).to_contain_text(f"User: {name}")
@@ -137,10 +138,10 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
     shot(page, "routed")
 
     # search: by name and by number
-    search = page.get_by_label("Search")
+    search = page.locator("#numbers-list").get_by_label("Search")
     search.fill("Sales")
-    expect(page.locator("tbody tr").first).to_contain_text("Sales")
-    rows = page.locator("tbody tr")
+    expect(page.locator("#numbers-list tbody tr").first).to_contain_text("Sales")
+    rows = page.locator("#numbers-list tbody tr")
     expect(rows).not_to_have_count(0)
     for text in rows.all_inner_texts():
         assert "Sales" in text
@@ -148,7 +149,7 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Free")
     search.fill("no such thing at all")
-    expect(page.locator(".list-no-match")).to_contain_text("no such thing at all")
+    expect(page.locator("#numbers-list .list-no-match")).to_contain_text("no such thing at all")
     expect(rows).to_have_count(0)
     watch.assert_clean()
     admin.context.close()
@@ -157,7 +158,7 @@ def test_who_answers_what_with_links_then_route_a_free_number(server, browser):
 def test_route_with_the_keyboard_alone(server, browser):
     admin = session(browser, server, "keys@demo.example.com")
     page, watch = open_page(admin, server, f"/numbers?q={SPARE_TOO[1:]}")
-    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("#numbers-list tbody tr")).to_have_count(1)
     button = row_of(page, SPARE_TOO).get_by_role("button", name=f"Route {SPARE_TOO}")
     button.focus()
     page.keyboard.press("Enter")
@@ -191,9 +192,9 @@ def test_dutch_on_a_narrow_screen(server, browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("Nummers")
     expect(row_of(page, "+31201234567")).to_contain_text("Bedrijfsnummer")
     expect(row_of(page, "+31201234568")).to_contain_text("Belgroep: Sales")
-    page.get_by_role("searchbox").fill("*97")
+    page.locator("#numbers-list").get_by_role("searchbox").fill("*97")
     expect(row_of(page, "*97")).to_contain_text("Functiecode: Voicemail beluisteren")
-    page.get_by_role("searchbox").fill("")
+    page.locator("#numbers-list").get_by_role("searchbox").fill("")
     no_text_keys(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
     shot(page, "screen")

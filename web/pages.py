@@ -9,16 +9,22 @@ The login pages keep small shells of their own (no header, no menu)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from string import Template
 
+from starlette.datastructures import QueryParams
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 
 from web import i18n
+from web.cache_policy import cache_control, file_version
 from web.module_graph import static_imports
 from web.settings import REPO_ROOT
 
@@ -99,6 +105,7 @@ OWN_PAGES = {
 
 # The call-plan schema, for the canvas's palette and step forms (no secrets: the API's own contract).
 SCHEMA_FILE = REPO_ROOT / "schemas" / "callplan.schema.json"
+SCHEMA_PATH = "/schemas/callplan.schema.json"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
@@ -108,39 +115,70 @@ SECURITY_HEADERS = {
 }
 
 
+def static_url(name: str) -> str:
+    """The address of static/`name` (e.g. "js/api.js") with its version (web.cache_policy): kept by the
+    browser until the file changes (then the page names another address)."""
+    version = file_version(STATIC_DIR / name)
+    return f"/static/{name}?v={version}" if version else f"/static/{name}"
+
+
+def page_policy(import_map: str) -> str:
+    """The pages' Content-Security-Policy, letting in exactly this page's import map (an inline script
+    as far as CSP goes: data, no code; named by its hash)."""
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    return SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "default-src 'self';", f"default-src 'self'; script-src 'self' 'sha256-{digest}';", 1)
+
+
 def _prefetches(page: Page, params: dict, accept_language: str | None) -> list[str]:
     id_ = str(params.get("id", ""))
     if "{id}" in "".join(page.prefetch) and not id_.isdigit():
         return []
-    values = {"{id}": id_, "{lang}": i18n.negotiate(accept_language)}
+    lang = i18n.negotiate(accept_language)
+    values = {"{id}": id_, "{lang}": lang}
+    # what the browser may keep, asked for by its version (web.cache_policy); the script takes the
+    # address from the head (i18n.js preloadedAddress) to fetch exactly what was preloaded
+    versions = {f"/api/i18n/{lang}": i18n.page_texts(lang)[1], SCHEMA_PATH: file_version(SCHEMA_FILE)}
     addresses = []
     for template in page.prefetch:
         for name, value in values.items():
             template = template.replace(name, value)
-        addresses.append(template)
+        addresses.append(f"{template}?v={versions[template]}" if versions.get(template) else template)
     return addresses
 
 
-def render(page: Page, params: dict | None = None, accept_language: str | None = None) -> str:
-    """The shell filled for `page`. Read on every request (two small files), so an edit shows at once.
-    Every module the page's script imports is named in the head (modulepreload), fetched at once instead
-    of level by level as the browser finds the imports."""
-    head = [f'  <link rel="preload" as="fetch" crossorigin href="{escape(address)}">\n'
-            for address in _prefetches(page, params or {}, accept_language)]
-    head += [f'  <link rel="stylesheet" href="/static/css/{escape(name)}">\n' for name in page.styles]
-    head += [f'  <script type="module" async src="/static/js/{escape(name)}"></script>\n' for name in page.early]
-    head.append(f'  <script type="module" src="/static/js/{escape(page.script)}"></script>\n')
-    preloads = [name for name in static_imports(SCRIPTS_DIR, page.script) if name not in page.early]
-    head += [f'  <link rel="modulepreload" href="/static/js/{escape(name)}">\n' for name in preloads]
+def render(page: Page, params: dict | None = None, accept_language: str | None = None) -> tuple[str, str]:
+    """The shell filled for `page`, and its Content-Security-Policy. Read on every request (two small
+    files), so an edit shows at once. Every module the page's script imports is named in the head
+    (modulepreload), fetched at once instead of level by level as the browser finds the imports.
+
+    Scripts and styles are named by versioned addresses (static_url), kept by the browser until they
+    change. A module imports another by its plain address ("./model.js"): the page's import map turns
+    each plain address into the versioned one, for the page's own imports and any other (a test's
+    import("/static/js/sheet.js") gets the page's instance, not a second one)."""
+    graph = [name for name in static_imports(SCRIPTS_DIR, page.script) if name not in page.early]
+    modules = [*page.early, page.script, *graph]
+    versioned = {f"/static/js/{name}": static_url(f"js/{name}") for name in modules}
+    import_map = json.dumps({"imports": versioned}, separators=(",", ":"))
+    assert "<" not in import_map  # our own file names: nothing that could end the script element
+    head = [f'  <script type="importmap">{import_map}</script>\n']
+    head += [f'  <link rel="preload" as="fetch" crossorigin href="{escape(address)}">\n'
+             for address in _prefetches(page, params or {}, accept_language)]
+    head += [f'  <link rel="stylesheet" href="{escape(static_url("css/" + name))}">\n' for name in page.styles]
+    head += [f'  <script type="module" async src="{escape(versioned[f"/static/js/{name}"])}"></script>\n' for name in page.early]
+    head.append(f'  <script type="module" src="{escape(versioned[f"/static/js/{page.script}"])}"></script>\n')
+    head += [f'  <link rel="modulepreload" href="{escape(versioned[f"/static/js/{name}"])}">\n' for name in graph]
     content = (STATIC_DIR / "pages" / page.markup).read_text(encoding="utf-8") if page.markup else ""
     content = "".join(f"    {line}" if line.strip() else line for line in content.splitlines(keepends=True))
-    return Template(SHELL.read_text(encoding="utf-8")).substitute(
+    html = Template(SHELL.read_text(encoding="utf-8")).substitute(
         title=escape(page.title),
+        app_css=escape(static_url("css/app.css")),
         head="".join(head),
         body_attributes=' data-menu="folded"' if page.folded_menu else "",
         main_class=f"page page-{page.width}" if page.width else "page",
         content=content,
     )
+    return html, page_policy(import_map)
 
 
 class PageRoute(Route):
@@ -148,8 +186,8 @@ class PageRoute(Route):
 
     def __init__(self, path: str, page: Page):
         async def endpoint(request):
-            return HTMLResponse(render(page, request.path_params, request.headers.get("accept-language")),
-                                headers=SECURITY_HEADERS)
+            html, policy = render(page, request.path_params, request.headers.get("accept-language"))
+            return HTMLResponse(html, headers={**SECURITY_HEADERS, "Content-Security-Policy": policy})
 
         super().__init__(path, endpoint, methods=["GET"], name=f"page:{path}")
 
@@ -171,12 +209,14 @@ class StaticMount(Mount):
 
 
 class RevalidatedStaticFiles(StaticFiles):
-    """Scripts and styles are revalidated on every load (ETag makes that cheap), so after an update a
-    browser never runs old scripts against new pages."""
+    """Scripts and styles asked for by their current version (?v=, static_url) are kept by the browser;
+    any other address is revalidated on every load (ETag makes that cheap): after an update a browser
+    never runs old scripts against new pages."""
 
-    def file_response(self, *args, **kwargs):
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "no-cache"
+    def file_response(self, full_path, stat_result, scope, status_code=200):
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        asked = QueryParams(scope.get("query_string", b"")).get("v")
+        response.headers["Cache-Control"] = cache_control(asked, file_version(Path(full_path)) if asked else None)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -186,14 +226,15 @@ class SchemaRoute(Route):
 
     def __init__(self):
         async def schema(request):
-            # Revalidated like the scripts: an unchanged schema is a 304, not 28 kB again.
+            # Like the scripts: kept when asked for by its version, else revalidated (a 304, not 28 kB again).
+            policy = cache_control(request.query_params.get("v"), file_version(SCHEMA_FILE))
             response = FileResponse(SCHEMA_FILE, media_type="application/json", stat_result=os.stat(SCHEMA_FILE),
-                                    headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+                                    headers={"Cache-Control": policy, "X-Content-Type-Options": "nosniff"})
             if RevalidatedStaticFiles.is_not_modified(None, response.headers, request.headers):
                 return NotModifiedResponse(response.headers)
             return response
 
-        super().__init__("/schemas/callplan.schema.json", schema, methods=["GET"], name="schema:callplan")
+        super().__init__(SCHEMA_PATH, schema, methods=["GET"], name="schema:callplan")
 
 
 def asset_routes() -> list:

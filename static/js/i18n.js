@@ -18,13 +18,24 @@ export function language() {
   return current;
 }
 
+/** The address a page's head preloaded for `path` (<link rel="preload" as="fetch">): the same path with
+ * the version the browser may keep it under (?v=, web/cache_policy.py), so a plain fetch() of it is
+ * answered by the preload; `path` itself when the head asked for nothing there. */
+export function preloadedAddress(path) {
+  for (const link of document.querySelectorAll('link[rel="preload"][as="fetch"]')) {
+    const url = new URL(link.href);
+    if (url.pathname === path) return url.pathname + url.search;
+  }
+  return path;
+}
+
 /** Load the texts of `lang` (falling back to English) and set <html lang>. */
 export async function loadMessages(lang) {
   const wanted = SUPPORTED.includes(lang) ? lang : "en";
   if (wanted === current) return;
   // A plain fetch (same-origin cookies by default): a page's head may have asked for it already
   // (<link rel="preload" as="fetch" crossorigin>, web/pages.py), and the browser hands that answer over.
-  const response = await fetch(`/api/i18n/${wanted}`);
+  const response = await fetch(preloadedAddress(`/api/i18n/${wanted}`));
   if (!response.ok) throw new Error(`texts for ${wanted}: HTTP ${response.status}`);
   messages = await response.json();
   current = wanted;

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+
 import pyotp
 
 from web import clock
@@ -114,3 +118,16 @@ def switch_client(app):
     from starlette.testclient import TestClient
 
     return TestClient(app, client=("127.0.0.1", 50000))
+
+
+def page_policy_of(html: str) -> str:
+    """The Content-Security-Policy a portal page must come with: the shell's, letting in nothing inline but
+    the page's one import map (by its hash; web/pages.py)."""
+    from web import pages
+
+    maps = re.findall(r'<script type="importmap">([^<]*)</script>', html)
+    assert len(maps) == 1, maps
+    digest = base64.b64encode(hashlib.sha256(maps[0].encode()).digest()).decode()
+    policy = pages.SECURITY_HEADERS["Content-Security-Policy"]
+    assert "script-src" not in policy
+    return policy.replace("default-src 'self';", f"default-src 'self'; script-src 'self' 'sha256-{digest}';")

@@ -3,9 +3,11 @@ asks for them all at once; the canvas's first requests start from an early scrip
 
 from __future__ import annotations
 
+import json
 import re
 
-from web import pages
+from web import i18n, pages
+from web.cache_policy import file_version
 from web.module_graph import static_imports
 
 JS = pages.SCRIPTS_DIR
@@ -36,14 +38,20 @@ def test_static_imports_follow_every_static_import_and_no_dynamic_one(tmp_path):
 def test_every_page_preloads_its_whole_module_graph(client):
     for path, page in pages.PAGES.items():
         html = client.get(path.replace("{id}", "7")).text
-        preloaded = re.findall(r'<link rel="modulepreload" href="/static/js/([a-z0-9/_-]+\.js)">', html)
-        early = re.findall(r'<script type="module" async src="/static/js/([a-z0-9/_-]+\.js)"></script>', html)
+        preloaded = re.findall(r'<link rel="modulepreload" href="/static/js/([a-z0-9/_-]+\.js)\?v=[0-9a-f]{16}">', html)
+        early = re.findall(r'<script type="module" async src="/static/js/([a-z0-9/_-]+\.js)\?v=[0-9a-f]{16}"></script>', html)
         assert early == list(page.early), path
         # every module the script imports, however deep, exactly once (an early one is a script already)
         assert sorted(preloaded + early) == sorted(static_imports(JS, page.script)), path
         assert len(set(preloaded)) == len(preloaded), path
         for name in preloaded + early:
             assert (JS / name).is_file(), name
+        # the import map names each of them, and the page's script, by the address it is preloaded under
+        # (a module's plain import "./x.js" must find the preloaded module, not fetch a second one)
+        imports = json.loads(re.search(r'<script type="importmap">([^<]*)</script>', html).group(1))["imports"]
+        assert set(imports) == {f"/static/js/{name}" for name in [page.script, *preloaded, *early]}, path
+        for plain, versioned in imports.items():
+            assert versioned.startswith(plain + "?v=") and (f'href="{versioned}"' in html or f'src="{versioned}"' in html), versioned
 
 
 def test_the_canvas_asks_for_its_data_from_its_early_script():
@@ -63,10 +71,12 @@ def test_the_canvas_asks_for_its_data_from_its_early_script():
 def test_the_canvas_head_asks_for_its_first_answers_itself(client):
     preloads = re.compile(r'<link rel="preload" as="fetch" crossorigin href="([^"]+)">')
     html = client.get("/plans/7", headers={"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.8"}).text
-    assert preloads.findall(html) == ["/api/plans/7/editor", "/api/auth/me", "/api/i18n/nl", "/schemas/callplan.schema.json"]
+    texts, schema = f"/api/i18n/nl?v={i18n.page_texts('nl')[1]}", f"/schemas/callplan.schema.json?v={file_version(pages.SCHEMA_FILE)}"
+    assert preloads.findall(html) == ["/api/plans/7/editor", "/api/auth/me", texts, schema]
     # the language the browser asks for first (as i18n.js browserLanguage() picks it), English otherwise
-    assert "/api/i18n/en" in preloads.findall(client.get("/plans/7", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text)
-    assert "/api/i18n/en" in preloads.findall(client.get("/plans/7").text)
+    english = f"/api/i18n/en?v={i18n.page_texts('en')[1]}"
+    assert english in preloads.findall(client.get("/plans/7", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text)
+    assert english in preloads.findall(client.get("/plans/7").text)
     # an address that names no plan asks for nothing (its script sends it back to the list)
     assert preloads.findall(client.get("/plans/abc").text) == []
     # the other pages ask for nothing before their scripts
@@ -74,4 +84,5 @@ def test_the_canvas_head_asks_for_its_first_answers_itself(client):
     # the script fetches them plainly, so the browser hands over the preloaded answers
     opening = (JS / "canvas" / "opening.js").read_text()
     assert 'preloaded("/api/auth/me")' in opening and "preloaded(`/api/plans/${planId}/editor`)" in opening
-    assert "fetch(`/api/i18n/${wanted}`)" in (JS / "i18n.js").read_text()
+    assert "fetch(preloadedAddress(`/api/i18n/${wanted}`))" in (JS / "i18n.js").read_text()
+    assert 'fetch(preloadedAddress("/schemas/callplan.schema.json"))' in opening

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from functools import lru_cache
-
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from web import i18n
 from web.api.problems import Problem
 from web.api.routing import api
+from web.cache_policy import cache_control
 from web.validation import LANGUAGES
 
 
@@ -31,20 +28,15 @@ def openapi_document(ctx):
     return JSONResponse(app.state.openapi)
 
 
-@lru_cache(maxsize=None)
-def _texts(lang: str) -> tuple[bytes, str]:
-    """A language's texts as sent, and their ETag: built once per process, as the catalogue is read once."""
-    body = json.dumps(i18n.page_messages(lang), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
 def messages(ctx, lang: str):
     """The portal's texts in one language. Every page asks for them (~100 kB): a browser that has them
-    revalidates (ETag) and gets a 304."""
+    revalidates (ETag) and gets a 304; asked for by their version (?v=, as the canvas's head names them)
+    they are kept by the browser until the texts change."""
     if lang not in LANGUAGES:
         raise Problem(404, "not_found")
-    body, etag = _texts(lang)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    body, version = i18n.page_texts(lang)
+    etag = f'"{version}"'
+    headers = {"ETag": etag, "Cache-Control": cache_control(ctx.request.query_params.get("v"), version)}
     asked = ctx.request.headers.get("if-none-match", "")
     if etag in (tag.strip().removeprefix("W/") for tag in asked.split(",")):
         return Response(status_code=304, headers=headers)

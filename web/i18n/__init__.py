@@ -5,6 +5,7 @@ add their texts without touching a shared file); a key defined twice is an error
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -50,3 +51,12 @@ def page_messages(lang: str) -> dict[str, str]:
     messages = catalogue()
     merged = {**messages[DEFAULT], **messages.get(lang, {})}
     return {key: value for key, value in merged.items() if key.startswith("ui.")}
+
+
+@lru_cache(maxsize=None)
+def page_texts(lang: str) -> tuple[bytes, str]:
+    """page_messages(lang) as GET /api/i18n/{lang} sends them, and their version (a hash of those bytes:
+    the ETag, and the ?v= of an address the browser may keep). Built once per process, as the catalogue
+    is read once."""
+    body = json.dumps(page_messages(lang), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:32]

@@ -4,12 +4,12 @@
 // of them have arrived and run (~100 ms later on a busy machine, bench/canvas.py).
 //
 // What is asked for at once: the session, the texts in the browser's language (most accounts speak it),
-// the schema (a static file: revalidated, mostly a 304) and the editor bundle (GET /api/plans/{id}/editor:
+// the schema (a static file, kept by the browser under its version) and the editor bundle (GET /api/plans/{id}/editor:
 // the plan, the validator's findings on it, and the lists its cards and pickers name). Each answer is
 // settled here and judged by editor.js, so a refusal (a stranger, a wrong id) is never an unhandled one.
 
 import { ApiError, preloaded } from "../api.js";
-import { browserLanguage, loadMessages } from "../i18n.js";
+import { browserLanguage, loadMessages, preloadedAddress } from "../i18n.js";
 
 const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
 
@@ -25,7 +25,7 @@ function ask() {
     })),
     texts: loadMessages(browserLanguage()).catch(() => {}),
     bundle: settle(preloaded(`/api/plans/${planId}/editor`)),
-    schema: settle(fetch("/schemas/callplan.schema.json").then((response) => response.json())),
+    schema: settle(fetch(preloadedAddress("/schemas/callplan.schema.json")).then((response) => response.json())),
   };
 }
 

@@ -5,7 +5,8 @@
 // Secrets: a new phone's SIP password is shown once, in the answer that made it. A phone's "SIP account"
 // sheet shows its username, the server and the provisioning address (GET .../provisioning) at once, its
 // SIP and provisioning passwords only after the admin types their own password again (POST
-// .../reveal-sip-password and .../provisioning, both audited), and makes a new SIP password on request
+// .../reveal-sip-password and .../provisioning, both audited), a new provisioning password behind the same
+// check (.../new-provisioning-password, shown once), and makes a new SIP password on request
 // (POST .../new-sip-password), shown once. Each dialog with credentials says what to type into a phone set up by
 // hand (GET /api/devices/sip-settings: domain, server, port) and, below the list, what to check when a
 // phone does not register (SIP ALG in the router, the port).
@@ -101,6 +102,21 @@ async function sipAccount(row) {
       sipPassword.focus();
     },
   });
+  // a new provisioning password (a leaked one): the admin's own password again, the new one shown once
+  const renewProvisioning = await schemaForm({
+    schema: await bodySchema("POST", "/api/devices/{id}/new-provisioning-password"),
+    fields: { password: { label: "ui.devices.confirm_password", help: "ui.devices.new_provisioning_help", widget: "password",
+      autocomplete: "current-password" } },
+    submitText: "ui.devices.new_provisioning",
+    submit: (body) => post(`/api/devices/${row.id}/new-provisioning-password`, body),
+    onSaved: (made) => {
+      provisioningPassword.textContent = made.password;
+      renewProvisioning.element.hidden = true; // as the reveal form: once is enough (the sheet again for another)
+      status.textContent = t("ui.devices.shown_once");
+      provisioningPassword.tabIndex = -1;
+      provisioningPassword.focus();
+    },
+  });
   const renew = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.devices.renew") });
   const renewAlert = el("div", { class: "alert", role: "alert" });
   renew.addEventListener("click", () => confirmTwice(renew, t("ui.devices.renew_confirm"), async () => {
@@ -128,14 +144,20 @@ async function sipAccount(row) {
       ...pair("ui.devices.provisioning_username", address.username), el("dt", { text: t("ui.devices.provisioning_password") }), provisioningPassword),
     status,
     form.element,
+    el("h3", { text: t("ui.devices.new_provisioning") }),
+    el("p", { class: "hint", text: t("ui.devices.new_provisioning_explain") }),
+    renewProvisioning.element,
     el("h3", { text: t("ui.devices.renew") }),
     el("p", { class: "hint", text: t("ui.devices.renew_explain") }),
     renewAlert,
     el("div", { class: "actions" }, renew),
     el("details", { class: "hints" }, el("summary", { text: t("ui.devices.hints_title") }), hintsText()));
   const sheet = openSheet({ title: t("ui.devices.sip_account_title", { name: row.name }), content,
-    canClose: async () => form.element.hidden || !form.isDirty() || askDiscard(sheet) });
-  return sheet.closed.finally(form.release);
+    canClose: async () => ((form.element.hidden || !form.isDirty()) && (renewProvisioning.element.hidden || !renewProvisioning.isDirty())) || askDiscard(sheet) });
+  return sheet.closed.finally(() => {
+    form.release();
+    renewProvisioning.release();
+  });
 }
 
 function registrationCell(row) {

@@ -479,10 +479,12 @@ class Edge(App):
     description = "Kamailio in front of two FreeSWITCH, the app and a bridge per switch"
     ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
-    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: int = 2):
+    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: int = 2,
+                 home: Optional[str] = None):
         super().__init__(world)
         self.addresses = addresses
         self.xml_curl_timeout = str(xml_curl_timeout)
+        self.home = home  # "fs1", ...: the home switch the others hand conference calls to (README "Scaling out")
         self.fleet: list[harness.ProjectFreeSwitch] = []
         self.bridges: list[subprocess.Popen] = []
         self.edge = None
@@ -490,11 +492,16 @@ class Edge(App):
     def start(self) -> harness.ProjectFreeSwitch:
         port = harness.free_ports()
         fleet_env = [switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}",
-                                CALLPLAN_XML_CURL_TIMEOUT=self.xml_curl_timeout, CALLPLAN_SIP_IP=address)
-                     for address in self.addresses]
+                                CALLPLAN_XML_CURL_TIMEOUT=self.xml_curl_timeout, CALLPLAN_SIP_IP=address,
+                                CALLPLAN_SWITCH_NAME=f"fs{index + 1}")  # its bridge's name too
+                     for index, address in enumerate(self.addresses)]
         self.edge = edge.Edge(self.folder / "edge", [(env["CALLPLAN_SIP_IP"], int(env["CALLPLAN_INTERNAL_SIP_PORT"]),
                                                     int(env["CALLPLAN_EXTERNAL_SIP_PORT"])) for env in fleet_env])
         env = {**self.env(fleet_env[0]), "CALLPLAN_SIP_EDGE": self.edge.phone_address}
+        if self.home:
+            home = fleet_env[int(self.home.removeprefix("fs")) - 1]
+            env["CALLPLAN_HOME_SWITCH"] = self.home
+            env["CALLPLAN_HOME_SWITCH_SIP"] = f"{home['CALLPLAN_SIP_IP']}:{home['CALLPLAN_EXTERNAL_SIP_PORT']}"
         self.start_web(port, env)
         self.edge.start()
         for index, settings in enumerate(fleet_env):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from callplan import blocking, outbound, paging, recording, schedules
+from callplan import blocking, home, outbound, paging, recording, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
@@ -420,6 +420,10 @@ class BaseDialplan:
             if room.extension:
                 segment = self._segment(f"conference_{room.extension}", exact(room.extension))
                 conference.join(segment, objects, room)
+            if objects.home is not None:  # every way into the room comes here (callplan.home)
+                here = Segment("", "")
+                conference.enter(here, objects, room)
+                self.extensions.append(home.extension(objects, "conference", room.id, here.actions))
         for page in sorted(objects.page_groups.values(), key=lambda g: g.id):
             if page.extension:
                 segment = ConditionalSegment(f"page_{page.extension}", exact(page.extension))

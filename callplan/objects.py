@@ -270,6 +270,15 @@ class Skipped(_Info):
     object_kept: bool = False  # only that value was left out (a company setting falls back to its default)
 
 
+class HomeSwitchInfo(_Info):
+    """The switch holding what lives in one switch's memory (conference rooms, ...), when there are several
+    (web.domain.switches.home; callplan.home hands calls to it)."""
+
+    name: Token  # its CALLPLAN_SWITCH_NAME, as its own vars.xml names it (callplan_switch_name)
+    address: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.:\[\]-]{1,100}:[0-9]{1,5}$")]  # its external profile
+    handover_key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]  # what a hand-over carries to be let in
+
+
 class TenantObjects(_Info):
     tenant_id: int
     domain: Domain  # the SIP domain, also the dialplan context name
@@ -301,6 +310,7 @@ class TenantObjects(_Info):
     audio: dict[int, AudioInfo] = Field(default_factory=dict)
     plans: dict[int, PlanInfo] = Field(default_factory=dict)
     extensions: dict[str, str] = Field(default_factory=dict)  # internal number -> owner kind
+    home: Optional[HomeSwitchInfo] = None  # several switches with a home switch: calls for its services go there
     blocked_numbers: list[str] = Field(default_factory=list)  # the phonebook's contacts marked blocked
     # ring-group state kept by the bridge: group id -> member index that took the last call (circular)
     # and member key ("user:5") -> epoch seconds its last call ended (uniform: the smallest is idle longest)

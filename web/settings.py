@@ -84,6 +84,9 @@ class Settings:
     # rooms, parking lots, queues, mod_voicemail's boxes; the other switches hand such calls to it over SIP
     # (web/domain/switches.py, web/xml_curl/dialplan.py); empty: the first live switch, no hand-over
     home_switch: str = ""
+    # the home switch's external SIP profile as the other switches reach it ("host:port"): where they hand
+    # such calls; empty: no hand-over (one switch, or services not shared)
+    home_switch_sip: str = ""
     # where a web process hears of live changes: "feed" (the one bridge's loopback feed above), "notify"
     # (PostgreSQL LISTEN/NOTIFY: every bridge on the database), "auto": notify on PostgreSQL, else feed
     live_source: str = "auto"
@@ -163,6 +166,7 @@ class Settings:
             bridge_feed_port=_int(env, "CALLPLAN_BRIDGE_FEED_PORT", 8025),
             switch_name=env.get("CALLPLAN_SWITCH_NAME", "").strip(),
             home_switch=env.get("CALLPLAN_HOME_SWITCH", "").strip()[:100],
+            home_switch_sip=env.get("CALLPLAN_HOME_SWITCH_SIP", "").strip()[:100],
             live_source=env.get("CALLPLAN_LIVE_SOURCE", "auto").strip().lower() or "auto",
             voicemail_dir=env.get("CALLPLAN_VOICEMAIL_DIR") or str(VAR_DIR / "voicemail"),
             cdr_spool_dir=env.get("CALLPLAN_CDR_SPOOL_DIR") or str(VAR_DIR / "cdr-spool"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from callplan import home
 from callplan.model import StepBase
 from callplan.objects import CONFERENCE_PROFILE, conference_name
 
@@ -24,7 +25,15 @@ def join(segment, objects, room) -> None:
     own number and transfer targets. mod_conference asks for a PIN when the room has one (`+pin` in its
     data) and takes the moderator PIN from `conference_moderator_pin` (mod_conference.c: either PIN
     lets the caller in, the moderator's adds the `moderator` flag); the limit of callers applies when
-    the first caller opens the room."""
+    the first caller opens the room. With a home switch (several switches) the call goes to the room's
+    home extension first, which runs `enter` there (callplan.home)."""
+    if home.hand_over(segment, objects, "conference", room.id):
+        return
+    enter(segment, objects, room)
+
+
+def enter(segment, objects, room) -> None:
+    """The room's own actions, on the switch that holds the room."""
     segment.action("answer")
     if room.max_members:
         segment.action("set", f"conference_max_members={int(room.max_members)}")

@@ -116,3 +116,28 @@ def test_a_room_with_a_pin_asks_with_the_rendered_prompts_else_with_tones():
     assert '<param name="pin-sound" value="${cp_conference_pin_sound}"/>' in profile
     assert '<param name="bad-pin-sound" value="${cp_conference_bad_pin_sound}"/>' in profile
     assert "conf-pin.wav" not in profile
+
+
+def test_with_a_home_switch_every_way_in_goes_through_the_rooms_home_extension():
+    """callplan/home.py: the room's number and a destination transfer to cp-home-conference-<id>; that
+    extension holds the room where ${callplan_switch_name} is the home switch (or the call was handed
+    over), and bridges to the home switch everywhere else."""
+    from callplan.objects import HomeSwitchInfo
+
+    home = HomeSwitchInfo(name="fs1", address="10.0.0.1:5080", handover_key="0" * 32)
+    items = objects(home=home)
+    document, _ = compile_base(items, AT)
+    assert actions(extension(document, "conference_850")) == [("transfer", f"cp-home-conference-5 XML {items.domain}")]
+    room = extension(document, "home_conference_5")
+    _, here = room.findall("condition")
+    assert ("conference", f"{conference_name(items.tenant_id, 5)}@callplan+1234") in actions(here)
+    assert [a.get("data") for a in here.iter("anti-action") if a.get("application") == "bridge"] == [
+        "{sip_h_X-Callplan-Home=" + "0" * 32 + ",origination_caller_id_number=${caller_id_number},"
+        "origination_caller_id_name=${caller_id_name}}"
+        f"sofia/external/cp-home-{items.tenant_id}-conference-5@10.0.0.1:5080"]
+    segment = Segment("x", "^x$")
+    emit({"type": "conference_room", "id": 6}, segment, Compilation(plan_id=1, version=1, objects=items, at=AT))
+    assert segment.actions == [("transfer", f"cp-home-conference-6 XML {items.domain}")]
+    # without a home switch nothing of it is there
+    plain, _ = compile_base(objects(), AT)
+    assert "cp-home-" not in plain

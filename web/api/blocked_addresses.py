@@ -129,7 +129,7 @@ def reload_acl(settings) -> bool:
     from web.domain import switches
 
     told = True
-    for answer in switches.broadcast(settings, ["reloadacl"], timeout=3.0):  # every switch blocks at its door
+    for answer in switches.ask_all(settings, ["reloadacl"], timeout=3.0):  # every switch blocks at its door
         if not answer.reached:
             log.warning("could not tell FreeSWITCH %s to reload its ACL (%s); %s is read at its next fetch",
                         answer.switch.name, answer.error, acl.FILE)

@@ -433,6 +433,7 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         timezone=tenant.timezone,
         language=tenant.language,
         audio_dir=str(settings.audio_dir),
+        home=_home(settings),
         company_number=tenant.company_number,
         caller_ids=caller_ids(tenant, held, _rows(db, VerifiedCallerId, tenant_id), departments),
         company=company,
@@ -543,3 +544,14 @@ def plan_uses(db: Session, tenant_id: int, kind: str, target) -> Iterator[Use]:
                 if where not in seen:
                     seen.add(where)
                     yield Use("plan", row.id, row.name, where)
+
+
+def _home(settings):
+    from web.domain.switches import home_info
+
+    try:
+        return home_info(settings)
+    except ValueError:  # a CALLPLAN_HOME_SWITCH(_SIP) that is no name or address: no hand-over, said once per build
+        log.warning("CALLPLAN_HOME_SWITCH %r / _SIP %r not usable; calls are not handed to a home switch",
+                    settings.home_switch, settings.home_switch_sip)
+        return None

@@ -100,7 +100,7 @@ when any could not be."""
     from web.domain import switches
 
     # every switch: a phone may register on any of them, and each caches what it fetched
-    answers = switches.broadcast(settings, commands, timeout)
+    answers = switches.ask_all(settings, commands, timeout)  # each one not told is logged below
     for answer in answers:
         if not answer.reached:
             log.warning("could not flush %d directory entries in FreeSWITCH %s: %s", len(commands),

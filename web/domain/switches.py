@@ -22,6 +22,8 @@ such calls there (web/xml_curl/dialplan.py)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +135,23 @@ def home(settings, db=None, switches: Optional[list[Switch]] = None) -> Switch:
     if settings.home_switch and named is None:
         log.warning("home switch %r has no live bridge; using %s", settings.home_switch, switches[0].name)
     return named or switches[0]
+
+
+def handover_token(settings) -> str:
+    """What a call handed to the home switch carries (X-Callplan-Home) to be let into a company's context
+    from its public one: derived from the installation's secret, the same in every web process."""
+    return hmac.new(settings.secret_key.encode(), b"callplan home switch hand-over", hashlib.sha256).hexdigest()[:32]
+
+
+def home_info(settings):
+    """The home switch as the dialplan needs it (callplan.objects.HomeSwitchInfo), or None when calls are
+    not handed over: no CALLPLAN_HOME_SWITCH or no CALLPLAN_HOME_SWITCH_SIP."""
+    from callplan.objects import HomeSwitchInfo
+
+    if not settings.home_switch or not settings.home_switch_sip:
+        return None
+    return HomeSwitchInfo(name=settings.home_switch, address=settings.home_switch_sip,
+                          handover_key=handover_token(settings))
 
 
 def pick(settings, db=None, prefer: Iterable[str] = ()) -> Switch:

@@ -41,6 +41,7 @@ from typing import Callable, Optional
 
 from pydantic import ValidationError
 
+from callplan import home
 from callplan.base_dialplan import COMPANY_SCREEN, BaseDialplan
 from callplan.compiler import compile_plan
 from callplan.destinations import emit, extension_of
@@ -116,6 +117,9 @@ def rotation_state(engine, tenant_id: int) -> RotationState:
 
 
 def public_context(engine, dialled: str, settings=None) -> Optional[str]:
+    handed = home.PUBLIC_NUMBER.fullmatch(dialled)
+    if handed and settings is not None:
+        return home_arrival(engine, settings, int(handed.group(1)), handed.group(2), int(handed.group(3)))
     number = e164(dialled)
     owner = cache.tenant_by_number(engine, number) if number else None
     if owner is None:
@@ -135,6 +139,35 @@ def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     # a call from outside: the company's and its users' incoming call blocking apply (callplan.blocking)
     document.child(condition, "action", application="set", data="cp_from_outside=true")
     document.child(condition, "action", application="transfer", data=f"{number} XML {domain}")
+    return document.to_string()
+
+
+def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: int) -> Optional[str]:
+    """A call another switch hands to this one, the home switch (callplan.home): into the company's context
+    at the service's home extension, only with the installation's token in X-Callplan-Home (anyone can
+    send this profile an INVITE; without the token the call is refused like a number nobody owns)."""
+    from web.domain.switches import handover_token
+    from web.models.tenant import Tenant
+
+    if not settings.home_switch:
+        return None
+    with session_scope(engine) as db:
+        tenant = db.get(Tenant, tenant_id)
+        domain = tenant.sip_domain if tenant is not None else None
+    if domain is None:
+        return None
+    document = Document("dialplan", description="handed to the home switch")
+    context = document.child(document.section, "context", name=PUBLIC)
+    extension = document.child(context, "extension", name="home_arrival")
+    dialled = home.public_number(tenant_id, kind, object_id)
+    document.child(extension, "condition", field="destination_number", expression=exact(dialled))
+    condition = document.child(extension, "condition", field=f"${{sip_h_{home.HEADER}}}",
+                               expression=exact(handover_token(settings)))
+    document.child(condition, "action", application="set", data=f"cp_tenant_id={int(tenant_id)}")
+    document.child(condition, "action", application="set", data=f"domain_name={domain}")
+    document.child(condition, "action", application="set", data=f"{home.ARRIVED_VARIABLE}=true")
+    document.child(condition, "action", application="transfer", data=f"{home.number(kind, object_id)} XML {domain}")
+    document.child(condition, "anti-action", application="respond", data="403 Forbidden")
     return document.to_string()
 
 

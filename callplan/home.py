@@ -1,0 +1,64 @@
+"""Handing a call to the home switch (#19): with several FreeSWITCH, a conference room lives in the memory
+of the switch a caller lands on, so two callers of one room landing on different switches would sit in
+two rooms. A company served with a home switch (TenantObjects.home) therefore enters its rooms through
+one extension per room, `cp-home-conference-<id>`, which every switch runs:
+
+- on the home switch (its own vars.xml names it: the global `callplan_switch_name`, from
+  CALLPLAN_SWITCH_NAME), or on a call that arrived by a hand-over (`cp_home_arrived`, never handed on
+  again, so a misnamed switch cannot loop a call): the room's own actions;
+- anywhere else (the condition's anti-actions): the call is bridged over SIP to the home switch's
+  external profile, dialling `cp-home-<tenant>-conference-<id>` with the header X-Callplan-Home carrying
+  the installation's token. The home switch's public context (web.xml_curl.dialplan.public_context)
+  lets such a call in only with that token, into the company's context at `cp-home-conference-<id>`.
+
+Every way into a room (its number, a plan's conference step, a transfer) goes through conference.join,
+which sends the call to that extension first."""
+
+from __future__ import annotations
+
+import re
+
+from callplan.xml import exact
+
+PREFIX = "cp-home-"
+SWITCH_VARIABLE = "callplan_switch_name"  # a global variable of each switch (freeswitch/vars.xml)
+ARRIVED_VARIABLE = "cp_home_arrived"  # set by the home switch's public context on a handed-over call
+HEADER = "X-Callplan-Home"
+PROFILE = "external"  # the switches' profile without digest authentication (sip_profiles/external.xml)
+KINDS = ("conference",)
+
+
+def number(kind: str, object_id: int) -> str:
+    """The company-context number that enters the service on the home switch."""
+    return f"{PREFIX}{kind}-{int(object_id)}"
+
+
+def public_number(tenant_id: int, kind: str, object_id: int) -> str:
+    """What a hand-over dials at the home switch's public context (the tenant in it: that context is
+    shared by every company)."""
+    return f"{PREFIX}{int(tenant_id)}-{kind}-{int(object_id)}"
+
+
+PUBLIC_NUMBER = re.compile(rf"{PREFIX}([0-9]{{1,12}})-({'|'.join(KINDS)})-([0-9]{{1,12}})")
+
+
+def hand_over(segment, objects, kind: str, object_id: int) -> bool:
+    """With a home switch: send the call to the service's home extension (True); else nothing (False)."""
+    if objects.home is None:
+        return False
+    segment.action("transfer", f"{number(kind, object_id)} XML {objects.domain}")
+    return True
+
+
+def extension(objects, kind: str, object_id: int, actions: list) -> tuple[str, list]:
+    """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
+    home = objects.home
+    # the caller's own number and name go with the call, so the room's list shows who it is
+    bridge = (f"{{sip_h_{HEADER}={home.handover_key},origination_caller_id_number=${{caller_id_number}},"
+              f"origination_caller_id_name=${{caller_id_name}}}}"
+              f"sofia/{PROFILE}/{public_number(objects.tenant_id, kind, object_id)}@{home.address}")
+    here = ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",
+            actions, [("set", "hangup_after_bridge=true"), ("bridge", bridge),
+                      ("hangup", "NORMAL_TEMPORARY_FAILURE")])
+    return (f"home_{kind}_{int(object_id)}",
+            [("destination_number", exact(number(kind, object_id)), [], []), here])

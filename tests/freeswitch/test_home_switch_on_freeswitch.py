@@ -1,0 +1,118 @@
+"""A home switch for conference rooms (#19, callplan/home.py), on two real FreeSWITCH behind the SIP edge
+(the rig of test_failover_on_freeswitch.py: bench/switch_load.py's `edge`, 127.0.0.2 and 127.0.0.3) with
+CALLPLAN_HOME_SWITCH=fs1. A public number is routed to a room; two SIPp callers from outside call it, one
+on each switch (each sent straight to that switch's carrier port, so which switch takes which caller is
+not left to the edge's round robin). Both end up in ONE room on the home switch: `conference <name> list`
+there shows both callers, the other switch holds no such room, and the caller that landed on fs2 reached
+fs1 through the hand-over (its public context let it in by the token)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from bench.switch_load import Edge, make_world
+from tests.freeswitch import harness
+from tests.freeswitch.edge import carrier_calls, missing_kamailio
+from tests.freeswitch.harness import wait_for
+
+MISSING = harness.missing_tools() or missing_kamailio()
+pytestmark = [pytest.mark.freeswitch,
+              pytest.mark.skipif(bool(MISSING), reason=f"needs FreeSWITCH, SIPp and Kamailio ({MISSING})")]
+
+ROOM_NUMBER = "+31201237000"
+
+
+def add_room(world) -> str:
+    """A conference room of the demo company and a public number routed to it, through the API as an
+    admin would; the room's mod_conference name."""
+    from web.app import create_app
+    from web.auth.tokens import digest, new_api_token
+    from web.db import session_scope
+    from web.demo import DEMO_ADMIN
+    from web.domain import audit, numbers
+    from web.models import Account, ApiToken
+
+    app = create_app(world.settings)
+    raw = new_api_token()
+    with session_scope(app.state.engine, audit.SYSTEM) as db:
+        admin = db.exec(select(Account).where(Account.email == DEMO_ADMIN)).one()
+        db.add(ApiToken(account_id=admin.id, tenant_id=admin.tenant_id, name="home", prefix=raw[:10],
+                        token_hash=digest(raw)))
+        numbers.assign(db, admin.tenant_id, [ROOM_NUMBER])
+        tenant_id = admin.tenant_id
+    try:
+        with TestClient(app, base_url=world.settings.public_base_url, headers={"authorization": f"Bearer {raw}"}) as client:
+            room = client.post("/api/conference-rooms", json={"name": "Meet", "extension": "870"})
+            assert room.status_code == 201, room.text
+            (number,) = [row for row in client.get("/api/numbers").json() if row["number"] == ROOM_NUMBER]
+            routed = client.patch(f"/api/numbers/{number['id']}",
+                                  json={"destination": {"type": "conference_room", "id": room.json()["id"]}})
+            assert routed.status_code == 200, routed.text
+            return f"t{tenant_id}-{room.json()['id']}"
+    finally:
+        app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, pg_databases):
+    work = tmp_path_factory.mktemp("home")
+    world = make_world(work, pg_databases.create(), lines=1)
+    room = add_room(world)
+    setup = Edge(world, xml_curl_timeout=5, home="fs1")
+    try:
+        setup.start()
+        yield setup, world, room
+    finally:
+        setup.stop()
+
+
+def carrier_port(fs) -> str:
+    return f"{fs.settings['CALLPLAN_SIP_IP']}:{fs.settings['CALLPLAN_EXTERNAL_SIP_PORT']}"
+
+
+def test_two_callers_on_two_switches_meet_in_one_room_on_the_home_switch(cluster, tmp_path):
+    setup, world, room = cluster
+    home, other = setup.fleet
+    results: dict = {}
+
+    def call(fs, name):  # one call held 20 s: long enough to list the room with both in it
+        results[name] = carrier_calls(tmp_path / name, carrier_port(fs), ROOM_NUMBER, 1, 1, hold_ms=20000, timeout=60)
+
+    threads = [threading.Thread(target=call, args=(fs, name), daemon=True) for fs, name in ((home, "fs1"), (other, "fs2"))]
+    for thread in threads:
+        thread.start()
+    try:
+        def both_in():
+            listing = home.api(f"conference {room} list")
+            return listing if len([line for line in listing.splitlines() if ";" in line]) == 2 else None
+        listing = wait_for(both_in, 25, 0.5)
+        assert listing, (home.api(f"conference {room} list"), other.api(f"conference {room} list"),
+                         home.log_tail(150), other.log_tail(150))
+        # one line per member, each the caller's own number (the hand-over carried it along)
+        numbers = sorted(line.split(";")[4] for line in listing.splitlines() if ";" in line)
+        assert len(numbers) == 2 and all(number.startswith("0612") for number in numbers), listing
+        # and one of them came from fs2 (its channel on fs1 is the leg fs2 sent: From fs2's address)
+        channels = [line.split(";")[1] for line in listing.splitlines() if ";" in line]
+        assert any(channel.endswith("@" + other.settings["CALLPLAN_SIP_IP"]) for channel in channels), listing
+        # the other switch holds no room of that name: its caller was handed over, not seated there
+        assert "not found" in other.api(f"conference {room} list").lower() or \
+            ";" not in other.api(f"conference {room} list"), other.api(f"conference {room} list")
+    finally:
+        for thread in threads:
+            thread.join(90)
+    assert results == {"fs1": (1, 0), "fs2": (1, 0)}, (results, home.log_tail(100), other.log_tail(100))
+
+
+def test_a_hand_over_without_the_token_is_refused(cluster, tmp_path):
+    """Anyone can send the home switch's carrier port an INVITE for a hand-over number: without the
+    installation's token in X-Callplan-Home it is refused, never let into the company's room."""
+    setup, world, room = cluster
+    home = setup.fleet[0]
+    tenant_id, room_id = room[1:].split("-")
+    answered, failed = carrier_calls(tmp_path / "forged", carrier_port(home), f"cp-home-{tenant_id}-conference-{room_id}",
+                                     1, 1, hold_ms=500, timeout=30)
+    assert (answered, failed) == (0, 1), home.log_tail(80)

@@ -1,0 +1,90 @@
+"""The home switch in the dialplan FreeSWITCH fetches (#19, callplan/home.py): with CALLPLAN_HOME_SWITCH and
+CALLPLAN_HOME_SWITCH_SIP set, every way into a conference room (its number, a plan's step, a public number
+routed to it) goes to the room's home extension, which runs the room on the home switch and hands the call
+to it over SIP anywhere else; the home switch's public context lets a hand-over in only with the
+installation's token. Without them, the dialplan is what it was. On SQLite and PostgreSQL;
+tests/freeswitch/test_home_switch_on_freeswitch.py runs it on two real switches."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import fast_settings
+from tests.web.pbx import admin  # noqa: F401  (fixture)
+from tests.web.test_xml_curl import PASSWORD, _fresh_cache, fs  # noqa: F401  (fixtures: the switch's side)
+from web.domain.switches import handover_token
+
+HOME_SIP = "10.0.0.1:5080"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return fast_settings(database_url, audio_dir=str(tmp_path / "audio"), xml_curl_password=PASSWORD,
+                         bridge_feed_port=0, home_switch="fs1", home_switch_sip=HOME_SIP)
+
+
+def extension(document, name: str):
+    return next((e for e in document.iter("extension") if e.get("name") == name), None)
+
+
+def steps(element, tag: str = "action") -> list[tuple[str, str]]:
+    return [(a.get("application"), a.get("data")) for a in element.iter(tag)]
+
+
+def public(fs, number: str):
+    return fs.dialplan("public", number)
+
+
+def test_a_rooms_number_goes_to_its_home_extension_which_holds_the_room_or_hands_the_call_over(fs, admin, settings):
+    room = admin.create("/api/conference-rooms", name="Board", extension="800", pin="1234")
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    entry = extension(fs.dialplan(domain, "800"), "conference_800")
+    assert steps(entry) == [("transfer", f"cp-home-conference-{room['id']} XML {domain}")]  # nothing else here
+
+    home = extension(fs.dialplan(domain, f"cp-home-conference-{room['id']}"), f"home_conference_{room['id']}")
+    first, here = home.findall("condition")
+    assert (first.get("field"), first.get("expression")) == ("destination_number", f"^(cp\\-home\\-conference\\-{room['id']})$")
+    assert here.get("field") == "${callplan_switch_name}/${cp_home_arrived}"
+    assert here.get("expression") == "^(fs1/.*|.*/true)$"
+    # on the home switch (or a call handed to it): the room, its PIN asked by mod_conference
+    assert steps(here)[0][0] == "answer"
+    assert ("conference", f"t{tenant_id}-{room['id']}@callplan+1234") in steps(here)
+    # anywhere else: over SIP to the home switch's public context, the token in a header, the caller's ID along
+    anti = steps(here, "anti-action")
+    assert anti == [("set", "hangup_after_bridge=true"), (
+        "bridge", f"{{sip_h_X-Callplan-Home={handover_token(settings)},origination_caller_id_number=${{caller_id_number}},"
+                  f"origination_caller_id_name=${{caller_id_name}}}}"
+                  f"sofia/external/cp-home-{tenant_id}-conference-{room['id']}@{HOME_SIP}"),
+        ("hangup", "NORMAL_TEMPORARY_FAILURE")]
+
+
+def test_a_plan_step_and_a_public_number_enter_the_room_through_it_too(fs, admin):
+    room = admin.create("/api/conference-rooms", name="Board", extension="800")
+    domain = admin.tenant.sip_domain
+    plan = admin.create("/api/plans", name="Meet", numbers=["555"], steps=[{"id": "s1", "type": "conference", "room": room["id"]}])
+    assert admin.client.post(f"/api/plans/{plan['id']}/publish", json={"note": "t"}).status_code in (200, 201)
+    actions = [step for e in fs.dialplan(domain, "555").iter("extension") for step in steps(e)]
+    assert ("transfer", f"cp-home-conference-{room['id']} XML {domain}") in actions
+    assert not any(application == "conference" for application, _ in actions)
+
+
+def test_the_home_switch_lets_a_hand_over_in_only_with_the_token(fs, admin, settings):
+    room = admin.create("/api/conference-rooms", name="Board", extension="800")
+    tenant_id, domain = admin.tenant.id, admin.tenant.sip_domain
+    document = public(fs, f"cp-home-{tenant_id}-conference-{room['id']}")
+    arrival = extension(document, "home_arrival")
+    number, token = arrival.findall("condition")
+    assert number.get("expression") == f"^(cp\\-home\\-{tenant_id}\\-conference\\-{room['id']})$"
+    assert (token.get("field"), token.get("expression")) == ("${sip_h_X-Callplan-Home}", f"^({handover_token(settings)})$")
+    assert steps(token) == [("set", f"cp_tenant_id={tenant_id}"), ("set", f"domain_name={domain}"),
+                            ("set", "cp_home_arrived=true"),
+                            ("transfer", f"cp-home-conference-{room['id']} XML {domain}")]
+    assert steps(token, "anti-action") == [("respond", "403 Forbidden")]
+    # a company that does not exist, or a kind of service there is none of: not found (the static fallback)
+    for number in (f"cp-home-999999-conference-{room['id']}", f"cp-home-{tenant_id}-shell-1", "cp-home-x"):
+        assert extension(public(fs, number), "home_arrival") is None
+
+
+def test_the_token_is_the_installations_own(settings):
+    other = type(settings)(**{**settings.__dict__, "secret_key": "another installation"})
+    assert handover_token(settings) != handover_token(other) and len(handover_token(settings)) == 32

@@ -1,14 +1,17 @@
 // The platform operator's home page ("/", drawn by shell.js): every company with its counts
 // (GET /api/platform/companies), a new company with its first admin in a side sheet (POST /api/tenants:
-// the admin gets a welcome mail), and numbers assigned to a company (POST /api/platform/numbers).
+// the admin gets a welcome mail), a company's settings changed in one ("Edit": GET/PATCH /api/tenants/{id}),
+// numbers assigned to a company (POST /api/platform/numbers), and below, the numbers each company holds
+// and the caller IDs verified for them (operator-numbers.js).
 //
 //   operatorHome(main) -> Promise   draws it all into <main>
 
-import { get, post } from "./api.js";
+import { get, patch, post } from "./api.js";
 import { el, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { schemaForm } from "./form.js";
 import { bodySchema } from "./schema.js";
+import { operatorNumbers } from "./operator-numbers.js";
 import { formInSheet } from "./sheet.js";
 import { toast } from "./toast.js";
 
@@ -23,16 +26,49 @@ const COLUMNS = [
 ];
 const NUMERIC = new Set(["users", "phones", "numbers", "accounts"]);
 
-function table(rows, captionId) {
+function table(rows, captionId, edit) {
   if (!rows.length) return el("p", { class: "hint", text: t("ui.home.operator.none") });
+  const editButton = (row) => {
+    const button = el("button", { type: "button", class: "btn btn-quiet", text: t("ui.kit.edit"),
+      "aria-label": t("ui.kit.edit_named", { name: row.name }) });
+    button.addEventListener("click", () => edit(row, button));
+    return button;
+  };
   return el("div", { class: "table-wrap" },
     el("table", { class: "data-table home-companies", "aria-labelledby": captionId },
       el("thead", {}, el("tr", {}, ...COLUMNS.map(([name, label]) =>
-        el("th", { scope: "col", class: NUMERIC.has(name) ? "number" : null, text: t(label) })))),
+        el("th", { scope: "col", class: NUMERIC.has(name) ? "number" : null, text: t(label) })),
+        el("th", { scope: "col", class: "actions-col", text: t("ui.kit.actions") }))),
       el("tbody", {}, ...rows.map((row) => el("tr", { "data-company": row.id },
         ...COLUMNS.map(([name, , value], index) => el(index === 0 ? "th" : "td",
           { scope: index === 0 ? "row" : null, class: NUMERIC.has(name) || name === "company_number" ? "number" : null,
-            "data-column": name, text: value(row) })))))));
+            "data-column": name, text: value(row) })),
+        el("td", {}, editButton(row)))))));
+}
+
+/** A company's own settings in a side sheet (its name, SIP domain, time zone, language, company number,
+ * two-factor rule): GET then PATCH /api/tenants/{id}; a refused value beside its field. */
+async function editCompany(row, refresh) {
+  const tenant = await get(`/api/tenants/${row.id}`);
+  const update = await bodySchema("PATCH", "/api/tenants/{id}");
+  const fields = Object.fromEntries(Object.entries(TENANT_FIELDS).filter(([name]) => name in (update.properties || {})));
+  await formInSheet({
+    title: t("ui.kit.edit_title", { name: tenant.name }),
+    form: {
+      schema: update,
+      labels: FIELD,
+      fields,
+      value: tenant,
+      partial: true,
+      submit: (body) => patch(`/api/tenants/${row.id}`, body),
+    },
+    done: async (saved) => {
+      toast(t("ui.kit.saved", { name: saved.name }));
+      await refresh();
+      // the table was drawn again: the focus back on this company's button
+      document.querySelector(`#companies tr[data-company="${row.id}"] button`)?.focus();
+    },
+  });
 }
 
 const FIELD = "ui.home.operator.field.";
@@ -89,17 +125,24 @@ export async function operatorHome(main) {
   let rows = await get("/api/platform/companies");
   const headingId = uid("companies");
   const newButton = el("button", { type: "button", class: "btn btn-primary", text: t("ui.home.operator.new") });
-  let shown = table(rows, headingId);
+  let refresh = null;
+  const edit = (row) => editCompany(row, () => refresh()).catch((error) => {
+    console.warn(error);
+    toast(error.title || t("ui.common.error"), { kind: "error" });
+  });
+  let shown = table(rows, headingId, edit);
   const companies = el("section", { class: "panel home-panel", id: "companies", "aria-labelledby": headingId },
     el("div", { class: "panel-head" }, el("h2", { id: headingId, text: t("ui.home.operator.companies") }), newButton),
     shown);
 
-  async function refresh() {
+  let held = null;
+  refresh = async () => {
     rows = await get("/api/platform/companies");
-    const fresh = table(rows, headingId);
+    const fresh = table(rows, headingId, edit);
     shown.replaceWith(fresh);
     shown = fresh;
-  }
+    if (held) await held.reload();
+  };
 
   const numbersId = uid("numbers");
   let assign = await numbersForm(() => rows, refresh);
@@ -114,5 +157,6 @@ export async function operatorHome(main) {
     assign.replaceWith(fresh);
     assign = fresh;
   }));
-  main.append(companies, numbers);
+  held = await operatorNumbers(() => rows);
+  main.append(companies, numbers, held.element);
 }

@@ -7,8 +7,10 @@ creates a plan of --steps steps (time conditions holding queues, ring groups, us
 and hang-ups, three levels deep), then:
 
   * open: loads /plans/{id} --runs times, each in a new tab (browser cache warm after the first), and
-    prints, per run, the time from navigation start until the plan is drawn (every step in the DOM)
-    and until the next frame was painted, how long the drawing itself took (render(), all steps), and
+    prints, per run, the time from navigation start until the plan's first screen is drawn (the steps
+    that fill the window; the others follow its first frame, editor.js drawRest), until that frame was
+    painted, and until every step is in the DOM; how long the drawings took (render() for the first
+    screen, and the rest), and
     where the time went (the HTML in, the plan's request sent by the page's head and answered, the
     editor's script starting, all its data in). Before each, the same page opens a 1-step plan: the floor, everything but the steps (the page,
     its scripts and its four requests), measured in the same run under the same load. A new tab first
@@ -52,8 +54,13 @@ FIGURES = """() => ({
     data: performance.getEntriesByName('canvas-data')[0].startTime,
     drawn: performance.getEntriesByName('canvas-drawn')[0].startTime,
     painted: performance.getEntriesByName('canvas-painted')[0].startTime,
+    // every step in the DOM: the ones below the first screen are drawn after its first frame
+    complete: performance.getEntriesByName('canvas-complete')[0].startTime,
     render: globalThis.canvasBench.renders[0],
+    rest: globalThis.canvasBench.rest[0] || 0,
     cards: document.querySelectorAll('.step-card').length,
+    // the cards of the first frame: drawn before it, and in the window
+    first: document.querySelectorAll('.step-card').length - (globalThis.canvasBench.restCards || 0),
 })"""
 
 
@@ -183,6 +190,7 @@ def main() -> None:
                         page.wait_for_timeout(args.settle_ms)
                     page.goto(f"{base_url}/plans/{plan_id}")
                     page.wait_for_selector("body[data-painted=true]", timeout=20000)
+                    page.wait_for_selector("body[data-ready=true]", timeout=20000)
                     figures = page.evaluate(FIGURES)
                     assert figures["cards"] == cards, figures
                     return figures
@@ -196,8 +204,9 @@ def main() -> None:
                     print(f"  open run {run + 1}: html {figures['html']:.0f}, plan asked {figures['asked']:.0f} and answered "
                           f"{figures['answered']:.0f}, script starts {figures['script']:.0f}, data in {figures['data']:.0f}, "
                           f"drawn {figures['drawn']:.0f}, "
-                          f"painted {figures['painted']:.0f} ms after navigation start; render() {figures['render']:.1f} ms "
-                          f"for {figures['cards']} cards; floor (1 step) painted {floors[-1]['painted']:.0f} ms")
+                          f"painted {figures['painted']:.0f}, all steps drawn {figures['complete']:.0f} ms after navigation start; "
+                          f"render() {figures['render']:.1f} ms for the first screen's {figures['first']} cards, the other "
+                          f"{figures['cards'] - figures['first']} {figures['rest']:.1f} ms; floor (1 step) painted {floors[-1]['painted']:.0f} ms")
                 warm, warm_floor = runs[1:] or runs, floors[1:] or floors  # the first open fills the browser's cache
 
                 def spread(rows, key):
@@ -207,12 +216,14 @@ def main() -> None:
                 painted = statistics.median(row["painted"] for row in warm)
                 floor_painted = statistics.median(row["painted"] for row in warm_floor)
                 print(f"open {count_steps(plan['steps'])} steps (warm runs): drawn {spread(warm, 'drawn')}; painted "
-                      f"{spread(warm, 'painted')}; render() median {statistics.median(row['render'] for row in runs):.1f} ms")
+                      f"{spread(warm, 'painted')}; every step drawn {spread(warm, 'complete')}; render() median "
+                      f"{statistics.median(row['render'] for row in runs):.1f} ms (first screen), the rest "
+                      f"{statistics.median(row['rest'] for row in runs):.1f} ms")
                 print(f"  where the time goes (medians, ms after navigation start): html "
                       + ", ".join(f"{label} {statistics.median(row[key] for row in warm):.0f}" for key, label in (
                           ("html", "in"), ("asked", "plan asked"), ("answered", "plan answered"), ("script", "editor starts"),
                           ("data", "data in"),
-                          ("drawn", "drawn"), ("painted", "painted"))))
+                          ("drawn", "drawn"), ("painted", "painted"), ("complete", "every step drawn"))))
                 print(f"  floor, a 1-step plan (same page, scripts and requests): painted {spread(warm_floor, 'painted')}; "
                       f"data in median {statistics.median(row['data'] for row in warm_floor):.0f} ms")
                 print(f"painted median {painted:.0f} ms (floor {floor_painted:.0f} ms, the 500 steps add "

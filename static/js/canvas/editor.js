@@ -34,6 +34,7 @@ export const state = {
   validateSeq: 0,
   validateTimer: 0,
   index: null,
+  rest: null, // {ol, from, counter}: the steps a first-screen drawing left for drawRest()
 };
 
 export function typeName(type) {
@@ -318,22 +319,56 @@ function renderStep(step, depth, counter) {
   return item;
 }
 
-function renderList(list, container, depth, counter, label, menuAction = null) {
+function renderList(list, container, depth, counter, label, menuAction = null, rows = Infinity) {
   const ol = el("ol", { class: `step-list depth-${Math.min(depth, 6)}`, "data-container": container, "aria-label": label });
-  for (const step of list) {
+  appendSteps(ol, list, 0, depth, counter, rows);
+  if (!list.length && menuAction) {
+    ol.append(el("li", { class: "menu-action", text: t("ui.canvas.key_menu_action", { action: menuAction }) }),
+      el("li", { class: "drop-hint", text: t("ui.canvas.drop_to_replace"), "aria-hidden": "true" }));
+  } else if (!list.length) ol.append(el("li", { class: "drop-hint", text: t("ui.canvas.drop_here"), "aria-hidden": "true" }));
+  return ol;
+}
+
+/** Draw list[from...] into `ol`, until `counter` has `rows` rows (cards and branch headings); the index
+ * of the first step not drawn (list.length: all of them). */
+function appendSteps(ol, list, from, depth, counter, rows = Infinity) {
+  let index = from;
+  for (; index < list.length && counter.n + counter.branches < rows; index += 1) {
     const rowsBefore = counter.n + counter.branches;
-    const item = renderStep(step, depth, counter);
+    const item = renderStep(list[index], depth, counter);
     // A step of the plan's own list is laid out only when it comes near the screen (canvas.css); until
     // then it takes the height of its rows (its cards and branches). Guessed much smaller, all of them
     // fit "near the screen" on the first frame and the whole plan is laid out anyway.
     if (depth === 0) item.style.setProperty("--rows", String(counter.n + counter.branches - rowsBefore));
     ol.append(item);
   }
-  if (!list.length && menuAction) {
-    ol.append(el("li", { class: "menu-action", text: t("ui.canvas.key_menu_action", { action: menuAction }) }),
-      el("li", { class: "drop-hint", text: t("ui.canvas.drop_to_replace"), "aria-hidden": "true" }));
-  } else if (!list.length) ol.append(el("li", { class: "drop-hint", text: t("ui.canvas.drop_here"), "aria-hidden": "true" }));
-  return ol;
+  return index;
+}
+
+/** Rows (cards and branch headings, each at least ~2.5rem high) that surely fill the window from the top
+ * of the page: what the first drawing of a plan draws. */
+function rowsOnFirstScreen() {
+  return Math.ceil(window.innerHeight / 32) + 8;
+}
+
+/** The steps a first-screen drawing left out (render({firstScreen: true})), and the diversions below
+ * them: drawn in a task of their own once the first screen has been painted. Under a drag the drop
+ * draws the whole plan instead. */
+export function drawRest() {
+  const rest = state.rest;
+  if (!rest) return;
+  state.rest = null;
+  if (document.documentElement.classList.contains("is-dragging")) {
+    state.renderPending = true;
+    return;
+  }
+  const began = performance.now();
+  const cards = rest.counter.n;
+  appendSteps(rest.ol, state.doc.steps, rest.from, 0, rest.counter);
+  bench.restCards = rest.counter.n - cards;
+  renderDiversions();
+  drawCounts();
+  bench.rest.push(performance.now() - began);
 }
 
 function renderDiversions() {
@@ -357,8 +392,11 @@ function renderDiversions() {
   }
 }
 
-/** Draw the whole plan from the document (fast enough for thousands of steps; keeps the focus). */
-export function render({ focus = null } = {}) {
+/** Draw the whole plan from the document (fast enough for thousands of steps; keeps the focus). With
+ * `firstScreen` (the plan's opening), only the steps of its own list that fill the window, and the rest
+ * by drawRest() after the first frame: a 500-step plan shows ~30 of them at once, and drawing the others
+ * before showing any took half the time to the first paint (bench/canvas.py). */
+export function render({ focus = null, firstScreen = false } = {}) {
   // Not under a drag in progress (a validation answer arriving then would pull the lists away from
   // under the pointer); the drop draws anyway, a cancelled drag draws on "canvas:dragend".
   if (document.documentElement.classList.contains("is-dragging")) {
@@ -373,10 +411,16 @@ export function render({ focus = null } = {}) {
   const typing = !focusId && active && active.id && active.matches("#diversions-design input")
     ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
   state.index = M.indexDocument(state.doc);
+  state.rest = null;
   const counter = { n: 0, branches: 0 };
-  $("tree").replaceChildren(renderList(state.doc.steps, "root", 0, counter, t("ui.canvas.steps")));
-  renderDiversions();
-  drawCounts();
+  const steps = state.doc.steps;
+  const root = renderList(steps, "root", 0, counter, t("ui.canvas.steps"), null, firstScreen ? rowsOnFirstScreen() : Infinity);
+  if (root.children.length < steps.length) state.rest = { ol: root, from: root.children.length, counter }; // one <li> a step
+  $("tree").replaceChildren(root);
+  if (!state.rest) {
+    renderDiversions();
+    drawCounts();
+  }
   refreshChrome();
   if (focusId) focusCard(focusId);
   if (typing) {
@@ -390,8 +434,9 @@ export function render({ focus = null } = {}) {
   if (bench.renders.length > 500) bench.renders.shift();
 }
 
-// Figures for bench/canvas.py (ms per full drawing; per drag move in dnd.js), read from the page.
-const bench = { renders: [], drag: null, redraw: () => render() };
+// Figures for bench/canvas.py (ms per drawing, the first one of the first screen only; the rest of
+// the plan after it; per drag move in dnd.js), read from the page.
+const bench = { renders: [], rest: [], restCards: 0, drag: null, redraw: () => render() };
 globalThis.canvasBench = bench;
 
 export function focusCard(id) {
@@ -860,16 +905,29 @@ async function start() {
   setProblems(detail.errors, detail.warnings, { draw: false });
   state.validateSeq += 1;
   document.body.dataset.validated = String(state.validateSeq);
-  render();
+  render({ firstScreen: true });
   renderForm();
   document.title = `${detail.name} · ${t("ui.canvas.title")} · ${t("ui.app_name")}`;
   performance.mark("canvas-drawn");
-  document.body.dataset.ready = "true";
-  // Painted: the frame after the drawing has been laid out and shown.
+  // Painted: the frame after the drawing has been laid out and shown. Then the steps below the first
+  // screen; the page is ready (body[data-ready]) with every step drawn. A tab opened in the background
+  // paints no frame until it is shown: its plan is completed anyway.
+  let complete = false;
+  const completeThePlan = () => {
+    if (complete) return;
+    complete = true;
+    drawRest();
+    performance.mark("canvas-complete");
+    document.body.dataset.ready = "true";
+  };
   requestAnimationFrame(() => setTimeout(() => {
     performance.mark("canvas-painted");
     document.body.dataset.painted = "true";
+    completeThePlan();
   }, 0));
+  setTimeout(() => {
+    if (document.hidden) completeThePlan();
+  }, 500);
 }
 
 start().catch(async (error) => {

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from tests.web.factories_audio import make_audio_file
 from tests.web.helpers import make_account, make_token
+from web.models import Account
 from tests.web.pbx import Admin, admin, other_admin  # noqa: F401  (fixtures)
 
 # the bundle's "objects" -> the route that lists them on its own
@@ -155,3 +156,45 @@ def test_editor_bundle_needs_pbx_manage(app, admin, db, settings):
     operator = make_account(db, settings, None, "operator@platform.test", role="operator")
     client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, operator)}"})
     assert client.get(f"/api/plans/{plan_id}/editor").status_code == 403
+
+
+def test_editor_bundle_keeps_its_lists_until_the_company_changes(app, admin, db, settings, monkeypatch):
+    """The lists are the same for every opening of every plan: built once per configuration generation
+    (web.domain.snapshot_cache.kept_per_generation), per role and language; any change to the company,
+    through the API or any ORM session, shows in the next bundle."""
+    from web.api import call_plans
+
+    ids = company(admin, db, settings, "Acme")
+    admin.create("/api/schedules", name="Twice", periods=[  # a warning, in the reader's language
+        {"from_day": "mon", "from_time": "08:00", "to_day": "mon", "to_time": "12:00"},
+        {"from_day": "mon", "from_time": "10:00", "to_day": "mon", "to_time": "14:00"}])
+    plan_id = admin.create("/api/plans", name="Reception", steps=[{"id": "s1", "type": "ring_group", "group": ids["group"]}])["id"]
+    built = []
+    listed = call_plans.EDITOR_LISTS["ring_groups"].list_rows
+    monkeypatch.setattr(call_plans.EDITOR_LISTS["ring_groups"], "list_rows", lambda ctx: built.append(1) or listed(ctx))
+
+    def bundle(client=admin.client):
+        answer = client.get(f"/api/plans/{plan_id}/editor")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first = bundle()
+    assert bundle() == first and len(built) == 1  # kept
+    for name, path in EDITOR_LISTS.items():
+        assert first["objects"][name] == admin.client.get(path).json(), name
+
+    admin.client.patch(f"/api/ring-groups/{ids['group']}", json={"name": "Acme Sales Team"}).raise_for_status()
+    renamed = bundle()
+    assert len(built) == 2 and "Acme Sales Team" in {row["name"] for row in renamed["objects"]["ring_groups"]}
+    audio = make_audio_file(db, settings, admin.tenant.id, name="Acme Lunch")  # a plain ORM session, no API
+    assert audio in {row["id"] for row in bundle()["objects"]["audio"]}
+
+    # another language: the schedules' warnings in Dutch, as /api/schedules gives them to a Dutch reader
+    dutch = make_account(db, settings, admin.tenant.id, "nl@acme.test")
+    with db() as session:
+        session.get(Account, dutch.id).language = "nl"
+    client = TestClient(app, headers={"authorization": f"Bearer {make_token(db, dutch)}"})
+    in_dutch = bundle(client)["objects"]["schedules"]
+    assert in_dutch == client.get("/api/schedules").json()
+    warnings = [warning["message"] for row in in_dutch for warning in row["warnings"]]
+    assert warnings and warnings != [warning["message"] for row in bundle()["objects"]["schedules"] for warning in row["warnings"]]

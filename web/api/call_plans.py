@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from callplan.compiler import compile_plan
 from callplan.model import CallPlan, StepId
@@ -44,7 +44,7 @@ from web.api import json_body
 from web.api.routing import ApiRoute, api, jsonable
 from web.api.schedules import _instant
 from web.domain.diversions import switch_diversion
-from web.domain.snapshot_cache import reading_snapshot
+from web.domain.snapshot_cache import kept_per_generation, reading_snapshot
 from web.domain.callplan_snapshot import (
     normalised,
     plan_uses,
@@ -262,8 +262,9 @@ def _emails(ctx, ids) -> dict[int, str]:
     return {row.id: row.email for row in rows}
 
 
-def _summaries(ctx, rows: list[CallPlanRecord], model=PlanSummary, **extra) -> list:
-    published = published_documents(ctx.db, ctx.tenant_id)
+def _summaries(ctx, rows: list[CallPlanRecord], model=PlanSummary, published=None, **extra) -> list:
+    if published is None:
+        published = published_documents(ctx.db, ctx.tenant_id)
     emails = _emails(ctx, [row.draft_updated_by for row in rows])
     result = []
     for row in rows:
@@ -358,16 +359,31 @@ def editor_bundle(ctx, id: int):
     validator's errors and warnings on its draft, and the lists its cards and pickers name (users, ring
     groups, queues, schedules, holiday schedules, IVR menus, voicemail boxes, audio, plans)."""
     row = _get(ctx, id)
-    objects = {}
-    for name, resource in EDITOR_LISTS.items():
-        readable = allowed(ctx.role, resource.read_permission or resource.permission)
-        objects[name] = resource.list_rows(ctx) if readable else []
-    objects["plans"] = list_plans(ctx)
+    published = published_documents(ctx.db, ctx.tenant_id)
+    plan_rows = ctx.db.exec(scoped(CallPlanRecord, ctx.tenant_id).order_by(CallPlanRecord.name, CallPlanRecord.id)).all()
+    # the plans as list_plans answers them: not kept (they name who changed each last, an account)
+    objects = {**_editor_lists(ctx), "plans": jsonable(_summaries(ctx, plan_rows, published=published))}
     report = _report(ctx, row, row.draft, reading=True)
-    bundle = _summaries(ctx, [row], DraftSaved, errors=_problems(report.errors), warnings=_problems(report.warnings))[0]
-    # the lists exactly as their own routes answer them: an object stored with a value that no longer
-    # validates comes as it is, with its `problems` (shaped as EditorBundle says, not validated again)
-    return {**bundle.model_dump(mode="json"), "objects": jsonable(objects)}
+    bundle = _summaries(ctx, [row], DraftSaved, published=published, errors=_problems(report.errors),
+                        warnings=_problems(report.warnings))[0]
+    # JSON-ready already: answered as it is, not walked through jsonable() again (~60,000 values)
+    return JSONResponse({**bundle.model_dump(mode="json"), "objects": objects})
+
+
+def _editor_lists(ctx) -> dict:
+    """The lists of the company's objects a plan names, exactly as their own routes answer them (an
+    object stored with a value that no longer validates comes as it is, with its `problems`; shaped as
+    EditorBundle says, not validated again), JSON-ready. Kept until the company's configuration changes
+    (the lists are half of opening a plan, and the same for every opening): per role (what it may read)
+    and language (the schedules' warnings)."""
+    def build():
+        lists = {}
+        for name, resource in EDITOR_LISTS.items():
+            readable = allowed(ctx.role, resource.read_permission or resource.permission)
+            lists[name] = jsonable(resource.list_rows(ctx)) if readable else []
+        return lists
+
+    return kept_per_generation(ctx.db, ctx.tenant_id, ("editor lists", ctx.role, ctx.lang), build)
 
 
 def save_draft(ctx, body: LateBody, id: int):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Any, Callable
 
 from sqlmodel import Session, select
 
@@ -23,6 +24,7 @@ from web.domain.callplan_snapshot import snapshot
 from web.models import Tenant
 
 _kept: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # engine -> {tenant id: (generation, snapshot)}
+_values: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # engine -> {(tenant id, key): (generation, value)}
 _lock = threading.Lock()
 builds = 0  # how many snapshots were built here (tests tell a hit from a rebuild)
 
@@ -44,3 +46,22 @@ def reading_snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         kept[tenant_id] = (generation, objects)
         builds += 1
     return objects
+
+
+def kept_per_generation(db: Session, tenant_id: int, key: tuple, build: Callable[[], Any]) -> Any:
+    """build(), kept like the snapshot: per engine and tenant, until the tenant's configuration generation
+    changes. `key` names the value and whatever else it depends on (e.g. the language of its texts); it
+    must depend on nothing else but the tenant's configuration. Shared between requests: never changed
+    by its users. Built afresh, and not kept, in a session that wrote rows of its own."""
+    if db.new or db.dirty or db.deleted:
+        return build()
+    generation = db.exec(select(Tenant.config_generation).where(Tenant.id == tenant_id)).one()
+    engine = db.get_bind()
+    with _lock:
+        entry = _values.setdefault(engine, {}).get((tenant_id, key))
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()  # read after the generation: never older than it
+    with _lock:
+        _values[engine][(tenant_id, key)] = (generation, value)
+    return value

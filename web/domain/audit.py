@@ -124,7 +124,9 @@ NOT_CONFIG = frozenset({"account", "api_token", "login_session", "login_attempt"
                         "blocked_address", "webhook_subscription", "outbox_message", "delivery_attempt",
                         "ring_group_state", "hot_desk_login", "recording",
                         # who gets which report mail, the usage limit, the periodic mails sent (mail only)
-                        "report_subscription", "report_mail_setting", "report_mail_run"})
+                        "report_subscription", "report_mail_setting", "report_mail_run",
+                        # what the rules found of stored rows, kept across processes (web.models.row_check)
+                        "row_check"})
 # Columns written by call traffic that no document reads: the bridge's registration state of devices.
 VOLATILE = {"device": frozenset({"registered", "registration_contact", "registration_user_agent",
                                  "registration_expires_at", "registration_source_ip"})}

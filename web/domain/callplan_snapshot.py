@@ -6,14 +6,19 @@ costs a dozen queries whatever the size of the company."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterator, Optional
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import JSON, Text, bindparam, cast, select
+from sqlalchemy import JSON, Text, bindparam, cast, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from callplan.model import CallPlan
@@ -56,6 +61,7 @@ from web.models.pickup_group import PickupGroup
 from web.models.queue import CallQueue
 from web.models.ring_group import RingGroup
 from web.models.ring_group_state import RingGroupState
+from web.models.row_check import RowCheck
 from web.models.schedule import HolidaySchedule, TimeSchedule
 from web.models.voicemail_box import VoicemailBox
 from web.domain import numbers
@@ -231,12 +237,13 @@ class StoredRow:
 
 class _Stored:
     """What the snapshot made of one stored row: the row, what it breaks of the API's rules, and what
-    was built of it (by context: a user's build also depends on its box and direct number)."""
+    was built of it (by context: a user's build also depends on its box and direct number); `digest`
+    names its check in row_check."""
 
-    __slots__ = ("row", "problems", "built")
+    __slots__ = ("row", "problems", "built", "digest")
 
-    def __init__(self, row, problems: list[dict]):
-        self.row, self.problems, self.built = row, problems, {}
+    def __init__(self, row, problems: list[dict], digest: str):
+        self.row, self.problems, self.built, self.digest = row, problems, {}, digest
 
 
 def forget_rows() -> None:
@@ -245,10 +252,113 @@ def forget_rows() -> None:
     _published_kept.clear()
 
 
-def checked_rows(db: Session, table, tenant_id: int) -> list:
+def checked_rows(db: Session, table, tenant_id: int, checks: Optional[KeptChecks] = None) -> list:
     """The tenant's rows of `table` that pass the API's rules, by id, as the snapshot keeps them
     (`StoredRow`s): shared between snapshots, read only."""
-    return [item.row for item in _stored(db, table, tenant_id) if not item.problems]
+    return [item.row for item in _stored(db, table, tenant_id, checks or KeptChecks(tenant_id)) if not item.problems]
+
+
+# --- what the checks found, kept across processes (web.models.row_check) -----------------------------
+#
+# A new process (a restart, another worker, another server) would check every row of a company again at
+# its first build: some 40 ms of a 1,000-user company's cold dialplan (#20). What a check finds depends
+# only on the row's stored values and on the code that checks them, so it is kept in the database under a
+# digest of both; a process reads a company's kept checks once, at the first row it has not checked
+# itself, and checks only the rows they do not name. The digest is keyed by the code: the project's own
+# sources (the rules models, their validators and whatever they call) and the versions of the libraries
+# that validate and normalise, so a new release checks every row again. Written by the builds of
+# FreeSWITCH's documents only (`write`, after their reads), never in a caller's transaction.
+
+_LIBRARIES = ("pydantic", "pydantic_core", "phonenumbers", "email_validator", "sqlalchemy", "sqlmodel", "zoneinfo")
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """This process's checking code, as a key (read once per process: some 25 ms)."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(sys.version.encode())
+    for name in _LIBRARIES:
+        module = sys.modules.get(name)
+        if module is None:
+            try:
+                module = __import__(name)
+            except ImportError:
+                continue
+        digest.update(f"{name}={getattr(module, '__version__', getattr(module, 'VERSION', ''))};".encode())
+    root = Path(__file__).resolve().parent.parent.parent
+    for package in ("callplan", "web"):
+        for source in sorted((root / package).rglob("*.py")):
+            digest.update(str(source.relative_to(root)).encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def _digest(table, values: tuple) -> str:
+    """The key of a row's check: the code, the table and every stored value (id and tenant included)."""
+    return hashlib.blake2b(repr((table.__tablename__, values)).encode(), digest_size=16, key=_code_digest()).hexdigest()
+
+
+class KeptChecks:
+    """A tenant's checks as earlier processes kept them (row_check: read once, at the first row this
+    process has not checked), the ones this snapshot made itself, and every check its rows have (what is
+    not among them belongs to rows that changed or are gone, or to other code: `write` lets it go)."""
+
+    def __init__(self, tenant_id: int):
+        self.tenant_id = tenant_id
+        self.stored: Optional[dict[str, Optional[str]]] = None
+        self.made: dict[str, Optional[str]] = {}
+        self.seen: set[str] = set()
+
+    def problems(self, db: Session, table, values: tuple, row: StoredRow) -> tuple[str, list[dict]]:
+        digest = _digest(table, values)
+        if self.stored is None:
+            table_c = RowCheck.__table__.c
+            self.stored = dict(db.connection().execute(
+                select(table_c.digest, table_c.problems).where(table_c.tenant_id == self.tenant_id)).all())
+        if digest in self.stored:
+            text = self.stored[digest]
+            return digest, json.loads(text) if text else []
+        found = problems(row.__dict__, *rules_for(table))
+        self.made[digest] = json.dumps(found) if found else None
+        return digest, found
+
+    def write(self, engine) -> None:
+        """Keep the checks this process made for the next ones, and let go of those no row has now. Best
+        effort, and never waited for: a database busy writing (SQLite) or any failure costs the next
+        process these checks, never this build its time (it runs on FreeSWITCH's fetch)."""
+        if not self.made:
+            return
+        table = RowCheck.__table__
+        gone = [digest for digest in self.stored or () if digest not in self.seen]
+        try:
+            with engine.connect() as connection:
+                sqlite = connection.dialect.name == "sqlite"
+                if sqlite:  # another writer holds the lock: give up at once, not after the busy timeout
+                    waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+                    connection.commit()  # (a pragma opens no transaction of SQLite's; this ends SQLAlchemy's)
+                try:
+                    with connection.begin():
+                        for start in range(0, len(gone), 500):
+                            connection.execute(delete(table).where(table.c.tenant_id == self.tenant_id,
+                                                                   table.c.digest.in_(gone[start:start + 500])))
+                        if sqlite:
+                            from sqlalchemy.dialects.sqlite import insert
+                        else:
+                            from sqlalchemy.dialects.postgresql import insert
+                        connection.execute(insert(table).on_conflict_do_nothing(), [
+                            {"tenant_id": self.tenant_id, "digest": digest, "problems": found}
+                            for digest, found in self.made.items()])
+                finally:
+                    if sqlite:
+                        connection.rollback()
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited)}")
+                        connection.commit()
+        except SQLAlchemyError as exc:
+            log.info("tenant %s: row checks not kept for other processes (%s)", self.tenant_id, exc)
+            return
+        self.stored = {**{digest: text for digest, text in (self.stored or {}).items() if digest in self.seen},
+                       **self.made}
+        self.made = {}
 
 
 def _row_read(table) -> tuple:
@@ -277,20 +387,22 @@ def _decoded(names: tuple, json_columns: tuple, values: tuple) -> StoredRow:
     return row
 
 
-def _stored(db: Session, table, tenant_id: int) -> list[_Stored]:
-    """Every row of the tenant's `table`, in id order, each checked (row_problems) once per process."""
+def _stored(db: Session, table, tenant_id: int, checks: KeptChecks) -> list[_Stored]:
+    """Every row of the tenant's `table`, in id order, each checked (row_problems) once per process, or
+    not at all when another process kept its check (`checks`)."""
     query, names, json_columns = _row_read(table)
-    rules = rules_for(table)
     found = []
     for values in db.connection().execute(query, {"tenant_id": tenant_id}).all():
         key = (table, tuple(values))
         stored = _kept.get(key)
         if stored is None:
             row = _decoded(names, json_columns, key[1])
-            stored = _Stored(row, problems(row.__dict__, *rules))
+            digest, found_problems = checks.problems(db, table, key[1], row)
+            stored = _Stored(row, found_problems, digest)
             if len(_kept) >= ROWS_KEPT:
                 _kept.clear()
             _kept[key] = stored
+        checks.seen.add(stored.digest)
         found.append(stored)
     return found
 
@@ -369,13 +481,14 @@ class _Checker:
                     raise
 
 
-def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], check: _Checker) -> dict[int, UserInfo]:
+def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], check: _Checker,
+           checks: KeptChecks) -> dict[int, UserInfo]:
     personal_box = {box.user_id: box.id for box in boxes if box.user_id is not None}
     direct = {}  # user id -> the public number routed to the user
     for did in held:
         if (did.destination or {}).get("type") == "user":
             direct.setdefault(did.destination.get("id"), did.number)
-    return check.each("user", _stored(db, PbxUser, tenant_id), lambda u: UserInfo(
+    return check.each("user", _stored(db, PbxUser, tenant_id, checks), lambda u: UserInfo(
         id=u.id, extension=u.extension, name=f"{u.first_name} {u.last_name}".strip(), forwarding=u.forwarding,
         anywhere=u.anywhere, voicemail=u.voicemail, dnd=u.dnd, voicemail_box_id=personal_box.get(u.id),
         caller_id_mode=u.caller_id_mode, withhold_caller_id=u.withhold_caller_id, call_waiting=u.call_waiting,
@@ -406,26 +519,29 @@ def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedC
     return allowed
 
 
-def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
+def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks] = None) -> TenantObjects:
+    """The tenant's objects as the engine knows them. `checks`: where the rows' checks are looked up
+    and collected (the builds of FreeSWITCH's documents pass theirs, and keep what it made: write())."""
+    checks = checks or KeptChecks(tenant_id)
     if db.autoflush:
         db.flush()  # the session's own pending changes count, as its ORM queries would flush them
     check = _Checker(tenant_id)
     tenant = db.get(Tenant, tenant_id)
-    box_rows = _stored(db, VoicemailBox, tenant_id)
+    box_rows = _stored(db, VoicemailBox, tenant_id, checks)
     boxes = check.rows("voicemail_box", box_rows)
     settings_row = db.exec(scoped(CompanySettings, tenant_id)).first()
     company = check.lenient("company", CompanyInfo, settings_row.model_dump() if settings_row is not None else {},
                             row_problems(settings_row) if settings_row is not None else [])
     states = _rows(db, RingGroupState, tenant_id)
-    held = check.rows("phone_number", _stored(db, PhoneNumber, tenant_id))
-    department_rows = _stored(db, Department, tenant_id)
+    held = check.rows("phone_number", _stored(db, PhoneNumber, tenant_id, checks))
+    department_rows = _stored(db, Department, tenant_id, checks)
     departments = check.rows("department", department_rows)
     extensions = {}
     owned = InternalNumber.__table__.c
     for number, kind, owner_id in db.connection().execute(
             select(owned.number, owned.owner_kind, owned.owner_id).where(owned.tenant_id == tenant_id).order_by(owned.id)).all():
         extensions[number] = f"{PLAN_OWNER}:{owner_id}" if kind == PLAN_OWNER else kind
-    codes = check.each("feature_code", [f for f in _stored(db, FeatureCode, tenant_id) if f.row.enabled and f.row.code],
+    codes = check.each("feature_code", [f for f in _stored(db, FeatureCode, tenant_id, checks) if f.row.enabled and f.row.code],
                        lambda f: FeatureCodeInfo(function=f.function, code=f.code))
     objects = check.lenient("company", TenantObjects, dict(
         tenant_id=tenant_id,
@@ -440,26 +556,26 @@ def snapshot(db: Session, tenant_id: int, settings) -> TenantObjects:
         departments=check.each("department", [item for item in department_rows if not item.problems],
                                lambda d: DepartmentInfo(id=d.id, name=d.name, caller_id_number=d.caller_id_number)),
         feature_codes={code.function: code.code for code in codes.values()},
-        pickup_groups={g.id: list(g.members) for g in check.rows("pickup_group", _stored(db, PickupGroup, tenant_id))},
-        users=_users(db, tenant_id, boxes, held, check),
-        devices=check.each("device", _stored(db, Device, tenant_id),
+        pickup_groups={g.id: list(g.members) for g in check.rows("pickup_group", _stored(db, PickupGroup, tenant_id, checks))},
+        users=_users(db, tenant_id, boxes, held, check, checks),
+        devices=check.each("device", _stored(db, Device, tenant_id, checks),
                            lambda d: DeviceInfo(id=d.id, sip_username=d.sip_username, user_id=d.user_id,
                                                 hot_desking=d.hot_desking, brand=d.brand)),
-        ring_groups=check.each("ring_group", _stored(db, RingGroup, tenant_id), lambda g: RingGroupInfo.model_validate(g.model_dump())),
-        queues=check.each("queue", _stored(db, CallQueue, tenant_id), lambda q: QueueInfo.model_validate(q.model_dump())),
-        ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
+        ring_groups=check.each("ring_group", _stored(db, RingGroup, tenant_id, checks), lambda g: RingGroupInfo.model_validate(g.model_dump())),
+        queues=check.each("queue", _stored(db, CallQueue, tenant_id, checks), lambda q: QueueInfo.model_validate(q.model_dump())),
+        ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id, checks), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
         voicemail_boxes=check.each("voicemail_box", [item for item in box_rows if not item.problems],
                                    lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
-        conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id),
+        conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id, checks),
                                     lambda r: ConferenceRoomInfo.model_validate(r.model_dump())),
         parking=_parking(db, tenant_id),
-        page_groups=check.each("page_group", _stored(db, PageGroup, tenant_id),
+        page_groups=check.each("page_group", _stored(db, PageGroup, tenant_id, checks),
                                lambda g: PageGroupInfo.model_validate(g.model_dump())),
-        schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id),
+        schedules=check.each("schedule", _stored(db, TimeSchedule, tenant_id, checks),
                              lambda s: ScheduleInfo(id=s.id, name=s.name, periods=s.periods)),
-        holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id),
+        holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id, checks),
                             lambda h: HolidayInfo(id=h.id, name=h.name, entries=h.entries)),
-        audio=check.each("audio", _stored(db, AudioFile, tenant_id), lambda a: AudioInfo(id=a.id, name=a.name)),
+        audio=check.each("audio", _stored(db, AudioFile, tenant_id, checks), lambda a: AudioInfo(id=a.id, name=a.name)),
         plans=_plans(db, tenant_id),
         extensions=extensions,
         blocked_numbers=[contact.number for contact in db.exec(

@@ -52,7 +52,8 @@ from callplan.objects import TenantObjects
 from callplan.reads import Reading, unchanged
 from callplan.xml import Document, attribute_text, context_head, exact, extension_pieces
 from web import clock
-from web.domain.callplan_snapshot import checked_rows, plan_rows, published_versions, snapshot, with_diversions
+from web.domain.callplan_snapshot import (KeptChecks, checked_rows, plan_rows, published_versions, snapshot,
+                                          with_diversions)
 from web.db import session_scope
 from web.models.phone_number import PhoneNumber
 from web.xml_curl import cache
@@ -184,11 +185,13 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     store = cache.of(engine).plans
     reads = store.get(("reads", tenant_id)) if generation is not None else None
     if reads is None or reads[0] != generation:
+        checks = KeptChecks(tenant_id)
         with session_scope(engine) as db:
-            objects = snapshot(db, tenant_id, settings)
+            objects = snapshot(db, tenant_id, settings, checks)
             published = published_versions(db, tenant_id)
             active = {plan_id: diversions for plan_id, _, diversions in plan_rows(db, tenant_id)}
-            numbers = sorted(checked_rows(db, PhoneNumber, tenant_id), key=lambda n: n.number)
+            numbers = sorted(checked_rows(db, PhoneNumber, tenant_id, checks), key=lambda n: n.number)
+        checks.write(engine)  # for the next process's first build (web.models.row_check)
         reads = (generation, objects, published, active, numbers)
         if generation is not None:
             store[("reads", tenant_id)] = reads

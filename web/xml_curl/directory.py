@@ -32,7 +32,7 @@ from callplan import outbound, recording
 from callplan.base_dialplan import busy_counter
 from callplan.objects import TenantObjects
 from callplan.xml import Document, literal
-from web.domain.callplan_snapshot import snapshot
+from web.domain.callplan_snapshot import KeptChecks, snapshot
 from web.db import session_scope
 from web.models.device import Device
 from web.models.voicemail_box import VoicemailBox
@@ -279,12 +279,14 @@ class Directory:
 
 def build(engine, settings, tenant_id: int) -> Directory:
     """Every name of the tenant's directory, as its finished document (and what hot-desk logins change)."""
+    checks = KeptChecks(tenant_id)
     with session_scope(engine) as db:
-        objects = snapshot(db, tenant_id, settings)
+        objects = snapshot(db, tenant_id, settings, checks)
         # rows the snapshot left out (a stored value no longer valid) get no entry: the others still do
         devices = [d for d in db.exec(scoped(Device, tenant_id).order_by(Device.id)).all() if d.id in objects.devices]
         boxes = [b for b in db.exec(scoped(VoicemailBox, tenant_id).order_by(VoicemailBox.id)).all()
                  if b.id in objects.voicemail_boxes]
+    checks.write(engine)  # for the next process's first build (web.models.row_check)
     domain = objects.domain
     numbers: dict[str, dict] = {}
     for box in boxes:

@@ -23,7 +23,7 @@ from callplan.destinations import emit as emit_destination, leave_message, leg
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
-from callplan.xml import context_document, exact, literal, regex_literal
+from callplan.xml import context_document, exact, exact_after, literal, prefix, regex_literal
 
 AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
                                                    "ORIGINATOR_CANCEL"]}
@@ -335,10 +335,9 @@ class BaseDialplan:
                     segment.action("playback", announcement)
                 segment.action("bridge", ring)
                 segment.action("transfer", f"{after}_${{originate_disposition}} XML {domain}")
-            prefix = "^" + regex_literal(after + "_")
             for case, causes in AFTER_CAUSES.items():
-                self._after(self._segment(f"{after}_{case}", prefix + "(" + "|".join(causes) + ")$"), user, case)
-            self._after(self._segment(f"{after}_other", prefix + ".*$"), user, "unregistered")
+                self._after(self._segment(f"{after}_{case}", exact_after(after + "_", *causes)), user, case)
+            self._after(self._segment(f"{after}_other", prefix(after + "_")), user, "unregistered")
 
     def _busy_when_on_a_call(self, user, segment: Segment, busy: str) -> None:
         """Call waiting off (seed 001 6.5.1): while the user is on a call, another call to the user is

@@ -8,6 +8,7 @@ expanded at run time. Text users typed goes through `literal()` first, so a call
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import xml.etree.ElementTree as ET
 from itertools import chain
 
@@ -59,6 +60,36 @@ def exact(*alternatives: str) -> str:
     texts = tuple(clean(a) for a in alternatives)
     pattern = Exact("^(" + "|".join(text.translate(_PCRE_ESCAPES) for text in texts) + ")$")
     pattern.alternatives = texts
+    return pattern
+
+
+def exact_after(head: str, *alternatives: str) -> str:
+    """^head(a|b|c)$ for a literal head and literal alternatives (an Exact of head+a, head+b, ...)."""
+    start = clean(head)
+    tail, texts = _alternation(alternatives)
+    pattern = Exact("^" + start.translate(_PCRE_ESCAPES) + tail)
+    pattern.alternatives = tuple([start + text for text in texts])
+    return pattern
+
+
+@lru_cache(maxsize=256)
+def _alternation(alternatives: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """"(a|b|c)$" and the texts it matches: the same few for every user of a company (exact_after)."""
+    texts = tuple(clean(a) for a in alternatives)
+    return "(" + "|".join(text.translate(_PCRE_ESCAPES) for text in texts) + ")$", texts
+
+
+class Prefix(str):
+    """A pattern made by prefix(), carrying the text it starts with (as Exact carries its texts)."""
+
+    text: str
+
+
+def prefix(text: str) -> str:
+    """^text.*$: whatever starts with a literal text."""
+    start = clean(text)
+    pattern = Prefix("^" + start.translate(_PCRE_ESCAPES) + ".*$")
+    pattern.text = start
     return pattern
 
 

@@ -50,7 +50,7 @@ from callplan.model import CallPlan
 from callplan.nodes import ivr, queue, ring_group, time_condition, voicemail
 from callplan.objects import TenantObjects
 from callplan.reads import Reading, unchanged
-from callplan.xml import Document, attribute_text, context_head, exact, extension_pieces
+from callplan.xml import Document, Exact, Prefix, attribute_text, context_head, exact, extension_pieces
 from web import clock
 from web.domain.callplan_snapshot import (KeptChecks, checked_rows, plan_rows, published_versions, snapshot,
                                           with_diversions)
@@ -372,9 +372,11 @@ def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
     """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
     None for any other pattern. (Regular expressions, not a loop over characters: a company of a thousand
     users has some five thousand extensions to index.)"""
-    texts = getattr(expression, "alternatives", None)
-    if texts is not None:  # made by callplan.xml.exact, which kept the texts it matches
-        return "exact", list(texts)
+    kind = expression.__class__
+    if kind is Exact:  # made by callplan.xml.exact, which kept the texts it matches
+        return "exact", list(expression.alternatives)
+    if kind is Prefix:
+        return "prefix", [expression.text]
     if expression[:2] == "^(" and expression[-2:] == ")$":
         # the common case, as callplan.xml.exact writes it: ^(a|b|...)$ with + and * the only escapes
         inner = expression[2:-2]

@@ -10,7 +10,7 @@
 // reload. Others look again every few seconds.
 
 import { api, ApiError, get } from "./api.js";
-import { $, el } from "./dom.js";
+import { $, el, tableRoles } from "./dom.js";
 import { t } from "./i18n.js";
 import { clearErrors, onSubmit, setAlert } from "./ui.js";
 import { dialButton, hasPhone, setDialling, wireDialling } from "./dial.js";
@@ -425,7 +425,8 @@ function queueSection(view) {
       el("span", { class: "hint block" }, t("ui.agentpanel.waiting_for"), " ", ticking(call.started_at)))))
     : null;
   const head = el("thead", {}, el("tr", {}, ...QUEUE_COLUMNS.map((key) => el("th", { scope: "col", text: t(`ui.agentpanel.qcol.${key}`) }))));
-  const table = el("table", { class: "data-table" }, head, el("tbody", {}, ...view.agents.map(queueAgentRow)));
+  // a phone: a card per agent (app.css .stack-table)
+  const table = tableRoles(el("table", { class: "data-table stack-table" }, head, el("tbody", {}, ...view.agents.map(queueAgentRow))));
   const name = view.queue.extension ? `${view.queue.name} (${view.queue.extension})` : view.queue.name;
   return el("section", { class: "queue-view", "data-queue": String(view.queue.id) },
     el("h3", { text: name }), el("p", { class: "hint", text: summary }), waiting, el("div", { class: "table-wrap" }, table));

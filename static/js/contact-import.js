@@ -10,7 +10,7 @@
 //              shown in the preview
 
 import { ApiError, upload } from "./api.js";
-import { el, uid } from "./dom.js";
+import { el, tableRoles, uid } from "./dom.js";
 import { has, t } from "./i18n.js";
 import { showError } from "./portal.js";
 import { openSheet } from "./sheet.js";
@@ -26,10 +26,11 @@ function issueText(issue) {
 
 function table(caption, heads, rows, className) {
   return el("div", { class: "table-wrap" },
-    el("table", { class: `data-table ${className}` },
+    // a phone: a card per line (app.css .stack-table)
+    tableRoles(el("table", { class: `data-table stack-table ${className}` },
       el("caption", { class: "import-caption", text: caption }),
       el("thead", {}, el("tr", {}, ...heads.map((head) => el("th", { scope: "col", text: head })))),
-      el("tbody", {}, ...rows)));
+      el("tbody", {}, ...rows))));
 }
 
 function issueRows(issues) {

@@ -7,6 +7,8 @@
 //     and false are skipped, both as attribute values and as children; strings become text nodes.
 //   $(id) -> document.getElementById(id)
 //   uid(prefix) -> an id unique in the page ("kit-field-3"), for label/aria wiring
+//   tableRoles(table) -> table: roles and data-label for a table drawn by hand with class "stack-table",
+//     which a phone shows as cards of labelled cells (app.css), as list.js's lists
 //
 //   el("button", { type: "button", class: "btn btn-quiet", text: t("ui.kit.edit"), "aria-label": ... })
 
@@ -33,4 +35,32 @@ let counter = 0;
 export function uid(prefix = "kit") {
   counter += 1;
   return `${prefix}-${counter}`;
+}
+
+/** Roles for a table and its parts, and each body cell's column name in data-label (the card's caption
+ * of that cell on a narrow screen, app.css .stack-table), the header cells' texts; the table back. Call it
+ * after each drawing. The roles are explicit because a browser may drop a table's semantics once CSS shows
+ * its parts as blocks. */
+export function tableRoles(table) {
+  table.setAttribute("role", "table");
+  const heads = [...(table.tHead?.rows[0]?.cells || [])];
+  const names = [];
+  for (const cell of heads) {
+    cell.setAttribute("role", "columnheader");
+    for (let span = 0; span < (cell.colSpan || 1); span += 1) names.push(cell.textContent.replace(/[▲▼↕]/g, "").trim());
+  }
+  for (const group of [table.tHead, ...table.tBodies, table.tFoot].filter(Boolean)) group.setAttribute("role", "rowgroup");
+  for (const row of table.rows) {
+    row.setAttribute("role", "row");
+    if (row.parentElement === table.tHead) continue;
+    let column = 0;
+    for (const cell of row.cells) {
+      const rowHead = cell.tagName === "TH";
+      cell.setAttribute("role", rowHead ? (cell.scope === "col" ? "columnheader" : "rowheader") : "cell");
+      // the actions need no caption: the buttons say what they do
+      if (!rowHead && names[column] && !cell.hasAttribute("data-label") && !cell.classList.contains("actions-cell")) cell.dataset.label = names[column];
+      column += cell.colSpan || 1;
+    }
+  }
+  return table;
 }

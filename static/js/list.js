@@ -36,6 +36,8 @@
 //                                          // one id each (the numbers directory's extensions and codes)
 //     enrich: async (rows) => rows,        // paging "all": add what the screen fetches besides (what
 //                                          // uses each row) to the rows after every fetch
+//     cards: "own",                        // the screen's CSS lays out its rows on a narrow screen itself
+//                                          // (numbers.css); by default each row is a card of labelled cells
 //   });
 //   list.element     to put in the page
 //   list.reload({ first })   fetch again (after a change; first: from the first page, when the screen's
@@ -44,6 +46,13 @@
 //
 // Reading the list works with the keyboard alone: sort buttons in the column heads (aria-sort), the
 // count of what is shown in a role=status line, "Previous"/"Next" that say which page is shown.
+//
+// On a phone (app.css, below 40rem) the table reflows instead of scrolling sideways: each row a card, each
+// cell under its column's name (data-label, drawn by CSS ::before), the actions below, the sortable column
+// heads a row of buttons above. The table, its rows and cells carry explicit roles (as dom.js tableRoles
+// gives a table a screen draws by hand, class stack-table) because a
+// browser may drop a table's semantics once CSS displays its parts as blocks; a screen reader still reads
+// a table with its column heads.
 
 import { get } from "./api.js";
 import { el, uid } from "./dom.js";
@@ -66,7 +75,7 @@ export function listView({
   source, columns, rowHeader = null, name = (row) => String(row.id), search = false, sort = null, pageSize = 25,
   actions = [], empty = "ui.kit.empty", emptyAction = null, filter = null, label = null, urlState = true, id = null,
   rowKey = (row) => row.id,
-  pagerTexts = null, rowClass = null, enrich = null,
+  pagerTexts = null, rowClass = null, enrich = null, cards = "labelled",
 }) {
   const { path, paging = "all", params = () => ({}) } = typeof source === "string" ? { path: source } : source;
   const header = rowHeader || columns[0].key;
@@ -91,7 +100,7 @@ export function listView({
     : null;
   const count = el("p", { class: "list-count hint", role: "status", tabIndex: -1 });
   const headCells = columns.map((column) => {
-    const th = el("th", { scope: "col", "data-key": column.key });
+    const th = el("th", { scope: "col", role: "columnheader", "data-key": column.key });
     if (column.sort && paging === "all") {
       th.append(el("button", { type: "button", class: "sort-button", "data-sort": column.key },
         el("span", { text: t(column.label) }), el("span", { class: "sort-mark", "aria-hidden": "true" })));
@@ -100,11 +109,12 @@ export function listView({
     }
     return th;
   });
-  if (actions.length) headCells.push(el("th", { scope: "col", class: "actions-col", text: t("ui.kit.actions") }));
-  const body = el("tbody");
-  const table = el("table", { class: "data-table list-table" },
+  if (actions.length) headCells.push(el("th", { scope: "col", role: "columnheader", class: "actions-col", text: t("ui.kit.actions") }));
+  const body = el("tbody", { role: "rowgroup" });
+  const table = el("table", { class: `data-table list-table${cards === "own" ? "" : " stack-table"}`, role: "table" },
     label ? el("caption", { class: "visually-hidden", text: t(label) }) : null,
-    el("thead", {}, el("tr", {}, ...headCells)), body);
+    // data-sort-label: the words before the sort buttons where a phone shows them as a row (app.css)
+    el("thead", { role: "rowgroup" }, el("tr", { role: "row", "data-sort-label": t("ui.kit.sort_by") }, ...headCells)), body);
   const tableWrap = el("div", { class: "table-wrap" }, table);
   const emptyState = el("div", { class: "empty-state list-empty", hidden: true },
     el("span", { class: "empty-icon", "aria-hidden": "true" }), el("p", { text: t(empty) }), emptyAction);
@@ -122,13 +132,17 @@ export function listView({
   function rowElement(row) {
     const cells = columns.map((column) => {
       const content = cellValue(column, row);
-      const cell = el(column.key === header ? "th" : "td", { scope: column.key === header ? "row" : null, class: column.class || null });
+      const head = column.key === header;
+      const cell = el(head ? "th" : "td", {
+        scope: head ? "row" : null, role: head ? "rowheader" : "cell", class: column.class || null,
+        "data-label": head ? null : t(column.label),
+      });
       cell.append(content);
       return cell;
     });
     if (actions.length) {
       const rowName = name(row);
-      cells.push(el("td", {}, el("div", { class: "row-actions" }, ...actions.filter((action) => !action.show || action.show(row)).map((action, index) =>
+      cells.push(el("td", { role: "cell", class: "actions-cell" }, el("div", { class: "row-actions" }, ...actions.filter((action) => !action.show || action.show(row)).map((action, index) =>
         el(action.href ? "a" : "button", {
           type: action.href ? null : "button", href: action.href ? action.href(row) : null, download: action.download ? "" : null,
           class: `btn btn-quiet${action.danger ? " btn-remove" : ""}`, "data-action": action.href ? null : String(actions.indexOf(action)),
@@ -137,7 +151,7 @@ export function listView({
             : action.named ? t(action.named, { name: rowName }) : `${t(action.label)}: ${rowName}`,
         })))));
     }
-    return el("tr", { "data-row": String(rowKey(row) ?? ""), class: rowClass ? rowClass(row) : null }, ...cells);
+    return el("tr", { role: "row", "data-row": String(rowKey(row) ?? ""), class: rowClass ? rowClass(row) : null }, ...cells);
   }
 
   function matches(row) {

@@ -159,6 +159,7 @@ async function start() {
   list = listView({
     source: "/api/numbers/directory",
     id: "numbers-list",
+    cards: "own",  // its own small cards on a narrow screen (static/css/numbers.css)
     columns: [
       { key: "number", label: "ui.numbers.number", value: numberCell, sort: true, class: "number-col" },
       { key: "name", label: "ui.numbers.reaches", value: reachCell, class: "reach-col", sort: (row) => (row.reaches ? row.name || row.reaches.number : "") },

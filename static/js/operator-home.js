@@ -7,7 +7,7 @@
 //   operatorHome(main) -> Promise   draws it all into <main>
 
 import { get, patch, post } from "./api.js";
-import { el, uid } from "./dom.js";
+import { el, tableRoles, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { schemaForm } from "./form.js";
 import { bodySchema } from "./schema.js";
@@ -35,7 +35,8 @@ function table(rows, captionId, edit) {
     return button;
   };
   return el("div", { class: "table-wrap" },
-    el("table", { class: "data-table home-companies", "aria-labelledby": captionId },
+    // a phone: a card per company (app.css .stack-table)
+    tableRoles(el("table", { class: "data-table home-companies stack-table", "aria-labelledby": captionId },
       el("thead", {}, el("tr", {}, ...COLUMNS.map(([name, label]) =>
         el("th", { scope: "col", class: NUMERIC.has(name) ? "number" : null, text: t(label) })),
         el("th", { scope: "col", class: "actions-col", text: t("ui.kit.actions") }))),
@@ -43,7 +44,7 @@ function table(rows, captionId, edit) {
         ...COLUMNS.map(([name, , value], index) => el(index === 0 ? "th" : "td",
           { scope: index === 0 ? "row" : null, class: NUMERIC.has(name) || name === "company_number" ? "number" : null,
             "data-column": name, text: value(row) })),
-        el("td", {}, editButton(row)))))));
+        el("td", { class: "actions-cell" }, el("div", { class: "row-actions" }, editButton(row)))))))));
 }
 
 /** A company's own settings in a side sheet (its name, SIP domain, time zone, language, company number,

@@ -40,6 +40,7 @@ async function start() {
   list = listView({
     source: "/api/recordings?limit=500",
     id: "recordings-list",
+    cards: "own",  // its own small cards on a narrow screen (static/css/recordings.css)
     columns: [
       { key: "started_at", label: "ui.recordings.when", value: (row) => when(row.started_at), sort: true, class: "rec-when" },
       { key: "caller_number", label: "ui.recordings.call", value: (row) => callCell(row, callsLink), sort: callOf, class: "rec-call" },
@@ -78,7 +79,8 @@ async function start() {
   $("main").append(
     el("div", { class: "page-head" }, el("h1", { text: t("ui.recordings.title") })),
     el("p", { class: "lead", text: t(intro) }),
-    admin ? el("p", { class: "hint" }, el("a", { href: "/company#company-recording", text: t("ui.recordings.settings_link") })) : null,
+    // append() writes a null as the text "null" (el() skips them, append does not)
+    ...(admin ? [el("p", { class: "hint" }, el("a", { href: "/company#company-recording", text: t("ui.recordings.settings_link") }))] : []),
     el("div", { class: "alert", role: "alert", id: "page-alert" }),
     el("section", { class: "panel" }, summary, sound.element, list.element),
   );

@@ -6,7 +6,7 @@
 //   reportMailSection() -> <section>   drawn empty; load() fills it
 
 import { get, patch } from "./api.js";
-import { el, uid } from "./dom.js";
+import { el, tableRoles, uid } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { onSubmit, setStatus } from "./ui.js";
 import { when } from "./portal.js";
@@ -66,8 +66,8 @@ export function reportMailSection() {
           checked: account.kinds.includes(kind), "data-kind": kind,
           "aria-label": t("ui.reportmail.check", { kind: t(`ui.reportmail.kind.${kind}`), who }) }))));
     });
-    people.replaceChildren(el("table", { class: "data-table report-mail-table" },
-      el("caption", { class: "visually-hidden", text: t("ui.reportmail.who") }), el("thead", {}, head), el("tbody", {}, ...rows)));
+    people.replaceChildren(tableRoles(el("table", { class: "data-table report-mail-table stack-table" },
+      el("caption", { class: "visually-hidden", text: t("ui.reportmail.who") }), el("thead", {}, head), el("tbody", {}, ...rows))));
     sent.replaceChildren(state.sent.length
       ? el("ul", { class: "report-mail-sent" }, ...state.sent.map((run) => el("li", { "data-kind": run.kind },
         t("ui.reportmail.sent_line", { kind: t(`ui.reportmail.kind.${run.kind}`), period: run.period, count: run.recipients, at: when(run.at) }))))

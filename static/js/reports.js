@@ -9,7 +9,7 @@
 import { ApiError, get } from "./api.js";
 import { language, t } from "./i18n.js";
 import { clearErrors, showProblem } from "./ui.js";
-import { $, el } from "./dom.js";
+import { $, el, tableRoles } from "./dom.js";
 import { failStart, showError, startPortal, status } from "./portal.js";
 import { loadQueues } from "./reports_queues.js";
 import { mountMailForm } from "./mail-period.js";
@@ -75,8 +75,8 @@ function table(group, rows, currency, query) {
       el("a", { class: "btn btn-secondary", href: `/api/reports/totals.csv?${csv}`, download: "",
         text: t("ui.reports.csv"), "aria-label": t("ui.reports.csv_named", { table: t(`ui.reports.by.${group}`) }) })),
     rows.length
-      ? el("div", { class: "table-wrap" }, el("table", { class: "data-table report-table" },
-        el("caption", { class: "visually-hidden", text: t(`ui.reports.by.${group}`) }), el("thead", {}, head), el("tbody", {}, ...body)))
+      ? el("div", { class: "table-wrap" }, tableRoles(el("table", { class: "data-table report-table stack-table" },
+        el("caption", { class: "visually-hidden", text: t(`ui.reports.by.${group}`) }), el("thead", {}, head), el("tbody", {}, ...body))))
       : el("p", { class: "hint", text: t("ui.reports.empty") }));
 }
 
@@ -134,8 +134,9 @@ function drawHeat(heat) {
   const body = heat.map((row) => el("tr", { "data-weekday": row.weekday },
     el("th", { scope: "row", title: dayName(row.weekday, longWeekday), text: dayName(row.weekday, weekday) }),
     ...row.hours.map((count, hour) => el("td", { class: `num heat-${heatLevel(count, max)}`, "data-hour": hour, text: String(count) }))));
-  $("heat").replaceChildren(el("table", { class: "data-table heat-table", "aria-describedby": "heat-hint" },
-    el("caption", { class: "visually-hidden", text: t("ui.reports.heat_caption") }), el("thead", {}, head), el("tbody", {}, ...body)));
+  // a phone: each day a card of its hours (reports.css), the hour over each count
+  $("heat").replaceChildren(tableRoles(el("table", { class: "data-table heat-table stack-table", "aria-describedby": "heat-hint" },
+    el("caption", { class: "visually-hidden", text: t("ui.reports.heat_caption") }), el("thead", {}, head), el("tbody", {}, ...body))));
   const swatch = (level, text) => el("span", { class: "heat-key" }, el("span", { class: `heat-swatch heat-${level}`, "aria-hidden": "true" }), text);
   // each colour's counts; with few calls some quarters hold no whole number and are left out
   const range = (level) => {

@@ -6,7 +6,7 @@
 
 import { get } from "./api.js";
 import { language, t } from "./i18n.js";
-import { $, el } from "./dom.js";
+import { $, el, tableRoles } from "./dom.js";
 
 const COLOURS = { answered: "#2f7d4f", abandoned: "#c0392b", timed_out: "#d68910" };
 let chart = null;
@@ -64,8 +64,8 @@ function table(kind, rows, columns, name, query, total) {
         "aria-label": t("ui.reports.csv_named", { table: t(`ui.reports.by.${kind}`) }) })),
     kind === "agent" ? el("p", { class: "hint", text: t("ui.reports.agents_hint") }) : null,
     rows.length
-      ? el("div", { class: "table-wrap" }, el("table", { class: "data-table report-table", "aria-labelledby": headingId },
-        el("thead", {}, head), el("tbody", {}, ...body), ...foot))
+      ? el("div", { class: "table-wrap" }, tableRoles(el("table", { class: "data-table report-table stack-table", "aria-labelledby": headingId },
+        el("thead", {}, head), el("tbody", {}, ...body), ...foot)))
       : el("p", { class: "hint", text: t(kind === "queue" ? "ui.reports.no_queues" : "ui.reports.no_agents") }));
 }
 

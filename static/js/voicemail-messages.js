@@ -70,6 +70,7 @@ async function start() {
   list = listView({
     source: "/api/me/voicemail/messages",
     id: "vmsg-list",
+    cards: "own",  // its own small cards on a narrow screen (static/css/voicemail-messages.css)
     columns: [
       { key: "caller_number", label: "ui.vmsg.caller", value: callerCell, sort: (row) => row.caller_name || row.caller_number },
       { key: "heard", label: "ui.vmsg.state", value: stateCell, sort: (row) => (row.heard ? 1 : 0), class: "vmsg-state" },

@@ -127,6 +127,7 @@ function featureList(changed) {
   list = listView({
     source: "/api/feature-codes",
     id: "feature-codes",
+    cards: "own",  // its own small cards on a narrow screen (static/css/numbers.css)
     columns: [
       { key: "function", label: "ui.features.function", value: featureName, sort: featureName },
       { key: "code", label: "ui.features.code", class: "mono code-col", sort: true },

@@ -3,6 +3,7 @@ after waiting", IVR key actions and receptions."""
 
 from __future__ import annotations
 
+from callplan.objects import parking_lot
 from callplan.outbound import company_caller_id
 
 
@@ -81,6 +82,47 @@ def leave_message(segment, objects, number: str, language: str, box=None) -> Non
     segment.action("hangup", "NORMAL_CLEARING")
 
 
+def park(segment, objects) -> bool:
+    """The "park" destination: the call waits in the first free slot of the company's lot (mod_valet_parking,
+    as the park code *70 does, callplan.base_dialplan), where anyone of the company takes it by dialling the
+    slot; the portal's Parked now lists it. Nobody parked it, so there is nobody to return it to: when its
+    time is up it ends (as a parked call without a known parker). The caller is not told the slot
+    (valet_announce_slot): it is for the staff. False while parking is off: nothing is emitted."""
+    slots = objects.parking.slots() if objects.parking.enabled else []
+    if not slots:
+        return False
+    segment.action("answer")
+    segment.action("set", "cp_parked_at=${strepoch()}")  # the portal's "parked for" (web.domain.parking)
+    segment.action("set", "valet_announce_slot=false")
+    segment.action("set", f"valet_parking_timeout={int(objects.parking.return_after_s)}")
+    segment.action("valet_park", f"{parking_lot(objects.tenant_id)} auto in {int(slots[0])} {int(slots[-1])}")
+    segment.action("hangup", "NORMAL_CLEARING")
+    return True
+
+
+def fax_user(destination: dict | None, objects):
+    """The user a "fax to mail" destination mails its faxes to, when it is one and the user exists."""
+    if not destination or destination.get("type") != "fax":
+        return None
+    return objects.users.get(destination.get("id"))
+
+
+def ends(destination: dict | None, objects) -> bool:
+    """Does emit() take the call away for good (no ringing that can fall through)?"""
+    if not destination:
+        return False
+    kind = destination.get("type")
+    if kind == "hang_up":
+        return True
+    if kind == "park":
+        return bool(objects.parking.enabled and objects.parking.slots())
+    if kind == "fax":
+        return fax_user(destination, objects) is not None
+    if ring_target(destination, objects):
+        return False
+    return bool(extension_of(destination, objects))
+
+
 def emit(destination: dict | None, segment, compilation) -> bool:
     """Send the call there. True when that ends the call's journey here (transfer, hang up)."""
     objects = compilation.objects
@@ -88,6 +130,15 @@ def emit(destination: dict | None, segment, compilation) -> bool:
         return False
     if destination.get("type") == "hang_up":
         segment.action("hangup", "NORMAL_CLEARING")
+        return True
+    if destination.get("type") == "park":
+        return park(segment, objects)
+    user = fax_user(destination, objects)
+    if user is not None:
+        # answered as a fax machine; the bridge mails the PDF to the user's address (fs_bridge/fax.py)
+        from callplan.nodes.receive_fax import receive
+
+        receive(segment, f"rxu:{int(user.id)}")
         return True
     target = ring_target(destination, objects)
     if target:
@@ -121,6 +172,14 @@ def simulate(destination: dict | None, simulation, step) -> bool:
         return False
     if destination.get("type") == "hang_up":
         simulation.outcome = "hung_up:NORMAL_CLEARING"
+        return True
+    if destination.get("type") == "park":
+        if not ends(destination, simulation.objects):
+            return False
+        simulation.outcome = "parked"
+        return True
+    if fax_user(destination, simulation.objects) is not None:
+        simulation.outcome = "fax"
         return True
     if ring_target(destination, simulation.objects):
         return simulation.answered(step)

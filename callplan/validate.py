@@ -99,14 +99,7 @@ def _plan_owner(owner: Optional[str]) -> Optional[int]:
 
 def _forward_ends(group, objects) -> bool:
     """Does the group's "forward after waiting" take the call away for good? (as destinations.emit)"""
-    target = group.forward_after
-    if not target:
-        return False
-    if target.get("type") == "hang_up":
-        return True
-    if destinations.ring_target(target, objects):
-        return False
-    return bool(destinations.extension_of(target, objects))
+    return destinations.ends(group.forward_after, objects)
 
 
 class _Validator:

@@ -3,6 +3,8 @@
 
     cp_fax=rx:<plan>:<version>:<step>   a fax received: recorded, its TIFF made into a PDF and mailed to
                                         the step's addresses (one outbox mail per call, replay-safe)
+    cp_fax=rxu:<user id>                a fax received by a "fax to mail" destination (callplan.destinations):
+                                        mailed to that user's address (the user's own, else their login's)
     cp_fax=tx:<fax id>                  a fax sent from the portal: its row gets the status and pages
 
 The hang-up, not spandsp's own result event, because by then the TIFF is closed (spandsp writes the
@@ -32,8 +34,10 @@ from sqlmodel import select
 from fs_bridge.notices import call_time, dialled_number, enqueue_mail, find_step, tenant_of_channel
 from web.domain import fax_files, faxes
 from web.i18n import t
+from web.models.account import Account
 from web.models.call_plan import CallPlanVersion
 from web.models.fax import Fax
+from web.models.pbx_user import PbxUser
 from web.models.tenant import Tenant
 
 log = logging.getLogger("fs_bridge.fax")
@@ -43,38 +47,23 @@ def on_hangup(ctx, event) -> None:
     mark = event.var("cp_fax")
     if not mark or not event.uuid:
         return
-    if mark.startswith("rx:"):  # whichever leg ran the step: a fax to the company's own number stays inside
-        received(ctx, event, mark)  # and is received on the loopback's B leg
+    if mark.startswith(("rx:", "rxu:")):  # whichever leg ran the step: a fax to the company's own number stays
+        received(ctx, event, mark)  # inside and is received on the loopback's B leg
     elif mark.startswith("tx:") and event.var("loopback_leg") != "B":
         sent(ctx, event, mark)
 
 
 def received(ctx, event, mark: str) -> None:
-    parts = mark.split(":")
-    if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit() and parts[3]):
-        log.warning("fax call %s with a bad mark %r", event.uuid, mark)
+    found = by_user(ctx, event, mark) if mark.startswith("rxu:") else by_step(ctx, event, mark)
+    if found is None:
         return
-    plan_id, version, step_id = int(parts[1]), int(parts[2]), parts[3]
-    row = ctx.db.exec(select(CallPlanVersion.tenant_id, CallPlanVersion.document)
-                      .where(CallPlanVersion.plan_id == plan_id, CallPlanVersion.version == version)).first()
-    if row is None:
-        log.warning("fax call %s for plan %s version %s, which does not exist", event.uuid, plan_id, version)
-        return
-    tenant_id, document = row
-    # as the e-mail step: a plan of another company named on this channel would mail its fax there
-    if tenant_of_channel(ctx, event) not in (None, tenant_id):
-        log.warning("fax call %s: plan %s is another company's; ignored", event.uuid, plan_id)
-        return
-    step = find_step(document, step_id) or {}
-    if step.get("type") != "receive_fax":
-        log.warning("fax call %s: plan %s version %s has no fax step %s", event.uuid, plan_id, version, step_id)
-        step = {}
+    tenant_id, addresses, plan_id, step_id = found
     outcome = faxes.Outcome.from_variables(event.var)
     tiff_name = fax_files.own_name(event.var("cp_fax_file") or "")
     if ctx.db.exec(select(Fax.id).where(Fax.call_uuid == event.uuid)).first() is not None:
         return  # a replayed hang-up (after a reconnect): recorded and mailed already
     tiff = tiff_name if fax_files.existing_file(ctx.settings.fax_dir, tiff_name) else ""
-    recipients = sorted({address.lower() for address in step.get("mail_to") or []})
+    recipients = sorted({address.lower() for address in addresses if address})
     fax = faxes.received_row(tenant_id, event.uuid, outcome,
                              caller=event.get("Caller-Caller-ID-Number") or "", dialled=dialled_number(event),
                              tiff=tiff, pdf="", mailed_to=recipients, plan_id=plan_id, step=step_id, at=call_time(event))
@@ -89,6 +78,45 @@ def received(ctx, event, mark: str) -> None:
         bridge.with_context(lambda ctx: record(ctx, fax, converted))
 
     ctx.after_commit(convert_and_record)
+
+
+def by_step(ctx, event, mark: str) -> Optional[tuple[int, list[str], Optional[int], str]]:
+    """rx:<plan>:<version>:<step>: the company and the receive fax step's addresses."""
+    parts = mark.split(":")
+    if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit() and parts[3]):
+        log.warning("fax call %s with a bad mark %r", event.uuid, mark)
+        return None
+    plan_id, version, step_id = int(parts[1]), int(parts[2]), parts[3]
+    row = ctx.db.exec(select(CallPlanVersion.tenant_id, CallPlanVersion.document)
+                      .where(CallPlanVersion.plan_id == plan_id, CallPlanVersion.version == version)).first()
+    if row is None:
+        log.warning("fax call %s for plan %s version %s, which does not exist", event.uuid, plan_id, version)
+        return None
+    tenant_id, document = row
+    # as the e-mail step: a plan of another company named on this channel would mail its fax there
+    if tenant_of_channel(ctx, event) not in (None, tenant_id):
+        log.warning("fax call %s: plan %s is another company's; ignored", event.uuid, plan_id)
+        return None
+    step = find_step(document, step_id) or {}
+    if step.get("type") != "receive_fax":
+        log.warning("fax call %s: plan %s version %s has no fax step %s", event.uuid, plan_id, version, step_id)
+        step = {}
+    return tenant_id, list(step.get("mail_to") or []), plan_id, step_id
+
+
+def by_user(ctx, event, mark: str) -> Optional[tuple[int, list[str], Optional[int], str]]:
+    """rxu:<user id>: the channel's company and that user's address, when the user is the company's."""
+    user_id = mark[4:]
+    tenant_id = tenant_of_channel(ctx, event)
+    user = ctx.db.get(PbxUser, int(user_id)) if user_id.isdigit() and len(user_id) <= 12 else None
+    if tenant_id is None or user is None or user.tenant_id != tenant_id:
+        log.warning("fax call %s with mark %r: no such user of the channel's company", event.uuid, mark)
+        return None
+    address = user.email
+    if not address and user.account_id is not None:
+        account = ctx.db.get(Account, user.account_id)
+        address = account.email if account is not None and account.tenant_id == tenant_id else None
+    return tenant_id, [address] if address else [], None, ""
 
 
 def record(ctx, fax: dict, converted: Optional[tuple[str, int]]) -> None:

@@ -4,6 +4,11 @@
     {"type": "extension", "number": "201"} an internal number
     {"type": "external", "number": "+32467890123"}
     {"type": "hang_up"}
+    {"type": "park"}                      the company's parking lot: the call waits in the first free slot
+                                          (while parking is on), taken by dialling the slot
+    {"type": "fax", "id": 12}             fax to mail: the call is received as a fax and mailed as a PDF to
+                                          that user's e-mail address (seed 001's "Bedrijf Fax", seed 002:
+                                          a user's address gets the faxes)
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 
 from web.validation import EXTENSION
 
-OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group")
+OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group", "fax")
 DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group",
-                          "extension", "external", "hang_up"]
+                          "fax", "extension", "external", "hang_up", "park"]
+REFERS_TO = {"fax": "user"}  # an object type that names another kind's object: a fax destination, its user
 
 _DIALLED = re.compile(r"^\+?[0-9]{3,15}\Z")
 
@@ -61,7 +67,8 @@ class Destination(BaseModel):
     def _shape(self) -> "Destination":
         if self.type in OBJECT_TYPES:
             if self.id is None:
-                raise ValueError(f"a {self.type.replace('_', ' ')} destination needs an id")
+                raise ValueError("a fax to mail destination needs the id of the user it is mailed to"
+                                 if self.type == "fax" else f"a {self.type.replace('_', ' ')} destination needs an id")
             if self.number is not None:
                 raise ValueError("give an id or a number, not both")
         elif self.type == "extension":
@@ -70,9 +77,9 @@ class Destination(BaseModel):
         elif self.type == "external":
             if not self.number:
                 raise ValueError("must be a phone number: digits, optionally starting with +")
-        else:  # hang_up
+        else:  # hang_up, park
             if self.id is not None or self.number is not None:
-                raise ValueError("hang up takes no id or number")
+                raise ValueError(f"{self.type.replace('_', ' ')} takes no id or number")
         return self
 
 
@@ -82,6 +89,6 @@ def destination_references(destination: dict | None, where: str) -> Iterator[tup
         return
     kind = destination.get("type")
     if kind in OBJECT_TYPES:
-        yield where, kind, destination.get("id")
+        yield where, REFERS_TO.get(kind, kind), destination.get("id")
     elif kind == "extension":
         yield where, "extension", destination.get("number")

@@ -33,10 +33,16 @@ class Step(StepBase):
 
 def compile(step: Step, segment, compilation) -> bool:
     # Only ids go on the channel; the bridge reads the addresses from the plan version, as the e-mail step's
-    segment.action("set", f"cp_fax=rx:{compilation.plan_id}:{compilation.version}:{step.id}")
+    receive(segment, f"rx:{compilation.plan_id}:{compilation.version}:{step.id}", step.station_id)
+    return True
+
+
+def receive(segment, mark: str, station_id: str = "") -> None:
+    """Answer the call as a fax machine; `mark` (cp_fax) tells the bridge whom to mail it to: rx:<plan>:
+    <version>:<step> for this step, rxu:<user id> for a "fax to mail" destination (callplan.destinations)."""
+    segment.action("set", f"cp_fax={mark}")
     segment.action("set", "cp_fax_file=rx-${uuid}.tif")
-    segment.action("set", f"fax_ident={step.station_id.strip()}" if step.station_id.strip()
-                   else "fax_ident=${destination_number}")
+    segment.action("set", f"fax_ident={station_id.strip()}" if station_id.strip() else "fax_ident=${destination_number}")
     segment.action("set", "fax_enable_t38=true")
     segment.action("set", "fax_enable_t38_request=false")
     # answered in G.711 only: fax tones do not survive a compressing codec such as Opus
@@ -45,7 +51,6 @@ def compile(step: Step, segment, compilation) -> bool:
     segment.action("playback", "silence_stream://1000")  # the sender's machine hears the line open first
     segment.action("rxfax", "${callplan_fax_dir}/${cp_fax_file}")
     segment.action("hangup", "NORMAL_CLEARING")
-    return True
 
 
 def simulate(step: Step, simulation) -> bool:

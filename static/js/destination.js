@@ -1,5 +1,6 @@
 // Where a call goes (web/destinations.py): a user, ring group, queue, IVR menu or voicemail box of the
-// company, an internal number, an outside number, or hanging up. A schemaForm widget (form.js) for any
+// company, an internal number, an outside number, hanging up, the company's parking lot ("park": the call
+// waits in the first free slot) or "fax to mail" (received as a fax, mailed to a user's e-mail address). A schemaForm widget (form.js) for any
 // field of that shape: the night switch's destination, a ring group's "forward after waiting", an IVR key.
 //
 //   fields: { night_destination: { label: "ui.x", widget: destinationWidget() } }
@@ -20,15 +21,20 @@ import { kindName } from "./confirm.js";
 import { setFieldError } from "./ui.js";
 
 export const DESTINATION_TYPES = ["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group", "extension",
-  "external", "hang_up"];
+  "external", "park", "fax", "hang_up"];
+// fax to mail picks a user (whose address gets the faxes) from the users' list
 const OBJECT_PATHS = { user: "/api/users", ring_group: "/api/ring-groups", queue: "/api/queues", ivr_menu: "/api/ivr-menus",
-  voicemail_box: "/api/voicemail-boxes", conference_room: "/api/conference-rooms", page_group: "/api/page-groups" };
+  voicemail_box: "/api/voicemail-boxes", conference_room: "/api/conference-rooms", page_group: "/api/page-groups", fax: "/api/users" };
 const NUMBER_TYPES = ["extension", "external"];
 
 const lists = new Map(); // type -> Promise<[{ value, label }]>, once per page
 
 function objectLabel(type, row) {
   if (type === "user") return `${[row.first_name, row.last_name].filter(Boolean).join(" ")} (${row.extension})`;
+  if (type === "fax") {
+    // the address the faxes go to, or that there is none yet (the fax is still kept on /faxes)
+    return `${[row.first_name, row.last_name].filter(Boolean).join(" ")}: ${row.email || t("ui.destination.fax_no_email")}`;
+  }
   return row.extension ? `${row.name} (${row.extension})` : row.name;
 }
 
@@ -39,11 +45,11 @@ export function destinationOptions(type) {
   return lists.get(type);
 }
 
-const typeText = (type) => (OBJECT_PATHS[type] ? kindName(type) : t(`ui.destination.type.${type}`));
+const typeText = (type) => (type === "fax" ? t("ui.destination.fax") : OBJECT_PATHS[type] ? kindName(type) : t(`ui.destination.type.${type}`));
 
 export async function destinationName(destination) {
   if (!destination) return t("ui.kit.none");
-  if (destination.type === "hang_up") return typeText("hang_up");
+  if (destination.type === "hang_up" || destination.type === "park") return typeText(destination.type);
   if (NUMBER_TYPES.includes(destination.type)) return `${typeText(destination.type)}: ${destination.number}`;
   const options = await destinationOptions(destination.type).catch(() => []);
   const found = options.find((option) => option.value === destination.id);

@@ -25,6 +25,7 @@ import { toast } from "./toast.js";
 const SHOWS = { all: "ui.numbers.show.all", public: "ui.numbers.show.public", internal: "ui.numbers.show.internal", free: "ui.numbers.show.free" };
 const VIA = { route: "ui.numbers.via.route", plan: "ui.numbers.via.plan", own: "ui.numbers.via.own" };
 const NUMBER_KINDS = { extension: "ui.numbers.reach.extension", external: "ui.numbers.reach.external", hang_up: "ui.numbers.reach.hang_up",
+  park: "ui.numbers.reach.park",
   feature_code: "ui.numbers.reach.feature_code" };
 const FEATURES = {
   voicemail: "ui.numbers.feature.voicemail", pickup: "ui.numbers.feature.pickup", agent_login: "ui.numbers.feature.agent_login",
@@ -47,7 +48,13 @@ function matchesShow(row) {
 function reachCell(row) {
   const reach = row.reaches;
   if (!reach) return el("span", { class: "badge badge-free", text: t("ui.numbers.free") });
-  if (reach.kind === "hang_up") return el("span", { class: "reach", text: t(NUMBER_KINDS.hang_up) });
+  if (reach.kind === "hang_up" || reach.kind === "park") return el("span", { class: "reach", text: t(NUMBER_KINDS[reach.kind]) });
+  if (reach.kind === "fax") { // fax to mail: the user whose address gets the faxes
+    const href = reach.name ? objectHref("user", reach.id) : null;
+    const name = reach.name || t("ui.numbers.gone", { id: reach.id });
+    return el("span", { class: "reach" }, el("span", { class: "used-kind", text: `${t("ui.numbers.reach.fax")}: ` }),
+      href ? el("a", { href, text: name }) : el("span", { text: name }));
+  }
   if (NUMBER_KINDS[reach.kind]) {
     const what = reach.kind === "feature_code" ? t(FEATURES[reach.name] || "ui.numbers.reach.feature_code") : (reach.number || "");
     return el("span", { class: "reach" }, el("span", { class: "used-kind", text: `${t(NUMBER_KINDS[reach.kind])}: ` }),

@@ -20,7 +20,7 @@ import { el } from "./dom.js";
 import { t } from "./i18n.js";
 import { objectWidget } from "./subform.js";
 
-export const FORWARD_TYPES = ["user", "ring_group", "voicemail_box", "external", "extension"];
+export const FORWARD_TYPES = ["user", "ring_group", "voicemail_box", "external", "extension", "park", "fax"];
 
 const RULE_TEXTS = {
   always: ["ui.users.fwd.always", "ui.users.fwd.always_on"],

@@ -231,3 +231,21 @@ def test_a_many_page_fax_converts_off_the_loop_while_other_calls_events_are_hand
     print(f"\n50-page fax: converted in {took[0]:.2f} s; the loop's longest pause meanwhile {longest * 1000:.0f} ms "
           f"over {len(gaps)} heartbeats")
     assert longest < max(0.25, took[0] / 4), (longest, took[0])
+
+
+def test_a_fax_to_mail_destination_mails_the_user_it_names_and_only_the_channels_companys(bridge, admin, other_admin, db,
+                                                                                        fax_dir, mailbox):
+    """The mark a "fax to mail" destination sets (rxu:<user id>, callplan.destinations): recorded without a
+    plan and mailed to that user's address; a user of another company named on this channel gets nothing."""
+    anna = admin.user("201", "Anna", email="Anna@Acme.test")
+    olga = other_admin.user("201", "Olga", email="olga@other.test")
+    tiff_file(fax_dir / f"rx-{CALL}.tif", pages=2)
+    feed(bridge, fax_hangup(f"rxu:{anna['id']}"), fax_hangup(f"rxu:{olga['id']}", uuid="0ther-call"),
+         fax_hangup("rxu:99999999999999999999", uuid="big-id"))
+    [fax] = faxes(db)
+    assert (fax.tenant_id, fax.status, fax.pages, fax.plan_id, fax.step, fax.pdf_file, fax.mailed_to) == (
+        admin.tenant.id, "received", 2, None, "", f"rx-{CALL}.pdf", ["anna@acme.test"])
+    assert outbox.deliver_due(bridge.engine, bridge.settings) == 1
+    [mail] = mailbox.to("anna@acme.test")
+    [attachment] = list(mail.iter_attachments())
+    assert len(pypdf.PdfReader(io.BytesIO(attachment.get_content())).pages) == 2

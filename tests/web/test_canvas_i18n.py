@@ -46,12 +46,13 @@ def schema_families() -> dict[str, set[str]]:
         "ui.canvas.level.": {"error", "warning"},
         "ui.canvas.op.": {"add", "remove", "replace", "move"},
         "ui.canvas.mark.": {"added", "removed", "changed", "moved"},
-        "ui.canvas.outcome.": {"answered", "hung_up", "voicemail", "conference", "transferred", "announced", "stopped"},
+        "ui.canvas.outcome.": {"answered", "hung_up", "voicemail", "conference", "transferred", "announced", "stopped", "fax",
+                               "parked"},
         "ui.canvas.problem.": {code for code in codes if f"ui.canvas.problem.{code}" in i18n.catalogue()["en"]},
         "ui.canvas.invalid.": {"missing", "int_type", "string_too_short"},
         "ui.ivr.action.": set(get_args(KeyActionType)),  # a menu's key action, shown in the key's branch
         "ui.kit.kind.": {"user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group"},  # where a menu key forwards to
-        "ui.destination.type.": {"extension", "external", "hang_up"},
+        "ui.destination.type.": {"extension", "external", "hang_up", "park"},
         "ui.counts.how.": set(OUTCOMES),  # how the calls that ended on a step ended (canvas/counts.js)
     }
 

@@ -35,6 +35,7 @@ TABLES = {"user": PbxUser, "ring_group": RingGroup, "queue": CallQueue, "ivr_men
 @dataclass
 class Reach:
     kind: str  # user | ring_group | queue | ivr_menu | voicemail_box | plan | feature_code | extension | external | hang_up
+    #   | park (the parking lot) | fax (fax to mail: id and name are the user's)
     id: Optional[int] = None
     number: Optional[str] = None  # the extension dialled, or the outside number
     name: str = ""  # the object's name ("" when it is gone, or for an outside number)
@@ -104,6 +105,8 @@ def directory(db: Session, tenant_id: int) -> list[Entry]:
             kind = destination["type"]
             if kind == "extension":
                 entry.reaches = owner_reach(destination.get("number") or "")
+            elif kind == "fax":  # fax to mail: named by the user it is mailed to
+                entry.reaches = Reach(kind, id=destination.get("id"), name=_name("user", obj("user", destination.get("id"))))
             elif kind in TABLES:
                 entry.reaches = Reach(kind, id=destination.get("id"), name=_name(kind, obj(kind, destination.get("id"))))
             else:

@@ -64,6 +64,8 @@ function destinationText(destination, objects) {
   if (!destination) return "";
   const list = DESTINATION_LISTS[destination.type];
   if (list) return `${words(`ui.kit.kind.${destination.type}`)}: ${nameOf(objects, list, destination.id) || `#${destination.id}`}`;
+  // fax to mail: the user whose address gets the faxes
+  if (destination.type === "fax") return `${words("ui.destination.fax")}: ${nameOf(objects, "users", destination.id) || `#${destination.id}`}`;
   if (destination.number) return destination.number;
   return words(`ui.destination.type.${destination.type}`);
 }

@@ -24,6 +24,10 @@ PREFIX = "cp-home-"
 SWITCH_VARIABLE = "callplan_switch_name"  # a global variable of each switch (freeswitch/vars.xml)
 ARRIVED_VARIABLE = "cp_home_arrived"  # set by the home switch's public context on a handed-over call
 HEADER = "X-Callplan-Home"
+# The forwarding switch's own uuid of the call goes along, so the home switch's leg is known as the same
+# call (its bridge and records merge it into the first switch's call instead of counting a second one)
+ORIGIN_HEADER = "X-Callplan-Origin"
+ORIGIN_VARIABLE = "cp_home_origin"  # set from ORIGIN_HEADER by the home switch's public context, after the token
 PROFILE = "external"  # the switches' profile without digest authentication (sip_profiles/external.xml)
 KINDS = ("conference",)
 
@@ -54,7 +58,7 @@ def extension(objects, kind: str, object_id: int, actions: list) -> tuple[str, l
     """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
     home = objects.home
     # the caller's own number and name go with the call, so the room's list shows who it is
-    bridge = (f"{{sip_h_{HEADER}={home.handover_key},origination_caller_id_number=${{caller_id_number}},"
+    bridge = (f"{{sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},origination_caller_id_number=${{caller_id_number}},"
               f"origination_caller_id_name=${{caller_id_name}}}}"
               f"sofia/{PROFILE}/{public_number(objects.tenant_id, kind, object_id)}@{home.address}")
     here = ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",

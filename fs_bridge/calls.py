@@ -36,6 +36,48 @@ def _is_b_leg(event) -> bool:
     return event.get("Other-Type") == "originator" or bool(event.var("originator")) or event.var("cc_side") == "agent"
 
 
+_ORIGIN = re.compile(r"[0-9A-Za-z-]{8,64}")
+
+
+def _origin(ctx, event) -> Optional[str]:
+    """The home switch's leg of a call another switch handed over (callplan.home): that switch's uuid of
+    the call, whose live row this leg's events update (one call, one tile), or None. At CHANNEL_CREATE the
+    dialplan has not run yet: the INVITE's headers tell it, believed only with the installation's token;
+    afterwards the public context's cp_home_origin (set after the same check) does, and the leg is
+    remembered."""
+    from callplan import home
+
+    origins = _continuations(ctx)
+    if event.uuid in origins:
+        return origins[event.uuid]
+    origin = event.var(home.ORIGIN_VARIABLE) or ""
+    if not origin:
+        header = event.var(f"sip_h_{home.ORIGIN_HEADER}") or ""
+        if header and _handover_token(ctx) and event.var(f"sip_h_{home.HEADER}") == _handover_token(ctx):
+            origin = header
+    if not _ORIGIN.fullmatch(origin) or origin == event.uuid:
+        return None
+    origins[event.uuid] = origin
+    return origin
+
+
+def _continuations(ctx) -> dict[str, str]:
+    """This switch's legs of handed-over calls: their uuid -> the forwarding switch's uuid of the call."""
+    bridge = ctx.bridge
+    if not hasattr(bridge, "home_continuations"):
+        bridge.home_continuations = {}
+    return bridge.home_continuations
+
+
+def _handover_token(ctx) -> str:
+    bridge = ctx.bridge
+    if not hasattr(bridge, "home_token"):
+        from web.domain.switches import handover_token
+
+        bridge.home_token = handover_token(ctx.settings) if getattr(ctx.settings, "home_switch", "") else ""
+    return bridge.home_token
+
+
 def _domain(event) -> Optional[str]:
     for candidate in (event.var("domain_name"), event.get("Caller-Context"), event.var("dialed_domain")):
         if candidate and candidate not in (call_records.PUBLIC_CONTEXT, "default"):
@@ -117,7 +159,7 @@ def _from_event(ctx, event) -> dict:
 
 
 def channel_create(ctx, event) -> None:
-    if _is_b_leg(event) or not event.uuid:
+    if _is_b_leg(event) or not event.uuid or _origin(ctx, event):
         return
     calls = _calls(ctx)
     call = calls.get(event.uuid)
@@ -131,6 +173,9 @@ def _known(ctx, event) -> Optional[dict]:
     """The A leg's live call; one we never saw start (the bridge started mid-call) is made from this event."""
     if _is_b_leg(event) or not event.uuid:
         return None
+    origin = _origin(ctx, event)
+    if origin is not None:
+        return _continued(ctx, origin)
     calls = _calls(ctx)
     call = calls.get(event.uuid)
     if call is None:
@@ -146,6 +191,20 @@ def _known(ctx, event) -> Optional[dict]:
         tenant_id = _tenant(ctx, event)  # a carrier's call learns its tenant in the public context
         if tenant_id is not None:
             _update(ctx, call, tenant_id=tenant_id)
+    return call
+
+
+def _continued(ctx, origin: str) -> Optional[dict]:
+    """The forwarding switch's live call a handed-over leg continues (its row, written by that switch's
+    bridge): this leg's answer, steps and queue show on it. None when it is gone already (that switch's
+    leg ended): the leg makes no call of its own."""
+    calls = _calls(ctx)
+    call = calls.get(origin)
+    if call is None:
+        row = ctx.db.exec(select(ActiveCall).where(ActiveCall.call_uuid == origin)).first()
+        if row is None:
+            return None
+        call = calls[origin] = {name: getattr(row, name) for name in _COLUMNS}
     return call
 
 
@@ -212,8 +271,14 @@ def _records(ctx) -> call_records.RecordBatch:
 
 
 def channel_hangup_complete(ctx, event) -> None:
+    origin = _origin(ctx, event) if event.uuid else None
+    _continuations(ctx).pop(event.uuid, None)
+    if origin is not None:
+        # the call's row and its end are the forwarding switch's (its bridge removes the row); this leg's
+        # record only completes that call's record (web.domain.call_records: cp_home_origin)
+        _calls(ctx).pop(origin, None)
     _calls(ctx).pop(event.uuid, None)
-    if event.uuid:
+    if event.uuid and origin is None:
         ctx.writes.delete(_TABLE, "call_uuid", event.uuid)
     facts = call_records.from_event(event)
     if not facts.call_uuid:

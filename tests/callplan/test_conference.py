@@ -132,7 +132,7 @@ def test_with_a_home_switch_every_way_in_goes_through_the_rooms_home_extension()
     _, here = room.findall("condition")
     assert ("conference", f"{conference_name(items.tenant_id, 5)}@callplan+1234") in actions(here)
     assert [a.get("data") for a in here.iter("anti-action") if a.get("application") == "bridge"] == [
-        "{sip_h_X-Callplan-Home=" + "0" * 32 + ",origination_caller_id_number=${caller_id_number},"
+        "{sip_h_X-Callplan-Home=" + "0" * 32 + ",sip_h_X-Callplan-Origin=${uuid},origination_caller_id_number=${caller_id_number},"
         "origination_caller_id_name=${caller_id_name}}"
         f"sofia/external/cp-home-{items.tenant_id}-conference-5@10.0.0.1:5080"]
     segment = Segment("x", "^x$")

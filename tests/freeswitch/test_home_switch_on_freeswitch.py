@@ -101,10 +101,43 @@ def test_two_callers_on_two_switches_meet_in_one_room_on_the_home_switch(cluster
         # the other switch holds no room of that name: its caller was handed over, not seated there
         assert "not found" in other.api(f"conference {room} list").lower() or \
             ";" not in other.api(f"conference {room} list"), other.api(f"conference {room} list")
+        # two callers are two live calls, not three: the handed-over leg on fs1 is fs2's call going on
+        live = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(live_calls(world)), 10, 0.3)
+        assert live and sorted(switch for _, switch, _ in live) == ["fs1", "fs2"], live_calls(world)
     finally:
         for thread in threads:
             thread.join(90)
     assert results == {"fs1": (1, 0), "fs2": (1, 0)}, (results, home.log_tail(100), other.log_tail(100))
+    # and two call records, one per caller (both bridges and both switches' CDR posts told of the calls)
+    assert wait_for(lambda: not live_calls(world), 15, 0.3), live_calls(world)
+    wait_for(lambda: len(records(world)) >= 2 and all("cdr" in sources for *_, sources in records(world)) or None, 20, 0.5)
+    stored = records(world)
+    assert len(stored) == 2 and all(dialled == ROOM_NUMBER for _, dialled, _ in stored), stored
+
+
+def live_calls(world) -> list:
+    from web.models.live import ActiveCall
+
+    with _session(world) as db:
+        return [(row.call_uuid, row.switch, row.state) for row in db.exec(select(ActiveCall)).all()]
+
+
+def records(world) -> list:
+    from web.models.call_record import CallRecord
+
+    with _session(world) as db:
+        return [(row.call_uuid, row.dialled_number, list(row.sources or [])) for row in db.exec(select(CallRecord)).all()]
+
+
+def _session(world):
+    from sqlmodel import Session
+
+    from web.db import make_engine
+
+    engine = make_engine(world.settings.database_url)
+    session = Session(engine)
+    session.info["engine"] = engine
+    return session
 
 
 def test_a_hand_over_without_the_token_is_refused(cluster, tmp_path):

@@ -280,3 +280,74 @@ def test_a_hostile_caller_id_is_kept_as_text(bridge, tenant_id):
     feed(bridge, events[names.index("CHANNEL_ANSWER") + 1:])
     (record,) = rows(bridge, CallRecord)
     assert record.caller_name.startswith("Evexxx") and "\x00" not in record.caller_name
+
+
+# --- a call handed to the home switch (#19, callplan.home): one call, one tile, one record -------------------
+
+
+@pytest.fixture
+def home_bridge(settings):
+    """The home switch's bridge: the same database, CALLPLAN_HOME_SWITCH set (so it knows the token)."""
+    from dataclasses import replace
+
+    home_settings = replace(settings, home_switch="fs1", home_switch_sip="127.0.0.2:5080", switch_name="fs1")
+    bridge = Bridge(home_settings, make_engine(settings.database_url), feed=LiveFeed(port=0),
+                    modules=["fs_bridge.calls"])
+    bridge.published = []
+    bridge.feed.publish = lambda tenant_id, kind, data: bridge.published.append((tenant_id, kind, data))
+    yield bridge
+    bridge.engine.dispose()
+
+
+def _continuation(settings, events, origin: str, token: str) -> list[str]:
+    """The home switch's leg of a handed-over call, as real events: the INVITE's headers on every event
+    (sofia keeps them as sip_h_ variables), cp_home_origin once the public context has run (not yet at
+    CHANNEL_CREATE)."""
+    headers = {"sip_h_X-Callplan-Home": token, "sip_h_X-Callplan-Origin": origin, "sofia_profile_name": "external"}
+    texts = []
+    for text in events:
+        event = parse_plain(text)
+        late = {} if event.name == "CHANNEL_CREATE" else {"cp_home_origin": origin}
+        # the company's queue 7 (the capture's queue has a name of its own)
+        queue = {"Application-Data": f"q7@{DOMAIN}"} if event.get("Application") == "callcenter" else {}
+        texts.append(moved(text, set_vars={**headers, **late}, headers=queue))
+    return texts
+
+
+def test_a_call_handed_to_the_home_switch_is_one_call_one_tile_one_record(bridge, home_bridge, tenant_id, settings):
+    from web.domain.switches import handover_token
+
+    carla = _user(bridge, tenant_id, "203", "Carla")
+    token = handover_token(home_bridge.settings)
+    # the forwarding switch: its A leg rings, is answered and bridged (to the home switch)
+    first = [moved(t) for t in call_events(IVR_CALL)]
+    names = [parse_plain(t).name for t in first]
+    feed(bridge, first[: names.index("CHANNEL_ANSWER") + 1])
+    (live,) = rows(bridge, ActiveCall)
+    assert live.call_uuid == IVR_CALL
+    # the home switch: the handed-over leg waits in a queue there; no second tile, the first one says so
+    home_leg = _continuation(settings, call_events(QUEUE_CALL), IVR_CALL, token)
+    home_names = [parse_plain(t).name for t in home_leg]
+    feed(home_bridge, home_leg[: home_names.index("CHANNEL_HANGUP_COMPLETE")])
+    (live,) = rows(bridge, ActiveCall)
+    assert live.call_uuid == IVR_CALL and live.queue_id == 7 and live.state == "queued"
+    assert {data["call_uuid"] for _, kind, data in home_bridge.published if kind == "call"} == {IVR_CALL}
+    # the caller hangs up on the first switch (its bridge ends the call), then the home leg ends: one
+    # record, which the home leg completes with the agent who took the call there
+    feed(bridge, first[names.index("CHANNEL_ANSWER") + 1:])
+    assert rows(bridge, ActiveCall) == []
+    hangup = home_leg[home_names.index("CHANNEL_HANGUP_COMPLETE")]
+    feed(home_bridge, [event_text(hangup, set_vars={"cc_agent": f"u{carla}@{DOMAIN}", "cc_agent_uuid": QUEUE_CALL},
+                                  drop=("variable_cc_cause", "variable_cc_cancel_reason"))])
+    assert rows(bridge, ActiveCall) == []
+    (record,) = rows(bridge, CallRecord)
+    assert record.call_uuid == IVR_CALL and (record.answered_by_user_id, record.answered_by) == (carla, "Carla")
+    assert not [kind for _, kind, _ in home_bridge.published if kind == "call_ended"]
+
+
+def test_a_hand_over_header_without_the_token_is_a_call_of_its_own(home_bridge, tenant_id, settings):
+    """Anyone can write X-Callplan-Origin: without the installation's token it merges nothing."""
+    home_leg = _continuation(settings, call_events(QUEUE_CALL), IVR_CALL, "0" * 32)
+    create = home_leg[[parse_plain(t).name for t in home_leg].index("CHANNEL_CREATE")]
+    feed(home_bridge, [create])
+    assert [r.call_uuid for r in rows(home_bridge, ActiveCall)] == [QUEUE_CALL]

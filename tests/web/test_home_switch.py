@@ -52,7 +52,7 @@ def test_a_rooms_number_goes_to_its_home_extension_which_holds_the_room_or_hands
     # anywhere else: over SIP to the home switch's public context, the token in a header, the caller's ID along
     anti = steps(here, "anti-action")
     assert anti == [("set", "hangup_after_bridge=true"), (
-        "bridge", f"{{sip_h_X-Callplan-Home={handover_token(settings)},origination_caller_id_number=${{caller_id_number}},"
+        "bridge", f"{{sip_h_X-Callplan-Home={handover_token(settings)},sip_h_X-Callplan-Origin=${{uuid}},origination_caller_id_number=${{caller_id_number}},"
                   f"origination_caller_id_name=${{caller_id_name}}}}"
                   f"sofia/external/cp-home-{tenant_id}-conference-{room['id']}@{HOME_SIP}"),
         ("hangup", "NORMAL_TEMPORARY_FAILURE")]
@@ -77,7 +77,7 @@ def test_the_home_switch_lets_a_hand_over_in_only_with_the_token(fs, admin, sett
     assert number.get("expression") == f"^(cp\\-home\\-{tenant_id}\\-conference\\-{room['id']})$"
     assert (token.get("field"), token.get("expression")) == ("${sip_h_X-Callplan-Home}", f"^({handover_token(settings)})$")
     assert steps(token) == [("set", f"cp_tenant_id={tenant_id}"), ("set", f"domain_name={domain}"),
-                            ("set", "cp_home_arrived=true"),
+                            ("set", "cp_home_arrived=true"), ("set", "cp_home_origin=${sip_h_X-Callplan-Origin}"),
                             ("transfer", f"cp-home-conference-{room['id']} XML {domain}")]
     assert steps(token, "anti-action") == [("respond", "403 Forbidden")]
     # a company that does not exist, or a kind of service there is none of: not found (the static fallback)

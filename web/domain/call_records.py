@@ -39,7 +39,7 @@ from sqlalchemy import JSON, bindparam, insert as core_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from callplan import outbound
+from callplan import home, outbound
 from web import clock
 from web.models.call_record import CallRate, CallRecord
 
@@ -53,6 +53,7 @@ MAX_INTERNAL_LENGTH = 6  # extensions are at most 4 digits; feature codes like *
 DEFAULT_COUNTRY = "NL"
 BLOCKED_BY = ("company", "user")  # cp_blocked's values (callplan.blocking.screen)
 _AGENT = re.compile(r"^u([0-9]{1,18})@")  # mod_callcenter agent names: u<user id>@<domain> (web.xml_curl.configuration)
+_HOME_ORIGIN = re.compile(r"[0-9A-Za-z-]{8,64}")  # a switch's call uuid, as a hand-over carries it
 _DIGITS = re.compile(r"[\s\-./()]")
 
 
@@ -212,6 +213,11 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         facts.b_leg_of = var("originator") or other.get("uuid") or ""
     elif var("cc_side") == "agent" and var("cc_member_session_uuid"):
         facts.b_leg_of = var("cc_member_session_uuid")
+    elif _HOME_ORIGIN.fullmatch(var(home.ORIGIN_VARIABLE) or ""):
+        # the home switch's leg of a call another switch handed to it (callplan.home): the same call, so
+        # it only completes that switch's record (who answered), like a B leg; the home switch's public
+        # context set this only for a hand-over with the installation's token
+        facts.b_leg_of = var(home.ORIGIN_VARIABLE)
     # The company is what the app itself routed, never what the caller wrote: cp_tenant_id (the directory
     # gives it to every phone, the public context and the fallback dialplan set it), the domain a phone
     # authenticated in (domain_name; the public context sets it too), the contexts the app's dialplan and
@@ -270,6 +276,8 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         facts.answered_candidates = [c for c in (var("dialed_user"), var("cp_extension"), current.get("destination_number"))
                                      if c]
         facts.bridged = facts.answered_at is not None
+    # the hand-over's own number (cp-home-...) is where the call went, never who took it
+    facts.answered_candidates = [c for c in facts.answered_candidates if not c.startswith(home.PREFIX)]
     facts.callee_number = (facts.answered_candidates[0] if facts.answered_candidates else "") or facts.dialled_number
     plan, version = var("cp_plan"), var("cp_version")
     facts.plan_id = int(plan) if plan and plan.isdigit() else None

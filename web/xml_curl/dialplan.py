@@ -167,6 +167,10 @@ def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: int) ->
     document.child(condition, "action", application="set", data=f"cp_tenant_id={int(tenant_id)}")
     document.child(condition, "action", application="set", data=f"domain_name={domain}")
     document.child(condition, "action", application="set", data=f"{home.ARRIVED_VARIABLE}=true")
+    # the forwarding switch's uuid of this call: its continuation here is no second call (fs_bridge.calls,
+    # web.domain.call_records)
+    document.child(condition, "action", application="set",
+                   data=f"{home.ORIGIN_VARIABLE}=${{sip_h_{home.ORIGIN_HEADER}}}")
     document.child(condition, "action", application="transfer", data=f"{home.number(kind, object_id)} XML {domain}")
     document.child(condition, "anti-action", application="respond", data="403 Forbidden")
     return document.to_string()

@@ -465,9 +465,12 @@ class TenantDialplan:
         head, tail = context_head(domain, DESCRIPTION)
         self.head, self.tail = head.encode(), tail.encode()
         self.parts: list[bytes | tuple] = []
-        self.exact: dict[str, list[int]] = {}
+        # number -> the index of the one extension it matches exactly, or a list of them when several do:
+        # most numbers have one, and thousands of one-item lists cost the build (and the collector) more
+        self.exact: dict[str, int | list[int]] = {}
         self.prefixes: list[tuple[int, str]] = []
         self.patterns: list[tuple[int, Optional[re.Pattern]]] = []  # None: sent for every number
+        exact = self.exact
         for index, extension in enumerate(extensions):
             if not isinstance(extension, Extension):
                 extension = Extension(*extension)
@@ -475,7 +478,13 @@ class TenantDialplan:
             kind, value = extension.shape
             if kind == "exact":
                 for number in value:
-                    self.exact.setdefault(number, []).append(index)
+                    had = exact.get(number)
+                    if had is None:
+                        exact[number] = index
+                    elif had.__class__ is int:
+                        exact[number] = [had, index]
+                    else:
+                        had.append(index)
             elif kind == "prefix":
                 self.prefixes.append((index, value[0]))
             else:
@@ -492,7 +501,8 @@ class TenantDialplan:
         return self.render(self.everything, NO_ROTATION)
 
     def matching(self, number: str) -> list[int]:
-        found = set(self.exact.get(number, ()))
+        hit = self.exact.get(number, ())
+        found = {hit} if hit.__class__ is int else set(hit)
         found.update(index for index, prefix in self.prefixes if number.startswith(prefix))
         found.update(index for index, pattern in self.patterns if pattern is None or pattern.search(number))
         return sorted(found)

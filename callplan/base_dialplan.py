@@ -212,17 +212,22 @@ class BaseDialplan:
 
     # -- call parking (#18 item 3, mod_valet_parking) -----------------------------------------
 
-    # Who parked the call, so that it can go back to them: when the call was sent here by a blind
-    # transfer, the phone in the REFER's Referred-By (sofia puts it on the transferred leg as
+    # Who parked the call, so that it can go back to them: first the extension the agent panel names when
+    # it transfers the call here (PARK_RETURN_TO, set by its inline transfer: web.domain.agent_calls; a
+    # transfer by the event socket carries no Referred-By); else, when the call was sent here by a phone's
+    # blind transfer, the phone in the REFER's Referred-By (sofia puts it on the transferred leg as
     # sip_h_Referred-By: <sip:<the device's SIP username>@domain>), whose directory entry names its user's
     # extension (cp_extension, as web.xml_curl.directory writes it); else the dialling phone's own extension.
-    # mod_commands' regex writes %1 / %2 as $1 / $2 after the dialplan's own $1 substitution, "n" gives ""
-    # when nothing matches.
+    # mod_commands' regex writes %1 / %2 / %3 as $1 / $2 / $3 after the dialplan's own $1 substitution, "n"
+    # gives "" when nothing matches. PARK_RETURN_TO is unset once read, so a later park of the same call (the
+    # call back with the agent, parked again from a phone) is not sent to the earlier parker.
     REFERRER = "cp_park_referrer=${regex(m:~${sip_h_Referred-By}~sip:([^@>;]+)@~%1~n)}"
+    PARK_RETURN_TO = "cp_park_return_to"
 
     def parked_by(self) -> str:
-        return ("cp_parked_by=${regex(m:~R:${user_data(${cp_park_referrer}@" + self.objects.domain +
-                " var cp_extension)};E:${cp_extension}~^R:([0-9]+);|^R:[^;]*;E:([0-9]+)$~%1%2~n)}")
+        return ("cp_parked_by=${regex(m:~P:${" + self.PARK_RETURN_TO + "};R:${user_data(${cp_park_referrer}@" +
+                self.objects.domain + " var cp_extension)};E:${cp_extension}"
+                "~^P:([0-9]+);|^P:[^;]*;R:([0-9]+);|^P:[^;]*;R:[^;]*;E:([0-9]+)$~%1%2%3~n)}")
 
     def _park(self, how: str) -> list:
         """Park the call (or, for a slot that holds one, take it): mod_valet_parking's valet_park in the
@@ -234,6 +239,7 @@ class BaseDialplan:
             ("answer", ""),
             ("set", self.REFERRER),
             ("set", self.parked_by()),
+            ("unset", self.PARK_RETURN_TO),
             ("set", "cp_parked_at=${strepoch()}"),  # the portal's "parked for" (web.domain.parking)
             ("set", f"valet_parking_timeout={int(parking.return_after_s)}"),
             ("set", f"valet_parking_orbit_exten={PARK_RETURN_PREFIX}${{cp_parked_by}}"),

@@ -71,6 +71,19 @@ def test_the_parker_is_the_referrer_of_a_blind_transfer_else_the_dialling_phone(
         assert data.endswith("~n)}") and "$1" not in data  # %n: the dialplan's own $1 substitution leaves it alone
 
 
+def test_the_agent_panels_parker_comes_first_and_is_forgotten_once_read():
+    """The agent panel's transfer to the park code sets cp_park_return_to (web.domain.agent_calls): read
+    before the Referred-By and the dialling phone, then unset, so a later park of the same call is not sent
+    to the earlier parker."""
+    tenant = objects()
+    for name in ("park_slot", "feature_park"):
+        steps = actions(extension(compile_base(tenant, AT)[0], name))
+        parked_by = next(data for app, data in steps if app == "set" and data.startswith("cp_parked_by="))
+        assert parked_by.startswith("cp_parked_by=${regex(m:~P:${cp_park_return_to};R:${user_data(")
+        assert "~^P:([0-9]+);|^P:[^;]*;R:([0-9]+);|^P:[^;]*;R:[^;]*;E:([0-9]+)$~%1%2%3~n)}" in parked_by
+        assert steps.index(("unset", "cp_park_return_to")) == steps.index(("set", parked_by)) + 1
+
+
 def test_the_park_code_takes_the_first_free_slot_and_says_it():
     tenant = objects()
     document, _ = compile_base(tenant, AT)

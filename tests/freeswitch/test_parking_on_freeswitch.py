@@ -10,6 +10,7 @@ the API (slots 701-703, 10 s before a parked call goes back). SIPp plays the pho
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import threading
@@ -118,10 +119,10 @@ REFERRING_PHONE = """<?xml version="1.0" encoding="UTF-8"?>
 class ReferringPhone:
     """A SIPp UAS registered as a user's phone that transfers each call it answers where the caller's name says."""
 
-    def __init__(self, work: Path, user: str, domain: str):
+    def __init__(self, work: Path, user: str, domain: str, scenario: str = REFERRING_PHONE):
         self.folder = work / f"refer-{secrets.token_hex(3)}"
         self.folder.mkdir()
-        (self.folder / "phone.xml").write_text(REFERRING_PHONE.format(user=user, domain=domain))
+        (self.folder / "phone.xml").write_text(scenario.format(user=user, domain=domain))
         self.port = harness.free_ports()
         self.messages = self.folder / "messages.log"
         self.output = open(self.folder / "sipp.out", "wb")
@@ -267,4 +268,84 @@ def test_a_call_parked_by_transfer_is_picked_up_by_slot_and_an_unanswered_one_go
     finally:
         for thread in threads:
             thread.join(60)
+        phone.stop()
+
+
+# Agnes's phone: answers each call and stays on it until FreeSWITCH hangs up (the agent panel transfers it)
+ANSWERING_PHONE = re.sub(r"\s*<action>.*?</action>", "", REFERRING_PHONE.split("  <recv request=\"ACK\"/>")[0],
+                         flags=re.S).replace("referring_phone", "answering_phone") + """  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+</scenario>
+"""
+
+
+def inbound_leg(fs, caller: str) -> str | None:
+    """The uuid of the caller's own leg (the one FreeSWITCH received from the carrier), once it is bridged."""
+    import json
+
+    rows = (json.loads(fs.api("show channels as json") or "{}") or {}).get("rows") or []
+    for row in rows:
+        if row.get("cid_num") == caller and row.get("direction") == "inbound":
+            partner = fs.api(f"uuid_getvar {row['uuid']} bridge_uuid").strip()
+            if partner and not partner.startswith("-ERR") and partner != "_undef_":
+                return row["uuid"]
+    return None
+
+
+@needs_freeswitch
+def test_a_call_the_agent_panel_parks_goes_back_to_that_agent(work, demo, server, fs, admin_client):
+    """The agent panel's transfer to the park code is uuid_transfer over the event socket: no REFER, so no
+    Referred-By. The command the panel sends (web.domain.agent_calls.blind_transfer with the agent's
+    extension) parks the caller in the first free slot with the agent as who parked it, and when nobody
+    takes it the call rings the agent's phone again."""
+    from web.domain import agent_calls
+
+    client = admin_client
+    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+    lot = f"t{client.tenant_id}-park"
+    ok(client.patch("/api/parking", json={"enabled": True, "first_slot": "701", "last_slot": "703", "return_after_s": 10}))
+    agnes = ok(client.post("/api/users", json={"first_name": "Agnes", "last_name": "Agent", "extension": "283",
+                                                "night_mode": "off"}))
+    agnes_phone = ok(client.post("/api/devices", json={"name": "Agnes's phone", "user_id": agnes["id"]}))
+    (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == NUMBER]
+    ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "user", "id": agnes["id"]}}))
+    phone = ReferringPhone(work, agnes_phone["sip_username"], domain, ANSWERING_PHONE)
+    results: dict = {}
+    caller = threading.Thread(target=lambda: results.update(call=harness.call(
+        work, SimpleNamespace(sip_port=int(fs_env(fs, "CALLPLAN_EXTERNAL_SIP_PORT"))), NUMBER, "0612000704",
+        caller_name="Customer", timeout=45)), daemon=True)
+    try:
+        assert register(work, fs, agnes_phone["sip_username"], domain, agnes_phone["sip_password"], expires=300,
+                        call_id=f"panel-{secrets.token_hex(4)}@{HOST}", contact_port=phone.port) == [200], fs.log_tail(60)
+        caller.start()
+        leg = wait_for(lambda: inbound_leg(fs, "0612000704"), 30)
+        assert leg, f"{phone.received()[-3000:]}\n{phone.output_text()}\n{fs.log_tail(200)}"
+        [command] = agent_calls.blind_transfer(leg, domain, agent_calls.Target(number="*70"), parked_by="283")
+        assert command == f"uuid_transfer {leg} 'set:cp_park_return_to=283,transfer:*70 XML {domain}' inline"
+        reply = fs.api(command)
+        assert reply.startswith("+OK"), reply
+        assert wait_for(lambda: lot_uuids(fs, lot).get("701") == leg, 20), fs.log_tail(200)
+        parked_at, rung = time.monotonic(), len(phone.invites())
+        calls = ok(client.get("/api/parking/calls"))
+        assert [(c["slot"], c["caller_id_number"], c["parked_by"]) for c in calls] == [("701", "0612000704", "283")], \
+            f"{calls}\n{fs.log_tail(200)}"
+        assert fs.api(f"uuid_getvar {leg} cp_park_return_to").strip() in ("_undef_", "")  # read once, forgotten
+        # nobody takes it: after the return time it rings Agnes's phone again, from the caller
+        assert wait_for(lambda: len(phone.invites()) > rung, 25), f"{phone.received()[-3000:]}\n{fs.log_tail(250)}"
+        assert time.monotonic() - parked_at > 7
+        back = phone.invites()[rung]
+        assert "0612000704" in "".join(line for line in back.splitlines() if line.lower().startswith("from:")), back
+        assert "park_return_283" in fs.log_text()
+    finally:
+        caller.join(60)
         phone.stop()

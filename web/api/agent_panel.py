@@ -335,10 +335,23 @@ def transfer_call(ctx, body: TransferRequest, call_uuid: str):
         leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg, rights.call.switch)
         commands = agent_calls.attended_transfer(leg, domain, target)
     else:
-        commands = agent_calls.blind_transfer(call_uuid, domain, target)
+        commands = agent_calls.blind_transfer(call_uuid, domain, target, _parker(ctx, rights, target))
     agent_calls.run(ctx.settings, commands, rights.call.switch)
     return CallActionResult(call_uuid=call_uuid, action="attended_transfer" if body.attended else "transfer",
                             commands=len(commands))
+
+
+def _parker(ctx, rights, target: agent_calls.Target) -> Optional[str]:
+    """The extension a parked call returns to, when the transfer parks it: the agent whose call it is (an
+    admin acting on an agent's call parks it for that agent), else the one asking."""
+    from web.domain import parking
+
+    if target.number is None or target.queue_id is not None or not parking.parks(ctx.db, ctx.tenant_id, target.number):
+        return None
+    owner = ctx.db.exec(scoped(PbxUser, ctx.tenant_id).where(PbxUser.id == rights.owner_id)).first() \
+        if rights.owner_id is not None else None
+    owner = owner or _viewer(ctx)
+    return owner.extension if owner is not None else None
 
 
 def hang_up_call(ctx, call_uuid: str):

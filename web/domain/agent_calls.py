@@ -10,6 +10,13 @@ call the A leg's bridge partner, asked of FreeSWITCH.
                      the caller goes through the company's own dialplan to the user's extension, the
                      queue's extension (a queue without one: the callcenter app inline) or the number,
                      as if dialled there; the agent's leg ends with the bridge
+                     to the park code or a parking slot:
+                     uuid_transfer <A> 'set:cp_park_return_to=<agent's extension>,transfer:<number> XML
+                     <company domain>' inline
+                     a transfer over the event socket has no REFER, so no Referred-By to tell the lot who
+                     parked the call: the agent's extension goes with it (callplan.base_dialplan's
+                     parked_by reads it first and unsets it), so a parked call nobody takes rings the
+                     agent again; one inline command, so a refused transfer leaves nothing set
     attended         uuid_broadcast <agent leg> att_xfer::<dial string> aleg
                      FreeSWITCH's att_xfer on the agent's leg, the way a phone's bound key runs it: the
                      caller hears music, the agent talks to the target, and hanging up joins the two
@@ -53,8 +60,16 @@ def _checked(pattern: re.Pattern, value: str) -> str:
     return value
 
 
-def blind_transfer(call_uuid: str, domain: str, target: Target) -> list[str]:
+EXTENSION = re.compile(r"^[0-9]{2,4}\Z")
+PARK_RETURN_TO = "cp_park_return_to"  # callplan.base_dialplan.BaseDialplan.PARK_RETURN_TO
+
+
+def blind_transfer(call_uuid: str, domain: str, target: Target, parked_by: Optional[str] = None) -> list[str]:
+    """`parked_by`: the agent's extension, when the number parks the call (the park code, a slot)."""
     call_uuid, domain = _checked(UUID, call_uuid), _checked(DOMAIN, domain)
+    if target.number is not None and parked_by:
+        number, extension = _checked(NUMBER, target.number), _checked(EXTENSION, parked_by)
+        return [f"uuid_transfer {call_uuid} 'set:{PARK_RETURN_TO}={extension},transfer:{number} XML {domain}' inline"]
     if target.number is not None:
         return [f"uuid_transfer {call_uuid} {_checked(NUMBER, target.number)} XML {domain}"]
     return [f"uuid_transfer {call_uuid} 'callcenter:{callcenter.queue_name(int(target.queue_id), domain)}' inline"]

@@ -172,6 +172,15 @@ def _answers(settings, commands: list[str], switches=None):
     return reached
 
 
+def parks(db: Session, tenant_id: int, number: str) -> bool:
+    """Does dialling `number` park a call (the park code or a slot, while parking is on)? The agent panel's
+    transfer to it says who parks (web.domain.agent_calls.blind_transfer)."""
+    row = db.exec(scoped(ParkingLot, tenant_id)).first()
+    if row is None or not row.enabled:
+        return False
+    return number == park_code(db, tenant_id) or number in slots_of(row.first_slot, row.last_slot)
+
+
 def is_on(db: Session, tenant_id: int) -> bool:
     row = db.exec(scoped(ParkingLot, tenant_id)).first()
     return row is not None and row.enabled

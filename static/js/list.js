@@ -124,7 +124,8 @@ export function listView({
   const [previousText, nextText] = pagerTexts || (paging === "cursor" ? ["ui.kit.newer", "ui.kit.older"] : ["ui.kit.previous", "ui.kit.next"]);
   const previous = el("button", { type: "button", class: "btn btn-quiet", "data-page": "previous", text: t(previousText) });
   const next = el("button", { type: "button", class: "btn btn-quiet", "data-page": "next", text: t(nextText) });
-  const pager = el("nav", { class: "pager", "aria-label": t("ui.kit.pages") }, previous, next);
+  // hidden until a page is drawn (a list whose first fetch failed showed two page buttons and no rows)
+  const pager = el("nav", { class: "pager", "aria-label": t("ui.kit.pages"), hidden: true }, previous, next);
   const element = el("div", { class: "list", id }, tools, count, tableWrap, emptyState, noMatch, pager);
 
   // ---- the rows ---------------------------------------------------------------------------------------

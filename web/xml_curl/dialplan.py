@@ -373,14 +373,15 @@ def _alternatives(inner: str) -> list[str]:
 
 
 def literal_shape(expression: str) -> Optional[tuple[str, list[str]]]:
-    """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B;
+    """("exact", numbers) for ^L$ and ^L(A|B|...)$, ("prefix", [L]) for ^L.*$, with literal L, A, B
+    (a list, or a tuple for a pattern that carries its texts: read only);
     None for any other pattern. (Regular expressions, not a loop over characters: a company of a thousand
     users has some five thousand extensions to index.)"""
     kind = expression.__class__
-    if kind is Exact:  # made by callplan.xml.exact, which kept the texts it matches
-        return "exact", list(expression.alternatives)
+    if kind is Exact:  # made by callplan.xml.exact, which kept the texts it matches (a tuple: read only)
+        return "exact", expression.alternatives
     if kind is Prefix:
-        return "prefix", [expression.text]
+        return "prefix", (expression.text,)
     if expression[:2] == "^(" and expression[-2:] == ")$":
         # the common case, as callplan.xml.exact writes it: ^(a|b|...)$ with + and * the only escapes
         inner = expression[2:-2]

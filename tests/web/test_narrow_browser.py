@@ -152,11 +152,37 @@ def check_page(page, name: str) -> list[str]:
     return problems
 
 
+EDIT = re.compile(r"^(Edit|Bewerken|Details)$")
+
+
+def check_sheet(page, name: str) -> list[str]:
+    """The first list row's Edit (or Details) opens its side sheet: it takes the width, nothing in it
+    scrolls sideways; screenshot of the window (the sheet covers just that)."""
+    edit = page.locator("tbody tr:first-child .row-actions > button").filter(has_text=EDIT).first
+    if not edit.count() or not edit.is_visible():
+        return []
+    edit.click()
+    sheet = page.locator("dialog.sheet[open]")
+    try:
+        sheet.wait_for(timeout=5_000)
+    except Exception:  # noqa: BLE001 - an Edit that goes to a page of its own (a user) has no sheet
+        return []
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"{name}-sheet.png"))
+    box = sheet.bounding_box()
+    problems = [f"{name}-sheet: scrolls sideways: {what}" for what in page.evaluate(OVERFLOWS)]
+    if box["x"] < 0 or box["x"] + box["width"] > PHONE["width"] + 0.5:
+        problems.append(f"{name}-sheet: the sheet is {box['x']}..{box['x'] + box['width']} px")
+    page.keyboard.press("Escape")
+    return problems
+
+
 def walk(session, server, who: str, paths: list[str]) -> list[str]:
     problems = []
     for path in paths:
         page, watch = open_drawn(session, server, path)
         problems += check_page(page, f"{who}-{slug(path)}")
+        problems += check_sheet(page, f"{who}-{slug(path)}")
         problems += [f"{who}-{slug(path)}: {problem}" for problem in watch.problems]
         page.close()
     return problems

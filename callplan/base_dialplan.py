@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan import blocking, home, outbound, paging, recording, schedules
-from callplan.destinations import emit as emit_destination, leave_message, leg
+from callplan.destinations import emit as emit_destination, leave_message, leg, park_here
 from callplan.engine import Compilation, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
@@ -234,12 +234,16 @@ class BaseDialplan:
         company's own lot. Set on the channel before it: how long the call waits
         (valet_parking_timeout) and where it then goes (valet_parking_orbit_*: the park_return_<who>
         extension below). valet_park copies those onto the parked leg when it parks its partner."""
+        return [("answer", "")] + self._who_parked() + self._parked(how, answer=False)
+
+    def _who_parked(self) -> list:
+        return [("set", self.REFERRER), ("set", self.parked_by()), ("unset", self.PARK_RETURN_TO)]
+
+    def _parked(self, how: str, answer: bool = True) -> list:
+        """_park's actions after who parked it is known (cp_parked_by): on the home switch, for a call
+        another switch handed over, that switch worked it out (callplan.home)."""
         objects, parking = self.objects, self.objects.parking
-        return [
-            ("answer", ""),
-            ("set", self.REFERRER),
-            ("set", self.parked_by()),
-            ("unset", self.PARK_RETURN_TO),
+        return [("answer", "")] * answer + [
             ("set", "cp_parked_at=${strepoch()}"),  # the portal's "parked for" (web.domain.parking)
             ("set", f"valet_parking_timeout={int(parking.return_after_s)}"),
             ("set", f"valet_parking_orbit_exten={PARK_RETURN_PREFIX}${{cp_parked_by}}"),
@@ -255,7 +259,15 @@ class BaseDialplan:
         slots = self.objects.parking.slots() if self.objects.parking.enabled else []
         if not slots:
             return  # parking off: the code is no number in use
-        self.extension("feature_park", exact(code), self._park(f"auto in {int(slots[0])} {int(slots[-1])}"))
+        how = f"auto in {int(slots[0])} {int(slots[-1])}"
+        if self.objects.home is None:
+            self.extension("feature_park", exact(code), self._park(how))
+            return
+        # several switches: the lot lives on the home switch (callplan.home); who parked it is worked out
+        # here, where the transfer's Referred-By and the dialling phone are
+        self.extension("feature_park", exact(code), self._who_parked() + [
+            ("transfer", f"{home.number('parkauto', 0)} XML {self.objects.domain}")])
+        self.extensions.append(home.extension(self.objects, "parkauto", 0, self._parked(how)))
 
     def parking(self) -> None:
         """The slots: dialling (or blind-transferring to) a slot that holds a call takes that call; an empty
@@ -266,7 +278,16 @@ class BaseDialplan:
         slots = parking.slots() if parking.enabled else []
         if not slots:
             return
-        self.extension("park_slot", exact(*slots), self._park("$1"))
+        if self.objects.home is None:
+            self.extension("park_slot", exact(*slots), self._park("$1"))
+        else:  # the lot lives on the home switch (callplan.home): each slot is taken or filled there
+            self.extension("park_slot", exact(*slots), self._who_parked() + [
+                ("transfer", f"{home.number('park', '$1')} XML {self.objects.domain}")])
+            for slot in slots:
+                self.extensions.append(home.extension(self.objects, "park", slot, self._parked(slot)))
+            here = Segment("", "")
+            park_here(here, self.objects)
+            self.extensions.append(home.extension(self.objects, "parkquiet", 0, here.actions))
         self.extension("park_return", "^" + regex_literal(PARK_RETURN_PREFIX) + "([0-9]{2,4})$", [
             ("set", "cp_park_returned=true"),
             ("transfer", f"$1 XML {self.objects.domain}"),

@@ -3,6 +3,7 @@ after waiting", IVR key actions and receptions."""
 
 from __future__ import annotations
 
+from callplan import home
 from callplan.objects import parking_lot
 from callplan.outbound import company_caller_id
 
@@ -91,13 +92,21 @@ def park(segment, objects) -> bool:
     slots = objects.parking.slots() if objects.parking.enabled else []
     if not slots:
         return False
+    if home.hand_over(segment, objects, "parkquiet", 0):  # several switches: the lot is the home switch's
+        return True
+    park_here(segment, objects)
+    return True
+
+
+def park_here(segment, objects) -> None:
+    """The "park" destination's own actions, on the switch that holds the lot."""
+    slots = objects.parking.slots()
     segment.action("answer")
     segment.action("set", "cp_parked_at=${strepoch()}")  # the portal's "parked for" (web.domain.parking)
     segment.action("set", "valet_announce_slot=false")
     segment.action("set", f"valet_parking_timeout={int(objects.parking.return_after_s)}")
     segment.action("valet_park", f"{parking_lot(objects.tenant_id)} auto in {int(slots[0])} {int(slots[-1])}")
     segment.action("hangup", "NORMAL_CLEARING")
-    return True
 
 
 def fax_user(destination: dict | None, objects):

@@ -29,24 +29,37 @@ HEADER = "X-Callplan-Home"
 ORIGIN_HEADER = "X-Callplan-Origin"
 ORIGIN_VARIABLE = "cp_home_origin"  # set from ORIGIN_HEADER by the home switch's public context, after the token
 PROFILE = "external"  # the switches' profile without digest authentication (sip_profiles/external.xml)
-KINDS = ("conference",)
+# conference: a room by id; park: a slot by its number (a call there is taken, else the call waits in it);
+# parkauto: the park code's first free slot, said aloud; parkquiet: the "park" destination's, not said
+KINDS = ("conference", "park", "parkauto", "parkquiet")
+PARK_KINDS = ("park", "parkauto", "parkquiet")
+# who parked the call (their extension, worked out where they dialled: callplan.base_dialplan.parked_by),
+# so that the home switch can send the call back to them when nobody takes it
+PARKED_BY_HEADER = "X-Callplan-Parked-By"
+PARKED_BY_VARIABLE = "cp_parked_by"
 
 
-def number(kind: str, object_id: int) -> str:
+def _id(object_id) -> str:
+    # a slot keeps its leading zeros ("0701"), `$1` stays for FreeSWITCH to fill in; anything else is a number
+    text = str(object_id)
+    return text if re.fullmatch(r"[0-9]{1,12}|\$1", text) else str(int(object_id))
+
+
+def number(kind: str, object_id) -> str:
     """The company-context number that enters the service on the home switch."""
-    return f"{PREFIX}{kind}-{int(object_id)}"
+    return f"{PREFIX}{kind}-{_id(object_id)}"
 
 
-def public_number(tenant_id: int, kind: str, object_id: int) -> str:
+def public_number(tenant_id: int, kind: str, object_id) -> str:
     """What a hand-over dials at the home switch's public context (the tenant in it: that context is
     shared by every company)."""
-    return f"{PREFIX}{int(tenant_id)}-{kind}-{int(object_id)}"
+    return f"{PREFIX}{int(tenant_id)}-{kind}-{_id(object_id)}"
 
 
 PUBLIC_NUMBER = re.compile(rf"{PREFIX}([0-9]{{1,12}})-({'|'.join(KINDS)})-([0-9]{{1,12}})")
 
 
-def hand_over(segment, objects, kind: str, object_id: int) -> bool:
+def hand_over(segment, objects, kind: str, object_id) -> bool:
     """With a home switch: send the call to the service's home extension (True); else nothing (False)."""
     if objects.home is None:
         return False
@@ -54,15 +67,17 @@ def hand_over(segment, objects, kind: str, object_id: int) -> bool:
     return True
 
 
-def extension(objects, kind: str, object_id: int, actions: list) -> tuple[str, list]:
+def extension(objects, kind: str, object_id, actions: list) -> tuple[str, list]:
     """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
     home = objects.home
+    parked_by = f"sip_h_{PARKED_BY_HEADER}=${{{PARKED_BY_VARIABLE}}}," if kind in PARK_KINDS else ""
     # the caller's own number and name go with the call, so the room's list shows who it is
-    bridge = (f"{{sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},origination_caller_id_number=${{caller_id_number}},"
+    bridge = (f"{{sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},{parked_by}"
+              f"origination_caller_id_number=${{caller_id_number}},"
               f"origination_caller_id_name=${{caller_id_name}}}}"
               f"sofia/{PROFILE}/{public_number(objects.tenant_id, kind, object_id)}@{home.address}")
     here = ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",
             actions, [("set", "hangup_after_bridge=true"), ("bridge", bridge),
                       ("hangup", "NORMAL_TEMPORARY_FAILURE")])
-    return (f"home_{kind}_{int(object_id)}",
+    return (f"home_{kind}_{_id(object_id)}",
             [("destination_number", exact(number(kind, object_id)), [], []), here])

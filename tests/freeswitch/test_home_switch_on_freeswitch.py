@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.freeswitch,
               pytest.mark.skipif(bool(MISSING), reason=f"needs FreeSWITCH, SIPp and Kamailio ({MISSING})")]
 
 ROOM_NUMBER = "+31201237000"
+PARK_NUMBER = "+31201237001"
 
 
 def add_room(world) -> str:
@@ -42,7 +43,7 @@ def add_room(world) -> str:
         admin = db.exec(select(Account).where(Account.email == DEMO_ADMIN)).one()
         db.add(ApiToken(account_id=admin.id, tenant_id=admin.tenant_id, name="home", prefix=raw[:10],
                         token_hash=digest(raw)))
-        numbers.assign(db, admin.tenant_id, [ROOM_NUMBER])
+        numbers.assign(db, admin.tenant_id, [ROOM_NUMBER, PARK_NUMBER])
         tenant_id = admin.tenant_id
     try:
         with TestClient(app, base_url=world.settings.public_base_url, headers={"authorization": f"Bearer {raw}"}) as client:
@@ -51,6 +52,11 @@ def add_room(world) -> str:
             (number,) = [row for row in client.get("/api/numbers").json() if row["number"] == ROOM_NUMBER]
             routed = client.patch(f"/api/numbers/{number['id']}",
                                   json={"destination": {"type": "conference_room", "id": room.json()["id"]}})
+            assert routed.status_code == 200, routed.text
+            # the parking lot (slots 701-709) and a public number whose calls wait in it
+            assert client.patch("/api/parking", json={"enabled": True, "return_after_s": 60}).status_code == 200
+            (number,) = [row for row in client.get("/api/numbers").json() if row["number"] == PARK_NUMBER]
+            routed = client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "park"}})
             assert routed.status_code == 200, routed.text
             return f"t{tenant_id}-{room.json()['id']}"
     finally:
@@ -149,3 +155,59 @@ def test_a_hand_over_without_the_token_is_refused(cluster, tmp_path):
     answered, failed = carrier_calls(tmp_path / "forged", carrier_port(home), f"cp-home-{tenant_id}-conference-{room_id}",
                                      1, 1, hold_ms=500, timeout=30)
     assert (answered, failed) == (0, 1), home.log_tail(80)
+
+
+def lot(fs, room: str) -> dict[str, str]:
+    from web.domain.parking import parse_lot
+
+    name = f"{room.split('-')[0]}-park"  # t<tenant>-park
+    return dict(parse_lot(fs.api(f"valet_info {name}"), name))
+
+
+def pick_up(fs, slot: str, domain: str) -> str:
+    """Dial a slot in the company's context on `fs`, as a phone registered there would (a loopback leg
+    runs that switch's dialplan; its other end just waits)."""
+    # PCMU as a phone would offer it (a loopback leg offers L16 by default, which the other switch's carrier
+    # profile takes: INCOMPATIBLE_DESTINATION)
+    return fs.api(f"originate {{origination_caller_id_number=201,loopback_initial_codec=PCMU@8000h@20i}}"
+                  f"loopback/{slot}/{domain} &playback(silence_stream://40000)")
+
+
+def test_a_call_parked_via_one_switch_is_picked_up_via_the_other(cluster, tmp_path):
+    """The lot lives on the home switch (fs1): a carrier's call parked through fs2 waits there (handed
+    over, never in fs2's own lot), and dialling its slot on fs1 takes it."""
+    from web.models.tenant import Tenant
+
+    setup, world, room = cluster
+    home, other = setup.fleet
+    parking, taking = other, home
+    with _session(world) as db:
+        domain = db.get(Tenant, int(room[1:].split("-")[0])).sip_domain
+    results: dict = {}
+
+    def park():  # a carrier's call to the number that parks it, held 25 s
+        results["parked"] = carrier_calls(tmp_path / "park", carrier_port(parking), PARK_NUMBER, 1, 1,
+                                          hold_ms=25000, timeout=60)
+
+    thread = threading.Thread(target=park, daemon=True)
+    thread.start()
+    try:
+        waiting = wait_for(lambda: lot(home, room) or None, 20, 0.3)
+        assert waiting and list(waiting) == ["701"], (home.api("valet_info"), home.log_tail(120), other.log_tail(120))
+        assert lot(other, room) == {}  # never on the other switch
+        parked_uuid = waiting["701"]
+        answer = pick_up(taking, "701", domain)
+        assert answer.startswith("+OK"), (answer, taking.log_tail(80))
+        # the slot is empty again and the parked caller is bridged to whoever took it, on the home switch
+        assert wait_for(lambda: lot(home, room) == {}, 15, 0.3), (lot(home, room), home.log_tail(120))
+        def partner():
+            for name in ("bridge_to", "last_bridge_to", "signal_bond"):
+                value = home.api(f"uuid_getvar {parked_uuid} {name}").strip()
+                if value and value != "_undef_" and "-ERR" not in value:
+                    return value
+            return None
+        bridged = wait_for(partner, 10, 0.3)
+        assert bridged, (home.api(f"uuid_dump {parked_uuid}"), home.log_tail(120))
+    finally:
+        thread.join(90)
+    assert results["parked"] == (1, 0), (results, home.log_tail(80), other.log_tail(80))

@@ -88,3 +88,50 @@ def test_the_home_switch_lets_a_hand_over_in_only_with_the_token(fs, admin, sett
 def test_the_token_is_the_installations_own(settings):
     other = type(settings)(**{**settings.__dict__, "secret_key": "another installation"})
     assert handover_token(settings) != handover_token(other) and len(handover_token(settings)) == 32
+
+
+# --- parking lots (mod_valet_parking) on the home switch -----------------------------------------------------
+
+
+def test_the_park_code_and_the_slots_go_to_the_home_switchs_lot(fs, admin, settings):
+    """*70 and a slot work out who parked the call where it was dialled, then go to their home extension:
+    on the home switch the lot itself, elsewhere a hand-over carrying who parked it (for the return)."""
+    admin.user("201", "Anna")
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    assert admin.client.patch("/api/parking", json={"enabled": True, "first_slot": "701", "last_slot": "702",
+                                                    "return_after_s": 40}).status_code == 200
+    code = steps(extension(fs.dialplan(domain, "*70"), "feature_park"))
+    assert [application for application, _ in code] == ["set", "set", "unset", "transfer"]
+    assert code[1][1].startswith("cp_parked_by=") and code[-1] == ("transfer", f"cp-home-parkauto-0 XML {domain}")
+    slot = steps(extension(fs.dialplan(domain, "702"), "park_slot"))
+    assert slot[-1] == ("transfer", f"cp-home-park-$1 XML {domain}")
+    assert not any(application == "valet_park" for application, _ in code + slot)  # never on this switch
+    for number, name, how in (("cp-home-parkauto-0", "home_parkauto_0", "auto in 701 702"),
+                              ("cp-home-park-702", "home_park_702", "702")):
+        home = extension(fs.dialplan(domain, number), name)
+        _, here = home.findall("condition")
+        actions = steps(here)
+        assert actions[-1] == ("valet_park", f"t{tenant_id}-park {how}")
+        assert ("set", "valet_parking_orbit_exten=park_return_${cp_parked_by}") in actions
+        assert not any(data.startswith("cp_parked_by=") for _, data in actions)  # worked out before, kept
+        (bridge,) = [data for application, data in steps(here, "anti-action") if application == "bridge"]
+        assert "sip_h_X-Callplan-Parked-By=${cp_parked_by}," in bridge
+        assert bridge.endswith(f"sofia/external/cp-home-{tenant_id}-{number.removeprefix('cp-home-')}@{HOME_SIP}")
+    # the home switch lets the hand-over in with who parked it
+    arrival = extension(public(fs, f"cp-home-{tenant_id}-park-702"), "home_arrival")
+    _, token = arrival.findall("condition")
+    assert ("set", "cp_parked_by=${sip_h_X-Callplan-Parked-By}") in steps(token)
+    assert steps(token)[-1] == ("transfer", f"cp-home-park-702 XML {domain}")
+
+
+def test_the_park_destination_goes_to_the_home_switchs_lot(fs, admin, settings):
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    assert admin.client.patch("/api/parking", json={"enabled": True}).status_code == 200
+    number = [admin.number("+31201237100", destination={"type": "park"})]
+    actions = [step for e in fs.dialplan(domain, number[0]["number"]).iter("extension") for step in steps(e)]
+    assert ("transfer", f"cp-home-parkquiet-0 XML {domain}") in actions
+    assert not any(application == "valet_park" for application, _ in actions)
+    home = extension(fs.dialplan(domain, "cp-home-parkquiet-0"), "home_parkquiet_0")
+    _, here = home.findall("condition")
+    assert ("set", "valet_announce_slot=false") in steps(here)
+    assert steps(here)[-2] == ("valet_park", f"t{tenant_id}-park auto in 701 709")

@@ -120,7 +120,7 @@ def rotation_state(engine, tenant_id: int) -> RotationState:
 def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     handed = home.PUBLIC_NUMBER.fullmatch(dialled)
     if handed and settings is not None:
-        return home_arrival(engine, settings, int(handed.group(1)), handed.group(2), int(handed.group(3)))
+        return home_arrival(engine, settings, int(handed.group(1)), handed.group(2), handed.group(3))
     number = e164(dialled)
     owner = cache.tenant_by_number(engine, number) if number else None
     if owner is None:
@@ -143,7 +143,7 @@ def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     return document.to_string()
 
 
-def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: int) -> Optional[str]:
+def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str) -> Optional[str]:
     """A call another switch hands to this one, the home switch (callplan.home): into the company's context
     at the service's home extension, only with the installation's token in X-Callplan-Home (anyone can
     send this profile an INVITE; without the token the call is refused like a number nobody owns)."""
@@ -171,6 +171,9 @@ def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: int) ->
     # web.domain.call_records)
     document.child(condition, "action", application="set",
                    data=f"{home.ORIGIN_VARIABLE}=${{sip_h_{home.ORIGIN_HEADER}}}")
+    if kind in home.PARK_KINDS:  # who parked it, for the return when nobody takes it (callplan.base_dialplan)
+        document.child(condition, "action", application="set",
+                       data=f"{home.PARKED_BY_VARIABLE}=${{sip_h_{home.PARKED_BY_HEADER}}}")
     document.child(condition, "action", application="transfer", data=f"{home.number(kind, object_id)} XML {domain}")
     document.child(condition, "anti-action", application="respond", data="403 Forbidden")
     return document.to_string()

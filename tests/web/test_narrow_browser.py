@@ -285,5 +285,15 @@ def test_list_rows_read_as_labelled_cards_and_the_menu_and_a_sheet_fit(live_serv
         page.screenshot(path=str(SHOTS / "card-nl-menu.png"), full_page=True)
         watch.assert_clean()
         page.close()
+
+        # a call's details on /calls (a panel below the list, not a sheet) fit as well
+        page, watch = open_drawn(session, live_server, "/calls")
+        page.locator("#records tbody tr:first-child .row-actions > button").first.click()
+        expect(page.locator("#detail")).to_be_visible()
+        expect(page.locator("#detail")).to_be_in_viewport()
+        assert page.evaluate(OVERFLOWS) == []
+        page.screenshot(path=str(SHOTS / "card-nl-call-detail.png"))
+        watch.assert_clean()
+        page.close()
     finally:
         session.context.close()

@@ -1,9 +1,10 @@
 // Deleting with a question first, and with the reason when the API refuses.
 //
-//   confirmDelete({ name, path, send, texts }) -> Promise<boolean>
+//   confirmDelete({ name, path, send, texts, explain }) -> Promise<boolean>
 //     Asks "Delete “<name>”?" in a small modal dialog (Cancel has the focus: the safe choice). Delete
 //     sends DELETE <path> (or calls send(): a removal the API takes otherwise, the operator's release
-//     of a block of numbers; texts: { title, button, done } keys for a removal that is no deletion); done: a toast says so and it resolves true. When the API refuses because
+//     of a block of numbers; texts: { title, button, done } keys for a removal that is no deletion; explain:
+//     what the removal takes with it, said above "This cannot be undone."); done: a toast says so and it resolves true. When the API refuses because
 //     something still uses the object (409 with `used_by`, see web/domain/references.py), the dialog lists
 //     each user: its kind and name, a link to where it is edited when that page exists and the
 //     account may open it (layout.js objectHref), plain text otherwise. Resolves false when nothing
@@ -56,11 +57,11 @@ export function usedByCell(usedBy) {
 
 const DELETE_TEXTS = { title: "ui.kit.delete_title", button: "ui.kit.delete", done: "ui.kit.deleted" };
 
-export function confirmDelete({ name, path, send = () => del(path), texts = DELETE_TEXTS }) {
+export function confirmDelete({ name, path, send = () => del(path), texts = DELETE_TEXTS, explain = "" }) {
   const alert = el("div", { class: "alert", role: "alert" });
   const remove = el("button", { type: "button", class: "btn btn-danger", text: t(texts.button) });
   const cancel = el("button", { type: "button", class: "btn btn-secondary", text: t("ui.common.cancel") });
-  const content = el("div", { class: "confirm" },
+  const content = el("div", { class: "confirm" }, explain ? el("p", { class: "confirm-explain", text: explain }) : null,
     el("p", { text: t("ui.kit.delete_explain") }), alert, el("div", { class: "actions" }, remove, cancel));
   const sheet = openSheet({ title: t(texts.title, { name }), content, variant: "dialog", role: "alertdialog", initialFocus: cancel,
     closeButton: false });

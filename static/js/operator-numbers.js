@@ -1,6 +1,7 @@
 // The platform operator's numbers, on the operator's home page below "Assign numbers" (operator-home.js):
 // - the blocks each company holds (GET /api/platform/number-ranges), each given back whole with "Release"
-//   (POST /api/platform/numbers/release), refused with what uses them (used_by) while any is in use;
+//   (POST /api/platform/numbers/release), the confirmation saying how many of them route calls (their
+//   routing goes with them); refused with what outside the block uses them (used_by) while any is in use;
 // - every number on the platform, searched by its digits, a page at a time (GET /api/platform/numbers),
 //   one given back with "Release" (DELETE /api/platform/numbers/{id}), refused likewise;
 // - the caller IDs verified for companies (GET/POST/DELETE /api/platform/verified-caller-ids): a number a
@@ -55,7 +56,12 @@ export async function operatorNumbers(companies) {
       label: "ui.operator.numbers.release", named: (row) => t("ui.operator.numbers.release_named", { number: range(row) }), danger: true,
       run: async (row) => {
         const body = { tenant_id: row.tenant_id, first: row.first, ...(row.last !== row.first ? { last: row.last } : {}) };
-        if (await confirmDelete({ name: range(row), send: () => post("/api/platform/numbers/release", body), texts: RELEASE })) await reloadNumbers();
+        const routed = row.count === 1 ? "ui.operator.numbers.release_routed_one"
+          : row.routed === 1 ? "ui.operator.numbers.release_routed_single" : "ui.operator.numbers.release_routed";
+        const explain = row.routed ? t(routed, { count: row.routed }) : "";
+        if (await confirmDelete({ name: range(row), send: () => post("/api/platform/numbers/release", body), texts: RELEASE, explain })) {
+          await reloadNumbers();
+        }
       },
     }],
   });
@@ -77,7 +83,8 @@ export async function operatorNumbers(companies) {
     actions: [{
       label: "ui.operator.numbers.release", named: (row) => t("ui.operator.numbers.release_named", { number: row.number }), danger: true,
       run: async (row) => {
-        if (await confirmDelete({ name: row.number, path: `/api/platform/numbers/${row.id}`, texts: RELEASE })) await reloadNumbers();
+        const explain = row.routed ? t("ui.operator.numbers.release_routed_one") : "";
+        if (await confirmDelete({ name: row.number, path: `/api/platform/numbers/${row.id}`, texts: RELEASE, explain })) await reloadNumbers();
       },
     }],
   });

@@ -137,21 +137,29 @@ def test_the_operator_takes_numbers_back_unless_they_are_in_use(admin, operator)
 
     whole = {"tenant_id": admin.tenant.id, "first": "+31201234500", "last": "+31201234509"}
     body = problem(operator.client.post("/api/platform/numbers/release", json=whole), 409, "in_use")
+    # only what outside the block uses its numbers: never one of the block's own numbers (the routing of
+    # +31201234501 is part of that number and would go with it)
     assert body["used_by"] == [
-        {"kind": "phone_number", "id": rows["+31201234501"]["id"], "name": "+31201234501", "where": "/destination", "number": "+31201234501"},
         {"kind": "plan", "id": plan["id"], "name": "Main", "where": "/numbers/0", "number": "+31201234502"},
         {"kind": "company", "id": admin.tenant.id, "name": "Acme", "where": "/company_number", "number": "+31201234503"},
         {"kind": "department", "id": department["id"], "name": "Sales", "where": "/caller_id_number", "number": "+31201234504"},
     ]
+    assert not {use["name"] for use in body["used_by"]} & set(rows)
     assert len(admin.client.get("/api/numbers").json()) == 10  # nothing taken back
-    one = problem(operator.client.delete(f"/api/platform/numbers/{rows['+31201234501']['id']}"), 409, "in_use")
-    assert [use["where"] for use in one["used_by"]] == ["/destination"]
+    one = problem(operator.client.delete(f"/api/platform/numbers/{rows['+31201234502']['id']}"), 409, "in_use")
+    assert [(use["kind"], use["where"]) for use in one["used_by"]] == [("plan", "/numbers/0")]
+    # the user +31201234501 routes to cannot go while the number sends calls there
+    assert problem(admin.client.delete(f"/api/users/{user['id']}"), 409, "in_use")["used_by"][0]["kind"] == "phone_number"
 
     released = operator.client.post("/api/platform/numbers/release", json={**whole, "first": "+31201234505"})
     assert released.status_code == 200 and released.json() == [{"tenant_id": admin.tenant.id, "tenant_name": "Acme",
         "first": "+31201234505", "last": "+31201234509", "count": 5, "routed": 0}]
     assert operator.client.delete(f"/api/platform/numbers/{rows['+31201234500']['id']}").status_code == 204
-    assert [row["number"] for row in admin.client.get("/api/numbers").json()] == [f"+3120123450{n}" for n in range(1, 5)]
+    # a number that only routes calls goes back with its routing, and nothing is left pointing anywhere
+    routed = operator.client.post("/api/platform/numbers/release", json={**whole, "first": "+31201234501", "last": "+31201234501"})
+    assert routed.status_code == 200 and routed.json()[0]["routed"] == 1
+    assert admin.client.delete(f"/api/users/{user['id']}").status_code == 204
+    assert [row["number"] for row in admin.client.get("/api/numbers").json()] == [f"+3120123450{n}" for n in range(2, 5)]
     assert admin.client.get(f"/api/numbers/{rows['+31201234500']['id']}").status_code == 404
     nothing = operator.client.post("/api/platform/numbers/release", json={**whole, "first": "+31201234505"})
     assert pointers(problem(nothing, 422, "numbers_not_held")) == ["/first"]

@@ -1,5 +1,6 @@
 """The platform operator's numbers and verified caller IDs, and a company's settings, on the operator's home
-page ("/") in Chromium: the blocks each company holds; releasing one in use refused with what uses it, a
+page ("/") in Chromium: the blocks each company holds; releasing one whose numbers route calls says so first,
+and in use it is refused with what outside the block uses it (never the block's own numbers), a
 spare block assigned and released; one number found by its digits and refused likewise; a caller ID another
 company holds here refused beside the field, a mobile verified, withdrawing one a department shows refused
 with the department, one nobody shows withdrawn; a company's settings changed in a sheet, a refused value
@@ -104,13 +105,21 @@ def test_numbers_and_caller_ids_of_companies(server, browser):
     no_text_keys(page)
     shot(page, "home")
 
-    # the demo block is in use: refused, with what uses it
+    # the demo block is in use: the question says its numbers route calls; refused, with what outside the
+    # block uses them (the company number, the departments showing them, the plan answering the main
+    # number), never one of the block's own numbers (Sales and Support route to their group and queue)
     demo.get_by_role("button", name=f"Release {DEMO_BLOCK}").click()
     dialog = page.get_by_role("alertdialog", name=f"Release “{DEMO_BLOCK}”?")
+    expect(dialog.locator(".confirm-explain")).to_have_text(
+        "3 of these numbers route calls now: those calls stop reaching the company.")
+    shot(page, "release-asked", full_page=False)
     dialog.get_by_role("button", name="Release").click()
     expect(dialog.get_by_role("alert")).to_contain_text("still used")
     expect(dialog.locator(".used-by li").first).to_be_visible()
     expect(dialog.locator(".used-by")).to_contain_text("Sales")
+    expect(dialog.locator('.used-by li[data-kind="phone_number"]')).to_have_count(0)
+    for number in ("+31201234567", "+31201234568", "+31201234569"):
+        expect(dialog.locator(".used-by")).not_to_contain_text(number)
     shot(page, "release-refused", full_page=False)
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
@@ -125,6 +134,7 @@ def test_numbers_and_caller_ids_of_companies(server, browser):
     expect(spare).to_contain_text("3")
     spare.get_by_role("button", name="Release +31201234580 – +31201234582").click()
     dialog = page.get_by_role("alertdialog", name="Release “+31201234580 – +31201234582”?")
+    expect(dialog.locator(".confirm-explain")).to_have_count(0)  # none of them routes calls
     dialog.get_by_role("button", name="Release").click()
     expect(dialog).to_be_hidden()
     expect(spare).to_have_count(0)
@@ -137,8 +147,10 @@ def test_numbers_and_caller_ids_of_companies(server, browser):
     expect(numbers.locator("tbody tr")).to_have_count(1)
     one.get_by_role("button", name="Release +31201234568").click()
     dialog = page.get_by_role("alertdialog", name="Release “+31201234568”?")
+    expect(dialog.locator(".confirm-explain")).to_have_text("This number routes calls now: those calls stop reaching the company.")
     dialog.get_by_role("button", name="Release").click()
     expect(dialog.locator(".used-by")).to_be_visible()
+    expect(dialog.locator(".used-by li")).to_have_text(["Department: Sales"])  # showing it on calls, not the number itself
     dialog.get_by_role("button", name="Close").click()
 
     # verified caller IDs: a number a company holds here refused beside the field; a mobile verified
@@ -237,6 +249,19 @@ def test_dutch_on_a_narrow_screen(server, browser):
     no_text_keys(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
     shot(page, "screen")
+    demo = row_in(page, "number-blocks", DEMO_BLOCK)
+    demo.get_by_role("button", name=f"{DEMO_BLOCK} vrijgeven").click()
+    dialog = page.get_by_role("alertdialog", name=f"“{DEMO_BLOCK}” vrijgeven?")
+    expect(dialog.locator(".confirm-explain")).to_have_text(
+        "3 van deze nummers sturen nu gesprekken door: die gesprekken komen dan niet meer bij het bedrijf aan.")
+    dialog.get_by_role("button", name="Vrijgeven").click()
+    expect(dialog.locator(".used-by")).to_contain_text("Sales")
+    expect(dialog.locator('.used-by li[data-kind="phone_number"]')).to_have_count(0)
+    no_text_keys(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "release-refused", full_page=False)
+    dialog.get_by_role("button", name="Sluiten").click()
+    expect(dialog).to_be_hidden()
     verified = page.locator("#verified-panel")
     verified.get_by_label("Bedrijf").select_option(index=0)
     verified.get_by_label("Nummer").fill("12")

@@ -110,8 +110,9 @@ def _held(ctx, body: NumberRange) -> list[PhoneNumber]:
 
 
 def release_numbers(ctx, body: NumberRange):
-    """Take a number or a block back from a company (the numbers of first..last it holds); refused (409
-    "in_use" with `used_by`) while any of them routes calls, is answered by a plan or shown as caller ID."""
+    """Take a number or a block back from a company (the numbers of first..last it holds), with where
+    they route; refused (409 "in_use" with `used_by`: what outside the numbers uses them) while a plan
+    answers any of them or it is shown as caller ID."""
     rows = _held(ctx, body)
     released = _ranges(ctx, rows)
     numbers.release(ctx.db, rows)
@@ -119,7 +120,8 @@ def release_numbers(ctx, body: NumberRange):
 
 
 def release_number(ctx, id: int):
-    """Take one number back from its company; refused (409 "in_use", `used_by`) while in use."""
+    """Take one number back from its company, with where it routes; refused (409 "in_use", `used_by`)
+    while a plan answers it or it is shown as caller ID."""
     row = ctx.db.get(PhoneNumber, id)
     if row is None:
         raise Problem(404, "not_found")

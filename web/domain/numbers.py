@@ -105,12 +105,11 @@ def assign(db: Session, tenant_id: int, numbers: list[str], pointer: str = "/fir
 
 
 def uses(db: Session, row: PhoneNumber) -> list[Use]:
-    """What breaks if the company no longer held this number: where it routes, plans answering it, and
-    caller IDs showing it (unless the operator verified it for the company as well)."""
-    found = []
-    if row.destination:
-        found.append(Use("phone_number", row.id, row.number, "/destination"))
-    found += list(references.uses(db, row.tenant_id, "phone_number", row.id))
+    """What breaks if the company no longer held this number, outside the number itself: plans answering
+    it, and caller IDs showing it (unless the operator verified it for the company as well). Where the
+    number itself routes (its `destination`) is no use of it: that routing is part of the number and goes
+    with it, and naming the number as its own user told the operator nothing."""
+    found = list(references.uses(db, row.tenant_id, "phone_number", row.id))
     verified = db.exec(scoped(VerifiedCallerId, row.tenant_id).where(VerifiedCallerId.number == row.number)).first()
     if verified is None:
         found += caller_id_uses(db, row.tenant_id, row.number)
@@ -118,8 +117,8 @@ def uses(db: Session, row: PhoneNumber) -> list[Use]:
 
 
 def release(db: Session, rows: list[PhoneNumber]) -> int:
-    """Take numbers back from their company: refused (409 "in_use" with `used_by`, each use naming its
-    number) while any of them routes calls, is answered by a plan or is shown as a caller ID."""
+    """Take numbers back from their company, with where they route: refused (409 "in_use" with `used_by`,
+    each use naming its number) while a plan answers any of them or it is shown as a caller ID."""
     used = [{**use.as_dict(), "number": row.number} for row in rows for use in uses(db, row)]
     if used:
         raise Problem(409, "in_use", extra={"used_by": used}, params={"count": len(used)})

@@ -213,8 +213,9 @@ class BaseDialplan:
     # -- call parking (#18 item 3, mod_valet_parking) -----------------------------------------
 
     # Who parked the call, so that it can go back to them: first the extension the agent panel names when
-    # it transfers the call here (PARK_RETURN_TO, set by its inline transfer: web.domain.agent_calls; a
-    # transfer by the event socket carries no Referred-By); else, when the call was sent here by a phone's
+    # it transfers the call here (PARK_RETURN_TO, set by its inline transfer, or for an attended one on the
+    # loopback leg by its dial string: web.domain.agent_calls; a transfer by the event socket carries no
+    # Referred-By); else, when the call was sent here by a phone's
     # blind transfer, the phone in the REFER's Referred-By (sofia puts it on the transferred leg as
     # sip_h_Referred-By: <sip:<the device's SIP username>@domain>), whose directory entry names its user's
     # extension (cp_extension, as web.xml_curl.directory writes it); else the dialling phone's own extension.

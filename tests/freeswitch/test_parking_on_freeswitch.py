@@ -349,3 +349,58 @@ def test_a_call_the_agent_panel_parks_goes_back_to_that_agent(work, demo, server
     finally:
         caller.join(60)
         phone.stop()
+
+
+@needs_freeswitch
+def test_a_call_the_agent_panel_parks_by_attended_transfer_goes_back_to_that_agent(work, demo, server, fs, admin_client):
+    """The agent panel's attended transfer to the park code: att_xfer on the agent's own leg to a loopback
+    leg that dials *70, no REFER either. The dial string the panel sends (web.domain.agent_calls.
+    attended_transfer with the agent's extension) sets who parked it on the loopback leg that runs the
+    park code: when the agent hangs up, the caller waits in the slot with the agent as who parked it, and
+    when nobody takes it the call rings the agent's phone again."""
+    from web.domain import agent_calls
+
+    client = admin_client
+    domain = ok(client.get("/api/devices/sip-settings"))["domain"]
+    lot = f"t{client.tenant_id}-park"
+    ok(client.patch("/api/parking", json={"enabled": True, "first_slot": "701", "last_slot": "703", "return_after_s": 10}))
+    arend = ok(client.post("/api/users", json={"first_name": "Arend", "last_name": "Agent", "extension": "284",
+                                                "night_mode": "off"}))
+    arend_phone = ok(client.post("/api/devices", json={"name": "Arend's phone", "user_id": arend["id"]}))
+    (number,) = [row for row in ok(client.get("/api/numbers")) if row["number"] == NUMBER]
+    ok(client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "user", "id": arend["id"]}}))
+    phone = ReferringPhone(work, arend_phone["sip_username"], domain, ANSWERING_PHONE)
+    results: dict = {}
+    caller = threading.Thread(target=lambda: results.update(call=harness.call(
+        work, SimpleNamespace(sip_port=int(fs_env(fs, "CALLPLAN_EXTERNAL_SIP_PORT"))), NUMBER, "0612000705",
+        caller_name="Customer", timeout=60)), daemon=True)
+    try:
+        assert register(work, fs, arend_phone["sip_username"], domain, arend_phone["sip_password"], expires=300,
+                        call_id=f"panel-att-{secrets.token_hex(4)}@{HOST}", contact_port=phone.port) == [200], fs.log_tail(60)
+        caller.start()
+        leg = wait_for(lambda: inbound_leg(fs, "0612000705"), 30)
+        assert leg, f"{phone.received()[-3000:]}\n{phone.output_text()}\n{fs.log_tail(200)}"
+        agent_leg = fs.api(f"uuid_getvar {leg} bridge_uuid").strip()
+        [command] = agent_calls.attended_transfer(agent_leg, domain, agent_calls.Target(number="*70"), parked_by="284")
+        assert command == f"uuid_broadcast {agent_leg} att_xfer::{{cp_park_return_to=284}}loopback/*70/{domain} aleg"
+        reply = fs.api(command)
+        assert reply.startswith("+OK"), reply
+        # the agent hears the slot on the loopback leg, which waits in it; then hangs up: the caller is joined
+        assert wait_for(lambda: lot_uuids(fs, lot).get("701"), 20), fs.log_tail(200)
+        parked = lot_uuids(fs, lot)["701"]
+        assert parked not in (leg, agent_leg)  # the loopback leg that dialled *70
+        rung = len(phone.invites())
+        assert fs.api(f"uuid_kill {agent_leg}").startswith("+OK")
+        parked_at = time.monotonic()
+        assert wait_for(lambda: fs.api(f"uuid_getvar {leg} bridge_uuid").strip() not in ("", "_undef_", agent_leg)
+                        and not fs.api(f"uuid_getvar {leg} bridge_uuid").startswith("-ERR"), 10), fs.log_tail(200)
+        calls = ok(client.get("/api/parking/calls"))
+        assert [(c["slot"], c["parked_by"]) for c in calls] == [("701", "284")], f"{calls}\n{fs.log_tail(200)}"
+        assert fs.api(f"uuid_exists {leg}").strip() == "true"  # the caller is still there, waiting
+        # nobody takes it: after the return time it rings Arend's phone again
+        assert wait_for(lambda: len(phone.invites()) > rung, 25), f"{phone.received()[-3000:]}\n{fs.log_tail(250)}"
+        assert time.monotonic() - parked_at > 7
+        assert "park_return_284" in fs.log_text()
+    finally:
+        caller.join(90)
+        phone.stop()

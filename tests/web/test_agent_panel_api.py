@@ -159,29 +159,39 @@ def test_an_agent_transfers_holds_and_hangs_up_their_own_call_with_the_exact_com
 def test_a_transfer_to_the_park_code_or_a_slot_says_which_agent_parked_the_call(acme, db, switch):
     """A transfer over the event socket has no REFER and so no Referred-By: the park code's dialplan could
     not tell who parked the call, and a call nobody takes would never ring the agent again. The panel's
-    transfer to the park code or a slot sets the agent's extension with it (one inline command), which the
-    lot reads (callplan.base_dialplan parked_by, proven on FreeSWITCH in tests/freeswitch/
+    transfer to the park code or a slot sets the agent's extension with it (one inline command; attended:
+    on the loopback leg by the dial string), which the lot reads (callplan.base_dialplan parked_by, proven on FreeSWITCH in tests/freeswitch/
     test_parking_on_freeswitch.py); other numbers, and any number while parking is off, go as before."""
     support, _ = acme.queues
     live_call(db, acme, CALL, user_id=acme.anna, queue=support, offered_to=acme.anna, agent_leg=AGENT_LEG)
     live_call(db, acme, BRAM_CALL, user_id=acme.bram)
 
-    def transfer(client, uuid, number):
-        answer = client.post(f"/api/agent-panel/calls/{uuid}/transfer", json={"to": "number", "number": number})
+    def transfer(client, uuid, number, attended=False):
+        answer = client.post(f"/api/agent-panel/calls/{uuid}/transfer", json={"to": "number", "number": number, "attended": attended})
         assert answer.status_code == 200, answer.text
 
     transfer(acme.agent, CALL, "*70")  # parking off: the code is no number in use, nothing to add
+    transfer(acme.agent, CALL, "*70", attended=True)
     assert acme.admin.patch("/api/parking", json={"enabled": True, "first_slot": "701", "last_slot": "703"}).status_code == 200
     transfer(acme.agent, CALL, "*70")
     transfer(acme.agent, CALL, "702")
     transfer(acme.agent, CALL, "0201234567")
     transfer(acme.admin, BRAM_CALL, "*70")  # the admin acting on Bram's call parks it for Bram
+    # attended: the agent hears the slot on a loopback leg that carries who parked it, as a phone's
+    # transfer to the park code does (proven on FreeSWITCH in tests/freeswitch/test_parking_on_freeswitch.py)
+    transfer(acme.agent, CALL, "*70", attended=True)
+    transfer(acme.agent, CALL, "703", attended=True)
+    transfer(acme.agent, CALL, "0201234567", attended=True)
     assert call_commands(switch) == [
         f"uuid_transfer {CALL} *70 XML {DOMAIN}",
+        f"uuid_broadcast {AGENT_LEG} att_xfer::loopback/*70/{DOMAIN} aleg",
         f"uuid_transfer {CALL} 'set:cp_park_return_to=201,transfer:*70 XML {DOMAIN}' inline",
         f"uuid_transfer {CALL} 'set:cp_park_return_to=201,transfer:702 XML {DOMAIN}' inline",
         f"uuid_transfer {CALL} 0201234567 XML {DOMAIN}",
         f"uuid_transfer {BRAM_CALL} 'set:cp_park_return_to=202,transfer:*70 XML {DOMAIN}' inline",
+        f"uuid_broadcast {AGENT_LEG} att_xfer::{{cp_park_return_to=201}}loopback/*70/{DOMAIN} aleg",
+        f"uuid_broadcast {AGENT_LEG} att_xfer::{{cp_park_return_to=201}}loopback/703/{DOMAIN} aleg",
+        f"uuid_broadcast {AGENT_LEG} att_xfer::loopback/0201234567/{DOMAIN} aleg",
     ]
 
 

@@ -333,7 +333,7 @@ def transfer_call(ctx, body: TransferRequest, call_uuid: str):
     domain = ctx.db.get(Tenant, ctx.tenant_id).sip_domain
     if body.attended:
         leg = agent_calls.agent_leg(ctx.settings, call_uuid, rights.agent_leg, rights.call.switch)
-        commands = agent_calls.attended_transfer(leg, domain, target)
+        commands = agent_calls.attended_transfer(leg, domain, target, _parker(ctx, rights, target))
     else:
         commands = agent_calls.blind_transfer(call_uuid, domain, target, _parker(ctx, rights, target))
     agent_calls.run(ctx.settings, commands, rights.call.switch)

@@ -22,6 +22,11 @@ call the A leg's bridge partner, asked of FreeSWITCH.
                      caller hears music, the agent talks to the target, and hanging up joins the two
                      (the target ringing: a user's phones directly, a queue or number through the
                      company's dialplan on a loopback leg)
+                     to the park code or a parking slot: the loopback leg carries who parked it,
+                     att_xfer::{cp_park_return_to=<agent's extension>}loopback/<number>/<domain>
+                     (mod_loopback sets the dial string's variables on the leg that runs the dialplan,
+                     where parked_by reads them as for a blind transfer): the agent hears the slot,
+                     hangs up, and the caller waits there; nobody takes it: it rings the agent again
     hang up          uuid_kill <A>
     hold / resume    uuid_hold [off] <agent leg>: as if the agent's phone pressed hold; the caller
                      hears the hold music
@@ -75,17 +80,19 @@ def blind_transfer(call_uuid: str, domain: str, target: Target, parked_by: Optio
     return [f"uuid_transfer {call_uuid} 'callcenter:{callcenter.queue_name(int(target.queue_id), domain)}' inline"]
 
 
-def dial_string(domain: str, target: Target) -> str:
+def dial_string(domain: str, target: Target, parked_by: Optional[str] = None) -> str:
     domain = _checked(DOMAIN, domain)
     if target.user_extension is not None:
         return f"user/{_checked(NUMBER, target.user_extension)}@{domain}"
     if target.number is None:
         raise Problem(409, "attended_needs_a_number")
-    return f"loopback/{_checked(NUMBER, target.number)}/{domain}"
+    parker = f"{{{PARK_RETURN_TO}={_checked(EXTENSION, parked_by)}}}" if parked_by else ""
+    return f"{parker}loopback/{_checked(NUMBER, target.number)}/{domain}"
 
 
-def attended_transfer(agent_leg: str, domain: str, target: Target) -> list[str]:
-    return [f"uuid_broadcast {_checked(UUID, agent_leg)} att_xfer::{dial_string(domain, target)} aleg"]
+def attended_transfer(agent_leg: str, domain: str, target: Target, parked_by: Optional[str] = None) -> list[str]:
+    """`parked_by`: the agent's extension, when the number parks the call (the park code, a slot)."""
+    return [f"uuid_broadcast {_checked(UUID, agent_leg)} att_xfer::{dial_string(domain, target, parked_by)} aleg"]
 
 
 def hang_up(call_uuid: str) -> list[str]:

@@ -14,13 +14,12 @@ the step types' own compile functions, so a group rings the same way from a plan
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
 from callplan import blocking, home, outbound, paging, recording, schedules
 from callplan.destinations import emit as emit_destination, leave_message, leg, park_here
-from callplan.engine import Compilation, Segment
+from callplan.engine import Compilation, ConditionalSegment, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
 from callplan.xml import context_document, exact, exact_after, literal, prefix, regex_literal
@@ -81,13 +80,6 @@ def busy_counter(user_id: int) -> str:
     """The application that counts one call of the user's while its channel lives (limit without a
     maximum only counts); run on answer (execute_on_answer) of the user's phone's leg."""
     return f"limit hash {BUSY_REALM} {busy_key(user_id)}"
-
-
-@dataclass
-class ConditionalSegment(Segment):
-    """A segment with more conditions after its number (field, expression, actions, anti_actions)."""
-
-    then: list = field(default_factory=list)
 
 
 class BaseDialplan:
@@ -434,6 +426,10 @@ class BaseDialplan:
             if item.extension:
                 segment = self._segment(f"queue_{item.extension}", exact(item.extension))
                 queue.compile_direct(item.id, segment, self.compilation)
+            if objects.home is not None:  # every call to the queue on its own comes here (callplan.home)
+                here = Segment("", "")
+                queue.direct_here(item.id, here, self.compilation)
+                self.extensions.append(home.extension(objects, "queue", item.id, here.actions))
         for menu in sorted(objects.ivr_menus.values(), key=lambda m: m.id):
             if menu.extension:
                 segment = self._segment(f"menu_{menu.extension}", exact(menu.extension))

@@ -9,6 +9,14 @@ decision next changes, which is how long the compiled document may be cached. An
 branch decided during the call: its keys, no-input and invalid lists become segments of their own that
 the menu transfers to. Each step that runs pushes "<plan>:<version>:<step>" onto the channel variable
 cp_path, so the bridge (and the CDR) can tell the path a call took.
+
+With a home switch (objects.home: several FreeSWITCH, callplan.home), a queue step splits its segment:
+the step and everything the call would do after it (the rest of its list, and of the lists around it
+when it sits in a time condition's branch) go into a segment of their own that runs only on the home
+switch; the call is transferred there, and on any other switch that segment hands the call over to the
+home switch (callplan.home.plan_extension), which goes on with the plan from the queue step. So every
+caller of a queue waits in the one queue of the switch that holds it. Without a home switch nothing
+changes.
 """
 
 from __future__ import annotations
@@ -18,7 +26,9 @@ from datetime import datetime
 from typing import Optional
 
 from callplan.objects import TenantObjects
-from callplan.xml import Document, dialplan
+from callplan.xml import Document, context_document, dialplan, exact
+
+_HOME_STEPS = frozenset({"queue"})  # step types that run on the home switch when there is one (callplan.home)
 
 
 @dataclass(slots=True)
@@ -30,6 +40,13 @@ class Segment:
 
     def action(self, application: str, data: object = "") -> None:
         self.actions.append((application, data))
+
+
+@dataclass
+class ConditionalSegment(Segment):
+    """A segment with more conditions after its number (field, expression, actions, anti_actions)."""
+
+    then: list = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +68,10 @@ class Compilation:
     # what step modules worked out once per document for the same objects (a group's bridge, a user's
     # legs, a menu's key actions): a plan of a thousand steps rings the same few objects again and again
     memo: dict = field(default_factory=dict)
+    # with a home switch, while steps are emitted: the steps that follow each enclosing list's current step
+    # ((list, index) pairs, outermost first), which a queue step's continuation must carry on with
+    _rests: list = field(default_factory=list)
+    _at_home: bool = False  # emitting a continuation, which runs on the home switch already: no second split
 
     # -- helpers for step modules -----------------------------------------------------------------
 
@@ -83,6 +104,8 @@ class Compilation:
     def emit(self, segment: Segment, steps: list) -> bool:
         """Emit `steps` into `segment`; True when the call cannot go on after them."""
         by_type = _BY_TYPE or _step_modules()
+        if self.marks and not self._at_home and self.objects.home is not None:
+            return self._emit_with_home(segment, steps, by_type)
         actions = segment.actions
         for step in steps:
             if self.marks:
@@ -91,26 +114,76 @@ class Compilation:
                 return True
         return False
 
+    def _emit_with_home(self, segment: Segment, steps: list, by_type: dict) -> bool:
+        """emit() with a home switch, for a list that holds a queue step: up to it as usual, the queue step
+        and all after it in a segment of its own that runs on the home switch (the module docstring)."""
+        from callplan import home
+
+        actions, rests = segment.actions, self._rests
+        for index, step in enumerate(steps):
+            if step.type in _HOME_STEPS:
+                here = Segment("", "")
+                self._at_home = True
+                try:
+                    ended = self.emit(here, steps[index:])
+                    for outer, start in reversed(rests):  # then what the enclosing lists do after it
+                        if ended:
+                            break
+                        ended = self.emit(here, outer[start:])
+                finally:
+                    self._at_home = False
+                if not ended:
+                    here.action("hangup", "NORMAL_CLEARING")
+                name = home.continuation(self.plan_id, step.id)
+                continuation = ConditionalSegment(name, exact(name))
+                continuation.then = home.plan_extension(self.objects, self.plan_id, self.version, step.id, here.actions)
+                self.segments.append(continuation)
+                actions.append(("transfer", f"{name} XML {self.objects.domain}"))
+                return True
+            actions.append(("push", self._mark_prefix + step.id))
+            rests.append((steps, index + 1))
+            try:
+                if by_type[step.type].compile(step, segment, self):
+                    return True
+            finally:
+                rests.pop()
+        return False
+
     def finish(self, segment: Segment, steps: list) -> None:
         """Emit a whole branch; a branch that runs out of steps hangs up."""
-        if not self.emit(segment, steps):
-            segment.action("hangup", "NORMAL_CLEARING")
+        rests, self._rests = self._rests, []  # a branch of its own (an IVR key's): nothing follows it
+        try:
+            if not self.emit(segment, steps):
+                segment.action("hangup", "NORMAL_CLEARING")
+        finally:
+            self._rests = rests
 
     # -- the document -------------------------------------------------------------------------
 
     def document(self) -> str:
+        description = f"call plan {self.plan_id} version {self.version}"
+        if any(getattr(s, "then", None) for s in self.segments):  # a home switch's continuations
+            return context_document(self.objects.domain, self.extensions(), description=description)
         return dialplan(self.objects.domain, ((s.name, s.match, s.actions) for s in self.segments),
-                        description=f"call plan {self.plan_id} version {self.version}")
+                        description=description)
+
+    def extensions(self) -> list[tuple[str, list]]:
+        """The segments as (name, [(field, expression, actions, anti_actions), ...]) extensions."""
+        return [(s.name, [("destination_number", s.match, s.actions, []), *getattr(s, "then", ())])
+                for s in self.segments]
 
     def document_tree(self) -> str:
         """The same document built as an ElementTree (what `document()` must equal; tests compare)."""
         document = Document("dialplan", description=f"call plan {self.plan_id} version {self.version}")
         context = document.child(document.section, "context", name=self.objects.domain)
-        for segment in self.segments:
-            extension = document.child(context, "extension", name=segment.name)
-            condition = document.child(extension, "condition", field="destination_number", expression=segment.match)
-            for application, data in segment.actions:
-                document.child(condition, "action", application=application, data=data)
+        for name, conditions in self.extensions():
+            extension = document.child(context, "extension", name=name)
+            for field_, expression, actions, anti_actions, *options in conditions:
+                condition = document.child(extension, "condition", field=field_, expression=expression,
+                                           **({"break": options[0]} if options else {}))
+                for tag, items in (("action", actions), ("anti-action", anti_actions)):
+                    for application, data in items:
+                        document.child(condition, tag, application=application, data=data)
         return document.to_string()
 
 

@@ -12,7 +12,14 @@ one extension per room, `cp-home-conference-<id>`, which every switch runs:
   lets such a call in only with that token, into the company's context at `cp-home-conference-<id>`.
 
 Every way into a room (its number, a plan's conference step, a transfer) goes through conference.join,
-which sends the call to that extension first."""
+which sends the call to that extension first.
+
+Call-center queues live on the home switch the same way: a queue called on its own (its number, a
+public number or a transfer to it) goes through `cp-home-queue-<id>`; a plan's queue step, which the
+plan goes on after, runs with the rest of the plan in a continuation segment of the plan
+(callplan.engine: `cp<plan>_<step>_home`) whose condition is the one above, and whose anti-actions hand
+the call to the home switch as kind "plan": `cp-home-<tenant>-plan-<plan>-<version>-<step>`, which the
+home switch's public context sends to that continuation (`plan_public_number`, PLAN_NUMBER)."""
 
 from __future__ import annotations
 
@@ -31,7 +38,8 @@ ORIGIN_VARIABLE = "cp_home_origin"  # set from ORIGIN_HEADER by the home switch'
 PROFILE = "external"  # the switches' profile without digest authentication (sip_profiles/external.xml)
 # conference: a room by id; park: a slot by its number (a call there is taken, else the call waits in it);
 # parkauto: the park code's first free slot, said aloud; parkquiet: the "park" destination's, not said
-KINDS = ("conference", "park", "parkauto", "parkquiet")
+# queue: a call-center queue called on its own (its number, a public number, a transfer), by id
+KINDS = ("conference", "park", "parkauto", "parkquiet", "queue")
 PARK_KINDS = ("park", "parkauto", "parkquiet")
 # who parked the call (their extension, worked out where they dialled: callplan.base_dialplan.parked_by),
 # so that the home switch can send the call back to them when nobody takes it
@@ -57,6 +65,21 @@ def public_number(tenant_id: int, kind: str, object_id) -> str:
 
 
 PUBLIC_NUMBER = re.compile(rf"{PREFIX}([0-9]{{1,12}})-({'|'.join(KINDS)})-([0-9]{{1,12}})")
+# a plan handed over at a queue step: tenant, plan, version, step id (callplan.model.STEP_ID)
+PLAN_NUMBER = re.compile(rf"{PREFIX}([0-9]{{1,12}})-plan-([0-9]{{1,12}})-([0-9]{{1,12}})-([A-Za-z0-9_-]{{1,40}})")
+PLAN_KIND = "plan"
+
+
+def plan_public_number(tenant_id: int, plan_id: int, version: int, step_id: str) -> str:
+    """What a plan's hand-over at a queue step dials at the home switch's public context."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", step_id):
+        raise ValueError(f"not a step id: {step_id!r}")
+    return f"{PREFIX}{int(tenant_id)}-{PLAN_KIND}-{int(plan_id)}-{int(version)}-{step_id}"
+
+
+def continuation(plan_id: int, step_id: str) -> str:
+    """The plan's continuation segment from a queue step (callplan.engine names it the same way)."""
+    return f"cp{int(plan_id)}_{step_id}_home"
 
 
 def hand_over(segment, objects, kind: str, object_id) -> bool:
@@ -69,15 +92,25 @@ def hand_over(segment, objects, kind: str, object_id) -> bool:
 
 def extension(objects, kind: str, object_id, actions: list) -> tuple[str, list]:
     """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
-    home = objects.home
     parked_by = f"sip_h_{PARKED_BY_HEADER}=${{{PARKED_BY_VARIABLE}}}," if kind in PARK_KINDS else ""
-    # the caller's own number and name go with the call, so the room's list shows who it is
-    bridge = (f"{{sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},{parked_by}"
-              f"origination_caller_id_number=${{caller_id_number}},"
-              f"origination_caller_id_name=${{caller_id_name}}}}"
-              f"sofia/{PROFILE}/{public_number(objects.tenant_id, kind, object_id)}@{home.address}")
-    here = ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",
-            actions, [("set", "hangup_after_bridge=true"), ("bridge", bridge),
-                      ("hangup", "NORMAL_TEMPORARY_FAILURE")])
+    here = _here_or_hand_over(objects, public_number(objects.tenant_id, kind, object_id), actions, parked_by)
     return (f"home_{kind}_{_id(object_id)}",
             [("destination_number", exact(number(kind, object_id)), [], []), here])
+
+
+def plan_extension(objects, plan_id: int, version: int, step_id: str, actions: list) -> list:
+    """The conditions after the number of a plan's continuation from a queue step (callplan.engine):
+    `actions` (the queue step and the rest of the plan) on the home switch, a hand-over elsewhere."""
+    return [_here_or_hand_over(objects, plan_public_number(objects.tenant_id, plan_id, version, step_id), actions)]
+
+
+def _here_or_hand_over(objects, dialled: str, actions: list, extra: str = "") -> tuple:
+    home = objects.home
+    # the caller's own number and name go with the call, so the room's list shows who it is
+    bridge = (f"{{sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},{extra}"
+              f"origination_caller_id_number=${{caller_id_number}},"
+              f"origination_caller_id_name=${{caller_id_name}}}}"
+              f"sofia/{PROFILE}/{dialled}@{home.address}")
+    return ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",
+            actions, [("set", "hangup_after_bridge=true"), ("bridge", bridge),
+                      ("hangup", "NORMAL_TEMPORARY_FAILURE")])

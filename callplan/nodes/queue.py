@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from callplan import destinations, recording
+from callplan import destinations, home, recording
 from callplan.model import StepBase
 
 TYPE = "queue"
@@ -71,7 +71,15 @@ def compile(step: Step, segment, compilation) -> bool:
 
 def compile_direct(queue_id: int, segment, compilation, *, bridge_set: bool = False) -> None:
     """The queue called on its own: after the longest wait, its after_wait destination; else hung up.
-    `bridge_set`: the segment already set continue_on_fail and hangup_after_bridge."""
+    `bridge_set`: the segment already set continue_on_fail and hangup_after_bridge. With a home switch
+    the queue lives there: the call goes to the queue's home extension (callplan.home, `direct_here`)."""
+    if home.hand_over(segment, compilation.objects, "queue", queue_id):
+        return
+    direct_here(queue_id, segment, compilation, bridge_set=bridge_set)
+
+
+def direct_here(queue_id: int, segment, compilation, *, bridge_set: bool = False) -> None:
+    """compile_direct's own actions, on the switch that holds the queue."""
     queue = compilation.objects.queues.get(queue_id)
     after = queue.after_wait if queue is not None else None
     if after and not bridge_set:

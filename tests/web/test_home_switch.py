@@ -135,3 +135,61 @@ def test_the_park_destination_goes_to_the_home_switchs_lot(fs, admin, settings):
     _, here = home.findall("condition")
     assert ("set", "valet_announce_slot=false") in steps(here)
     assert steps(here)[-2] == ("valet_park", f"t{tenant_id}-park auto in 701 709")
+
+
+# --- call-center queues (mod_callcenter) on the home switch --------------------------------------------------
+
+
+def test_a_plans_queue_step_and_what_follows_run_on_the_home_switch(fs, admin, settings):
+    """The served context holds the plan's continuation from its queue step: on the home switch the queue
+    and the rest of the plan, elsewhere a hand-over as kind "plan"; the home switch's public context sends
+    such a hand-over (with the token) into that continuation, the plan's variables set."""
+    queue = admin.create("/api/queues", name="Support", extension="400")
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    plan = admin.create("/api/plans", name="Support", numbers=["555"], steps=[
+        {"id": "wait", "type": "queue", "queue": queue["id"]}, {"id": "bye", "type": "hang_up"}])
+    published = admin.client.post(f"/api/plans/{plan['id']}/publish", json={"note": "t"})
+    assert published.status_code in (200, 201), published.text
+    version = published.json()["version"]["version"]
+    entry = steps(extension(fs.dialplan(domain, f"cp{plan['id']}_entry"), f"cp{plan['id']}_entry"))
+    assert entry[-1] == ("transfer", f"cp{plan['id']}_wait_home XML {domain}")
+    assert not any(application == "callcenter" for application, _ in entry)
+    name = f"cp{plan['id']}_wait_home"
+    continuation = extension(fs.dialplan(domain, name), name)
+    _, here = continuation.findall("condition")
+    assert here.get("expression") == "^(fs1/.*|.*/true)$"
+    assert ("callcenter", f"q{queue['id']}@{domain}") in steps(here)
+    assert ("push", f"cp_path={plan['id']}:{version}:bye") in steps(here)
+    (bridge,) = [data for application, data in steps(here, "anti-action") if application == "bridge"]
+    assert bridge.endswith(f"sofia/external/cp-home-{tenant_id}-plan-{plan['id']}-{version}-wait@{HOME_SIP}")
+    # the home switch: into the continuation, only with the token
+    arrival = extension(public(fs, f"cp-home-{tenant_id}-plan-{plan['id']}-{version}-wait"), "home_arrival")
+    _, token = arrival.findall("condition")
+    assert (token.get("field"), token.get("expression")) == ("${sip_h_X-Callplan-Home}", f"^({handover_token(settings)})$")
+    assert steps(token) == [("set", f"cp_tenant_id={tenant_id}"), ("set", f"domain_name={domain}"),
+                            ("set", "cp_home_arrived=true"), ("set", "cp_home_origin=${sip_h_X-Callplan-Origin}"),
+                            ("set", "continue_on_fail=true"), ("set", "hangup_after_bridge=true"),
+                            ("set", f"cp_plan={plan['id']}"), ("set", f"cp_version={version}"),
+                            ("transfer", f"{name} XML {domain}")]
+    assert steps(token, "anti-action") == [("respond", "403 Forbidden")]
+    for number in (f"cp-home-{tenant_id}-plan-{plan['id']}-{version}-wa$it", f"cp-home-{tenant_id}-plan-x-1-wait",
+                   f"cp-home-999999-plan-{plan['id']}-{version}-wait"):
+        assert extension(public(fs, number), "home_arrival") is None
+
+
+def test_a_queue_called_on_its_own_goes_to_the_home_switch(fs, admin, settings):
+    queue = admin.create("/api/queues", name="Support", extension="400")
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    assert steps(extension(fs.dialplan(domain, "400"), "queue_400")) == [
+        ("transfer", f"cp-home-queue-{queue['id']} XML {domain}")]
+    # a queue without a number of its own, that a public number is routed to
+    other = admin.create("/api/queues", name="Orders")
+    number = admin.number("+31201237200", destination={"type": "queue", "id": other["id"]})
+    actions = [step for e in fs.dialplan(domain, number["number"]).iter("extension") for step in steps(e)]
+    assert ("transfer", f"cp-home-queue-{other['id']} XML {domain}") in actions
+    assert not any(application == "callcenter" for application, _ in actions)
+    home = extension(fs.dialplan(domain, f"cp-home-queue-{queue['id']}"), f"home_queue_{queue['id']}")
+    _, here = home.findall("condition")
+    assert ("callcenter", f"q{queue['id']}@{domain}") in steps(here)
+    arrival = extension(public(fs, f"cp-home-{tenant_id}-queue-{queue['id']}"), "home_arrival")
+    assert steps(arrival.findall("condition")[1])[-1] == ("transfer", f"cp-home-queue-{queue['id']} XML {domain}")

@@ -121,6 +121,11 @@ def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     handed = home.PUBLIC_NUMBER.fullmatch(dialled)
     if handed and settings is not None:
         return home_arrival(engine, settings, int(handed.group(1)), handed.group(2), handed.group(3))
+    handed = home.PLAN_NUMBER.fullmatch(dialled)
+    if handed and settings is not None:
+        tenant_id, plan_id, version, step_id = handed.groups()
+        return home_arrival(engine, settings, int(tenant_id), home.PLAN_KIND, step_id,
+                            plan=(int(plan_id), int(version)))
     number = e164(dialled)
     owner = cache.tenant_by_number(engine, number) if number else None
     if owner is None:
@@ -143,10 +148,13 @@ def public_context(engine, dialled: str, settings=None) -> Optional[str]:
     return document.to_string()
 
 
-def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str) -> Optional[str]:
+def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str,
+                 plan: Optional[tuple[int, int]] = None) -> Optional[str]:
     """A call another switch hands to this one, the home switch (callplan.home): into the company's context
     at the service's home extension, only with the installation's token in X-Callplan-Home (anyone can
-    send this profile an INVITE; without the token the call is refused like a number nobody owns)."""
+    send this profile an INVITE; without the token the call is refused like a number nobody owns).
+    Kind "plan" (`plan`: the plan and version the call was in, `object_id` the queue step): into the
+    plan's continuation from that step, the plan's own variables set as its entry sets them."""
     from web.domain.switches import handover_token
     from web.models.tenant import Tenant
 
@@ -160,7 +168,11 @@ def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str) ->
     document = Document("dialplan", description="handed to the home switch")
     context = document.child(document.section, "context", name=PUBLIC)
     extension = document.child(context, "extension", name="home_arrival")
-    dialled = home.public_number(tenant_id, kind, object_id)
+    if plan is not None:
+        dialled = home.plan_public_number(tenant_id, plan[0], plan[1], object_id)
+        target = home.continuation(plan[0], object_id)
+    else:
+        dialled, target = home.public_number(tenant_id, kind, object_id), home.number(kind, object_id)
     document.child(extension, "condition", field="destination_number", expression=exact(dialled))
     condition = document.child(extension, "condition", field=f"${{sip_h_{home.HEADER}}}",
                                expression=exact(handover_token(settings)))
@@ -174,7 +186,11 @@ def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str) ->
     if kind in home.PARK_KINDS:  # who parked it, for the return when nobody takes it (callplan.base_dialplan)
         document.child(condition, "action", application="set",
                        data=f"{home.PARKED_BY_VARIABLE}=${{sip_h_{home.PARKED_BY_HEADER}}}")
-    document.child(condition, "action", application="transfer", data=f"{home.number(kind, object_id)} XML {domain}")
+    if plan is not None:  # what callplan.compiler's entry sets, which this leg never passed
+        for data in ("continue_on_fail=true", "hangup_after_bridge=true", f"cp_plan={int(plan[0])}",
+                     f"cp_version={int(plan[1])}"):
+            document.child(condition, "action", application="set", data=data)
+    document.child(condition, "action", application="transfer", data=f"{target} XML {domain}")
     document.child(condition, "anti-action", application="respond", data="403 Forbidden")
     return document.to_string()
 
@@ -295,7 +311,9 @@ def compiled_plan(store: dict, key: tuple, parse: Callable[[], CallPlan], object
     plan = parse()
     reading = Reading(objects)
     compilation = compile_plan(plan, plan_id, version, reading, at, rotation_at_fetch=True, known=decided)
-    variant = CompiledPlan([Extension(segment.name, [("destination_number", segment.match, segment.actions, [])])
+    # a segment's further conditions: a queue step's continuation on the home switch (callplan.engine)
+    variant = CompiledPlan([Extension(segment.name, [("destination_number", segment.match, segment.actions, []),
+                                                     *getattr(segment, "then", ())])
                             for segment in compilation.segments], list(plan.numbers), dict(compilation.decisions),
                            reading.reads)
     if len(store) >= PLANS_KEPT:

@@ -230,6 +230,42 @@ def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
     assert seen == {("configuration", ""), ("directory", "sip_auth"), ("directory", "message-count"), ("dialplan", "")}
 
 
+def test_fetches_answered_before_starlette_are_the_routes_answers(app, demo, admin):
+    """FreeSWITCH's plain fetch (its exact credentials) is answered before Starlette (web.app.App); the
+    same body sent any other way (here the scheme spelt "basic", which the route accepts too) goes through
+    the route. Both give the same status, headers and bytes, for every captured request, as sent and
+    adapted to a tenant; without the route, only the plain fetch is still answered."""
+    anna = admin.user("201", "Anna")
+    admin.create("/api/devices", name="Anna's phone", user_id=anna["id"], sip_username="anna.phone")
+    client = switch_client(app)
+    plain = {**FORM, **basic()}
+    spelt = {**FORM, "authorization": "basic " + basic()["authorization"].split(" ", 1)[1]}
+    bodies = raw_bodies() + [encode(adapted(p, admin.tenant.sip_domain, "anna.phone")) for p in REQUESTS]
+    bodies += [encode(adapted(p, DEMO_DOMAIN, demo[1].sip_username)) for p in REQUESTS]
+    bodies += ["", "section=dialplan", "&&&===", "%ff%fe=%00&section=configuration&key_value=callcenter.conf%00",
+               "section=directory&domain=%s&user=201&key=id&action=message-count" % admin.tenant.sip_domain]
+
+    def seen(response):
+        return response.status_code, response.headers.get("content-type"), response.headers.get("content-length"), \
+            response.content
+
+    answers = []
+    for body in bodies:
+        fast, routed = client.post(PATH, content=body, headers=plain), client.post(PATH, content=body, headers=spelt)
+        assert seen(fast) == seen(routed), body[:120]
+        assert fast.status_code == 200 and fast.headers["content-type"] == "text/xml; charset=utf-8"
+        answers.append(fast.content)
+    assert any(b'<user id="anna.phone"' in answer for answer in answers)  # a tenant's entry, not only "not found"
+    route = next(r for r in app.router.routes if isinstance(r, XmlCurlRoute))
+    app.router.routes.remove(route)
+    try:
+        for body, answer in zip(bodies, answers):
+            assert client.post(PATH, content=body, headers=plain).content == answer
+        assert client.post(PATH, content=bodies[0], headers=spelt).status_code == 404
+    finally:
+        app.router.routes.insert(0, route)
+
+
 # --- who may ask ------------------------------------------------------------------------------------------
 
 

@@ -8,11 +8,12 @@ static XML) for anything unknown, unsupported or failing. Never a 500: an error 
 "not found", because FreeSWITCH treats a failed fetch the same way but logs it less clearly.
 
 mod_xml_curl opens a new connection per fetch and a dialplan fetch happens at every transfer, so the
-common path is short: the few form fields it needs are found in the raw body without parsing the whole
-channel (a dialplan request carries ~200 variables), and a cached document costs one indexed query,
-made right on the event loop (~20 µs on SQLite; a hop to a worker thread would cost four times that).
-Only building a document (compiling a tenant's plans, tens to hundreds of milliseconds) goes to a
-worker thread.
+common path is short: FreeSWITCH's plain request is answered before Starlette's middleware and routing
+(`fast`, called by web.app.App; everything else, refusals included, takes the route below), only the
+form fields the answer reads are found in the raw body, each when first read (`Form`: a dialplan
+request carries ~200 variables), and a cached document costs one indexed query, made right on the
+event loop (a few µs on SQLite; a hop to a worker thread would cost far more). Only building a document
+(compiling a tenant's plans, tens to hundreds of milliseconds) goes to a worker thread.
 
 FreeSWITCH waits CALLPLAN_XML_CURL_TIMEOUT seconds for an answer and then routes the call by its static
 files (fallback routing). An answer that took half of that or more is logged as a warning, naming the
@@ -48,7 +49,6 @@ MAX_BODY_BYTES = 1_000_000  # a dialplan request is ~7 kB; anything near this is
 NOT_FOUND = not_found().encode()
 MEDIA_TYPE = "text/xml"
 SECTIONS = {"dialplan": dialplan, "directory": directory, "configuration": configuration}
-SECTION = ("section",)
 # Wrong credentials per source address: ten at once, then one every six seconds. FreeSWITCH itself never
 # fails them (a misconfigured one fails every fetch anyway), so only a guesser is slowed.
 FAILURES_PER_MINUTE = 10
@@ -157,6 +157,45 @@ def form_fields(body: bytes, names: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
+_MARKERS: dict[str, bytes] = {}
+_ABSENT = object()
+
+
+class Form:
+    """The fields of a form body, each found when a section first asks for it (`get`, as a dict's):
+    the first occurrence, as form_fields finds it. A dialplan request is ~7 kB and each field found is
+    a scan of it, so only what the answer reads is looked for (Caller-Context only when Hunt-Context is
+    empty, sip_auth_realm only for sip_auth, ...)."""
+
+    __slots__ = ("body", "found")
+
+    def __init__(self, body: bytes):
+        self.body = body
+        self.found: dict[str, str | None] = {}
+
+    def get(self, name: str, default=None):
+        value = self.found.get(name, _ABSENT)
+        if value is _ABSENT:
+            value = self.found[name] = self._find(name)
+        return default if value is None else value
+
+    def _find(self, name: str) -> str | None:
+        marker = _MARKERS.get(name)
+        if marker is None:
+            marker = _MARKERS[name] = b"&" + name.encode() + b"="
+        body = self.body
+        if body.startswith(marker[1:]):  # the first field (no "&" before it)
+            start = len(marker) - 1
+        else:
+            start = body.find(marker)
+            if start < 0:
+                return None
+            start += len(marker)
+        end = body.find(b"&", start)
+        value = (body[start:] if end < 0 else body[start:end]).decode("utf-8", "replace")
+        return unquote_plus(value) if ("%" in value or "+" in value) else value
+
+
 async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
     """The request body, or None when it is (or says it will be) longer than `limit` bytes: read while
     streaming, so an endless body costs no more than the limit."""
@@ -177,10 +216,11 @@ async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes |
 
 def answer(engine, settings: Settings, body: bytes) -> str | bytes:
     """The document for one request body (blocking: database and, on a cache miss, compiling)."""
-    section = SECTIONS.get(form_fields(body, SECTION).get("section", ""))
+    form = Form(body)
+    section = SECTIONS.get(form.get("section", ""))
     if section is None:
         return NOT_FOUND
-    return section.answer(engine, settings, form_fields(body, section.FIELDS)) or NOT_FOUND
+    return section.answer(engine, settings, form) or NOT_FOUND
 
 
 SLOW_SHARE = 0.5  # of FreeSWITCH's timeout: an answer slower than this is logged
@@ -202,17 +242,11 @@ def report_slow(settings: Settings, body: bytes, seconds: float, built: bool) ->
                     "fallback routing (%s)", work, seconds, timeout, asked)
 
 
-async def xml_curl(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    refused = refusal(request, settings)
-    if refused is not None:
-        return refused
+async def respond(app, settings: Settings, body: bytes) -> bytes:
+    """The answer to one accepted request's body: never raises (an error is logged and answered "not found")."""
     started, built = time.perf_counter(), False
     try:
-        body = await read_limited(request)
-        if body is None:
-            return Response(NOT_FOUND, media_type=MEDIA_TYPE)
-        engine = request.app.state.engine
+        engine = app.state.engine
         try:
             with cache.no_build():
                 document = answer(engine, settings, body)
@@ -223,7 +257,105 @@ async def xml_curl(request: Request) -> Response:
     except Exception:
         log.exception("xml_curl: answering not found after an error")
         document = NOT_FOUND
-    return Response(document, media_type=MEDIA_TYPE)
+    return document if isinstance(document, bytes) else document.encode()
+
+
+async def xml_curl(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    refused = refusal(request, settings)
+    if refused is not None:
+        return refused
+    try:
+        body = await read_limited(request)
+    except Exception:
+        log.exception("xml_curl: answering not found after an error")
+        body = None
+    if body is None:
+        return Response(NOT_FOUND, media_type=MEDIA_TYPE)
+    return Response(await respond(request.app, settings, body), media_type=MEDIA_TYPE)
+
+
+# --- before Starlette ---------------------------------------------------------------------------------
+# FreeSWITCH's every fetch, answered before Starlette's middleware, routing, Request and Response
+# (web.app.App): those cost a cached answer more than finding it does (bench/xml_curl.py). Only a
+# request that is plainly FreeSWITCH's is answered here: POST to PATH from an allowed address that
+# has not failed its credentials lately, with exactly the configured basic credentials and a body
+# within MAX_BODY_BYTES. Anything else, refusals included, goes the Starlette way above, so what is
+# refused and how stays in one place.
+
+RESPONSE_TYPE = (b"content-type", b"text/xml; charset=utf-8")  # as Starlette's Response sends MEDIA_TYPE
+
+
+class Gate:
+    """What the fast path needs of one Settings (the app's settings may be replaced: tests do)."""
+
+    __slots__ = ("settings", "expected", "peers")
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.expected = _expected_header(settings.xml_curl_user, settings.xml_curl_password) \
+            if settings.xml_curl_password else None
+        self.peers: dict[str, bool] = {}  # source address -> answered here (allowed, not a proxy)
+
+    def peer_ok(self, peer: str) -> bool:
+        ok = self.peers.get(peer)
+        if ok is None:
+            # a trusted proxy's requests name their client in X-Forwarded-For: the Starlette way reads it
+            ok = peer not in self.settings.trusted_proxies and address_allowed(peer, self.settings)
+            if len(self.peers) >= 256:
+                self.peers.clear()
+            self.peers[peer] = ok
+        return ok
+
+
+async def fast(app, scope, receive, send) -> bool:
+    """Answer FreeSWITCH's plain request to PATH (`scope["path"]` already is) and say True, or touch
+    nothing and say False (the Starlette route answers it)."""
+    if scope["method"] != "POST" or scope.get("root_path"):
+        return False
+    state = app.state
+    settings = state.settings
+    gate = state._state.get("xml_curl_gate")
+    if gate is None or gate.settings is not settings:
+        gate = state.xml_curl_gate = Gate(settings)
+    client = scope.get("client")
+    peer = client[0] if client else ""
+    if gate.expected is None or not gate.peer_ok(peer):
+        return False
+    limiter = failures(app)
+    if peer in limiter.buckets and limiter.wait(peer):
+        return False
+    authorization = length = None
+    for name, value in scope["headers"]:  # the first of each, as Starlette's headers.get
+        if name == b"authorization":
+            if authorization is None:
+                authorization = value
+        elif name == b"content-length" and length is None:
+            length = value
+    if authorization is None or not hmac.compare_digest(authorization, gate.expected):
+        return False
+    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return False
+    chunks, size, body = [], 0, b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # gone before its body was in
+            body = None
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            body = None
+            break
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            break
+    document = NOT_FOUND if body is None else await respond(app, settings, body)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(len(document)).encode()), RESPONSE_TYPE]})
+    await send({"type": "http.response.body", "body": document})
+    return True
 
 
 class XmlCurlRoute(Route):

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Optional
 
 from callplan import blocking, home, outbound, paging, recording, schedules
-from callplan.destinations import emit as emit_destination, leave_message, leg, park_here
+from callplan.destinations import box_messages, emit as emit_destination, leave_message, leg, park_here
 from callplan.engine import Compilation, ConditionalSegment, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
@@ -145,8 +145,14 @@ class BaseDialplan:
                 continue
             if function == "voicemail":
                 actions = [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
+                if self.objects.home is not None:
+                    self.check_messages_at_home(name, match, actions)
+                    continue
             elif function == "pickup":
                 actions = [("pickup", f"pg${{cp_pickup_group}}@{domain}")]
+                if self.objects.home is not None:
+                    self.pickup_at_home(name, match, actions)
+                    continue
             elif function in status:
                 # 'On Break' needs its quotes (fixtures README)
                 # loaded first: an agent FreeSWITCH has not loaded yet has no status to set (web.domain.callcenter)
@@ -158,6 +164,35 @@ class BaseDialplan:
                                      f"cp_user=${{cp_user_id}}"),
                            ("answer", ""), ("playback", CONFIRM_TONE), ("hangup", "NORMAL_CLEARING")]
             self.extension(name, match, actions)
+
+    def check_messages_at_home(self, name: str, match: str, here: list) -> None:
+        """Several switches (callplan.home): a user's messages are in the home switch's mod_voicemail, so
+        the voicemail code goes to the dialling user's home extension `cp-home-vmcheck-<extension>` (the
+        extension is the phone's own, from its directory entry, worked out here where the phone dialled;
+        a hand-over carries it only in the number, which the home switch lets in only with the token).
+        There mod_voicemail asks the box's PIN as it does here, in the user's language. A phone of nobody
+        (no extension) asks for the box here, as before."""
+        objects, domain = self.objects, self.objects.domain
+        self.extension(name, match, [], then=[
+            ("${cp_extension}", r"^[0-9]{1,12}$",
+             [("transfer", f"{home.PREFIX}vmcheck-${{cp_extension}} XML {domain}")], here)])
+        for user in sorted(objects.users.values(), key=lambda u: u.extension):
+            self.extensions.append(home.extension(objects, "vmcheck", user.extension, [
+                ("set", f"default_language={user.language}"), ("answer", ""),
+                ("voicemail", f"check default {domain} {user.extension}")]))
+
+    def pickup_at_home(self, name: str, match: str, here: list) -> None:
+        """Several switches: a ringing call waits for a pickup in the memory of the switch ringing it
+        (mod_dptools' pickup/ endpoint), so the pickup code takes a call ringing on this switch first, and
+        when there is none here (the pickup application returns) goes to the group's home extension
+        `cp-home-pickup-<group>`, which picks up on the home switch (callplan.home; the group travels in
+        the number). A phone in no pickup group picks up nothing anywhere, as before."""
+        objects, domain = self.objects, self.objects.domain
+        self.extension(name, match, here, then=[
+            ("${cp_pickup_group}", r"^[0-9]{1,12}$",
+             [("transfer", f"{home.PREFIX}pickup-${{cp_pickup_group}} XML {domain}")], [])])
+        for group in sorted(objects.pickup_groups):
+            self.extensions.append(home.extension(objects, "pickup", group, [("pickup", f"pg{int(group)}@{domain}")]))
 
     def recording(self) -> None:
         """What the legs of recorded users run when answered (callplan.recording): recording, or binding
@@ -410,7 +445,8 @@ class BaseDialplan:
             return
         if chosen is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(chosen)}")
-        leave_message(segment, objects, user.extension, user.language, objects.voicemail_boxes.get(user.voicemail_box_id))
+        leave_message(segment, objects, user.extension, user.language, objects.voicemail_boxes.get(user.voicemail_box_id),
+                      chosen)
 
     def groups_queues_menus_boxes(self) -> None:
         objects = self.objects
@@ -439,6 +475,11 @@ class BaseDialplan:
             if box.extension:
                 segment = self._segment(f"box_{box.extension}", exact(box.extension))
                 voicemail.compile(voicemail.Step(id=f"b{box.id}", type="voicemail", box=box.id), segment, self.compilation)
+        if objects.home is not None:  # every message left in a box goes to its home extension (callplan.home)
+            for box in sorted(objects.voicemail_boxes.values(), key=lambda b: b.id):
+                actions = box_messages(objects, box)
+                if actions is not None:
+                    self.extensions.append(home.extension(objects, "voicemail", box.id, actions))
         for room in sorted(objects.conference_rooms.values(), key=lambda r: r.id):
             if room.extension:
                 segment = self._segment(f"conference_{room.extension}", exact(room.extension))

@@ -73,14 +73,50 @@ def box_language(box, objects) -> str:
     return user.language if user is not None else objects.language
 
 
-def leave_message(segment, objects, number: str, language: str, box=None) -> None:
+def leave_message(segment, objects, number: str, language: str, box=None, greeting=None) -> None:
     """mod_voicemail takes a message for box `number`, speaking `language`: its prompts are phrase
     macros, which FreeSWITCH looks up in the channel's default_language (freeswitch/freeswitch.xml
     defines each language with its sound prefix), then the call ends. The box's voicemail profile
-    records at most its longest message (VoicemailBoxInfo.profile)."""
+    records at most its longest message (VoicemailBoxInfo.profile). With a home switch the box is the
+    home switch's (its mod_voicemail database holds the messages): the call goes to the box's home
+    extension (box_messages), carrying the greeting's audio id (`greeting`, already set here as
+    voicemail_greeting_path)."""
+    if objects.home is not None and box is not None and home_box(box, objects) == (number, language):
+        segment.action("set", f"{home.GREETING_VARIABLE}={int(greeting)}" if greeting is not None
+                       else f"{home.GREETING_VARIABLE}=")
+        home.hand_over(segment, objects, "voicemail", box.id)
+        return
     segment.action("set", f"default_language={language}")
     segment.action("voicemail", f"{box.profile if box is not None else 'default'} {objects.domain} {number}")
     segment.action("hangup", "NORMAL_CLEARING")
+
+
+def box_number(box, objects) -> str | None:
+    """mod_voicemail finds a box as a directory user: a company box by its extension, a personal box by its
+    user's."""
+    if box.extension:
+        return box.extension
+    user = objects.users.get(box.user_id)
+    return user.extension if user else None
+
+
+def home_box(box, objects) -> tuple[str, str] | None:
+    """The mod_voicemail box number and prompt language a box's home extension takes messages with (None:
+    it has no number). A message for another number or language (a user whose box is a company box) is
+    left where the call is."""
+    number = box_number(box, objects)
+    return (number, box_language(box, objects)) if number else None
+
+
+def box_messages(objects, box) -> list | None:
+    """The actions of a box's home extension on the home switch (callplan.home, kind "voicemail"): the
+    message taken after the greeting the hand-over carried."""
+    found = home_box(box, objects)
+    if found is None:
+        return None
+    number, language = found
+    return [("set", f"default_language={language}"), ("set", home.greeting_path(objects)),
+            ("voicemail", f"{box.profile} {objects.domain} {number}"), ("hangup", "NORMAL_CLEARING")]
 
 
 def park(segment, objects) -> bool:
@@ -166,7 +202,8 @@ def emit(destination: dict | None, segment, compilation) -> bool:
         segment.action("answer")
         if box.greeting_audio_id is not None:
             segment.action("set", f"voicemail_greeting_path={objects.audio_path(box.greeting_audio_id)}")
-        leave_message(segment, objects, objects.users[box.user_id].extension, box_language(box, objects), box)
+        leave_message(segment, objects, objects.users[box.user_id].extension, box_language(box, objects), box,
+                      box.greeting_audio_id)
         return True
     extension = extension_of(destination, objects)
     if extension:

@@ -39,12 +39,24 @@ PROFILE = "external"  # the switches' profile without digest authentication (sip
 # conference: a room by id; park: a slot by its number (a call there is taken, else the call waits in it);
 # parkauto: the park code's first free slot, said aloud; parkquiet: the "park" destination's, not said
 # queue: a call-center queue called on its own (its number, a public number, a transfer), by id
-KINDS = ("conference", "park", "parkauto", "parkquiet", "queue")
+# voicemail: a box by id takes a message there (mod_voicemail's database is the home switch's);
+# vmcheck: a user by extension listens to their box (the dialling phone's own extension, worked out where it
+# dialled); pickup: a pickup group by id, a call ringing there is picked up (mod_dptools keeps ringing calls
+# in its own memory)
+KINDS = ("conference", "park", "parkauto", "parkquiet", "queue", "voicemail", "vmcheck", "pickup")
 PARK_KINDS = ("park", "parkauto", "parkquiet")
 # who parked the call (their extension, worked out where they dialled: callplan.base_dialplan.parked_by),
 # so that the home switch can send the call back to them when nobody takes it
 PARKED_BY_HEADER = "X-Callplan-Parked-By"
 PARKED_BY_VARIABLE = "cp_parked_by"
+# the greeting a message is left after (an audio id: the user's busy or unavailable one, a plan step's), set
+# where the call is sent to the box and carried along; the home switch makes it a path of its own audio
+GREETING_HEADER = "X-Callplan-Greeting"
+GREETING_VARIABLE = "cp_home_greeting"
+# what each kind carries in a header besides the token and the origin: (header, the variable it is sent
+# from and kept in on the home switch, which its public context sets only after the token)
+CARRIED = {**{kind: (PARKED_BY_HEADER, PARKED_BY_VARIABLE) for kind in PARK_KINDS},
+           "voicemail": (GREETING_HEADER, GREETING_VARIABLE)}
 
 
 def _id(object_id) -> str:
@@ -92,8 +104,12 @@ def hand_over(segment, objects, kind: str, object_id) -> bool:
 
 def extension(objects, kind: str, object_id, actions: list) -> tuple[str, list]:
     """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
-    parked_by = f"sip_h_{PARKED_BY_HEADER}=${{{PARKED_BY_VARIABLE}}}," if kind in PARK_KINDS else ""
-    here = _here_or_hand_over(objects, public_number(objects.tenant_id, kind, object_id), actions, parked_by)
+# queue: a call-center queue called on its own (its number, a public number, a transfer), by id
+# voicemail: a box by id takes a message there (mod_voicemail's database is the home switch's);
+# vmcheck: a user by extension listens to their box (the dialling phone's own extension, worked out where it
+# dialled); pickup: a pickup group by id, a call ringing there is picked up (mod_dptools keeps ringing calls
+# in its own memory)
+KINDS = ("conference", "park", "parkauto", "parkquiet", "queue", "voicemail", "vmcheck", "pickup")
     return (f"home_{kind}_{_id(object_id)}",
             [("destination_number", exact(number(kind, object_id)), [], []), here])
 
@@ -114,3 +130,12 @@ def _here_or_hand_over(objects, dialled: str, actions: list, extra: str = "") ->
     return ("${" + SWITCH_VARIABLE + "}/${" + ARRIVED_VARIABLE + "}", f"^({re.escape(home.name)}/.*|.*/true)$",
             actions, [("set", "hangup_after_bridge=true"), ("bridge", bridge),
                       ("hangup", "NORMAL_TEMPORARY_FAILURE")])
+
+
+def greeting_path(objects) -> str:
+    """On the home switch: the greeting's path from the audio id a hand-over carried (GREETING_VARIABLE),
+    nothing when it carried none or anything but an id (mod_commands' regex, "n": empty when no match;
+    `set` with an empty value unsets)."""
+    folder = objects.audio_path(0).rsplit("/", 1)[0]
+    return (f"voicemail_greeting_path=${{regex(m:~${{{GREETING_VARIABLE}}}~^([0-9]{{1,12}})$~"
+            f"{folder}/%1.wav~n)}}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from callplan.destinations import box_language, leave_message
+from callplan.destinations import box_language, box_number as number_of, leave_message
 from callplan.model import StepBase
 
 TYPE = "voicemail"
@@ -24,12 +24,7 @@ class Step(StepBase):
 def box_number(step: Step, objects) -> str | None:
     """mod_voicemail finds a box as a directory user: the company box's extension, or its user's."""
     box = objects.voicemail_boxes.get(step.box)
-    if box is None:
-        return None
-    if box.extension:
-        return box.extension
-    user = objects.users.get(box.user_id)
-    return user.extension if user else None
+    return None if box is None else number_of(box, objects)
 
 
 def announces(step: Step, box) -> bool:
@@ -54,7 +49,7 @@ def compile(step: Step, segment, compilation) -> bool:
     if number is None:
         segment.action("hangup", "UNALLOCATED_NUMBER")
         return True
-    leave_message(segment, objects, number, box_language(box, objects), box)
+    leave_message(segment, objects, number, box_language(box, objects), box, greeting)
     return True
 
 

@@ -193,3 +193,85 @@ def test_a_queue_called_on_its_own_goes_to_the_home_switch(fs, admin, settings):
     assert ("callcenter", f"q{queue['id']}@{domain}") in steps(here)
     arrival = extension(public(fs, f"cp-home-{tenant_id}-queue-{queue['id']}"), "home_arrival")
     assert steps(arrival.findall("condition")[1])[-1] == ("transfer", f"cp-home-queue-{queue['id']} XML {domain}")
+
+
+# --- voicemail and pickup on the home switch ---------------------------------------------------------------
+
+
+def test_a_message_goes_to_the_boxs_home_extension_with_its_greeting(fs, admin, settings):
+    """mod_voicemail's messages are the home switch's: a box's number, and a user's voicemail after nobody
+    answered, send the call to the box's home extension, which takes the message there (after the
+    greeting the hand-over carried as an audio id) and hands it over anywhere else."""
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    box = admin.create("/api/voicemail-boxes", name="Sales", extension="990", pin="1234")
+    actions = steps(extension(fs.dialplan(domain, "990"), "box_990"))
+    assert actions[-2:] == [("set", "cp_home_greeting="), ("transfer", f"cp-home-voicemail-{box['id']} XML {domain}")]
+    assert not any(application == "voicemail" for application, _ in actions)  # never on this switch
+    home = extension(fs.dialplan(domain, f"cp-home-voicemail-{box['id']}"), f"home_voicemail_{box['id']}")
+    _, here = home.findall("condition")
+    folder = f"{settings.audio_dir}/{tenant_id}/16000"
+    assert steps(here) == [
+        ("set", f"default_language={admin.tenant.language}"),
+        # the greeting only from an audio id, as a path of this switch's own audio folder
+        ("set", f"voicemail_greeting_path=${{regex(m:~${{cp_home_greeting}}~^([0-9]{{1,12}})$~{folder}/%1.wav~n)}}"),
+        ("voicemail", f"default {domain} 990"), ("hangup", "NORMAL_CLEARING")]
+    (bridge,) = [data for application, data in steps(here, "anti-action") if application == "bridge"]
+    assert "sip_h_X-Callplan-Greeting=${cp_home_greeting}," in bridge
+    assert bridge.endswith(f"sofia/external/cp-home-{tenant_id}-voicemail-{box['id']}@{HOME_SIP}")
+    arrival = extension(public(fs, f"cp-home-{tenant_id}-voicemail-{box['id']}"), "home_arrival")
+    _, token = arrival.findall("condition")
+    assert ("set", "cp_home_greeting=${sip_h_X-Callplan-Greeting}") in steps(token)
+    assert steps(token)[-1] == ("transfer", f"cp-home-voicemail-{box['id']} XML {domain}")
+
+    # a user's unanswered call: the user's own greeting for the case goes along as its audio id
+    anna = admin.user("201", "Anna")
+    patched = admin.client.patch(f"/api/users/{anna['id']}", json={"voicemail": {
+        **anna["voicemail"], "enabled": True, "when": "no_answer"}})
+    assert patched.status_code == 200, patched.text
+    after = steps(extension(fs.dialplan(domain, "user_201_after_NO_ANSWER"), "user_201_after_no_answer"))
+    personal = patched.json()["voicemail_box_id"]
+    assert after[-1] == ("transfer", f"cp-home-voicemail-{personal} XML {domain}")
+    here = extension(fs.dialplan(domain, f"cp-home-voicemail-{personal}"), f"home_voicemail_{personal}")
+    assert ("voicemail", f"default {domain} 201") in steps(here)
+
+
+def test_the_voicemail_code_opens_the_dialling_users_own_box_on_the_home_switch(fs, admin, settings):
+    """*97 carries the dialling phone's extension (its directory entry's cp_extension) in the number of the
+    user's home extension; there mod_voicemail asks that box's PIN, as it does on one switch."""
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    admin.user("201", "Anna")
+    assert admin.client.get("/api/feature-codes").status_code == 200  # the company's codes, *97 among them
+    code = extension(fs.dialplan(domain, "*97"), "feature_voicemail")
+    _, user = code.findall("condition")
+    assert (user.get("field"), user.get("expression")) == ("${cp_extension}", "^[0-9]{1,12}$")
+    assert steps(user) == [("transfer", f"cp-home-vmcheck-${{cp_extension}} XML {domain}")]
+    # a phone of nobody asks for the box here, as before
+    assert steps(user, "anti-action") == [("answer", ""), ("voicemail", f"check default {domain} ${{cp_extension}}")]
+    home = extension(fs.dialplan(domain, "cp-home-vmcheck-201"), "home_vmcheck_201")
+    _, here = home.findall("condition")
+    assert steps(here) == [("set", "default_language=nl"), ("answer", ""), ("voicemail", f"check default {domain} 201")]
+    (bridge,) = [data for application, data in steps(here, "anti-action") if application == "bridge"]
+    assert bridge.endswith(f"sofia/external/cp-home-{tenant_id}-vmcheck-201@{HOME_SIP}")
+    # the extension is believed only with the token: the public context's check, as for every hand-over
+    arrival = extension(public(fs, f"cp-home-{tenant_id}-vmcheck-201"), "home_arrival")
+    _, token = arrival.findall("condition")
+    assert token.get("expression") == f"^({handover_token(settings)})$"
+    assert steps(token)[-1] == ("transfer", f"cp-home-vmcheck-201 XML {domain}")
+    assert steps(token, "anti-action") == [("respond", "403 Forbidden")]
+
+
+def test_the_pickup_code_picks_up_here_first_then_on_the_home_switch(fs, admin, settings):
+    domain, tenant_id = admin.tenant.sip_domain, admin.tenant.id
+    anna, bram = admin.user("201", "Anna"), admin.user("202", "Bram")
+    group = admin.create("/api/pickup-groups", name="Desk", members=[anna["id"], bram["id"]])
+    assert admin.client.get("/api/feature-codes").status_code == 200  # the company's codes, *98 among them
+    code = extension(fs.dialplan(domain, "*98"), "feature_pickup")
+    first, then = code.findall("condition")
+    assert steps(first) == [("pickup", f"pg${{cp_pickup_group}}@{domain}")]  # a call ringing on this switch
+    assert (then.get("field"), then.get("expression")) == ("${cp_pickup_group}", "^[0-9]{1,12}$")
+    assert steps(then) == [("transfer", f"cp-home-pickup-${{cp_pickup_group}} XML {domain}")]
+    home = extension(fs.dialplan(domain, f"cp-home-pickup-{group['id']}"), f"home_pickup_{group['id']}")
+    _, here = home.findall("condition")
+    assert steps(here) == [("pickup", f"pg{group['id']}@{domain}")]
+    (bridge,) = [data for application, data in steps(here, "anti-action") if application == "bridge"]
+    assert bridge.endswith(f"sofia/external/cp-home-{tenant_id}-pickup-{group['id']}@{HOME_SIP}")

@@ -183,9 +183,9 @@ def home_arrival(engine, settings, tenant_id: int, kind: str, object_id: str,
     # web.domain.call_records)
     document.child(condition, "action", application="set",
                    data=f"{home.ORIGIN_VARIABLE}=${{sip_h_{home.ORIGIN_HEADER}}}")
-    if kind in home.PARK_KINDS:  # who parked it, for the return when nobody takes it (callplan.base_dialplan)
-        document.child(condition, "action", application="set",
-                       data=f"{home.PARKED_BY_VARIABLE}=${{sip_h_{home.PARKED_BY_HEADER}}}")
+    if kind in home.CARRIED:  # who parked it (for the return when nobody takes it), a message's greeting
+        header, variable = home.CARRIED[kind]
+        document.child(condition, "action", application="set", data=f"{variable}=${{sip_h_{header}}}")
     if plan is not None:  # what callplan.compiler's entry sets, which this leg never passed
         for data in ("continue_on_fail=true", "hangup_after_bridge=true", f"cp_plan={int(plan[0])}",
                      f"cp_version={int(plan[1])}"):

@@ -104,12 +104,9 @@ def hand_over(segment, objects, kind: str, object_id) -> bool:
 
 def extension(objects, kind: str, object_id, actions: list) -> tuple[str, list]:
     """The service's home extension: its `actions` on the home switch, a hand-over to it elsewhere."""
-# queue: a call-center queue called on its own (its number, a public number, a transfer), by id
-# voicemail: a box by id takes a message there (mod_voicemail's database is the home switch's);
-# vmcheck: a user by extension listens to their box (the dialling phone's own extension, worked out where it
-# dialled); pickup: a pickup group by id, a call ringing there is picked up (mod_dptools keeps ringing calls
-# in its own memory)
-KINDS = ("conference", "park", "parkauto", "parkquiet", "queue", "voicemail", "vmcheck", "pickup")
+    carried = CARRIED.get(kind)
+    extra = f"sip_h_{carried[0]}=${{{carried[1]}}}," if carried else ""
+    here = _here_or_hand_over(objects, public_number(objects.tenant_id, kind, object_id), actions, extra)
     return (f"home_{kind}_{_id(object_id)}",
             [("destination_number", exact(number(kind, object_id)), [], []), here])
 

@@ -54,7 +54,8 @@ def test_a_queue_step_and_the_rest_of_the_plan_run_on_the_home_switch():
     assert own[0] == ("push", "cp_path=12:3:wait")
     assert ("callcenter", f"q1@{items.domain}") in own
     assert own.index(("callcenter", f"q1@{items.domain}")) < own.index(("push", "cp_path=12:3:after"))
-    assert own[-1] == ("hangup", "NORMAL_CLEARING")
+    # the voicemail step after it: the box's home extension (callplan.home, kind "voicemail"), here too
+    assert own[-1] == ("transfer", f"cp-home-voicemail-1 XML {items.domain}")
     # anywhere else: handed to the home switch as kind "plan", carrying the plan, its version and the step
     assert actions(here, "anti-action") == [
         ("set", "hangup_after_bridge=true"),
@@ -87,9 +88,10 @@ def test_a_queue_inside_a_time_condition_carries_on_with_the_steps_after_the_con
     assert actions(found["cp7_entry"])[-1] == ("transfer", f"cp7_q_home XML {items.domain}")
     marks = [data for application, data in actions(found["cp7_q_home"].findall("condition")[1]) if application == "push"]
     assert marks == ["cp_path=7:1:q", "cp_path=7:1:inner", "cp_path=7:1:outer"]
-    # closed: no queue, nothing handed over
+    # closed: no queue, no continuation (only the voicemail step's message goes to the box's home extension)
     closed = extensions(compile_plan(plan, 7, 1, items, CLOSED).document())
-    assert "cp7_q_home" not in closed and "cp-home-" not in ET.tostring(closed["cp7_entry"], encoding="unicode")
+    entry = ET.tostring(closed["cp7_entry"], encoding="unicode")
+    assert "cp7_q_home" not in closed and "cp-home-" not in entry.replace("cp-home-voicemail-1 XML", "")
 
 
 def test_a_second_queue_after_the_first_runs_in_the_same_continuation():

@@ -8,9 +8,9 @@ import gc
 import types
 
 from callplan.objects import TenantObjects
-from tests.web.pbx import admin  # noqa: F401  (fixtures)
+from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
 from tests.web.test_xml_curl import _fresh_cache, extensions, fs, settings, user_entry  # noqa: F401  (fixtures)
-from web.xml_curl import cache
+from web.xml_curl import cache, dialplan
 from web.xml_curl.dialplan import NO_ROTATION, Extension, TenantDialplan
 
 
@@ -109,3 +109,47 @@ def test_what_a_build_keeps_is_out_of_the_collectors_view_and_freed_when_replace
     admin.user("299", "Zed")  # a change: a new generation, a new document
     assert extensions(fs.dialplan(domain, "299"))
     assert old() is None  # the replaced document is gone though frozen (it held no cycle)
+
+
+def test_a_process_keeps_the_snapshots_of_the_companies_built_last_only(fs, admin, other_admin, monkeypatch):
+    """What was read for a company's context is kept for the companies built last (up to
+    SNAPSHOT_OBJECTS_KEPT objects, the latest company's always); one let go is read again at its next
+    build, and that build answers as a new process's does."""
+    monkeypatch.setattr(dialplan, "SNAPSHOT_OBJECTS_KEPT", 1)
+    acme, other = admin.tenant, other_admin.tenant
+    admin.user("201", "Anna")
+    other_admin.user("201", "Otto")
+    store = cache.of(fs.engine).plans
+
+    def whole(tenant) -> bytes:
+        held = cache.of(fs.engine).dialplans.peek(tenant.id, cache.tenant_by_domain(fs.engine, tenant.sip_domain)[1])
+        return held.whole
+
+    def snapshots() -> set[int]:
+        return {o.tenant_id for o in reachable(store) if isinstance(o, TenantObjects)}
+
+    assert extensions(fs.dialplan(acme.sip_domain, "201"))[0] == "user_201"
+    assert snapshots() == {acme.id} and ("base", acme.id) in store
+    first = whole(acme)
+    assert extensions(fs.dialplan(other.sip_domain, "201"))[0] == "user_201"
+    # Acme's snapshot let go (reads and base dialplan), Other's kept: the latest is kept whatever its size
+    assert snapshots() == {other.id}
+    assert ("reads", acme.id) not in store and ("base", acme.id) not in store and ("reads", other.id) in store
+    assert whole(acme) == first  # its document is still cached
+    # a rebuild for the same generation (as when the time moves on) reads it again: the same context
+    cache.of(fs.engine).dialplans.clear()
+    assert extensions(fs.dialplan(acme.sip_domain, "201"))[0] == "user_201"
+    assert whole(acme) == first and snapshots() == {acme.id}
+    cache.invalidate()  # and as a new process builds it
+    assert extensions(fs.dialplan(acme.sip_domain, "201"))[0] == "user_201"
+    assert whole(acme) == first
+
+
+def test_snapshots_within_the_budget_are_all_kept(fs, admin, other_admin):
+    admin.user("201", "Anna")
+    other_admin.user("201", "Otto")
+    for tenant in (admin.tenant, other_admin.tenant):
+        fs.dialplan(tenant.sip_domain, "201")
+    store = cache.of(fs.engine).plans
+    assert {("reads", admin.tenant.id), ("reads", other_admin.tenant.id), ("base", admin.tenant.id),
+            ("base", other_admin.tenant.id)} <= set(store)

@@ -208,13 +208,27 @@ def _continued(ctx, origin: str) -> Optional[dict]:
     return call
 
 
+def _handing_over(event) -> bool:
+    """Is this the forwarding switch's leg of a call being bridged to the home switch (callplan.home)?
+    Its answer and bridge are the home leg's answer, which that switch's bridge tells (queued, then who
+    took it): this leg's own copy of the row, older, must not overwrite it."""
+    from callplan import home
+
+    return event.var("current_application") == "bridge" and \
+        f"/{home.PROFILE}/{home.PREFIX}" in (event.var("current_application_data") or "")
+
+
 def channel_answer(ctx, event) -> None:
+    if _handing_over(event):
+        return
     call = _known(ctx, event)
     if call is not None:
         _update(ctx, call, state="answered", answered_at=call["answered_at"] or event.at)
 
 
 def channel_bridge(ctx, event) -> None:
+    if _handing_over(event):
+        return
     call = _known(ctx, event)
     if call is None:
         return

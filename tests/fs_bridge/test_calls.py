@@ -351,3 +351,97 @@ def test_a_hand_over_header_without_the_token_is_a_call_of_its_own(home_bridge, 
     create = home_leg[[parse_plain(t).name for t in home_leg].index("CHANNEL_CREATE")]
     feed(home_bridge, [create])
     assert [r.call_uuid for r in rows(home_bridge, ActiveCall)] == [QUEUE_CALL]
+
+
+# --- a plan handed to the home switch at its queue step (#19): the home leg's steps and agent, either order ---
+
+FIRST_PATH = ["12:3:hello"]  # the plan's steps on the switch the call landed on, up to the hand-over
+HOME_PATH = ["12:3:wait", "12:3:after"]  # on the home switch: the queue step and what followed
+
+
+def _handed_plan(settings, bridge, home_bridge, tenant_id):
+    """The two legs of one call, as real events: the forwarding switch's (its hangup carrying its path and
+    bridged to the hand-over) and the home switch's (the queue, the agent Carla, its own path)."""
+    from web.domain.switches import handover_token
+
+    carla = _user(bridge, tenant_id, "203", "Carla")
+    token = handover_token(home_bridge.settings)
+    first = [moved(t) for t in call_events(IVR_CALL)]
+    names = [parse_plain(t).name for t in first]
+    first[names.index("CHANNEL_HANGUP_COMPLETE")] = moved(
+        first[names.index("CHANNEL_HANGUP_COMPLETE")], push={"cp_path": FIRST_PATH},
+        set_vars={"cp_plan": "12", "cp_version": "3", "last_bridge_to": QUEUE_CALL, "bridge_uepoch": "1795301143600000",
+                  "bridge_channel": f"sofia/external/cp-home-{tenant_id}-plan-12-3-wait@127.0.0.2:5080",
+                  "callee_id_number": f"cp-home-{tenant_id}-plan-12-3-wait"})
+    home_leg = _continuation(settings, call_events(QUEUE_CALL), IVR_CALL, token)
+    home_names = [parse_plain(t).name for t in home_leg]
+    hangup = home_leg[home_names.index("CHANNEL_HANGUP_COMPLETE")]
+    home_leg[home_names.index("CHANNEL_HANGUP_COMPLETE")] = event_text(
+        hangup, push={"cp_path": HOME_PATH}, set_vars={"cc_agent": f"u{carla}@{DOMAIN}", "cc_agent_uuid": QUEUE_CALL,
+                                                       "cp_plan": "12", "cp_version": "3"},
+        drop=("variable_cc_cause", "variable_cc_cancel_reason"))
+    return carla, first, home_leg
+
+
+def test_the_home_legs_steps_and_agent_complete_the_record_when_the_first_switchs_comes_first(
+        bridge, home_bridge, tenant_id, settings):
+    carla, first, home_leg = _handed_plan(settings, bridge, home_bridge, tenant_id)
+    feed(bridge, first)
+    (record,) = rows(bridge, CallRecord)
+    # bridged to the home switch is nobody's answer: the hand-over's number is not "who answered"
+    assert (record.answered_by, record.answered_by_user_id, record.missed) == (None, None, True)
+    feed(home_bridge, home_leg)
+    (record,) = rows(bridge, CallRecord)
+    assert record.call_uuid == IVR_CALL and record.steps == ["hello", "wait", "after"]
+    assert (record.answered_by_user_id, record.answered_by, record.missed) == (carla, "Carla", False)
+    assert record.caller_number == "1001" and record.dialled_number == "9000" and "home" in record.sources
+    # told again (the CDR posts of both switches): nothing doubles, nothing is lost
+    feed(home_bridge, home_leg[-1:])
+    feed(bridge, first[-1:])
+    (record,) = rows(bridge, CallRecord)
+    assert record.steps == ["hello", "wait", "after"] and record.answered_by_user_id == carla
+
+
+def test_the_home_legs_record_stored_first_is_taken_over_by_the_call(bridge, home_bridge, tenant_id, settings):
+    """Each bridge commits on its own: the home leg's end may be stored before the first switch's record
+    exists. Who answered there and its steps are kept, and the call's own facts take over the rest."""
+    carla, first, home_leg = _handed_plan(settings, bridge, home_bridge, tenant_id)
+    feed(home_bridge, home_leg)
+    (record,) = rows(bridge, CallRecord)
+    assert record.call_uuid == IVR_CALL and record.sources == ["home"]
+    assert (record.answered_by_user_id, record.answered_by) == (carla, "Carla")
+    feed(bridge, first)
+    (record,) = rows(bridge, CallRecord)
+    assert record.call_uuid == IVR_CALL and record.steps == ["hello", "wait", "after"]
+    assert (record.answered_by_user_id, record.answered_by, record.missed) == (carla, "Carla", False)
+    # the call's own facts: where it was dialled, when it started (the home leg started later)
+    assert record.dialled_number == "9000" and record.sources == ["home", "events"]
+    first_start = parse_plain(first[-1]).var("start_uepoch")
+    assert int(record.started_at.replace(tzinfo=None).timestamp()) == int(first_start) // 1_000_000
+    # the first switch's end published once, as the merged record
+    (ended,) = [data for _, kind, data in bridge.published if kind == "call_ended"]
+    assert ended["answered_by"] == "Carla" and ended["call_uuid"] == IVR_CALL
+    feed(home_bridge, home_leg[-1:])
+    (record,) = rows(bridge, CallRecord)
+    assert record.steps == ["hello", "wait", "after"]
+
+
+def test_the_forwarding_legs_answer_does_not_overwrite_the_home_legs_queue(bridge, home_bridge, tenant_id, settings):
+    """The forwarding switch's leg is answered when the home leg answers: the tile then already says the
+    caller waits in the home switch's queue, which that older copy of the row must not undo."""
+    _, first, home_leg = _handed_plan(settings, bridge, home_bridge, tenant_id)
+    names = [parse_plain(t).name for t in first]
+    feed(bridge, first[: names.index("CHANNEL_CREATE") + 1])
+    home_names = [parse_plain(t).name for t in home_leg]
+    feed(home_bridge, home_leg[: home_names.index("CHANNEL_HANGUP_COMPLETE")])
+    (live,) = rows(bridge, ActiveCall)
+    assert (live.state, live.queue_id) == ("queued", 7)
+    handing = {"current_application": "bridge",
+               "current_application_data": f"{{sip_h_X-Callplan-Home=x}}sofia/external/cp-home-{tenant_id}-plan-12-3-wait@127.0.0.2:5080"}
+    feed(bridge, [event_text(first[names.index("CHANNEL_ANSWER")], set_vars=handing)])
+    (live,) = rows(bridge, ActiveCall)
+    assert (live.state, live.queue_id) == ("queued", 7)
+    # an answer of anything else is an answer
+    feed(bridge, [first[names.index("CHANNEL_ANSWER")]])
+    (live,) = rows(bridge, ActiveCall)
+    assert live.state == "answered"

@@ -27,7 +27,7 @@ import os
 import re
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -67,6 +67,9 @@ class Facts:
 
     call_uuid: str
     b_leg_of: Optional[str] = None  # a B leg: the A leg's uuid (originator / cc_member_session_uuid)
+    # the home switch's leg of a call another switch handed to it (callplan.home; b_leg_of is that switch's
+    # uuid): the same call going on there, its steps and who answered added to that call's record
+    continues: bool = False
     tenant_id: Optional[int] = None  # cp_tenant_id, when the dialplan set it
     domains: list[str] = field(default_factory=list)  # candidates for the tenant's SIP domain, best first
     inbound: bool = False  # arrived from a carrier (public context / external profile)
@@ -218,6 +221,7 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
         # it only completes that switch's record (who answered), like a B leg; the home switch's public
         # context set this only for a hand-over with the installation's token
         facts.b_leg_of = var(home.ORIGIN_VARIABLE)
+        facts.continues = True
     # The company is what the app itself routed, never what the caller wrote: cp_tenant_id (the directory
     # gives it to every phone, the public context and the fallback dialplan set it), the domain a phone
     # authenticated in (domain_name; the public context sets it too), the contexts the app's dialplan and
@@ -268,8 +272,12 @@ def _facts(var: Callable[[str], Optional[str]], array: Callable[[str], list[str]
                           var("last_sent_callee_id_number"), *(_user_of_channel(name) for name in chan_names)):
             if candidate and candidate not in facts.answered_candidates:
                 facts.answered_candidates.append(candidate)
+    if facts.bridged and any(home.PREFIX in (text or "") for text in (other.get("destination_number"), *chan_names)):
+        # bridged to the home switch (a hand-over, callplan.home): the call went on there, nobody took it
+        # here; the home switch's leg tells who did (_continue_call)
+        facts.bridged, facts.answered_candidates = False, []
     facts.via_gateway = any("/gateway/" in name for name in chan_names) or "sofia/gateway/" in (var("last_arg") or "")
-    if facts.is_b_leg:
+    if facts.is_b_leg and not facts.continues:
         # a B leg's own user: the directory's variables (web.xml_curl.directory) or the dialled user
         user_id = var("cp_user_id")
         facts.answered_user_id = int(user_id) if user_id and user_id.isdigit() else facts.answered_user_id
@@ -533,6 +541,9 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
     error that would spoil the caller's transaction), and when it was there it is re-read under a row
     lock and merged. `cache` (a dict the caller keeps for one transaction) saves looking up a tenant's
     country and rates once per record."""
+    if facts.continues:
+        _continue_call(db, facts, source, lookup, cache)
+        return None, False
     if facts.is_b_leg:
         _complete_a_leg(db, facts, cache)
         return None, False
@@ -550,7 +561,14 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
     row = db.exec(select(CallRecord).where(CallRecord.call_uuid == values["call_uuid"])
                   .with_for_update().execution_options(populate_existing=True)).one()
     was_answered = row.answered_by_user_id is not None or bool(row.answered_by)
-    _merge(row, values, source)
+    if _only_continued(row):
+        # the home switch's leg of this call was stored first (_continue_call): this leg's own facts are the
+        # call's, the home leg's steps follow its own and who answered there stays
+        later = read_steps(row.steps, row.plan_id, row.plan_version)
+        _merge(row, values, source, authoritative=True)
+        row.steps = _followed_by(facts.stored_steps(), stored_steps(later, row.plan_id, row.plan_version))
+    else:
+        _merge(row, values, source)
     _finish(db, row, facts, source == "cdr", cache)
     db.add(row)
     db.flush()
@@ -689,8 +707,8 @@ def _batch_insert(db: Session, columns: tuple):
     return statement
 
 
-def _merge(row: CallRecord, values: dict, source: str) -> None:
-    authoritative = source == "cdr"
+def _merge(row: CallRecord, values: dict, source: str, authoritative: Optional[bool] = None) -> None:
+    authoritative = source == "cdr" if authoritative is None else authoritative
     for name in _SCALARS + ("direction",):
         new = values[name]
         if _empty(new):
@@ -699,8 +717,10 @@ def _merge(row: CallRecord, values: dict, source: str) -> None:
             setattr(row, name, new)
     if row.tenant_id is None and values["tenant_id"] is not None:
         row.tenant_id = values["tenant_id"]
-    if len(values["steps"]) > len(row.steps or []) or (authoritative and values["steps"]):
-        row.steps = list(values["steps"])
+    steps, kept = values["steps"], row.steps or []
+    # steps the home switch's leg added after these (_continue_call) stay: the row then starts with them
+    if steps and kept[:len(steps)] != steps and (len(steps) > len(kept) or authoritative):
+        row.steps = list(steps)
     if source not in (row.sources or []):
         row.sources = [*(row.sources or []), source]
     row.updated_at = clock.now()
@@ -786,6 +806,72 @@ def _answering_user(db: Session, tenant_id: Optional[int], facts: Facts):
         if device is not None and device.user_id is not None:
             return db.get(PbxUser, device.user_id)
     return None
+
+
+HOME_SOURCE = "home"  # a record's source: the home switch's leg of a handed-over call told of it (_continue_call)
+
+
+def _only_continued(row) -> bool:
+    """Is this record only what a handed-over call's home leg told, its own switch's record not yet stored?"""
+    return bool(row.sources) and not set(row.sources) - {HOME_SOURCE}
+
+
+def _followed_by(steps: list, later: list) -> list:
+    """`steps` and then `later` (the home leg's), once: `later` is not added again when `steps` ends with it."""
+    if later and steps[len(steps) - len(later):] == later:
+        return list(steps)
+    return [*steps, *later]
+
+
+def _continue_call(db: Session, facts: Facts, source: str, lookup=None, cache: Optional[dict] = None) -> None:
+    """The home switch's leg of a call another switch handed to it (callplan.home) adds to that call's
+    record: the plan steps it took there (a queue and what followed) after the call's own, and who
+    answered there. Either leg's record may be stored first (each switch's bridge commits on its own):
+    when the call's record is not there yet, this leg's facts make it under the call's uuid, marked as
+    only continued (source "home"), and the call's own record, when it comes, takes it over
+    (`store`)."""
+    origin = facts.b_leg_of[:64]
+    for _ in range(2):
+        row = db.exec(select(CallRecord).where(CallRecord.call_uuid == origin).with_for_update()
+                      .execution_options(populate_existing=True)).first()
+        if row is not None:
+            break
+        own = replace(facts, call_uuid=origin, b_leg_of=None, continues=False,
+                      dialled_number="" if facts.dialled_number.startswith(home.PREFIX) else facts.dialled_number)
+        values, draft = _new_record(db, own, HOME_SOURCE, lookup, cache, CallRecord)
+        new_id = insert_ignoring_duplicates(db, CallRecord.__table__, values, "call_uuid")
+        if new_id is not None:  # stored first; otherwise the call's own record came meanwhile: merged below
+            draft.id = new_id
+            make_transient_to_detached(draft)
+            db.add(draft)
+            if draft.answered_by_user_id is not None or draft.answered_by:
+                _ring_group_answered(db, draft)
+            return
+    if row is None:
+        return
+    was_answered = row.answered_by_user_id is not None or bool(row.answered_by)
+    later = facts.steps
+    steps = _followed_by(list(row.steps or []), stored_steps(later, row.plan_id, row.plan_version))
+    changed = steps != list(row.steps or [])
+    if changed:
+        row.steps = steps
+    if HOME_SOURCE not in (row.sources or []):
+        row.sources, changed = [*(row.sources or []), HOME_SOURCE], True
+    if row.answered_by_user_id is None and facts.bridged:
+        user = _answering_user(db, row.tenant_id, facts)
+        if user is not None:
+            row.answered_by_user_id, row.answered_by = user.id, _name(user)[:100]
+        elif facts.answered_candidates and not row.answered_by:
+            row.answered_by = facts.answered_candidates[0][:100]
+        if row.answered_by_user_id is not None or row.answered_by:
+            row.missed, changed = False, True
+    if not changed:
+        return
+    row.updated_at = clock.now()
+    db.add(row)
+    db.flush()
+    if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
+        _ring_group_answered(db, row)
 
 
 def _complete_a_leg(db: Session, facts: Facts, cache: Optional[dict] = None) -> None:

@@ -34,7 +34,6 @@ from sqlmodel import select
 from fs_bridge.notices import call_time, dialled_number, enqueue_mail, find_step, tenant_of_channel
 from web.domain import fax_files, faxes
 from web.i18n import t
-from web.models.account import Account
 from web.models.call_plan import CallPlanVersion
 from web.models.fax import Fax
 from web.models.pbx_user import PbxUser
@@ -112,10 +111,7 @@ def by_user(ctx, event, mark: str) -> Optional[tuple[int, list[str], Optional[in
     if tenant_id is None or user is None or user.tenant_id != tenant_id:
         log.warning("fax call %s with mark %r: no such user of the channel's company", event.uuid, mark)
         return None
-    address = user.email
-    if not address and user.account_id is not None:
-        account = ctx.db.get(Account, user.account_id)
-        address = account.email if account is not None and account.tenant_id == tenant_id else None
+    address = faxes.user_address(ctx.db, user)
     return tenant_id, [address] if address else [], None, ""
 
 

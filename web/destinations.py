@@ -25,6 +25,8 @@ OBJECT_TYPES = ("user", "ring_group", "queue", "ivr_menu", "voicemail_box", "con
 DestinationType = Literal["user", "ring_group", "queue", "ivr_menu", "voicemail_box", "conference_room", "page_group",
                           "fax", "extension", "external", "hang_up", "park"]
 REFERS_TO = {"fax": "user"}  # an object type that names another kind's object: a fax destination, its user
+# destination_references yields such a destination under its own kind ("fax"): web.domain.references counts
+# it as a use of the object it names (a user) and checks what that kind needs more (the user's address)
 
 _DIALLED = re.compile(r"^\+?[0-9]{3,15}\Z")
 
@@ -89,6 +91,6 @@ def destination_references(destination: dict | None, where: str) -> Iterator[tup
         return
     kind = destination.get("type")
     if kind in OBJECT_TYPES:
-        yield where, REFERS_TO.get(kind, kind), destination.get("id")
+        yield where, kind, destination.get("id")
     elif kind == "extension":
         yield where, "extension", destination.get("number")

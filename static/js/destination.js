@@ -32,7 +32,7 @@ const lists = new Map(); // type -> Promise<[{ value, label }]>, once per page
 function objectLabel(type, row) {
   if (type === "user") return `${[row.first_name, row.last_name].filter(Boolean).join(" ")} (${row.extension})`;
   if (type === "fax") {
-    // the address the faxes go to, or that there is none yet (the fax is still kept on /faxes)
+    // the address the faxes go to, or that there is none yet (the API refuses that user beside this choice)
     return `${[row.first_name, row.last_name].filter(Boolean).join(" ")}: ${row.email || t("ui.destination.fax_no_email")}`;
   }
   return row.extension ? `${row.name} (${row.extension})` : row.name;

@@ -112,3 +112,53 @@ def test_another_companys_user_is_no_fax_destination(admin, other_admin):
     number = admin.number("+31201110006")
     answer = admin.client.patch(f"/api/numbers/{number['id']}", json={"destination": {"type": "fax", "id": theirs["id"]}})
     assert answer.status_code == 422 and answer.json()["errors"][0]["code"] == "unknown_reference", answer.text
+
+
+def test_fax_to_email_needs_a_user_with_an_address(fs, admin):
+    """Fax to e-mail for a user without an address would answer calls as a fax that reaches nobody (the
+    company has no address of its own to fall back on): refused naming the chosen user's field, wherever
+    the destination is set; with an address, or the login's, it is taken; and a user whose address faxes go
+    to keeps one while they do."""
+    domain = admin.tenant.sip_domain
+    piet = admin.user("202", "Piet")  # no e-mail address, no login
+    number = admin.number("+31201110007")
+    fax = {"type": "fax", "id": piet["id"]}
+    for method, path, body, pointer in (
+        ("PATCH", f"/api/numbers/{number['id']}", {"destination": fax}, "/destination/id"),
+        ("PATCH", f"/api/users/{piet['id']}", {"forwarding": {"busy": {"enabled": True, "to": fax}}}, "/forwarding/busy/to/id"),
+        ("POST", "/api/ring-groups", {"name": "Sales", "extension": "300", "forward_after": fax}, "/forward_after/id"),
+        ("POST", "/api/ivr-menus", {"name": "Menu", "extension": "500",
+                                    "keys": {"1": {"action": "forward", "destination": fax}}}, "/keys/1/destination/id"),
+        ("PATCH", "/api/company", {"night_destination": fax}, "/night_destination/id"),
+    ):
+        answer = admin.client.request(method, path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["code"] == "fax_user_without_email", answer.json()
+        assert [e["pointer"] for e in answer.json()["errors"]] == [pointer]
+    assert admin.client.get(f"/api/numbers/{number['id']}").json()["destination"] is None
+    assert actions(fs.dialplan(domain, ""), "number_31201110007") == [("hangup", "UNALLOCATED_NUMBER")]
+    assert admin.client.get("/api/ring-groups").json() == [] and admin.client.get("/api/ivr-menus").json() == []
+
+    # given an address (in the same change as the forwarding to their own faxes, too): taken
+    own = admin.client.patch(f"/api/users/{piet['id']}", json={
+        "email": "piet@acme.test", "forwarding": {"busy": {"enabled": True, "to": fax}}})
+    assert own.status_code == 200, own.text
+    routed = admin.client.patch(f"/api/numbers/{number['id']}", json={"destination": fax})
+    assert routed.status_code == 200, routed.text
+    assert ("set", f"cp_fax=rxu:{piet['id']}") in actions(fs.dialplan(domain, ""), "number_31201110007")
+    # the address faxes go to stays while they do: refused, with what sends faxes there
+    cleared = admin.client.patch(f"/api/users/{piet['id']}", json={"email": None})
+    assert cleared.status_code == 409, cleared.text
+    body = cleared.json()
+    assert body["code"] == "email_used_for_faxes" and [e["pointer"] for e in body["errors"]] == ["/email"]
+    assert [(use["kind"], use["id"], use["where"]) for use in body["used_by"]] == [("phone_number", number["id"], "/destination")]
+    assert admin.client.get(f"/api/users/{piet['id']}").json()["email"] == "piet@acme.test"
+    # with a login the faxes go to the login's address: the user's own may go
+    account = admin.client.post(f"/api/users/{piet['id']}/portal-account", json={"role": "user", "send_welcome": False})
+    assert account.status_code == 201, account.text
+    assert admin.client.patch(f"/api/users/{piet['id']}", json={"email": None}).status_code == 200
+    assert admin.client.get(f"/api/users/{piet['id']}").json()["email"] is None
+    anna = admin.user("201", "Anna")
+    number2 = admin.number("+31201110008")
+    assert admin.client.patch(f"/api/numbers/{number2['id']}", json={"destination": fax}).status_code == 200
+    assert admin.client.patch(f"/api/numbers/{number2['id']}", json={"destination": {"type": "fax", "id": anna["id"]}}).status_code == 422

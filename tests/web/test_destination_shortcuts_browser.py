@@ -1,5 +1,6 @@
 """Destination shortcuts in Chromium (#18 leftovers): on /numbers, a free number routed to the parking lot
-("Park the call") and another to "Fax to e-mail" with the user whose address gets the faxes; the table says
+("Park the call") and another to "Fax to e-mail" with the user whose address gets the faxes (a user without an
+address refused beside the choice, English and Dutch); the table says
 what each reaches (the fax one links to the user); saved as the API's shapes. Dutch on a narrow screen, by
 the keyboard. Screenshots test-artifacts/destination-shortcuts-*.png."""
 
@@ -36,6 +37,11 @@ def server():
         yield running
 
 
+def without_address(admin, extension: str, first_name: str) -> dict:
+    """A user with no e-mail address and no login: fax to e-mail has nowhere to mail their faxes."""
+    return admin.post("/api/users", {"first_name": first_name, "last_name": "Faxloos", "extension": extension}, expect=201)
+
+
 def open_numbers(admin, server):
     page = admin.context.new_page()
     watch = ConsoleWatch(page)
@@ -51,8 +57,9 @@ def row_of(page, number: str):
 def test_a_number_to_the_parking_lot_and_one_to_fax_to_email(server, browser):
     shot = Screenshots("destination-shortcuts-en")
     admin = admin_session(browser, server, "shortcuts@demo.example.com", PASSWORD, "en")
-    user = admin.get("/api/users")[0]
+    user = next(row for row in admin.get("/api/users") if row.get("email"))
     name = f"{user['first_name']} {user['last_name']}".strip()
+    no_address = without_address(admin, "291", "Fenna")
     page, watch = open_numbers(admin, server)
 
     row_of(page, PARKED).get_by_role("button", name=f"Route {PARKED}").click()
@@ -70,10 +77,17 @@ def test_a_number_to_the_parking_lot_and_one_to_fax_to_email(server, browser):
     sheet = page.get_by_role("dialog", name=f"Route {FAXED}")
     sheet.get_by_label("Answered by").select_option(label="Fax to e-mail")
     which = sheet.get_by_label("Which one")
-    # each user with the address the faxes would go to
+    # each user with the address the faxes would go to; one without an address is refused beside the choice
+    which.select_option(label="Fenna Faxloos: no e-mail address yet")
+    sheet.get_by_role("button", name="Save").click()
+    expect(which).to_have_attribute("aria-invalid", "true")
+    expect(sheet.locator(".field-error").filter(has_text="This user has no e-mail address to mail faxes to.")).to_be_visible()
+    expect(which).to_be_focused()
+    shot(page, "fax-no-address-refused", full_page=False)
+    assert next(row for row in admin.get("/api/numbers") if row["number"] == FAXED)["destination"] is None
     option = which.locator("option").filter(has_text=re.compile(rf"^{re.escape(name)}: "))
     expect(option).to_have_count(1)
-    expected_label = f"{name}: {user['email']}" if user.get("email") else f"{name}: no e-mail address yet"
+    expected_label = f"{name}: {user['email']}"
     expect(option).to_have_text(expected_label)
     which.select_option(label=expected_label)
     shot(page, "fax-chosen", full_page=False)
@@ -97,6 +111,7 @@ def test_dutch_on_a_narrow_screen_by_the_keyboard(server, browser):
     shot = Screenshots("destination-shortcuts-narrow-nl")
     admin = admin_session(browser, server, "parkeren@demo.example.com", PASSWORD, "nl", locale="nl-NL",
                           viewport={"width": 390, "height": 844})
+    without_address(admin, "292", "Joost")
     page, watch = open_numbers(admin, server)
     button = row_of(page, DUTCH).get_by_role("button", name=f"{DUTCH} routeren")
     button.focus()
@@ -106,6 +121,16 @@ def test_dutch_on_a_narrow_screen_by_the_keyboard(server, browser):
     expect(kinds).to_be_focused()
     for text in ("Gesprek parkeren (parkeerplaats)", "Fax naar e-mail"):
         expect(kinds.locator("option").filter(has_text=text)).to_have_count(1)
+    # fax to e-mail for someone without an address: refused beside the choice, in Dutch
+    kinds.select_option(label="Fax naar e-mail")
+    which = sheet.get_by_label("Welke")
+    which.select_option(label="Joost Faxloos: nog geen e-mailadres")
+    sheet.get_by_role("button", name="Opslaan").click()
+    expect(which).to_have_attribute("aria-invalid", "true")
+    expect(sheet.locator(".field-error").filter(has_text="Deze gebruiker heeft geen e-mailadres om faxen naar te mailen.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "fax-no-address-refused")
+    kinds.focus()
     kinds.select_option(label="Gesprek parkeren (parkeerplaats)")  # a select answers the keyboard on its own
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "park-chosen")

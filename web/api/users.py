@@ -7,7 +7,7 @@ import secrets
 from pydantic import ValidationError
 
 from callplan.text import fit
-from web.domain import forwarding_loops, references, stored_rows
+from web.domain import faxes, forwarding_loops, references, stored_rows
 from web.api import accounts
 from web.api.problems import Problem, field_problem
 from web.api.resources import Resource
@@ -31,6 +31,18 @@ def _validate(ctx, user: PbxUser) -> None:
             raise field_problem(409, "account_linked_elsewhere", "/account_id",
                                 f"this portal account belongs to {other.first_name} {other.last_name} ({other.extension})".replace("  ", " "))
     forwarding_loops.refuse_loops(ctx.db, ctx.tenant_id, "user", user)
+    if not faxes.user_address(ctx.db, user):
+        # a fax to e-mail destination mails this user's faxes: they must keep an address to mail them to
+        faxed = [use for use in references.uses_as(ctx.db, ctx.tenant_id, "fax", user.id)
+                 if not (use.kind == "user" and use.id == user.id)] if user.id is not None else []
+        if faxed:
+            raise Problem(409, "email_used_for_faxes", pointer="/email",
+                          detail="faxes to e-mail are mailed to this address: choose another destination for them first",
+                          params={"count": len(faxed)}, extra={"used_by": [use.as_dict() for use in faxed]})
+        for where, kind, target in user.references():
+            if kind == "fax" and user.id is not None and target == user.id:  # their own forwarding to their faxes
+                raise field_problem(422, "fax_user_without_email", f"{where}/id",
+                                    "this user has no e-mail address to mail faxes to: give them one first")
 
 
 def personal_box(ctx, user: PbxUser) -> VoicemailBox | None:

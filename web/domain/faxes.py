@@ -30,10 +30,44 @@ from callplan import outbound
 from web import clock
 from web.domain import fax_files
 from web.domain.notices import local_time
+from web.domain.problems import field_problem
 from web.i18n import t
 from web.models.fax import Fax
 
 log = logging.getLogger("web.faxes")
+
+
+# -- fax to e-mail: the address a user's faxes go to ------------------------------------------------------
+
+
+def user_address(db, user) -> Optional[str]:
+    """Where "fax to e-mail" naming `user` mails the PDF: the user's own address, else their login's
+    (an account of the same company)."""
+    from web.models.account import Account
+
+    if user.email:
+        return user.email
+    if user.account_id is not None:
+        account = db.get(Account, user.account_id)
+        if account is not None and account.tenant_id == user.tenant_id and account.email:
+            return account.email
+    return None
+
+
+def require_address(db, tenant_id: int, user_id, pointer: str, current=None) -> None:
+    """Refuse (422 at `pointer`) a "fax to e-mail" destination whose user has no address to mail to: the
+    call would be answered as a fax that reaches nobody (the company has no address of its own to fall
+    back on). `current`: the row being saved; a user's own forwarding to their faxes is checked with the
+    user's other fields (web/api/users.py: the address may be what this change removes)."""
+    from web.models.pbx_user import PbxUser
+    from web.scoping import scoped
+
+    if isinstance(current, PbxUser) and current.id == user_id:
+        return
+    user = db.exec(scoped(PbxUser, tenant_id).where(PbxUser.id == user_id)).first()
+    if user is not None and not user_address(db, user):
+        raise field_problem(422, "fax_user_without_email", pointer,
+                            "this user has no e-mail address to mail faxes to: give them one first")
 
 ESL_TIMEOUT = 3.0
 ANSWER_WITHIN_S = 60  # how long the number may ring before the fax counts as failed

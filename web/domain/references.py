@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 
 from sqlmodel import Session
 
+from web.destinations import REFERS_TO
 from web.domain.problems import Problem, field_problem
 
 KINDS: dict[str, type] = {}  # kind -> table
@@ -86,12 +87,21 @@ def require_distinct_ids(db: Session, tenant_id: int, table: type, ids: list, fi
                 raise field_problem(422, "unknown_reference", f"{field}/{index}", f"no {what} with id {target} in this company")
 
 
+def _named(ref_kind: str) -> str:
+    """The kind of row a reference names: a fax to e-mail destination ("fax") names a user."""
+    return REFERS_TO.get(ref_kind, ref_kind)
+
+
 def require_all(db: Session, tenant_id: int, row, prefix: str = "") -> None:
-    """Check every id `row.references()` yields, and that every internal number it dials exists."""
-    from web.domain import numbering
+    """Check every id `row.references()` yields, and that every internal number it dials exists; a fax to
+    e-mail destination's user must have an address to mail to (refused at its /id otherwise)."""
+    from web.domain import faxes, numbering
 
     for where, kind, target in row.references():
-        if kind == "extension":
+        if kind == "fax":
+            require(db, tenant_id, "user", target, prefix + where)
+            faxes.require_address(db, tenant_id, target, prefix + where + "/id", current=row)
+        elif kind == "extension":
             if numbering.holder(db, tenant_id, target) is None:
                 raise field_problem(422, "unknown_reference", prefix + where, f"no internal number {target} in this company")
         elif kind in KINDS:
@@ -104,10 +114,22 @@ def uses(db: Session, tenant_id: int, kind: str, target) -> Iterator[Use]:
     for table in REFERRERS:
         for row in db.exec(scoped(table, tenant_id)).all():
             for where, ref_kind, ref_target in row.references():
-                if ref_kind == kind and ref_target == target:
+                if _named(ref_kind) == kind and ref_target == target:
                     yield Use(kind_of(table), row.id, display_name(row), where)
     for finder in EXTRA_FINDERS:
         yield from finder(db, tenant_id, kind, target)
+
+
+def uses_as(db: Session, tenant_id: int, ref_kind: str, target) -> Iterator[Use]:
+    """Rows whose references name `target` as exactly `ref_kind` (a fax to e-mail destination, "fax", of
+    a user), where `uses` counts it under the kind of row it names."""
+    from web.scoping import scoped
+
+    for table in REFERRERS:
+        for row in db.exec(scoped(table, tenant_id)).all():
+            for where, found_kind, found_target in row.references():
+                if found_kind == ref_kind and found_target == target:
+                    yield Use(kind_of(table), row.id, display_name(row), where)
 
 
 def usage(db: Session, tenant_id: int, kind: str, targets: Iterable) -> dict[object, list[Use]]:
@@ -119,7 +141,7 @@ def usage(db: Session, tenant_id: int, kind: str, targets: Iterable) -> dict[obj
     for table in REFERRERS:
         for row in db.exec(scoped(table, tenant_id)).all():
             for where, ref_kind, ref_target in row.references():
-                if ref_kind == kind and ref_target in found:
+                if _named(ref_kind) == kind and ref_target in found:
                     found[ref_target].append(Use(kind_of(table), row.id, display_name(row), where))
     for finder in EXTRA_FINDERS:
         for target, used in found.items():

@@ -19,6 +19,7 @@ from web.db import make_engine
 from web.provisioning.routes import file_routes as provisioning_routes
 from web.settings import Settings, get_settings
 from web.xml_curl import PATH as XML_CURL_PATH, routes as xml_curl_routes
+from web.xml_curl import cache as xml_curl_cache
 from web.xml_curl.endpoint import fast as xml_curl_fast
 
 log = logging.getLogger("web")
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, engine=None) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    xml_curl_cache.of(app.state.engine).limit(settings.xml_cache_mb)  # FreeSWITCH's documents kept, per process
     from web.domain import switches  # late: the domain layer imports the models
 
     switches.use_engine(settings, app.state.engine)  # the switches' registry, for threads holding only settings

@@ -68,6 +68,9 @@ class Settings:
     # FreeSWITCH's mod_xml_curl timeout (the same CALLPLAN_XML_CURL_TIMEOUT, freeswitch/vars.xml): a fetch
     # answered later than this went to the fallback routing; the endpoint warns when one comes near it
     xml_curl_timeout_s: int = 2
+    # how many MB (about) of dialplans and directories each web process keeps; past it the companies asked
+    # about least recently are let go and built again at their next fetch (web.xml_curl.cache.Budget); 0: no limit
+    xml_cache_mb: int = 1024
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
@@ -157,6 +160,7 @@ class Settings:
             xml_curl_password=env.get("CALLPLAN_XML_CURL_PASSWORD", ""),
             xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES") or LOOPBACK,
             xml_curl_timeout_s=_int(env, "CALLPLAN_XML_CURL_TIMEOUT", 2),
+            xml_cache_mb=_int(env, "CALLPLAN_XML_CACHE_MB", 1024),
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),

@@ -9,7 +9,8 @@ import types
 
 from callplan.objects import TenantObjects
 from tests.web.pbx import admin, other_admin  # noqa: F401  (fixtures)
-from tests.web.test_xml_curl import _fresh_cache, extensions, fs, settings, user_entry  # noqa: F401  (fixtures)
+from tests.web.test_xml_curl import (_fresh_cache, dialplan_request, extensions, fs, settings,  # noqa: F401  (fixtures)
+                                    user_entry)
 from web.xml_curl import cache, dialplan
 from web.xml_curl.dialplan import NO_ROTATION, Extension, TenantDialplan
 
@@ -153,3 +154,53 @@ def test_snapshots_within_the_budget_are_all_kept(fs, admin, other_admin):
     store = cache.of(fs.engine).plans
     assert {("reads", admin.tenant.id), ("reads", other_admin.tenant.id), ("base", admin.tenant.id),
             ("base", other_admin.tenant.id)} <= set(store)
+
+
+def raw_dialplan(fs, context: str, number: str) -> bytes:
+    pairs = [(k, {"Caller-Context": context, "Hunt-Context": context, "Caller-Destination-Number": number,
+                  "Hunt-Destination-Number": number}.get(k, v)) for k, v in dialplan_request()]
+    response = fs.post(pairs)
+    assert response.status_code == 200 and b"not found" not in response.content
+    return response.content
+
+
+def test_past_its_budget_a_process_lets_go_of_the_companies_asked_about_least_recently(fs, admin, other_admin, app):
+    """The dialplans and directories share one budget (settings.xml_cache_mb): past it, the entries asked
+    for least recently are let go, down to nine tenths of it, and are built again, the same, when next asked."""
+    held = cache.of(fs.engine)
+    assert held.documents.limit == app.state.settings.xml_cache_mb * 2**20  # as create_app set it
+    acme, other = admin.tenant, other_admin.tenant
+    admin.user("201", "Anna")
+    other_admin.user("201", "Otto")
+    phone = other_admin.create("/api/devices", name="Desk", user_id=None)
+    held.limit(0)  # no limit while they are first cached
+    ours, theirs = raw_dialplan(fs, acme.sip_domain, "201"), raw_dialplan(fs, other.sip_domain, "201")
+    assert raw_dialplan(fs, acme.sip_domain, "201") == ours  # Acme's asked for last
+    sizes = {tenant.id: held.dialplans._entries[tenant.id].size for tenant in (acme, other)}
+    assert all(size > 0 for size in sizes.values()) and held.documents.held == sum(sizes.values())
+    assert held.documents.evicted == 0
+    # room for Acme's dialplan and Other's directory, not for Other's dialplan too
+    entry = user_entry(fs.directory(other.sip_domain, phone["sip_username"]))[1]
+    directory_size = held.directories._entries[other.id].size
+    held.documents.limit = int((sizes[acme.id] + directory_size) / cache.Budget.SLACK) + 1
+    assert sum(sizes.values()) + directory_size > held.documents.limit
+    builds = held.directories.builds
+    held.directories.clear()
+    assert user_entry(fs.directory(other.sip_domain, phone["sip_username"]))[1] == entry  # built again: over the limit
+    assert held.directories.builds == builds + 1
+    assert set(held.dialplans._entries) == {acme.id} and other.id in held.directories._entries
+    assert held.documents.evicted == 1 and held.documents.held == sizes[acme.id] + directory_size <= held.documents.limit
+    # Other's dialplan is built again when asked for, the same
+    builds = held.dialplans.builds
+    assert raw_dialplan(fs, other.sip_domain, "201") == theirs and held.dialplans.builds == builds + 1
+    assert raw_dialplan(fs, acme.sip_domain, "201") == ours
+
+
+def test_the_documents_budget_is_a_setting():
+    from web.settings import Settings
+
+    assert Settings.from_env({"CALLPLAN_XML_CACHE_MB": "64", "CALLPLAN_SECRET_KEY": "x" * 40}).xml_cache_mb == 64
+    assert Settings.from_env({"CALLPLAN_SECRET_KEY": "x" * 40}).xml_cache_mb == 1024
+    caches = cache.Caches()
+    caches.limit(0)
+    assert caches.documents.limit is None

@@ -13,11 +13,11 @@ one compile instead of running twenty."""
 from __future__ import annotations
 
 import gc
+import itertools
 import queue
 import threading
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Hashable, Optional
 
@@ -93,30 +93,85 @@ def _freeze() -> None:
     gc.freeze()
 
 
-@dataclass(frozen=True)
 class Cached:
-    generation: Any
-    value: Any
-    valid_until: Optional[datetime]
+    __slots__ = ("generation", "value", "valid_until", "size", "used")
+
+    def __init__(self, generation, value, valid_until: Optional[datetime], size: int = 0, used: int = 0):
+        self.generation, self.value, self.valid_until = generation, value, valid_until
+        self.size, self.used = size, used  # size_of(value); when it was last asked for (Budget's clock)
 
     def fresh(self, generation, now: datetime) -> bool:
         return self.generation == generation and (self.valid_until is None or now < self.valid_until)
 
 
-class GenerationCache:
-    """key (a tenant id) -> the value built for one generation; only the latest is kept."""
+def size_of(value) -> int:
+    """About how many bytes a cached value holds: its own `cached_size` (a dialplan's or directory's text and
+    index, web.xml_curl.dialplan / directory), else a text's length."""
+    size = getattr(value, "cached_size", None)
+    if size is not None:
+        return size
+    return len(value) if isinstance(value, (bytes, str)) else 0
 
-    def __init__(self, name: str):
+
+class Budget:
+    """At most `limit` bytes (size_of, about) of documents in the caches that share it: past it, the
+    entries asked for least recently are let go, down to nine tenths of it (so that a build does not
+    evict at every step), and are built again at their next fetch, as in a new process. None: no limit.
+    Every web process caches every company FreeSWITCH asks it about (settings.xml_cache_mb)."""
+
+    SLACK = 0.9
+
+    def __init__(self, limit: Optional[int] = None):
+        self.limit = limit
+        self.held = 0  # bytes of the entries kept
+        self.evicted = 0  # entries let go to stay within the limit (benches, tests)
+        self.clock = itertools.count(1)  # next() is atomic: a hit stamps its entry without a lock
+        self._lock = threading.Lock()
+        self._caches: list["GenerationCache"] = []
+
+    def put(self, cache: "GenerationCache", key: Hashable, entry: Cached) -> None:
+        with self._lock:
+            old = cache._entries.get(key)
+            cache._entries[key] = entry
+            self.held += entry.size - (old.size if old is not None else 0)
+            if self.limit is not None and self.held > self.limit:
+                self._evict(entry)
+
+    def _evict(self, keep: Cached) -> None:
+        oldest = sorted(((entry.used, index, key) for index, cache in enumerate(self._caches)
+                         for key, entry in list(cache._entries.items()) if entry is not keep), key=lambda item: item[0])
+        for _, index, key in oldest:
+            if self.held <= self.limit * self.SLACK:
+                break
+            entry = self._caches[index]._entries.pop(key, None)
+            if entry is not None:
+                self.held -= entry.size
+                self.evicted += 1
+
+    def forget(self, cache: "GenerationCache") -> None:
+        with self._lock:
+            self.held -= sum(entry.size for entry in cache._entries.values())
+            cache._entries.clear()
+
+
+class GenerationCache:
+    """key (a tenant id) -> the value built for one generation; only the latest is kept, and only while
+    its budget (shared with other caches) has room for it."""
+
+    def __init__(self, name: str, budget: Optional[Budget] = None):
         self.name = name
         self.builds = 0  # how many times a value was built (tests tell a hit from a rebuild)
         self._entries: dict[Hashable, Cached] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.budget = budget or Budget()
+        self.budget._caches.append(self)
 
     def peek(self, key: Hashable, generation, now: Optional[datetime] = None):
         """The cached value if it is still good, else None; never builds (the event loop's fast path)."""
         entry = self._entries.get(key)
         if entry is not None and entry.fresh(generation, now or clock.now()):
+            entry.used = next(self.budget.clock)
             return entry.value
         return None
 
@@ -135,7 +190,7 @@ class GenerationCache:
                 return value
             with paused_gc():
                 value, valid_until = build()
-            self._entries[key] = Cached(generation, value, valid_until)
+            self.budget.put(self, key, Cached(generation, value, valid_until, size_of(value), next(self.budget.clock)))
             self.builds += 1
             return value
 
@@ -144,20 +199,25 @@ class GenerationCache:
             return self._locks.setdefault(key, threading.Lock())
 
     def clear(self) -> None:
-        self._entries.clear()
+        self.budget.forget(self)
 
 
 class Caches:
     """The documents built from one database. Kept per engine (one per process in production), so two
     apps in one process, such as tests on fresh databases whose ids and generations repeat, never share
-    an entry."""
+    an entry. The dialplans and directories share one budget (limit(): settings.xml_cache_mb)."""
 
     def __init__(self):
-        self.dialplans = GenerationCache("dialplan")
-        self.directories = GenerationCache("directory")
+        self.documents = Budget()
+        self.dialplans = GenerationCache("dialplan", self.documents)
+        self.directories = GenerationCache("directory", self.documents)
         self.callcenter = GenerationCache("callcenter")
         # compiled plan versions (web.xml_curl.dialplan.compiled): a publish recompiles one plan
         self.plans: dict = {}
+
+    def limit(self, megabytes: int) -> None:
+        """At most this many MB of dialplans and directories (about); 0: no limit."""
+        self.documents.limit = megabytes * 2**20 if megabytes > 0 else None
 
     def clear(self) -> None:
         for cache in (self.dialplans, self.directories, self.callcenter):

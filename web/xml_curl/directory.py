@@ -208,6 +208,10 @@ class Directory:
         self.entries[LISTING] = Entry(_listing(objects), False)  # dial by name (mod_directory)
         if not self.dynamic:  # no entry is ever made again: only `entries` is read from now on
             self.objects, self.phones, self.boxes, self.phone_by_name, self.user_by_extension = None, [], {}, {}, {}
+        # about what this holds, for the caches' budget (web.xml_curl.cache.Budget): the entries' text and
+        # ~120 bytes around each, and what a company with hot-desking phones keeps (~2 kB per object)
+        self.cached_size = sum(len(entry.document) + 120 for entry in self.entries.values()) + (
+            2000 * (len(self.phones) + len(self.user_by_extension) + len(self.boxes)) if self.dynamic else 0)
 
     def entry(self, name: str, logins: Callable[[], dict[int, int]]) -> Optional[Entry]:
         """The entry of `name` now; `logins()` (device id -> user id) is asked only for a name a login changes."""

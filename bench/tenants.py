@@ -67,7 +67,8 @@ def bench_app():
     async def caches(request: Request) -> JSONResponse:
         held = cache.of(request.app.state.engine)
         stats = {"pid": os.getpid(), "rss": rss(os.getpid()), "dialplans": len(held.dialplans._entries),
-                 "directories": len(held.directories._entries), "text": documents_text(held)}
+                 "directories": len(held.directories._entries), "text": documents_text(held),
+                 "budget": held.documents.held, "limit": held.documents.limit, "evicted": held.documents.evicted}
         if request.query_params.get("gc"):
             stats.update(collector())
         return JSONResponse(stats)
@@ -361,6 +362,11 @@ def main(argv=None) -> int:
         worst = max(per) if per else float("nan")
         fits = worst <= TARGET_BYTES_PER_COMPANY
         ok = ok and fits
+        for pid, stats in sorted(after.items()):
+            limit = f"{stats['limit'] / 2**20:,.0f} MB" if stats["limit"] else "none"
+            print(f"  worker {pid}: the documents' budget (CALLPLAN_XML_CACHE_MB, web.xml_curl.cache.Budget) counts "
+                  f"{stats['budget'] / 2**20:,.0f} MB, {stats['budget'] / max(1, stats['dialplans']) / 1000:,.0f} kB per "
+                  f"company; limit {limit}, {stats['evicted']:,} let go")
         floor = max(texts) if texts else float("nan")
         print(f"cache per company: {worst / 1000:,.0f} kB (target <= {TARGET_BYTES_PER_COMPANY / 1000:,.0f} kB: "
               f"{'ok' if fits else 'MISSED'}); floor: the documents' text alone, {floor / 1000:,.0f} kB")

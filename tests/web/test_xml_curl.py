@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -228,6 +229,26 @@ def test_every_captured_request_adapted_to_the_demo_tenant(fs, demo, settings):
             context = root.find("section[@name='dialplan']/context")
             assert context.get("name") == DEMO_DOMAIN
     assert seen == {("configuration", ""), ("directory", "sip_auth"), ("directory", "message-count"), ("dialplan", "")}
+
+
+NAMES = ("section", "Hunt-Context", "Caller-Context", "domain", "user", "key", "sip_auth_realm")
+
+
+@given(st.lists(st.tuples(st.sampled_from(NAMES + ("x", "Hunt-Context2", "sectio")),
+                          st.text(st.characters(codec="utf-8"), max_size=12)), max_size=12),
+       st.sampled_from(NAMES))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_the_form_finds_each_field_as_the_whole_parse_does(pairs, name):
+    """endpoint.Form (a field found when first read) reads what parsing the whole body and taking each
+    name's first value reads: values with "&", "=", "%", "+" and non-ASCII, a name that is another's
+    start or end, a name repeated or missing, the first field of the body."""
+    body = encode(pairs).encode()
+    first = {}
+    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+        first.setdefault(key, value)
+    form = endpoint.Form(body)
+    assert form.get(name) == first.get(name) and form.get(name, "") == first.get(name, "")
+    assert endpoint.form_fields(body, (name,)).get(name) == first.get(name)
 
 
 def test_fetches_answered_before_starlette_are_the_routes_answers(app, demo, admin):

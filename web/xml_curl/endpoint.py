@@ -157,7 +157,7 @@ def form_fields(body: bytes, names: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-_MARKERS: dict[str, bytes] = {}
+_MARKERS: dict[str, tuple[bytes, bytes, int]] = {}  # name -> (b"&name=", b"name=", length)
 _ABSENT = object()
 
 
@@ -174,26 +174,34 @@ class Form:
         self.found: dict[str, str | None] = {}
 
     def get(self, name: str, default=None):
-        value = self.found.get(name, _ABSENT)
-        if value is _ABSENT:
-            value = self.found[name] = self._find(name)
-        return default if value is None else value
-
-    def _find(self, name: str) -> str | None:
-        marker = _MARKERS.get(name)
-        if marker is None:
-            marker = _MARKERS[name] = b"&" + name.encode() + b"="
+        found = self.found
+        if name in found:
+            value = found[name]
+            return default if value is None else value
+        markers = _MARKERS.get(name)
+        if markers is None:
+            marker = b"&" + name.encode() + b"="
+            markers = _MARKERS[name] = (marker, marker[1:], len(marker))
+        marker, first, size = markers
         body = self.body
-        if body.startswith(marker[1:]):  # the first field (no "&" before it)
-            start = len(marker) - 1
+        if body.startswith(first):  # the first field (no "&" before it)
+            start = size - 1
         else:
             start = body.find(marker)
             if start < 0:
-                return None
-            start += len(marker)
+                found[name] = None
+                return default
+            start += size
         end = body.find(b"&", start)
-        value = (body[start:] if end < 0 else body[start:end]).decode("utf-8", "replace")
-        return unquote_plus(value) if ("%" in value or "+" in value) else value
+        raw = body[start:end] if end >= 0 else body[start:]
+        try:
+            value = raw.decode()
+        except UnicodeDecodeError:
+            value = raw.decode("utf-8", "replace")
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        found[name] = value
+        return value
 
 
 async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
@@ -242,18 +250,23 @@ def report_slow(settings: Settings, body: bytes, seconds: float, built: bool) ->
                     "fallback routing (%s)", work, seconds, timeout, asked)
 
 
-async def respond(app, settings: Settings, body: bytes) -> bytes:
+async def respond(engine, settings: Settings, body: bytes) -> bytes:
     """The answer to one accepted request's body: never raises (an error is logged and answered "not found")."""
     started, built = time.perf_counter(), False
     try:
-        engine = app.state.engine
+        local = cache._local
         try:
-            with cache.no_build():
+            local.no_build = True  # cache.no_build(), without a generator's cost at every fetch
+            try:
                 document = answer(engine, settings, body)
+            finally:
+                local.no_build = False
         except cache.Miss:
             built = True
             document = await run_in_threadpool(answer, engine, settings, body)
-        report_slow(settings, body, time.perf_counter() - started, built)
+        seconds = time.perf_counter() - started
+        if seconds >= SLOW_SHARE * settings.xml_curl_timeout_s:
+            report_slow(settings, body, seconds, built)
     except Exception:
         log.exception("xml_curl: answering not found after an error")
         document = NOT_FOUND
@@ -272,7 +285,7 @@ async def xml_curl(request: Request) -> Response:
         body = None
     if body is None:
         return Response(NOT_FOUND, media_type=MEDIA_TYPE)
-    return Response(await respond(request.app, settings, body), media_type=MEDIA_TYPE)
+    return Response(await respond(request.app.state.engine, settings, body), media_type=MEDIA_TYPE)
 
 
 # --- before Starlette ---------------------------------------------------------------------------------
@@ -289,10 +302,10 @@ RESPONSE_TYPE = (b"content-type", b"text/xml; charset=utf-8")  # as Starlette's 
 class Gate:
     """What the fast path needs of one Settings (the app's settings may be replaced: tests do)."""
 
-    __slots__ = ("settings", "expected", "peers")
+    __slots__ = ("settings", "expected", "peers", "limiter")
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, settings: Settings, limiter: AddressLimiter):
+        self.settings, self.limiter = settings, limiter
         self.expected = _expected_header(settings.xml_curl_user, settings.xml_curl_password) \
             if settings.xml_curl_password else None
         self.peers: dict[str, bool] = {}  # source address -> answered here (allowed, not a proxy)
@@ -313,16 +326,16 @@ async def fast(app, scope, receive, send) -> bool:
     nothing and say False (the Starlette route answers it)."""
     if scope["method"] != "POST" or scope.get("root_path"):
         return False
-    state = app.state
-    settings = state.settings
-    gate = state._state.get("xml_curl_gate")
+    state = app.state._state  # (Starlette's State keeps its attributes in this dict)
+    settings = state["settings"]
+    gate = state.get("xml_curl_gate")
     if gate is None or gate.settings is not settings:
-        gate = state.xml_curl_gate = Gate(settings)
+        gate = state["xml_curl_gate"] = Gate(settings, failures(app))
     client = scope.get("client")
     peer = client[0] if client else ""
     if gate.expected is None or not gate.peer_ok(peer):
         return False
-    limiter = failures(app)
+    limiter = gate.limiter
     if peer in limiter.buckets and limiter.wait(peer):
         return False
     authorization = length = None
@@ -351,7 +364,7 @@ async def fast(app, scope, receive, send) -> bool:
         if not message.get("more_body", False):
             body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             break
-    document = NOT_FOUND if body is None else await respond(app, settings, body)
+    document = NOT_FOUND if body is None else await respond(state["engine"], settings, body)
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-length", str(len(document)).encode()), RESPONSE_TYPE]})
     await send({"type": "http.response.body", "body": document})

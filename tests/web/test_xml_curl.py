@@ -10,6 +10,8 @@ import dataclasses
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -754,6 +756,33 @@ def test_cached_until_the_generation_changes(fs, admin, db):
     ok(admin.client.patch(f"/api/users/{anna['id']}", json={"first_name": "Anne"}))
     _, _, variables = user_entry(fs.directory(domain, device["sip_username"]))
     assert variables["effective_caller_id_name"] == "Anne" and cache.of(fs.engine).directories.builds == directory_builds + 1
+
+
+def test_changes_made_by_another_process_are_seen_at_the_next_fetch(fs, admin, database_url):
+    """The event loop's tenant lookup is kept on SQLite until anything is committed (web.xml_curl.cache
+    ._Readers): a change another process commits past the API (a renamed user, a moved SIP domain) is in
+    the next answer, and a domain that was nobody's is found once it is somebody's."""
+    domain = admin.tenant.sip_domain
+    anna = admin.user("201", "Anna")
+    phone = admin.create("/api/devices", name="Phone", user_id=anna["id"])["sip_username"]
+
+    def elsewhere(*statements):
+        script = ("import sys\nfrom sqlalchemy import text\nfrom web.db import make_engine\n"
+                  "with make_engine(sys.argv[1]).begin() as connection:\n"
+                  + "".join(f"    connection.execute(text({statement!r}))\n" for statement in statements))
+        subprocess.run([sys.executable, "-c", script, database_url], check=True, cwd=Path(__file__).parents[2])
+
+    def name_of(domain_asked):
+        entry = user_entry(fs.directory(domain_asked, phone))
+        return entry[2]["effective_caller_id_name"] if entry else None
+
+    assert name_of(domain) == "Anna" and name_of("moved.pbx.test") is None
+    assert name_of(domain) == "Anna"  # (kept: nothing was committed meanwhile)
+    bump = f"UPDATE tenant SET config_generation = config_generation + 1 WHERE id = {admin.tenant.id}"
+    elsewhere(f"UPDATE pbx_user SET first_name = 'Anne' WHERE id = {anna['id']}", bump)
+    assert name_of(domain) == "Anne"
+    elsewhere(f"UPDATE tenant SET sip_domain = 'moved.pbx.test' WHERE id = {admin.tenant.id}", bump)
+    assert name_of(domain) is None and name_of("moved.pbx.test") == "Anne"
 
 
 def test_what_bumps_the_generation(admin, other_admin, db, settings):

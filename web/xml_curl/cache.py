@@ -2,8 +2,9 @@
 
 Every change to a tenant's configuration bumps `tenant.config_generation` in the same transaction
 (web.domain.audit; call traffic such as ring-group rotation, registrations and agents' status does not),
-so a fetch asks the database for the tenant's current generation (one indexed row) and serves the
-document built for that generation if it has one; otherwise it builds it once. Nothing has to tell the
+so a fetch asks the database for the tenant's current generation (one indexed row; on SQLite only when
+anything was committed since it last asked, `_Readers`) and serves the document built for that
+generation if it has one; otherwise it builds it once. Nothing has to tell the
 other processes: they see the new generation on their next fetch. A document that depends on the time
 (schedules, night mode) also carries `valid_until` and is rebuilt after it.
 
@@ -263,6 +264,7 @@ def earliest(*moments: Optional[datetime]) -> Optional[datetime]:
 # thread (while building) use the engine's pool like everything else.
 
 _TENANT_BY_DOMAIN = "SELECT id, config_generation FROM tenant WHERE sip_domain = ?"
+_TENANT_BY_DOMAIN_PG = _TENANT_BY_DOMAIN.replace("?", "%s")
 _TENANT_BY_NUMBER = ("SELECT tenant.id, tenant.sip_domain, company_settings.music_on_hold_audio_id FROM phone_number"
                      " JOIN tenant ON tenant.id = phone_number.tenant_id"
                      " LEFT JOIN company_settings ON company_settings.tenant_id = tenant.id"
@@ -273,12 +275,34 @@ _RING_GROUP_STATES = ("SELECT ring_group_id, last_answered_index, last_call_at F
 _HOT_DESK_LOGINS = "SELECT device_id, user_id FROM hot_desk_login WHERE tenant_id = ?"
 
 
+_DATA_VERSION = "PRAGMA data_version"
+_DOMAINS_KEPT = 10_000
+
+
+class _Reader:
+    """One autocommit connection, its cursor, and (SQLite) what it last read of each domain's tenant,
+    with the database's data_version it was read at."""
+
+    __slots__ = ("connection", "cursor", "version", "domains")
+
+    def __init__(self, connection, cursor):
+        self.connection, self.cursor = connection, cursor
+        self.version, self.domains = None, {}
+
+
 class _Readers:
     """Autocommit connections of one engine, taken out of its pool, for the event loop's lookups (one
-    in use per event loop at a time: a lookup never awaits). Closed with the engine."""
+    in use per event loop at a time: a lookup never awaits). Closed with the engine.
+
+    On SQLite a tenant looked up by domain is kept with the connection until anything is committed to
+    the database by any connection of any process (`PRAGMA data_version` moves: SQLite's own check, a
+    few µs, cheaper than the query and its rows): a fetch then asks the version only. A write of any
+    kind (a call record, a registration) makes the next fetch ask again, so what it answers is always
+    what the query would have found; only a database nobody writes to saves the query."""
 
     def __init__(self, engine):
         self._engine = weakref.ref(engine)
+        self.sqlite = engine.dialect.name == "sqlite"
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._open: "weakref.WeakSet" = weakref.WeakSet()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
@@ -294,24 +318,45 @@ class _Readers:
             raw.rollback()  # the pool's ping may have opened a transaction
             raw.autocommit = True
         self._open.add(connection)
-        return connection, raw.cursor()  # kept: a new cursor per query costs more than the query on SQLite
+        # the cursor kept: a new cursor per query costs more than the query on SQLite
+        return _Reader(connection, raw.cursor())
 
     def rows(self, sql: str, params: tuple) -> list[tuple]:
+        return self._with(lambda reader: _fetch(reader.cursor, sql, params))
+
+    def tenant(self, sql: str, domain: str) -> list[tuple]:
+        """The rows of the tenant-by-domain query `sql` for `domain` (see the class)."""
+        return self._with(lambda reader: self._tenant(reader, sql, domain))
+
+    def _tenant(self, reader: _Reader, sql: str, domain: str) -> list[tuple]:
+        if not self.sqlite:
+            return _fetch(reader.cursor, sql, (domain,))
+        reader.cursor.execute(_DATA_VERSION)
+        version = reader.cursor.fetchone()[0]
+        domains = reader.domains
+        if version != reader.version or len(domains) >= _DOMAINS_KEPT:
+            domains.clear()
+            reader.version = version  # read before the query: a commit after it moves the version
+        rows = domains.get(domain)
+        if rows is None:
+            rows = domains[domain] = _fetch(reader.cursor, sql, (domain,))
+        return rows
+
+    def _with(self, use: Callable):
         try:
-            (connection, cursor), fresh = self._idle.get_nowait(), False
+            reader, fresh = self._idle.get_nowait(), False
         except queue.Empty:
-            (connection, cursor), fresh = self._connect(), True
+            reader, fresh = self._connect(), True
         try:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            result = use(reader)
         except Exception:
-            connection.close()
+            reader.connection.close()
             if fresh:
                 raise
             # an idle connection the database dropped (a restart): once more on a new one
-            return self.rows(sql, params)
-        self._idle.put((connection, cursor))
-        return rows
+            return self._with(use)
+        self._idle.put(reader)
+        return result
 
     def close(self) -> None:
         for connection in list(self._open):
@@ -327,6 +372,11 @@ _readers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _readers_lock = threading.Lock()
 
 
+def _fetch(cursor, sql: str, params: tuple) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
 def _execute(connection, sql: str, params: tuple) -> list[tuple]:
     cursor = connection.cursor()
     try:
@@ -336,15 +386,19 @@ def _execute(connection, sql: str, params: tuple) -> list[tuple]:
         cursor.close()
 
 
+def _readers_of(engine) -> _Readers:
+    readers = _readers.get(engine)
+    if readers is None:
+        with _readers_lock:
+            readers = _readers.setdefault(engine, _Readers(engine))
+    return readers
+
+
 def _rows(engine, sql: str, params: tuple = ()) -> list[tuple]:
     if engine.dialect.paramstyle != "qmark":  # psycopg: %s
         sql = sql.replace("?", "%s")
     if getattr(_local, "no_build", False):
-        readers = _readers.get(engine)
-        if readers is None:
-            with _readers_lock:
-                readers = _readers.setdefault(engine, _Readers(engine))
-        return readers.rows(sql, params)
+        return _readers_of(engine).rows(sql, params)
     connection = engine.raw_connection()
     try:
         return _execute(connection, sql, params)
@@ -356,7 +410,11 @@ def tenant_by_domain(engine, domain: str) -> Optional[tuple[int, int]]:
     """(tenant id, generation) of the tenant whose SIP domain (= dialplan context) this is."""
     if not domain:
         return None
-    rows = _rows(engine, _TENANT_BY_DOMAIN, (domain,))
+    if getattr(_local, "no_build", False):  # the event loop: kept per connection on SQLite (_Readers)
+        readers = _readers_of(engine)
+        rows = readers.tenant(_TENANT_BY_DOMAIN if readers.sqlite else _TENANT_BY_DOMAIN_PG, domain)
+    else:
+        rows = _rows(engine, _TENANT_BY_DOMAIN, (domain,))
     return (rows[0][0], rows[0][1]) if rows else None
 
 

@@ -62,7 +62,8 @@ def bench_app():
 
     from web.xml_curl import cache
 
-    app = xml_curl.bench_app()
+    served = xml_curl.bench_app()  # the app behind bench/xml_curl.py's bare ASGI answer
+    app = getattr(served, "app", served)
 
     async def caches(request: Request) -> JSONResponse:
         held = cache.of(request.app.state.engine)
@@ -74,7 +75,7 @@ def bench_app():
         return JSONResponse(stats)
 
     app.router.routes.insert(0, Route("/bench/caches", caches, methods=["GET"]))
-    return app
+    return served
 
 
 def documents_text(held) -> int:

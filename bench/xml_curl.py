@@ -153,6 +153,7 @@ def asgi_floor(app, constants: dict, workdir: Path):
             (b"content-length", str(len(constants[kind])).encode()), (b"content-type", b"text/xml; charset=utf-8")]})
         await send({"type": "http.response.body", "body": constants[kind]})
 
+    floor.app = app  # the Starlette app behind it (bench/tenants.py adds its own route)
     return floor
 
 

@@ -1,7 +1,8 @@
 // "/me" (My phone; role user and up, with a PBX user of their own): what a user sets for their own phone,
 // one tab per subject, everything through /api/me (web/api/me.py), never another user's record.
-//   Forwarding  do not disturb and the four forwarding rules (to a number, an outside number or one's
-//               own voicemail box): the admin's user page's forms (user-forms.js)
+//   Forwarding  do not disturb and the four forwarding rules (to a number, an outside number, one's
+//               own voicemail box, the company's parking lot or fax to one's own e-mail address): the
+//               admin's user page's forms (user-forms.js)
 //   Voicemail   when the box answers; the busy and unavailable greetings: uploaded (played in the page,
 //               removed) or recorded by phone with the voicemail feature code; where messages are mailed,
 //               a new PIN; a link to the messages (/messages) when that page exists
@@ -35,7 +36,7 @@ const TABS = ["forwarding", "voicemail", "mobile", "caller_id", "calls", "phones
 const TAB_TEXTS = { forwarding: "ui.users.tab_forwarding", voicemail: "ui.users.tab_voicemail", mobile: "ui.users.tab_mobile",
   caller_id: "ui.users.tab_caller_id", calls: "ui.me.tab_calls", phones: "ui.users.tab_phones", contacts: "ui.me.tab_contacts" };
 // where a user may forward their own calls (the API refuses the rest: web/api/me.py OWN_DESTINATIONS)
-const FORWARD_TYPES = ["extension", "external", "voicemail_box"];
+const FORWARD_TYPES = ["extension", "external", "voicemail_box", "park", "fax"];
 const GREETING_TEXTS = { unavailable: "ui.me.greeting_unavailable", busy: "ui.me.greeting_busy" };
 const FILTER_TEXTS = { "": "ui.me.calls_all", made: "ui.me.calls_made", received: "ui.me.calls_received", missed: "ui.me.calls_missed" };
 const KIND_TEXTS = { made: "ui.me.kind_made", received: "ui.me.kind_received", missed: "ui.me.kind_missed" };
@@ -66,9 +67,11 @@ async function myForm(names, fields) {
 
 async function forwardingTab() {
   const ownBox = async () => (me.voicemail_box_id ? [{ value: me.voicemail_box_id, label: t("ui.me.own_box") }] : []);
+  // fax to e-mail: my own faxes only, to the address they would go to (refused beside it when I have none)
+  const ownFax = async () => [{ value: me.id, label: me.fax_address ? t("ui.me.own_fax", { address: me.fax_address }) : t("ui.me.own_fax_none") }];
   return el("div", {},
     el("p", { class: "hint", text: t("ui.me.forwarding_intro", { code: me.feature_codes.dnd_toggle || "" }) }),
-    await myForm(["dnd", "forwarding"], forwardingFields({ types: FORWARD_TYPES, objects: { voicemail_box: ownBox } })));
+    await myForm(["dnd", "forwarding"], forwardingFields({ types: FORWARD_TYPES, objects: { voicemail_box: ownBox, fax: ownFax } })));
 }
 
 function greetingRow(which) {

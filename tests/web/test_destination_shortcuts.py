@@ -162,3 +162,51 @@ def test_fax_to_email_needs_a_user_with_an_address(fs, admin):
     number2 = admin.number("+31201110008")
     assert admin.client.patch(f"/api/numbers/{number2['id']}", json={"destination": fax}).status_code == 200
     assert admin.client.patch(f"/api/numbers/{number2['id']}", json={"destination": {"type": "fax", "id": anna["id"]}}).status_code == 422
+
+
+def test_my_phone_forwards_to_the_parking_lot_and_to_my_own_faxes(fs, admin):
+    """My phone offers the parking lot and fax to e-mail too (only to one's own address): what FreeSWITCH
+    is served for a call to the user follows; another user's faxes, and faxes while the user has no
+    address (the login's counts), are refused naming the field."""
+    from starlette.testclient import TestClient
+
+    from tests.web.helpers import make_account, make_token
+
+    domain = admin.tenant.sip_domain
+    assert admin.client.patch("/api/parking", json={"enabled": True, "first_slot": "701", "last_slot": "703"}).status_code == 200
+    colleague = admin.user("202", "Bram", email="bram@acme.test")
+    piet = admin.user("203", "Piet")  # no address of his own
+    account = make_account(admin.db, admin.settings, admin.tenant.id, "piet-login@acme.test", role="user")
+    me = TestClient(admin.app, headers={"authorization": f"Bearer {make_token(admin.db, account)}"})
+    current = me.get("/api/me")
+    assert current.status_code == 409  # no phone of his own yet
+    assert admin.client.patch(f"/api/users/{piet['id']}", json={"account_id": account.id}).status_code == 200
+    current = me.get("/api/me").json()
+    assert current["fax_address"] == "piet-login@acme.test"  # his login's address gets his faxes
+
+    forwarding = {**current["forwarding"],
+                  "busy": {"enabled": True, "to": {"type": "park"}},
+                  "unregistered": {"enabled": True, "to": {"type": "fax", "id": piet["id"]}}}
+    saved = me.patch("/api/me", json={"forwarding": forwarding})
+    assert saved.status_code == 200, saved.text
+    stored = admin.client.get(f"/api/users/{piet['id']}").json()["forwarding"]
+    assert stored["busy"]["to"] == {"type": "park", "id": None, "number": None}
+    assert stored["unregistered"]["to"] == {"type": "fax", "id": piet["id"], "number": None}
+    root = fs.dialplan(domain, "")
+    his = [name for name in _names(root) if name.startswith("user_203")]
+    served = [action for name in his for action in actions(root, name)]
+    assert ("valet_park", f"t{admin.tenant.id}-park auto in 701 703") in served, his
+    assert ("set", f"cp_fax=rxu:{piet['id']}") in served, his
+
+    refused = me.patch("/api/me", json={"forwarding": {**forwarding, "always": {"enabled": True, "to": {"type": "fax", "id": colleague["id"]}}}})
+    assert refused.status_code == 422 and pointers(refused) == ["/forwarding/always/to/id"], refused.text
+    # without his login (and no address of his own) his faxes could not be mailed: the forwarding says so
+    assert admin.client.patch(f"/api/users/{piet['id']}", json={"forwarding": {**stored, "unregistered": {"enabled": False, "to": None}}}).status_code == 200
+    bare = admin.user("204", "Joost")
+    assert admin.client.patch(f"/api/users/{bare['id']}", json={"forwarding": {
+        "unregistered": {"enabled": True, "to": {"type": "fax", "id": bare["id"]}}}}).json()["errors"][0]["pointer"] == \
+        "/forwarding/unregistered/to/id"
+
+
+def pointers(answer) -> list[str]:
+    return [error["pointer"] for error in answer.json().get("errors", [])]

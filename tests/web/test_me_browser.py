@@ -277,6 +277,64 @@ def test_own_contacts_added_imported_and_deleted(server, browser, tmp_path):
     watch.assert_clean()
 
 
+def parking_on(browser, server) -> None:
+    """The demo company's admin switches parking on (701-703): the admin's part, through the API."""
+    from tests.web.browser_support import admin_session
+
+    admin = admin_session(browser, server, "parking-admin@demo.example.com", PASSWORD, "en")
+    admin.call("PATCH", "/api/parking", {"enabled": True, "first_slot": "701", "last_slot": "703"}, expect=200)
+    admin.context.close()
+
+
+def forward_busy_to_park_and_unreachable_to_my_faxes(page, panel, texts: dict) -> None:
+    busy = panel.get_by_role("group", name=texts["busy"])
+    busy.get_by_label(texts["busy_on"]).check()
+    busy.get_by_label(texts["to"]).select_option(label=texts["park"])
+    expect(busy.get_by_label(texts["which"])).to_be_hidden()  # the company's one lot: nothing to pick
+    away = panel.get_by_role("group", name=texts["unregistered"])
+    away.get_by_label(texts["unregistered_on"]).check()
+    away.get_by_label(texts["to"]).select_option(label=texts["fax"])
+    which = away.get_by_label(texts["which"])
+    expect(which.locator("option")).to_have_text([texts["choose"], texts["own_fax"]])  # only one's own faxes
+    which.select_option(label=texts["own_fax"])
+
+
+def test_my_phone_forwards_to_the_parking_lot_and_to_my_own_faxes(server, browser):
+    shot = Screenshots("me-park-fax")
+    parking_on(browser, server)
+    session = user_session(browser, server)
+    page, watch = open_screen(session, server, "/me", wait_ms=WAIT)
+    panel = page.locator("#panel-forwarding")
+    always = panel.get_by_role("group", name="Always")
+    always.get_by_label("Forward every call").uncheck()  # the first test may have left it on
+    forward_busy_to_park_and_unreachable_to_my_faxes(page, panel, {
+        "busy": "When busy", "busy_on": "Forward when busy", "to": "Forward to", "park": "Park the call (parking lot)",
+        "which": "Which one", "unregistered": "When no phone is connected", "unregistered_on": "Forward when no phone is registered",
+        "fax": "Fax to e-mail", "choose": "Choose…", "own_fax": "My e-mail address (bram@demo.example.com)"})
+    no_text_keys(page)
+    shot(page, "chosen")
+    answer = save(page, panel.get_by_role("button", name="Save"))
+    assert answer.status == 200, answer.text()
+    expect(page.get_by_role("status").filter(has_text="Your settings are saved.")).to_be_visible()
+    forwarding = session.get("/api/me")["forwarding"]
+    assert forwarding["busy"]["to"] == {"type": "park", "id": None, "number": None}
+    assert forwarding["unregistered"]["to"] == {"type": "fax", "id": server.bram_id, "number": None}
+    # what FreeSWITCH is served for a call to Bram: parked when he is busy, a fax for him when no phone is there
+    served = []
+    for disposition in ("USER_BUSY", "USER_NOT_REGISTERED"):  # where the call goes after ringing Bram's phones
+        root = dialplan_for(server, f"user_202_after_{disposition}")
+        served += [action for e in root.iter("extension") if (e.get("name") or "").startswith("user_202")
+                   for action in actions_of(root, e.get("name"))]
+    assert any(app == "valet_park" and data.endswith("auto in 701 703") for app, data in served), served
+    assert ("set", f"cp_fax=rxu:{server.bram_id}") in served, served
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    busy = page.locator("#panel-forwarding").get_by_role("group", name="When busy")
+    expect(busy.get_by_label("Forward to")).to_have_value("park")
+    shot(page, "saved")
+    watch.assert_clean()
+
+
 def test_dutch_on_a_narrow_screen_with_a_greeting_uploaded_and_played(server, browser, tmp_path):
     shot = Screenshots("me-nl-narrow")
     session = user_session(browser, server, language="nl", viewport={"width": 390, "height": 844})
@@ -307,6 +365,16 @@ def test_dutch_on_a_narrow_screen_with_a_greeting_uploaded_and_played(server, br
     shot(page, "voicemail")
     page.get_by_role("tab", name="Doorschakelen").click()
     shot(page, "forwarding")
+    # the parking lot and fax to one's own e-mail, in Dutch
+    panel = page.locator("#panel-forwarding")
+    forward_busy_to_park_and_unreachable_to_my_faxes(page, panel, {
+        "busy": "Bij bezet", "busy_on": "Doorschakelen bij bezet", "to": "Doorschakelen naar",
+        "park": "Gesprek parkeren (parkeerplaats)", "which": "Welke", "unregistered": "Als er geen telefoon verbonden is",
+        "unregistered_on": "Doorschakelen als geen telefoon aangemeld is", "fax": "Fax naar e-mail", "choose": "Kies…",
+        "own_fax": "Mijn e-mailadres (bram@demo.example.com)"})
+    no_text_keys(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
+    shot(page, "forwarding-park-fax")
     watch.assert_clean()
 
 

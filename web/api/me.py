@@ -35,7 +35,7 @@ from web.api.params import int_param
 from web.api.problems import Problem, field_problem
 from web.api.routing import api
 from web.destinations import Destination
-from web.domain import references
+from web.domain import faxes, references
 from web.models.audio import AudioFile, AudioPublic
 from web.models.call_record import CallRecord
 from web.models.company import Department
@@ -52,8 +52,9 @@ from web.validation import Email
 
 PERMISSION = "phone.self"
 GREETINGS = ("busy", "unavailable")
-# where a user may send their own calls: a number, a colleague, or their own box (web/destinations.py)
-OWN_DESTINATIONS = ("extension", "external", "user", "voicemail_box")
+# where a user may send their own calls: a number, a colleague, their own box, the company's parking lot,
+# or fax to their own e-mail address (web/destinations.py)
+OWN_DESTINATIONS = ("extension", "external", "user", "voicemail_box", "park", "fax")
 CALL_KINDS = ("made", "received", "missed")
 
 
@@ -91,6 +92,7 @@ class MySettingsPublic(BaseModel):
     caller_id_choices: list[CallerIdMode]  # the modes this user may choose: a number the company gives them
     caller_id_numbers: dict[str, Optional[str]]  # mode -> the number it shows
     voicemail_box_id: Optional[int] = None
+    fax_address: Optional[str] = None  # where "fax to e-mail" mails my faxes: my address, else my login's
     greetings: dict[str, Optional[GreetingPublic]]  # "busy", "unavailable": the uploaded sound, if any
     feature_codes: dict[str, str]  # function -> code, the enabled ones (record a greeting, DND, ...)
 
@@ -143,6 +145,7 @@ def _settings(ctx, user: PbxUser) -> MySettingsPublic:
                                      "anywhere", "voicemail", "caller_id_mode", "withhold_caller_id", "voicemail_box_id"}),
         caller_id_choices=[mode for mode in ("company", "own", "department") if mode in numbers],
         caller_id_numbers=numbers,
+        fax_address=faxes.user_address(ctx.db, user),
         greetings={"busy": _greeting(ctx, vm.busy_greeting_audio_id),
                    "unavailable": _greeting(ctx, vm.unavailable_greeting_audio_id)},
         feature_codes=_codes(ctx),
@@ -159,11 +162,13 @@ def _check_destination(ctx, user: PbxUser, destination: Optional[Destination], p
         return
     if destination.type not in OWN_DESTINATIONS:
         raise field_problem(422, "destination_not_allowed", f"{pointer}/type",
-                            "forward to a number, a colleague or your own voicemail box")
+                            "forward to a number, a colleague, your own voicemail box, the parking lot or fax to your e-mail")
     if destination.type == "voicemail_box":
         box = users.personal_box(ctx, user)
         if box is None or destination.id != box.id:
             raise field_problem(422, "destination_not_allowed", f"{pointer}/id", "only your own voicemail box")
+    if destination.type == "fax" and destination.id != user.id:
+        raise field_problem(422, "destination_not_allowed", f"{pointer}/id", "only faxes to your own e-mail address")
 
 
 def update_my_settings(ctx, body: MySettingsUpdate):

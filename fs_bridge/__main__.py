@@ -21,7 +21,11 @@ from web.settings import get_settings  # noqa: E402
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # a malformed variable (CALLPLAN_SWITCH_PASSWORDS...): named, no traceback
+        logging.getLogger("fs_bridge").error("cannot start: %s", exc)
+        return 1
     bridge = Bridge(settings, make_engine(settings.database_url))
     stopping = gevent.event.Event()
     gevent.signal_handler(signal.SIGTERM, stopping.set)

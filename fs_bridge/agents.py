@@ -8,6 +8,9 @@ queue's own agent-no-answer-status, or the bridge holding an agent without a pho
 a 'Logged Out' for an agent who chose 'Available' and has no registered phone is the hold, and the
 choice stays. Every other status is what the agent (or FreeSWITCH for it) now holds, and is recorded.
 
+A change of status (not one the bridge already knew) is set on every other switch's mod_callcenter too
+(tell_other_switches), so an agent who dials *22 through one switch is offered calls by the queues of all.
+
 The event carries no more than the agent's name: u<user id>@<domain> (web/xml_curl/configuration.py)."""
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Optional
 from fs_bridge.events import Event
 from web import clock
 from web.domain import queue_stats
+from web.domain.callcenter import status_commands
 from web.domain.agents import (AGENT_STATUSES, API_WORDS, AVAILABLE, LOGGED_OUT, account_status, agent_row, effective,
                                parse_agent_name, registered_users, roll_day, status_command, user_registered)
 from web.models.live import QueueAgent
@@ -86,12 +90,15 @@ def on_info(ctx, event: Event) -> None:
         held = status == LOGGED_OUT and row.status == AVAILABLE and not registered
         if not held:
             account_status(ctx.db, row, status, event.at)
-            if row.status != status:
+            changed = row.status != status
+            if changed:
                 row.status_changed_at = event.at
             row.status = status
             if status == AVAILABLE and not registered:
                 # chosen without a phone (a console, another tool): keep the choice, hold it out of calls
                 ctx.freeswitch(status_command(user_id, domain, effective(status, registered)))
+            if changed:
+                tell_other_switches(ctx, user_id, domain, effective(status, registered))
         ctx.db.add(row)
         publish_agent(ctx, row)
         _webhook(ctx, row, status, event)
@@ -105,6 +112,17 @@ def on_info(ctx, event: Event) -> None:
         publish_agent(ctx, row, call={
             "action": action, "queue": event.get("CC-Queue"), "caller_number": event.get("CC-Member-CID-Number"),
             "caller_name": event.get("CC-Member-CID-Name"), "call_uuid": event.get("CC-Member-Session-UUID")})
+
+
+def tell_other_switches(ctx, user_id: int, domain: str, status: str) -> None:
+    """A status this switch's mod_callcenter took (a feature code, the queue's own no-answer status) set on
+    every other switch too (Bridge.tell_every_switch): without a home switch each switch runs its own copy
+    of the company's queues, and with one the agent's status must be right on the home switch whichever
+    switch the agent dialled the code on (and on the others should the home switch change). The agent is
+    loaded first there (web.domain.callcenter.status_commands). Only a change of what queue_agent held is
+    told: the other switches' own agent-status-change events for it then find it held already, so they are
+    not told back; a choice made in the web app is told to every switch by the app (web.domain.agents.send)."""
+    ctx.every_switch(status_commands(user_id, domain, status_command(user_id, domain, status)), own=False)
 
 
 def follow_call(ctx, row: QueueAgent, action: str, event: Event) -> None:

@@ -5,7 +5,7 @@ password, unknown user or domain), with the source address in `network-ip` and t
 `to-user`@`to-host`. settings.brute_force_failures of them from one address within
 brute_force_window_s seconds block that address: one blocked_address row for every company whose SIP
 domain it tried in the window (tenant None for domains of nobody; each company's admin sees its own
-row, the operator all), a "blocked" notice on the live feed, and `reloadacl`, which makes FreeSWITCH
+row, the operator all), a "blocked" notice on the live feed, and `reloadacl` on every switch, which makes FreeSWITCH
 fetch acl.conf from the app (web/xml_curl/acl.py, built from the same rows). tick() lifts expired
 blocks the same way.
 
@@ -94,10 +94,12 @@ def public(row: BlockedAddress) -> dict:
 
 
 def reload_acl(ctx) -> None:
-    """One `reloadacl` per batch however many addresses it blocked or lifted."""
+    """One `reloadacl` per batch however many addresses it blocked or lifted, on every switch (with several
+    behind the edge, each fetches the same list: web.domain.switches' registry, Bridge.tell_every_switch),
+    not only this bridge's, so a guesser blocked here is refused by all of them at once."""
     if not getattr(ctx, "acl_reload_queued", False):
         ctx.acl_reload_queued = True
-        ctx.freeswitch("reloadacl")
+        ctx.every_switch("reloadacl")
 
 
 def on_register_failure(ctx, event) -> None:

@@ -95,6 +95,12 @@ class Context:
         """Run `api <command>` in FreeSWITCH after commit, in its own greenlet, with a timeout."""
         self.after_commit(lambda: self.bridge.api(command))
 
+    def every_switch(self, commands, own: bool = True) -> None:
+        """Run `api <command>` (one, or a list in order) after commit on this bridge's switch and on every
+        other live switch (Bridge.tell_every_switch); own=False: on the others only."""
+        commands = [commands] if isinstance(commands, str) else list(commands)
+        self.after_commit(lambda: self.bridge.tell_every_switch(commands, own=own))
+
     def wake_outbox(self) -> None:
         self._wake = True
 

@@ -119,9 +119,11 @@ def feature(ctx, event) -> None:
     finally:
         ctx.db.info["actor"] = previous
     log.info("feature code in %s: %s", domain, what or f"{function} refused")
-    for entry in stale:  # FreeSWITCH caches directory entries (dnd and hot-desk logins are read from there)
-        name, _, entry_domain = entry.partition("@")
-        ctx.freeswitch(f"xml_flush_cache id {name} {entry_domain}")
+    # FreeSWITCH caches directory entries (dnd and hot-desk logins are read from there): every switch's cache
+    flushes = [f"xml_flush_cache id {name} {entry_domain}" for name, _, entry_domain in
+               (entry.partition("@") for entry in stale)]
+    if flushes:
+        ctx.every_switch(flushes)
 
 
 HANDLES = {"callplan::feature": feature}

@@ -131,6 +131,11 @@ def _user_changed(ctx, tenant_id: Optional[int], user_id: Optional[int], tell: b
     domain = _domain(ctx, tenant_id)
     if row.status == AVAILABLE and domain and tell:
         ctx.freeswitch(status_command(user_id, domain, effective(AVAILABLE, registered)))
+        # the agent's first phone registered (or its last one gone) through this switch: every switch's
+        # queues offer it calls again (or stop), not only this one's
+        from fs_bridge.agents import tell_other_switches
+
+        tell_other_switches(ctx, user_id, domain, effective(AVAILABLE, registered))
     from fs_bridge.agents import publish_agent
 
     publish_agent(ctx, row)

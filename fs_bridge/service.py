@@ -99,6 +99,13 @@ class Bridge:
         live_notify.send(db, [live_notify.payload(switch, self.sequence.next(), tenant_id, kind, data)
                               for tenant_id, kind, data in messages])
 
+    def esl_password(self) -> str:
+        """This bridge's switch's event-socket password: its own in CALLPLAN_SWITCH_PASSWORDS (by
+        CALLPLAN_SWITCH_NAME), else CALLPLAN_ESL_PASSWORD."""
+        from web.domain.switches import password
+
+        return password(self.settings, self.settings.switch)
+
     def api(self, command: str, timeout: float = 5.0) -> Optional[str]:
         """`api <command>` on the current connection; None (logged) when FreeSWITCH is away or slow."""
         esl = self.esl
@@ -110,6 +117,42 @@ class Bridge:
         except (Exception, gevent.Timeout) as exc:
             log.warning("FreeSWITCH did not answer %r: %s", command, exc or exc.__class__.__name__)
             return None
+
+    def tell_every_switch(self, commands: list[str], own: bool = True, timeout: float = 5.0) -> list:
+        """What every switch must hear from this bridge (a blocked address's `reloadacl`, an agent's
+        status, a directory flush): its own switch over its own connection (skipped with own=False: the
+        switch where it happened holds it already), and every other live switch of the registry
+        (web.domain.switches.live, the bridges' heartbeat rows) over an event-socket connection of its own,
+        with that switch's password (web.domain.switches.password). Each other switch is asked in a greenlet
+        of its own, so a hung one costs its timeout once and delays nobody else. The bridge process is
+        monkey-patched (fs_bridge/__main__.py), so the registry's plain sockets wait cooperatively there;
+        no thread is needed. The other switches' answers (web.domain.switches.Answer), those not told
+        logged by name."""
+        from web.domain import switches
+
+        commands = list(commands)
+        mine = switches.own(self.settings)
+        try:
+            with Session(self.engine) as db:
+                found = switches.live(self.settings, db)
+        except Exception:  # noqa: BLE001  (the database away: at least the own switch is told)
+            log.exception("could not read the switches' registry; telling this bridge's switch only")
+            found = []
+        others = [switch for switch in found if switch.address != mine.address and switch.name != self.settings.switch]
+        jobs = [gevent.spawn(switches.answer, self.settings, switch, commands, timeout) for switch in others]
+        if own:
+            for command in commands:
+                self.api(command, timeout)
+        gevent.joinall(jobs, timeout=timeout + 1)
+        answers = [job.value for job in jobs if job.successful() and job.value is not None]
+        for answer in answers:
+            if not answer.reached:
+                log.warning("switch %s (%s) not told %s: %s", answer.switch.name, answer.switch.address,
+                            commands[:3], answer.error)
+            for command, reply in zip(commands, answer.replies):
+                if reply.startswith("-ERR"):
+                    log.warning("switch %s refused %r: %s", answer.switch.name, command, reply.strip())
+        return answers
 
     # -- the worker ----------------------------------------------------------------------------------------
 
@@ -232,7 +275,7 @@ class Bridge:
                 self._greenlets.append(gevent.spawn(run, self))
         if connect:
             self._greenlets.append(gevent.spawn(
-                connection.run_forever, self.settings.esl_host, self.settings.esl_port, self.settings.esl_password,
+                connection.run_forever, self.settings.esl_host, self.settings.esl_port, self.esl_password(),
                 on_connected=self._connected, sink=self.receive, on_disconnected=self._disconnected,
                 should_run=lambda: self.running, events=connection.subscription(self.table)))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +31,36 @@ def _bool(env: dict, name: str, default: bool) -> bool:
 
 def _list(env: dict, name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+SWITCH_PASSWORDS = "CALLPLAN_SWITCH_PASSWORDS"
+
+
+def _switch_passwords(env: dict) -> tuple[tuple[str, str], ...]:
+    """CALLPLAN_SWITCH_PASSWORDS="fs1=secret1,fs2=secret2": each switch's event-socket password by its name
+    (its bridge's CALLPLAN_SWITCH_NAME), for switches that do not take CALLPLAN_ESL_PASSWORD. Read at start:
+    a malformed value stops the process with an error naming the variable, never a switch silently asked
+    with the wrong password. A password holds no comma, space or line break (the event socket's `auth`
+    line ends at the first line break; a comma separates the entries)."""
+    text = env.get(SWITCH_PASSWORDS, "").strip()
+    if not text:
+        return ()
+    found: dict[str, str] = {}
+    for number, entry in enumerate(text.split(","), start=1):
+        name, equals, password = entry.strip().partition("=")
+        name = name.strip()
+        if not equals or not name or not password:
+            raise ValueError(f"{SWITCH_PASSWORDS}: entry {number} ({name or 'empty'}) is not name=password; "
+                             "expected e.g. fs1=secret1,fs2=secret2")
+        if len(name) > 100 or any(c.isspace() for c in name):
+            raise ValueError(f"{SWITCH_PASSWORDS}: entry {number}: a switch name is at most 100 characters "
+                             "without spaces (its bridge's CALLPLAN_SWITCH_NAME)")
+        if any(c.isspace() for c in password):
+            raise ValueError(f"{SWITCH_PASSWORDS}: the password of {name} holds a space or line break")
+        if name in found:
+            raise ValueError(f"{SWITCH_PASSWORDS}: {name} is named twice")
+        found[name] = password
+    return tuple(found.items())
 
 
 def _secret_key(env: dict) -> str:
@@ -74,6 +104,9 @@ class Settings:
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = ""  # never FreeSWITCH's well-known default
+    # (switch name, password) of switches with an event-socket password of their own
+    # (CALLPLAN_SWITCH_PASSWORDS; the others take esl_password): web/domain/switches.py password
+    switch_passwords: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     # FreeSWITCH's codecs (freeswitch/vars.xml reads the same variable): what a call the app originates
     # through a loopback leg offers the carrier (web/domain/phone_codes.py)
     codecs: str = "OPUS,PCMA,PCMU"
@@ -164,6 +197,7 @@ class Settings:
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),
             esl_password=env.get("CALLPLAN_ESL_PASSWORD", ""),
+            switch_passwords=_switch_passwords(env),
             codecs=env.get("CALLPLAN_CODECS", "OPUS,PCMA,PCMU"),
             trusted_proxies=_list(env, "CALLPLAN_TRUSTED_PROXIES"),
             bridge_feed_host=env.get("CALLPLAN_BRIDGE_FEED_HOST", "127.0.0.1"),

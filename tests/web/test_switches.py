@@ -243,3 +243,46 @@ def test_click_to_dial_starts_on_the_phones_own_switch_else_the_first(company, d
     assert answer.status_code == 202 and answer.json()["phone_registered"], answer.text
     assert len([c for c in api_commands(fs2) if "originate" in c]) == 1
     assert len([c for c in api_commands(fs1) if "originate" in c]) == 1
+
+
+# --- each switch's own event-socket password ------------------------------------------------------------
+
+
+def test_a_switch_named_in_switch_passwords_is_asked_with_its_own(app, settings, db, fs1):
+    """CALLPLAN_SWITCH_PASSWORDS: fs2 takes a password of its own, fs1 the common CALLPLAN_ESL_PASSWORD.
+    Without the entry fs2 refuses the app (named as not told); with it, both are told."""
+    own = EslServer(password="fs2-own-secret", api_answers=Answers())
+    try:
+        register(db, "fs1", fs1.port)
+        register(db, "fs2", own.port)
+        assert switches.unreachable(switches.broadcast(settings, ["reloadxml"], timeout=1.0)) == ["fs2"]
+        env = {"CALLPLAN_DATABASE_URL": settings.database_url, "CALLPLAN_SECRET_KEY": "x",
+               "CALLPLAN_ESL_PASSWORD": ESL_PASSWORD, "CALLPLAN_SWITCH_PASSWORDS": " fs2=fs2-own-secret , fs9=a=b "}
+        read = type(settings).from_env(env)
+        assert read.switch_passwords == (("fs2", "fs2-own-secret"), ("fs9", "a=b"))  # split at the first "="
+        assert "fs2-own-secret" not in repr(read)  # never in a log line of the settings
+        passwords = type(settings)(**{**settings.__dict__, "switch_passwords": read.switch_passwords})
+        assert switches.password(passwords, "fs1") == ESL_PASSWORD and switches.password(passwords, "fs2") == "fs2-own-secret"
+        assert flush_directory(["201@acme.pbx.test"], passwords)
+        assert api_commands(own) == ["xml_flush_cache id 201 acme.pbx.test"]
+        assert api_commands(fs1) == ["reloadxml", "xml_flush_cache id 201 acme.pbx.test"]
+    finally:
+        own.close()
+
+
+@pytest.mark.parametrize("value, says", [
+    ("fs1", "entry 1 (fs1) is not name=password"),
+    ("fs1=one,=two", "entry 2 (empty) is not name=password"),
+    ("fs1=", "entry 1 (fs1) is not name=password"),
+    ("fs1=one,fs1=two", "fs1 is named twice"),
+    ("fs 1=one", "without spaces"),
+    ("fs1=one two", "the password of fs1 holds a space or line break"),
+    ("fs1=one\nauth x", "the password of fs1 holds a space or line break"),
+])
+def test_a_malformed_switch_passwords_stops_the_start_naming_the_variable(value, says):
+    from web.settings import Settings
+
+    with pytest.raises(ValueError) as raised:
+        Settings.from_env({"CALLPLAN_SECRET_KEY": "x", "CALLPLAN_SWITCH_PASSWORDS": value})
+    assert str(raised.value).startswith("CALLPLAN_SWITCH_PASSWORDS: ") and says in str(raised.value)
+    assert Settings.from_env({"CALLPLAN_SECRET_KEY": "x", "CALLPLAN_SWITCH_PASSWORDS": " "}).switch_passwords == ()

@@ -3,9 +3,14 @@
 The registry is the bridges' own heartbeat rows (web/models/bridge_status.py): every bridge writes one,
 naming its switch (CALLPLAN_SWITCH_NAME) and the event socket it follows, so "the switches" are those
 whose bridge is not dead. No row alive (one machine, or its bridge not started yet): the settings' own
-switch (CALLPLAN_ESL_HOST/_PORT), exactly as before there were several. Every switch is asked with the
-same password (CALLPLAN_ESL_PASSWORD), and each bridge's CALLPLAN_ESL_HOST must be an address the web
-processes reach too (a service name such as `freeswitch2`, not 127.0.0.1 on the switch's own machine).
+switch (CALLPLAN_ESL_HOST/_PORT), exactly as before there were several. A switch is asked with its own
+password when CALLPLAN_SWITCH_PASSWORDS names it ("fs1=secret1,fs2=secret2", by the name its bridge
+registers; kept in each process's environment, never in the database), else with CALLPLAN_ESL_PASSWORD;
+and each bridge's CALLPLAN_ESL_HOST must be an address the web processes reach too (a service name such
+as `freeswitch2`, not 127.0.0.1 on the switch's own machine).
+
+The bridges use the same registry for what they do themselves that every switch must hear (a blocked
+address's `reloadacl`, an agent's status, a directory flush): fs_bridge/service.py tell_every_switch.
 
 Three ways to tell them:
 - `broadcast`: what every switch must hear (cache flushes, reloadxml, reloadacl, agent status,
@@ -165,11 +170,22 @@ def pick(settings, db=None, prefer: Iterable[str] = ()) -> Switch:
     return switches[0]
 
 
+def password(settings, name: str) -> str:
+    """The event-socket password of the switch of that name: its own (CALLPLAN_SWITCH_PASSWORDS), else the
+    common CALLPLAN_ESL_PASSWORD."""
+    return dict(settings.switch_passwords).get(name, settings.esl_password)
+
+
 def ask(settings, switch: Switch, commands: list[str], timeout: float) -> list[str]:
     """Run the commands on one switch; raises OSError / EslError as web.domain.switch.esl_api does."""
     from web.domain.switch import esl_api
 
-    return esl_api(switch.host, switch.port, settings.esl_password, commands, timeout)
+    return esl_api(switch.host, switch.port, password(settings, switch.name), commands, timeout)
+
+
+def answer(settings, switch: Switch, commands: list[str], timeout: float) -> Answer:
+    """One switch's Answer: its replies, or why it gave none (never raises for a switch away)."""
+    return _answer(settings, switch, commands, timeout)
 
 
 def _answer(settings, switch: Switch, commands: list[str], timeout: float) -> Answer:

@@ -560,6 +560,11 @@ class Run:
     rtts_ms: list[float] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # process -> % of one core during the run
     seconds: float = 0.0
+    # process -> CPU ms per answered call: from the first call until every call is over and the records
+    # are taken (the CDR posts and the bridge's batches after the last hang-up), less what the process
+    # uses idle over that time (idle_cpu)
+    cpu_ms_per_call: dict[str, float] = field(default_factory=dict)
+    idle_cpu: dict[str, float] = field(default_factory=dict)  # process -> % of one core with no calls
 
     max_p99_ms: float = 0.0  # > 0: a rate whose INVITE -> 200 p99 passes this is not clean either
 
@@ -599,6 +604,23 @@ def stat_counts(path: Path) -> tuple[int, int]:
     return int(last[header.index("SuccessfulCall(C)")]), int(last[header.index("FailedCall(C)")])
 
 
+IDLE_SECONDS = 3.0
+SETTLE_SECONDS = 1.0
+
+
+def _settled(used, idle_rate: dict[str, float]) -> dict[str, float]:
+    """CPU used once no process uses more than 1 % of a core over its idle share for SETTLE_SECONDS (at
+    most 30 s)."""
+    last, deadline = used(), time.perf_counter() + 30
+    while True:
+        time.sleep(SETTLE_SECONDS)
+        now = used()
+        if all(now[name] - last[name] < (0.01 + idle_rate[name]) * SETTLE_SECONDS for name in now) \
+                or time.perf_counter() > deadline:
+            return now
+        last = now
+
+
 def carrier_run(setup: SetUp, rate: float, seconds: float, number: int) -> Run:
     """`rate` calls/s for `seconds` from a SIPp carrier; every call's INVITE -> 200 and the CPU used."""
     folder = setup.folder / f"run{number}-{rate:g}"
@@ -613,17 +635,32 @@ def carrier_run(setup: SetUp, rate: float, seconds: float, number: int) -> Run:
                "-recv_timeout", "15000", "-timeout", f"{int(seconds) + 60}s", "-max_recv_loops", "10000",
                "-max_sched_loops", "10000", setup.carrier_target()]
     pids = setup.processes()
-    before = {name: sum(cpu_seconds(pid) for pid in group) for name, group in pids.items()}
+
+    def used() -> dict[str, float]:
+        return {name: sum(cpu_seconds(pid) for pid in group if Path(f"/proc/{pid}").exists()) for name, group in pids.items()}
+
+    idle_from, idle_at = used(), time.perf_counter()
+    time.sleep(IDLE_SECONDS)  # what each process uses with no call up (timers, heartbeats), over the same clock
+    before = used()
     started = time.perf_counter()
+    idle_rate = {name: (before[name] - idle_from[name]) / (started - idle_at) for name in pids}
     subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=seconds + 120,
                    preexec_fn=harness.die_with_parent)
     wall = time.perf_counter() - started
-    after = {name: sum(cpu_seconds(pid) for pid in group if Path(f"/proc/{pid}").exists()) for name, group in pids.items()}
-    run = Run(rate, calls, seconds=wall, cpu={name: (after[name] - before[name]) / wall * 100 for name in pids})
+    after = used()
+    run = Run(rate, calls, seconds=wall, cpu={name: (after[name] - before[name]) / wall * 100 for name in pids},
+              idle_cpu={name: share * 100 for name, share in idle_rate.items()})
+    # the calls' work goes on after the last one: hang-ups, CDR posts, the bridge's last batches
+    idle_all(setup)
+    settled = _settled(used, idle_rate)
+    elapsed = time.perf_counter() - started
     try:
         run.succeeded, run.failed = stat_counts(folder / "stat.csv")
     except (OSError, ValueError, IndexError):
         run.failed = calls
+    if run.succeeded:
+        run.cpu_ms_per_call = {name: max(0.0, settled[name] - before[name] - idle_rate[name] * elapsed) * 1000 / run.succeeded
+                               for name in pids}
     for path in folder.glob("*_rtt.csv"):
         with path.open() as stream:
             for row in csv.reader(stream, delimiter=";"):
@@ -713,6 +750,7 @@ def measure(setup: SetUp, args) -> Figures:
         print(f"   {args.latency_rate:g} calls/s for {args.latency_seconds:g} s: {figures.latency.succeeded} answered, "
               f"{figures.latency.failed} failed; INVITE->200 median {pct(figures.latency.rtts_ms, 0.5):.1f} ms, "
               f"p99 {pct(figures.latency.rtts_ms, 0.99):.1f} ms", flush=True)
+        print(f"   CPU ms per call: {per_call(figures.latency)}", flush=True)
         for rate in args.rates:
             if not idle_all(setup):
                 print("   calls still up after a minute; stopping the search", flush=True)
@@ -735,17 +773,28 @@ def measure(setup: SetUp, args) -> Figures:
     return figures
 
 
+def per_call(run: Run) -> str:
+    """CPU ms per answered call of each process, and their sum."""
+    if not run.cpu_ms_per_call:
+        return "no call answered"
+    parts = [f"{name} {ms:.1f}" for name, ms in run.cpu_ms_per_call.items()]
+    idle = ", ".join(f"{name} {share:.1f} %" for name, share in run.idle_cpu.items())
+    return " + ".join(parts) + f" = {sum(run.cpu_ms_per_call.values()):.1f} ms (idle, % of one core: {idle})"
+
+
 def report(results: list[Figures], args) -> bool:
     print(f"\n{'set-up':<8} {'clean rate':>12} {'median ms':>10} {'p99 ms':>8}   CPU at {args.latency_rate:g} calls/s "
           "(% of one core)")
     for figures in results:
         latency = figures.latency
-        clean = f"{figures.clean_rate:g}/s" if figures.clean_rate else f"< {args.rates[0]:g}/s"
+        clean = f"{figures.clean_rate:g}/s" if figures.clean_rate else \
+            f"< {args.rates[0]:g}/s" if args.rates else "not searched"
         if figures.first_failing is None and figures.clean_rate:
             clean = f">= {figures.clean_rate:g}/s"
         cpu = " + ".join(f"{name} {share:.0f} %" for name, share in latency.cpu.items())
         print(f"{figures.setup.name:<8} {clean:>12} {pct(latency.rtts_ms, 0.5):>10.1f} {pct(latency.rtts_ms, 0.99):>8.1f}   "
               f"{cpu}")
+        print(f"{'':<8} CPU ms per call: {per_call(latency)}")
         first, last = figures.generations
         if first is not None:
             print(f"{'':<8} configuration generation {first} -> {last} over {figures.answered} answered calls")
@@ -758,6 +807,11 @@ def report(results: list[Figures], args) -> bool:
             verdict = "ok" if ratio >= TARGET_RATE_RATIO else "MISSED"
             print(f"app clean rate / static: {ratio:.2f} (target >= {TARGET_RATE_RATIO}: {verdict})")
             ok = ok and ratio >= TARGET_RATE_RATIO
+        if static.latency.cpu_ms_per_call and app.latency.cpu_ms_per_call:
+            alone, with_app = static.latency.cpu_ms_per_call, app.latency.cpu_ms_per_call
+            print(f"CPU ms per call: static {sum(alone.values()):.1f}, app {sum(with_app.values()):.1f} "
+                  f"(x{sum(with_app.values()) / max(0.001, sum(alone.values())):.2f}; FreeSWITCH "
+                  f"{alone.get('FreeSWITCH', 0):.1f} -> {with_app.get('FreeSWITCH', 0):.1f})")
         added = pct(app.latency.rtts_ms, 0.5) - pct(static.latency.rtts_ms, 0.5)
         verdict = "ok" if added <= TARGET_ADDED_MEDIAN_MS else "MISSED"
         print(f"added median INVITE->200 at {args.latency_rate:g} calls/s: {added:+.1f} ms "
@@ -785,7 +839,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setups", default=",".join(SETUPS), help=f"comma-separated, of {', '.join(SETUPS)}")
     parser.add_argument("--rates", default="15,20,25,30,40,50,60,70,80,100,120,150,180,210,250,300",
-                        help="calls/s tried in this order until one has a failed call")
+                        help="calls/s tried in this order until one has a failed call; \"\" tries none (the "
+                             "--latency-rate run alone: CPU per call, which other load moves far less)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is tried")
     parser.add_argument("--latency-rate", type=float, default=10.0)
     parser.add_argument("--latency-seconds", type=float, default=20.0)
@@ -799,7 +854,7 @@ def main(argv=None) -> int:
                              "rate: two capped switches stand for two machines (#19's two / one)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs) and print it")
     args = parser.parse_args(argv)
-    args.rates = [float(rate) for rate in args.rates.split(",")]
+    args.rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]  # "": CPU per call only
     missing = harness.missing_tools()
     if missing:
         print(f"needs FreeSWITCH and SIPp: {missing}")

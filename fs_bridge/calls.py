@@ -4,6 +4,8 @@
     CHANNEL_ANSWER           answered
     CHANNEL_BRIDGE           a person took it: who (the agent, or the phone the other leg rang)
     CHANNEL_EXECUTE push     cp_path=<plan>:<version>:<step>: the plan step the call is at now
+                    callcenter  the call waits in a queue
+                    transfer    a carrier's call leaves the public context for its company's (the tenant)
     CHANNEL_HANGUP_COMPLETE  the ActiveCall goes; the record is stored (web.domain.call_records, source "events")
 
 Only A legs are calls: a B leg (bridged by the dialplan, or mod_callcenter's agent leg) is part of its A
@@ -371,6 +373,11 @@ def forget_dead_switches(ctx) -> None:
         ctx.db.delete(row)
         ctx.publish(row.tenant_id, "call_ended", {"call_uuid": row.call_uuid, "record_id": None})
 
+
+# Of the applications a call runs (a dozen set, export, bridge, ...: each a CHANNEL_EXECUTE with every
+# channel variable), FreeSWITCH sends the bridge only these (fs_bridge.handlers.filters)
+EXECUTED = ("push", "callcenter", "transfer")
+ONLY = {"CHANNEL_EXECUTE": ("Application", EXECUTED)}
 
 HANDLES = {
     "CHANNEL_CREATE": channel_create,

@@ -72,12 +72,20 @@ class EventSocket(greenswitch.InboundESL):
 
 
 def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event], None]] = None,
-            timeout: float = 5.0, events: Optional[str] = None) -> EventSocket:
+            timeout: float = 5.0, events: Optional[str] = None,
+            filters: Optional[list[tuple[str, str]]] = None) -> EventSocket:
+    """Connected, authenticated and subscribed to `events` (default: what the handlers take), narrowed by
+    `filters` (default: the handlers' fs_bridge.handlers.filters; [] for none)."""
     esl = EventSocket(host, port, password, sink or (lambda event: None), timeout=timeout)
     # greenswitch waits forever for an answer that never comes; a half-dead switch must not hang us.
     try:
         with gevent.Timeout(timeout):
             esl.connect()
+            # filters first: no event the handlers do not want arrives between the two
+            for header, value in (handlers.filters() if filters is None else filters):
+                reply = esl.send(f"filter {header} {value}")
+                if not str(getattr(reply, "data", "")).startswith("+OK"):
+                    raise ConnectionError(f"filter refused: {getattr(reply, 'data', reply)}")
             reply = esl.send(f"event plain {events or subscription(handlers.table())}")
     except BaseException:
         esl.connected = False
@@ -92,12 +100,13 @@ def connect(host: str, port: int, password: str, sink: Optional[Callable[[Event]
 
 
 def run_forever(host: str, port: int, password: str, on_connected=None, sink=None, on_disconnected=None,
-                should_run=lambda: True, events: Optional[str] = None) -> None:
+                should_run=lambda: True, events: Optional[str] = None,
+                filters: Optional[list[tuple[str, str]]] = None) -> None:
     backoff = Backoff()
     said = None  # the reason last logged: a switch that stays away is said once, not every 30 s
     while should_run():
         try:
-            esl = connect(host, port, password, sink, events=events)
+            esl = connect(host, port, password, sink, events=events, filters=filters)
         except (Exception, gevent.Timeout) as exc:  # refused, timed out, bad password: all mean "not yet"
             delay, reason = backoff.next(), str(exc) or exc.__class__.__name__
             if reason != said:

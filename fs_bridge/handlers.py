@@ -1,6 +1,8 @@
 """Which module handles which events. Each module in MODULES has the same small interface:
 
     HANDLES = {"CHANNEL_HANGUP_COMPLETE": fn, "callplan::email": fn}   # fn(ctx, event), quick
+    ONLY = {"CHANNEL_EXECUTE": ("Application", ("push", ...))}          optional: of an event it handles,
+                        only those whose header has one of these values (FreeSWITCH drops the others)
     on_connected(ctx)   optional: after every (re)connect, e.g. read the state FreeSWITCH holds now
     tick(ctx)           optional: every few seconds (expiries, timers)
     run(bridge)         optional: a long-running job of its own (the outbox delivery)
@@ -39,3 +41,30 @@ def table(names=None) -> dict[str, list]:
         for key, handler in getattr(module, "HANDLES", {}).items():
             by_key.setdefault(key, []).append(handler)
     return by_key
+
+
+def filters(names=None) -> list[tuple[str, str]]:
+    """The event socket's filters (`filter <header> <value>`) that keep what no handler wants from being
+    formatted and sent: for an event every module handling it narrows with ONLY, the (header, value) pairs
+    they name; then every other event the bridge takes, by name (a CUSTOM one by its subclass). FreeSWITCH
+    sends an event that passes any one filter (mod_event_socket.c), so the pairs add up, and an event one
+    module takes whole is sent whole. [] (no filter, every subscribed event) when nothing narrows.
+    A CHANNEL_EXECUTE carries every channel variable (several kB) and a call runs a dozen applications:
+    most of what a call made FreeSWITCH format and the bridge read (#20)."""
+    found = modules(names)
+    narrowed: dict[str, set[tuple[str, str]]] = {}
+    whole: set[str] = set()
+    for module in found:
+        only = getattr(module, "ONLY", {})
+        for key in getattr(module, "HANDLES", {}):
+            if key in only:
+                header, values = only[key]
+                narrowed.setdefault(key, set()).update((header, value) for value in values)
+            else:
+                whole.add(key)
+    narrowed = {key: pairs for key, pairs in narrowed.items() if key not in whole}
+    if not narrowed:
+        return []
+    pairs = {pair for key_pairs in narrowed.values() for pair in key_pairs}
+    pairs |= {("Event-Subclass", key) if "::" in key else ("Event-Name", key) for key in whole}
+    return sorted(pairs)

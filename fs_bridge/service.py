@@ -277,7 +277,8 @@ class Bridge:
             self._greenlets.append(gevent.spawn(
                 connection.run_forever, self.settings.esl_host, self.settings.esl_port, self.esl_password(),
                 on_connected=self._connected, sink=self.receive, on_disconnected=self._disconnected,
-                should_run=lambda: self.running, events=connection.subscription(self.table)))
+                should_run=lambda: self.running, events=connection.subscription(self.table),
+                filters=handlers.filters(self.modules)))
 
     def stop(self) -> None:
         self.running = False

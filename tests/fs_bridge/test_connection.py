@@ -44,6 +44,10 @@ def test_bridge_waits_for_freeswitch_then_connects_and_subscribes(tmp_path, stop
         assert server.wait_for(lambda: any(c.startswith("event plain") for c in server.commands), STARTUP_SECONDS)
         subscription = next(c for c in server.commands if c.startswith("event plain"))
         assert "CHANNEL_HANGUP_COMPLETE" in subscription and "callcenter::info" in subscription
+        # the filters come first: of CHANNEL_EXECUTE only the applications the bridge reads
+        filters = server.commands[:server.commands.index(subscription)]
+        assert "filter Application push" in filters and "filter Event-Name CHANNEL_HANGUP_COMPLETE" in filters
+        assert "filter Event-Name CHANNEL_EXECUTE" not in filters, filters
     finally:
         server.close()
     bridge.terminate()
@@ -72,3 +76,20 @@ def test_bridge_keeps_retrying_on_a_wrong_password(tmp_path, stop_later):
         assert server.auths == 0 and bridge.poll() is None
     finally:
         server.close()
+
+
+def test_filters_narrow_only_what_every_handler_of_it_narrows():
+    from types import SimpleNamespace
+
+    from fs_bridge import handlers
+
+    noop = lambda ctx, event: None  # noqa: E731
+    narrowing = SimpleNamespace(HANDLES={"CHANNEL_EXECUTE": noop, "CHANNEL_CREATE": noop, "vm::maintenance": noop},
+                                ONLY={"CHANNEL_EXECUTE": ("Application", ("push", "transfer"))})
+    assert handlers.filters([narrowing]) == [
+        ("Application", "push"), ("Application", "transfer"), ("Event-Name", "CHANNEL_CREATE"),
+        ("Event-Subclass", "vm::maintenance")]
+    # another module taking every CHANNEL_EXECUTE: nothing narrows it, so nothing is filtered
+    whole = SimpleNamespace(HANDLES={"CHANNEL_EXECUTE": noop})
+    assert handlers.filters([narrowing, whole]) == []
+    assert handlers.filters([whole]) == []

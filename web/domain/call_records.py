@@ -26,6 +26,7 @@ import math
 import os
 import re
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -147,9 +148,18 @@ def from_xml(text: str) -> Facts:
         raise NotACdr(f"not well-formed XML: {exc}")
     if root.tag != "cdr":
         raise NotACdr("the root element is not <cdr>")
+    # the values as written (URL-encoded), decoded when read: a record has ~200 variables, the facts read ~40
     variables: dict[str, list[str]] = {}
     for element in root.find("variables") if root.find("variables") is not None else ():
-        variables.setdefault(element.tag, []).append(unquote(element.text or ""))
+        variables.setdefault(element.tag, []).append(element.text or "")
+
+    def var(name: str) -> Optional[str]:
+        values = variables.get(name)
+        return unquote(values[-1]) if values else None
+
+    def array(name: str) -> list[str]:
+        return [unquote(value) for value in variables.get(name, ())]
+
     callflows = root.findall("callflow")
     current = _profile_dict(callflows[0].find("caller_profile")) if callflows else {}
     original = _profile_dict(callflows[-1].find("caller_profile")) if callflows else {}
@@ -161,8 +171,7 @@ def from_xml(text: str) -> Facts:
             if found is not None:
                 other_kind, other = kind, _profile_dict(found)
                 break
-    facts = _facts(lambda name: (variables.get(name) or [None])[-1], lambda name: variables.get(name, []),
-                   current, original, other_kind, other)
+    facts = _facts(var, array, current, original, other_kind, other)
     if not facts.call_uuid:
         raise NotACdr("no call uuid")
     return facts
@@ -457,12 +466,10 @@ def _default_lookup(db: Session) -> Callable[[str], Optional[int]]:
     return lookup
 
 
-def resolve_tenant(db: Session, facts: Facts, lookup: Optional[Callable[[str], Optional[int]]] = None) -> Optional[int]:
-    if facts.tenant_id is not None:
-        from web.models.tenant import Tenant
-
-        if db.get(Tenant, facts.tenant_id) is not None:
-            return facts.tenant_id
+def resolve_tenant(db: Session, facts: Facts, lookup: Optional[Callable[[str], Optional[int]]] = None,
+                   cache: Optional[dict] = None) -> Optional[int]:
+    if facts.tenant_id is not None and _generation(db, facts.tenant_id, cache) is not None:
+        return facts.tenant_id
     lookup = lookup or _default_lookup(db)
     for domain in facts.domains:
         tenant_id = lookup(domain)
@@ -540,7 +547,8 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
     either order, and from two processes at once: the row is inserted with ON CONFLICT DO NOTHING (no
     error that would spoil the caller's transaction), and when it was there it is re-read under a row
     lock and merged. `cache` (a dict the caller keeps for one transaction) saves looking up a tenant's
-    country and rates once per record."""
+    generation, people (People) and rates more than once per transaction."""
+    cache = {} if cache is None else cache
     if facts.continues:
         _continue_call(db, facts, source, lookup, cache)
         return None, False
@@ -556,8 +564,13 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
         make_transient_to_detached(draft)  # the stored row, attached without reading it back
         db.add(draft)
         if draft.answered_by_user_id is not None or draft.answered_by:
-            _ring_group_answered(db, draft)
+            _ring_group_answered(db, draft, cache)
         return draft, True
+    return _merge_into(db, values, facts, source, cache), False
+
+
+def _merge_into(db: Session, values: dict, facts: Facts, source: str, cache: dict) -> CallRecord:
+    """The call's stored record, read under a row lock, with these values merged in (store)."""
     row = db.exec(select(CallRecord).where(CallRecord.call_uuid == values["call_uuid"])
                   .with_for_update().execution_options(populate_existing=True)).one()
     was_answered = row.answered_by_user_id is not None or bool(row.answered_by)
@@ -573,14 +586,14 @@ def store(db: Session, facts: Facts, source: str, lookup: Optional[Callable[[str
     db.add(row)
     db.flush()
     if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
-        _ring_group_answered(db, row)
-    return row, False
+        _ring_group_answered(db, row, cache)
+    return row
 
 
 def _new_record(db: Session, facts: Facts, source: str, lookup, cache, kind) -> tuple[dict, object]:
     """The columns of the call's record as a new row, everything derived worked out first (so a new
     call costs one INSERT), and `kind(**values)` holding them (a CallRecord, or a Draft)."""
-    tenant_id = resolve_tenant(db, facts, lookup)
+    tenant_id = resolve_tenant(db, facts, lookup, cache)
     values = _values(facts, tenant_id)
     values.update(sources=[source], created_at=clock.now(), updated_at=None)
     draft = kind(**values)
@@ -637,13 +650,14 @@ class RecordBatch:
         else:
             statement = _batch_insert(db, tuple(params[0]))
             made = {uuid: id_ for id_, uuid in db.execute(statement, params)}
+        cache = {} if self.cache is None else self.cache
         for uuid, (values, facts, source, stored) in rows.items():
             if uuid in made:
                 stored.record.id = made[uuid]
                 if stored.record.answered_by_user_id is not None or stored.record.answered_by:
-                    _ring_group_answered(db, stored.record)
-            else:  # the row was there: merged as one by one
-                stored.record, _ = store(db, facts, source, self.lookup, self.cache)
+                    _ring_group_answered(db, stored.record, cache)
+            else:  # the row was there (a CDR came first): merged as one by one, its values worked out already
+                stored.record = _merge_into(db, values, facts, source, cache)
 
 
 class Stored:
@@ -736,11 +750,12 @@ def _cached(cache: Optional[dict], key: tuple, compute: Callable):
 
 def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_facts: bool, cache: Optional[dict] = None) -> None:
     """Who answered, missed, call type and cost: derived from the merged row."""
-    country = _cached(cache, ("country", row.tenant_id), lambda: tenant_country(db, row.tenant_id))
+    people = people_of(db, row.tenant_id, cache)
+    country = people.country if people is not None else DEFAULT_COUNTRY
     if row.direction == "internal" and classify(row.dialled_number, country)[0] == "emergency":
         row.direction = "outbound"  # 112 is short like an extension, but goes out through the gateway
     if row.answered_by_user_id is None or answered_from_these_facts:
-        user = _answering_user(db, row.tenant_id, facts)
+        user = _answering_user(people, facts)
         if user is not None:
             row.answered_by_user_id = user.id
             row.answered_by = _name(user)[:100]
@@ -749,7 +764,7 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
     if facts.bridged and facts.answered_candidates and (not row.callee_number or row.callee_number == row.dialled_number):
         row.callee_number = facts.answered_candidates[0][:64]
     if row.answered_by_user_id is not None and row.callee_number:
-        _callee_by_extension(db, row)
+        _callee_by_extension(people, row)
     answered_by_person = row.answered_by_user_id is not None or bool(row.answered_by)
     # a caller the company or the user blocked was turned away on purpose: not a call anyone missed
     row.missed = row.direction != "outbound" and not answered_by_person and not row.blocked
@@ -769,15 +784,12 @@ def _finish(db: Session, row: CallRecord, facts: Facts, answered_from_these_fact
             row.cost, row.currency = price(rates, row.call_type, e164, row.billed_seconds)
 
 
-def _callee_by_extension(db: Session, row: CallRecord) -> None:
+def _callee_by_extension(people: Optional["People"], row: CallRecord) -> None:
     """A call a phone answered names the extension it rang, with the phone (its SIP username) as a detail;
     any other callee (a mobile that answered through Anywhere) stays as it is."""
-    from web.models.device import Device
-    from web.models.pbx_user import PbxUser
-
-    device = db.exec(select(Device.id).where(Device.tenant_id == row.tenant_id, Device.user_id == row.answered_by_user_id,
-                                             Device.sip_username == row.callee_number)).first()
-    user = db.get(PbxUser, row.answered_by_user_id) if device is not None else None
+    if people is None or people.phone_user.get(row.callee_number, 0) != row.answered_by_user_id:
+        return
+    user = people.users.get(row.answered_by_user_id)
     if user is not None and user.extension and user.extension != row.callee_number:
         row.callee_device, row.callee_number = row.callee_number, user.extension
 
@@ -786,25 +798,22 @@ def _name(user) -> str:
     return " ".join(part for part in (user.first_name, user.last_name) if part) or user.extension
 
 
-def _answering_user(db: Session, tenant_id: Optional[int], facts: Facts):
-    from web.models.device import Device
-    from web.models.pbx_user import PbxUser
-
-    if tenant_id is None or not facts.bridged:
+def _answering_user(people: Optional["People"], facts: Facts) -> Optional["Person"]:
+    if people is None or not facts.bridged:
         return None
     if facts.answered_user_id is not None:
-        user = db.get(PbxUser, facts.answered_user_id)
-        if user is not None and user.tenant_id == tenant_id:
+        user = people.users.get(facts.answered_user_id)
+        if user is not None:
             return user
     for candidate in facts.answered_candidates:
         if not is_internal_number(candidate) and not candidate.isalnum():
             continue
-        user = db.exec(select(PbxUser).where(PbxUser.tenant_id == tenant_id, PbxUser.extension == candidate)).first()
+        user = people.by_extension.get(candidate)
         if user is not None:
             return user
-        device = db.exec(select(Device).where(Device.tenant_id == tenant_id, Device.sip_username == candidate)).first()
-        if device is not None and device.user_id is not None:
-            return db.get(PbxUser, device.user_id)
+        owner = people.phone_user.get(candidate)
+        if owner is not None:
+            return people.users.get(owner)
     return None
 
 
@@ -823,7 +832,7 @@ def _followed_by(steps: list, later: list) -> list:
     return [*steps, *later]
 
 
-def _continue_call(db: Session, facts: Facts, source: str, lookup=None, cache: Optional[dict] = None) -> None:
+def _continue_call(db: Session, facts: Facts, source: str, lookup, cache: dict) -> None:
     """The home switch's leg of a call another switch handed to it (callplan.home) adds to that call's
     record: the plan steps it took there (a queue and what followed) after the call's own, and who
     answered there. Either leg's record may be stored first (each switch's bridge commits on its own):
@@ -845,7 +854,7 @@ def _continue_call(db: Session, facts: Facts, source: str, lookup=None, cache: O
             make_transient_to_detached(draft)
             db.add(draft)
             if draft.answered_by_user_id is not None or draft.answered_by:
-                _ring_group_answered(db, draft)
+                _ring_group_answered(db, draft, cache)
             return
     if row is None:
         return
@@ -858,7 +867,7 @@ def _continue_call(db: Session, facts: Facts, source: str, lookup=None, cache: O
     if HOME_SOURCE not in (row.sources or []):
         row.sources, changed = [*(row.sources or []), HOME_SOURCE], True
     if row.answered_by_user_id is None and facts.bridged:
-        user = _answering_user(db, row.tenant_id, facts)
+        user = _answering_user(people_of(db, row.tenant_id, cache), facts)
         if user is not None:
             row.answered_by_user_id, row.answered_by = user.id, _name(user)[:100]
         elif facts.answered_candidates and not row.answered_by:
@@ -871,10 +880,10 @@ def _continue_call(db: Session, facts: Facts, source: str, lookup=None, cache: O
     db.add(row)
     db.flush()
     if not was_answered and (row.answered_by_user_id is not None or row.answered_by):
-        _ring_group_answered(db, row)
+        _ring_group_answered(db, row, cache)
 
 
-def _complete_a_leg(db: Session, facts: Facts, cache: Optional[dict] = None) -> None:
+def _complete_a_leg(db: Session, facts: Facts, cache: dict) -> None:
     """A B leg that was answered tells its A leg's record who took the call (when it is not known yet)."""
     if not facts.b_leg_of or facts.answered_at is None:
         return
@@ -883,7 +892,7 @@ def _complete_a_leg(db: Session, facts: Facts, cache: Optional[dict] = None) -> 
     if row is None or row.answered_by_user_id is not None:
         return  # the A leg's own data names who answered when it arrives
     was_answered = bool(row.answered_by)
-    user = _answering_user(db, row.tenant_id, facts)
+    user = _answering_user(people_of(db, row.tenant_id, cache), facts)
     if user is not None:
         row.answered_by_user_id, row.answered_by = user.id, _name(user)[:100]
     elif facts.answered_candidates and not row.answered_by:
@@ -895,18 +904,10 @@ def _complete_a_leg(db: Session, facts: Facts, cache: Optional[dict] = None) -> 
     db.add(row)
     db.flush()
     if not was_answered:
-        _ring_group_answered(db, row)
+        _ring_group_answered(db, row, cache)
 
 
 # --- ring groups: who took the group's call ------------------------------------------------------------
-
-
-def _plan_steps(db: Session, tenant_id: int, plan_id: int, version: int) -> dict[str, dict]:
-    from web.models.call_plan import CallPlanVersion
-
-    row = db.exec(select(CallPlanVersion).where(CallPlanVersion.tenant_id == tenant_id, CallPlanVersion.plan_id == plan_id,
-                                                CallPlanVersion.version == version)).first()
-    return steps_by_id(row.document) if row is not None else {}
 
 
 def steps_by_id(document) -> dict[str, dict]:
@@ -927,48 +928,161 @@ def steps_by_id(document) -> dict[str, dict]:
     return found
 
 
-def _ring_group_answered(db: Session, row: CallRecord) -> None:
+def _ring_group_answered(db: Session, row: CallRecord, cache: Optional[dict] = None) -> None:
     """A ring group's member answered: remember it for the circular and uniform strategies. The group is
     the one of the last step the call took (a ring group step bridges, and hangup_after_bridge ends the
     call once that bridge is over), or, for a call to a group's own number (the base dialplan marks no
     steps), the group with that extension."""
-    from web.models.ring_group import RingGroup
     from web.models.ring_group_state import record_answer
 
     if row.tenant_id is None:
         return
+    people = people_of(db, row.tenant_id, {} if cache is None else cache)
+    if people is None:
+        return
     group = None
     if row.steps:
         last = read_steps(row.steps, row.plan_id, row.plan_version)[-1]
-        step = _plan_steps(db, row.tenant_id, last["plan_id"], last["version"]).get(last["step"]) \
+        step = people.step(db, last["plan_id"], last["version"], last["step"]) \
             if last["plan_id"] is not None and last["version"] is not None else None
         if step and step.get("type") == "ring_group" and isinstance(step.get("group"), int):
-            group = db.get(RingGroup, step["group"])
+            group = people.groups.get(step["group"])
     elif row.dialled_number and is_internal_number(row.dialled_number):
-        group = db.exec(select(RingGroup).where(RingGroup.tenant_id == row.tenant_id,
-                                                RingGroup.extension == row.dialled_number)).first()
-    if group is None or group.tenant_id != row.tenant_id:
+        group = people.groups.get(people.group_by_extension.get(row.dialled_number))
+    if group is None:
         return
-    key = _member_key(db, group, row)
+    key = _member_key(people, group, row)
     if key is not None:
         at = (row.answered_at or row.started_at).timestamp()
-        record_answer(db, row.tenant_id, group, key, at)
+        record_answer(db, row.tenant_id, group, key, at, uniform_keys=people.uniform_keys)
 
 
-def _member_key(db: Session, group, row: CallRecord) -> Optional[str]:
-    from web.models.device import Device
-
+def _member_key(people: "People", group: "Group", row: CallRecord) -> Optional[str]:
     for member in group.members:
         kind = member.get("type")
         if kind == "user" and row.answered_by_user_id is not None and member.get("id") == row.answered_by_user_id:
             return f"user:{member['id']}"
         if kind == "device" and row.answered_by_user_id is not None:
-            device = db.get(Device, member.get("id"))
-            if device is not None and device.user_id == row.answered_by_user_id:
+            if people.device_user.get(member.get("id"), 0) == row.answered_by_user_id:
                 return f"device:{member['id']}"
         if kind == "external" and member.get("number") and member.get("number") in (row.answered_by, row.callee_number):
             return f"external:{member['number']}"
     return None
+
+
+# --- who's who: a tenant's people, phones and groups as records look them up ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A user as a record names them."""
+
+    id: int
+    first_name: str
+    last_name: str
+    extension: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A ring group as its answers are counted (web.models.ring_group_state.record_answer)."""
+
+    id: int
+    tenant_id: int
+    strategy: str
+    members: tuple
+
+
+class People:
+    """What storing a record looks up of its tenant (who answered: a user by id or extension, a phone's
+    user; the ring group a member answered for; the tenant's country), read once per configuration
+    generation: every change to users, phones, groups or numbers bumps it (web.domain.audit), so a record
+    is named as the app's directory and dialplan named the call's parties. Two indexed lookups per record
+    (the generation, once per transaction) instead of a dozen ORM queries (#20: most of what storing a
+    record cost the bridge and the app). A plan version's steps are read when a record first needs them."""
+
+    def __init__(self, db: Session, tenant_id: int, generation: int):
+        from web.models.device import Device
+        from web.models.pbx_user import PbxUser
+        from web.models.ring_group import RingGroup
+        from callplan.nodes.ring_group import member_key
+
+        self.tenant_id, self.generation = tenant_id, generation
+        connection = db.connection()
+        users = PbxUser.__table__.c
+        self.users = {row.id: Person(row.id, row.first_name or "", row.last_name or "", row.extension or "")
+                      for row in connection.execute(select(users.id, users.first_name, users.last_name, users.extension)
+                                                    .where(users.tenant_id == tenant_id))}
+        self.by_extension: dict[str, Person] = {}
+        for person in sorted(self.users.values(), key=lambda person: person.id):  # the first, as a query's .first()
+            if person.extension:
+                self.by_extension.setdefault(person.extension, person)
+        devices = Device.__table__.c
+        rows = connection.execute(select(devices.id, devices.sip_username, devices.user_id)
+                                  .where(devices.tenant_id == tenant_id)).all()
+        self.phone_user = {row.sip_username: row.user_id for row in rows}  # SIP username -> its user (or None)
+        self.device_user = {row.id: row.user_id for row in rows}
+        groups = RingGroup.__table__.c
+        self.groups: dict[int, Group] = {}
+        self.group_by_extension: dict[str, int] = {}
+        for row in connection.execute(select(groups.id, groups.strategy, groups.members, groups.extension)
+                                      .where(groups.tenant_id == tenant_id).order_by(groups.id)):
+            self.groups[row.id] = Group(row.id, tenant_id, row.strategy, tuple(row.members or ()))
+            if row.extension:
+                self.group_by_extension.setdefault(row.extension, row.id)
+        self.uniform_keys = frozenset(member_key(member) for group in self.groups.values()
+                                      if group.strategy == "uniform" for member in group.members)
+        self.country = tenant_country(db, tenant_id)
+        self._steps: dict[tuple[int, int], dict[str, dict]] = {}
+
+    def step(self, db: Session, plan_id: int, version: int, step_id: str) -> Optional[dict]:
+        key = (plan_id, version)
+        if key not in self._steps:
+            from web.models.call_plan import CallPlanVersion
+
+            versions = CallPlanVersion.__table__.c
+            document = db.connection().execute(
+                select(versions.document).where(versions.tenant_id == self.tenant_id, versions.plan_id == plan_id,
+                                                versions.version == version)).scalar()
+            self._steps[key] = steps_by_id(document) if document is not None else {}
+        return self._steps[key].get(step_id)
+
+
+_PEOPLE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # engine -> {tenant id: People}
+_GENERATION = None
+
+
+def _generation(db: Session, tenant_id: int, cache: Optional[dict]) -> Optional[int]:
+    """The tenant's configuration generation (None: no such tenant), asked once per transaction."""
+    global _GENERATION
+    if cache is not None and ("generation", tenant_id) in cache:
+        return cache[("generation", tenant_id)]
+    if _GENERATION is None:
+        from web.models.tenant import Tenant
+
+        tenants = Tenant.__table__.c
+        _GENERATION = select(tenants.config_generation).where(tenants.id == bindparam("tenant_id"))
+    generation = db.connection().execute(_GENERATION, {"tenant_id": tenant_id}).scalar()
+    if cache is not None:
+        cache[("generation", tenant_id)] = generation
+    return generation
+
+
+def people_of(db: Session, tenant_id: Optional[int], cache: Optional[dict]) -> Optional[People]:
+    """The tenant's People as of its generation now, read again only when that moved; None for no tenant."""
+    if tenant_id is None:
+        return None
+    generation = _generation(db, tenant_id, cache)
+    if generation is None:
+        return None
+    engine = db.get_bind()
+    kept = _PEOPLE.get(engine)
+    if kept is None:
+        kept = _PEOPLE.setdefault(engine, {})
+    people = kept.get(tenant_id)
+    if people is None or people.generation != generation:
+        people = kept[tenant_id] = People(db, tenant_id, generation)
+    return people
 
 
 # --- mod_xml_cdr's spool folder -----------------------------------------------------------------------

@@ -27,18 +27,21 @@ class RingGroupState(TenantOwned, table=True):
     last_call_at: dict = json_field()  # member key ("user:5") -> epoch seconds of its last answered call
 
 
-def record_answer(db: Session, tenant_id: int, group, member_key: str, at_epoch: float) -> None:
+def record_answer(db: Session, tenant_id: int, group, member_key: str, at_epoch: float,
+                  uniform_keys: Optional[frozenset] = None) -> None:
     """A member of `group` answered one of its calls at `at_epoch`. Written only when some group reads
     it: this group's own rotation (circular), or how long the member has been idle for a uniform group
     it belongs to (counted over the calls of all groups); a simultaneous group's call usually writes
-    nothing."""
+    nothing. `uniform_keys`: the member keys of the tenant's uniform groups, when the caller knows them."""
     from callplan.nodes.ring_group import member_key as key_of
     from web.models.ring_group import RingGroup
     from web.scoping import scoped
 
     if group.strategy != "circular":
-        uniform = db.exec(scoped(RingGroup, tenant_id).where(RingGroup.strategy == "uniform")).all()
-        if not any(member_key == key_of(member) for other in uniform for member in other.members):
+        if uniform_keys is None:
+            uniform = db.exec(scoped(RingGroup, tenant_id).where(RingGroup.strategy == "uniform")).all()
+            uniform_keys = frozenset(key_of(member) for other in uniform for member in other.members)
+        if member_key not in uniform_keys:
             return
     state = db.exec(scoped(RingGroupState, tenant_id).where(RingGroupState.ring_group_id == group.id)).first()
     if state is None:

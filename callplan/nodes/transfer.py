@@ -1,6 +1,8 @@
-"""transfer: to an internal number, a user (with the user's forwarding), an external number, or another
-call plan. Ringing a phone falls through when unanswered like any ringing step; an internal number that
-is a group, queue, menu or box, and another plan, take the call over: nothing after runs."""
+"""transfer: to an internal number, a user (with the user's forwarding), an external number, another call
+plan, or the company's parking lot. Ringing a phone falls through when unanswered like any ringing step;
+an internal number that is a group, queue, menu or box, another plan, and the parking lot take the call
+over: nothing after runs. The parking lot as a number's destination does it (callplan.destinations.park:
+the first free slot, taken by dialling it); while parking is off the step does nothing and the next runs."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callplan import outbound
+from callplan import destinations
 from callplan.destinations import bridge_string, leg
 from callplan.model import StepBase
 from callplan.nodes import user as user_node
@@ -26,13 +29,18 @@ class Target(BaseModel):
     user: Optional[int] = None
     external: Optional[str] = Field(default=None, pattern=r"^\+?[0-9]{3,15}$")
     plan: Optional[int] = None
+    park: Optional[Literal[True]] = None  # the company's parking lot
 
     @model_validator(mode="after")
     def _one(self):
-        given = [name for name in ("extension", "user", "external", "plan") if getattr(self, name) is not None]
+        given = [name for name in ("extension", "user", "external", "plan", "park") if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of extension, user, external, plan")
+            raise ValueError("give exactly one of extension, user, external, plan, park")
         return self
+
+
+def _parks(objects) -> bool:
+    return destinations.ends({"type": "park"}, objects)
 
 
 class Step(StepBase):
@@ -45,6 +53,8 @@ class Step(StepBase):
 def is_terminal(step: Step, objects) -> bool:
     if step.to.plan is not None:
         return True
+    if step.to.park:
+        return _parks(objects)
     if step.to.extension is not None:
         return objects.extensions.get(step.to.extension, "user") != "user"
     return False
@@ -59,6 +69,8 @@ def compile(step: Step, segment, compilation) -> bool:
     if to.plan is not None:
         segment.action("transfer", f"cp{to.plan}_entry XML {objects.domain}")
         return True
+    if to.park:
+        return destinations.park(segment, objects)  # parking off: nothing, the next step runs
     if to.extension is not None:
         if is_terminal(step, objects):
             segment.action("transfer", f"{to.extension} XML {objects.domain}")
@@ -83,6 +95,11 @@ def simulate(step: Step, simulation) -> bool:
     to = step.to
     if to.plan is not None:
         simulation.outcome = f"transferred:plan:{to.plan}"
+        return True
+    if to.park:
+        if not _parks(simulation.objects):
+            return False
+        simulation.outcome = "parked"
         return True
     if to.extension is not None and is_terminal(step, simulation.objects):
         simulation.outcome = f"transferred:{to.extension}"

@@ -124,3 +124,39 @@ def test_two_companies_slots_of_the_same_number_are_two_lots():
 def test_the_slot_list_keeps_its_digits():
     assert ParkingInfo(first_slot="98", last_slot="99").slots() == ["98", "99"]
     assert ParkingInfo(first_slot="99", last_slot="100").slots() == []  # digits differ: no range
+
+
+def test_a_plans_transfer_step_parks_the_call_in_the_lot_while_parking_is_on():
+    """The plan builder's transfer step to the parking lot, as a number's "park" destination: the first free
+    slot, the slot not said to the caller, ended when nobody takes it; nothing after runs. While parking is
+    off the step does nothing and the next step runs."""
+    from callplan.compiler import compile_to_xml
+    from callplan.model import CallPlan
+    from callplan.simulator import simulate_plan
+    from callplan.validate import validate
+
+    def plan(*after):
+        return CallPlan.model_validate({"name": "Park", "numbers": ["+3225805000"], "steps": [
+            {"id": "p1", "type": "transfer", "to": {"park": True}}, *after]})
+
+    tenant = objects()
+    parked = plan()
+    assert validate(parked, tenant).errors == []
+    compiled = actions(ET.fromstring(compile_to_xml(parked, 1, 1, tenant, AT)))
+    lot = ("valet_park", f"{parking_lot(tenant.tenant_id)} auto in 701 703")
+    assert lot in compiled and ("set", "valet_announce_slot=false") in compiled
+    assert compiled[compiled.index(lot) + 1] == ("hangup", "NORMAL_CLEARING")
+    assert simulate_plan(parked, tenant, AT).outcome == "parked"
+    # a step after it can never run
+    assert any(problem.step_id == "h1" for problem in validate(plan({"id": "h1", "type": "hang_up"}), tenant).errors)
+
+    off = objects(ParkingInfo())
+    going_on = plan({"id": "h1", "type": "hang_up"})
+    assert validate(going_on, off).errors == []
+    compiled = actions(ET.fromstring(compile_to_xml(going_on, 1, 1, off, AT)))
+    assert not [a for a in compiled if a[0] == "valet_park"] and ("hangup", "NORMAL_CLEARING") in compiled
+    assert simulate_plan(going_on, off, AT).outcome == "hung_up:NORMAL_CLEARING"
+    # exactly one target, and only "true"
+    for bad in ({"park": True, "extension": "201"}, {"park": False}):
+        with pytest.raises(ValueError):
+            CallPlan.model_validate({"name": "Park", "numbers": [], "steps": [{"id": "p1", "type": "transfer", "to": bad}]})

@@ -50,6 +50,7 @@ function nameOf(objects, kind, id) {
 
 function targetText(to, objects) {
   if (!to) return "";
+  if (to.park) return words("ui.canvas.target.park");
   if (to.extension) return to.extension;
   if (to.external) return to.external;
   if (to.user !== null && to.user !== undefined) return nameOf(objects, "users", to.user) || `#${to.user}`;
@@ -121,7 +122,8 @@ export function stepSummary(step, objects) {
   return { text, missing };
 }
 
-const TARGET_KINDS = ["extension", "user", "external", "plan"];
+// park: the company's parking lot, nothing more to choose (its value is true)
+const TARGET_KINDS = ["extension", "user", "external", "plan", "park"];
 
 const chosenKinds = new Map(); // step id -> the target kind picked while its value is still empty
 
@@ -342,9 +344,11 @@ function targetFields(step, state, h, set) {
   for (const option of TARGET_KINDS) kindSelect.append(el("option", { value: option, text: t(`ui.canvas.target.${option}`) }));
   kindSelect.value = kind;
   box.append(el("label", { for: kindSelect.id, text: t("ui.canvas.target_kind") }), kindSelect);
-  const empty = { extension: null, external: null, plan: null, user: null };
+  const empty = { extension: null, external: null, plan: null, user: null, park: null };
   let valueControl;
-  if (kind === "user" || kind === "plan") {
+  if (kind === "park") {
+    valueControl = null;
+  } else if (kind === "user" || kind === "plan") {
     const list = kind === "user" ? "users" : "plans";
     valueControl = el("select", {});
     valueControl.append(el("option", { value: "", text: t("ui.canvas.choose") }));
@@ -355,24 +359,29 @@ function targetFields(step, state, h, set) {
     valueControl = el("input", { type: "text", value: to[kind] || "", autocomplete: "off", inputMode: "tel", maxLength: 16 });
     valueControl.addEventListener("input", () => set("to", { ...empty, [kind]: valueControl.value.trim() || null }));
   }
-  valueControl.id = `f-${id}-to-value`;
-  valueControl.name = "to_value";
-  box.append(el("label", { for: valueControl.id, text: t(`ui.canvas.target.${kind}`) }), valueControl);
+  if (valueControl) {
+    valueControl.id = `f-${id}-to-value`;
+    valueControl.name = "to_value";
+    box.append(el("label", { for: valueControl.id, text: t(`ui.canvas.target.${kind}`) }), valueControl);
+  } else {
+    box.append(el("p", { class: "hint", id: `f-${id}-to-hint`, text: t("ui.canvas.target.park_help") }));
+  }
   const problems = h.problems.filter((p) => p.pointer && p.pointer.includes("/to"));
   if (problems.length) {
     const message = el("p", { class: "field-error", id: `f-${id}-to-error`, text: problems.map(h.problemText).join(" ") });
-    valueControl.setAttribute("aria-invalid", "true");
-    valueControl.setAttribute("aria-describedby", message.id);
+    (valueControl || kindSelect).setAttribute("aria-invalid", "true");
+    (valueControl || kindSelect).setAttribute("aria-describedby", message.id);
     box.append(message);
   }
   kindSelect.addEventListener("change", () => {
     chosenKinds.set(id, kindSelect.value);
+    const park = kindSelect.value === "park";
     h.commit((doc) => {
-      findStep(doc, id).to = { ...empty };
+      findStep(doc, id).to = { ...empty, ...(park ? { park: true } : {}) };
       return true;
     });
     // the form is drawn again by the editor after the change
-    document.dispatchEvent(new CustomEvent("canvas:form", { detail: { focus: `f-${id}-to-value` } }));
+    document.dispatchEvent(new CustomEvent("canvas:form", { detail: { focus: park ? `f-${id}-to-kind` : `f-${id}-to-value` } }));
   });
   return box;
 }

@@ -480,11 +480,12 @@ class Edge(App):
     ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
     def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: int = 2,
-                 home: Optional[str] = None):
+                 home: Optional[str] = None, switch_env: Optional[dict[str, str]] = None):
         super().__init__(world)
         self.addresses = addresses
         self.xml_curl_timeout = str(xml_curl_timeout)
         self.home = home  # "fs1", ...: the home switch the others hand conference calls to (README "Scaling out")
+        self.switch_env = dict(switch_env or {})  # more for every switch's environment (tests: stand-in prompts)
         self.fleet: list[harness.ProjectFreeSwitch] = []
         self.bridges: list[subprocess.Popen] = []
         self.edge = None
@@ -493,8 +494,10 @@ class Edge(App):
         port = harness.free_ports()
         fleet_env = [switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}",
                                 CALLPLAN_XML_CURL_TIMEOUT=self.xml_curl_timeout, CALLPLAN_SIP_IP=address,
-                                CALLPLAN_SWITCH_NAME=f"fs{index + 1}")  # its bridge's name too
+                                CALLPLAN_SWITCH_NAME=f"fs{index + 1}", **self.switch_env)  # its bridge's name too
                      for index, address in enumerate(self.addresses)]
+        for env in fleet_env[1:]:  # every switch takes the one event-socket password (README "Scaling out"): the
+            env["CALLPLAN_ESL_PASSWORD"] = fleet_env[0]["CALLPLAN_ESL_PASSWORD"]  # app and bridges tell them all
         self.edge = edge.Edge(self.folder / "edge", [(env["CALLPLAN_SIP_IP"], int(env["CALLPLAN_INTERNAL_SIP_PORT"]),
                                                     int(env["CALLPLAN_EXTERNAL_SIP_PORT"])) for env in fleet_env])
         env = {**self.env(fleet_env[0]), "CALLPLAN_SIP_EDGE": self.edge.phone_address}

@@ -18,6 +18,7 @@ MODULES = (
     "fs_bridge.features",       # phone feature codes: diversions, night mode, do not disturb
     "fs_bridge.notices",        # missed-call and voicemail notices, call_ended webhooks (into the outbox)
     "fs_bridge.voicemail",      # a voicemail box's messages changed: the browser's /messages page reads it again
+    "fs_bridge.mwi",            # with a home switch: message lamps of phones registered on the other switches
     "fs_bridge.fax",            # faxes received (recorded, mailed as PDF) and sent (status, pages) at hang-up
     "fs_bridge.recordings",     # call recordings FreeSWITCH wrote (RECORD_STOP), and the companies' retention
     "fs_bridge.outbox",         # delivering the outbox: mail and webhooks, with retries

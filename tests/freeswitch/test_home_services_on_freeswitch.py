@@ -461,3 +461,147 @@ def test_a_call_parked_through_fs2_goes_back_to_the_parkers_phone_on_fs2(cluster
         assert "park_return_282" in home.log_text()
     finally:
         thread.join(120)
+# --- the message lamp ---------------------------------------------------------------------------------------
+
+# A phone that registers itself (one socket: the edge's Path sends what the switch has for the phone back
+# to the address the REGISTER came from) and then takes the switch's NOTIFYs, which mod_sofia sends with
+# the registration's Call-ID (so they belong to this scenario's call), until it is stopped.
+LAMP = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="lamp">
+  <send retrans="500"><![CDATA[
+      REGISTER sip:{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{domain}>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Expires: 600
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+      REGISTER sip:{domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{domain}>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>
+      [authentication username={user} password={password}]
+      Max-Forwards: 70
+      Expires: 600
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+  <label id="wait"/>
+  <recv request="NOTIFY" timeout="170000" ontimeout="done"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+  <nop next="wait"/>
+  <label id="done"/>
+</scenario>
+"""
+
+
+class Lamp:
+    def __init__(self, folder: Path, device: dict, domain: str, edge: str):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.device = folder, device
+        (folder / "lamp.xml").write_text(LAMP.format(user=device["sip_username"], domain=domain,
+                                                      password=device["sip_password"]))
+        self.port = harness.free_ports()
+        self.messages = folder / "messages.log"
+        self.output = open(folder / "sipp.out", "wb")
+        self.process = subprocess.Popen(
+            [SIPP, "-sf", str(folder / "lamp.xml"), "-i", HOST, "-bind_local", "-p", str(self.port),
+             "-ci", HOST, "-cp", str(harness.free_ports()), "-nostdin", "-m", "1", "-trace_msg",
+             "-message_file", str(self.messages), edge],
+            stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT, cwd=folder,
+            preexec_fn=die_with_parent)
+
+    def received(self) -> str:
+        return self.messages.read_text(errors="replace") if self.messages.exists() else ""
+
+    def registered(self) -> bool:
+        return any(direction == "received" and text.startswith("SIP/2.0 200") and "REGISTER" in text
+                   for direction, text in harness.sip_messages(self.received()))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.output.close()
+
+
+def lamp_on(setup, world, made: dict, work: Path, switch: str) -> Lamp:
+    """A lamp of Bram's registered through the edge on `switch` (devices made until one lands there)."""
+    for attempt in range(12):
+        device = new_device(setup, world, made, made["bram"]["id"])
+        lamp = Lamp(work / f"lamp{attempt}", device, world.domain, setup.phone_target())
+        assert wait_for(lamp.registered, 15, 0.2), lamp.received()[-2000:]
+        if registered_on(setup, device["sip_username"]) == [switch]:
+            return lamp
+        lamp.stop()
+        harness.register(work, None, device["sip_username"], world.domain, device["sip_password"], expires=0,
+                         contact_port=lamp.port, target=setup.phone_target())
+        for _ in range(5):
+            if _api(world, made, "DELETE", f"/api/devices/{device['id']}").status_code == 204:
+                break
+            time.sleep(1)
+        forget_directory(setup)
+    raise AssertionError(f"no lamp of Bram's registered on {switch} in 12 tries")
+
+
+def lamp_notifies(lamp, state: str, after: int = 0) -> list[str]:
+    found = [text for direction, text in harness.sip_messages(lamp.received())
+             if direction == "received" and text.startswith("NOTIFY ")
+             and re.search(r"^Event:\s*message-summary", text, re.M | re.I)]
+    return [text for text in found[after:] if re.search(rf"^Messages-Waiting:\s*{state}", text, re.M | re.I)]
+
+
+def all_lamp_notifies(lamp) -> int:
+    return len(lamp_notifies(lamp, ".*"))
+
+
+def test_a_message_on_the_home_switch_lights_a_phone_registered_on_fs2(cluster, tmp_path):
+    """The messages are fs1's, the phone is fs2's. A message waits before the phone registers: fs2's
+    MESSAGE_QUERY is passed to fs1, whose answer (with the registration's Call-ID) comes back to fs2, which
+    lights the lamp; a second message (mod_voicemail's MESSAGE_WAITING on fs1, passed on by fs1's bridge:
+    fs_bridge/mwi.py) updates it; deleting them on fs1 puts it out."""
+    setup, world, made, phone, device = cluster
+    home, other = setup.fleet
+    domain = world.domain
+    assert 200 in speaking_call(tmp_path / "first", carrier_port(home), TO_BRAMS_BOX, "0612000281", 6)
+    assert wait_for(lambda: messages_in(home, "282", domain) == 1, 20), (home.api(f"vm_list 282@{domain}"), home.log_tail(120))
+    lamp = lamp_on(setup, world, made, tmp_path, "fs2")
+    try:
+        def says(state, after=0, count=None):
+            found = lamp_notifies(lamp, state, after)
+            if count is not None:
+                found = [text for text in found if re.search(rf"^Voice-Message:\s*{count}", text, re.M | re.I)]
+            return found or None
+        on = wait_for(lambda: says("yes", count="1/0"), 20)
+        assert on, (lamp.received()[-3000:], other.log_tail(80), (setup.folder / "bridge2.log").read_text()[-2000:])
+        assert re.search(rf"^Message-Account:\s*sip:282@{re.escape(domain)}", on[0], re.M | re.I), on[0]
+        seen = all_lamp_notifies(lamp)
+        assert 200 in speaking_call(tmp_path / "second", carrier_port(other), TO_BRAMS_BOX, "0612000282", 6)
+        assert wait_for(lambda: messages_in(home, "282", domain) == 2, 20)
+        assert wait_for(lambda: says("yes", seen, "2/0"), 20), lamp.received()[-3000:]
+        # deleted on fs1 (as the bridge does once mailed): the lamp on fs2 goes out
+        seen = all_lamp_notifies(lamp)
+        assert "-ERR" not in home.api(f"vm_delete 282@{domain}")
+        assert wait_for(lambda: says("no", seen), 20), lamp.received()[-3000:]
+    finally:
+        lamp.stop()

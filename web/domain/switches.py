@@ -245,3 +245,22 @@ def of_user(db, tenant_id: int, user_id: int) -> list[str]:
     rows = db.exec(live_registrations(db, tenant_id).where(SipRegistration.user_id == user_id)
                    .order_by(col(SipRegistration.registered_at).desc())).all()
     return list(dict.fromkeys(row.switch for row in rows if row.switch))
+
+
+def send_event(settings, switches: list[Switch], name: str, headers: dict[str, str],
+               timeout: float = 2.0) -> list[Answer]:
+    """Fire the event inside each of these switches (the event socket's `sendevent`), all at once; those
+    that could not be told are logged and reported, never failing the others."""
+    from web.domain.switch import EslError, esl_sendevent
+
+    def one(switch: Switch) -> Answer:
+        try:
+            return Answer(switch, [esl_sendevent(switch.host, switch.port, settings.esl_password, name, headers, timeout)])
+        except (OSError, EslError) as exc:
+            log.warning("switch %s (%s) not sent %s: %s", switch.name, switch.address, name, exc)
+            return Answer(switch, error=str(exc) or type(exc).__name__)
+
+    if len(switches) <= 1:
+        return [one(switch) for switch in switches]
+    with ThreadPoolExecutor(max_workers=len(switches), thread_name_prefix="switch") as pool:
+        return list(pool.map(one, switches))

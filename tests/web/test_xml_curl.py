@@ -928,6 +928,30 @@ def test_a_schedule_bound_document_expires(fs, admin, db):
     assert cache.of(fs.engine).dialplans.builds == builds + 1
 
 
+def test_a_time_bound_answer_holds_to_the_edge_of_its_window_and_is_built_afresh_after_it(fs, admin):
+    """Answered before Starlette, a time condition's dialplan is the same bytes until just before the moment
+    its verdict changes, and from that moment the bytes a new process (nothing cached) answers then."""
+    from web import clock
+
+    office = admin.create("/api/schedules", name="Office", periods=[
+        {"from_day": "mon", "from_time": "00:00", "to_day": "sun", "to_time": "23:59"}])
+    plan_on(admin, "250", steps=[{"id": "s1", "type": "time_condition", "schedule": office["id"],
+                                  "then": [{"id": "s2", "type": "hang_up"}]}])
+    body = encode([(k, {"Caller-Context": admin.tenant.sip_domain, "Hunt-Context": admin.tenant.sip_domain,
+                        "Caller-Destination-Number": "250", "Hunt-Destination-Number": "250"}.get(k, v))
+                   for k, v in dialplan_request()])
+    before = fs.post(body).content
+    dialplans = cache.of(fs.engine).dialplans
+    builds, until = dialplans.builds, dialplans._entries[admin.tenant.id].valid_until
+    clock.advance((until - clock.now()).total_seconds() - 0.5)
+    assert fs.post(body).content == before and dialplans.builds == builds  # still within the window
+    clock.advance(0.5)
+    after = fs.post(body).content
+    assert dialplans.builds == builds + 1 and after != before  # the verdict changed at `until`
+    cache.invalidate()
+    assert fs.post(body).content == after
+
+
 def test_two_databases_in_one_process_never_share_an_entry(_sqlite_template, tmp_path):
     # tests (and tools) run apps on fresh databases whose tenant ids and generations repeat
     import shutil

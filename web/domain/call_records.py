@@ -628,6 +628,8 @@ class RecordBatch:
         self._rows: dict[str, tuple[dict, Facts, str, "Stored"]] = {}
 
     def add(self, facts: Facts, source: str) -> Optional["Stored"]:
+        if facts.is_b_leg and not facts.continues and self._answered_here(facts):
+            return None  # its A leg, in this batch, names who answered: the B leg has nothing to add
         if facts.is_b_leg or facts.call_uuid[:64] in self._rows:
             self.flush()
             record, _ = store(self.db, facts, source, self.lookup, self.cache)
@@ -638,6 +640,13 @@ class RecordBatch:
         stored = Stored(draft)
         self._rows[values["call_uuid"]] = (values, facts, source, stored)
         return stored
+
+    def _answered_here(self, facts: Facts) -> bool:
+        """The B leg's A leg waits in this batch with its answering user known: once inserted or merged its
+        record keeps one (the merge works it out from the same facts when the stored row had none), so
+        _complete_a_leg would change nothing."""
+        kept = self._rows.get((facts.b_leg_of or "")[:64])
+        return kept is not None and kept[3].record.answered_by_user_id is not None
 
     def flush(self) -> None:
         rows, self._rows = self._rows, {}
@@ -887,10 +896,17 @@ def _complete_a_leg(db: Session, facts: Facts, cache: dict) -> None:
     """A B leg that was answered tells its A leg's record who took the call (when it is not known yet)."""
     if not facts.b_leg_of or facts.answered_at is None:
         return
+    # Most often the A leg's record names its user already (a ring group's or a user's call): one plain
+    # lookup says so, no row read and locked for nothing (what is still to be written is written first)
+    db.flush()
+    records = CallRecord.__table__.c
+    known = db.connection().execute(select(records.answered_by_user_id).where(records.call_uuid == facts.b_leg_of)).first()
+    if known is None or known.answered_by_user_id is not None:
+        return  # the A leg's own data names who answered when it arrives
     row = db.exec(select(CallRecord).where(CallRecord.call_uuid == facts.b_leg_of).with_for_update()
                   .execution_options(populate_existing=True)).first()
     if row is None or row.answered_by_user_id is not None:
-        return  # the A leg's own data names who answered when it arrives
+        return
     was_answered = bool(row.answered_by)
     user = _answering_user(people_of(db, row.tenant_id, cache), facts)
     if user is not None:

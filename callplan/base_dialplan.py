@@ -193,11 +193,6 @@ class BaseDialplan:
              [("transfer", f"{home.PREFIX}pickup-${{cp_pickup_group}} XML {domain}")], [])])
         for group in sorted(objects.pickup_groups):
             self.extensions.append(home.extension(objects, "pickup", group, [("pickup", f"pg{int(group)}@{domain}")]))
-            # a call ringing on another switch: its leg to the home switch waits as the group's pickup leg
-            # (with a time limit: FreeSWITCH ends a bridge whose only legs are pickup legs without one)
-            self.extensions.append(home.extension(objects, "pickring", group, [
-                ("set", "hangup_after_bridge=true"),
-                ("bridge", f"[leg_timeout=300]pickup/pg{int(group)}@{domain}")]))
 
     def recording(self) -> None:
         """What the legs of recorded users run when answered (callplan.recording): recording, or binding
@@ -352,10 +347,6 @@ class BaseDialplan:
         own = f"user/{user.extension}@{self.objects.domain}"
         pickups = [f"pickup/pg{group}@{self.objects.domain}" for group, members in sorted(self.objects.pickup_groups.items())
                    if user.id in members]
-        if self.objects.home is not None and "pickup" in self.objects.feature_codes:
-            # several switches: the group's pickup leg waits on the home switch too (callplan.home)
-            pickups += [home.pickup_ring_leg(self.objects, group) for group, members in sorted(self.objects.pickup_groups.items())
-                        if user.id in members]
         return ",".join([own, *pickups])
 
     def users(self) -> None:

@@ -43,8 +43,7 @@ PROFILE = "external"  # the switches' profile without digest authentication (sip
 # vmcheck: a user by extension listens to their box (the dialling phone's own extension, worked out where it
 # dialled); pickup: a pickup group by id, a call ringing there is picked up (mod_dptools keeps ringing calls
 # in its own memory)
-# pickring: a pickup group by id, a leg that waits there as the group's pickup leg for a call ringing elsewhere
-KINDS = ("conference", "park", "parkauto", "parkquiet", "queue", "voicemail", "vmcheck", "pickup", "pickring")
+KINDS = ("conference", "park", "parkauto", "parkquiet", "queue", "voicemail", "vmcheck", "pickup")
 PARK_KINDS = ("park", "parkauto", "parkquiet")
 # who parked the call (their extension, worked out where they dialled: callplan.base_dialplan.parked_by),
 # so that the home switch can send the call back to them when nobody takes it
@@ -137,14 +136,3 @@ def greeting_path(objects) -> str:
     folder = objects.audio_path(0).rsplit("/", 1)[0]
     return (f"voicemail_greeting_path=${{regex(m:~${{{GREETING_VARIABLE}}}~^([0-9]{{1,12}})$~"
             f"{folder}/%1.wav~n)}}")
-
-
-def pickup_ring_leg(objects, group: int) -> str:
-    """A bridge leg, rung beside a user's phones on a switch that is not the home switch, that waits on the
-    home switch as the user's pickup group's pickup leg (kind "pickring"), so that the pickup code there
-    takes the call; on the home switch itself nothing (its own pickup/ leg is already rung)."""
-    home = objects.home
-    leg = (f"[sip_h_{HEADER}={home.handover_key},sip_h_{ORIGIN_HEADER}=${{uuid}},"
-           f"origination_caller_id_number=${{caller_id_number}},origination_caller_id_name=${{caller_id_name}}]"
-           f"sofia/{PROFILE}/{public_number(objects.tenant_id, 'pickring', group)}@{home.address}")
-    return f"${{cond(${{{SWITCH_VARIABLE}}} == {home.name} ? error/NORMAL_CLEARING : {leg})}}"

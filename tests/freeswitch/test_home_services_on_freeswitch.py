@@ -156,8 +156,6 @@ def cluster(tmp_path_factory, pg_databases):
     finally:
         if phone is not None:
             phone.stop()
-        if made.get("anna_phone") is not None:
-            made["anna_phone"].stop()
         setup.stop()
 
 
@@ -380,17 +378,6 @@ RINGING_PHONE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def annas_phone(setup, world, made: dict, work: Path):
-    """Anna's ringing phone, registered through the edge (wherever its hash puts it), once per module."""
-    if made.get("anna_phone") is None:
-        device = new_device(setup, world, made, made["anna"]["id"])
-        phone = ReferringPhone(work, device["sip_username"], world.domain, RINGING_PHONE)
-        made["anna_phone"] = phone
-        assert harness.register(work, None, device["sip_username"], world.domain, device["sip_password"],
-                                expires=600, contact_port=phone.port, target=setup.phone_target()) == [200]
-    return made["anna_phone"]
-
-
 def test_a_phone_on_fs2_picks_up_a_call_ringing_on_the_home_switch(cluster, tmp_path):
     """A call that lands on fs1 rings Anna's phone (registered through the edge, never answering) and her
     pickup group's leg, which FreeSWITCH keeps in fs1's memory (a pickup leg alone does not keep a call
@@ -398,7 +385,10 @@ def test_a_phone_on_fs2_picks_up_a_call_ringing_on_the_home_switch(cluster, tmp_
     nothing rings there, so the code is handed to fs1, whose pickup bridges the caller to Bram."""
     setup, world, made, phone, device = cluster
     home, other = setup.fleet
-    anna = annas_phone(setup, world, made, tmp_path)
+    anna_device = new_device(setup, world, made, made["anna"]["id"])
+    anna = ReferringPhone(tmp_path, anna_device["sip_username"], world.domain, RINGING_PHONE)
+    assert harness.register(tmp_path, None, anna_device["sip_username"], world.domain, anna_device["sip_password"],
+                            expires=600, contact_port=anna.port, target=setup.phone_target()) == [200]
     thread, result = in_background(carrier_call, _folder(tmp_path / "ringing"), carrier_port(home), TO_ANNA,
                                    hold_ms=8000, timeout=60)
     try:
@@ -424,6 +414,7 @@ def test_a_phone_on_fs2_picks_up_a_call_ringing_on_the_home_switch(cluster, tmp_
         assert anna.invites(), anna.received()[-2000:]  # her phone rang (and was cancelled once picked up)
     finally:
         thread.join(90)
+        anna.stop()
     assert result.get("value") == (1, 0), (result, home.log_tail(120), other.log_tail(120))
     picker.join(40)
     assert "SIP/2.0 200" in picked.get("value", ""), picked.get("value", "")[-3000:]
@@ -614,39 +605,3 @@ def test_a_message_on_the_home_switch_lights_a_phone_registered_on_fs2(cluster, 
         assert wait_for(lambda: says("no", seen), 20), lamp.received()[-3000:]
     finally:
         lamp.stop()
-
-
-def test_a_phone_on_the_home_switch_picks_up_a_call_ringing_on_fs2(cluster, tmp_path):
-    """The other way round: a call that lands on fs2 rings Anna's phone and, beside it, a leg to fs1 that
-    waits there as her pickup group's pickup leg (kind "pickring"). A phone of Bram's registered on fs1
-    dials *98: fs1's pickup takes that leg, fs1 answers it, and fs2 bridges the caller to it."""
-    setup, world, made, phone, device = cluster
-    home, other = setup.fleet
-    picker, picker_device = phone_on(setup, world, made, tmp_path, "fs1")
-    anna = annas_phone(setup, world, made, tmp_path)
-    rung = len(anna.invites())
-    try:
-        thread, result = in_background(carrier_call, _folder(tmp_path / "ringing2"), carrier_port(other), TO_ANNA,
-                                       hold_ms=8000, timeout=60)
-        assert wait_for(lambda: anna.invites()[rung:] or None, 15, 0.2), (anna.received()[-2000:], other.log_tail(150))
-        assert wait_for(lambda: "pickup/pg" in home.api("show channels"), 10, 0.3), (home.api("show channels"), home.log_tail(100))
-        dialled, done = in_background(phone_call, tmp_path / "pickup2", setup, picker_device, world.domain, "*98", 30)
-
-        def caller_bridged():
-            for row in channels(other):
-                if row.get("cid_num", "").startswith("0612") and row.get("direction") == "inbound":
-                    partner = other.api(f"uuid_getvar {row['uuid']} bridge_uuid").strip()
-                    if partner and not partner.startswith("-ERR") and partner != "_undef_":
-                        return partner
-            return None
-        partner = wait_for(caller_bridged, 15, 0.2)
-        assert partner, (channels(other), channels(home), other.log_tail(150), home.log_tail(150))
-        # the caller on fs2 is bridged to its leg to fs1, which fs1's pickup answered
-        assert "pickring" in other.api(f"uuid_getvar {partner} destination_number") + \
-            other.api(f"uuid_dump {partner}"), other.api(f"uuid_dump {partner}")
-        thread.join(90)
-        assert result.get("value") == (1, 0), (result, home.log_tail(120), other.log_tail(120))
-        dialled.join(40)
-        assert "SIP/2.0 200" in done.get("value", ""), done.get("value", "")[-3000:]
-    finally:
-        picker.stop()

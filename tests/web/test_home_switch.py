@@ -270,18 +270,6 @@ def test_the_pickup_code_picks_up_here_first_then_on_the_home_switch(fs, admin, 
     assert steps(first) == [("pickup", f"pg${{cp_pickup_group}}@{domain}")]  # a call ringing on this switch
     assert (then.get("field"), then.get("expression")) == ("${cp_pickup_group}", "^[0-9]{1,12}$")
     assert steps(then) == [("transfer", f"cp-home-pickup-${{cp_pickup_group}} XML {domain}")]
-    # a call ringing Anna on a switch that is not the home rings a leg to the home switch too, which waits
-    # there as the group's pickup leg (on the home switch itself: nothing, its own pickup/ leg rings)
-    ring = [data for e in fs.dialplan(domain, "201").iter("extension") for application, data in steps(e)
-            if application == "bridge"]
-    assert ring and ring[0].startswith(f"user/201@{domain},pickup/pg{group['id']}@{domain},"), ring
-    assert ring[0].endswith(
-        "${cond(${callplan_switch_name} == fs1 ? error/NORMAL_CLEARING : [sip_h_X-Callplan-Home="
-        f"{handover_token(settings)},sip_h_X-Callplan-Origin=${{uuid}},origination_caller_id_number=${{caller_id_number}},"
-        f"origination_caller_id_name=${{caller_id_name}}]sofia/external/cp-home-{tenant_id}-pickring-{group['id']}@{HOME_SIP})}}"), ring
-    waiting = extension(fs.dialplan(domain, f"cp-home-pickring-{group['id']}"), f"home_pickring_{group['id']}")
-    assert steps(waiting.findall("condition")[1]) == [
-        ("set", "hangup_after_bridge=true"), ("bridge", f"[leg_timeout=300]pickup/pg{group['id']}@{domain}")]
     home = extension(fs.dialplan(domain, f"cp-home-pickup-{group['id']}"), f"home_pickup_{group['id']}")
     _, here = home.findall("condition")
     assert steps(here) == [("pickup", f"pg{group['id']}@{domain}")]

@@ -81,7 +81,6 @@ def test_a_transfer_step_to_the_parking_lot(live_server, browser, language, phon
         shot(page, "chosen", full_page=False)
         assert page.evaluate(CARDS_OUT_OF_PLACE) == []
         shot(page, "page")
-        card(page, "s1").scroll_into_view_if_needed()
     else:
         shot(page, "chosen", full_page=False)
     page.get_by_role("button", name=texts["save"]).click()

@@ -48,8 +48,21 @@ def _int(value: Optional[str]) -> Optional[int]:
     return int(value) if value.isdigit() else None
 
 
+# Lock order on PostgreSQL: the device's row, then its sip_registration rows. Deleting a device (the API)
+# locks the device row and then, through sip_registration.device_id's ON DELETE SET NULL, its
+# registrations; the bridge wrote a registration first and the device after, so the two waited for each
+# other and PostgreSQL aborted one with a deadlock (the API's DELETE answered 500). So the bridge locks
+# the device row (FOR UPDATE; nothing on SQLite, whose writers take turns) before writing a registration.
 def _device(ctx, tenant_id: int, sip_user: str) -> Optional[Device]:
-    return ctx.db.exec(scoped(Device, tenant_id).where(Device.sip_username == sip_user)).first()
+    return ctx.db.exec(scoped(Device, tenant_id).where(Device.sip_username == sip_user).with_for_update()).first()
+
+
+def _lock_device(ctx, device_id: Optional[int]) -> Optional[Device]:
+    """The device's row, locked until commit (None when there is none, or it was deleted meanwhile)."""
+    if device_id is None:
+        return None
+    return ctx.db.exec(select(Device).where(Device.id == device_id).with_for_update()
+                       .execution_options(populate_existing=True)).first()
 
 
 def _data(row: SipRegistration, action: str) -> dict:
@@ -100,13 +113,13 @@ def store(ctx, tenant_id: int, realm: str, sip_user: str, call_id: str, contact:
 def forget(ctx, row: SipRegistration, action: str, tell: bool = True) -> None:
     """Drop one registration; the device is unregistered when it was its last."""
     tenant_id, user_id, device_id = row.tenant_id, row.user_id, row.device_id
+    device = _lock_device(ctx, device_id)  # first, before the registration's row (see _device)
     ctx.publish(tenant_id, "registration", _data(row, action))
     ctx.db.delete(row)
     ctx.db.flush()
-    if device_id is not None:
+    if device is not None:
         left = ctx.db.exec(select(SipRegistration).where(SipRegistration.device_id == device_id)).first()
-        device = ctx.db.get(Device, device_id)
-        if device is not None and left is None:
+        if left is None:
             device.registered = False
             device.registration_expires_at = None
             ctx.db.add(device)

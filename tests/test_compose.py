@@ -185,7 +185,9 @@ def test_secrets_come_from_the_env_file(compose, env_example):
     for name, service in services.items():
         for variable, value in environment(service).items():
             if re.search(r"PASSWORD|SECRET|_KEY\b|CRED", variable):
-                assert re.fullmatch(r"\$\{[A-Z0-9_]+\}", value), f"{name}: {variable} is set in compose.yaml"
+                # a variable, or a variable with another variable as its default (never a literal)
+                assert re.fullmatch(r"\$\{[A-Z0-9_]+(:-\$\{[A-Z0-9_]+\})?\}", value), \
+                    f"{name}: {variable} is set in compose.yaml"
             # a URL with a password in it: the password is interpolated, never literal
             credentials = urlsplit(value).password if "://" in value else None
             assert credentials is None or re.fullmatch(r"\$\{[A-Z0-9_]+\}", credentials), f"{name}: {variable}"

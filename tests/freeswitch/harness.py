@@ -85,7 +85,8 @@ def _free(port: int, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)) -> bool:
             sock.close()
 
 
-_taken: set[int] = set()
+# ports handed out by this process, oldest first (a dict keeps insertion order)
+_taken: dict[int, None] = {}
 
 
 def _port_range() -> range:
@@ -104,12 +105,18 @@ def free_ports(count: int = 1) -> int:
     and below the kernel's ephemeral range (32768 up here): a port from that range, free when checked,
     can be taken a moment later by any process's outgoing connection before FreeSWITCH binds it."""
     ports = _port_range()
-    for _ in range(2000):
-        first = random.choice(ports)
-        run = range(first, first + count)
-        if not _taken.intersection(run) and all(_free(port) for port in run):
-            _taken.update(run)
-            return first
+    for attempt in range(4):
+        for _ in range(2000):
+            first = random.choice(ports)
+            run = range(first, first + count)
+            if not any(port in _taken for port in run) and all(_free(port) for port in run):
+                _taken.update(dict.fromkeys(run))
+                return first
+        # every FreeSWITCH test runs in one process, whose share of the range runs out over a whole
+        # suite: the oldest half of what it handed out belongs to tests long finished (a port still
+        # bound is refused by _free anyway), so those may be handed out again
+        for port in list(_taken)[: len(_taken) // 2]:
+            del _taken[port]
     raise RuntimeError("no free port run found")
 
 

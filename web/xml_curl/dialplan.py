@@ -226,7 +226,9 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     answered: set[str] = set()
     for plan_id, version in sorted(published.items()):
         diversions = active.get(plan_id, [])
-        key = (tenant_id, plan_id, version.version, json.dumps(diversions, sort_keys=True, default=str))
+        # (most plans have no diversion on: the text json.dumps gives for none, without an encoder made per plan)
+        key = (tenant_id, plan_id, version.version,
+               json.dumps(diversions, sort_keys=True, default=str) if diversions else "[]")
         try:
             plan, until = compiled_plan(store, key, lambda: with_diversions(version.document, diversions), objects, at,
                                         decided)

@@ -10,50 +10,17 @@
 //     account may open it (layout.js objectHref), plain text otherwise. Resolves false when nothing
 //     was deleted.
 //
-//   usedByList(usedBy) -> <ul class="used-by"> of the same links, for a screen to show before any delete
-//   usedByCell(usedBy) -> a list's "Used by" cell: each object once, as links; "Not used" when empty
+//   kindName, usedByList, usedByCell: used-by.js's, answered from here too (the screens import them here)
 
 import { ApiError, del } from "./api.js";
 import { el } from "./dom.js";
-import { has, t } from "./i18n.js";
-import { objectHref } from "./layout.js";
+import { t } from "./i18n.js";
 import { openSheet } from "./sheet.js";
 import { toast } from "./toast.js";
 import { setAlert } from "./ui.js";
+import { usedByList } from "./used-by.js";
 
-export function kindName(kind) {
-  const key = `ui.kit.kind.${kind}`;
-  return has(key) ? t(key) : kind.replace(/_/g, " ");
-}
-
-/** What uses an object (a used_by list: { kind, id, name }), each a link to where it is edited when that page
- * exists and this account may open it: the refused delete's list, and a list screen's "used by" column. */
-export function usedByList(usedBy) {
-  return el("ul", { class: "used-by" }, ...usedBy.map((use) => {
-    const href = objectHref(use.kind, use.id);
-    // an object without a name of its own (the company's settings answer their id) is named by its kind
-    if (!use.name || use.name === String(use.id)) {
-      return el("li", { "data-kind": use.kind }, href ? el("a", { href, text: kindName(use.kind) }) : el("span", { text: kindName(use.kind) }));
-    }
-    return el("li", { "data-kind": use.kind },
-      el("span", { class: "used-kind", text: `${kindName(use.kind)}: ` }),
-      href ? el("a", { href, text: use.name }) : el("span", { text: use.name }));
-  }));
-}
-
-export function usedByCell(usedBy) {
-  const seen = new Set();
-  const uses = (usedBy || []).filter((use) => {
-    const key = `${use.kind}:${use.id}`; // a plan using it in two places is named once
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  if (!uses.length) return el("span", { class: "hint", text: t("ui.kit.not_used") });
-  const list = usedByList(uses);
-  list.classList.add("used-by-cell");
-  return list;
-}
+export { kindName, usedByCell, usedByList } from "./used-by.js";
 
 const DELETE_TEXTS = { title: "ui.kit.delete_title", button: "ui.kit.delete", done: "ui.kit.deleted" };
 

@@ -31,6 +31,9 @@
 //     submitText: "ui.kit.save",  // key of the submit button
 //     cancel: () => {},           // optional: a Cancel button
 //     onSaved: (saved) => {},
+//     usedBy: true,               // a refusal's `used_by` (a 409: what sends faxes to this address ...) listed
+//                                 // beside the field its first error names (else under the alert); false:
+//                                 // the screen shows it itself (parking.js, with its own words)
 //   });
 //   form.element       the <form>, to put anywhere (a page, a sheet)
 //   form.isDirty()     anything changed since it was filled or saved
@@ -39,7 +42,8 @@
 //   form.release()     stop guarding it (a form that goes away with its sheet)
 //   form.showProblem(error)   an ApiError: each errors[] item beside the field its pointer names (the
 //                      first segment: /members/2 -> members), aria-invalid + aria-describedby on the
-//                      control, focus on the first bad field in the form's order; the rest in the alert
+//                      control, focus on the first bad field in the form's order; the rest in the alert;
+//                      its used_by (links, used-by.js) under that field's error, tied to its control
 //
 // A custom widget gets field = { name, id, describedBy, spec (the override), schema (schema.js field) }
 // and returns { element: what goes under the label, control: what takes the focus and aria-invalid,
@@ -56,6 +60,7 @@ import { el, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { describe } from "./schema.js";
 import { clearErrors, fieldErrorText, pointerToName, setAlert, setFieldError, whileBusy } from "./ui.js";
+import { usedByList } from "./used-by.js";
 
 // ---- the unsaved-changes guard ---------------------------------------------------------------------------
 
@@ -238,7 +243,7 @@ const isEmpty = (value) => value === null || value === undefined || (typeof valu
 
 export async function schemaForm({
   schema, editable = null, labels = "", fields: overrides = {}, value = null, partial = false, submit, submitText = "ui.kit.save",
-  cancel = null, onSaved = () => {},
+  cancel = null, onSaved = () => {}, usedBy = true,
 }) {
   const formId = uid("form");
   const known = describe(schema).filter((field) => !editable || editable.includes(field.name));
@@ -284,7 +289,38 @@ export async function schemaForm({
   };
   const release = guardUnsaved(() => element.isConnected && isDirty());
 
+  const usedById = `${formId}-used-by`;
+  /** Take away an earlier refusal's used_by list (and its mention in the control's aria-describedby). */
+  function clearUsedBy() {
+    const shown = element.querySelector(`#${usedById}`);
+    if (!shown) return;
+    for (const control of element.querySelectorAll(`[aria-describedby~="${usedById}"]`)) {
+      const rest = control.getAttribute("aria-describedby").split(/\s+/).filter((id) => id && id !== usedById);
+      if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+      else control.removeAttribute("aria-describedby");
+    }
+    shown.remove();
+  }
+
+  /** A refusal that names what still uses the value (used_by): the list, as a refused delete shows it,
+   * beside the field the refusal names, so that the admin sees there what to change first. */
+  function showUsedBy(problem, field) {
+    const uses = Array.isArray(problem.problem && problem.problem.used_by) ? problem.problem.used_by : [];
+    if (!usedBy || !uses.length) return;
+    const block = el("div", { class: "form-used-by", id: usedById },
+      el("p", { class: "used-by-intro", text: t("ui.kit.used_by") }), usedByList(uses));
+    if (field) {
+      field.container.append(block);
+      const control = field.control;
+      const described = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      control.setAttribute("aria-describedby", [...described, usedById].join(" "));
+    } else {
+      alert.after(block);
+    }
+  }
+
   function showProblem(error) {
+    clearUsedBy();
     const problem = error instanceof ApiError ? error : new ApiError(0, { title: t("ui.common.error") });
     const bad = new Map(); // field -> the control inside it that a deeper pointer named (or null)
     const unplaced = [];
@@ -299,6 +335,7 @@ export async function schemaForm({
     }
     setAlert(alert, [problem.title, ...unplaced].join(" "));
     const first = drawn.find((field) => bad.has(field));
+    showUsedBy(problem, first);
     if (first) (bad.get(first) || first).focus();
   }
 
@@ -313,6 +350,7 @@ export async function schemaForm({
     event.preventDefault();
     if (element.getAttribute("aria-busy") === "true") return;
     clearErrors(element);
+    clearUsedBy();
     if (!checkRequired()) return;
     const current = values();
     const before = JSON.parse(saved);

@@ -84,7 +84,7 @@ async function start() {
   let how = howItWorks(lot);
   const usedBy = el("div", { class: "parking-used-by", id: "parking-used-by" });
   const form = await schemaForm({
-    schema, value: lot, partial: true,
+    schema, value: lot, partial: true, usedBy: false, // its own list below, with its own words
     fields: {
       enabled: { label: "ui.parking.enabled", help: "ui.parking.enabled_help", order: 0 },
       first_slot: { label: "ui.parking.first_slot", help: "ui.parking.first_slot_help", inputmode: "numeric", order: 1 },

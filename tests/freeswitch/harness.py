@@ -652,44 +652,39 @@ class ProjectFreeSwitch(SwitchProcess):
         super().start(timeout)
 
 
-REGISTER = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="register">
-  <send retrans="500"><![CDATA[
+def register_sends(user: str, domain: str, password: str, expires: int = 120) -> str:
+    """A SIPp phone's REGISTER pair: the first is challenged (401), the second answers with digest auth.
+    Scenarios put this first and go on with what they expect after the second."""
+    sends = []
+    for cseq, auth in ((1, ""), (2, f"\n      [authentication username={user} password={password}]")):
+        sends.append(f"""  <send retrans="500"><![CDATA[
       REGISTER sip:{domain} SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
       To: <sip:{user}@{domain}>
       Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
+      CSeq: {cseq} REGISTER
+      Contact: <sip:{user}@[local_ip]:[local_port]>{auth}
       Max-Forwards: 70
-      Expires: 120
+      Expires: {expires}
       User-Agent: SIPp-callplan-test
       Content-Length: 0
 
   ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-      REGISTER sip:{domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{user}@{domain}>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      [authentication username={user} password={password}]
-      Max-Forwards: 70
-      Expires: 120
-      User-Agent: SIPp-callplan-test
-      Content-Length: 0
+""")
+    return sends[0] + '  <recv response="401" auth="true"/>\n' + sends[1]
 
-  ]]></send>
-  <recv response="200" optional="true" next="done"/>
+
+def register_scenario(user: str, domain: str, password: str, expires: int = 120) -> str:
+    """One REGISTER, done whatever the switch answers to the authenticated try."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="register">\n'
+            + register_sends(user, domain, password, expires)
+            + """  <recv response="200" optional="true" next="done"/>
   <recv response="401" optional="true" next="done"/>
   <recv response="403" next="done"/>
   <label id="done"/>
 </scenario>
-"""
+""")
 
 
 def register(work: Path, fs: Optional["ProjectFreeSwitch"], user: str, domain: str, password: str, *, expires: int = 120,
@@ -700,7 +695,7 @@ def register(work: Path, fs: Optional["ProjectFreeSwitch"], user: str, domain: s
     folder = work / f"register-{user}-{secrets.token_hex(3)}"
     folder.mkdir()
     scenario = folder / "register.xml"
-    text = REGISTER.format(user=user, domain=domain, password=password).replace("Expires: 120", f"Expires: {expires}")
+    text = register_scenario(user, domain, password, expires)
     if contact_port is not None:
         text = text.replace("@[local_ip]:[local_port]>", f"@{HOST}:{contact_port}>")
     scenario.write_text(text)

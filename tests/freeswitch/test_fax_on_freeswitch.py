@@ -83,19 +83,29 @@ def test_a_fax_sent_from_the_portal_is_received_on_the_fax_number_and_mailed_as_
 
     with running_bridge(demo, fs, work, "bridge-fax.log", fs_env=fs_env, smtp_port=mailbox.port,
                         CALLPLAN_FAX_DIR=str(fax_dir)):
-        sent = ok(client.post("/api/faxes", data={"number": FAX_NUMBER},
-                              files={"file": ("letter.pdf", pdf_bytes(2, "Fax test"), "application/pdf")}), 202)
-        assert sent["status"] == "sending"
+        # T.30 runs as audio through mod_loopback, whose frames come from a timer: when the test's other
+        # workers take both cores, frames are late and the modems lose each other (spandsp's result 49,
+        # "the call dropped prematurely", seen once in CI). A sender tries again then, as a fax machine
+        # does; the portal keeps the failed attempt in the list (asserted below). Two tries at most.
+        attempts = []
+        for attempt in (1, 2):
+            sent = ok(client.post("/api/faxes", data={"number": FAX_NUMBER},
+                                  files={"file": ("letter.pdf", pdf_bytes(2, "Fax test"), "application/pdf")}), 202)
+            assert sent["status"] == "sending"
 
-        def both_done():
-            rows = faxes(demo)
-            done = [row for row in rows if row.status not in ("queued", "sending")]
-            return rows if len(done) == 2 else None
-        rows = wait_for(both_done, 150, every=1)
-        assert rows, (faxes(demo), fs.log_tail(300), (work / "bridge-fax.log").read_text()[-3000:])
-        by_direction = {row.direction: row for row in rows}
-        out, received = by_direction["out"], by_direction["in"]
-        assert (out.status, out.pages, out.result_code) == ("sent", 2, 0), (out, fs.log_tail(200))
+            def both_done(attempt=attempt):
+                rows = faxes(demo)
+                done = [row for row in rows if row.status not in ("queued", "sending")]
+                return rows if len(done) == 2 * attempt else None
+            rows = wait_for(both_done, 150, every=1)
+            assert rows, (faxes(demo), fs.log_tail(300), (work / "bridge-fax.log").read_text()[-3000:])
+            by_direction = {row.direction: row for row in rows}  # the latest of each direction
+            out, received = by_direction["out"], by_direction["in"]
+            attempts.append((out.status, out.result_code, out.result_text))
+            if out.status == "sent" or attempt == 2:
+                break
+            assert out.status == "failed" and out.result_code, out  # a failure says why
+        assert (out.status, out.pages, out.result_code) == ("sent", 2, 0), (attempts, out, fs.log_tail(200))
         assert (received.status, received.pages, received.result_code) == ("received", 2, 0), received
         # each side knows the other's fax ident: ours is the company number (fax_ident), theirs the number dialled
         assert received.remote_station_id == COMPANY_NUMBER, received
@@ -104,15 +114,18 @@ def test_a_fax_sent_from_the_portal_is_received_on_the_fax_number_and_mailed_as_
         assert (fax_dir / received.tiff_file).is_file() and (fax_dir / received.pdf_file).is_file()
         # the portal lists both and serves the received PDF
         listing = ok(client.get("/api/faxes"))
-        assert {(item["direction"], item["status"], item["pages"]) for item in listing["items"]} == {
-            ("out", "sent", 2), ("in", "received", 2)}
+        listed = {(item["direction"], item["status"], item["pages"]) for item in listing["items"]}
+        assert {("out", "sent", 2), ("in", "received", 2)} <= listed, listed
+        assert len(listing["items"]) == 2 * len(attempts)  # a failed try stays listed
         pdf = client.get(f"/api/faxes/{received.id}/pdf")
         assert pdf.status_code == 200 and len(pypdf.PdfReader(io.BytesIO(pdf.content)).pages) == 2
 
-        # the mail, with the fax as a two-page PDF
-        mails = wait_for(lambda: mailbox.to(MAIL_TO), 30)
-        assert mails, (work / "bridge-fax.log").read_text()[-3000:]
-        [mail] = mails
+        # one mail per fax received (a failed try's says so); one carries the good fax
+        mails = wait_for(lambda: (lambda got: got if len(got) >= len(attempts) else None)(mailbox.to(MAIL_TO)), 30)
+        assert mails and len(mails) == len(attempts), (mails, (work / "bridge-fax.log").read_text()[-3000:])
+        mail = next(m for m in mails if any(a.get_content_type() == "application/pdf" and len(
+            pypdf.PdfReader(io.BytesIO(a.get_content())).pages) == 2 for a in m.iter_attachments())
+            and "2" in m["Subject"])
         assert mail["Subject"].startswith("Fax ") and "2" in mail["Subject"], mail["Subject"]
         [attachment] = list(mail.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"

@@ -457,42 +457,15 @@ def test_a_call_parked_through_fs2_goes_back_to_the_parkers_phone_on_fs2(cluster
         assert "park_return_282" in home.log_text()
     finally:
         thread.join(120)
+
+
 # --- the message lamp ---------------------------------------------------------------------------------------
 
 # A phone that registers itself (one socket: the edge's Path sends what the switch has for the phone back
 # to the address the REGISTER came from) and then takes the switch's NOTIFYs, which mod_sofia sends with
-# the registration's Call-ID (so they belong to this scenario's call), until it is stopped.
-LAMP = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="lamp">
-  <send retrans="500"><![CDATA[
-      REGISTER sip:{domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{user}@{domain}>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Expires: 600
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-      REGISTER sip:{domain} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:{user}@{domain}>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{user}@{domain}>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:{user}@[local_ip]:[local_port]>
-      [authentication username={user} password={password}]
-      Max-Forwards: 70
-      Expires: 600
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200"/>
+# the registration's Call-ID (so they belong to this scenario's call), until it is stopped. The REGISTER
+# pair is the harness's (harness.register_sends); this is what comes after it.
+LAMP_TAIL = """  <recv response="200"/>
   <label id="wait"/>
   <recv request="NOTIFY" timeout="170000" ontimeout="done"/>
   <send><![CDATA[
@@ -515,8 +488,10 @@ class Lamp:
     def __init__(self, folder: Path, device: dict, domain: str, edge: str):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.device = folder, device
-        (folder / "lamp.xml").write_text(LAMP.format(user=device["sip_username"], domain=domain,
-                                                      password=device["sip_password"]))
+        (folder / "lamp.xml").write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="lamp">\n'
+            + harness.register_sends(device["sip_username"], domain, device["sip_password"], expires=600)
+            + LAMP_TAIL)
         self.port = harness.free_ports()
         self.messages = folder / "messages.log"
         self.output = open(folder / "sipp.out", "wb")

@@ -18,7 +18,7 @@ from web.settings import REPO_ROOT
 STATIC = REPO_ROOT / "static"
 JS = STATIC / "js"
 TOOLKIT = ["dom.js", "api.js", "i18n.js", "ui.js", "portal.js", "layout.js", "toast.js", "schema.js", "form.js",
-           "sheet.js", "confirm.js", "list.js", "crud.js", "shell.js"]
+           "sheet.js", "confirm.js", "used-by.js", "list.js", "crud.js", "shell.js"]
 SCREENS = ["departments.js", "pickup-groups.js", "schedules.js", "schedule-grid.js", "holiday-entries.js", "night-switch.js",
            "destination.js", "ivr-menus.js", "ivr-keys.js", "audio-picker.js", "users.js", "user-page.js", "subform.js", "devices.js",
            "ordered-list.js", "ring-groups.js", "queues.js", "numbers.js", "company.js", "call-blocking.js",

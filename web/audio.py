@@ -28,6 +28,7 @@ from typing import BinaryIO
 
 import miniaudio
 
+from web import side_effects
 from web.settings import VAR_DIR
 
 # The default root; a setting (CALLPLAN_AUDIO_DIR, as Settings.audio_dir) wins once it exists.
@@ -208,6 +209,7 @@ def _resample(upload: Path, rate: int, work: Path) -> tuple[int, Path]:
 
 def install(converted: Converted, tenant_id: int, audio_id: int, root: Path | None = None) -> None:
     """Move the work files to their places (a rename: a reader never sees half a file)."""
+    side_effects.happened("installed a sound")
     for rate, source in converted.files.items():
         target = audio_path(tenant_id, audio_id, rate, root)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -222,10 +224,12 @@ def discard(converted: Converted) -> None:
 
 
 def remove(tenant_id: int, audio_id: int, root: Path | None = None) -> None:
+    side_effects.happened("removed a sound")
     for rate in RATES:
         audio_path(tenant_id, audio_id, rate, root).unlink(missing_ok=True)
 
 
 def remove_tenant(tenant_id: int, root: Path | None = None) -> None:
     """Every file of a tenant (for when the tenant itself is deleted)."""
+    side_effects.happened("removed a company's sounds")
     shutil.rmtree((root or AUDIO_DIR) / str(int(tenant_id)), ignore_errors=True)

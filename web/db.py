@@ -7,8 +7,10 @@ from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
+from web import side_effects
 from web.domain import audit
 
 
@@ -30,6 +32,13 @@ def make_engine(url: str) -> Engine:
         # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _committed(_session) -> None:
+    # A handler that commits part of its work itself (a login's counted guess, an upload's bookkeeping)
+    # cannot be run again from the start: that part would be done twice (web/api/routing.py).
+    side_effects.happened("committed part of its work")
 
 
 @contextmanager

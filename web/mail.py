@@ -7,6 +7,7 @@ import smtplib
 from email.message import EmailMessage
 from typing import Iterable, Sequence
 
+from web import side_effects
 from web.settings import Settings
 
 log = logging.getLogger("web.mail")
@@ -29,6 +30,7 @@ def build_message(settings: Settings, to: str | Sequence[str], subject: str, tex
 def deliver(settings: Settings, message: EmailMessage, timeout: float = 10) -> None:
     """Hand a message to the relay; raises OSError or smtplib.SMTPException when it cannot (the outbox
     records why and tries again)."""
+    side_effects.happened("sent mail")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()

@@ -4,7 +4,7 @@ WAV for playback.
 List/read/rename/delete are the shared `Resource`; only creation is special, because it takes a file.
 The upload route goes through the same `api()` wrapper as every route (origin, auth, permission, CSRF,
 one transaction, audit) with body=None, so the wrapper reads no body; the handler, which runs in the
-thread pool, then reads the multipart form on the event loop with `anyio.from_thread.run`. That way a
+thread pool, then reads the multipart form on the event loop (uploads.form: `anyio.from_thread.run`). That way a
 stranger is refused before a single byte of the upload is read.
 
 The form is read by web/api/uploads.py: Starlette's `request.form()` (python-multipart) under a byte limit applied to
@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import anyio.from_thread
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse
@@ -131,7 +130,7 @@ def store_upload(ctx, name: str | None = None) -> AudioFile:
     # Nothing is written yet (only login bookkeeping): end the transaction so a slow upload holds no
     # database connection; the row below is written in a transaction of its own.
     ctx.db.commit()
-    form = anyio.from_thread.run(uploads.read_form, ctx.request, audio.MAX_UPLOAD_BYTES, _too_large, "audio_form_invalid")
+    form = uploads.form(ctx.request, audio.MAX_UPLOAD_BYTES, _too_large, "audio_form_invalid")
     root = audio.audio_root(ctx.settings)
     try:
         fields, upload = _fields(form, named=name is None)

@@ -17,12 +17,12 @@ import os
 from datetime import datetime
 from typing import Optional
 
-import anyio.from_thread
 from pydantic import BaseModel
 from sqlalchemy import func
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse
 
+from web import side_effects
 from web.api import uploads
 from web.api.params import int_param
 from web.api.problems import Problem, field_problem
@@ -142,7 +142,7 @@ def send_fax(ctx):
     """Send a PDF as a fax to `number`: 202 with the fax, which the bridge completes."""
     uploads.require_multipart(ctx.request, "fax_not_multipart")
     ctx.db.commit()  # a slow upload holds no database connection (as the audio upload)
-    form = anyio.from_thread.run(uploads.read_form, ctx.request, fax_files.MAX_UPLOAD_BYTES, _too_large, "fax_form_invalid")
+    form = uploads.form(ctx.request, fax_files.MAX_UPLOAD_BYTES, _too_large, "fax_form_invalid")
     try:
         number, data = _fields(form)
     finally:
@@ -175,6 +175,7 @@ def send_fax(ctx):
 
 def _discard(ctx, row: Fax) -> None:
     """The request fails and its row is rolled back: its files go too."""
+    side_effects.happened("removed a fax file")
     for name in (row.tiff_file, row.pdf_file):
         path = fax_files.shared_file(ctx.settings.fax_dir, name) if name else None
         if path and os.path.exists(path):

@@ -16,6 +16,7 @@ import json
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
@@ -28,9 +29,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from web import i18n
+from web import i18n, side_effects
 from web.domain import audit
-from web.api import json_body, params
+from web.api import db_retry, json_body, params
 from web.api.problems import Problem, from_validation_error, problem_response
 from web.db import session_scope
 from web.permissions import PERMISSIONS, TENANT_SCOPED, allowed
@@ -201,32 +202,14 @@ class ApiRoute(Route):
             raise from_validation_error(exc, data=data)
 
     def _run(self, request: Request, settings: Settings, lang: str, raw: bytes | None) -> Response:
-        from web.auth.sessions import authenticate  # late: sessions imports the models
-        from web.domain.directory_changes import changed_sip_users
         from web.domain.switch import flush_directory
 
-        engine = request.app.state.engine
+        chosen = [lang]  # the caller's language once known: problems raised inside are told in it
         cookies: list = []
-        deferred: list = []
         try:
-            with session_scope(engine) as db:
-                ctx = RequestContext(
-                    request, db, settings, lang, client_ip(request, settings), cookies=cookies, deferred=deferred
-                )
-                authenticate(ctx)
-                if ctx.account is not None:
-                    ctx.lang = i18n.negotiate(None, ctx.account.language)
-                    lang = ctx.lang
-                self._check_access(ctx)  # before the body: strangers learn nothing about its shape
-                params.check(request.path_params, request.query_params)
-                body = self._parse_body(raw) if raw is not None else None
-                db.info["actor"] = ctx.actor()
-                args = (ctx, body) if self.body_model is not None else (ctx,)
-                result = self.handler(*args, **request.path_params)
-                response = self._serialise(result)
-                db.flush()
-                sip_users = changed_sip_users(db) if self.method in UNSAFE_METHODS else []
-            for action in deferred:
+            ctx, response, sip_users = self._transaction_retried(request, settings, raw, chosen, cookies)
+            # after the commit: never run again (db_retry), whatever fails here
+            for action in ctx.deferred:
                 action()
             if ctx.answer_extra:
                 response = _with_members(response, ctx.answer_extra)
@@ -234,21 +217,75 @@ class ApiRoute(Route):
                 # FreeSWITCH caches directory entries: tell it which changed, off the request's path
                 threading.Thread(target=flush_directory, args=(sip_users, settings), daemon=True).start()
         except Problem as problem:
-            response = problem_response(problem, lang)
+            response = problem_response(problem, chosen[0])
         except ValidationError as exc:
-            response = problem_response(from_validation_error(exc), lang)
+            response = problem_response(from_validation_error(exc), chosen[0])
         except IntegrityError:
             log.info("integrity error on %s %s", self.method, self.path, exc_info=True)
-            response = problem_response(Problem(409, "conflict"), lang)
+            response = problem_response(Problem(409, "conflict"), chosen[0])
         except Exception:
             log.exception("unexpected error on %s %s", self.method, self.path)
-            response = problem_response(Problem(500, "internal"), lang)
+            response = problem_response(Problem(500, "internal"), chosen[0])
         for name, options in cookies:
             if options.get("delete"):
                 response.delete_cookie(name, path="/")
             else:
                 response.set_cookie(name, **options)
         return response
+
+    def _transaction_retried(self, request: Request, settings: Settings, raw: bytes | None, chosen: list,
+                             cookies: list) -> tuple[RequestContext, Response, list]:
+        """`_transaction`, run again in a fresh one when PostgreSQL aborted it for a deadlock or a
+        serialization failure and it had done nothing outside the database yet (web/api/db_retry.py)."""
+        for retry in range(db_retry.RETRIES + 1):
+            if retry:
+                time.sleep(db_retry.backoff(retry))
+            cookies.clear()  # a cookie set by a run that was rolled back is not set
+            with side_effects.watch() as effects:
+                try:
+                    return self._transaction(request, settings, raw, chosen, cookies)
+                except (Problem, ValidationError):
+                    raise  # the handler's own answer, even one it gave because of a failed statement
+                except Exception as exc:
+                    state = db_retry.transient_sqlstate(exc)
+                    if state is None:
+                        raise
+                    what = db_retry.TRANSIENT[state]
+                    if effects:
+                        log.warning("%s (%s) on %s %s: not run again, it had %s; answered 503", what, state,
+                                    self.method, self.path, ", ".join(dict.fromkeys(effects)))
+                        raise _busy() from exc
+                    if retry == db_retry.RETRIES:
+                        log.warning("%s (%s) on %s %s: still failing after %d runs; answered 503", what, state,
+                                    self.method, self.path, retry + 1)
+                        raise _busy() from exc
+                    log.warning("%s (%s) on %s %s: running it again in a fresh transaction (retry %d of %d)",
+                                what, state, self.method, self.path, retry + 1, db_retry.RETRIES)
+        raise AssertionError("unreachable")
+
+    def _transaction(self, request: Request, settings: Settings, raw: bytes | None, chosen: list,
+                     cookies: list) -> tuple[RequestContext, Response, list]:
+        """One run of the handler in one transaction, committed: (context, answer, SIP users to flush)."""
+        from web.auth.sessions import authenticate  # late: sessions imports the models
+        from web.domain.directory_changes import changed_sip_users
+
+        engine = request.app.state.engine
+        with session_scope(engine) as db:
+            ctx = RequestContext(request, db, settings, chosen[0], client_ip(request, settings), cookies=cookies)
+            authenticate(ctx)
+            if ctx.account is not None:
+                ctx.lang = i18n.negotiate(None, ctx.account.language)
+                chosen[0] = ctx.lang
+            self._check_access(ctx)  # before the body: strangers learn nothing about its shape
+            params.check(request.path_params, request.query_params)
+            body = self._parse_body(raw) if raw is not None else None
+            db.info["actor"] = ctx.actor()
+            args = (ctx, body) if self.body_model is not None else (ctx,)
+            result = self.handler(*args, **request.path_params)
+            response = self._serialise(result)
+            db.flush()
+            sip_users = changed_sip_users(db) if self.method in UNSAFE_METHODS else []
+        return ctx, response, sip_users
 
     def _check_access(self, ctx: RequestContext) -> None:
         if self.permission == "public":
@@ -275,6 +312,12 @@ class ApiRoute(Route):
         if result is None:
             return Response(status_code=204)
         return JSONResponse(jsonable(result), status_code=self.status)
+
+
+def _busy() -> Problem:
+    """The database aborted the transaction (deadlock, serialization failure) and it was not run again
+    or failed every time: nothing of it was kept, and the same request may be sent again."""
+    return Problem(503, "database_busy", headers={"Retry-After": str(db_retry.RETRY_AFTER_S)})
 
 
 def _with_members(response: Response, members: dict) -> Response:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import anyio.from_thread
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
+from web import side_effects
 from web.api.problems import Problem
 
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields around the file itself
@@ -58,3 +60,10 @@ async def read_form(request: Request, max_file_bytes: int, too_large: Callable[[
         raise Problem(400, invalid_code, exc.detail)
     except ClientDisconnect:
         raise Problem(400, invalid_code, "the upload was interrupted")
+
+
+def form(request: Request, max_file_bytes: int, too_large: Callable[[], Problem], invalid_code: str):
+    """`read_form` from a handler's thread (it reads on the event loop). The body stream is gone once read:
+    the handler cannot be run again from the start (web/api/routing.py), so this counts as a side effect."""
+    side_effects.happened("read the request's body")
+    return anyio.from_thread.run(read_form, request, max_file_bytes, too_large, invalid_code)

@@ -45,6 +45,7 @@ from sqlmodel import Session, select
 from callplan.objects import TenantObjects
 from callplan.outbound import company_caller_id
 from callplan.xml import Document, regex_literal, serialize
+from web import side_effects
 from web.domain.numbers import allowed_caller_ids
 from web.models import Tenant
 from web.models.audio import AudioFile
@@ -258,6 +259,7 @@ def write(path: str | os.PathLike, db: Session, audio_dir: str,
             return False
     except OSError:
         pass
+    side_effects.happened("wrote the fallback dialplan")
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -21,6 +21,8 @@ import os
 import re
 from typing import Optional
 
+from web import side_effects
+
 FAX_WIDTH = 1728  # pixels per fax line (ITU-T T.4, A4)
 FINE_DPI = (204, 196)  # "fine": 8 dots per mm across, 7.7 lines per mm down
 MAX_PAGES = 50  # a fax of more pages is a job for e-mail, and takes about an hour on the line
@@ -70,6 +72,7 @@ def ensure_folder(fax_dir: str) -> None:
 
 
 def _write_atomically(path: str, data: bytes) -> None:
+    side_effects.happened("wrote a fax file")
     # FreeSWITCH or the outbox may open the file at any moment: it is whole or not there
     temporary = f"{path}.part"
     with open(temporary, "wb") as file:

@@ -27,7 +27,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from callplan import outbound
-from web import clock
+from web import clock, side_effects
 from web.domain import fax_files
 from web.domain.notices import local_time
 from web.domain.problems import field_problem
@@ -205,6 +205,7 @@ def store_upload(db, settings, tenant_id: int, account_id: Optional[int], number
     db.flush()
     tiff, pdf = fax_files.sent_names(row.id)
     fax_files.ensure_folder(settings.fax_dir)
+    side_effects.happened("wrote a fax file")
     with open(os.path.join(settings.fax_dir, pdf), "wb") as file:
         file.write(data)
     fax_files.pdf_to_tiff(data, os.path.join(settings.fax_dir, tiff))

@@ -46,7 +46,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from callplan import outbound
-from web import audio, clock, tts
+from web import audio, clock, side_effects, tts
 from web.db import session_scope
 from web.domain.problems import Problem, field_problem
 from web.models.pbx_user import PbxUser
@@ -172,6 +172,7 @@ def render(settings, tenant_id: int, code: str, language: str) -> tuple[Path, fl
     try:
         folder = code_folder(settings, tenant_id)
         folder.mkdir(parents=True, exist_ok=True)
+        side_effects.happened("wrote a spoken code")
         _sweep(folder)
         path = folder / f"{secrets.token_hex(16)}.wav"
         os.replace(converted.files.pop(16000), path)
@@ -292,6 +293,7 @@ def issue(db: Session, settings, account, purpose: str, raw_number: str, languag
     switch = switches.pick(settings, db)  # any live switch can call out (the sound folder is shared)
 
     def start() -> None:
+        side_effects.happened("called a phone")
         threading.Thread(target=_call, args=(settings, engine, code_id, command, sound, speaks_s, switch), daemon=True,
                          name=f"login-code-call-{code_id}").start()
 

@@ -15,7 +15,7 @@ import os
 import threading
 from pathlib import Path
 
-from web import audio, tts
+from web import audio, side_effects, tts
 from web.audio import AudioRejected
 
 log = logging.getLogger("web.prompts")
@@ -41,6 +41,7 @@ def prompt_path(root: Path, name: str, language: str, key: str) -> Path:
 
 def _render(target: Path, text: str, language: str, root: Path) -> None:
     converted = tts.render(text, language, root)
+    side_effects.happened("wrote a prompt")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(converted.files[RATE], target)  # a rename: FreeSWITCH never sees half a file

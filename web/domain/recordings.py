@@ -22,7 +22,7 @@ from sqlalchemy import delete as core_delete, select
 from sqlmodel import Session
 
 from callplan.recording import FILE_NAME
-from web import clock
+from web import clock, side_effects
 from web.models.company import CompanySettings
 from web.models.recording import Recording
 from web.models.tenant import Tenant
@@ -133,6 +133,7 @@ def _existing_user(db: Session, stopped: Stopped) -> Optional[int]:
 def remove_file(recordings_dir: str, row: Recording) -> None:
     path = file_path(recordings_dir, row.tenant_id, row.file_name)
     if path is not None:
+        side_effects.happened("removed a recording")
         try:
             os.remove(path)
         except FileNotFoundError:

@@ -10,6 +10,8 @@ import socket
 import time
 from typing import Iterable
 
+from web import side_effects
+
 log = logging.getLogger("web.switch")
 
 FLUSH_ALL_ABOVE = 100  # more names than this: one command that empties FreeSWITCH's whole user cache
@@ -56,6 +58,7 @@ def esl_api(host: str, port: int, password: str, commands: Iterable[str], timeou
     for command in commands:
         if "\n" in command or "\r" in command:
             raise EslError("a command cannot span lines")  # it would smuggle a second ESL command
+    side_effects.happened("told FreeSWITCH")
     deadline = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as sock:
         frames = _Frames(sock, deadline)
@@ -87,6 +90,7 @@ def esl_sendevent(host: str, port: int, password: str, name: str, headers: dict[
     if not _EVENT_NAME.fullmatch(name) or any(not _HEADER_NAME.fullmatch(key) for key in headers) or \
             any("\n" in line or "\r" in line for line in lines):
         raise EslError("an event's name and headers must each be one line")
+    side_effects.happened("told FreeSWITCH")
     deadline = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as sock:
         frames = _Frames(sock, deadline)

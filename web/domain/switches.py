@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
+from web import side_effects
+
 log = logging.getLogger("web.switches")
 
 # The engine each database URL is read through, for callers that hold only the settings (threads started
@@ -212,6 +214,7 @@ def ask_each(settings, plan: list[tuple[Switch, list[str]]], timeout: float = 2.
         return [_answer(settings, plan[0][0], plan[0][1], timeout)]
     if not plan:
         return []
+    side_effects.happened("told FreeSWITCH")  # here: the pool's threads do not see the request's context
     with ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix="switch") as pool:
         return list(pool.map(lambda item: _answer(settings, item[0], item[1], timeout), plan))
 
@@ -262,5 +265,6 @@ def send_event(settings, switches: list[Switch], name: str, headers: dict[str, s
 
     if len(switches) <= 1:
         return [one(switch) for switch in switches]
+    side_effects.happened("told FreeSWITCH")  # here: the pool's threads do not see the request's context
     with ThreadPoolExecutor(max_workers=len(switches), thread_name_prefix="switch") as pool:
         return list(pool.map(one, switches))

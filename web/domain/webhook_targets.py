@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from web import side_effects
+
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -146,6 +148,7 @@ class PinnedTransport(httpx.BaseTransport):
         self._inner = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0), retries=0)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        side_effects.happened("posted a webhook")
         host = request.url.host
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
         address = checked_address(host, port, self.allow_private)

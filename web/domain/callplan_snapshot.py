@@ -262,12 +262,29 @@ class StoredRow:
 class _Stored:
     """What the snapshot made of one stored row: the row, what it breaks of the API's rules, and what
     was built of it (by context: a user's build also depends on its box and direct number); `digest`
-    names its check in row_check."""
+    names its check in row_check. What was built is kept for one context in `made_for` and `made`
+    (nearly every row has one: no dict per row for the collector to go through, #20), for more in
+    `built` (context -> what was built)."""
 
-    __slots__ = ("row", "problems", "built", "digest")
+    __slots__ = ("row", "problems", "made_for", "made", "built", "digest")
 
-    def __init__(self, row, problems: list[dict], digest: str):
-        self.row, self.problems, self.built, self.digest = row, problems, {}, digest
+    def __init__(self, row, problems: list[dict] | tuple, digest: str):
+        self.row, self.problems, self.digest = row, problems, digest
+        self.made_for = self.made = self.built = None
+
+    def built_for(self, key):
+        """What was built of the row for this context, or None."""
+        if self.made is not None and self.made_for == key:
+            return self.made
+        return self.built.get(key) if self.built is not None else None
+
+    def keep(self, key, made) -> None:
+        if self.made is None or self.made_for == key:
+            self.made_for, self.made = key, made
+            return
+        if self.built is None or len(self.built) > 8:  # contexts of one row: a handful at most
+            self.built = {}
+        self.built[key] = made
 
 
 def forget_rows(versions: bool = True) -> None:
@@ -497,15 +514,13 @@ class _Checker:
         for item in self.usable(kind, stored):
             row = item.row
             key = context(row)
-            made = item.built.get(key)
+            made = item.built_for(key)
             if made is None:
                 try:
                     made = build(row)
                 except ValidationError as exc:
                     made = from_validation_error(exc).errors
-                if len(item.built) > 8:  # contexts of one row: a handful at most
-                    item.built.clear()
-                item.built[key] = made
+                item.keep(key, made)
             if isinstance(made, list):
                 self.skip(kind, row.id, _label(row), made)
             else:

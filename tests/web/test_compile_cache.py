@@ -208,3 +208,27 @@ def test_patterns_that_carry_their_texts_index_as_their_text_does(pattern):
     made = {"exact": exact, "after": exact_after, "prefix": prefix}[kind](*texts)
     carried, parsed = dialplan.literal_shape(made), dialplan.literal_shape(str(made))
     assert parsed is not None and (carried[0], list(carried[1])) == (parsed[0], list(parsed[1]))
+
+
+def test_a_cold_build_reads_the_plans_once(company):
+    """The published versions and the plans' rows are read once per build, for the snapshot (PlanInfo)
+    and the plans alike (#20 item 3: each read twice cost a cold build ~1 ms); the context is the same."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()).lower())
+
+    before = company.fresh()
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        again = company.fresh()
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    published = [s for s in statements if "from call_plan_version join call_plan" in s]
+    plan_rows = [s for s in statements if "call_plan.active_diversions" in s and "from call_plan " in s]
+    assert len(published) == 1, published
+    assert len(plan_rows) == 1, plan_rows
+    assert again == before

@@ -566,10 +566,11 @@ def _users(db: Session, tenant_id: int, boxes: list, held: list[PhoneNumber], ch
         context=lambda u: (personal_box.get(u.id), direct.get(u.id)))
 
 
-def _plans(db: Session, tenant_id: int) -> dict[int, PlanInfo]:
-    published = published_versions(db, tenant_id)
+def _plans(db: Session, tenant_id: int, read: Optional[tuple] = None) -> dict[int, PlanInfo]:
+    """`read`: (published_versions(), plan_rows()) as the caller read them in this transaction."""
+    published, rows = read if read is not None else (published_versions(db, tenant_id), plan_rows(db, tenant_id))
     plans = {}
-    for plan_id, name, _ in plan_rows(db, tenant_id):
+    for plan_id, name, _ in rows:
         version = published.get(plan_id)
         plans[plan_id] = PlanInfo(id=plan_id, name=name, numbers=list(version.numbers if version else ()),
                                   transfers_to=list(version.transfers_to if version else ()))
@@ -588,9 +589,12 @@ def caller_ids(tenant: Tenant, held: list[PhoneNumber], verified: list[VerifiedC
     return allowed
 
 
-def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks] = None) -> TenantObjects:
+def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks] = None,
+             plans_read: Optional[tuple] = None) -> TenantObjects:
     """The tenant's objects as the engine knows them. `checks`: where the rows' checks are looked up
-    and collected (the builds of FreeSWITCH's documents pass theirs, and keep what it made: write())."""
+    and collected (the builds of FreeSWITCH's documents pass theirs, and keep what it made: write()).
+    `plans_read`: (published_versions(), plan_rows()) read by the caller in the same transaction (the
+    dialplan needs them too: read once, #20)."""
     checks = checks or KeptChecks(tenant_id)
     if db.autoflush:
         db.flush()  # the session's own pending changes count, as its ORM queries would flush them
@@ -645,7 +649,7 @@ def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks]
         holidays=check.each("holiday_schedule", _stored(db, HolidaySchedule, tenant_id, checks),
                             lambda h: HolidayInfo(id=h.id, name=h.name, entries=h.entries)),
         audio=check.each("audio", _stored(db, AudioFile, tenant_id, checks), lambda a: AudioInfo(id=a.id, name=a.name)),
-        plans=_plans(db, tenant_id),
+        plans=_plans(db, tenant_id, plans_read),
         extensions=extensions,
         blocked_numbers=[contact.number for contact in db.exec(
             scoped(Contact, tenant_id).where(Contact.blocked == True).order_by(Contact.id)).all()],  # noqa: E712

@@ -211,9 +211,10 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     if reads is None or reads[0] != generation:
         checks = KeptChecks(tenant_id)
         with session_scope(engine) as db:
-            objects = snapshot(db, tenant_id, settings, checks)
-            published = published_versions(db, tenant_id)
-            active = {plan_id: diversions for plan_id, _, diversions in plan_rows(db, tenant_id)}
+            # the published versions and the plans' rows, read once for the snapshot and the plans
+            published, rows = published_versions(db, tenant_id), plan_rows(db, tenant_id)
+            objects = snapshot(db, tenant_id, settings, checks, plans_read=(published, rows))
+            active = {plan_id: diversions for plan_id, _, diversions in rows}
             numbers = sorted(checked_rows(db, PhoneNumber, tenant_id, checks), key=lambda n: n.number)
         checks.write(engine)  # for the next process's first build (web.models.row_check)
         reads = (generation, objects, published, active, numbers)

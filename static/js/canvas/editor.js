@@ -5,7 +5,7 @@
 import { api, ApiError, get, post } from "../api.js";
 import { browserLanguage, has, language, loadMessages, t } from "../i18n.js";
 import { el } from "../dom.js";
-import { guardUnsaved } from "../form.js";
+import { guardUnsaved } from "../unsaved.js";
 import { fillHeader } from "../layout.js";
 import { go, setAlert, startPage } from "../ui.js";
 import { DragController } from "./dnd.js";
@@ -319,9 +319,9 @@ function renderStep(step, depth, counter) {
   return item;
 }
 
-function renderList(list, container, depth, counter, label, menuAction = null, rows = Infinity) {
+function renderList(list, container, depth, counter, label, menuAction = null, height = Infinity) {
   const ol = el("ol", { class: `step-list depth-${Math.min(depth, 6)}`, "data-container": container, "aria-label": label });
-  appendSteps(ol, list, 0, depth, counter, rows);
+  appendSteps(ol, list, 0, depth, counter, height);
   if (!list.length && menuAction) {
     ol.append(el("li", { class: "menu-action", text: t("ui.canvas.key_menu_action", { action: menuAction }) }),
       el("li", { class: "drop-hint", text: t("ui.canvas.drop_to_replace"), "aria-hidden": "true" }));
@@ -329,11 +329,16 @@ function renderList(list, container, depth, counter, label, menuAction = null, r
   return ol;
 }
 
-/** Draw list[from...] into `ol`, until `counter` has `rows` rows (cards and branch headings); the index
- * of the first step not drawn (list.length: all of them). */
-function appendSteps(ol, list, from, depth, counter, rows = Infinity) {
+// The least height (rem, margins included) of a step's card (a title without a summary: ~2.65rem) and of
+// a branch's heading (~1.27rem) in canvas.css: what a first drawing counts to know it filled the window.
+const CARD_REM = 2.5;
+const BRANCH_REM = 1.2;
+
+/** Draw list[from...] into `ol`, until the rows `counter` counted (cards and branch headings) are at least
+ * `height` rem high; the index of the first step not drawn (list.length: all of them). */
+function appendSteps(ol, list, from, depth, counter, height = Infinity) {
   let index = from;
-  for (; index < list.length && counter.n + counter.branches < rows; index += 1) {
+  for (; index < list.length && counter.n * CARD_REM + counter.branches * BRANCH_REM < height; index += 1) {
     const rowsBefore = counter.n + counter.branches;
     const item = renderStep(list[index], depth, counter);
     // A step of the plan's own list is laid out only when it comes near the screen (canvas.css); until
@@ -345,10 +350,21 @@ function appendSteps(ol, list, from, depth, counter, rows = Infinity) {
   return index;
 }
 
-/** Rows (cards and branch headings, each at least ~2.5rem high) that surely fill the window from the top
- * of the page: what the first drawing of a plan draws. */
-function rowsOnFirstScreen() {
-  return Math.ceil(window.innerHeight / 32) + 8;
+// The root's font size (px a rem), read as the module runs: the page is still hidden and its contents not
+// laid out (app.css), so the question costs nothing. Read later, it would lay out the shown page early.
+const REM = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+// The plan's list lies at least this far (rem) below the top of the page: the header, the plan's name and
+// toolbar, the list's heading and the plan's numbers above it (~23rem in a 1400 px wide window; on a
+// phone, under the palette, much more).
+const LIST_TOP_REM = 12;
+
+/** How much of the window (rem) the plan's list can fill, and two cards more: what the first drawing of a
+ * plan draws (bench/canvas.py: a 1400x1000 window shows ~12 rows of a plan; ~40 were drawn and laid out
+ * before the first paint when the list was counted from the top of the window). Not asked of the page
+ * itself: where the list starts is known only once the page is laid out, and that layout would be done
+ * twice (once before the steps are in, once with them). */
+function firstScreenHeight() {
+  return Math.max(0, window.innerHeight / REM - LIST_TOP_REM) + 2 * CARD_REM;
 }
 
 /** The steps a first-screen drawing left out (render({firstScreen: true})), and the diversions below
@@ -414,7 +430,7 @@ export function render({ focus = null, firstScreen = false } = {}) {
   state.rest = null;
   const counter = { n: 0, branches: 0 };
   const steps = state.doc.steps;
-  const root = renderList(steps, "root", 0, counter, t("ui.canvas.steps"), null, firstScreen ? rowsOnFirstScreen() : Infinity);
+  const root = renderList(steps, "root", 0, counter, t("ui.canvas.steps"), null, firstScreen ? firstScreenHeight() : Infinity);
   if (root.children.length < steps.length) state.rest = { ol: root, from: root.children.length, counter }; // one <li> a step
   $("tree").replaceChildren(root);
   if (!state.rest) {

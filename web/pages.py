@@ -25,7 +25,7 @@ from starlette.staticfiles import NotModifiedResponse, StaticFiles
 
 from web import i18n
 from web.cache_policy import cache_control, file_version
-from web.module_graph import static_imports
+from web.module_graph import lazy_imports, static_imports
 from web.settings import REPO_ROOT
 
 STATIC_DIR = REPO_ROOT / "static"
@@ -155,9 +155,11 @@ def render(page: Page, params: dict | None = None, accept_language: str | None =
     Scripts and styles are named by versioned addresses (static_url), kept by the browser until they
     change. A module imports another by its plain address ("./model.js"): the page's import map turns
     each plain address into the versioned one, for the page's own imports and any other (a test's
-    import("/static/js/sheet.js") gets the page's instance, not a second one)."""
+    import("/static/js/sheet.js") gets the page's instance, not a second one), also for the modules
+    loaded only when wanted (a literal import("./x.js"), web.module_graph.lazy_imports)."""
     graph = [name for name in static_imports(SCRIPTS_DIR, page.script) if name not in page.early]
-    modules = [*page.early, page.script, *graph]
+    # the modules it loads only when wanted (import("./x.js")): in the import map, not preloaded
+    modules = [*page.early, page.script, *graph, *lazy_imports(SCRIPTS_DIR, page.script)]
     versioned = {f"/static/js/{name}": static_url(f"js/{name}") for name in modules}
     import_map = json.dumps({"imports": versioned}, separators=(",", ":"))
     assert "<" not in import_map  # our own file names: nothing that could end the script element

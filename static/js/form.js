@@ -60,26 +60,12 @@ import { el, uid } from "./dom.js";
 import { t } from "./i18n.js";
 import { describe } from "./schema.js";
 import { clearErrors, fieldErrorText, pointerToName, setAlert, setFieldError, whileBusy } from "./ui.js";
+import { guardUnsaved } from "./unsaved.js";
 import { usedByList } from "./used-by.js";
 
-// ---- the unsaved-changes guard ---------------------------------------------------------------------------
+// ---- the unsaved-changes guard (unsaved.js: the canvas takes it without the rest of this module) ------
 
-const guards = new Set();
-
-window.addEventListener("beforeunload", (event) => {
-  for (const isDirty of guards) {
-    if (isDirty()) {
-      event.preventDefault();
-      event.returnValue = ""; // older browsers ask only when this is set
-      return;
-    }
-  }
-});
-
-export function guardUnsaved(isDirty) {
-  guards.add(isDirty);
-  return () => guards.delete(isDirty);
-}
+export { guardUnsaved };
 
 // ---- texts -------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import re
 
 from web import i18n, pages
 from web.cache_policy import file_version
-from web.module_graph import static_imports
+from web.module_graph import lazy_imports, static_imports
 
 JS = pages.SCRIPTS_DIR
 
@@ -35,6 +35,23 @@ def test_static_imports_follow_every_static_import_and_no_dynamic_one(tmp_path):
     assert static_imports(tmp_path, "page.js")[-1] == "g.js"
 
 
+def test_lazy_imports_are_the_literal_dynamic_ones_and_what_they_import(tmp_path):
+    (tmp_path / "page.js").write_text(
+        'import { a } from "./a.js";\n'
+        'const sheet = () => import("./sheet.js");\n'
+        "const built = (name) => import(`./objects/${name}.js`);\n"  # built at run time: not followed
+        'const text = "import(\'./in-a-string.js\')";\n'
+    )
+    (tmp_path / "a.js").write_text('const toast = () => import( "./toast.js" );\n')  # from a static import too
+    (tmp_path / "sheet.js").write_text('import { a } from "./a.js";\nimport { form } from "./form.js";\n')
+    (tmp_path / "form.js").write_text('const more = () => import("./more.js");\n')  # lazy in a lazy one
+    for name in ("toast.js", "more.js"):
+        (tmp_path / name).write_text("export const x = 1;\n")
+    # a.js is imported statically already; the string's import("...") names no file: left out
+    assert lazy_imports(tmp_path, "page.js") == ["sheet.js", "form.js", "toast.js", "more.js"]
+    assert static_imports(tmp_path, "page.js") == ["a.js"]
+
+
 def test_every_page_preloads_its_whole_module_graph(client):
     for path, page in pages.PAGES.items():
         html = client.get(path.replace("{id}", "7")).text
@@ -49,9 +66,13 @@ def test_every_page_preloads_its_whole_module_graph(client):
         # the import map names each of them, and the page's script, by the address it is preloaded under
         # (a module's plain import "./x.js" must find the preloaded module, not fetch a second one)
         imports = json.loads(re.search(r'<script type="importmap">([^<]*)</script>', html).group(1))["imports"]
-        assert set(imports) == {f"/static/js/{name}" for name in [page.script, *preloaded, *early]}, path
+        # and the modules it loads only when wanted, by their versioned address too (not preloaded)
+        lazy = lazy_imports(JS, page.script)
+        assert not set(lazy) & set(preloaded + early), path
+        assert set(imports) == {f"/static/js/{name}" for name in [page.script, *preloaded, *early, *lazy]}, path
         for plain, versioned in imports.items():
-            assert versioned.startswith(plain + "?v=") and (f'href="{versioned}"' in html or f'src="{versioned}"' in html), versioned
+            named = f'href="{versioned}"' in html or f'src="{versioned}"' in html
+            assert versioned.startswith(plain + "?v=") and (named or plain[len("/static/js/"):] in lazy), versioned
 
 
 def test_the_canvas_asks_for_its_data_from_its_early_script():
@@ -60,7 +81,10 @@ def test_the_canvas_asks_for_its_data_from_its_early_script():
     # the editor imports it too (one module, run once): the requests are not made twice
     assert "canvas/opening.js" in static_imports(JS, page.script)
     # three levels of imports at least: the reason for preloading them all
-    assert {"canvas/forms.js", "sheet.js", "toast.js"} <= set(static_imports(JS, page.script))
+    assert {"canvas/forms.js", "canvas/schema.js", "api.js", "i18n.js"} <= set(static_imports(JS, page.script))
+    # the side sheet and the form toolkit are loaded when a sheet is wanted, not before the first paint
+    assert not {"sheet.js", "form.js", "schema.js", "toast.js"} & set(static_imports(JS, page.script))
+    assert {"sheet.js", "form.js", "schema.js", "toast.js"} <= set(lazy_imports(JS, page.script))
     opening = (JS / "canvas" / "opening.js").read_text()
     for request in ("/api/auth/me", "loadMessages(browserLanguage())", "/api/plans/${planId}/editor", "/schemas/callplan.schema.json"):
         assert request in opening

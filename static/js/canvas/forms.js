@@ -4,7 +4,6 @@
 
 import { get } from "../api.js";
 import { t as words } from "../i18n.js";
-import { editInSheet } from "../sheet.js";
 import { KEY_ORDER } from "./model.js";
 import { REFERENCES } from "./schema.js";
 
@@ -145,7 +144,9 @@ function objectButtons(kind, name, select, value, state, h, set) {
     text: t("ui.canvas.edit_object"), disabled: !row,
     "aria-label": row ? t("ui.canvas.edit_object_named", { name: objectName(kind, row) }) : t("ui.canvas.edit_object") });
   const open = async (editing) => {
-    const type = await objectType(kind);
+    // the sheet's modules (the form toolkit) are loaded the first time one is wanted, not before the
+    // canvas's first paint (bench/canvas.py)
+    const [type, { editInSheet }] = await Promise.all([objectType(kind), import("../sheet.js")]);
     // a new audio file is an upload, not a form: the file chooser, then the library's own upload
     const saved = kind === "audio" && !editing ? await uploadChosen(type) : await editInSheet(type, editing ? { id: value } : {});
     if (!saved) return;

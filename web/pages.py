@@ -175,6 +175,8 @@ def render(page: Page, params: dict | None = None, accept_language: str | None =
     html = Template(SHELL.read_text(encoding="utf-8")).substitute(
         title=escape(page.title),
         app_css=escape(static_url("css/app.css")),
+        # by its version too: kept by the browser, not asked of the server again (twice) on every page
+        favicon=escape(static_url("favicon.svg")),
         head="".join(head),
         body_attributes=' data-menu="folded"' if page.folded_menu else "",
         main_class=f"page page-{page.width}" if page.width else "page",

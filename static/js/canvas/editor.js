@@ -350,8 +350,8 @@ function appendSteps(ol, list, from, depth, counter, height = Infinity) {
   return index;
 }
 
-// The root's font size (px a rem), read as the module runs: the page is still hidden and its contents not
-// laid out (app.css), so the question costs nothing. Read later, it would lay out the shown page early.
+// The root's font size (px a rem), read as the module runs, while the page is hidden and its style as
+// first computed: read after the texts are in, it would compute the style of the shown page ahead of its frame.
 const REM = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
 // The plan's list lies at least this far (rem) below the top of the page: the header, the plan's name and
 // toolbar, the list's heading and the plan's numbers above it (~23rem in a 1400 px wide window; on a

@@ -5,6 +5,7 @@ numbers shares one answer among the numbers that run the same extensions."""
 from __future__ import annotations
 
 import gc
+import time
 import types
 
 from callplan.objects import TenantObjects
@@ -91,6 +92,7 @@ def test_what_a_build_keeps_is_out_of_the_collectors_view_and_freed_when_replace
         admin.create("/api/devices", name=f"Desk {n}", user_id=admin.user(f"20{n}", f"User {n}")["id"])
     assert extensions(fs.dialplan(domain, "201"))
     assert user_entry(fs.directory(domain, "201", action="message-count"))
+    cache.settle()  # the freeze follows the answer (a thread of its own; here now)
     generation = cache.tenant_by_domain(fs.engine, domain)[1]
     dialplan = cache.of(fs.engine).dialplans.peek(admin.tenant.id, generation)
     directory = cache.of(fs.engine).directories.peek(admin.tenant.id, generation)
@@ -204,3 +206,33 @@ def test_the_documents_budget_is_a_setting():
     caches = cache.Caches()
     caches.limit(0)
     assert caches.documents.limit is None
+
+
+def test_the_freeze_follows_the_answer_in_a_thread_of_its_own(monkeypatch):
+    """The collection and freeze that end a build are not on the fetch's path: right after the build
+    nothing is frozen and the collector is still off (on, it would go through what the build made at
+    the next allocation); FREEZE_AFTER_S later the housekeeping thread has frozen what the build kept
+    and switched the collector back on."""
+    monkeypatch.setattr(cache, "FREEZE_BUILT", True)
+    monkeypatch.setattr(cache, "FREEZE_AFTER_S", 0.3)
+    cache.settle()
+    time.sleep(0.1)  # a housekeeping round of an earlier test's build ends first
+    gc.unfreeze()  # what earlier tests froze: this one counts from nothing
+    assert gc.isenabled()
+    try:
+        with cache.paused_gc():
+            kept = [[n] for n in range(1000)]  # what a build keeps: tracked objects
+        assert gc.get_freeze_count() == 0 and not gc.isenabled()  # the answer can go; nothing collected yet
+        deadline = time.monotonic() + 10
+        while gc.get_freeze_count() < len(kept) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gc.get_freeze_count() >= len(kept) and gc.isenabled()
+        assert cache.settle() is False  # nothing left due
+        with cache.paused_gc():  # a build that starts while one's freeze is due keeps the collector's
+            with cache.paused_gc():  # first state (on), and nested builds freeze once, after the last
+                more = [[n] for n in range(500)]
+        assert not gc.isenabled() and cache.settle() is True and gc.isenabled()
+        assert gc.get_freeze_count() >= len(kept) + len(more)
+    finally:
+        gc.unfreeze()
+        gc.enable()

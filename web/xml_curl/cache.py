@@ -17,6 +17,7 @@ import gc
 import itertools
 import queue
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,7 +47,9 @@ def no_build():
 
 
 _gc_lock = threading.Lock()
-_gc_state = {"pauses": 0, "resume": False}
+# pauses: builds under way; resume: the collector was on before the first of them; held: it is still off
+# after them, until the housekeeping thread has collected and frozen what they kept (settle)
+_gc_state = {"pauses": 0, "resume": False, "held": False}
 
 
 @contextmanager
@@ -56,12 +59,13 @@ def paused_gc():
     company's objects kept in the process, goes through all of them: measured, it doubled a 1,000-user
     company's build (bench/compile.py). What a build makes holds no cycles worth waiting for; the
     collector runs again once no build is under way. Several threads may build at once: it is switched
-    back on when the last one is done, and only if it was on."""
+    back on when the last one is done, and only if it was on; with FREEZE_BUILT, only after the
+    collection and freeze that follow the answer (settle)."""
     with _gc_lock:
         _gc_state["pauses"] += 1
-        if _gc_state["pauses"] == 1:
+        if _gc_state["pauses"] == 1 and not _gc_state["held"]:
             _gc_state["resume"] = gc.isenabled()
-            gc.disable()
+        gc.disable()
     try:
         yield
     finally:
@@ -69,8 +73,9 @@ def paused_gc():
             _gc_state["pauses"] -= 1
             if _gc_state["pauses"] == 0:
                 if FREEZE_BUILT:
-                    _freeze()
-                if _gc_state["resume"]:
+                    _gc_state["held"] = True
+                    _freeze_soon()
+                elif _gc_state["resume"]:
                     gc.enable()
 
 
@@ -92,6 +97,52 @@ def _freeze() -> None:
     half-made document's garbage is frozen."""
     gc.collect()
     gc.freeze()
+
+
+# The collection and freeze run just after the answer, not on its path: they are the process's
+# housekeeping, not the document, and they took 13-20 ms of a 200-plan company's ~115 ms cold build
+# (bench/compile.py prints both). A thread of their own does them FREEZE_AFTER_S after the last build
+# ended, under the lock builds take to pause the collector, so no build is under way meanwhile (one that
+# starts then waits those milliseconds, as it waited for an inline freeze before). The collector stays
+# off until then: switched on at once, it would go through everything the build made at the next
+# allocation, on the answer's path again.
+FREEZE_AFTER_S = 0.02  # long enough for the worker thread to hand the answer to the event loop
+_freeze_due = threading.Event()
+_housekeeper: list[threading.Thread] = []
+
+
+def _freeze_soon() -> None:
+    """Called with _gc_lock held, when the last build ends."""
+    _freeze_due.set()
+    if not _housekeeper or not _housekeeper[0].is_alive():  # none yet, or this is a forked worker
+        thread = threading.Thread(target=_housekeep, name="xml-cache-freeze", daemon=True)
+        _housekeeper[:] = [thread]
+        thread.start()
+
+
+def _housekeep() -> None:
+    while True:
+        _freeze_due.wait()
+        time.sleep(FREEZE_AFTER_S)
+        settle()
+
+
+def settle() -> bool:
+    """Collect and freeze what the builds kept, and switch the collector back on, now, unless a build is
+    under way (its end makes it due again). True when it ran. Benches and tests call it to measure it or
+    to see its outcome."""
+    with _gc_lock:
+        if not _gc_state["held"]:
+            _freeze_due.clear()
+            return False
+        if _gc_state["pauses"]:
+            return False
+        _freeze_due.clear()
+        _gc_state["held"] = False
+        _freeze()
+        if _gc_state["resume"]:
+            gc.enable()
+        return True
 
 
 class Cached:

@@ -214,3 +214,37 @@ def test_freeswitch_away_does_not_stop_a_logout(app, db, settings, switch):
     assert browser.get("/api/auth/me").status_code == 401
     assert acme.row(acme.anna).status == "Logged Out"
 
+
+
+class BridgeMakesTheRow(Answers):
+    """The switch as it is: the status command makes mod_callcenter's agent-status event, on which the
+    bridge makes the agent's row at once, before the API has written its own (fs_bridge.agents)."""
+
+    def __init__(self, company: "Company", user_id: int):
+        super().__init__()
+        self.company, self.user_id, self.made = company, user_id, 0
+
+    def get(self, key, default=None):
+        if key.startswith("callcenter_config agent set status") and not self.made:
+            with self.company.db() as session:
+                session.add(QueueAgent(tenant_id=self.company.tenant.id, user_id=self.user_id, status="Available",
+                                       state="Waiting", phone_registered=True, updated_at=clock.now()))
+            self.made += 1
+        return super().get(key, default)
+
+
+def test_a_row_the_bridge_made_meanwhile_takes_the_choice(acme, switch, database_url):
+    """An agent without a row yet: the bridge makes it on FreeSWITCH's event while the API's request is
+    still open. The API puts its choice on that row (before: 409 conflict, the unique user_id)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite: the request holds the write lock while FreeSWITCH answers, so the bridge's row "
+                    "can only come after its commit (and the bridge then finds the API's)")
+    acme.register(acme.bram)
+    assert acme.row(acme.bram) is None
+    switch.api_answers = BridgeMakesTheRow(acme, acme.bram)
+    answer = acme.admin.put(f"/api/agents/{acme.bram}/status", json={"status": "on_break"})
+    assert answer.status_code == 200, answer.text
+    assert switch.api_answers.made == 1
+    assert answer.json()["agent"]["status"] == "on_break"
+    row = acme.row(acme.bram)
+    assert row.status == "On Break" and row.status_changed_at is not None

@@ -111,7 +111,7 @@ def _set(ctx, user: PbxUser, body: StatusRequest):
         raise Problem(502, "freeswitch_refused", "; ".join(item["reply"] for item in report.refused),
                       extra={"refused": report.refused})
     applied = report.applied
-    ctx.db.flush()
+    change = agents.keep(ctx.db, ctx.tenant_id, domain, user.id, agents.STATUS_WORDS[body.status], change)
     result = StatusResult(agent=public_agent(user, change.row, queues, change.row.phone_registered), applied=applied,
                           warning=warning)
     return JSONResponse(jsonable(result), status_code=200 if applied else 202)

@@ -204,6 +204,27 @@ def choose(db: Session, tenant_id: int, domain: str, user_id: int, word: str) ->
     return Change(row, status_command(user_id, domain, effective(word, registered)), over)
 
 
+def keep(db: Session, tenant_id: int, domain: str, user_id: int, word: str, change: Change) -> Change:
+    """Write what `choose` recorded. An agent without a row yet gets one here, after FreeSWITCH was told;
+    but telling it makes its agent-status event, on which the bridge makes the row at once, and a plain
+    insert then broke the unique user_id (409 to the admin, seen with two switches). So the row is inserted
+    unless one is there by now, and the choice is then made again on whichever row is there."""
+    row = change.row
+    if row.id is None:
+        db.expunge(row)
+        columns = {column.name: getattr(row, column.name) for column in QueueAgent.__table__.c if column.name != "id"}
+        if db.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        db.connection().execute(insert(QueueAgent.__table__).values(**columns)
+                                .on_conflict_do_nothing(index_elements=["user_id"]))
+        again = choose(db, tenant_id, domain, user_id, word)  # on the row now there, ours or the bridge's
+        change = Change(again.row, change.command, change.over_break_limit)
+    db.flush()
+    return change
+
+
 def send(settings, commands: Iterable[str], timeout: float = ESL_TIMEOUT) -> bool:
     """Send commands to every FreeSWITCH from the web app (blocking, bounded, all at once); False when
     one cannot be told or refuses (the database keeps the choice; its bridge applies it when it

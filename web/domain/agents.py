@@ -21,6 +21,7 @@ from typing import Iterable, Optional
 from sqlmodel import Session, select
 
 from web import clock
+from web.db import dialect_insert
 from web.models.company import CompanySettings
 from web.models.live import AGENT_STATUSES, QueueAgent, SipRegistration
 from web.models.queue import CallQueue
@@ -213,11 +214,7 @@ def keep(db: Session, tenant_id: int, domain: str, user_id: int, word: str, chan
     if row.id is None:
         db.expunge(row)
         columns = {column.name: getattr(row, column.name) for column in QueueAgent.__table__.c if column.name != "id"}
-        if db.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        db.connection().execute(insert(QueueAgent.__table__).values(**columns)
+        db.connection().execute(dialect_insert(db)(QueueAgent.__table__).values(**columns)
                                 .on_conflict_do_nothing(index_elements=["user_id"]))
         again = choose(db, tenant_id, domain, user_id, word)  # on the row now there, ours or the bridge's
         change = Change(again.row, change.command, change.over_break_limit)

@@ -186,3 +186,30 @@ def test_the_agents_current_call_and_todays_missed_offers_and_break_time(rig):
     now_stamp = f"Event-Date-Timestamp: {int(clock.now().timestamp() * 1_000_000)}"
     rig.send(re.sub(r"Event-Date-Timestamp: [0-9]+", now_stamp, status_text(rig.agent, "Available", index=0, sequence=600)))
     assert 85 <= rig.agent_row().break_seconds <= 120
+
+
+def test_an_agent_row_the_web_app_inserted_first_is_taken_not_a_dropped_event(rig, monkeypatch):
+    """The web app inserts an agent's first row (agents.keep) while FreeSWITCH's status event for the same
+    change reaches the bridge: the bridge found no row, made one, and its commit met the app's row (the
+    unique user_id on PostgreSQL; a stale snapshot on SQLite). The failed batch is applied again event by
+    event (Bridge.process), so the event lands on the row that is there: not dropped, not a second row."""
+    from web.models.live import QueueAgent
+
+    real = agents.agent_row
+    raced = []
+
+    def racing_row(db, tenant_id, user_id, create=True):
+        row = real(db, tenant_id, user_id, create)
+        if row is not None and row.id is None and not raced:
+            raced.append(True)
+            rig.set_agent("On Break", registered=False)  # the web app's row, committed meanwhile
+        return row
+
+    monkeypatch.setattr(agents, "agent_row", racing_row)
+    rig.send(status_text(rig.agent, "On Break"))
+    assert raced and rig.bridge.counts.get("failed", 0) == 0
+    with session_scope(rig.engine) as db:
+        rows = db.exec(select(QueueAgent).where(QueueAgent.user_id == rig.user_id)).all()
+    assert [row.status for row in rows] == ["On Break"]
+    lines = [line for line in rig.feed_lines() if line["kind"] == "agent"]
+    assert lines and lines[-1]["data"]["status"] == "On Break"

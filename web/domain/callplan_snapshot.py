@@ -18,7 +18,8 @@ from typing import Iterator, Optional
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import JSON, Text, bindparam, cast, delete, select
+from sqlalchemy import JSON, DateTime, Text, bindparam, cast, delete, select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -246,6 +247,7 @@ _kept_count = 0
 # No problem found: shared by every row that passed (one empty list less per row; read only)
 _PASSED: tuple = ()
 _row_reads: dict = {}
+_UNKNOWN = object()  # no check kept for a digest
 
 
 class StoredRow:
@@ -372,13 +374,16 @@ class KeptChecks:
         self.seen: set[str] = set()
 
     def problems(self, db: Session, table, values: tuple, row: StoredRow, keyed=None) -> tuple[str, list[dict]]:
-        digest = _digest(table, values, keyed)
-        if self.stored is None:
+        digest = (keyed or _keyed(table)).copy()  # _digest(), in line: once per row of a cold build
+        digest.update(repr(values).encode())
+        digest = digest.hexdigest()
+        stored = self.stored
+        if stored is None:
             table_c = RowCheck.__table__.c
-            self.stored = dict(db.connection().execute(
+            stored = self.stored = dict(db.connection().execute(
                 select(table_c.digest, table_c.problems).where(table_c.tenant_id == self.tenant_id)).all())
-        if digest in self.stored:
-            text = self.stored[digest]
+        text = stored.get(digest, _UNKNOWN)
+        if text is not _UNKNOWN:
             return digest, _json(text) if text else _PASSED
         found = problems(row.__dict__, *rules_for(table))
         self.made[digest] = json.dumps(found) if found else None
@@ -425,28 +430,56 @@ class KeptChecks:
 
 
 def _row_read(table) -> tuple:
-    """(query, column names, which columns are JSON) for reading a tenant's rows of `table` by id. JSON
-    columns are read as their stored text: it is part of the row's key (hashable, unlike what it decodes
-    to) and decoded only for a row not kept (json.loads, as the drivers decode them); the other columns
-    come as the ORM would load them (the columns' own types)."""
+    """(query, column names, which columns are JSON, which are read as the driver gives them) for reading
+    a tenant's rows of `table` by id. JSON columns are read as their stored text: it is part of the row's
+    key (hashable, unlike what it decodes to) and decoded only for a row not kept (json.loads, as the
+    drivers decode them). Date-time columns are read as the driver gives them (on SQLite their text) and
+    made what the ORM makes of them (the column type's own result processor, `_processors`) only for a row
+    not kept: the key and the check's digest hold the text, whose repr costs a fraction of a datetime's
+    (#20). The other columns come as the ORM would load them (the columns' own types)."""
     read = _row_reads.get(table)
     if read is None:
         columns = list(table.__table__.c)
         json_columns = tuple(isinstance(column.type, JSON) for column in columns)
-        query = select(*[cast(column, Text) if is_json else column for column, is_json in zip(columns, json_columns)]).where(
+        raw = tuple(not is_json and column.type._type_affinity is DateTime for column, is_json in zip(columns, json_columns))
+        query = select(*[cast(column, Text) if is_json else type_coerce(column, NullType()).label(column.name) if is_raw
+                         else column for column, is_json, is_raw in zip(columns, json_columns, raw)]).where(
             table.__table__.c.tenant_id == bindparam("tenant_id")).order_by(table.__table__.c.id)
         read = _row_reads[table] = (query, tuple(column.name for column in columns),
-                                    tuple(column.name for column, is_json in zip(columns, json_columns) if is_json))
+                                    tuple(column.name for column, is_json in zip(columns, json_columns) if is_json),
+                                    tuple(column for column, is_raw in zip(columns, raw) if is_raw))
     return read
 
 
-def _decoded(names: tuple, json_columns: tuple, values: tuple) -> StoredRow:
-    row = StoredRow()
+_processors_made: dict = {}
+
+
+def _processors(table, dialect) -> tuple:
+    """(column name, result processor) of the columns _row_read() reads as the driver gives them: what
+    SQLAlchemy would have applied to them for this dialect (those without one are left out)."""
+    key = (table, dialect.name, dialect.driver)
+    made = _processors_made.get(key)
+    if made is None:
+        made = _processors_made[key] = tuple(
+            (column.name, processor) for column in _row_read(table)[3]
+            if (processor := column.type._cached_result_processor(dialect, None)) is not None)
+    return made
+
+
+_new = object.__new__
+
+
+def _decoded(names: tuple, json_columns: tuple, processors: tuple, values: tuple) -> StoredRow:
+    row = _new(StoredRow)
     columns = row.__dict__
     columns.update(zip(names, values))
+    for name, processor in processors:
+        columns[name] = processor(columns[name])
     for name in json_columns:
-        if columns[name] is not None:
-            columns[name] = _json(columns[name])
+        text = columns[name]
+        if text is not None:
+            # {} is most of a company's JSON values (a user's unset forwarding, Anywhere, ...)
+            columns[name] = {} if text == "{}" else _json(text)
     return row
 
 
@@ -454,18 +487,21 @@ def _stored(db: Session, table, tenant_id: int, checks: KeptChecks) -> list[_Sto
     """Every row of the tenant's `table`, in id order, each checked (row_problems) once per process, or
     not at all when another process kept its check (`checks`)."""
     global _kept_count
-    query, names, json_columns = _row_read(table)
+    query, names, json_columns, _ = _row_read(table)
     kept = _kept.get(table)
     if kept is None:
         kept = _kept[table] = {}
-    keyed = None
+    connection = db.connection()
+    keyed = processors = None
     found = []
-    for values in db.connection().execute(query, {"tenant_id": tenant_id}).all():
+    seen = checks.seen
+    for values in connection.execute(query, {"tenant_id": tenant_id}).all():
         values = tuple(values)
         stored = kept.get(values)
         if stored is None:
-            keyed = keyed or _keyed(table)
-            row = _decoded(names, json_columns, values)
+            if keyed is None:
+                keyed, processors = _keyed(table), _processors(table, connection.dialect)
+            row = _decoded(names, json_columns, processors, values)
             digest, found_problems = checks.problems(db, table, values, row, keyed)
             stored = _Stored(row, found_problems, digest)
             if _kept_count >= ROWS_KEPT:
@@ -473,7 +509,7 @@ def _stored(db: Session, table, tenant_id: int, checks: KeptChecks) -> list[_Sto
                 kept = _kept[table] = {}
             kept[values] = stored
             _kept_count += 1
-        checks.seen.add(stored.digest)
+        seen.add(stored.digest)
         found.append(stored)
     return found
 

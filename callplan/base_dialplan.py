@@ -22,10 +22,18 @@ from callplan.destinations import box_messages, emit as emit_destination, leave_
 from callplan.engine import Compilation, ConditionalSegment, Segment
 from callplan.nodes import conference, ivr, queue, ring_group, voicemail
 from callplan.objects import PARK_RETURN_PREFIX, TenantObjects, parking_lot
-from callplan.xml import context_document, exact, exact_after, literal, prefix, regex_literal
+from callplan.xml import after_patterns, context_document, exact, literal, regex_literal
 
 AFTER_CAUSES = {"busy": ["USER_BUSY"], "no_answer": ["NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT",
                                                    "ORIGINATOR_CANCEL"]}
+_AFTER_GROUPS = tuple(tuple(causes) for causes in AFTER_CAUSES.values())  # busy, no_answer: users()
+# the voicemail "when" settings that take each case of a user's
+_VOICEMAIL_WHEN = {"busy": ("busy", "busy_or_no_answer"), "no_answer": ("no_answer", "busy_or_no_answer"),
+                   "unregistered": ("no_answer", "busy_or_no_answer")}
+_NO_RULE: dict = {}  # read only
+# actions every user's extensions hold (tuples: shared, never changed)
+_CONTINUE_ON_FAIL, _HANGUP_AFTER_BRIDGE = ("set", "continue_on_fail=true"), ("set", "hangup_after_bridge=true")
+_HANGUP_BUSY, _HANGUP_NO_ANSWER = ("hangup", "USER_BUSY"), ("hangup", "NO_ANSWER")
 RING_SECONDS = 5  # one ring cycle, for "rings before voicemail"
 CONFIRM_TONE = "tone_stream://%(200,0,800)"
 HOT_DESK_CHECK = "feature_hot_desk_check"  # where the login code goes once it has the extension and PIN
@@ -366,16 +374,21 @@ class BaseDialplan:
         """A direct call to a user: DND, unconditional forwarding, ringing (with Anywhere and pickup), and
         then, by why nobody answered (originate_disposition), that case's forwarding and voicemail."""
         objects, domain = self.objects, self.objects.domain
+        segments = self.compilation.segments
+        transfer_tail = f"_${{originate_disposition}} XML {domain}"
         for user in sorted(objects.users.values(), key=lambda u: u.extension):
-            segment = self._segment(f"user_{user.extension}", exact(user.extension))
-            segment.action("set", "continue_on_fail=true")
-            segment.action("set", "hangup_after_bridge=true")
+            extension = user.extension
+            segment = Segment(f"user_{extension}", exact(extension))
+            segments.append(segment)
+            actions = segment.actions
+            actions.append(_CONTINUE_ON_FAIL)
+            actions.append(_HANGUP_AFTER_BRIDGE)
             if self.night_route(segment, user.night_mode, None):
                 continue
             forwarding, vm = user.forwarding or {}, user.voicemail or {}
             box = bool(vm.get("enabled")) and user.voicemail_box_id is not None
             always = (forwarding.get("always") or {})
-            after = f"user_{user.extension}_after"
+            after = f"user_{extension}_after"
             if always.get("enabled") and always.get("to"):
                 if not self._forward(segment, user, always["to"], "unavailable"):
                     segment.action("hangup", "NO_ANSWER")
@@ -396,16 +409,22 @@ class BaseDialplan:
                 anywhere = user.anywhere or {}
                 if anywhere.get("enabled") and anywhere.get("number"):
                     ring += "," + leg(f"sofia/gateway/{objects.gateway}/{anywhere['number']}", seconds, objects)
-                segment.action("set", f"call_timeout={seconds}")
+                actions.append(("set", f"call_timeout={seconds}"))
                 announcement = recording.announcement(objects) if user.recording == "always" else None
                 if announcement:  # the user's calls are recorded (the directory's dial-vars): the caller is told
                     segment.action("answer")
                     segment.action("playback", announcement)
-                segment.action("bridge", ring)
-                segment.action("transfer", f"{after}_${{originate_disposition}} XML {domain}")
-            for case, causes in AFTER_CAUSES.items():
-                self._after(self._segment(f"{after}_{case}", exact_after(after + "_", *causes)), user, case)
-            self._after(self._segment(f"{after}_other", prefix(after + "_")), user, "unregistered")
+                actions.append(("bridge", ring))
+                actions.append(("transfer", after + transfer_tail))
+            # the cases' patterns (exact_after() for each, then prefix()), the head cleaned and escaped once
+            busy, no_answer, other = after_patterns(after + "_", _AFTER_GROUPS)
+            for case, pattern in (("busy", busy), ("no_answer", no_answer)):
+                segment = Segment(f"{after}_{case}", pattern)
+                segments.append(segment)
+                self._after(segment, user, case, forwarding, vm, box)
+            segment = Segment(f"{after}_other", other)
+            segments.append(segment)
+            self._after(segment, user, "unregistered", forwarding, vm, box)
 
     def _busy_when_on_a_call(self, user, segment: Segment, busy: str) -> None:
         """Call waiting off (seed 001 6.5.1): while the user is on a call, another call to the user is
@@ -417,20 +436,17 @@ class BaseDialplan:
             (f"${{limit_usage(hash {BUSY_REALM} {busy_key(user.id)})}}", "^[1-9]", [("transfer", busy)], [])])
         self.compilation.segments.insert(self.compilation.segments.index(segment), check)
 
-    def _after(self, segment: Segment, user, case: str) -> None:
-        forwarding, vm = user.forwarding or {}, user.voicemail or {}
-        rule = forwarding.get(case) or {}
+    def _after(self, segment: Segment, user, case: str, forwarding: dict, vm: dict, box: bool) -> None:
+        """`forwarding`, `vm`: the user's (a dict each), `box`: whether the user's voicemail takes calls."""
+        rule = forwarding.get(case) or _NO_RULE
         greeting = "busy" if case == "busy" else "unavailable"
         if rule.get("enabled") and rule.get("to"):
             if self._forward(segment, user, rule["to"], greeting):
                 return
-        box = bool(vm.get("enabled")) and user.voicemail_box_id is not None
-        wanted = {"busy": ("busy", "busy_or_no_answer"), "no_answer": ("no_answer", "busy_or_no_answer"),
-                  "unregistered": ("no_answer", "busy_or_no_answer")}[case]
-        if box and vm.get("when") in wanted:
+        if box and vm.get("when") in _VOICEMAIL_WHEN[case]:
             self._voicemail(segment, user, vm, greeting)
         else:
-            segment.action("hangup", "USER_BUSY" if case == "busy" else "NO_ANSWER")
+            segment.actions.append(_HANGUP_BUSY if case == "busy" else _HANGUP_NO_ANSWER)
 
     def _forward(self, segment: Segment, user, to: dict, greeting: str) -> bool:
         """A forwarding of the user's: to the user's own box it is the user's voicemail (with the greeting

@@ -80,6 +80,23 @@ def _alternation(alternatives: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     return "(" + "|".join(text.translate(_PCRE_ESCAPES) for text in texts) + ")$", texts
 
 
+def after_patterns(head: str, groups: tuple) -> list[str]:
+    """[exact_after(head, *group) for group in groups] + [prefix(head)]: the same patterns, the head
+    cleaned and escaped once (the base dialplan makes three of them for each of a company's users, #20)."""
+    start = clean(head)
+    escaped = "^" + start.translate(_PCRE_ESCAPES)
+    found = []
+    for group in groups:
+        tail, texts = _alternation(group)
+        pattern = Exact(escaped + tail)
+        pattern.alternatives = tuple([start + text for text in texts])
+        found.append(pattern)
+    pattern = Prefix(escaped + ".*$")
+    pattern.text = start
+    found.append(pattern)
+    return found
+
+
 class Prefix(str):
     """A pattern made by prefix(), carrying the text it starts with (as Exact carries its texts)."""
 

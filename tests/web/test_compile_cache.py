@@ -210,6 +210,20 @@ def test_patterns_that_carry_their_texts_index_as_their_text_does(pattern):
     assert parsed is not None and (carried[0], list(carried[1])) == (parsed[0], list(parsed[1]))
 
 
+@pytest.mark.parametrize("head", ["user_2000_after_", "a.b|c_", "\x07x-pre-process*", ""])
+def test_after_patterns_are_exact_after_and_prefix(head):
+    """The base dialplan's patterns for a user's cases, the head cleaned once (#20): the same texts and
+    the same carried texts as exact_after() for each group and prefix()."""
+    from callplan.xml import after_patterns, exact_after, prefix
+
+    groups = (("USER_BUSY",), ("NO_ANSWER", "a|b"))
+    made = after_patterns(head, groups)
+    expected = [exact_after(head, *group) for group in groups] + [prefix(head)]
+    assert [(type(p), str(p)) for p in made] == [(type(p), str(p)) for p in expected]
+    assert [p.alternatives for p in made[:-1]] == [p.alternatives for p in expected[:-1]]
+    assert made[-1].text == expected[-1].text
+
+
 def test_a_cold_build_reads_the_plans_once(company):
     """The published versions and the plans' rows are read once per build, for the snapshot (PlanInfo)
     and the plans alike (#20 item 3: each read twice cost a cold build ~1 ms); the context is the same."""

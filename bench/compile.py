@@ -203,7 +203,7 @@ def company(args) -> bool:
             with engine.connect() as connection:
                 for table in _table_rules():
                     if table.__tablename__ not in ("tenant", "company_settings"):
-                        connection.execute(callplan_snapshot._row_read(table)[0], {"tenant_id": tenant_id}).all()
+                        callplan_snapshot._fetch(connection, callplan_snapshot._row_read(table)[0], {"tenant_id": tenant_id})
                 connection.execute(callplan_snapshot._PUBLISHED, {"tenant_id": tenant_id}).all()
             return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 

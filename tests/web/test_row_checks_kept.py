@@ -151,3 +151,63 @@ def test_a_busy_database_is_not_waited_for(fs, app, admin, db, company, checked,
     assert any("row checks not kept" in record.getMessage() for record in caplog.records)
     with app.state.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_the_snapshot_reads_each_row_as_the_orm_loads_it(fs, admin, db, company):
+    """The snapshot reads its rows as the driver gives them (callplan_snapshot._fetch) and makes each
+    column what the ORM makes of it (#20 item 3): every column of every row the same value of the same
+    type as the ORM's object has (a boolean a bool, not SQLite's 0 or 1; a date-time aware, in UTC)."""
+    from sqlmodel import select as orm_select
+
+    from web.domain.stored_rows import _table_rules
+
+    admin.number("+31201234568")
+    callplan_snapshot.forget_rows()
+    compared = 0
+    with db() as session:
+        for table in _table_rules():
+            if table.__tablename__ in ("tenant", "company_settings"):
+                continue
+            checks = callplan_snapshot.KeptChecks(admin.tenant.id)
+            read = {item.row.id: item.row.__dict__ for item in callplan_snapshot._stored(session, table, admin.tenant.id, checks)}
+            loaded = {row.id: row.model_dump() for row in session.exec(
+                orm_select(table).where(table.tenant_id == admin.tenant.id)).all()}
+            assert read.keys() == loaded.keys(), table.__tablename__
+            for row_id, values in loaded.items():
+                assert read[row_id] == values, table.__tablename__
+                assert {name: type(value) for name, value in read[row_id].items()} == \
+                    {name: type(value) for name, value in values.items()}, table.__tablename__
+                compared += 1
+    assert compared >= 5
+
+
+@pytest.mark.parametrize("text", [None, "2026-12-06 04:48:21.065272", "2026-12-06 04:48:21", "2026-12-06 04:48",
+                                  "2026-12-06", "2026-12-06T04:48:21", "2026-12-06 04:48:21.065272+02:00",
+                                  "2026-12-06 04:48:21+00:00", "2026-12-06 04:48:21.06527Z", "2026-12-06 04:48:2x.065272"])
+def test_a_stored_utc_text_is_made_the_datetime_the_orm_makes(text):
+    """SQLite: UTCDateTime's texts made datetimes in one call (callplan_snapshot._utc_from_text) give what
+    the column type's own result processor gives (or fail as it does)."""
+    from sqlalchemy.dialects import sqlite
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    processor = UTCDateTime()._cached_result_processor(sqlite.dialect(), None)
+    fast = callplan_snapshot._utc_from_text(processor)
+    try:
+        expected = processor(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            fast(text)
+        return
+    made = fast(text)
+    assert made == expected and repr(made) == repr(expected)
+
+
+def test_a_read_the_driver_fails_raises_as_sqlalchemy_raises(db, admin):
+    """A statement the driver fails is made again through SQLAlchemy: its own error, as before."""
+    from sqlalchemy import bindparam, column, select, table
+    from sqlalchemy.exc import DBAPIError
+
+    missing = select(column("x")).select_from(table("no_such_table")).where(column("x") == bindparam("tenant_id"))
+    with db() as session:
+        with pytest.raises(DBAPIError):
+            callplan_snapshot._fetch(session.connection(), missing, {"tenant_id": admin.tenant.id})

@@ -12,16 +12,17 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, Text, bindparam, cast, delete, select, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import JSON, Text, bindparam, cast, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from callplan.model import CallPlan
 from callplan.nodes import module_for
@@ -362,6 +363,10 @@ def _person(table) -> bytes:
     return name if len(name) <= 16 else hashlib.blake2b(name, digest_size=16).digest()
 
 
+_KEPT_CHECKS = select(RowCheck.__table__.c.digest, RowCheck.__table__.c.problems).where(
+    RowCheck.__table__.c.tenant_id == bindparam("tenant_id"))
+
+
 class KeptChecks:
     """A tenant's checks as earlier processes kept them (row_check: read once, at the first row this
     process has not checked), the ones this snapshot made itself, and every check its rows have (what is
@@ -379,9 +384,7 @@ class KeptChecks:
         digest = digest.hexdigest()
         stored = self.stored
         if stored is None:
-            table_c = RowCheck.__table__.c
-            stored = self.stored = dict(db.connection().execute(
-                select(table_c.digest, table_c.problems).where(table_c.tenant_id == self.tenant_id)).all())
+            stored = self.stored = dict(_fetch(db.connection(), _KEPT_CHECKS, {"tenant_id": self.tenant_id}))
         text = stored.get(digest, _UNKNOWN)
         if text is not _UNKNOWN:
             return digest, _json(text) if text else _PASSED
@@ -430,43 +433,95 @@ class KeptChecks:
 
 
 def _row_read(table) -> tuple:
-    """(query, column names, which columns are JSON, which are read as the driver gives them) for reading
-    a tenant's rows of `table` by id. JSON columns are read as their stored text: it is part of the row's
-    key (hashable, unlike what it decodes to) and decoded only for a row not kept (json.loads, as the
-    drivers decode them). Date-time columns are read as the driver gives them (on SQLite their text) and
-    made what the ORM makes of them (the column type's own result processor, `_processors`) only for a row
-    not kept: the key and the check's digest hold the text, whose repr costs a fraction of a datetime's
-    (#20). The other columns come as the ORM would load them (the columns' own types)."""
+    """(query, column names, which columns are JSON, the other columns) for reading a tenant's rows of
+    `table` by id. JSON columns are read as their stored text: it is part of the row's key (hashable,
+    unlike what it decodes to) and decoded only for a row not kept (json.loads, as the drivers decode
+    them). The rows are read as the driver gives them (`_fetch`), the other columns made what the ORM
+    makes of them (the column types' own result processors, `_processors`) only for a row not kept: the
+    key and the check's digest hold what the database stored (on SQLite a date-time's text, whose repr
+    costs a fraction of a datetime's, #20)."""
     read = _row_reads.get(table)
     if read is None:
         columns = list(table.__table__.c)
         json_columns = tuple(isinstance(column.type, JSON) for column in columns)
-        raw = tuple(not is_json and column.type._type_affinity is DateTime for column, is_json in zip(columns, json_columns))
-        query = select(*[cast(column, Text) if is_json else type_coerce(column, NullType()).label(column.name) if is_raw
-                         else column for column, is_json, is_raw in zip(columns, json_columns, raw)]).where(
+        query = select(*[cast(column, Text) if is_json else column for column, is_json in zip(columns, json_columns)]).where(
             table.__table__.c.tenant_id == bindparam("tenant_id")).order_by(table.__table__.c.id)
         read = _row_reads[table] = (query, tuple(column.name for column in columns),
                                     tuple(column.name for column, is_json in zip(columns, json_columns) if is_json),
-                                    tuple(column for column, is_raw in zip(columns, raw) if is_raw))
+                                    tuple(column for column, is_json in zip(columns, json_columns) if not is_json))
     return read
+
+
+_statements: dict = {}
+
+
+def _fetch(connection, query, parameters: dict) -> list[tuple]:
+    """The rows of `query` (a tenant's rows, _row_read(); the kept checks) as the driver gives them, on
+    the connection's own DB-API connection (in its transaction): SQLAlchemy's execution and its rows cost
+    a cold build of a thousand users, phones and boxes some 3 ms more (#20). A statement the driver fails
+    is made again through SQLAlchemy, which raises as it always does (its errors, a lost connection let
+    go)."""
+    dialect = connection.dialect
+    key = (query, dialect.name, dialect.driver, dialect.paramstyle)
+    made = _statements.get(key)
+    if made is None:
+        compiled = query.compile(dialect=dialect)
+        made = _statements[key] = (str(compiled), tuple(compiled.positiontup) if dialect.positional else None)
+    statement, positions = made
+    if positions is not None:
+        parameters = tuple(parameters[name] for name in positions)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        return cursor.fetchall()
+    except dialect.loaded_dbapi.Error:
+        pass
+    finally:
+        cursor.close()
+    return [tuple(row) for row in connection.exec_driver_sql(statement, parameters).all()]
 
 
 _processors_made: dict = {}
 
 
 def _processors(table, dialect) -> tuple:
-    """(column name, result processor) of the columns _row_read() reads as the driver gives them: what
-    SQLAlchemy would have applied to them for this dialect (those without one are left out)."""
+    """(column name, result processor) of the columns _fetch() gives as the driver gives them, but JSON:
+    what SQLAlchemy would have applied to them for this dialect (those without one are left out)."""
     key = (table, dialect.name, dialect.driver)
     made = _processors_made.get(key)
     if made is None:
-        made = _processors_made[key] = tuple(
-            (column.name, processor) for column in _row_read(table)[3]
-            if (processor := column.type._cached_result_processor(dialect, None)) is not None)
+        found = []
+        for column in _row_read(table)[3]:
+            processor = column.type._cached_result_processor(dialect, None)
+            if processor is not None:
+                if dialect.name == "sqlite" and isinstance(column.type, UTCDateTime):
+                    processor = _utc_from_text(processor)
+                found.append((column.name, processor))
+        made = _processors_made[key] = tuple(found)
     return made
 
 
+def _utc_from_text(processor):
+    """UTCDateTime's result processor on SQLite for the texts SQLAlchemy stores ("2026-12-06
+    04:48:21.065272" or without the fraction, UTC without an offset): the same aware datetime in UTC in
+    one C call, where the processor parses and then replaces the zone in Python (~1 us a row of a cold
+    build, #20); anything else (None, another form, an offset of its own) through `processor`."""
+    def process(value):
+        if value.__class__ is str and (len(value) == 26 or len(value) == 19) and value[10] == " ":
+            try:
+                made = _from_iso(value + "+00:00")
+            except ValueError:
+                pass
+            else:
+                if made.tzinfo is _UTC:
+                    return made
+        return processor(value)
+
+    return process
+
+
 _new = object.__new__
+_from_iso, _UTC = datetime.fromisoformat, timezone.utc
 
 
 def _decoded(names: tuple, json_columns: tuple, processors: tuple, values: tuple) -> StoredRow:
@@ -495,8 +550,7 @@ def _stored(db: Session, table, tenant_id: int, checks: KeptChecks) -> list[_Sto
     keyed = processors = None
     found = []
     seen = checks.seen
-    for values in connection.execute(query, {"tenant_id": tenant_id}).all():
-        values = tuple(values)
+    for values in _fetch(connection, query, {"tenant_id": tenant_id}):
         stored = kept.get(values)
         if stored is None:
             if keyed is None:

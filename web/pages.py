@@ -48,6 +48,10 @@ class Page:
     # the browser asks for. The script must fetch each exactly so (api.js preloaded(), a plain fetch()).
     prefetch: tuple[str, ...] = ()
     folded_menu: bool = False  # the menu behind its button at any width (pages that want all the room)
+    # no frame before the page's module graph has run (<script blocking="render">): the page is hidden until
+    # its texts are in (html.pending), so a frame before that lays out and styles a shell nobody sees
+    # (~12 ms of the renderer's main thread on the canvas's critical path, bench/canvas.py)
+    render_blocking: bool = False
 
 
 BRIDGE_STYLES = ("portal-calls.css",)
@@ -59,7 +63,7 @@ PAGES: dict[str, Page] = {
     "/plans": Page("plans.js", "ui.plans.title", "plans.html", ("canvas.css",), width="wide"),
     # any id: the page itself sends a wrong one back to the list
     "/plans/{id}": Page("canvas/editor.js", "ui.canvas.title", "plan.html", ("canvas.css", "canvas-counts.css"), width="editor",
-                        early=("canvas/opening.js",), folded_menu=True,
+                        early=("canvas/opening.js",), folded_menu=True, render_blocking=True,
                         prefetch=("/api/plans/{id}/editor", "/api/auth/me", "/api/i18n/{lang}", "/schemas/callplan.schema.json")),
     "/live": Page("live.js", "ui.livepage.title", "live.html", BRIDGE_STYLES, width="wide"),
     "/agent": Page("agent.js", "ui.agentpanel.title", "agent.html", BRIDGE_STYLES + ("agent.css",), width="wide"),
@@ -168,7 +172,8 @@ def render(page: Page, params: dict | None = None, accept_language: str | None =
              for address in _prefetches(page, params or {}, accept_language)]
     head += [f'  <link rel="stylesheet" href="{escape(static_url("css/" + name))}">\n' for name in page.styles]
     head += [f'  <script type="module" async src="{escape(versioned[f"/static/js/{name}"])}"></script>\n' for name in page.early]
-    head.append(f'  <script type="module" src="{escape(versioned[f"/static/js/{page.script}"])}"></script>\n')
+    blocking = ' blocking="render"' if page.render_blocking else ""
+    head.append(f'  <script type="module"{blocking} src="{escape(versioned[f"/static/js/{page.script}"])}"></script>\n')
     head += [f'  <link rel="modulepreload" href="{escape(versioned[f"/static/js/{name}"])}">\n' for name in graph]
     content = (STATIC_DIR / "pages" / page.markup).read_text(encoding="utf-8") if page.markup else ""
     content = "".join(f"    {line}" if line.strip() else line for line in content.splitlines(keepends=True))

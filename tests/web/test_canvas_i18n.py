@@ -94,7 +94,7 @@ def test_plan_pages_are_served_with_strict_headers_and_no_inline_code(client):
         assert response.headers["content-security-policy"] == page_policy_of(response.text)
         html = response.text
         assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html
-        assert re.findall(r'<script type="module" src="(/static/js/[a-z/]+\.js)\?v=[0-9a-f]{16}"></script>', html)
+        assert re.findall(r'<script type="module"(?: blocking="render")? src="(/static/js/[a-z/]+\.js)\?v=[0-9a-f]{16}"></script>', html)
     assert client.get("/plans/abc").status_code == 200  # a static shell; its script goes back to /plans
     schema = client.get("/schemas/callplan.schema.json")
     assert schema.status_code == 200 and schema.json() == SCHEMA

@@ -48,7 +48,7 @@ def test_assets_come_before_the_api_routes(app):
 
 def test_versioned_addresses_are_kept_and_any_other_revalidated(client):
     html = client.get("/plans/7").text
-    script = re.search(r'<script type="module" src="(/static/js/canvas/editor\.js\?v=([0-9a-f]+))"></script>', html)
+    script = re.search(r'<script type="module" blocking="render" src="(/static/js/canvas/editor\.js\?v=([0-9a-f]+))"></script>', html)
     style = re.search(r'<link rel="stylesheet" href="(/static/css/app\.css\?v=[0-9a-f]+)">', html)
     texts = re.search(r'href="(/api/i18n/en\?v=[0-9a-f]+)"', html)
     schema = re.search(r'href="(/schemas/callplan\.schema\.json\?v=[0-9a-f]+)"', html)

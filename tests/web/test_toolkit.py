@@ -45,7 +45,7 @@ def test_every_portal_page_is_the_one_shell(client):
         assert response.headers["content-security-policy"] == page_policy_of(response.text)
         html = response.text
         assert "<script>" not in html and "style=" not in html and " on" + "click=" not in html, path
-        assert re.findall(r'<script type="module" src="/static/js/([a-z/-]+\.js)\?v=[0-9a-f]{16}"></script>', html) == [page.script], path
+        assert re.findall(r'<script type="module"(?: blocking="render")? src="/static/js/([a-z/-]+\.js)\?v=[0-9a-f]{16}"></script>', html) == [page.script], path
         assert html.count('<header class="topbar" id="topbar"></header>') == 1, path
         assert f'<title data-i18n="{page.title}">' in html
         assert (JS / page.script).is_file(), page.script

@@ -63,3 +63,49 @@ def test_another_tenants_objects_are_never_in_the_snapshot(admin, other_admin):
     assert ("s1", "unknown_reference") in findings(admin, plan_id, ours)
     assert ("s1", "unknown_reference") in findings(admin, plan_id, ours)  # and from the cache, the same
     assert findings(other_admin, their_plan) == set()
+
+
+def test_the_drafts_findings_are_kept_until_the_draft_or_what_it_names_changes(admin, monkeypatch):
+    """Opening a plan again validates nothing (web.api.call_plans._draft_findings); after a saved draft or
+    any other change of the company's configuration the next opening validates again, and a kept finding is
+    never another draft's."""
+    from web.api import call_plans
+
+    runs = []
+    validate = call_plans.validate
+    monkeypatch.setattr(call_plans, "validate", lambda *args, **kwargs: runs.append(1) or validate(*args, **kwargs))
+    queue = admin.create("/api/queues", name="Support", extension="400")["id"]
+    plan_id = admin.create("/api/plans", name="Reception", steps=[{"id": "s1", "type": "queue", "queue": queue}])["id"]
+
+    def opened() -> set:
+        answer = admin.client.get(f"/api/plans/{plan_id}/editor")
+        assert answer.status_code == 200, answer.text
+        return {(item["step_id"], item["code"]) for item in answer.json()["errors"]}
+
+    assert opened() == set()
+    runs.clear()
+    assert opened() == set() and opened() == set()
+    assert runs == []
+
+    saved = admin.client.put(f"/api/plans/{plan_id}/draft", json={"name": "Reception", "steps": [
+        {"id": "s1", "type": "queue", "queue": queue}, {"id": "s2", "type": "queue", "queue": queue + 1000}]})
+    assert saved.status_code == 200, saved.text
+    assert opened() == {("s2", "unknown_reference")}
+    runs.clear()
+    assert opened() == {("s2", "unknown_reference")}
+    assert runs == []
+
+    admin.create("/api/queues", name="Sales", extension="401")  # anything else a plan may name: found again
+    runs.clear()
+    assert opened() == {("s2", "unknown_reference")}
+    assert runs == [1]
+
+    # kept under a generation, but found on another draft (read before a change committed meanwhile):
+    # validated again, not answered from the other
+    kept = snapshot_cache._values[admin.app.state.engine]
+    key = (admin.tenant.id, ("draft findings", plan_id))
+    generation, (draft, diversions, _errors, warnings) = kept[key]
+    kept[key] = (generation, ({**draft, "steps": []}, diversions, [], warnings))
+    runs.clear()
+    assert opened() == {("s2", "unknown_reference")}
+    assert runs == [1]

@@ -597,14 +597,16 @@ class _Checker:
     def rows(self, kind: str, stored: list[_Stored]) -> list:
         return [item.row for item in self.usable(kind, stored)]
 
-    def each(self, kind: str, stored: list[_Stored], build, context=lambda row: None) -> dict:
+    def each(self, kind: str, stored: list[_Stored], build, context=None) -> dict:
         """id -> build(row) for every usable row the engine's own shape takes; built once per process for
-        the row's stored values and its `context(row)` (whatever else `build` reads)."""
+        the row's stored values and its `context(row)` (whatever else `build` reads; none: None)."""
         built = {}
         for item in self.usable(kind, stored):
             row = item.row
-            key = context(row)
-            made = item.built_for(key)
+            key = context(row) if context is not None else None
+            made = item.made  # item.built_for(key), in line: once per row of a company's thousands
+            if made is None or item.made_for != key:
+                made = item.built.get(key) if item.built is not None else None
             if made is None:
                 try:
                     made = build(row)
@@ -728,7 +730,7 @@ def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks]
         queues=check.each("queue", _stored(db, CallQueue, tenant_id, checks), lambda q: QueueInfo.model_validate(q.model_dump())),
         ivr_menus=check.each("ivr_menu", _stored(db, IvrMenu, tenant_id, checks), lambda m: IvrMenuInfo.model_validate(m.model_dump())),
         voicemail_boxes=check.each("voicemail_box", [item for item in box_rows if not item.problems],
-                                   lambda b: VoicemailBoxInfo.model_validate(b.model_dump())),
+                                   lambda b: VoicemailBoxInfo.model_validate(b.__dict__)),
         conference_rooms=check.each("conference_room", _stored(db, ConferenceRoom, tenant_id, checks),
                                     lambda r: ConferenceRoomInfo.model_validate(r.model_dump())),
         parking=_parking(db, tenant_id),

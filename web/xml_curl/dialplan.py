@@ -502,7 +502,8 @@ class Extension:
         for extension, text in zip(todo, plain_extensions([(extension.name, extension.conditions) for extension in todo])):
             if text is not None:
                 extension._part = text.encode()
-                extension._settle()
+                if extension._kind is not None:  # _settle(), in line: thousands of a company's extensions
+                    extension.conditions = None
 
     def _settle(self) -> None:
         if self._part is not None and self._kind is not None:
@@ -540,12 +541,25 @@ class TenantDialplan:
         self.exact: dict[str, int | list[int]] = {}
         self.prefixes: list[tuple[int, str]] = []
         self.patterns: list[tuple[int, Optional[re.Pattern]]] = []  # None: sent for every number
-        exact = self.exact
+        exact, parts = self.exact, self.parts
         extensions = [extension if isinstance(extension, Extension) else Extension(*extension) for extension in extensions]
         Extension.write(extensions)
+        text = len(self.head) + len(self.tail)
+        # (each extension's part and shape read from its slots when made: the properties make the rest)
         for index, extension in enumerate(extensions):
-            self.parts.append(extension.part)
-            kind, value = extension.shape
+            part = extension._part
+            if part is None:
+                part = extension.part
+            parts.append(part)
+            if part.__class__ is bytes:
+                text += len(part)
+            else:
+                text += sum(len(piece) for piece in part if piece.__class__ is bytes)
+            kind = extension._kind
+            if kind is None:
+                kind, value = extension.shape
+            else:
+                value = extension._found
             if kind == "exact":
                 for number in value:
                     had = exact.get(number)
@@ -559,13 +573,10 @@ class TenantDialplan:
                 self.prefixes.append((index, value[0]))
             else:
                 self.patterns.append((index, value))
-        self.everything = list(range(len(self.parts)))
+        self.everything = list(range(len(parts)))
         # about what this holds, for the caches' budget (web.xml_curl.cache.Budget): the text, ~50 bytes per
         # part and ~100 per indexed number (measured: bench/tenants.py's companies hold ~1.1x this); the
         # memo of answers below comes on top
-        text = len(self.head) + len(self.tail) + sum(
-            len(part) if part.__class__ is bytes else sum(len(piece) for piece in part if piece.__class__ is bytes)
-            for part in self.parts)
         self.cached_size = text + 50 * len(self.parts) + 100 * (len(exact) + len(self.prefixes) + len(self.patterns))
         self._answers: dict[str, bytes | list] = {}
         # the numbers that run the same extensions (every number called out runs the catch-all) share

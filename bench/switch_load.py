@@ -208,6 +208,13 @@ def switch_env(world: World, **more: str) -> dict[str, str]:
     }
 
 
+def shipped_timeout(world: World) -> str:
+    """The fetch timeout a deployment has when it sets none (web.settings, freeswitch/vars.xml): the
+    set-ups measure the switch as it ships, and how long a fetch may wait decides whether an overloaded
+    switch delays calls or refuses them (#20)."""
+    return str(world.settings.xml_curl_timeout_s)
+
+
 class SetUp:
     name = ""
     description = ""
@@ -347,7 +354,7 @@ class Bare(SetUp):
         if not harness.wait_for(lambda: self.server.poll() is not None or _listening(port), 60) or self.server.poll() is not None:
             raise RuntimeError(f"the bare server did not start: {(self.folder / 'bare.log').read_text()[-3000:]}")
         self.fs = harness.ProjectFreeSwitch(self.folder / "fs", switch_env(
-            self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2"))
+            self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT=shipped_timeout(self.world)))
         self.fs.start()
         return self.fs
 
@@ -406,7 +413,8 @@ class App(SetUp):
 
     def start(self) -> harness.ProjectFreeSwitch:
         port = harness.free_ports()
-        settings = switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}", CALLPLAN_XML_CURL_TIMEOUT="2")
+        settings = switch_env(self.world, CALLPLAN_APP_URL=f"http://{HOST}:{port}",
+                              CALLPLAN_XML_CURL_TIMEOUT=shipped_timeout(self.world))
         env = self.env(settings)
         self.start_web(port, env)
         self.fs = harness.ProjectFreeSwitch(self.folder / "fs", settings)
@@ -479,11 +487,11 @@ class Edge(App):
     description = "Kamailio in front of two FreeSWITCH, the app and a bridge per switch"
     ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
-    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: int = 2,
+    def __init__(self, world: World, addresses: tuple[str, ...] = ADDRESSES, xml_curl_timeout: Optional[int] = None,
                  home: Optional[str] = None, switch_env: Optional[dict[str, str]] = None):
         super().__init__(world)
         self.addresses = addresses
-        self.xml_curl_timeout = str(xml_curl_timeout)
+        self.xml_curl_timeout = shipped_timeout(world) if xml_curl_timeout is None else str(xml_curl_timeout)
         self.home = home  # "fs1", ...: the home switch the others hand conference calls to (README "Scaling out")
         self.switch_env = dict(switch_env or {})  # more for every switch's environment (tests: stand-in prompts)
         self.fleet: list[harness.ProjectFreeSwitch] = []

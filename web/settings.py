@@ -96,8 +96,10 @@ class Settings:
     # where FreeSWITCH's fetches and CDR posts may come from (addresses or networks); loopback by default
     xml_curl_allowed_addresses: tuple[str, ...] = LOOPBACK
     # FreeSWITCH's mod_xml_curl timeout (the same CALLPLAN_XML_CURL_TIMEOUT, freeswitch/vars.xml): a fetch
-    # answered later than this went to the fallback routing; the endpoint warns when one comes near it
-    xml_curl_timeout_s: int = 2
+    # answered later than this went to the fallback routing; the endpoint warns when one comes near it.
+    # 6, not less: a switch past its CPU delays its own calls by seconds (bench/switch_load.py), and a
+    # fetch waiting in that queue must not turn the delay into a refused call (freeswitch/README.md)
+    xml_curl_timeout_s: int = 6
     # how many MB (about) of dialplans and directories each web process keeps; past it the companies asked
     # about least recently are let go and built again at their next fetch (web.xml_curl.cache.Budget); 0: no limit
     xml_cache_mb: int = 1024
@@ -192,7 +194,7 @@ class Settings:
             xml_curl_user=env.get("CALLPLAN_XML_CURL_USER", "freeswitch"),
             xml_curl_password=env.get("CALLPLAN_XML_CURL_PASSWORD", ""),
             xml_curl_allowed_addresses=_list(env, "CALLPLAN_XML_CURL_ALLOWED_ADDRESSES") or LOOPBACK,
-            xml_curl_timeout_s=_int(env, "CALLPLAN_XML_CURL_TIMEOUT", 2),
+            xml_curl_timeout_s=_int(env, "CALLPLAN_XML_CURL_TIMEOUT", 6),
             xml_cache_mb=_int(env, "CALLPLAN_XML_CACHE_MB", 1024),
             esl_host=env.get("CALLPLAN_ESL_HOST", "127.0.0.1"),
             esl_port=_int(env, "CALLPLAN_ESL_PORT", 8021),

@@ -91,12 +91,16 @@ class Reading:
             entries = tables.get(name)
             if entries is None:
                 entries = tables[name] = Entries(name, value, self.reads)
+                object.__setattr__(self, name, entries)  # (as a value below: found without coming here)
             return entries
         if callable(value):
             method = getattr(type(objects), name, None)
             if callable(method) and hasattr(method, "__get__"):
                 return method.__get__(self)  # a method of the objects: it reads through this view
         self.reads[(name,)] = value
+        # noted once, then kept as this view's own attribute: the next reads of it (a plan's steps read the
+        # domain, the home switch, the users ... again and again) find it without coming here (#20)
+        object.__setattr__(self, name, value)
         return value
 
     def __setattr__(self, name, value):

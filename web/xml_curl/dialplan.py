@@ -251,8 +251,9 @@ def tenant_context(engine, settings, tenant_id: int, at: datetime,
     # The base dialplan's extensions have conditions of their own (calls out check the caller ID with a
     # second condition and anti-actions). The company's incoming call blocking goes first: it turns a
     # caller away whatever plan or destination answers the number.
-    screen = [extension for extension in base_extensions if extension.name.startswith(COMPANY_SCREEN)]
-    rest = [extension for extension in base_extensions if not extension.name.startswith(COMPANY_SCREEN)]
+    screen, rest = [], []
+    for extension in base_extensions:
+        (screen if extension.name.startswith(COMPANY_SCREEN) else rest).append(extension)
     return TenantDialplan(objects.domain, screen + extensions + rest), valid_until
 
 

@@ -211,3 +211,24 @@ def test_a_read_the_driver_fails_raises_as_sqlalchemy_raises(db, admin):
     with db() as session:
         with pytest.raises(DBAPIError):
             callplan_snapshot._fetch(session.connection(), missing, {"tenant_id": admin.tenant.id})
+
+
+def test_a_rows_digest_is_the_same_in_another_process():
+    """A row's values are digested as marshal writes them (#20 item 3): the same bytes in a new process,
+    whatever strings it has interned meanwhile (one-character strings and the empty one are shared
+    objects: marshal's version 0 never tells interned ones apart), so its kept checks are found."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    values = (7, 3, "a", "", "x", "Anna", None, 1, 0, "{}", "é\u2028", 2**70, 1.5, "2026-12-06 04:48:21.065272")
+    code = ("import sys; from web.domain.callplan_snapshot import _written; "
+            f"sys.stdout.write(_written({values!r}).hex())")
+    root = Path(__file__).resolve().parents[2]
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
+    assert other == callplan_snapshot._written(values).hex()
+    assert callplan_snapshot._written(values).startswith(b"m")
+    from datetime import datetime, timezone
+
+    with_datetime = (1, datetime(2026, 12, 6, tzinfo=timezone.utc))  # as PostgreSQL's driver gives them
+    assert callplan_snapshot._written(with_datetime) == repr(with_datetime).encode()

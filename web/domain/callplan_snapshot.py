@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import os
 import sys
 from dataclasses import dataclass
@@ -346,8 +347,20 @@ def _digest(table, values: tuple, keyed=None) -> str:
     """The key of a row's check: the code, the table and every stored value (id and tenant included).
     `keyed`: _keyed(table), made once for a table's rows."""
     digest = (keyed or _keyed(table)).copy()
-    digest.update(repr(values).encode())
+    digest.update(_written(values))
     return digest.hexdigest()
+
+
+def _written(values: tuple) -> bytes:
+    """A row's stored values as the bytes its digest is made of: marshal's version 0 (one C call, no
+    escaping: ~1 us a row less than their repr for a cold build's thousands, #20; the same bytes for the
+    same values in every process of a Python version, which the code's digest holds: no references,
+    no interned strings told apart), "m" before it; a value marshal does not write (a datetime from
+    PostgreSQL's driver, ...) makes it their repr, which starts with "(" and so is never the same."""
+    try:
+        return b"m" + marshal.dumps(values, 0)
+    except ValueError:
+        return repr(values).encode()
 
 
 def _keyed(table):
@@ -380,7 +393,7 @@ class KeptChecks:
 
     def problems(self, db: Session, table, values: tuple, row: StoredRow, keyed=None) -> tuple[str, list[dict]]:
         digest = (keyed or _keyed(table)).copy()  # _digest(), in line: once per row of a cold build
-        digest.update(repr(values).encode())
+        digest.update(_written(values))
         digest = digest.hexdigest()
         stored = self.stored
         if stored is None:

@@ -192,6 +192,28 @@ def test_a_database_failure_is_503_so_freeswitch_retries(app, fs, monkeypatch):
     assert answered.status_code == 503 and answered.headers["retry-after"]
 
 
+def test_posts_past_the_writers_backlog_are_503_at_once_and_stored_when_it_has_room(app, fs, db, monkeypatch, caplog):
+    """Past MAX_WAITING records waiting for the writer, a post is refused before its body is read (FreeSWITCH
+    retries it, then spools it for the bridge): a switch past its CPU no longer piles up posts that pass
+    its timeout and are posted and stored again (#20). Once there is room, the same post is stored."""
+    from web.xml_curl import cdr
+
+    stored = []
+    monkeypatch.setattr(cdr, "store_cdr", lambda *args, **kwargs: stored.append(args) or (None, True))
+    monkeypatch.setattr(cdr, "_waiting", cdr.MAX_WAITING)
+    monkeypatch.setattr(cdr, "_busy_logged", 0.0)
+    body = cdr_posts()[IVR_CALL]
+    with caplog.at_level("WARNING", logger="web.xml_curl.cdr"):
+        refused = [fs(body) for _ in range(3)]
+    assert {answer.status_code for answer in refused} == {503} and refused[0].headers["retry-after"]
+    assert stored == []
+    assert len([r for r in caplog.records if "refused (503)" in r.getMessage()]) == 1  # once per BUSY_LOG_SECONDS
+    assert switch_client(app).post(f"{PATH}?uuid=a_{IVR_CALL}", content=body, headers=FORM).status_code == 401
+    monkeypatch.setattr(cdr, "_waiting", cdr.MAX_WAITING - 1)
+    assert fs(body).status_code == 200 and len(stored) == 1
+    assert cdr._waiting == cdr.MAX_WAITING - 1  # counted while it waited, and no longer
+
+
 def test_b_legs_make_no_record_but_say_who_answered(fs, db, tenant):
     from tests.web.factories_phonebook import make_pbx_user
 

@@ -16,12 +16,24 @@ dialplan and directory fetches of the calls now being set up are answered on the
 runnable thread takes its turn at the interpreter with it. Twenty record writes waiting together for the
 database (on SQLite the bridge holds its write lock while it stores a batch of events) would leave the
 fetches a twentieth of the process, which is how a busy switch's new calls came to wait half a second
-for their dialplan (#20). A record waits instead; FreeSWITCH allows it 10 s, then tries again."""
+for their dialplan (#20). A record waits instead; FreeSWITCH allows it 10 s, then tries again.
+
+The wait is bounded: with MAX_WAITING records already waiting in a process, a post is answered 503 at
+once. Past its CPU (a switch carrying more calls than the machine has cores for) records came faster than
+the thread stored them; the queue grew, every post passed FreeSWITCH's 10 s and was posted again, each
+copy parsed and stored in turn (twice the work, when there was least to spare) and the thread, always
+busy, held the interpreter the fetches needed: calls' dialplan fetches passed FreeSWITCH's timeout and
+took the fallback routing (bench/switch_load.py, 120 calls/s on 2 cores: 238 of 1,200 calls and 1,246
+posts timed out). Now a post over the bound costs a few microseconds; FreeSWITCH tries again
+(CALLPLAN_CDR_RETRIES, CALLPLAN_CDR_DELAY s apart) and then writes the record to its spool folder, which
+the bridge stores (web.domain.call_records.collect_spool): late, never lost. The record the bridge made
+from the hang-up event is there meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
@@ -41,6 +53,13 @@ MAX_BODY_BYTES = 4_000_000
 
 # The one thread that stores records (a plain executor: usable from any event loop, as tests run several)
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdr-writer")
+# Records waiting for it (or being stored) in this process, at most: a few hundred ms of its work, and far
+# more than a switch's steady rate leaves waiting (see the module's docstring)
+MAX_WAITING = 64
+_waiting = 0  # changed on the event loop's thread only
+BUSY_LOG_SECONDS = 10.0
+_busy_logged = 0.0
+_busy_refused = 0
 
 
 def _store(engine, body: bytes, content_type: str) -> bool:
@@ -54,9 +73,13 @@ async def post_cdr(request: Request) -> Response:
     refused = refusal(request, settings)
     if refused is not None:
         return refused
+    global _waiting
+    if _waiting >= MAX_WAITING:
+        return _busy(request)
     body = await read_limited(request, MAX_BODY_BYTES)
     if body is None:
         return PlainTextResponse("too large for a call record\n", status_code=413)
+    _waiting += 1
     try:
         created = await asyncio.get_running_loop().run_in_executor(
             _WRITER, _store, request.app.state.engine, body, request.headers.get("content-type", ""))
@@ -66,7 +89,25 @@ async def post_cdr(request: Request) -> Response:
     except Exception:
         log.exception("could not store a CDR (uuid=%s); FreeSWITCH will retry", request.query_params.get("uuid", "?"))
         return PlainTextResponse("not stored now, try again later\n", status_code=503, headers={"Retry-After": "5"})
+    finally:
+        _waiting -= 1
     return PlainTextResponse("stored\n" if created else "already stored\n")
+
+
+def _busy(request: Request) -> Response:
+    """503 for a post while MAX_WAITING records wait: FreeSWITCH retries, then spools it for the bridge.
+    Logged once per BUSY_LOG_SECONDS with how many were refused since (one line per post would add to
+    what the process cannot keep up with)."""
+    global _busy_logged, _busy_refused
+    _busy_refused += 1
+    now = time.monotonic()
+    if now - _busy_logged >= BUSY_LOG_SECONDS:
+        log.warning("%d call record post(s) refused (503) with %d waiting to be stored in this process; "
+                    "FreeSWITCH retries them, then spools them for the bridge (uuid=%s)", _busy_refused,
+                    MAX_WAITING, request.query_params.get("uuid", "?"))
+        _busy_logged, _busy_refused = now, 0
+    return PlainTextResponse("busy storing call records, try again later\n", status_code=503,
+                             headers={"Retry-After": "5"})
 
 
 class CdrRoute(Route):

@@ -376,6 +376,11 @@ def _person(table) -> bytes:
     return name if len(name) <= 16 else hashlib.blake2b(name, digest_size=16).digest()
 
 
+# every internal number of a tenant, for the snapshot's extensions (read as the driver gives them: a
+# company of a thousand users has a few thousand, #20)
+_INTERNAL_NUMBERS = select(InternalNumber.__table__.c.number, InternalNumber.__table__.c.owner_kind,
+                           InternalNumber.__table__.c.owner_id).where(
+    InternalNumber.__table__.c.tenant_id == bindparam("tenant_id")).order_by(InternalNumber.__table__.c.id)
 _KEPT_CHECKS = select(RowCheck.__table__.c.digest, RowCheck.__table__.c.problems).where(
     RowCheck.__table__.c.tenant_id == bindparam("tenant_id"))
 
@@ -715,9 +720,7 @@ def snapshot(db: Session, tenant_id: int, settings, checks: Optional[KeptChecks]
     department_rows = _stored(db, Department, tenant_id, checks)
     departments = check.rows("department", department_rows)
     extensions = {}
-    owned = InternalNumber.__table__.c
-    for number, kind, owner_id in db.connection().execute(
-            select(owned.number, owned.owner_kind, owned.owner_id).where(owned.tenant_id == tenant_id).order_by(owned.id)).all():
+    for number, kind, owner_id in _fetch(db.connection(), _INTERNAL_NUMBERS, {"tenant_id": tenant_id}):
         extensions[number] = f"{PLAN_OWNER}:{owner_id}" if kind == PLAN_OWNER else kind
     codes = check.each("feature_code", [f for f in _stored(db, FeatureCode, tenant_id, checks) if f.row.enabled and f.row.code],
                        lambda f: FeatureCodeInfo(function=f.function, code=f.code))

@@ -64,12 +64,12 @@ def posted(monkeypatch):
     from web.xml_curl import cdr
 
     bodies = []
-    store = cdr._store
+    submit = cdr._submit
 
     def recording(engine, body, content_type):
         bodies.append(body)
-        return store(engine, body, content_type)
-    monkeypatch.setattr(cdr, "_store", recording)
+        return submit(engine, body, content_type)
+    monkeypatch.setattr(cdr, "_submit", recording)
     return bodies
 
 

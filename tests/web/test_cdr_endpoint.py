@@ -187,7 +187,7 @@ def test_a_database_failure_is_503_so_freeswitch_retries(app, fs, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr("web.xml_curl.cdr.store_cdr", broken)
+    monkeypatch.setattr("web.xml_curl.cdr.store", broken)
     answered = fs(cdr_posts()[IVR_CALL])
     assert answered.status_code == 503 and answered.headers["retry-after"]
 
@@ -199,7 +199,7 @@ def test_posts_past_the_writers_backlog_are_503_at_once_and_stored_when_it_has_r
     from web.xml_curl import cdr
 
     stored = []
-    monkeypatch.setattr(cdr, "store_cdr", lambda *args, **kwargs: stored.append(args) or (None, True))
+    monkeypatch.setattr(cdr, "store", lambda *args, **kwargs: stored.append(args) or (None, True))
     monkeypatch.setattr(cdr, "_waiting", cdr.MAX_WAITING)
     monkeypatch.setattr(cdr, "_busy_logged", 0.0)
     body = cdr_posts()[IVR_CALL]
@@ -212,6 +212,47 @@ def test_posts_past_the_writers_backlog_are_503_at_once_and_stored_when_it_has_r
     monkeypatch.setattr(cdr, "_waiting", cdr.MAX_WAITING - 1)
     assert fs(body).status_code == 200 and len(stored) == 1
     assert cdr._waiting == cdr.MAX_WAITING - 1  # counted while it waited, and no longer
+
+
+def test_posts_waiting_together_are_stored_in_one_transaction_and_a_bad_one_alone(app, db, tenant, monkeypatch):
+    """What waits for the writer is stored in one transaction (a backlog shrinks faster than it grew, #20);
+    a body that is no CDR is refused alone, and when the shared transaction fails each record is tried in
+    a transaction of its own, so only the failing one is not stored."""
+    import threading
+
+    from web.xml_curl import cdr
+
+    release = threading.Event()
+    cdr._WRITER.submit(release.wait, 10)  # the writer busy: the posts below wait together
+    engine = app.state.engine
+    good = cdr_body(cdr_document(IVR_CALL, domain=DOMAIN))
+    other = cdr_body(cdr_document(QUEUE_CALL, domain=DOMAIN))
+    transactions, real_store = [], cdr.store
+
+    def counting(db, facts, source, **kwargs):
+        if not transactions or transactions[-1] is not db:
+            transactions.append(db)
+        if facts.call_uuid == QUEUE_CALL and len(transactions) == 1:
+            raise RuntimeError("this record spoils the shared transaction")
+        return real_store(db, facts, source, **kwargs)
+
+    monkeypatch.setattr(cdr, "store", counting)
+    futures = [cdr._submit(engine, good, ""), cdr._submit(engine, b"no cdr at all", ""), cdr._submit(engine, other, "")]
+    release.set()
+    assert futures[0].result(10) is True and futures[2].result(10) is True
+    with pytest.raises(call_records.NotACdr):
+        futures[1].result(10)
+    assert len(transactions) == 3  # the shared one (failed), then each record in its own
+    assert sorted(record.call_uuid for record in records(db)) == sorted([IVR_CALL, QUEUE_CALL])
+
+    transactions.clear()
+    monkeypatch.setattr(cdr, "store", lambda db, facts, source, **kwargs: transactions.append(db) or (None, False))
+    release.clear()
+    cdr._WRITER.submit(release.wait, 10)
+    futures = [cdr._submit(engine, good, "") for _ in range(3)]
+    release.set()
+    assert [future.result(10) for future in futures] == [False, False, False]
+    assert len(set(map(id, transactions))) == 1  # three records, one transaction
 
 
 def test_b_legs_make_no_record_but_say_who_answered(fs, db, tenant):

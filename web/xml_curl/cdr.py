@@ -16,7 +16,8 @@ dialplan and directory fetches of the calls now being set up are answered on the
 runnable thread takes its turn at the interpreter with it. Twenty record writes waiting together for the
 database (on SQLite the bridge holds its write lock while it stores a batch of events) would leave the
 fetches a twentieth of the process, which is how a busy switch's new calls came to wait half a second
-for their dialplan (#20). A record waits instead; FreeSWITCH allows it 10 s, then tries again.
+for their dialplan (#20). A record waits instead; FreeSWITCH allows it 10 s, then tries again. The
+records waiting when the thread comes to them are stored together, in one transaction (_store_pending).
 
 The wait is bounded: with MAX_WAITING records already waiting in a process, a post is answered 503 at
 once. Past its CPU (a switch carrying more calls than the machine has cores for) records came faster than
@@ -33,14 +34,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from web.domain.call_records import NotACdr, store_cdr
+from web.domain.call_records import NotACdr, cdr_text, from_xml, store
 from web.db import session_scope
 from web.xml_curl.endpoint import read_limited, refusal
 
@@ -62,10 +65,61 @@ _busy_logged = 0.0
 _busy_refused = 0
 
 
-def _store(engine, body: bytes, content_type: str) -> bool:
-    with session_scope(engine) as db:
-        _, created = store_cdr(db, body, content_type)
-    return created
+# Posts waiting for the writer: (engine, body, content type, the future their request awaits)
+_pending: list[tuple] = []
+_pending_lock = threading.Lock()
+
+
+def _submit(engine, body: bytes, content_type: str) -> Future:
+    """Queue one post for the writer; its future says whether the record was created (False: it was
+    there, merged), or raises NotACdr, or what storing it raised."""
+    future: Future = Future()
+    with _pending_lock:
+        _pending.append((engine, body, content_type, future))
+    _WRITER.submit(_store_pending)
+    return future
+
+
+def _store_pending() -> None:
+    """The writer: every post waiting now, stored in one transaction per engine (one commit, and the
+    tenant's people and rates looked up once: the `cache` of web.domain.call_records.store), so a
+    backlog shrinks faster than it grew. A body that is no CDR is refused alone (NotACdr, before any
+    database work); when the shared transaction fails, each record is tried again in one of its own,
+    so one bad record costs only itself (503 for it: FreeSWITCH retries, then spools)."""
+    with _pending_lock:
+        taken = _pending[:]
+        _pending.clear()
+    by_engine: dict[int, list[tuple]] = {}
+    for engine, body, content_type, future in taken:
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            facts = from_xml(cdr_text(body, content_type))
+        except Exception as exc:  # NotACdr: 400 for this one
+            future.set_exception(exc)
+            continue
+        by_engine.setdefault(id(engine), []).append((engine, facts, future))
+    for group in by_engine.values():
+        engine = group[0][0]
+        try:
+            created = []
+            with session_scope(engine) as db:
+                cache: dict = {}
+                for _, facts, _ in group:
+                    created.append(store(db, facts, "cdr", cache=cache)[1])
+        except Exception:
+            if len(group) == 1:
+                group[0][2].set_exception(sys.exc_info()[1])
+                continue
+            for _, facts, future in group:  # one by one: a bad record fails alone
+                try:
+                    with session_scope(engine) as db:
+                        future.set_result(store(db, facts, "cdr")[1])
+                except Exception as exc:
+                    future.set_exception(exc)
+            continue
+        for (_, _, future), was_created in zip(group, created):
+            future.set_result(was_created)
 
 
 async def post_cdr(request: Request) -> Response:
@@ -81,8 +135,8 @@ async def post_cdr(request: Request) -> Response:
         return PlainTextResponse("too large for a call record\n", status_code=413)
     _waiting += 1
     try:
-        created = await asyncio.get_running_loop().run_in_executor(
-            _WRITER, _store, request.app.state.engine, body, request.headers.get("content-type", ""))
+        created = await asyncio.wrap_future(_submit(request.app.state.engine, body,
+                                                    request.headers.get("content-type", "")))
     except NotACdr as exc:
         log.warning("refused a CDR post (uuid=%s): %s", request.query_params.get("uuid", "?"), exc)
         return PlainTextResponse(f"not a call record: {exc}\n", status_code=400)
